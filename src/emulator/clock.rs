@@ -1,0 +1,33 @@
+//! The emulator's clock: wall time plus an offset that the test-control API
+//! moves forward, so an 8-hour token TTL is tested without sleeping.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::model::Millis;
+
+#[derive(Debug, Default)]
+pub struct Clock {
+    offset_ms: AtomicU64,
+    /// Never answer a time earlier than one already answered.
+    last_ms: AtomicU64,
+}
+
+impl Clock {
+    pub fn now(&self) -> Millis {
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let t = wall + self.offset_ms.load(Ordering::Relaxed);
+        self.last_ms.fetch_max(t, Ordering::Relaxed).max(t)
+    }
+
+    pub fn advance(&self, ms: u64) -> Millis {
+        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+        self.now()
+    }
+
+    pub fn offset(&self) -> u64 {
+        self.offset_ms.load(Ordering::Relaxed)
+    }
+}

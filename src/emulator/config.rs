@@ -1,0 +1,141 @@
+//! What an emulator is launched with: identity, quotas, timings, and the
+//! behaviour profile that switches each [chosen] rule of APPFLOW.md.
+
+use serde::{Deserialize, Serialize};
+
+/// StartFlow on a scheduled/event flow that is already `Active`, with a new token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActiveStart {
+    /// 409 ConflictException (default, unverified against AWS).
+    Conflict,
+    /// 200 with `flowStatus: Active`, nothing changes.
+    Idempotent,
+}
+
+/// The status a scheduled/event flow takes after StopFlow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum StoppedStatus {
+    /// `Suspended` (default, unverified against AWS).
+    Suspended,
+    /// `Draft`.
+    Draft,
+}
+
+/// The status an event-triggered flow starts in after CreateFlow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventInitialStatus {
+    /// `Draft`, by analogy with scheduled flows (default, unverified against AWS).
+    Draft,
+    /// `Active`.
+    Active,
+}
+
+/// The behaviour profile: one switch per [chosen] rule that has a named alternative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Profile {
+    pub active_start: ActiveStart,
+    pub stopped_status: StoppedStatus,
+    pub event_initial_status: EventInitialStatus,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Self {
+            active_start: ActiveStart::Conflict,
+            stopped_status: StoppedStatus::Suspended,
+            event_initial_status: EventInitialStatus::Draft,
+        }
+    }
+}
+
+/// Everything an emulator is started with. `/_harness/config` can change the
+/// profile, quotas and timings at run time; `/_harness/reset` restores these.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Config {
+    pub region: String,
+    pub account: String,
+    pub profile: Profile,
+    /// Flows per account (AWS: 1,000).
+    pub max_flows: usize,
+    /// Concurrent on-demand runs per account (AWS: 1,000).
+    pub max_concurrent_runs: usize,
+    /// Runs per calendar month on the emulator's clock (AWS: 10 million).
+    pub max_runs_per_month: u64,
+    /// How long an on-demand run stays `InProgress` before `Successful`.
+    pub run_time_ms: u64,
+    /// How long a canceled run stays `CancelStarted` before `Canceled`.
+    pub cancel_time_ms: u64,
+    /// How long a clientToken is remembered (AWS: 8 hours).
+    pub token_ttl_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            region: "us-east-1".to_owned(),
+            account: "000000000000".to_owned(),
+            profile: Profile::default(),
+            max_flows: 1_000,
+            max_concurrent_runs: 1_000,
+            max_runs_per_month: 10_000_000,
+            run_time_ms: 5_000,
+            cancel_time_ms: 1_000,
+            token_ttl_ms: 8 * 3_600_000,
+        }
+    }
+}
+
+impl Config {
+    pub fn flow_arn(&self, flow_name: &str) -> String {
+        format!(
+            "arn:aws:appflow:{}:{}:flow/{flow_name}",
+            self.region, self.account
+        )
+    }
+}
+
+/// A partial update of [`Config`], as `/_harness/config` takes it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfigPatch {
+    pub active_start: Option<ActiveStart>,
+    pub stopped_status: Option<StoppedStatus>,
+    pub event_initial_status: Option<EventInitialStatus>,
+    pub max_flows: Option<usize>,
+    pub max_concurrent_runs: Option<usize>,
+    pub max_runs_per_month: Option<u64>,
+    pub run_time_ms: Option<u64>,
+    pub cancel_time_ms: Option<u64>,
+    pub token_ttl_ms: Option<u64>,
+}
+
+impl ConfigPatch {
+    pub fn apply(self, config: &mut Config) {
+        let p = &mut config.profile;
+        if let Some(v) = self.active_start {
+            p.active_start = v;
+        }
+        if let Some(v) = self.stopped_status {
+            p.stopped_status = v;
+        }
+        if let Some(v) = self.event_initial_status {
+            p.event_initial_status = v;
+        }
+        macro_rules! set {
+            ($($f:ident),*) => { $(if let Some(v) = self.$f { config.$f = v; })* };
+        }
+        set!(
+            max_flows,
+            max_concurrent_runs,
+            max_runs_per_month,
+            run_time_ms,
+            cancel_time_ms,
+            token_ttl_ms
+        );
+    }
+}

@@ -1,0 +1,128 @@
+//! The test-control API under `/_harness/`: reset, clock, faults, counters
+//! and run-time configuration. AppFlow routes are `POST /<kebab-name>`, so no
+//! AppFlow request can reach these.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::Handle;
+use super::config::ConfigPatch;
+use super::error::ApiError;
+use super::faults::FaultRule;
+use super::http::{body_error, error_response, json_response, parse_json};
+use super::model::epoch_seconds;
+
+pub const PREFIX: &str = "/_harness";
+
+pub(super) fn routes() -> Router<Handle> {
+    Router::new()
+        .route("/reset", post(reset))
+        .route("/clock", get(clock).post(advance_clock))
+        .route("/faults", get(faults).post(add_fault).delete(clear_faults))
+        .route("/counters", get(counters))
+        .route("/config", get(config).post(patch_config))
+}
+
+fn ok(v: Value) -> Response {
+    json_response(StatusCode::OK, v.to_string().into_bytes(), None)
+}
+
+fn answer(r: Result<Value, ApiError>) -> Response {
+    r.map_or_else(|e| error_response(&e), ok)
+}
+
+async fn reset(State(h): State<Handle>) -> Response {
+    h.reset();
+    ok(json!({}))
+}
+
+async fn clock(State(h): State<Handle>) -> Response {
+    let now = h.clock().now();
+    ok(json!({ "now": epoch_seconds(now), "offsetSeconds": epoch_seconds(h.clock().offset()) }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Advance {
+    seconds: f64,
+}
+
+async fn advance_clock(State(h): State<Handle>, body: Result<Bytes, BytesRejection>) -> Response {
+    answer(
+        body.map_err(body_error)
+            .and_then(|b| parse_json::<Advance>(&b))
+            .and_then(|a| {
+                if !(a.seconds.is_finite() && a.seconds >= 0.0) {
+                    return Err(ApiError::validation("seconds must be a number >= 0 (the clock only moves forward)"));
+                }
+                let now = h.clock().advance((a.seconds * 1000.0) as u64);
+                Ok(json!({ "now": epoch_seconds(now), "offsetSeconds": epoch_seconds(h.clock().offset()) }))
+            }),
+    )
+}
+
+async fn faults(State(h): State<Handle>) -> Response {
+    ok(json!({ "faults": h.faults().rules() }))
+}
+
+async fn add_fault(State(h): State<Handle>, body: Result<Bytes, BytesRejection>) -> Response {
+    answer(
+        body.map_err(body_error)
+            .and_then(|b| parse_json::<FaultRule>(&b))
+            .and_then(|rule| {
+                h.add_fault(rule).map_err(ApiError::validation)?;
+                Ok(json!({ "faults": h.faults().rules() }))
+            }),
+    )
+}
+
+async fn clear_faults(State(h): State<Handle>) -> Response {
+    h.clear_faults();
+    ok(json!({ "faults": [] }))
+}
+
+async fn counters(State(h): State<Handle>) -> Response {
+    let now = h.clock().now();
+    let mut state = h.lock();
+    let executions: BTreeMap<&str, usize> = state
+        .flows
+        .values()
+        .map(|f| (&*f.name, f.executions.len()))
+        .collect();
+    let v = json!({
+        "flows": state.flows.len(),
+        "executions": executions,
+        "tokensHeld": state.start_tokens.held(),
+        "requests": h.requests(),
+    });
+    let running = state.running_runs(now);
+    drop(state);
+    let mut v = v;
+    v["runningRuns"] = json!(running);
+    ok(v)
+}
+
+async fn config(State(h): State<Handle>) -> Response {
+    ok(json!(h.lock().config))
+}
+
+async fn patch_config(State(h): State<Handle>, body: Result<Bytes, BytesRejection>) -> Response {
+    answer(
+        body.map_err(body_error)
+            .and_then(|b| parse_json::<ConfigPatch>(&b))
+            .map(|patch| {
+                let mut state = h.lock();
+                patch.apply(&mut state.config);
+                json!(state.config)
+            }),
+    )
+}

@@ -1,0 +1,152 @@
+//! The HTTP adapter: turns a request into an operation's input, applies it
+//! under the state lock, and answers restJson1 (or the fault asked for).
+
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+use super::Handle;
+use super::error::{ApiError, ErrorKind};
+use super::faults::{Fault, FaultKind, FaultWhen};
+use super::ops::Operation;
+
+/// Bodies over this are refused with a ValidationException.
+pub const BODY_LIMIT: usize = 1 << 20;
+
+pub(super) async fn operation<O: Operation>(
+    State(handle): State<Handle>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    handle.count_request();
+    let fault = handle.take_fault(O::NAME);
+    if let Some(f) = fault {
+        if f.latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(f.latency_ms)).await;
+        }
+        if f.when == FaultWhen::Before && f.kind != FaultKind::Latency {
+            return fault_response(f);
+        }
+    }
+    let result = body
+        .map_err(body_error)
+        .and_then(|bytes| parse_json::<O>(&bytes))
+        .and_then(|input| {
+            let now = handle.clock().now();
+            input.apply(&mut handle.lock(), now)
+        });
+    if let Some(f) = fault {
+        if f.kind != FaultKind::Latency {
+            return fault_response(f);
+        }
+    }
+    match result {
+        Ok(output) => match serde_json::to_vec(&output) {
+            Ok(body) => json_response(StatusCode::OK, body, None),
+            Err(e) => error_response(&ApiError::new(ErrorKind::InternalServer, e.to_string())),
+        },
+        Err(e) => error_response(&e),
+    }
+}
+
+/// Parses a JSON object body; an empty body counts as `{}` as the SDKs send it.
+pub(super) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        bytes
+    };
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::validation(
+            "Invalid request body: expected a JSON object",
+        ));
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::validation(format!("Invalid request body: {e}")))
+}
+
+pub(super) fn body_error(rejection: BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::validation(format!(
+            "Request body exceeds the limit of {BODY_LIMIT} bytes"
+        ))
+    } else {
+        ApiError::validation(format!("Unreadable request body: {rejection}"))
+    }
+}
+
+pub(super) fn json_response(
+    status: StatusCode,
+    body: Vec<u8>,
+    error: Option<ErrorKind>,
+) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let mut id = uuid::Uuid::encode_buffer();
+    let id = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut id);
+    if let Ok(v) = HeaderValue::from_str(id) {
+        headers.insert("x-amzn-requestid", v);
+    }
+    if let Some(kind) = error {
+        headers.insert("x-amzn-errortype", HeaderValue::from_static(kind.name()));
+    }
+    response
+}
+
+pub(super) fn error_response(e: &ApiError) -> Response {
+    let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json_response(status, e.body(), Some(e.kind))
+}
+
+fn fault_response(f: Fault) -> Response {
+    match f.kind {
+        FaultKind::Internal => error_response(&ApiError::new(
+            ErrorKind::InternalServer,
+            "Injected fault: internal server error",
+        )),
+        FaultKind::Throttle => error_response(&ApiError::new(
+            ErrorKind::Throttling,
+            "Injected fault: rate exceeded",
+        )),
+        // A body that fails makes hyper close the connection mid-response.
+        FaultKind::Drop | FaultKind::Latency => {
+            let failing = futures_util::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other(
+                    "injected fault: connection dropped",
+                ))
+            });
+            let mut r = Response::new(Body::from_stream(failing));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            r
+        }
+    }
+}
+
+/// Routes that are no AppFlow operation answer as API Gateway does, in JSON.
+pub(super) async fn unknown_route(uri: axum::http::Uri) -> Response {
+    error_response(&ApiError::new(
+        ErrorKind::UnknownOperation,
+        format!("No AppFlow operation at {}", uri.path()),
+    ))
+}
+
+pub(super) async fn wrong_method() -> Response {
+    let e = ApiError::new(
+        ErrorKind::UnknownOperation,
+        "AppFlow operations are POST requests",
+    );
+    let mut r = error_response(&e);
+    *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    r
+}

@@ -1,0 +1,220 @@
+//! The embedded AppFlow emulator: StartFlow and its neighbour operations,
+//! faithful to APPFLOW.md, plus a test-control API under `/_harness/`.
+//!
+//! [`Emulator`] is the fixture for tests and the `check`/`load` commands;
+//! [`router`] serves the same thing in-process (benches) or behind any
+//! listener (`appflow-harness serve`).
+
+pub mod clock;
+pub mod config;
+pub mod control;
+pub mod error;
+pub mod faults;
+mod http;
+pub mod model;
+pub mod ops;
+pub mod state;
+pub mod tokens;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::post;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{Config, Profile};
+pub use http::BODY_LIMIT;
+
+use clock::Clock;
+use faults::{Fault, FaultRule, Faults};
+use ops::Operation;
+use state::State;
+
+/// The emulator's shared state: one cheap-to-clone handle.
+#[derive(Clone)]
+pub struct Handle(Arc<Shared>);
+
+struct Shared {
+    launch: Config,
+    // A std Mutex: every critical section is short, synchronous work on
+    // in-memory maps, and none is held across an `.await`, so an async mutex
+    // would only add cost. One lock also makes "check token, then run" atomic,
+    // which is what makes concurrent same-token starts create one execution.
+    state: Mutex<State>,
+    faults: Mutex<Faults>,
+    /// Lets the hot path skip the faults lock when none are set.
+    any_faults: AtomicBool,
+    clock: Clock,
+    requests: AtomicU64,
+}
+
+impl Handle {
+    pub fn new(config: Config) -> Self {
+        Self(Arc::new(Shared {
+            state: Mutex::new(State::new(config.clone())),
+            launch: config,
+            faults: Mutex::new(Faults::default()),
+            any_faults: AtomicBool::new(false),
+            clock: Clock::default(),
+            requests: AtomicU64::new(0),
+        }))
+    }
+
+    /// The state, locked. A panic while locked cannot leave a half-applied
+    /// operation visible (apply validates before it mutates), so poisoning is ignored.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.0.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.0.clock
+    }
+
+    pub fn faults(&self) -> MutexGuard<'_, Faults> {
+        self.0.faults.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn add_fault(&self, rule: FaultRule) -> Result<(), String> {
+        self.faults().add(rule)?;
+        self.0.any_faults.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    pub fn clear_faults(&self) {
+        self.faults().clear();
+        self.0.any_faults.store(false, Ordering::Release);
+    }
+
+    fn take_fault(&self, operation: &str) -> Option<Fault> {
+        if !self.0.any_faults.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut faults = self.faults();
+        let fault = faults.take(operation);
+        if faults.is_empty() {
+            self.0.any_faults.store(false, Ordering::Release);
+        }
+        fault
+    }
+
+    /// Forgets all flows, runs, tokens and faults; the launch configuration
+    /// comes back. The clock keeps its offset: it never runs backwards.
+    pub fn reset(&self) {
+        self.lock().reset(self.0.launch.clone());
+        self.clear_faults();
+    }
+
+    fn count_request(&self) {
+        self.0.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.0.requests.load(Ordering::Relaxed)
+    }
+}
+
+fn op<O: Operation>(r: Router<Handle>) -> Router<Handle> {
+    r.route(O::PATH, post(http::operation::<O>))
+}
+
+/// The emulator's routes over `handle`.
+pub fn router(handle: Handle) -> Router {
+    let mut r = Router::new();
+    r = op::<ops::CreateFlow>(r);
+    r = op::<ops::DescribeFlow>(r);
+    r = op::<ops::ListFlows>(r);
+    r = op::<ops::UpdateFlow>(r);
+    r = op::<ops::DeleteFlow>(r);
+    r = op::<ops::StartFlow>(r);
+    r = op::<ops::StopFlow>(r);
+    r = op::<ops::DescribeFlowExecutionRecords>(r);
+    r = op::<ops::CancelFlowExecutions>(r);
+    r.nest(control::PREFIX, control::routes())
+        .fallback(http::unknown_route)
+        .method_not_allowed_fallback(http::wrong_method)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(handle)
+}
+
+/// A running emulator on a loopback port; it shuts down when dropped.
+pub struct Emulator {
+    addr: SocketAddr,
+    handle: Handle,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Emulator {
+    /// Starts an emulator with the default configuration on `127.0.0.1:0`.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::start_with(Config::default()).await
+    }
+
+    pub async fn start_with(config: Config) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        Self::serve(listener, config)
+    }
+
+    /// Serves on an already-bound listener, in a task of the current runtime.
+    pub fn serve(listener: TcpListener, config: Config) -> std::io::Result<Self> {
+        let addr = listener.local_addr()?;
+        let handle = Handle::new(config);
+        let app = router(handle.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let stop = async {
+                let _ = rx.await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await
+            {
+                eprintln!("emulator stopped: {e}");
+            }
+        });
+        Ok(Self {
+            addr,
+            handle,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Runs until the server task ends (it ends when the emulator is dropped elsewhere).
+    pub async fn wait(mut self) {
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            // Open keep-alive connections would hold a graceful shutdown; a
+            // dropped fixture must free its port at once.
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! CancelFlowExecutions: moves running runs to CancelStarted (then Canceled);
+//! ids that are not running come back in `invalidExecutions`.
+
+use serde::{Deserialize, Serialize};
+
+use super::Operation;
+use crate::emulator::error::ApiError;
+use crate::emulator::model::{Millis, validate_flow_name};
+use crate::emulator::state::State;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelFlowExecutions {
+    pub flow_name: String,
+    /// Absent: every run of the flow that is in progress.
+    pub execution_ids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelFlowExecutionsOutput {
+    pub invalid_executions: Vec<String>,
+}
+
+impl Operation for CancelFlowExecutions {
+    const NAME: &'static str = "CancelFlowExecutions";
+    const PATH: &'static str = "/cancel-flow-executions";
+    type Output = CancelFlowExecutionsOutput;
+
+    fn apply(self, state: &mut State, now: Millis) -> Result<CancelFlowExecutionsOutput, ApiError> {
+        validate_flow_name(&self.flow_name)?;
+        if let Some(ids) = &self.execution_ids {
+            if ids.len() > 100 {
+                return Err(ApiError::validation(
+                    "Value at 'executionIds' failed to satisfy constraint: Member must have length less than or equal to 100",
+                ));
+            }
+        }
+        let flow = state.flow_mut(&self.flow_name)?;
+        let mut invalid = Vec::new();
+        let mut released = Vec::new();
+        match self.execution_ids {
+            None => {
+                for e in flow.executions.iter_mut().filter(|e| e.is_running(now)) {
+                    e.canceled_at = Some(now);
+                    released.push(e.seq);
+                }
+            }
+            Some(ids) => {
+                for id in ids {
+                    match flow
+                        .executions
+                        .iter_mut()
+                        .find(|e| e.id.to_string() == id && e.is_running(now))
+                    {
+                        Some(e) => {
+                            e.canceled_at = Some(now);
+                            released.push(e.seq);
+                        }
+                        None => invalid.push(id),
+                    }
+                }
+            }
+        }
+        for seq in released {
+            state.release_run(seq);
+        }
+        Ok(CancelFlowExecutionsOutput {
+            invalid_executions: invalid,
+        })
+    }
+}

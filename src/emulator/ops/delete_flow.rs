@@ -1,0 +1,48 @@
+//! DeleteFlow: removes a flow; one with a run in progress needs `forceDelete`.
+
+use serde::{Deserialize, Serialize};
+
+use super::Operation;
+use crate::emulator::error::ApiError;
+use crate::emulator::model::{Millis, validate_flow_name};
+use crate::emulator::state::State;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteFlow {
+    pub flow_name: String,
+    pub force_delete: Option<bool>,
+}
+
+/// DeleteFlow answers `{}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Empty {}
+
+impl Operation for DeleteFlow {
+    const NAME: &'static str = "DeleteFlow";
+    const PATH: &'static str = "/delete-flow";
+    type Output = Empty;
+
+    fn apply(self, state: &mut State, now: Millis) -> Result<Empty, ApiError> {
+        validate_flow_name(&self.flow_name)?;
+        let flow = state.flow(&self.flow_name)?;
+        let running: Vec<u64> = flow
+            .executions
+            .iter()
+            .filter(|e| e.is_running(now))
+            .map(|e| e.seq)
+            .collect();
+        // [chosen] The model lists ConflictException; "in use" means a run in progress.
+        if !running.is_empty() && self.force_delete != Some(true) {
+            return Err(ApiError::conflict(format!(
+                "Flow {} has a run in progress; use forceDelete to delete it",
+                self.flow_name
+            )));
+        }
+        for seq in running {
+            state.release_run(seq);
+        }
+        state.flows.remove(self.flow_name.as_str());
+        Ok(Empty {})
+    }
+}

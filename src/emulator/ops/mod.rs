@@ -1,0 +1,66 @@
+//! One file per AppFlow operation: its request type, its output type, and a
+//! pure `apply(state, now)` that the HTTP layer only adapts.
+
+mod cancel_flow_executions;
+mod create_flow;
+mod delete_flow;
+mod describe_flow;
+mod describe_flow_execution_records;
+mod list_flows;
+mod start_flow;
+mod stop_flow;
+mod update_flow;
+
+pub use cancel_flow_executions::{CancelFlowExecutions, CancelFlowExecutionsOutput};
+pub use create_flow::{CreateFlow, CreateFlowOutput};
+pub use delete_flow::DeleteFlow;
+pub use describe_flow::{DescribeFlow, last_run_details};
+pub use describe_flow_execution_records::DescribeFlowExecutionRecords;
+pub use list_flows::ListFlows;
+pub use start_flow::{StartFlow, StartFlowOutput};
+pub use stop_flow::{StopFlow, StopFlowOutput};
+pub use update_flow::UpdateFlow;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use super::model::Millis;
+use super::state::State;
+
+/// An AppFlow operation: how it is reached and what it does to the state.
+pub trait Operation: DeserializeOwned + Send + 'static {
+    /// The operation's name in the service model, e.g. `StartFlow`.
+    const NAME: &'static str;
+    /// Its restJson1 route, e.g. `/start-flow`.
+    const PATH: &'static str;
+    type Output: Serialize;
+
+    fn apply(self, state: &mut State, now: Millis) -> Result<Self::Output, ApiError>;
+}
+
+/// Page tokens are opaque to clients; ours are `<prefix>` + hex of a position.
+pub(crate) fn encode_page_token(prefix: &str, position: &[u8]) -> String {
+    let mut s = String::with_capacity(prefix.len() + position.len() * 2);
+    s.push_str(prefix);
+    for b in position {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+pub(crate) fn decode_page_token(prefix: &str, token: &str) -> Result<Vec<u8>, ApiError> {
+    let bad = || ApiError::validation("Invalid nextToken");
+    let hex = token.strip_prefix(prefix).ok_or_else(bad)?;
+    if hex.len() % 2 != 0 {
+        return Err(bad());
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(bad)
+        })
+        .collect()
+}

@@ -1,0 +1,103 @@
+//! StartFlow: runs an on-demand flow or activates a scheduled/event flow,
+//! honouring the clientToken rules of APPFLOW.md.
+
+use serde::{Deserialize, Serialize};
+
+use super::Operation;
+use crate::emulator::config::ActiveStart;
+use crate::emulator::error::ApiError;
+use crate::emulator::model::{
+    FlowStatus, Millis, TriggerType, validate_client_token, validate_flow_name,
+};
+use crate::emulator::state::State;
+use crate::emulator::tokens::TokenUse;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartFlow {
+    pub flow_name: String,
+    pub client_token: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartFlowOutput {
+    pub flow_arn: String,
+    pub flow_status: FlowStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_id: Option<String>,
+}
+
+impl Operation for StartFlow {
+    const NAME: &'static str = "StartFlow";
+    const PATH: &'static str = "/start-flow";
+    type Output = StartFlowOutput;
+
+    fn apply(self, state: &mut State, now: Millis) -> Result<StartFlowOutput, ApiError> {
+        validate_flow_name(&self.flow_name)?;
+        if let Some(token) = &self.client_token {
+            validate_client_token(token)?;
+        }
+        // Existence before the token: a replay after DeleteFlow answers 404.
+        let (flow_name, trigger, status) = {
+            let flow = state.flow(&self.flow_name)?;
+            (flow.name.clone(), flow.trigger, flow.status)
+        };
+        let ttl = state.config.token_ttl_ms;
+        state.start_tokens.purge(now, ttl);
+
+        if let Some(token) = &self.client_token {
+            let uses = state.start_tokens.uses(token);
+            // Rule 1: same token, same flow, within the TTL: the first answer again.
+            if let Some(first) = uses.iter().find(|u| *u.flow == *flow_name) {
+                return Ok(StartFlowOutput {
+                    flow_arn: state.config.flow_arn(&flow_name),
+                    flow_status: first.status,
+                    execution_id: first.execution.map(|id| id.to_string()),
+                });
+            }
+            // Rule 2: a token already used on another flow, for a scheduled/event flow.
+            if trigger != TriggerType::OnDemand && !uses.is_empty() {
+                return Err(ApiError::conflict(format!(
+                    "The clientToken was already used with another flow ({}); use a new token to start {}",
+                    uses[0].flow, flow_name
+                )));
+            }
+            // Rule 3: on-demand flows treat it as a new call.
+        }
+
+        let execution = match trigger {
+            TriggerType::OnDemand => Some(state.start_execution(&flow_name, now)?),
+            TriggerType::Scheduled | TriggerType::Event => {
+                if status == FlowStatus::Active
+                    && state.config.profile.active_start == ActiveStart::Conflict
+                {
+                    return Err(ApiError::conflict(format!(
+                        "Flow {flow_name} is already active"
+                    )));
+                }
+                let flow = state.flow_mut(&flow_name)?;
+                flow.status = FlowStatus::Active;
+                flow.updated_at = now;
+                None
+            }
+        };
+        let flow_status = state.flow(&flow_name)?.status;
+        if let Some(token) = &self.client_token {
+            state.start_tokens.remember(
+                token,
+                TokenUse {
+                    flow: flow_name.clone(),
+                    first_used: now,
+                    status: flow_status,
+                    execution,
+                },
+            );
+        }
+        Ok(StartFlowOutput {
+            flow_arn: state.config.flow_arn(&flow_name),
+            flow_status,
+            execution_id: execution.map(|id| id.to_string()),
+        })
+    }
+}

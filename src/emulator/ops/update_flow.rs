@@ -1,0 +1,78 @@
+//! UpdateFlow: replaces a flow's definition; a change of trigger type puts
+//! the flow in that type's initial status.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::Operation;
+use super::create_flow::{remember_token, replay_token, validate_definition};
+use crate::emulator::error::ApiError;
+use crate::emulator::model::{Millis, validate_flow_name};
+use crate::emulator::state::State;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateFlow {
+    pub flow_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub trigger_config: Value,
+    pub source_flow_config: Value,
+    pub destination_flow_config_list: Value,
+    pub tasks: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata_catalog_config: Option<Value>,
+    #[serde(skip_serializing)]
+    pub client_token: Option<String>,
+}
+
+impl Operation for UpdateFlow {
+    const NAME: &'static str = "UpdateFlow";
+    const PATH: &'static str = "/update-flow";
+    type Output = Value;
+
+    fn apply(self, state: &mut State, now: Millis) -> Result<Value, ApiError> {
+        validate_flow_name(&self.flow_name)?;
+        let trigger = validate_definition(
+            &self.trigger_config,
+            &self.source_flow_config,
+            &self.destination_flow_config_list,
+            &self.tasks,
+        )?;
+        state.flow(&self.flow_name)?;
+        let input = serde_json::to_value(&self).unwrap_or(Value::Null);
+        let ttl = state.config.token_ttl_ms;
+        if let Some(replayed) = replay_token(
+            &mut state.update_tokens,
+            self.client_token.as_deref(),
+            &input,
+            now,
+            ttl,
+        )? {
+            return Ok(replayed);
+        }
+        let initial = state.initial_status(trigger);
+        let flow = state.flow_mut(&self.flow_name)?;
+        if flow.trigger != trigger {
+            flow.trigger = trigger;
+            flow.status = initial;
+        }
+        let d = &mut flow.definition;
+        d.description = self.description;
+        d.trigger_config = self.trigger_config;
+        d.source_flow_config = self.source_flow_config;
+        d.destination_flow_config_list = self.destination_flow_config_list;
+        d.tasks = self.tasks;
+        d.metadata_catalog_config = self.metadata_catalog_config;
+        flow.updated_at = now;
+        let output = json!({ "flowStatus": flow.status });
+        remember_token(
+            &mut state.update_tokens,
+            self.client_token,
+            input,
+            &output,
+            now,
+        );
+        Ok(output)
+    }
+}

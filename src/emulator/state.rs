@@ -1,0 +1,227 @@
+//! Everything an emulator remembers: flows, their executions, the token
+//! stores of StartFlow, CreateFlow and UpdateFlow, and the run quotas.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::sync::Arc;
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::config::{Config, EventInitialStatus};
+use super::error::ApiError;
+use super::model::{ExecutionStatus, FlowStatus, Millis, TriggerType};
+use super::tokens::TokenStore;
+
+/// The definition a flow was created (or last updated) with, stored as sent.
+#[derive(Debug, Clone)]
+pub struct Definition {
+    pub description: Option<String>,
+    pub kms_arn: Option<String>,
+    pub trigger_config: Value,
+    pub source_flow_config: Value,
+    pub destination_flow_config_list: Value,
+    pub tasks: Value,
+    pub tags: Option<Value>,
+    pub metadata_catalog_config: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Execution {
+    pub id: Uuid,
+    /// Global start order, for newest-first listing and page tokens.
+    pub seq: u64,
+    pub started_at: Millis,
+    pub ends_at: Millis,
+    pub canceled_at: Option<Millis>,
+}
+
+impl Execution {
+    pub fn status(&self, now: Millis, cancel_time_ms: u64) -> ExecutionStatus {
+        match self.canceled_at {
+            Some(at) if now >= at.saturating_add(cancel_time_ms) => ExecutionStatus::Canceled,
+            Some(_) => ExecutionStatus::CancelStarted,
+            None if now >= self.ends_at => ExecutionStatus::Successful,
+            None => ExecutionStatus::InProgress,
+        }
+    }
+
+    pub fn last_updated(&self, now: Millis, cancel_time_ms: u64) -> Millis {
+        match (self.canceled_at, self.status(now, cancel_time_ms)) {
+            (Some(at), ExecutionStatus::Canceled) => at + cancel_time_ms,
+            (Some(at), _) => at,
+            (None, ExecutionStatus::Successful) => self.ends_at,
+            _ => self.started_at,
+        }
+    }
+
+    pub fn is_running(&self, now: Millis) -> bool {
+        self.canceled_at.is_none() && now < self.ends_at
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Flow {
+    pub name: Arc<str>,
+    pub trigger: TriggerType,
+    pub status: FlowStatus,
+    pub definition: Definition,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    /// Oldest first.
+    pub executions: Vec<Execution>,
+}
+
+/// A remembered CreateFlow/UpdateFlow call: its input (token removed) and answer.
+#[derive(Debug, Clone)]
+pub struct StoredCall {
+    pub input: Value,
+    pub output: Value,
+    pub at: Millis,
+}
+
+/// Runs that hold a slot of the concurrent-runs quota.
+#[derive(Debug, Default)]
+struct Running {
+    ends: BinaryHeap<Reverse<(Millis, u64)>>,
+    /// Canceled runs still in `ends`; they no longer hold a slot.
+    canceled: HashSet<u64>,
+}
+
+impl Running {
+    fn count(&mut self, now: Millis) -> usize {
+        while let Some(Reverse((end, seq))) = self.ends.peek().copied() {
+            if end > now {
+                break;
+            }
+            self.ends.pop();
+            self.canceled.remove(&seq);
+        }
+        self.ends.len() - self.canceled.len()
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct State {
+    pub config: Config,
+    pub flows: HashMap<Arc<str>, Flow>,
+    pub start_tokens: TokenStore,
+    pub create_tokens: HashMap<String, StoredCall>,
+    pub update_tokens: HashMap<String, StoredCall>,
+    running: Running,
+    /// (month index, runs started in it) for the monthly quota.
+    month: (u64, u64),
+    next_seq: u64,
+}
+
+impl State {
+    pub fn new(config: Config) -> Self {
+        Self {
+            config,
+            ..Self::default()
+        }
+    }
+
+    pub fn flow(&self, name: &str) -> Result<&Flow, ApiError> {
+        self.flows
+            .get(name)
+            .ok_or_else(|| ApiError::not_found(name))
+    }
+
+    pub fn flow_mut(&mut self, name: &str) -> Result<&mut Flow, ApiError> {
+        self.flows
+            .get_mut(name)
+            .ok_or_else(|| ApiError::not_found(name))
+    }
+
+    pub fn initial_status(&self, trigger: TriggerType) -> FlowStatus {
+        match trigger {
+            TriggerType::OnDemand => FlowStatus::Active,
+            TriggerType::Scheduled => FlowStatus::Draft,
+            TriggerType::Event => match self.config.profile.event_initial_status {
+                EventInitialStatus::Draft => FlowStatus::Draft,
+                EventInitialStatus::Active => FlowStatus::Active,
+            },
+        }
+    }
+
+    /// Starts a run of `flow` at `now`, within the run quotas.
+    pub fn start_execution(&mut self, flow: &str, now: Millis) -> Result<Uuid, ApiError> {
+        if self.running.count(now) >= self.config.max_concurrent_runs {
+            return Err(ApiError::quota(format!(
+                "The number of concurrent flow runs exceeds the quota of {}",
+                self.config.max_concurrent_runs
+            )));
+        }
+        let month = month_index(now);
+        if self.month.0 != month {
+            self.month = (month, 0);
+        }
+        if self.month.1 >= self.config.max_runs_per_month {
+            return Err(ApiError::quota(format!(
+                "The number of flow runs this month exceeds the quota of {}",
+                self.config.max_runs_per_month
+            )));
+        }
+        let run_time = self.config.run_time_ms;
+        let seq = self.next_seq;
+        let f = self.flow_mut(flow)?;
+        let id = Uuid::new_v4();
+        let ends_at = now.saturating_add(run_time);
+        f.executions.push(Execution {
+            id,
+            seq,
+            started_at: now,
+            ends_at,
+            canceled_at: None,
+        });
+        self.next_seq += 1;
+        self.month.1 += 1;
+        self.running.ends.push(Reverse((ends_at, seq)));
+        Ok(id)
+    }
+
+    /// Records that the run `seq` was canceled and frees its quota slot.
+    pub fn release_run(&mut self, seq: u64) {
+        self.running.canceled.insert(seq);
+    }
+
+    pub fn running_runs(&mut self, now: Millis) -> usize {
+        self.running.count(now)
+    }
+
+    /// Forgets everything but the configuration.
+    pub fn reset(&mut self, config: Config) {
+        *self = Self::new(config);
+    }
+}
+
+/// Months since 1970-01 for an epoch-millisecond time (proleptic Gregorian).
+pub fn month_index(ms: Millis) -> u64 {
+    // Howard Hinnant's civil_from_days.
+    let z = (ms / 86_400_000) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    ((year - 1970) * 12 + month - 1) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn month_index_counts_calendar_months() {
+        assert_eq!(month_index(0), 0);
+        // 2026-11-25 and 2026-11-30T23:59:59 are the same month; 2026-12-01 is the next.
+        let nov25 = 1_795_564_800_000;
+        let dec1 = 1_796_083_200_000;
+        assert_eq!(month_index(nov25), (2026 - 1970) * 12 + 10);
+        assert_eq!(month_index(dec1 - 1), month_index(nov25));
+        assert_eq!(month_index(dec1), month_index(nov25) + 1);
+    }
+}

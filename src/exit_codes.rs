@@ -1,0 +1,14 @@
+//! The exit statuses of `appflow-harness`, one constant each.
+
+/// Everything ran and every check passed.
+pub const OK: i32 = 0;
+/// Checks ran and at least one failed (a scenario, a load verdict or threshold).
+pub const FAILURES: i32 = 1;
+/// The command line was wrong (clap also exits 2 for its own errors).
+pub const USAGE: i32 = 2;
+/// A scenario or configuration file could not be read or is invalid.
+pub const INVALID_INPUT: i32 = 3;
+/// The target endpoint could not be reached or started.
+pub const TARGET_UNREACHABLE: i32 = 4;
+/// Something inside the harness failed (e.g. a report could not be written).
+pub const INTERNAL: i32 = 5;
