@@ -8,5 +8,7 @@
 //! - [`exit_codes`]: what the binary's exit status means.
 
 pub mod cli;
+pub mod client;
 pub mod emulator;
 pub mod exit_codes;
+pub mod fixtures;

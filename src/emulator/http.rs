@@ -39,10 +39,10 @@ pub(super) async fn operation<O: Operation>(
             let now = handle.clock().now();
             input.apply(&mut handle.lock(), now)
         });
-    if let Some(f) = fault {
-        if f.kind != FaultKind::Latency {
-            return fault_response(f);
-        }
+    if let Some(f) = fault
+        && f.kind != FaultKind::Latency
+    {
+        return fault_response(f);
     }
     match result {
         Ok(output) => match serde_json::to_vec(&output) {

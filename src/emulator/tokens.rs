@@ -66,10 +66,8 @@ impl TokenStore {
                 }
                 None => false,
             };
-            if remove {
-                if let Some(Uses::One(_)) = self.map.remove(&token) {
-                    self.held -= 1;
-                }
+            if remove && let Some(Uses::One(_)) = self.map.remove(&token) {
+                self.held -= 1;
             }
         }
     }

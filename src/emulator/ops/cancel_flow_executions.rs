@@ -29,12 +29,12 @@ impl Operation for CancelFlowExecutions {
 
     fn apply(self, state: &mut State, now: Millis) -> Result<CancelFlowExecutionsOutput, ApiError> {
         validate_flow_name(&self.flow_name)?;
-        if let Some(ids) = &self.execution_ids {
-            if ids.len() > 100 {
-                return Err(ApiError::validation(
-                    "Value at 'executionIds' failed to satisfy constraint: Member must have length less than or equal to 100",
-                ));
-            }
+        if let Some(ids) = &self.execution_ids
+            && ids.len() > 100
+        {
+            return Err(ApiError::validation(
+                "Value at 'executionIds' failed to satisfy constraint: Member must have length less than or equal to 100",
+            ));
         }
         let flow = state.flow_mut(&self.flow_name)?;
         let mut invalid = Vec::new();

@@ -57,12 +57,12 @@ impl Operation for CreateFlow {
         if let Some(d) = &self.description {
             check_len("description", d, 2048)?;
         }
-        if let Some(k) = &self.kms_arn {
-            if k.len() < 20 || k.len() > 2048 || !k.starts_with("arn:aws:kms:") {
-                return Err(ApiError::validation(
-                    "Value at 'kmsArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:aws:kms:.*:[0-9]+:.*",
-                ));
-            }
+        if let Some(k) = &self.kms_arn
+            && (k.len() < 20 || k.len() > 2048 || !k.starts_with("arn:aws:kms:"))
+        {
+            return Err(ApiError::validation(
+                "Value at 'kmsArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:aws:kms:.*:[0-9]+:.*",
+            ));
         }
         let input = serde_json::to_value(&self).unwrap_or(Value::Null);
         if let Some(replayed) = replay_token(

@@ -1,0 +1,191 @@
+//! The endpoint client: sends an AppFlow operation to any endpoint (the
+//! embedded emulator, an emulator at a URL, real AWS with SigV4) and reads
+//! the answer the way the AWS SDKs do, never failing on a garbage answer.
+
+mod reply;
+pub mod sigv4;
+
+pub use reply::{Reply, error_type};
+
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+
+use sigv4::Signer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("invalid endpoint url {url:?}: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("failed to build the http client: {0}")]
+    Build(String),
+    #[error("failed to sign the request: {0}")]
+    Sign(String),
+}
+
+/// What happened to one call: an answer, or why there is none.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Reply(Reply),
+    /// No complete answer: connection refused or closed, timeout, bad HTTP.
+    Transport {
+        kind: TransportKind,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TransportKind {
+    Connect,
+    Timeout,
+    Closed,
+}
+
+/// A call's outcome and how long it took.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub outcome: Outcome,
+    pub latency: Duration,
+}
+
+/// An endpoint to send AppFlow operations to.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    base: String,
+    http: reqwest::Client,
+    signer: Option<Signer>,
+}
+
+impl Endpoint {
+    /// `url` is the endpoint's base, e.g. `http://127.0.0.1:4566`.
+    pub fn new(url: &str, timeout: Duration, signer: Option<Signer>) -> Result<Self, ClientError> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| ClientError::BadUrl {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(ClientError::BadUrl {
+                url: url.to_owned(),
+                reason: "the scheme must be http or https".into(),
+            });
+        }
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .pool_max_idle_per_host(256)
+            .build()
+            .map_err(|e| ClientError::Build(e.to_string()))?;
+        Ok(Self {
+            base: url.trim_end_matches('/').to_owned(),
+            http,
+            signer,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Calls the operation `name` (e.g. `StartFlow`) with a raw JSON body.
+    pub async fn call(&self, name: &str, body: Bytes) -> Result<Call, ClientError> {
+        self.call_path(&operation_path(name), body).await
+    }
+
+    /// Posts `body` to `path` under the endpoint (AppFlow routes and `/_harness/`).
+    pub async fn call_path(&self, path: &str, body: Bytes) -> Result<Call, ClientError> {
+        let url = format!("{}{}", self.base, path);
+        let mut request = self
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body.clone());
+        if let Some(signer) = &self.signer {
+            for (k, v) in signer
+                .sign("POST", &url, &body, SystemTime::now())
+                .map_err(ClientError::Sign)?
+            {
+                request = request.header(k, v);
+            }
+        }
+        let started = Instant::now();
+        let outcome = match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
+                match response.bytes().await {
+                    Ok(body) => Outcome::Reply(Reply::new(status, &headers, body)),
+                    Err(e) => transport(&e),
+                }
+            }
+            Err(e) => transport(&e),
+        };
+        Ok(Call {
+            outcome,
+            latency: started.elapsed(),
+        })
+    }
+
+    /// GETs a path (the `/_harness/` API); `None` when it is not there.
+    pub async fn get_json(&self, path: &str) -> Option<serde_json::Value> {
+        let response = self
+            .http
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        response.json().await.ok()
+    }
+}
+
+fn transport(e: &reqwest::Error) -> Outcome {
+    let kind = if e.is_timeout() {
+        TransportKind::Timeout
+    } else if e.is_connect() {
+        TransportKind::Connect
+    } else {
+        TransportKind::Closed
+    };
+    // reqwest's Display hides the cause chain; the chain says what happened.
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    Outcome::Transport { kind, message }
+}
+
+/// `StartFlow` -> `/start-flow`, as restJson1 routes AppFlow operations.
+pub fn operation_path(name: &str) -> String {
+    let mut path = String::with_capacity(name.len() + 8);
+    path.push('/');
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                path.push('-');
+            }
+            path.push(c.to_ascii_lowercase());
+        } else {
+            path.push(c);
+        }
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names_map_to_kebab_routes() {
+        assert_eq!(operation_path("StartFlow"), "/start-flow");
+        assert_eq!(
+            operation_path("DescribeFlowExecutionRecords"),
+            "/describe-flow-execution-records"
+        );
+    }
+}

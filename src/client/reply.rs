@@ -1,0 +1,103 @@
+//! One answer from an endpoint, read as the AWS SDKs read it.
+
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    /// The error name: `x-amzn-ErrorType`, else body `code`, else `__type`.
+    pub error_type: Option<String>,
+    pub request_id: Option<String>,
+    /// The parsed body; `None` when the body is not JSON.
+    pub json: Option<Value>,
+    /// The body as sent (kept for reports when it is not JSON).
+    pub raw: Bytes,
+}
+
+impl Reply {
+    pub fn new(status: u16, headers: &HeaderMap, raw: Bytes) -> Self {
+        let json = if raw.iter().all(u8::is_ascii_whitespace) {
+            None
+        } else {
+            serde_json::from_slice(&raw).ok()
+        };
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let error_type = error_type(header("x-amzn-errortype").as_deref(), json.as_ref());
+        Self {
+            status,
+            error_type,
+            request_id: header("x-amzn-requestid"),
+            json,
+            raw,
+        }
+    }
+
+    /// The error message, `message` or `Message`.
+    pub fn message(&self) -> Option<&str> {
+        let j = self.json.as_ref()?;
+        j.get("message")
+            .or_else(|| j.get("Message"))
+            .and_then(Value::as_str)
+    }
+
+    /// The body for people: JSON, or the first bytes of whatever came.
+    pub fn body_text(&self) -> String {
+        match &self.json {
+            Some(v) => v.to_string(),
+            None => {
+                let s = String::from_utf8_lossy(&self.raw);
+                s.chars().take(512).collect()
+            }
+        }
+    }
+}
+
+/// The SDKs' rule: the header first, then body `code`, then `__type`;
+/// keep what stands after `#` and before `:`.
+pub fn error_type(header: Option<&str>, body: Option<&Value>) -> Option<String> {
+    let raw = header
+        .filter(|h| !h.is_empty())
+        .map(str::to_owned)
+        .or_else(|| {
+            let b = body?;
+            b.get("code")
+                .or_else(|| b.get("__type"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })?;
+    let name = raw.split(':').next().unwrap_or(&raw);
+    let name = name.rsplit('#').next().unwrap_or(name);
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn error_type_is_read_as_the_sdks_read_it() {
+        assert_eq!(
+            error_type(Some("ConflictException:http://internal"), None).as_deref(),
+            Some("ConflictException")
+        );
+        let body = json!({"__type": "com.amazonaws.appflow#ResourceNotFoundException"});
+        assert_eq!(
+            error_type(None, Some(&body)).as_deref(),
+            Some("ResourceNotFoundException")
+        );
+        let both = json!({"code": "ThrottlingException", "__type": "X"});
+        assert_eq!(
+            error_type(None, Some(&both)).as_deref(),
+            Some("ThrottlingException")
+        );
+        assert_eq!(error_type(None, Some(&json!({}))), None);
+    }
+}

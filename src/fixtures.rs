@@ -1,0 +1,41 @@
+//! Flow fixtures shared by the runner and the load test: the default
+//! CreateFlow template (S3 to S3) and the body for each trigger type.
+
+use serde_json::{Value, json};
+
+use crate::emulator::model::TriggerType;
+
+/// The default CreateFlow body for a flow `name` with `trigger`: an S3-to-S3
+/// copy, the cheapest definition real AppFlow accepts.
+pub fn create_flow_body(name: &str, trigger: TriggerType) -> Value {
+    let trigger_config = match trigger {
+        TriggerType::OnDemand => json!({ "triggerType": "OnDemand" }),
+        TriggerType::Event => json!({ "triggerType": "Event" }),
+        TriggerType::Scheduled => json!({
+            "triggerType": "Scheduled",
+            "triggerProperties": { "Scheduled": {
+                "scheduleExpression": "rate(1hours)",
+                "dataPullMode": "Incremental"
+            } }
+        }),
+    };
+    json!({
+        "flowName": name,
+        "description": "created by appflow-harness",
+        "triggerConfig": trigger_config,
+        "sourceFlowConfig": {
+            "connectorType": "S3",
+            "sourceConnectorProperties": { "S3": { "bucketName": "appflow-harness-source", "bucketPrefix": "in" } }
+        },
+        "destinationFlowConfigList": [{
+            "connectorType": "S3",
+            "destinationConnectorProperties": { "S3": { "bucketName": "appflow-harness-destination", "bucketPrefix": "out" } }
+        }],
+        "tasks": [{
+            "sourceFields": ["id"],
+            "connectorOperator": { "S3": "PROJECTION" },
+            "taskType": "Filter",
+            "taskProperties": {}
+        }]
+    })
+}

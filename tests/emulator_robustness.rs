@@ -1,0 +1,164 @@
+//! Arbitrary input never takes the emulator down: every answer is AWS error
+//! JSON or a success, never a 5xx, a panic or a dropped connection.
+
+use appflow_harness::emulator::{BODY_LIMIT, Config, Handle, router};
+use axum::body::Body;
+use axum::http::{Request, header};
+use http_body_util::BodyExt;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const ROUTES: [&str; 10] = [
+    "/start-flow",
+    "/stop-flow",
+    "/create-flow",
+    "/describe-flow",
+    "/delete-flow",
+    "/list-flows",
+    "/update-flow",
+    "/describe-flow-execution-records",
+    "/cancel-flow-executions",
+    "/no-such-operation",
+];
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
+        "[ -~]{0,12}".prop_map(Value::String),
+        any::<String>().prop_map(Value::String),
+        Just(json!("od")),
+        Just(json!("sc")),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map("[a-zA-Z]{1,8}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// A request body: well-formed requests with odd members, or raw bytes.
+fn body() -> impl Strategy<Value = Vec<u8>> {
+    let member = prop_oneof![
+        Just("flowName"),
+        Just("clientToken"),
+        Just("maxResults"),
+        Just("nextToken"),
+        Just("executionIds"),
+        Just("forceDelete"),
+        Just("triggerConfig"),
+        Just("sourceFlowConfig"),
+        Just("destinationFlowConfigList"),
+        Just("tasks"),
+    ];
+    prop_oneof![
+        prop::collection::vec((member, json_value()), 0..6).prop_map(|kv| {
+            let m: serde_json::Map<String, Value> =
+                kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            Value::Object(m).to_string().into_bytes()
+        }),
+        json_value().prop_map(|v| v.to_string().into_bytes()),
+        prop::collection::vec(any::<u8>(), 0..64),
+    ]
+}
+
+async fn send(
+    app: axum::Router,
+    method: &str,
+    route: &str,
+    ctype: &str,
+    body: Vec<u8>,
+) -> (u16, Option<String>, Vec<u8>) {
+    let req = Request::builder()
+        .method(method)
+        .uri(route)
+        .header(header::CONTENT_TYPE, ctype)
+        .body(Body::from(body))
+        .expect("request");
+    let resp = app.oneshot(req).await.expect("infallible");
+    let status = resp.status().as_u16();
+    let etype = resp
+        .headers()
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    assert!(resp.headers().contains_key("x-amzn-requestid"));
+    let bytes = resp
+        .into_body()
+        .collect()
+        .await
+        .expect("a complete body")
+        .to_bytes();
+    (status, etype, bytes.to_vec())
+}
+
+fn seeded() -> Handle {
+    let handle = Handle::new(Config::default());
+    {
+        let mut state = handle.lock();
+        for (name, trigger) in [("od", "OnDemand"), ("sc", "Scheduled")] {
+            let mut body = appflow_harness::fixtures::create_flow_body(
+                name,
+                appflow_harness::emulator::model::TriggerType::OnDemand,
+            );
+            body["triggerConfig"] = json!({"triggerType": trigger, "triggerProperties": {"Scheduled": {"scheduleExpression": "rate(1hours)"}}});
+            let op: appflow_harness::emulator::ops::CreateFlow =
+                serde_json::from_value(body).expect("create");
+            appflow_harness::emulator::ops::Operation::apply(op, &mut state, 0).expect("seed");
+        }
+    }
+    handle
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_request_gets_a_well_formed_aws_answer(
+        route in prop::sample::select(&ROUTES[..]),
+        method in prop::sample::select(&["POST", "POST", "POST", "GET", "PUT"][..]),
+        ctype in prop::sample::select(&["application/json", "text/plain", "application/x-amz-json-1.1", ""][..]),
+        body in body(),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let (status, etype, bytes) = rt.block_on(send(router(seeded()), method, route, ctype, body));
+        prop_assert!(status < 500, "status {status}");
+        let parsed: Value = serde_json::from_slice(&bytes).map_err(|e| TestCaseError::fail(format!("not json: {e}")))?;
+        prop_assert!(parsed.is_object());
+        if status >= 400 {
+            let name = etype.ok_or_else(|| TestCaseError::fail("an error without x-amzn-ErrorType"))?;
+            prop_assert!(name.ends_with("Exception"));
+            prop_assert!(parsed.get("message").and_then(Value::as_str).is_some());
+        } else {
+            prop_assert_eq!(status, 200);
+        }
+    }
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_refused_with_a_validation_error() {
+    let mut big = b"{\"flowName\":\"od\",\"clientToken\":\"".to_vec();
+    big.resize(BODY_LIMIT + 10, b'a');
+    big.extend_from_slice(b"\"}");
+    let (status, etype, body) = send(
+        router(seeded()),
+        "POST",
+        "/start-flow",
+        "application/json",
+        big,
+    )
+    .await;
+    assert_eq!(
+        (status, etype.as_deref()),
+        (400, Some("ValidationException"))
+    );
+    let v: Value = serde_json::from_slice(&body).expect("json");
+    assert!(v["message"].as_str().is_some_and(|m| m.contains("limit")));
+}

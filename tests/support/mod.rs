@@ -1,0 +1,81 @@
+//! Helpers shared by the integration tests: a JSON-in, reply-out client.
+
+use std::time::Duration;
+
+use appflow_harness::client::{Endpoint, Outcome, Reply};
+use appflow_harness::emulator::model::TriggerType;
+use appflow_harness::fixtures::create_flow_body;
+use serde_json::Value;
+
+pub struct Api {
+    pub endpoint: Endpoint,
+}
+
+impl Api {
+    pub fn new(url: &str) -> Self {
+        Self {
+            endpoint: Endpoint::new(url, Duration::from_secs(10), None).expect("endpoint"),
+        }
+    }
+
+    pub async fn raw(&self, path: &str, body: &str) -> Reply {
+        match self
+            .endpoint
+            .call_path(path, body.to_owned().into())
+            .await
+            .expect("call")
+            .outcome
+        {
+            Outcome::Reply(r) => r,
+            Outcome::Transport { message, .. } => panic!("no reply from {path}: {message}"),
+        }
+    }
+
+    pub async fn call(&self, operation: &str, body: Value) -> Reply {
+        self.raw(
+            &appflow_harness::client::operation_path(operation),
+            &body.to_string(),
+        )
+        .await
+    }
+
+    pub async fn control(&self, path: &str, body: Value) -> Value {
+        let r = self
+            .raw(&format!("/_harness/{path}"), &body.to_string())
+            .await;
+        assert_eq!(r.status, 200, "{path}: {}", r.body_text());
+        r.json.expect("json")
+    }
+
+    pub async fn counters(&self) -> Value {
+        self.endpoint
+            .get_json("/_harness/counters")
+            .await
+            .expect("counters")
+    }
+
+    pub async fn create(&self, name: &str, trigger: TriggerType) -> Reply {
+        let r = self
+            .call("CreateFlow", create_flow_body(name, trigger))
+            .await;
+        assert_eq!(r.status, 200, "create {name}: {}", r.body_text());
+        r
+    }
+
+    pub async fn start(&self, flow: &str, token: Option<&str>) -> Reply {
+        let mut body = serde_json::json!({ "flowName": flow });
+        if let Some(t) = token {
+            body["clientToken"] = Value::String(t.to_owned());
+        }
+        self.call("StartFlow", body).await
+    }
+}
+
+/// The reply's status and error type, for compact assertions.
+pub fn outcome(r: &Reply) -> (u16, Option<&str>) {
+    (r.status, r.error_type.as_deref())
+}
+
+pub fn field<'a>(r: &'a Reply, key: &str) -> Option<&'a Value> {
+    r.json.as_ref().and_then(|j| j.get(key))
+}

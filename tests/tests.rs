@@ -1,0 +1,7 @@
+//! Integration tests, one module per area.
+
+mod support;
+
+mod emulator_contract;
+mod emulator_robustness;
+mod emulator_sdk;
