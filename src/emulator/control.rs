@@ -18,7 +18,7 @@ use super::Handle;
 use super::config::ConfigPatch;
 use super::error::ApiError;
 use super::faults::FaultRule;
-use super::http::{body_error, error_response, json_response, parse_json};
+use super::http::{error_response, json_response, parse_json, read_body};
 use super::model::epoch_seconds;
 
 pub const PREFIX: &str = "/_harness";
@@ -58,7 +58,7 @@ struct Advance {
 
 async fn advance_clock(State(h): State<Handle>, body: Result<Bytes, BytesRejection>) -> Response {
     answer(
-        body.map_err(body_error)
+        read_body(body)
             .and_then(|b| parse_json::<Advance>(&b))
             .and_then(|a| {
                 if !(a.seconds.is_finite() && a.seconds >= 0.0) {
@@ -76,7 +76,7 @@ async fn faults(State(h): State<Handle>) -> Response {
 
 async fn add_fault(State(h): State<Handle>, body: Result<Bytes, BytesRejection>) -> Response {
     answer(
-        body.map_err(body_error)
+        read_body(body)
             .and_then(|b| parse_json::<FaultRule>(&b))
             .and_then(|rule| {
                 h.add_fault(rule).map_err(ApiError::validation)?;
@@ -117,7 +117,7 @@ async fn config(State(h): State<Handle>) -> Response {
 
 async fn patch_config(State(h): State<Handle>, body: Result<Bytes, BytesRejection>) -> Response {
     answer(
-        body.map_err(body_error)
+        read_body(body)
             .and_then(|b| parse_json::<ConfigPatch>(&b))
             .map(|patch| {
                 let mut state = h.lock();

@@ -21,7 +21,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::post;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -137,7 +136,6 @@ pub fn router(handle: Handle) -> Router {
     r.nest(control::PREFIX, control::routes())
         .fallback(http::unknown_route)
         .method_not_allowed_fallback(http::wrong_method)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(handle)
 }
 

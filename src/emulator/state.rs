@@ -1,10 +1,10 @@
 //! Everything an emulator remembers: flows, their executions, the token
 //! stores of StartFlow, CreateFlow and UpdateFlow, and the run quotas.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -63,6 +63,7 @@ impl Execution {
 #[derive(Debug, Clone)]
 pub struct Flow {
     pub name: Arc<str>,
+    pub arn: Arc<str>,
     pub trigger: TriggerType,
     pub status: FlowStatus,
     pub definition: Definition,
@@ -83,28 +84,42 @@ pub struct StoredCall {
 /// Runs that hold a slot of the concurrent-runs quota.
 #[derive(Debug, Default)]
 struct Running {
-    ends: BinaryHeap<Reverse<(Millis, u64)>>,
+    /// (end, seq), sorted by end. Ends arrive in order while the run time is
+    /// unchanged, so this is a queue; a shorter run time inserts in the middle.
+    ends: VecDeque<(Millis, u64)>,
     /// Canceled runs still in `ends`; they no longer hold a slot.
     canceled: HashSet<u64>,
 }
 
 impl Running {
     fn count(&mut self, now: Millis) -> usize {
-        while let Some(Reverse((end, seq))) = self.ends.peek().copied() {
+        while let Some(&(end, seq)) = self.ends.front() {
             if end > now {
                 break;
             }
-            self.ends.pop();
-            self.canceled.remove(&seq);
+            self.ends.pop_front();
+            if !self.canceled.is_empty() {
+                self.canceled.remove(&seq);
+            }
         }
         self.ends.len() - self.canceled.len()
+    }
+
+    fn push(&mut self, end: Millis, seq: u64) {
+        match self.ends.back() {
+            Some(&(last, _)) if last > end => {
+                let at = self.ends.partition_point(|&(e, _)| e <= end);
+                self.ends.insert(at, (end, seq));
+            }
+            _ => self.ends.push_back((end, seq)),
+        }
     }
 }
 
 #[derive(Debug, Default)]
 pub struct State {
     pub config: Config,
-    pub flows: HashMap<Arc<str>, Flow>,
+    pub flows: FxHashMap<Arc<str>, Flow>,
     pub start_tokens: TokenStore,
     pub create_tokens: HashMap<String, StoredCall>,
     pub update_tokens: HashMap<String, StoredCall>,
@@ -177,7 +192,7 @@ impl State {
         });
         self.next_seq += 1;
         self.month.1 += 1;
-        self.running.ends.push(Reverse((ends_at, seq)));
+        self.running.push(ends_at, seq);
         Ok(id)
     }
 

@@ -5,9 +5,10 @@
 //! `Arc<str>` key and one expiry-queue entry; the stored response is rebuilt
 //! from the flow name (ARN), a status byte and a 16-byte execution id.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
 use uuid::Uuid;
 
 use super::model::{FlowStatus, Millis};
@@ -39,7 +40,9 @@ impl Uses {
 
 #[derive(Debug, Default)]
 pub struct TokenStore {
-    map: HashMap<Arc<str>, Uses>,
+    // Fx hashing: StartFlow hashes a token once or twice per call, and SipHash
+    // showed in profiles; an emulator for tests need not resist hash flooding.
+    map: FxHashMap<Arc<str>, Uses>,
     /// Insertion order is time order because the clock never goes back.
     expiry: VecDeque<(Millis, Arc<str>)>,
     held: usize,
@@ -79,24 +82,24 @@ impl TokenStore {
 
     pub fn remember(&mut self, token: &str, used: TokenUse) {
         let at = used.first_used;
-        let key = match self.map.get_key_value(token) {
-            Some((k, _)) => Arc::clone(k),
-            None => Arc::from(token),
-        };
-        match self.map.remove(&key) {
-            None => {
-                self.map.insert(Arc::clone(&key), Uses::One(used));
-            }
-            Some(Uses::One(first)) => {
-                self.map
-                    .insert(Arc::clone(&key), Uses::Many(vec![first, used]));
-            }
-            Some(Uses::Many(mut v)) => {
-                v.push(used);
-                self.map.insert(Arc::clone(&key), Uses::Many(v));
-            }
-        }
         self.held += 1;
+        // The common case, a token never seen: one allocation, one insert.
+        let Some((key, _)) = self.map.get_key_value(token) else {
+            let key: Arc<str> = Arc::from(token);
+            self.map.insert(Arc::clone(&key), Uses::One(used));
+            self.expiry.push_back((at, key));
+            return;
+        };
+        let key = Arc::clone(key);
+        if let Some(uses) = self.map.get_mut(token) {
+            *uses = match std::mem::replace(uses, Uses::Many(Vec::new())) {
+                Uses::One(first) => Uses::Many(vec![first, used]),
+                Uses::Many(mut v) => {
+                    v.push(used);
+                    Uses::Many(v)
+                }
+            };
+        }
         self.expiry.push_back((at, key));
     }
 

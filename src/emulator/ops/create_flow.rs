@@ -95,6 +95,7 @@ impl Operation for CreateFlow {
         state.flows.insert(
             name.clone(),
             Flow {
+                arn: Arc::from(state.config.flow_arn(&name)),
                 name,
                 trigger,
                 status,

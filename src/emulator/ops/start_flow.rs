@@ -1,7 +1,10 @@
 //! StartFlow: runs an on-demand flow or activates a scheduled/event flow,
 //! honouring the clientToken rules of APPFLOW.md.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use super::Operation;
 use crate::emulator::config::ActiveStart;
@@ -22,10 +25,10 @@ pub struct StartFlow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StartFlowOutput {
-    pub flow_arn: String,
+    pub flow_arn: Arc<str>,
     pub flow_status: FlowStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub execution_id: Option<String>,
+    pub execution_id: Option<Uuid>,
 }
 
 impl Operation for StartFlow {
@@ -39,9 +42,14 @@ impl Operation for StartFlow {
             validate_client_token(token)?;
         }
         // Existence before the token: a replay after DeleteFlow answers 404.
-        let (flow_name, trigger, status) = {
+        let (flow_name, flow_arn, trigger, status) = {
             let flow = state.flow(&self.flow_name)?;
-            (flow.name.clone(), flow.trigger, flow.status)
+            (
+                flow.name.clone(),
+                flow.arn.clone(),
+                flow.trigger,
+                flow.status,
+            )
         };
         let ttl = state.config.token_ttl_ms;
         state.start_tokens.purge(now, ttl);
@@ -51,9 +59,9 @@ impl Operation for StartFlow {
             // Rule 1: same token, same flow, within the TTL: the first answer again.
             if let Some(first) = uses.iter().find(|u| *u.flow == *flow_name) {
                 return Ok(StartFlowOutput {
-                    flow_arn: state.config.flow_arn(&flow_name),
+                    flow_arn: flow_arn.clone(),
                     flow_status: first.status,
-                    execution_id: first.execution.map(|id| id.to_string()),
+                    execution_id: first.execution,
                 });
             }
             // Rule 2: a token already used on another flow, for a scheduled/event flow.
@@ -95,9 +103,9 @@ impl Operation for StartFlow {
             );
         }
         Ok(StartFlowOutput {
-            flow_arn: state.config.flow_arn(&flow_name),
+            flow_arn: flow_arn.clone(),
             flow_status,
-            execution_id: execution.map(|id| id.to_string()),
+            execution_id: execution,
         })
     }
 }

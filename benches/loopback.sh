@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The loopback comparison of the emulator's StartFlow (fresh tokens) against
+# a bare axum handler that parses the same JSON and answers a fixed body.
+# Servers on core 0, wrk on core 1, alternating runs, medians printed.
+# Needs wrk (Debian package `wrk`).  Usage: benches/loopback.sh [RUNS] [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-3}
+SECS=${2:-10}
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
+cargo build --release --quiet --bin appflow-harness --example bare_handler
+EMU_PORT=4591
+BARE_PORT=4592
+taskset -c 0 target/release/appflow-harness serve --port $EMU_PORT \
+  --max-concurrent-runs 1000000000 --max-runs-per-month 1000000000 2>/dev/null &
+EMU=$!
+taskset -c 0 target/release/examples/bare_handler $BARE_PORT 2>/dev/null &
+BARE=$!
+trap 'kill $EMU $BARE 2>/dev/null' EXIT
+sleep 1
+curl -fsS "http://127.0.0.1:$EMU_PORT/create-flow" -H 'content-type: application/json' -d '{
+  "flowName":"bench","triggerConfig":{"triggerType":"OnDemand"},
+  "sourceFlowConfig":{"connectorType":"S3","sourceConnectorProperties":{"S3":{"bucketName":"a"}}},
+  "destinationFlowConfigList":[{"connectorType":"S3","destinationConnectorProperties":{"S3":{"bucketName":"b"}}}],
+  "tasks":[]}' >/dev/null
+
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime+stime in clock ticks
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+rps() { # url label pid -> "req/s server-cpu-us-per-request"
+  local before after out
+  before=$(cpu "$3")
+  out=$(taskset -c 1 wrk -t1 -c64 -d"${SECS}s" -s benches/fresh_tokens.lua "$1" -- "$2")
+  after=$(cpu "$3")
+  echo "$out" | grep -q Non-2xx && echo "warning: non-2xx answers in $2" >&2
+  echo "$out" | awk -v t=$((after - before)) -v us=$TICK_US \
+    '/^ +[0-9]+ requests in/ {n=$1} /Requests\/sec/ {r=$2} END {printf "%s %.2f\n", r, t*us/n}'
+}
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+bare=(); emu=(); bare_cpu=(); emu_cpu=()
+for i in $(seq 1 "$RUNS"); do
+  read -r r c < <(rps "http://127.0.0.1:$BARE_PORT" "bare$i" $BARE); bare+=("$r"); bare_cpu+=("$c")
+  read -r r c < <(rps "http://127.0.0.1:$EMU_PORT" "emu$i" $EMU); emu+=("$r"); emu_cpu+=("$c")
+  echo "run $i: bare ${bare[-1]} req/s (${bare_cpu[-1]} us cpu/req), emulator ${emu[-1]} req/s (${emu_cpu[-1]} us cpu/req)"
+done
+mb=$(printf '%s\n' "${bare[@]}" | median); me=$(printf '%s\n' "${emu[@]}" | median)
+cb=$(printf '%s\n' "${bare_cpu[@]}" | median); ce=$(printf '%s\n' "${emu_cpu[@]}" | median)
+echo "median: bare $mb req/s, emulator $me req/s, ratio $(awk "BEGIN {printf \"%.3f\", $me/$mb}")"
+echo "median server cpu per request: bare $cb us, emulator $ce us, ratio $(awk "BEGIN {printf \"%.3f\", $cb/$ce}") (bare/emulator)"
+curl -fsS "http://127.0.0.1:$EMU_PORT/_harness/counters" | head -c 300; echo
