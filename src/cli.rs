@@ -1,6 +1,7 @@
 //! The command line: clap structs and the dispatch to the library.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -23,6 +24,48 @@ pub struct Cli {
 pub enum Command {
     /// Serve the embedded AppFlow emulator until Ctrl-C.
     Serve(ServeArgs),
+    /// Play scenario files against a target and check every answer against
+    /// expectations, the contract and the stored snapshots.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Scenario files or folders (default: scenarios/).
+    pub scenarios: Vec<PathBuf>,
+    /// `embedded` (an emulator in this process), `aws` (real AppFlow, SigV4
+    /// with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN), or a URL.
+    #[arg(long, default_value = "embedded")]
+    pub target: String,
+    /// Sign requests to a URL target with the environment's AWS credentials.
+    #[arg(long)]
+    pub sign: bool,
+    /// Rewrite snapshots that differ or are missing (instead of writing .snap.new).
+    #[arg(long)]
+    pub update: bool,
+    /// Where the .snap files live.
+    #[arg(long, default_value = "snapshots")]
+    pub snapshots: PathBuf,
+    /// Check no snapshots (expectations and the contract only).
+    #[arg(long)]
+    pub no_snapshots: bool,
+    /// Write a JUnit XML report here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Write a JSON report here (schema: docs/report.schema.json).
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Scenarios run at once (those that change the clock, faults or quotas run alone).
+    #[arg(long, default_value_t = 8)]
+    pub jobs: usize,
+    /// Only scenarios whose name contains this text.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Seconds to wait for one answer.
+    #[arg(long, default_value_t = 10)]
+    pub timeout_secs: u64,
+    #[command(flatten)]
+    pub emulator: EmulatorArgs,
 }
 
 /// The emulator's identity, quotas and behaviour profile.
@@ -108,6 +151,7 @@ pub struct ServeArgs {
 pub async fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Serve(args) => serve(args).await,
+        Command::Check(args) => crate::check::run(args).await,
     }
 }
 

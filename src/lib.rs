@@ -7,8 +7,15 @@
 //!   can parse and run it in-process.
 //! - [`exit_codes`]: what the binary's exit status means.
 
+pub mod check;
 pub mod cli;
 pub mod client;
+pub mod contract;
 pub mod emulator;
 pub mod exit_codes;
 pub mod fixtures;
+pub mod normalise;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod snapshot;

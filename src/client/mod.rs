@@ -125,6 +125,15 @@ impl Endpoint {
         })
     }
 
+    /// DELETEs a path (the `/_harness/` API); whether it answered 2xx.
+    pub async fn delete(&self, path: &str) -> bool {
+        self.http
+            .delete(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    }
+
     /// GETs a path (the `/_harness/` API); `None` when it is not there.
     pub async fn get_json(&self, path: &str) -> Option<serde_json::Value> {
         let response = self

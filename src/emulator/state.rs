@@ -211,18 +211,10 @@ impl State {
     }
 }
 
-/// Months since 1970-01 for an epoch-millisecond time (proleptic Gregorian).
+/// Months since 1970-01 for an epoch-millisecond time.
 pub fn month_index(ms: Millis) -> u64 {
-    // Howard Hinnant's civil_from_days.
-    let z = (ms / 86_400_000) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    ((year - 1970) * 12 + month - 1) as u64
+    let (year, month, _) = super::model::civil_date(ms);
+    ((year - 1970) * 12 + i64::from(month) - 1) as u64
 }
 
 #[cfg(test)]

@@ -1,0 +1,164 @@
+//! A walker over the service model's shapes: validates a JSON answer
+//! against an operation's output shape.
+
+use std::collections::HashMap;
+
+use regex::Regex;
+use serde_json::Value;
+
+use super::Violation;
+
+pub struct Model {
+    shapes: serde_json::Map<String, Value>,
+    outputs: HashMap<String, String>,
+    /// Anchored patterns; `None` where the model's pattern is not a Rust regex.
+    patterns: HashMap<String, Option<Regex>>,
+}
+
+impl Model {
+    pub fn parse(json: &str) -> Self {
+        let model: Value = serde_json::from_str(json).unwrap_or(Value::Null);
+        let shapes = model
+            .get("shapes")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let outputs = model
+            .get("operations")
+            .and_then(Value::as_object)
+            .map(|ops| {
+                ops.iter()
+                    .filter_map(|(name, op)| {
+                        let out = op.pointer("/output/shape")?.as_str()?;
+                        Some((name.clone(), out.to_owned()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let patterns = shapes
+            .values()
+            .filter_map(|s| s.get("pattern").and_then(Value::as_str))
+            .map(|p| (p.to_owned(), Regex::new(&format!("^(?:{p})$")).ok()))
+            .collect();
+        Self {
+            shapes,
+            outputs,
+            patterns,
+        }
+    }
+
+    pub fn operations(&self) -> impl Iterator<Item = &str> {
+        self.outputs.keys().map(String::as_str)
+    }
+
+    pub fn check_output(&self, operation: &str, body: &Value, out: &mut Vec<Violation>) {
+        if let Some(shape) = self.outputs.get(operation) {
+            self.check(shape, body, "body", out, 0);
+        }
+    }
+
+    fn check(&self, name: &str, v: &Value, at: &str, out: &mut Vec<Violation>, depth: usize) {
+        let Some(shape) = self.shapes.get(name) else {
+            return;
+        };
+        if depth > 32 {
+            return;
+        }
+        let mut bad = |rule: String| {
+            out.push(Violation {
+                at: at.to_owned(),
+                rule,
+            })
+        };
+        let ty = shape.get("type").and_then(Value::as_str).unwrap_or("");
+        let (min, max) = (
+            shape.get("min").and_then(Value::as_f64),
+            shape.get("max").and_then(Value::as_f64),
+        );
+        match (ty, v) {
+            ("structure", Value::Object(m)) => {
+                let members = shape.get("members").and_then(Value::as_object);
+                for (k, x) in m {
+                    if x.is_null() {
+                        continue;
+                    }
+                    match members
+                        .and_then(|ms| ms.get(k))
+                        .and_then(|s| s.get("shape"))
+                        .and_then(Value::as_str)
+                    {
+                        Some(member) => self.check(member, x, &format!("{at}.{k}"), out, depth + 1),
+                        None => out.push(Violation {
+                            at: format!("{at}.{k}"),
+                            rule: format!("`{k}` is no member of {name}"),
+                        }),
+                    }
+                }
+                for r in shape
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(r) = r.as_str()
+                        && m.get(r).is_none_or(Value::is_null)
+                    {
+                        out.push(Violation {
+                            at: format!("{at}.{r}"),
+                            rule: format!("{name} requires `{r}`"),
+                        });
+                    }
+                }
+            }
+            ("list", Value::Array(a)) => {
+                let n = a.len() as f64;
+                if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+                    bad(format!("{name}: {n} items is outside the model's bounds"));
+                }
+                if let Some(member) = shape.pointer("/member/shape").and_then(Value::as_str) {
+                    for (i, x) in a.iter().enumerate() {
+                        self.check(member, x, &format!("{at}.{i}"), out, depth + 1);
+                    }
+                }
+            }
+            ("map", Value::Object(m)) => {
+                if let Some(value) = shape.pointer("/value/shape").and_then(Value::as_str) {
+                    for (k, x) in m {
+                        self.check(value, x, &format!("{at}.{k}"), out, depth + 1);
+                    }
+                }
+            }
+            ("string", Value::String(s)) => {
+                if let Some(values) = shape.get("enum").and_then(Value::as_array)
+                    && !values.iter().any(|e| e.as_str() == Some(s))
+                {
+                    bad(format!("`{s}` is not one of {name}'s values"));
+                }
+                let n = s.chars().count() as f64;
+                if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+                    bad(format!("{name}: length {n} is outside the model's bounds"));
+                }
+                if let Some(p) = shape.get("pattern").and_then(Value::as_str)
+                    && let Some(Some(re)) = self.patterns.get(p)
+                    && !re.is_match(s)
+                {
+                    bad(format!("`{s}` does not match {name}'s pattern {p}"));
+                }
+            }
+            ("timestamp", Value::Number(_))
+            | ("double" | "float", Value::Number(_))
+            | ("boolean", Value::Bool(_))
+            | ("blob", Value::String(_)) => {}
+            ("long" | "integer", Value::Number(n)) => {
+                if !(n.is_i64() || n.is_u64()) {
+                    bad(format!("{name} is an integer, got {n}"));
+                } else if let Some(x) = n.as_f64()
+                    && (min.is_some_and(|m| x < m) || max.is_some_and(|m| x > m))
+                {
+                    bad(format!("{name}: {x} is outside the model's bounds"));
+                }
+            }
+            (ty, v) => bad(format!("{name} is a {ty}, got {v}")),
+        }
+    }
+}

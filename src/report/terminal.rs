@@ -1,0 +1,90 @@
+//! The human report: a line per scenario, then the failures with
+//! expected/actual side by side, then the totals.
+
+use std::io::{self, Write};
+
+use crate::runner::{ScenarioResult, Status, Summary};
+
+/// The line printed when a scenario ends.
+pub fn scenario_line(r: &ScenarioResult) -> String {
+    let tag = match r.status {
+        Status::Passed => "PASS",
+        Status::Failed => "FAIL",
+        Status::Skipped => "SKIP",
+    };
+    let skipped = r
+        .steps
+        .iter()
+        .filter(|s| s.status == Status::Skipped)
+        .count();
+    let mut line = format!("{tag} {} ({:.0} ms)", r.name, r.duration_ms);
+    if skipped > 0 {
+        line.push_str(&format!(", {skipped} step(s) skipped"));
+    }
+    if r.contract.as_deref() == Some("chosen") {
+        line.push_str(" [chosen: unverified against AWS]");
+    }
+    line
+}
+
+pub fn render(summary: &Summary, w: &mut impl Write) -> io::Result<()> {
+    let failed: Vec<&ScenarioResult> = summary
+        .scenarios
+        .iter()
+        .filter(|s| s.status == Status::Failed)
+        .collect();
+    if !failed.is_empty() {
+        writeln!(w, "\nfailures:")?;
+    }
+    for s in failed {
+        writeln!(w, "\n--- {} ({})", s.name, s.file)?;
+        writeln!(w, "    {}", s.description)?;
+        for f in &s.failures {
+            let at = f.step.map_or_else(String::new, |n| {
+                let name = s
+                    .steps
+                    .iter()
+                    .find(|st| st.index == n)
+                    .map_or("", |st| st.name.as_str());
+                format!("step {n} ({name}) ")
+            });
+            writeln!(w, "  {at}[{}] {}", f.kind, indent(&f.message))?;
+            if let (Some(e), Some(a)) = (&f.expected, &f.actual) {
+                writeln!(w, "      expected: {e}")?;
+                writeln!(w, "      actual:   {a}")?;
+            }
+        }
+        if let Some(p) = &s.snapshot_written {
+            writeln!(w, "  wrote {p}")?;
+        }
+    }
+    for s in summary
+        .scenarios
+        .iter()
+        .filter(|s| s.status != Status::Failed)
+    {
+        if let Some(p) = &s.snapshot_written {
+            writeln!(w, "wrote {p}")?;
+        }
+    }
+    let t = &summary.totals;
+    writeln!(
+        w,
+        "\n{} scenarios against {} ({}): {} passed, {} failed, {} skipped; {} calls, latency p50 {:.2} ms, p99 {:.2} ms, {:.0} calls/s, {:.2} s",
+        t.scenarios,
+        summary.target,
+        summary.target_kind.as_str(),
+        t.passed,
+        t.failed,
+        t.skipped,
+        t.calls,
+        t.latency_p50_ms,
+        t.latency_p99_ms,
+        t.calls_per_second,
+        t.duration_ms / 1000.0
+    )
+}
+
+fn indent(s: &str) -> String {
+    s.replace('\n', "\n      ")
+}

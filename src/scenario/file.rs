@@ -1,0 +1,96 @@
+//! Stage one: serde structs that match a scenario file as written. Unknown
+//! keys are errors, so a typo never turns into a silent default.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub description: String,
+    /// Where the expected outcome comes from: model, doc, seen or chosen (APPFLOW.md tags).
+    #[serde(default)]
+    pub contract: Option<String>,
+    #[serde(default)]
+    pub flows: BTreeMap<String, FlowFile>,
+    pub steps: Vec<Spanned<StepFile>>,
+    /// JSON paths of the transcript whose differences are known and allowed, per target kind.
+    #[serde(default, rename = "known-differences")]
+    pub known_differences: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowFile {
+    pub trigger: String,
+    /// Members merged over the default CreateFlow template.
+    #[serde(default)]
+    pub create: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepFile {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(rename = "StartFlow")]
+    pub start_flow: Option<Value>,
+    #[serde(rename = "StopFlow")]
+    pub stop_flow: Option<Value>,
+    #[serde(rename = "CreateFlow")]
+    pub create_flow: Option<Value>,
+    #[serde(rename = "DescribeFlow")]
+    pub describe_flow: Option<Value>,
+    #[serde(rename = "DeleteFlow")]
+    pub delete_flow: Option<Value>,
+    #[serde(rename = "ListFlows")]
+    pub list_flows: Option<Value>,
+    #[serde(rename = "UpdateFlow")]
+    pub update_flow: Option<Value>,
+    #[serde(rename = "DescribeFlowExecutionRecords")]
+    pub describe_flow_execution_records: Option<Value>,
+    #[serde(rename = "CancelFlowExecutions")]
+    pub cancel_flow_executions: Option<Value>,
+    /// A request body sent as written (malformed input).
+    pub raw: Option<RawFile>,
+    /// Needs the test-control API: move the target's clock forward ("8h", "90s").
+    #[serde(rename = "advance-clock")]
+    pub advance_clock: Option<String>,
+    /// Needs the test-control API: inject a fault (see README, `/_harness/faults`).
+    pub fault: Option<Value>,
+    /// Needs the test-control API: change quotas or the behaviour profile.
+    pub configure: Option<Value>,
+    #[serde(default)]
+    pub concurrent: Option<u32>,
+    #[serde(default)]
+    pub expect: Option<ExpectFile>,
+    #[serde(default)]
+    pub capture: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFile {
+    pub operation: String,
+    pub body: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectFile {
+    pub status: Option<u16>,
+    /// The error type, read as the SDKs read it.
+    pub error: Option<String>,
+    pub body: Option<Value>,
+    /// Poll until the expectations hold, at most this long ("30s").
+    pub eventually: Option<String>,
+    /// With `concurrent`: how many distinct values each path takes over all answers.
+    #[serde(default)]
+    pub distinct: BTreeMap<String, usize>,
+    /// No answer at all is expected (a connection closed by an injected fault).
+    #[serde(default, rename = "no-response")]
+    pub no_response: bool,
+}

@@ -1,0 +1,144 @@
+//! Snapshots in insta's `.snap` format, so the same files serve `cargo test`
+//! (insta assertions) and the CLI (which writes `.snap.new` for
+//! `cargo insta review`, or rewrites with `--update`).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// Where and when a snapshot was recorded.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Recorded {
+    pub target: String,
+    pub region: String,
+    pub recorded: String,
+    pub verified_against_aws: bool,
+}
+
+pub fn path_for(dir: &Path, scenario: &str) -> PathBuf {
+    dir.join(format!("{scenario}.snap"))
+}
+
+/// The contents of a `.snap` file (what follows its metadata), if it exists.
+pub fn read(path: &Path) -> std::io::Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(contents_of(&text).to_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn contents_of(text: &str) -> &str {
+    let Some(rest) = text.strip_prefix("---\n") else {
+        return text.trim();
+    };
+    match rest.find("\n---\n") {
+        Some(end) => rest[end + 5..].trim(),
+        None => text.trim(),
+    }
+}
+
+/// A whole `.snap` file, metadata as insta writes it.
+pub fn render(source: &str, description: &str, recorded: &Recorded, contents: &str) -> String {
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    format!(
+        "---\nsource: {}\ndescription: {}\nexpression: transcript\ninfo:\n  target: {}\n  region: {}\n  recorded: {}\n  verified_against_aws: {}\n---\n{}\n",
+        q(source),
+        q(description),
+        q(&recorded.target),
+        q(&recorded.region),
+        q(&recorded.recorded),
+        recorded.verified_against_aws,
+        contents.trim_end()
+    )
+}
+
+/// Writes `path` (with `update`) or `path.new` beside it; answers what was written.
+pub fn write(path: &Path, text: &str, update: bool) -> std::io::Result<PathBuf> {
+    let target = if update {
+        path.to_path_buf()
+    } else {
+        path.with_extension("snap.new")
+    };
+    if let Some(dir) = target.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&target, text)?;
+    Ok(target)
+}
+
+/// Removes the JSON paths (`steps.*.response.body.flowStatus`; `*` is any
+/// list item or member) whose differences are allowed.
+pub fn strip_paths(v: &mut Value, paths: &[String]) {
+    for p in paths {
+        let parts: Vec<&str> = p.split('.').collect();
+        strip(v, &parts);
+    }
+}
+
+fn strip(v: &mut Value, parts: &[&str]) {
+    let Some((first, rest)) = parts.split_first() else {
+        return;
+    };
+    match v {
+        Value::Object(m) => {
+            if rest.is_empty() {
+                if *first == "*" {
+                    m.clear();
+                } else {
+                    m.remove(*first);
+                }
+            } else if *first == "*" {
+                m.values_mut().for_each(|x| strip(x, rest));
+            } else if let Some(x) = m.get_mut(*first) {
+                strip(x, rest);
+            }
+        }
+        Value::Array(a) => {
+            if *first == "*" {
+                a.iter_mut().for_each(|x| strip(x, rest));
+            } else if let Some(x) = first.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
+                strip(x, rest);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A unified diff of two texts, for reports.
+pub fn diff(expected: &str, actual: &str) -> String {
+    similar::TextDiff::from_lines(expected, actual)
+        .unified_diff()
+        .context_radius(3)
+        .header("snapshot", "actual")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn contents_round_trip_through_the_insta_format() {
+        let r = Recorded {
+            target: "embedded".into(),
+            region: "us-east-1".into(),
+            recorded: "2026-11-25".into(),
+            verified_against_aws: false,
+        };
+        let text = render("scenarios/a.yaml", "says \"hi\"", &r, "{\n  \"a\": 1\n}\n");
+        assert!(text.starts_with("---\nsource: \"scenarios/a.yaml\"\n"));
+        assert_eq!(contents_of(&text), "{\n  \"a\": 1\n}");
+    }
+
+    #[test]
+    fn allowed_paths_are_stripped_with_wildcards() {
+        let mut v = json!({"steps": [{"response": {"body": {"a": 1, "b": 2}}}, {"response": {"body": {"a": 3}}}]});
+        strip_paths(&mut v, &["steps.*.response.body.a".into()]);
+        assert_eq!(
+            v,
+            json!({"steps": [{"response": {"body": {"b": 2}}}, {"response": {"body": {}}}]})
+        );
+    }
+}
