@@ -48,7 +48,7 @@ impl Normaliser {
     pub fn name(&mut self, real: &str, placeholder: String) {
         if !real.is_empty() {
             self.known.push((real.to_owned(), placeholder));
-            self.known.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+            self.known.sort_by_key(|k| std::cmp::Reverse(k.0.len()));
         }
     }
 
@@ -64,14 +64,12 @@ impl Normaliser {
                 if matches!(
                     key,
                     Some("executionId" | "executionIds" | "invalidExecutions")
-                ) =>
+                ) && !self.executions.contains_key(s) =>
             {
-                if !self.executions.contains_key(s) {
-                    let n = self.executions.len() + 1;
-                    let placeholder = format!("<execution-id:{n}>");
-                    self.executions.insert(s.clone(), placeholder.clone());
-                    self.name(s, placeholder);
-                }
+                let n = self.executions.len() + 1;
+                let placeholder = format!("<execution-id:{n}>");
+                self.executions.insert(s.clone(), placeholder.clone());
+                self.name(s, placeholder);
             }
             Value::Array(a) => a.iter().for_each(|x| self.discover(x, key)),
             Value::Object(m) => m.iter().for_each(|(k, x)| self.discover(x, Some(k))),

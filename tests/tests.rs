@@ -5,3 +5,6 @@ mod support;
 mod emulator_contract;
 mod emulator_robustness;
 mod emulator_sdk;
+mod runner_faulty;
+mod scenario_invalid;
+mod scenarios;

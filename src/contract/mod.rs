@@ -122,25 +122,19 @@ pub fn check(operation: &str, reply: &Reply, trigger: Option<TriggerType>) -> Ve
 
 fn start_flow_rules(body: &Value, trigger: Option<TriggerType>, out: &mut Vec<Violation>) {
     let id = body.get("executionId").filter(|v| !v.is_null());
-    match trigger {
-        Some(TriggerType::OnDemand) => {
-            if !id.and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
-                out.push(Violation {
-                    at: "body.executionId".into(),
-                    rule: "an on-demand start answers a non-empty executionId".into(),
-                });
-            }
+    let rule = match trigger {
+        Some(TriggerType::OnDemand) if id.and_then(Value::as_str).is_none_or(str::is_empty) => {
+            "an on-demand start answers a non-empty executionId"
         }
-        Some(TriggerType::Scheduled | TriggerType::Event) => {
-            if id.is_some() {
-                out.push(Violation {
-                    at: "body.executionId".into(),
-                    rule: "a scheduled or event start answers no executionId".into(),
-                });
-            }
+        Some(TriggerType::Scheduled | TriggerType::Event) if id.is_some() => {
+            "a scheduled or event start answers no executionId"
         }
-        None => {}
-    }
+        _ => return,
+    };
+    out.push(Violation {
+        at: "body.executionId".into(),
+        rule: rule.into(),
+    });
 }
 
 #[cfg(test)]

@@ -129,11 +129,14 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
             path: shown.clone(),
             line,
             column,
-            context: String::new(),
-            message: first_line(&e.to_string()),
-            hint: Some(
-                "a scenario has `description`, `flows`, `steps` (and optionally `contract`, `known-differences`); see README.md".into(),
-            ),
+            context: step_at(text, line).map_or_else(String::new, |n| format!("step {n}: ")),
+            message: strip_location(&first_line(&e.to_string())),
+            hint: text.lines().nth(line.saturating_sub(1) as usize).map(|l| {
+                format!(
+                    "the line reads `{}`; see the scenario format in README.md",
+                    l.trim()
+                )
+            }),
         }
     })?;
     let err = |line: u64, column: u64, context: String, message: String, hint: Option<&str>| {
@@ -442,6 +445,34 @@ fn check_templates(
             .try_for_each(|x| check_templates(x, flows, captured)),
         _ => Ok(()),
     }
+}
+
+/// saphyr's messages start with "error: line L column C: "; we say where ourselves.
+fn strip_location(msg: &str) -> String {
+    let m = msg.strip_prefix("error: ").unwrap_or(msg);
+    match m.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
+        Some((loc, rest)) if loc.contains("column") => rest.to_owned(),
+        _ => m.to_owned(),
+    }
+}
+
+/// The 1-based step that line `line` falls in, from the items under `steps:`.
+fn step_at(text: &str, line: u64) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.iter().position(|l| l.starts_with("steps:"))?;
+    let mut indent = None;
+    let mut step = 0;
+    for l in lines.iter().take(line as usize).skip(start + 1) {
+        let trimmed = l.trim_start();
+        let here = l.len() - trimmed.len();
+        if trimmed.starts_with("- ") && indent.is_none_or(|i| i == here) {
+            indent = Some(here);
+            step += 1;
+        } else if !trimmed.is_empty() && !trimmed.starts_with('#') && here == 0 {
+            return None;
+        }
+    }
+    (step > 0).then_some(step)
 }
 
 fn first_line(s: &str) -> String {

@@ -1,0 +1,227 @@
+//! Endpoints that break the contract in one way each: `check` fails on the
+//! right scenario and step with a readable message, and never crashes.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use appflow_harness::runner::{self, Options, Status, Summary, Target};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+fn ok(body: serde_json::Value) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("x-amzn-RequestId", "req-1")
+        .set_body_json(body)
+}
+
+fn error(status: u16, kind: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("x-amzn-RequestId", "req-1")
+        .insert_header("x-amzn-ErrorType", kind)
+        .set_body_json(json!({"message": "no"}))
+}
+
+/// A fake AppFlow whose setup and cleanup calls succeed.
+async fn fake() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).and(path("/create-flow"))
+        .respond_with(ok(json!({"flowArn": "arn:aws:appflow:us-east-1:000000000000:flow/f1", "flowStatus": "Active"})))
+        .mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/delete-flow"))
+        .respond_with(ok(json!({})))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Answers every StartFlow with a new executionId, replays included.
+struct NewIdEachTime(AtomicU64);
+impl Respond for NewIdEachTime {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let n = self.0.fetch_add(1, Ordering::Relaxed);
+        ok(
+            json!({"flowArn": "arn:aws:appflow:us-east-1:000000000000:flow/f1", "flowStatus": "Active", "executionId": format!("exec-{n}")}),
+        )
+    }
+}
+
+async fn check(url: &str, scenario: &str, timeout: Duration) -> Summary {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(format!("{scenario}.yaml"));
+    let scenarios = appflow_harness::scenario::load(&[file]).expect("scenario");
+    let target = Target::url(url, "us-east-1", None, timeout)
+        .await
+        .expect("target");
+    let options = Options {
+        jobs: 1,
+        snapshots: None,
+        update: false,
+        run_id: "faulty".into(),
+        today: "2026-11-25".into(),
+    };
+    runner::run(scenarios, Arc::new(target), options, |_| {}).await
+}
+
+/// The scenario failed at `step`, with a message containing `text`; the report renders.
+fn assert_fails(summary: &Summary, step: usize, text: &str) {
+    let mut out = Vec::new();
+    appflow_harness::report::terminal::render(summary, &mut out).expect("render");
+    let report = String::from_utf8_lossy(&out);
+    let s = &summary.scenarios[0];
+    assert_eq!(s.status, Status::Failed, "{report}");
+    assert!(
+        s.failures
+            .iter()
+            .any(|f| f.step == Some(step) && f.message.contains(text)),
+        "expected a failure at step {step} containing {text:?}:\n{report}"
+    );
+    assert!(report.contains(&format!("step {step} (")), "{report}");
+}
+
+#[tokio::test]
+async fn a_new_execution_id_on_replay_fails_the_replay_step() {
+    let server = fake().await;
+    Mock::given(method("POST"))
+        .and(path("/start-flow"))
+        .respond_with(NewIdEachTime(AtomicU64::new(0)))
+        .mount(&server)
+        .await;
+    let summary = check(
+        &server.uri(),
+        "token_other_flow_on_demand",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_fails(
+        &summary,
+        3,
+        "body.executionId: expected \"exec-1\", got \"exec-2\"",
+    );
+}
+
+#[tokio::test]
+async fn a_200_where_409_is_due_fails_that_step() {
+    let server = fake().await;
+    Mock::given(method("POST")).and(path("/start-flow"))
+        .respond_with(ok(json!({"flowArn": "arn:aws:appflow:us-east-1:000000000000:flow/f1", "flowStatus": "Active"})))
+        .mount(&server).await;
+    let summary = check(&server.uri(), "start_when_active", Duration::from_secs(5)).await;
+    assert_fails(&summary, 2, "status: expected 409, got 200");
+}
+
+#[tokio::test]
+async fn a_wrong_error_type_fails_the_expectation_and_the_contract() {
+    let server = fake().await;
+    Mock::given(method("POST"))
+        .and(path("/start-flow"))
+        .respond_with(error(404, "ConflictException"))
+        .mount(&server)
+        .await;
+    let summary = check(&server.uri(), "unknown_flow", Duration::from_secs(5)).await;
+    assert_fails(
+        &summary,
+        1,
+        "error type: expected ResourceNotFoundException, got ConflictException",
+    );
+    assert_fails(
+        &summary,
+        1,
+        "ConflictException comes with HTTP 409, not 404",
+    );
+}
+
+#[tokio::test]
+async fn a_missing_execution_id_breaks_the_contract() {
+    let server = fake().await;
+    Mock::given(method("POST")).and(path("/start-flow"))
+        .respond_with(ok(json!({"flowArn": "arn:aws:appflow:us-east-1:000000000000:flow/f1", "flowStatus": "Active"})))
+        .mount(&server).await;
+    let summary = check(&server.uri(), "cancel_execution", Duration::from_secs(5)).await;
+    assert_fails(
+        &summary,
+        1,
+        "body.executionId: an on-demand start answers a non-empty executionId",
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_reported() {
+    let server = fake().await;
+    Mock::given(method("POST"))
+        .and(path("/start-flow"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-amzn-RequestId", "r")
+                .set_body_string("<html>gateway</html>"),
+        )
+        .mount(&server)
+        .await;
+    let summary = check(&server.uri(), "unknown_flow", Duration::from_secs(5)).await;
+    assert_fails(
+        &summary,
+        1,
+        "the body must be JSON, got `<html>gateway</html>`",
+    );
+}
+
+#[tokio::test]
+async fn a_slow_answer_past_the_timeout_is_a_transport_failure() {
+    let server = fake().await;
+    Mock::given(method("POST"))
+        .and(path("/start-flow"))
+        .respond_with(error(404, "ResourceNotFoundException").set_delay(Duration::from_secs(3)))
+        .mount(&server)
+        .await;
+    let summary = check(&server.uri(), "unknown_flow", Duration::from_millis(300)).await;
+    assert_fails(&summary, 1, "no answer (\"timeout\")");
+}
+
+#[tokio::test]
+async fn a_closed_connection_is_a_transport_failure() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            drop(sock);
+        }
+    });
+    let summary = check(
+        &format!("http://{addr}"),
+        "unknown_flow",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_fails(&summary, 1, "no answer (\"closed\")");
+}
+
+#[tokio::test]
+async fn a_target_without_control_api_skips_those_steps_and_says_so() {
+    let server = fake().await;
+    Mock::given(method("POST"))
+        .and(path("/start-flow"))
+        .respond_with(NewIdEachTime(AtomicU64::new(0)))
+        .mount(&server)
+        .await;
+    let summary = check(
+        &server.uri(),
+        "quota_concurrent_runs",
+        Duration::from_secs(5),
+    )
+    .await;
+    let s = &summary.scenarios[0];
+    assert_eq!(s.status, Status::Skipped);
+    assert!(s.steps.iter().all(|st| st.status == Status::Skipped));
+    assert!(
+        s.steps[0]
+            .skipped
+            .as_deref()
+            .is_some_and(|r| r.contains("/_harness/"))
+    );
+}
