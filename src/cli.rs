@@ -27,6 +27,74 @@ pub enum Command {
     /// Play scenario files against a target and check every answer against
     /// expectations, the contract and the stored snapshots.
     Check(CheckArgs),
+    /// A goose load test of StartFlow that also verifies that nothing was
+    /// lost or duplicated: every fresh token one run, every replay the first run.
+    Load(LoadArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// `embedded` (an emulator in this process, on its own runtime threads) or a URL.
+    #[arg(long, default_value = "embedded")]
+    pub target: String,
+    /// Sign requests with the environment's AWS credentials (real AWS: be gentle, use --throttle).
+    #[arg(long)]
+    pub sign: bool,
+    /// Region for signing and for the embedded emulator.
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+    /// Concurrent goose users.
+    #[arg(long, default_value_t = 8)]
+    pub users: usize,
+    /// Users started per second.
+    #[arg(long, default_value = "8")]
+    pub hatch_rate: String,
+    /// How long the attack runs once users are started (30s, 2m, 1h).
+    #[arg(long, default_value = "30s")]
+    pub run_time: String,
+    /// Transaction weights: fresh tokens, replays of recent tokens, tokens reused
+    /// on a scheduled flow (must answer 409), DescribeFlow.
+    #[arg(long, default_value = "fresh=80,replay=15,conflict=5")]
+    pub mix: crate::load::Mix,
+    /// On-demand flows the starts are spread over.
+    #[arg(long, default_value_t = 16)]
+    pub flows: usize,
+    /// At most this many requests per second, all users together.
+    #[arg(long)]
+    pub throttle: Option<usize>,
+    /// Goose's HTML report (or .json/.md, by extension).
+    #[arg(long)]
+    pub report_file: Option<String>,
+    /// Write our JSON report (figures and verdict) here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Fail when any request type's p99 exceeds this many milliseconds.
+    #[arg(long)]
+    pub max_p99: Option<f64>,
+    /// Fail below this many requests per second.
+    #[arg(long)]
+    pub min_rps: Option<f64>,
+    /// Fail above this percentage of failed requests.
+    #[arg(long)]
+    pub max_error_rate: Option<f64>,
+    /// Recent fresh tokens kept for replays (bounds the harness's memory).
+    #[arg(long, default_value_t = 4096)]
+    pub pool: usize,
+    /// Goose's coordinated-omission mitigation: disabled, average, minimum, maximum.
+    #[arg(long, default_value = "disabled")]
+    pub co_mitigation: String,
+    /// Seconds to wait for one answer.
+    #[arg(long, default_value_t = 10)]
+    pub timeout_secs: u64,
+    /// Milliseconds to wait after the attack before counting runs (real services list runs late).
+    #[arg(long, default_value_t = 0)]
+    pub settle_ms: u64,
+    /// Runtime threads of the embedded emulator.
+    #[arg(long, default_value_t = 1)]
+    pub emulator_threads: usize,
+    /// Also print goose's own tables.
+    #[arg(long)]
+    pub goose_output: bool,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +220,7 @@ pub async fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Check(args) => crate::check::run(args).await,
+        Command::Load(args) => load(args).await,
     }
 }
 
@@ -185,5 +254,96 @@ async fn serve(args: ServeArgs) -> i32 {
             eprintln!("error: emulator failed: {e}");
             exit_codes::INTERNAL
         }
+    }
+}
+
+async fn load(args: LoadArgs) -> i32 {
+    let signer = if args.sign {
+        match crate::client::sigv4::Signer::from_env(&args.region) {
+            Some(s) => Some(s),
+            None => {
+                eprintln!(
+                    "error: --sign needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment"
+                );
+                return exit_codes::USAGE;
+            }
+        }
+    } else {
+        None
+    };
+    let mut _embedded = None;
+    let url = if args.target == "embedded" {
+        // Quotas out of the way: a load test makes far more runs than AWS's defaults allow at once.
+        let config = Config {
+            region: args.region.clone(),
+            max_concurrent_runs: usize::MAX,
+            max_runs_per_month: u64::MAX,
+            ..Config::default()
+        };
+        match crate::emulator::DetachedEmulator::start(config, args.emulator_threads) {
+            Ok(e) => {
+                let url = e.url().to_owned();
+                _embedded = Some(e);
+                url
+            }
+            Err(e) => {
+                eprintln!("error: failed to start the embedded emulator: {e}");
+                return exit_codes::TARGET_UNREACHABLE;
+            }
+        }
+    } else {
+        args.target.clone()
+    };
+    let options = crate::load::LoadOptions {
+        users: args.users,
+        hatch_rate: args.hatch_rate.clone(),
+        run_time: args.run_time.clone(),
+        mix: args.mix,
+        flows: args.flows,
+        throttle: args.throttle,
+        report_file: args.report_file.clone(),
+        co_mitigation: args.co_mitigation.clone(),
+        pool: args.pool,
+        timeout: std::time::Duration::from_secs(args.timeout_secs.max(1)),
+        settle: std::time::Duration::from_millis(args.settle_ms),
+        goose_output: args.goose_output,
+    };
+    eprintln!(
+        "load test of {url}: {} users, run time {}, mix {:?}",
+        args.users, args.run_time, args.mix
+    );
+    let mut report = match crate::load::run(&url, signer, &options).await {
+        Ok(r) => r,
+        Err(e @ crate::load::LoadError::Setup(..)) => {
+            eprintln!("error: {e}");
+            return exit_codes::TARGET_UNREACHABLE;
+        }
+        Err(e @ crate::load::LoadError::Option(_)) => {
+            eprintln!("error: {e}");
+            return exit_codes::USAGE;
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit_codes::INTERNAL;
+        }
+    };
+    report.apply_thresholds(args.max_p99, args.min_rps, args.max_error_rate);
+    if let Err(e) = report.render(&mut std::io::stdout().lock()) {
+        eprintln!("error: failed to print the report: {e}");
+        return exit_codes::INTERNAL;
+    }
+    if let Some(path) = &args.json {
+        let written = serde_json::to_vec_pretty(&report)
+            .map_err(std::io::Error::other)
+            .and_then(|b| std::fs::write(path, b));
+        if let Err(e) = written {
+            eprintln!("error: failed to write {}: {e}", path.display());
+            return exit_codes::INTERNAL;
+        }
+    }
+    if report.passed() {
+        exit_codes::OK
+    } else {
+        exit_codes::FAILURES
     }
 }

@@ -14,6 +14,7 @@ pub mod contract;
 pub mod emulator;
 pub mod exit_codes;
 pub mod fixtures;
+pub mod load;
 pub mod normalise;
 pub mod report;
 pub mod runner;

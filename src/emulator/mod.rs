@@ -204,6 +204,78 @@ impl Emulator {
     }
 }
 
+/// An emulator on its own runtime threads, so that a load generator in the
+/// same process does not share a scheduler with it. Stops when dropped.
+pub struct DetachedEmulator {
+    url: String,
+    handle: Handle,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl DetachedEmulator {
+    pub fn start(config: Config, threads: usize) -> std::io::Result<Self> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("appflow-emulator".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(threads.max(1))
+                    .thread_name("appflow-emulator")
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    match Emulator::start_with(config).await {
+                        Ok(emu) => {
+                            let _ = ready_tx.send(Ok((emu.url(), emu.handle().clone())));
+                            let _ = stop_rx.await;
+                            drop(emu);
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                        }
+                    }
+                });
+            })?;
+        let (url, handle) = ready_rx
+            .recv()
+            .map_err(|_| std::io::Error::other("the emulator thread ended before it started"))??;
+        Ok(Self {
+            url,
+            handle,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}
+
+impl Drop for DetachedEmulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 impl Drop for Emulator {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {

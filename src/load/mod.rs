@@ -1,0 +1,252 @@
+//! `appflow-harness load`: a goose attack on StartFlow that also proves that
+//! nothing was lost or duplicated: every fresh token must start exactly one
+//! run, every replay must answer the first run's executionId, every token
+//! reused on a scheduled flow must answer 409.
+
+pub mod report;
+pub mod state;
+mod transactions;
+pub mod verdict;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use goose::config::GooseConfiguration;
+use goose::metrics::GooseCoordinatedOmissionMitigation;
+use goose::prelude::*;
+use serde_json::json;
+
+use crate::client::Endpoint;
+use crate::client::sigv4::Signer;
+use crate::emulator::model::TriggerType;
+use crate::fixtures::create_flow_body;
+pub use report::LoadReport;
+use state::LoadState;
+use transactions::Ctx;
+
+/// How often each transaction runs, relative to the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mix {
+    pub fresh: usize,
+    pub replay: usize,
+    pub conflict: usize,
+    pub describe: usize,
+}
+
+impl Default for Mix {
+    fn default() -> Self {
+        Self {
+            fresh: 80,
+            replay: 15,
+            conflict: 5,
+            describe: 0,
+        }
+    }
+}
+
+impl std::str::FromStr for Mix {
+    type Err = String;
+
+    /// `fresh=80,replay=15,conflict=5,describe=0`; unnamed parts are 0.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut mix = Mix {
+            fresh: 0,
+            replay: 0,
+            conflict: 0,
+            describe: 0,
+        };
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| format!("`{part}` is not NAME=WEIGHT"))?;
+            let v: usize = v
+                .trim()
+                .parse()
+                .map_err(|_| format!("`{v}` is not a whole number"))?;
+            match k.trim() {
+                "fresh" => mix.fresh = v,
+                "replay" => mix.replay = v,
+                "conflict" => mix.conflict = v,
+                "describe" => mix.describe = v,
+                other => {
+                    return Err(format!(
+                        "unknown transaction `{other}` (fresh, replay, conflict, describe)"
+                    ));
+                }
+            }
+        }
+        if mix.fresh == 0 {
+            return Err(
+                "fresh must have a weight: replays and conflicts reuse fresh tokens".into(),
+            );
+        }
+        Ok(mix)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub users: usize,
+    pub hatch_rate: String,
+    pub run_time: String,
+    pub mix: Mix,
+    pub flows: usize,
+    pub throttle: Option<usize>,
+    pub report_file: Option<String>,
+    pub co_mitigation: String,
+    pub pool: usize,
+    pub timeout: Duration,
+    /// Wait this long after the attack before counting runs (eventual consistency).
+    pub settle: Duration,
+    /// Let goose print its own tables.
+    pub goose_output: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("failed to set up flow {0} on the target: {1}")]
+    Setup(String, String),
+    #[error("goose: {0}")]
+    Goose(String),
+    #[error("bad option: {0}")]
+    Option(String),
+}
+
+/// Runs the whole load test against `url` and returns its report.
+pub async fn run(
+    url: &str,
+    signer: Option<Signer>,
+    options: &LoadOptions,
+) -> Result<LoadReport, LoadError> {
+    let endpoint = Endpoint::new(url, options.timeout, signer.clone())
+        .map_err(|e| LoadError::Option(e.to_string()))?;
+    let control = endpoint.get_json("/_harness/counters").await.is_some();
+    let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+    let flows: Vec<String> = (0..options.flows.max(1))
+        .map(|i| format!("ld-{run_id}-od-{i}"))
+        .collect();
+    let scheduled: Vec<String> = (0..2).map(|i| format!("ld-{run_id}-sc-{i}")).collect();
+    let state = Arc::new(LoadState::new(
+        run_id,
+        flows.clone(),
+        scheduled.clone(),
+        options.pool,
+    ));
+
+    let mut created = Vec::new();
+    let setup = create_all(&endpoint, &flows, &scheduled, &mut created).await;
+    let result = match setup {
+        Ok(()) => attack(url, signer, state.clone(), options).await,
+        Err(e) => Err(e),
+    };
+    let result = match result {
+        Ok(metrics) => {
+            tokio::time::sleep(options.settle).await;
+            let verdict = verdict::judge(&endpoint, &state, control).await;
+            Ok(LoadReport::new(&metrics, verdict, state.pool_len()))
+        }
+        Err(e) => Err(e),
+    };
+    // Cleanup whatever happened, Ctrl-C included (goose returns its metrics on Ctrl-C).
+    for name in created {
+        let body = json!({"flowName": name, "forceDelete": true}).to_string();
+        let _ = endpoint.call("DeleteFlow", Bytes::from(body)).await;
+    }
+    result
+}
+
+async fn create_all(
+    endpoint: &Endpoint,
+    flows: &[String],
+    scheduled: &[String],
+    created: &mut Vec<String>,
+) -> Result<(), LoadError> {
+    let all = flows
+        .iter()
+        .map(|f| (f, TriggerType::OnDemand))
+        .chain(scheduled.iter().map(|f| (f, TriggerType::Scheduled)));
+    for (name, trigger) in all {
+        let body = create_flow_body(name, trigger).to_string();
+        let call = endpoint
+            .call("CreateFlow", Bytes::from(body))
+            .await
+            .map_err(|e| LoadError::Setup(name.clone(), e.to_string()))?;
+        match call.outcome {
+            crate::client::Outcome::Reply(r) if r.status == 200 => created.push(name.clone()),
+            crate::client::Outcome::Reply(r) => {
+                return Err(LoadError::Setup(
+                    name.clone(),
+                    format!("{} {}", r.status, r.body_text()),
+                ));
+            }
+            crate::client::Outcome::Transport { message, .. } => {
+                return Err(LoadError::Setup(name.clone(), message));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn attack(
+    url: &str,
+    signer: Option<Signer>,
+    state: Arc<LoadState>,
+    o: &LoadOptions,
+) -> Result<goose::metrics::GooseMetrics, LoadError> {
+    let co: GooseCoordinatedOmissionMitigation = o
+        .co_mitigation
+        .parse()
+        .map_err(|e| LoadError::Option(format!("--co-mitigation: {e}")))?;
+    let mut config = GooseConfiguration::default();
+    config.host = Some(url.to_owned());
+    config.users = Some(o.users.max(1));
+    config.increase_rate = Some(o.hatch_rate.clone());
+    config.run_time = Some(o.run_time.clone());
+    config.throttle_requests = o.throttle;
+    config.report_file = o.report_file.iter().cloned().collect();
+    config.co_mitigation = Some(co);
+    config.quiet = if o.goose_output { 0 } else { 1 };
+    config.no_print_metrics = !o.goose_output;
+    config.no_error_summary = !o.goose_output;
+    // Goose's controllers listen on fixed ports; a harness run must not.
+    config.no_telnet = true;
+    config.timeout = Some(o.timeout.as_secs().max(1).to_string());
+    let ctx = Arc::new(Ctx { state, signer });
+    let mut scenario = scenario!("StartFlow");
+    let m = o.mix;
+    let parts: [(usize, &str, u8); 4] = [
+        (m.fresh, "fresh", 0),
+        (m.replay, "replay", 1),
+        (m.conflict, "conflict", 2),
+        (m.describe, "describe", 3),
+    ];
+    for (weight, name, which) in parts {
+        if weight == 0 {
+            continue;
+        }
+        let ctx = ctx.clone();
+        let f: goose::goose::TransactionFunction = Arc::new(move |user| {
+            let ctx = ctx.clone();
+            Box::pin(async move {
+                match which {
+                    0 => transactions::fresh(user, &ctx).await,
+                    1 => transactions::replay(user, &ctx).await,
+                    2 => transactions::conflict(user, &ctx).await,
+                    _ => transactions::describe(user, &ctx).await,
+                }
+            })
+        });
+        let t = Transaction::new(f)
+            .set_name(name)
+            .set_weight(weight)
+            .map_err(|e| LoadError::Goose(e.to_string()))?;
+        scenario = scenario.register_transaction(t);
+    }
+    GooseAttack::initialize_with_config(config)
+        .map_err(|e| LoadError::Goose(e.to_string()))?
+        .register_scenario(scenario)
+        .execute()
+        .await
+        .map_err(|e| LoadError::Goose(e.to_string()))
+}

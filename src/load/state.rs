@@ -1,0 +1,140 @@
+//! What the load test shares between goose users: the flows, a bounded pool
+//! of recent tokens for replays, and the counts the verdict needs. Memory
+//! stays flat: the pool is a fixed-size ring, the rest are per-flow counters.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+/// A fresh token's first answer.
+#[derive(Debug, Clone)]
+pub struct Used {
+    pub token: String,
+    pub flow: usize,
+    pub execution_id: String,
+}
+
+#[derive(Debug)]
+pub struct LoadState {
+    pub run_id: String,
+    /// On-demand flows that fresh and replayed starts go to.
+    pub flows: Vec<String>,
+    /// Scheduled flows that reused tokens are sent to (must answer 409).
+    pub scheduled: Vec<String>,
+    pool: Mutex<VecDeque<Used>>,
+    pool_size: usize,
+    next_token: AtomicU64,
+    next_pick: AtomicUsize,
+    /// Per flow: fresh starts answered 200 with an executionId.
+    pub fresh_ok: Vec<AtomicU64>,
+    /// Per flow: fresh starts with no answer or a 5xx: the run may or may not exist.
+    pub fresh_uncertain: Vec<AtomicU64>,
+    pub wrong_replays: AtomicU64,
+    pub wrong_conflicts: AtomicU64,
+    examples: Mutex<Vec<String>>,
+}
+
+const EXAMPLES: usize = 5;
+
+impl LoadState {
+    pub fn new(
+        run_id: String,
+        flows: Vec<String>,
+        scheduled: Vec<String>,
+        pool_size: usize,
+    ) -> Self {
+        let n = flows.len();
+        Self {
+            run_id,
+            flows,
+            scheduled,
+            pool: Mutex::new(VecDeque::with_capacity(pool_size)),
+            pool_size: pool_size.max(1),
+            next_token: AtomicU64::new(0),
+            next_pick: AtomicUsize::new(0),
+            fresh_ok: (0..n).map(|_| AtomicU64::new(0)).collect(),
+            fresh_uncertain: (0..n).map(|_| AtomicU64::new(0)).collect(),
+            wrong_replays: AtomicU64::new(0),
+            wrong_conflicts: AtomicU64::new(0),
+            examples: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A token never used before in this run, and the flow it goes to.
+    pub fn fresh(&self) -> (String, usize) {
+        let n = self.next_token.fetch_add(1, Ordering::Relaxed);
+        (
+            format!("ld-{}-{n}", self.run_id),
+            (n as usize) % self.flows.len().max(1),
+        )
+    }
+
+    pub fn remember(&self, used: Used) {
+        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() == self.pool_size {
+            pool.pop_front();
+        }
+        pool.push_back(used);
+    }
+
+    /// A recent fresh token, spread over the pool.
+    pub fn recent(&self) -> Option<Used> {
+        let pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.is_empty() {
+            return None;
+        }
+        let i = self.next_pick.fetch_add(7919, Ordering::Relaxed) % pool.len();
+        pool.get(i).cloned()
+    }
+
+    pub fn pick_flow(&self) -> usize {
+        self.next_pick.fetch_add(1, Ordering::Relaxed) % self.flows.len().max(1)
+    }
+
+    pub fn pick_scheduled(&self) -> Option<&str> {
+        let i = self.next_pick.fetch_add(1, Ordering::Relaxed);
+        self.scheduled
+            .get(i % self.scheduled.len().max(1))
+            .map(String::as_str)
+    }
+
+    pub fn example(&self, text: String) {
+        let mut e = self.examples.lock().unwrap_or_else(|p| p.into_inner());
+        if e.len() < EXAMPLES {
+            e.push(text);
+        }
+    }
+
+    pub fn examples(&self) -> Vec<String> {
+        self.examples
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn pool_len(&self) -> usize {
+        self.pool.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pool_is_bounded_and_fresh_tokens_are_unique() {
+        let s = LoadState::new("r".into(), vec!["a".into(), "b".into()], vec![], 3);
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..10 {
+            let (t, flow) = s.fresh();
+            assert!(seen.insert(t.clone()));
+            s.remember(Used {
+                token: t,
+                flow,
+                execution_id: "e".into(),
+            });
+        }
+        assert_eq!(s.pool_len(), 3);
+        assert!(s.recent().is_some_and(|u| u.token.starts_with("ld-r-")));
+    }
+}
