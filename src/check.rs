@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::cli::CheckArgs;
-use crate::client::sigv4::Signer;
 use crate::emulator::model::civil_date;
 use crate::exit_codes;
 use crate::report;
@@ -46,18 +45,9 @@ pub async fn run(args: CheckArgs) -> i32 {
         "embedded" => Target::embedded(args.emulator.config(), timeout).await,
         "aws" => Target::aws(&region, timeout).await,
         url => {
-            let signer = if args.sign {
-                match Signer::from_env(&region) {
-                    Some(s) => Some(s),
-                    None => {
-                        eprintln!(
-                            "error: --sign needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment"
-                        );
-                        return exit_codes::USAGE;
-                    }
-                }
-            } else {
-                None
+            let signer = match crate::cli::signer_for(args.sign, &region) {
+                Ok(s) => s,
+                Err(code) => return code,
             };
             Target::url(url, &region, signer, timeout).await
         }

@@ -258,18 +258,9 @@ async fn serve(args: ServeArgs) -> i32 {
 }
 
 async fn load(args: LoadArgs) -> i32 {
-    let signer = if args.sign {
-        match crate::client::sigv4::Signer::from_env(&args.region) {
-            Some(s) => Some(s),
-            None => {
-                eprintln!(
-                    "error: --sign needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment"
-                );
-                return exit_codes::USAGE;
-            }
-        }
-    } else {
-        None
+    let signer = match signer_for(args.sign, &args.region) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     let mut _embedded = None;
     let url = if args.target == "embedded" {
@@ -345,5 +336,25 @@ async fn load(args: LoadArgs) -> i32 {
         exit_codes::OK
     } else {
         exit_codes::FAILURES
+    }
+}
+
+/// The signer `--sign` asks for, from the environment's credentials; the
+/// exit code when they are missing.
+pub(crate) fn signer_for(
+    sign: bool,
+    region: &str,
+) -> Result<Option<crate::client::sigv4::Signer>, i32> {
+    if !sign {
+        return Ok(None);
+    }
+    match crate::client::sigv4::Signer::from_env(region) {
+        Some(s) => Ok(Some(s)),
+        None => {
+            eprintln!(
+                "error: --sign needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment"
+            );
+            Err(exit_codes::USAGE)
+        }
     }
 }

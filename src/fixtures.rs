@@ -1,7 +1,10 @@
 //! Flow fixtures shared by the runner and the load test: the default
 //! CreateFlow template (S3 to S3) and the body for each trigger type.
 
+use bytes::Bytes;
 use serde_json::{Value, json};
+
+use crate::client::Endpoint;
 
 use crate::emulator::model::TriggerType;
 
@@ -38,4 +41,11 @@ pub fn create_flow_body(name: &str, trigger: TriggerType) -> Value {
             "taskProperties": {}
         }]
     })
+}
+
+/// Deletes a flow the harness made, runs in progress included; cleanup never
+/// fails a run, so the answer is ignored.
+pub async fn delete_flow(endpoint: &Endpoint, name: &str) {
+    let body = json!({ "flowName": name, "forceDelete": true }).to_string();
+    let _ = endpoint.call("DeleteFlow", Bytes::from(body)).await;
 }

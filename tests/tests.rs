@@ -5,6 +5,7 @@ mod support;
 mod emulator_contract;
 mod emulator_robustness;
 mod emulator_sdk;
+mod load;
 mod runner_faulty;
 mod scenario_invalid;
 mod scenarios;

@@ -139,6 +139,17 @@ pub fn router(handle: Handle) -> Router {
         .with_state(handle)
 }
 
+/// Answers go out at once: Nagle's algorithm would hold small answers back
+/// for the peer's delayed ACK (up to 40 ms on Linux).
+pub fn nodelay(
+    listener: TcpListener,
+) -> impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = SocketAddr> {
+    use axum::serve::ListenerExt;
+    listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    })
+}
+
 /// A running emulator on a loopback port; it shuts down when dropped.
 pub struct Emulator {
     addr: SocketAddr,

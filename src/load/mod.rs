@@ -15,7 +15,6 @@ use bytes::Bytes;
 use goose::config::GooseConfiguration;
 use goose::metrics::GooseCoordinatedOmissionMitigation;
 use goose::prelude::*;
-use serde_json::json;
 
 use crate::client::Endpoint;
 use crate::client::sigv4::Signer;
@@ -150,8 +149,7 @@ pub async fn run(
     };
     // Cleanup whatever happened, Ctrl-C included (goose returns its metrics on Ctrl-C).
     for name in created {
-        let body = json!({"flowName": name, "forceDelete": true}).to_string();
-        let _ = endpoint.call("DeleteFlow", Bytes::from(body)).await;
+        crate::fixtures::delete_flow(&endpoint, &name).await;
     }
     result
 }

@@ -503,12 +503,7 @@ impl Run<'_> {
             let _ = self.target.endpoint.delete("/_harness/faults").await;
         }
         for name in std::mem::take(&mut self.created) {
-            let body = json!({"flowName": name, "forceDelete": true}).to_string();
-            let _ = self
-                .target
-                .endpoint
-                .call("DeleteFlow", Bytes::from(body))
-                .await;
+            crate::fixtures::delete_flow(&self.target.endpoint, &name).await;
         }
         if let Some(saved) = self.saved_config.take() {
             let restore = restore_patch(&saved);

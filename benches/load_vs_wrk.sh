@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# `appflow-harness load` (goose, verdict on) against wrk and against a bare
+# goose attack (examples/goose_baseline.rs), all sending StartFlow with fresh
+# tokens to the same emulator (release build, separate process). Emulator on core 0, load generators on core 1, alternating runs,
+# medians. Then the peak RSS of a longer `load` run.
+# Needs wrk and GNU time (Debian packages `wrk`, `time`).
+# Usage: benches/load_vs_wrk.sh [RUNS] [SECONDS] [RSS_SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-3}
+SECS=${2:-10}
+RSS_SECS=${3:-60}
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
+cargo build --release --quiet --bin appflow-harness --example goose_baseline
+BIN=target/release/appflow-harness
+PORT=4593
+taskset -c 0 $BIN serve --port $PORT --max-concurrent-runs 1000000000 --max-runs-per-month 1000000000 2>/dev/null &
+EMU=$!
+trap 'kill $EMU 2>/dev/null' EXIT
+sleep 1
+curl -fsS "http://127.0.0.1:$PORT/create-flow" -H 'content-type: application/json' -d '{
+  "flowName":"bench","triggerConfig":{"triggerType":"OnDemand"},
+  "sourceFlowConfig":{"connectorType":"S3","sourceConnectorProperties":{"S3":{"bucketName":"a"}}},
+  "destinationFlowConfigList":[{"connectorType":"S3","destinationConnectorProperties":{"S3":{"bucketName":"b"}}}],
+  "tasks":[]}' >/dev/null
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+wrk_rps=(); load_rps=(); goose_rps=()
+for i in $(seq 1 "$RUNS"); do
+  wrk_rps+=("$(taskset -c 1 wrk -t1 -c64 -d"${SECS}s" -s benches/fresh_tokens.lua "http://127.0.0.1:$PORT" -- "lw$i" | awk '/Requests\/sec/ {print $2}')")
+  goose_rps+=("$(taskset -c 1 target/release/examples/goose_baseline "http://127.0.0.1:$PORT" 64 "$SECS" | awk '/goose_baseline/ {print $(NF-1)}')")
+  taskset -c 1 $BIN load --target "http://127.0.0.1:$PORT" --users 64 --hatch-rate 640 --run-time "${SECS}s" \
+    --mix fresh=100 --flows 16 --json /tmp/load_vs_wrk.json >/tmp/load_vs_wrk.txt 2>&1 || { cat /tmp/load_vs_wrk.txt; exit 1; }
+  load_rps+=("$(python3 -c 'import json;print(json.load(open("/tmp/load_vs_wrk.json"))["requests_per_second"])')")
+  verdict=$(grep '^lost:' /tmp/load_vs_wrk.txt)
+  echo "run $i: wrk ${wrk_rps[-1]} req/s, bare goose ${goose_rps[-1]} req/s, load ${load_rps[-1]} req/s ($verdict)"
+done
+mw=$(printf '%s\n' "${wrk_rps[@]}" | median); ml=$(printf '%s\n' "${load_rps[@]}" | median)
+mg=$(printf '%s\n' "${goose_rps[@]}" | median)
+echo "median: wrk $mw req/s, bare goose $mg req/s, load $ml req/s"
+echo "ratios: load/wrk $(awk "BEGIN {printf \"%.3f\", $ml/$mw}"), load/bare goose $(awk "BEGIN {printf \"%.3f\", $ml/$mg}"), bare goose/wrk $(awk "BEGIN {printf \"%.3f\", $mg/$mw}")"
+if [ "$RSS_SECS" -gt 0 ]; then
+  /usr/bin/time -v taskset -c 1 $BIN load --target "http://127.0.0.1:$PORT" --users 64 --hatch-rate 640 \
+    --run-time "${RSS_SECS}s" --flows 16 >/tmp/load_rss.txt 2>/tmp/load_rss.err || true
+  grep -E '^total:|^lost:' /tmp/load_rss.txt
+  echo "peak RSS of a ${RSS_SECS}s load run (default mix): $(awk '/Maximum resident set size/ {print $NF}' /tmp/load_rss.err) KiB"
+fi
