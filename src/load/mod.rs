@@ -209,6 +209,10 @@ async fn attack(
     config.no_error_summary = !o.goose_output;
     // Goose's controllers listen on fixed ports; a harness run must not.
     config.no_telnet = true;
+    // The report reads request metrics only; goose's per-transaction and
+    // per-scenario aggregates would cost CPU on every request for nothing.
+    config.no_transaction_metrics = true;
+    config.no_scenario_metrics = true;
     config.timeout = Some(o.timeout.as_secs().max(1).to_string());
     let ctx = Arc::new(Ctx { state, signer });
     let mut scenario = scenario!("StartFlow");
