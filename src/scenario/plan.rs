@@ -248,6 +248,18 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
             check_templates(b, &flows, &captured)
                 .map_err(|m| step_err(format!("expect.body: {m}"), None))?;
         }
+        if expect.eventually.is_some()
+            && !matches!(
+                action.operation(),
+                Some("DescribeFlow" | "ListFlows" | "DescribeFlowExecutionRecords")
+            )
+        {
+            return Err(step_err(
+                "expect.eventually repeats the request until it holds, so it is only for reads"
+                    .into(),
+                Some("use it on DescribeFlow, ListFlows or DescribeFlowExecutionRecords"),
+            ));
+        }
         let concurrent = s.concurrent.unwrap_or(1);
         if !(1..=1000).contains(&concurrent) {
             return Err(step_err(
