@@ -32,15 +32,13 @@ fn main() {
     let mut store = TokenStore::default();
     let before = rss_bytes();
     for (i, token) in tokens.iter().enumerate() {
-        store.remember(
-            token,
-            TokenUse {
-                flow: Arc::clone(&flow),
-                first_used: i as u64,
-                status: FlowStatus::Active,
-                execution: Some(uuid::Uuid::new_v4()),
-            },
-        );
+        store.remember(TokenUse {
+            token: token.as_str().into(),
+            flow: Arc::clone(&flow),
+            first_used: i as u64,
+            status: FlowStatus::Active,
+            execution: Some(uuid::Uuid::new_v4()),
+        });
     }
     let after = rss_bytes();
     let per_token = (after.saturating_sub(before)) as f64 / TOKENS as f64;

@@ -55,9 +55,12 @@ impl Operation for StartFlow {
         state.start_tokens.purge(now, ttl);
 
         if let Some(token) = &self.client_token {
-            let uses = state.start_tokens.uses(token);
             // Rule 1: same token, same flow, within the TTL: the first answer again.
-            if let Some(first) = uses.iter().find(|u| *u.flow == *flow_name) {
+            if let Some(first) = state
+                .start_tokens
+                .uses(token)
+                .find(|u| *u.flow == *flow_name)
+            {
                 return Ok(StartFlowOutput {
                     flow_arn: flow_arn.clone(),
                     flow_status: first.status,
@@ -65,10 +68,12 @@ impl Operation for StartFlow {
                 });
             }
             // Rule 2: a token already used on another flow, for a scheduled/event flow.
-            if trigger != TriggerType::OnDemand && !uses.is_empty() {
+            if trigger != TriggerType::OnDemand
+                && let Some(other) = state.start_tokens.uses(token).next()
+            {
                 return Err(ApiError::conflict(format!(
                     "The clientToken was already used with another flow ({}); use a new token to start {}",
-                    uses[0].flow, flow_name
+                    other.flow, flow_name
                 )));
             }
             // Rule 3: on-demand flows treat it as a new call.
@@ -92,15 +97,13 @@ impl Operation for StartFlow {
         };
         let flow_status = state.flow(&flow_name)?.status;
         if let Some(token) = &self.client_token {
-            state.start_tokens.remember(
-                token,
-                TokenUse {
-                    flow: flow_name.clone(),
-                    first_used: now,
-                    status: flow_status,
-                    execution,
-                },
-            );
+            state.start_tokens.remember(TokenUse {
+                token: token.as_str().into(),
+                flow: flow_name.clone(),
+                first_used: now,
+                status: flow_status,
+                execution,
+            });
         }
         Ok(StartFlowOutput {
             flow_arn: flow_arn.clone(),
