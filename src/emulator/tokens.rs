@@ -1,11 +1,14 @@
 //! The StartFlow clientToken memory: which (token, flowName) pairs were used,
 //! what they answered, and when they expire.
 //!
-//! Layout is chosen for memory and for growth: the map is keyed by a 64-bit
-//! hash of the token, so growing the table rehashes plain integers instead of
-//! chasing a pointer to every token; each use keeps its token to tell the
-//! rare colliding tokens apart. The stored answer is rebuilt from the flow
-//! name (ARN), a status byte and a 16-byte execution id.
+//! Laid out for a stream of fresh tokens, the load that matters: uses live in
+//! a queue in the order they were made, which is also the order they expire
+//! in, so remembering and purging are appends and pops. The only random
+//! access is one probe in a small index from a 64-bit hash of the token to
+//! the newest use under that hash (16-byte slots, integers only, so growing
+//! it never dereferences a token). Uses under the same hash (one token on
+//! several flows, or a hash collision) are chained newest to oldest, and each
+//! keeps its token so that colliding tokens are told apart.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -25,23 +28,15 @@ pub struct TokenUse {
     pub execution: Option<Uuid>,
 }
 
-/// Most hashes hold one use; `Many` keeps the rare rest (rule 3, collisions).
 #[derive(Debug)]
-enum Uses {
-    One(TokenUse),
-    Many(Vec<TokenUse>),
+struct Entry {
+    key: u64,
+    /// The sequence number of the previous use under the same key.
+    prev: Option<u64>,
+    used: TokenUse,
 }
 
-impl Uses {
-    fn as_slice(&self) -> &[TokenUse] {
-        match self {
-            Uses::One(u) => std::slice::from_ref(u),
-            Uses::Many(v) => v,
-        }
-    }
-}
-
-/// The keys are hashes already: pass them through.
+/// The index's keys are hashes already: pass them through.
 #[derive(Debug, Default)]
 struct Identity(u64);
 
@@ -70,69 +65,58 @@ fn key(token: &str) -> u64 {
 
 #[derive(Debug, Default)]
 pub struct TokenStore {
-    map: HashMap<u64, Uses, BuildHasherDefault<Identity>>,
-    /// Insertion order is time order because the clock never goes back.
-    expiry: VecDeque<(Millis, u64)>,
-    held: usize,
+    /// hash -> sequence number of the newest use under it.
+    index: HashMap<u64, u64, BuildHasherDefault<Identity>>,
+    /// Uses oldest first; the front has sequence number `base`.
+    /// The clock never goes back, so this is also expiry order.
+    uses: VecDeque<Entry>,
+    base: u64,
 }
 
 impl TokenStore {
     /// Forgets every use made `ttl` or longer before `now`.
     pub fn purge(&mut self, now: Millis, ttl: Millis) {
-        while let Some(&(at, k)) = self.expiry.front() {
-            if at.saturating_add(ttl) > now {
+        while let Some(front) = self.uses.front() {
+            if front.used.first_used.saturating_add(ttl) > now {
                 break;
             }
-            self.expiry.pop_front();
-            let live = |u: &TokenUse| u.first_used.saturating_add(ttl) > now;
-            let remove = match self.map.get_mut(&k) {
-                Some(Uses::One(u)) => !live(u),
-                Some(Uses::Many(v)) => {
-                    let before = v.len();
-                    v.retain(live);
-                    self.held -= before - v.len();
-                    v.is_empty()
-                }
-                None => false,
-            };
-            if remove && let Some(Uses::One(_)) = self.map.remove(&k) {
-                self.held -= 1;
+            let (k, seq) = (front.key, self.base);
+            self.uses.pop_front();
+            self.base += 1;
+            // Still the newest under its hash: nothing under it is live any more.
+            if self.index.get(&k) == Some(&seq) {
+                self.index.remove(&k);
             }
         }
     }
 
-    /// The live uses of `token`, any flow.
+    fn get(&self, seq: u64) -> Option<&Entry> {
+        let i = seq.checked_sub(self.base)?;
+        self.uses.get(usize::try_from(i).ok()?)
+    }
+
+    /// The live uses of `token`, any flow, newest first.
     pub fn uses<'a>(&'a self, token: &'a str) -> impl Iterator<Item = &'a TokenUse> + 'a {
-        self.map
-            .get(&key(token))
-            .map_or(&[][..], Uses::as_slice)
-            .iter()
-            .filter(move |u| &*u.token == token)
+        let mut next = self.index.get(&key(token)).copied();
+        std::iter::from_fn(move || {
+            let e = self.get(next?)?;
+            next = e.prev;
+            Some(e)
+        })
+        .filter(move |e| &*e.used.token == token)
+        .map(|e| &e.used)
     }
 
     pub fn remember(&mut self, used: TokenUse) {
         let k = key(&used.token);
-        self.held += 1;
-        self.expiry.push_back((used.first_used, k));
-        match self.map.get_mut(&k) {
-            None => {
-                self.map.insert(k, Uses::One(used));
-            }
-            Some(uses) => {
-                *uses = match std::mem::replace(uses, Uses::Many(Vec::new())) {
-                    Uses::One(first) => Uses::Many(vec![first, used]),
-                    Uses::Many(mut v) => {
-                        v.push(used);
-                        Uses::Many(v)
-                    }
-                };
-            }
-        }
+        let seq = self.base + self.uses.len() as u64;
+        let prev = self.index.insert(k, seq);
+        self.uses.push_back(Entry { key: k, prev, used });
     }
 
     /// (token, flow) pairs held.
     pub fn held(&self) -> usize {
-        self.held
+        self.uses.len()
     }
 
     pub fn clear(&mut self) {
@@ -140,8 +124,8 @@ impl TokenStore {
     }
 
     pub fn shrink(&mut self) {
-        self.map.shrink_to_fit();
-        self.expiry.shrink_to_fit();
+        self.index.shrink_to_fit();
+        self.uses.shrink_to_fit();
     }
 }
 
@@ -166,6 +150,10 @@ mod tests {
         s.remember(use_of("t", "b", 10));
         s.remember(use_of("u", "a", 20));
         assert_eq!(s.held(), 3);
+        assert_eq!(
+            s.uses("t").map(|u| &*u.flow).collect::<Vec<_>>(),
+            ["b", "a"]
+        );
         s.purge(100, 100);
         assert_eq!(s.uses("t").count(), 1, "the use at 0 expired at 100");
         s.purge(119, 100);
@@ -173,19 +161,24 @@ mod tests {
         assert_eq!(s.uses("u").count(), 1);
         s.purge(120, 100);
         assert_eq!(s.held(), 0);
-        assert!(s.map.is_empty() && s.expiry.is_empty());
+        assert!(s.index.is_empty() && s.uses.is_empty());
     }
 
     #[test]
     fn colliding_hashes_keep_tokens_apart() {
         let mut s = TokenStore::default();
-        // Force two tokens under one key, as a hash collision would.
+        s.remember(use_of("x", "a", 0));
+        // Force "y" under the key of "x", as a hash collision would.
         let k = key("x");
-        let mut other = use_of("y", "a", 0);
-        other.execution = None;
-        s.map
-            .insert(k, Uses::Many(vec![use_of("x", "a", 0), other]));
-        s.expiry.push_back((0, k));
+        let prev = s.index.insert(k, 1);
+        let mut y = use_of("y", "a", 0);
+        y.execution = None;
+        s.uses.push_back(Entry {
+            key: k,
+            prev,
+            used: y,
+        });
+        // The chain under the key holds y (newest), then x: only x is x's.
         assert_eq!(s.uses("x").count(), 1);
         assert_eq!(
             s.uses("x").next().and_then(|u| u.execution),
