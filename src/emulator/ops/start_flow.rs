@@ -96,9 +96,10 @@ impl Operation for StartFlow {
             }
         };
         let flow_status = state.flow(&flow_name)?.status;
-        if let Some(token) = &self.client_token {
+        // The parsed token moves into the store: no copy on the hot path.
+        if let Some(token) = self.client_token {
             state.start_tokens.remember(TokenUse {
-                token: token.as_str().into(),
+                token: token.into_boxed_str(),
                 flow: flow_name.clone(),
                 first_used: now,
                 status: flow_status,
