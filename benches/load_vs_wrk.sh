@@ -10,20 +10,12 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 SECS=${2:-10}
 RSS_SECS=${3:-60}
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
+source benches/common.sh
 cargo build --release --quiet --bin appflow-harness --example goose_baseline
 BIN=target/release/appflow-harness
 PORT=4593
-taskset -c 0 $BIN serve --port $PORT --max-concurrent-runs 1000000000 --max-runs-per-month 1000000000 2>/dev/null &
-EMU=$!
+start_emulator $PORT
 trap 'kill $EMU 2>/dev/null' EXIT
-sleep 1
-curl -fsS "http://127.0.0.1:$PORT/create-flow" -H 'content-type: application/json' -d '{
-  "flowName":"bench","triggerConfig":{"triggerType":"OnDemand"},
-  "sourceFlowConfig":{"connectorType":"S3","sourceConnectorProperties":{"S3":{"bucketName":"a"}}},
-  "destinationFlowConfigList":[{"connectorType":"S3","destinationConnectorProperties":{"S3":{"bucketName":"b"}}}],
-  "tasks":[]}' >/dev/null
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 wrk_rps=(); load_rps=(); goose_rps=()
 for i in $(seq 1 "$RUNS"); do
   wrk_rps+=("$(taskset -c 1 wrk -t1 -c64 -d"${SECS}s" -s benches/fresh_tokens.lua "http://127.0.0.1:$PORT" -- "lw$i" | awk '/Requests\/sec/ {print $2}')")

@@ -7,22 +7,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 SECS=${2:-10}
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
+source benches/common.sh
 cargo build --release --quiet --bin appflow-harness --example bare_handler
 EMU_PORT=4591
 BARE_PORT=4592
-taskset -c 0 target/release/appflow-harness serve --port $EMU_PORT \
-  --max-concurrent-runs 1000000000 --max-runs-per-month 1000000000 2>/dev/null &
-EMU=$!
+start_emulator $EMU_PORT
 taskset -c 0 target/release/examples/bare_handler $BARE_PORT 2>/dev/null &
 BARE=$!
 trap 'kill $EMU $BARE 2>/dev/null' EXIT
 sleep 1
-curl -fsS "http://127.0.0.1:$EMU_PORT/create-flow" -H 'content-type: application/json' -d '{
-  "flowName":"bench","triggerConfig":{"triggerType":"OnDemand"},
-  "sourceFlowConfig":{"connectorType":"S3","sourceConnectorProperties":{"S3":{"bucketName":"a"}}},
-  "destinationFlowConfigList":[{"connectorType":"S3","destinationConnectorProperties":{"S3":{"bucketName":"b"}}}],
-  "tasks":[]}' >/dev/null
 
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime+stime in clock ticks
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
@@ -35,7 +28,6 @@ rps() { # url label pid -> "req/s server-cpu-us-per-request"
   echo "$out" | awk -v t=$((after - before)) -v us=$TICK_US \
     '/^ +[0-9]+ requests in/ {n=$1} /Requests\/sec/ {r=$2} END {printf "%s %.2f\n", r, t*us/n}'
 }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 bare=(); emu=(); bare_cpu=(); emu_cpu=()
 for i in $(seq 1 "$RUNS"); do
   read -r r c < <(rps "http://127.0.0.1:$BARE_PORT" "bare$i" $BARE); bare+=("$r"); bare_cpu+=("$c")

@@ -38,6 +38,15 @@ async fn fake() -> MockServer {
     server
 }
 
+/// Makes the fake answer StartFlow with `responder`.
+async fn on_start_flow(server: &MockServer, responder: impl Respond + 'static) {
+    Mock::given(method("POST"))
+        .and(path("/start-flow"))
+        .respond_with(responder)
+        .mount(server)
+        .await;
+}
+
 /// Answers every StartFlow with a new executionId, replays included.
 struct NewIdEachTime(AtomicU64);
 impl Respond for NewIdEachTime {
@@ -86,11 +95,7 @@ fn assert_fails(summary: &Summary, step: usize, text: &str) {
 #[tokio::test]
 async fn a_new_execution_id_on_replay_fails_the_replay_step() {
     let server = fake().await;
-    Mock::given(method("POST"))
-        .and(path("/start-flow"))
-        .respond_with(NewIdEachTime(AtomicU64::new(0)))
-        .mount(&server)
-        .await;
+    on_start_flow(&server, NewIdEachTime(AtomicU64::new(0))).await;
     let summary = check(
         &server.uri(),
         "token_other_flow_on_demand",
@@ -117,11 +122,7 @@ async fn a_200_where_409_is_due_fails_that_step() {
 #[tokio::test]
 async fn a_wrong_error_type_fails_the_expectation_and_the_contract() {
     let server = fake().await;
-    Mock::given(method("POST"))
-        .and(path("/start-flow"))
-        .respond_with(error(404, "ConflictException"))
-        .mount(&server)
-        .await;
+    on_start_flow(&server, error(404, "ConflictException")).await;
     let summary = check(&server.uri(), "unknown_flow", Duration::from_secs(5)).await;
     assert_fails(
         &summary,
@@ -152,15 +153,13 @@ async fn a_missing_execution_id_breaks_the_contract() {
 #[tokio::test]
 async fn a_body_that_is_not_json_is_reported() {
     let server = fake().await;
-    Mock::given(method("POST"))
-        .and(path("/start-flow"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("x-amzn-RequestId", "r")
-                .set_body_string("<html>gateway</html>"),
-        )
-        .mount(&server)
-        .await;
+    on_start_flow(
+        &server,
+        ResponseTemplate::new(200)
+            .insert_header("x-amzn-RequestId", "r")
+            .set_body_string("<html>gateway</html>"),
+    )
+    .await;
     let summary = check(&server.uri(), "unknown_flow", Duration::from_secs(5)).await;
     assert_fails(
         &summary,
@@ -172,11 +171,11 @@ async fn a_body_that_is_not_json_is_reported() {
 #[tokio::test]
 async fn a_slow_answer_past_the_timeout_is_a_transport_failure() {
     let server = fake().await;
-    Mock::given(method("POST"))
-        .and(path("/start-flow"))
-        .respond_with(error(404, "ResourceNotFoundException").set_delay(Duration::from_secs(3)))
-        .mount(&server)
-        .await;
+    on_start_flow(
+        &server,
+        error(404, "ResourceNotFoundException").set_delay(Duration::from_secs(3)),
+    )
+    .await;
     let summary = check(&server.uri(), "unknown_flow", Duration::from_millis(300)).await;
     assert_fails(&summary, 1, "no answer (\"timeout\")");
 }
@@ -204,11 +203,7 @@ async fn a_closed_connection_is_a_transport_failure() {
 #[tokio::test]
 async fn a_target_without_control_api_skips_those_steps_and_says_so() {
     let server = fake().await;
-    Mock::given(method("POST"))
-        .and(path("/start-flow"))
-        .respond_with(NewIdEachTime(AtomicU64::new(0)))
-        .mount(&server)
-        .await;
+    on_start_flow(&server, NewIdEachTime(AtomicU64::new(0))).await;
     let summary = check(
         &server.uri(),
         "quota_concurrent_runs",

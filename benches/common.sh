@@ -1,0 +1,19 @@
+# Shared by the loopback bench scripts (sourced, not run).
+
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
+
+# start_emulator PORT: the release emulator on core 0, run quotas lifted, with
+# the on-demand flow "bench" that benches/fresh_tokens.lua starts; sets EMU.
+start_emulator() {
+  taskset -c 0 target/release/appflow-harness serve --port "$1" \
+    --max-concurrent-runs 1000000000 --max-runs-per-month 1000000000 2>/dev/null &
+  EMU=$!
+  sleep 1
+  curl -fsS "http://127.0.0.1:$1/create-flow" -H 'content-type: application/json' -d '{
+    "flowName":"bench","triggerConfig":{"triggerType":"OnDemand"},
+    "sourceFlowConfig":{"connectorType":"S3","sourceConnectorProperties":{"S3":{"bucketName":"a"}}},
+    "destinationFlowConfigList":[{"connectorType":"S3","destinationConnectorProperties":{"S3":{"bucketName":"b"}}}],
+    "tasks":[]}' >/dev/null
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
