@@ -38,6 +38,11 @@ async fn fake() -> MockServer {
     server
 }
 
+/// A StartFlow answer with no executionId: right for scheduled flows only.
+fn active_without_execution_id() -> ResponseTemplate {
+    ok(json!({"flowArn": "arn:aws:appflow:us-east-1:000000000000:flow/f1", "flowStatus": "Active"}))
+}
+
 /// Makes the fake answer StartFlow with `responder`.
 async fn on_start_flow(server: &MockServer, responder: impl Respond + 'static) {
     Mock::given(method("POST"))
@@ -112,9 +117,7 @@ async fn a_new_execution_id_on_replay_fails_the_replay_step() {
 #[tokio::test]
 async fn a_200_where_409_is_due_fails_that_step() {
     let server = fake().await;
-    Mock::given(method("POST")).and(path("/start-flow"))
-        .respond_with(ok(json!({"flowArn": "arn:aws:appflow:us-east-1:000000000000:flow/f1", "flowStatus": "Active"})))
-        .mount(&server).await;
+    on_start_flow(&server, active_without_execution_id()).await;
     let summary = check(&server.uri(), "start_when_active", Duration::from_secs(5)).await;
     assert_fails(&summary, 2, "status: expected 409, got 200");
 }
@@ -139,9 +142,7 @@ async fn a_wrong_error_type_fails_the_expectation_and_the_contract() {
 #[tokio::test]
 async fn a_missing_execution_id_breaks_the_contract() {
     let server = fake().await;
-    Mock::given(method("POST")).and(path("/start-flow"))
-        .respond_with(ok(json!({"flowArn": "arn:aws:appflow:us-east-1:000000000000:flow/f1", "flowStatus": "Active"})))
-        .mount(&server).await;
+    on_start_flow(&server, active_without_execution_id()).await;
     let summary = check(&server.uri(), "cancel_execution", Duration::from_secs(5)).await;
     assert_fails(
         &summary,
