@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use crate::client::Endpoint;
+use crate::client::{Endpoint, Outcome};
 
 use crate::emulator::model::TriggerType;
 
@@ -41,6 +41,25 @@ pub fn create_flow_body(name: &str, trigger: TriggerType) -> Value {
             "taskProperties": {}
         }]
     })
+}
+
+/// Creates a flow from a CreateFlow body; the call's latency, or what went
+/// wrong ("answered 409 ConflictException: {...}", "got no answer: ...").
+pub async fn create_flow(endpoint: &Endpoint, body: &Value) -> Result<std::time::Duration, String> {
+    let call = endpoint
+        .call("CreateFlow", Bytes::from(body.to_string()))
+        .await
+        .map_err(|e| e.to_string())?;
+    match call.outcome {
+        Outcome::Reply(r) if r.status == 200 => Ok(call.latency),
+        Outcome::Reply(r) => Err(format!(
+            "answered {} {}: {}",
+            r.status,
+            r.error_type.as_deref().unwrap_or(""),
+            r.body_text()
+        )),
+        Outcome::Transport { message, .. } => Err(format!("got no answer: {message}")),
+    }
 }
 
 /// Deletes a flow the harness made, runs in progress included; cleanup never

@@ -50,10 +50,6 @@ impl Signer {
         Some(Self::new(&id, &secret, token.as_deref(), region))
     }
 
-    pub fn region(&self) -> &str {
-        &self.region
-    }
-
     /// The headers that sign a `content-type: application/json` request at `time`.
     pub fn sign(
         &self,

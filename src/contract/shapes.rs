@@ -47,10 +47,6 @@ impl Model {
         }
     }
 
-    pub fn operations(&self) -> impl Iterator<Item = &str> {
-        self.outputs.keys().map(String::as_str)
-    }
-
     pub fn check_output(&self, operation: &str, body: &Value, out: &mut Vec<Violation>) {
         if let Some(shape) = self.outputs.get(operation) {
             self.check(shape, body, "body", out, 0);

@@ -93,22 +93,19 @@ async fn clear_faults(State(h): State<Handle>) -> Response {
 async fn counters(State(h): State<Handle>) -> Response {
     let now = h.clock().now();
     let mut state = h.lock();
+    let running = state.running_runs(now);
     let executions: BTreeMap<&str, usize> = state
         .flows
         .values()
         .map(|f| (&*f.name, f.executions.len()))
         .collect();
-    let v = json!({
+    ok(json!({
         "flows": state.flows.len(),
         "executions": executions,
         "tokensHeld": state.start_tokens.held(),
+        "runningRuns": running,
         "requests": h.requests(),
-    });
-    let running = state.running_runs(now);
-    drop(state);
-    let mut v = v;
-    v["runningRuns"] = json!(running);
-    ok(v)
+    }))
 }
 
 async fn config(State(h): State<Handle>) -> Response {

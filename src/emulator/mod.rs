@@ -206,13 +206,6 @@ impl Emulator {
     pub fn handle(&self) -> &Handle {
         &self.handle
     }
-
-    /// Runs until the server task ends (it ends when the emulator is dropped elsewhere).
-    pub async fn wait(mut self) {
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
 }
 
 /// An emulator on its own runtime threads, so that a load generator in the

@@ -119,10 +119,6 @@ impl TokenStore {
         self.uses.len()
     }
 
-    pub fn clear(&mut self) {
-        *self = Self::default();
-    }
-
     pub fn shrink(&mut self) {
         self.index.shrink_to_fit();
         self.uses.shrink_to_fit();

@@ -11,7 +11,6 @@ pub mod verdict;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use goose::config::GooseConfiguration;
 use goose::metrics::GooseCoordinatedOmissionMitigation;
 use goose::prelude::*;
@@ -165,23 +164,10 @@ async fn create_all(
         .map(|f| (f, TriggerType::OnDemand))
         .chain(scheduled.iter().map(|f| (f, TriggerType::Scheduled)));
     for (name, trigger) in all {
-        let body = create_flow_body(name, trigger).to_string();
-        let call = endpoint
-            .call("CreateFlow", Bytes::from(body))
+        crate::fixtures::create_flow(endpoint, &create_flow_body(name, trigger))
             .await
-            .map_err(|e| LoadError::Setup(name.clone(), e.to_string()))?;
-        match call.outcome {
-            crate::client::Outcome::Reply(r) if r.status == 200 => created.push(name.clone()),
-            crate::client::Outcome::Reply(r) => {
-                return Err(LoadError::Setup(
-                    name.clone(),
-                    format!("{} {}", r.status, r.body_text()),
-                ));
-            }
-            crate::client::Outcome::Transport { message, .. } => {
-                return Err(LoadError::Setup(name.clone(), message));
-            }
-        }
+            .map_err(|e| LoadError::Setup(name.clone(), e))?;
+        created.push(name.clone());
     }
     Ok(())
 }

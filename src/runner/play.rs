@@ -9,7 +9,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::{Failure, Options, ScenarioResult, Status, StepResult, Target, TargetKind};
-use crate::client::{Call, Outcome, Reply};
+use crate::client::{Call, Outcome, Reply, TransportKind};
 use crate::emulator::model::TriggerType;
 use crate::fixtures::create_flow_body;
 use crate::normalise::Normaliser;
@@ -146,28 +146,13 @@ impl Run<'_> {
                     b.insert(k.clone(), self.bindings.render(v));
                 }
             }
-            let call = self.send("CreateFlow", body.to_string()).await;
-            match &call.outcome {
-                Outcome::Reply(r) if r.status == 200 => self.created.push(real),
-                Outcome::Reply(r) => {
-                    self.fail(
-                        None,
-                        "setup",
-                        format!(
-                            "CreateFlow for flow `{alias}` answered {} {}: {}",
-                            r.status,
-                            r.error_type.as_deref().unwrap_or(""),
-                            r.body_text()
-                        ),
-                    );
-                    return false;
+            match crate::fixtures::create_flow(&self.target.endpoint, &body).await {
+                Ok(latency) => {
+                    self.latencies.push(latency);
+                    self.created.push(real);
                 }
-                Outcome::Transport { message, .. } => {
-                    self.fail(
-                        None,
-                        "setup",
-                        format!("CreateFlow for flow `{alias}` got no answer: {message}"),
-                    );
+                Err(e) => {
+                    self.fail(None, "setup", format!("CreateFlow for flow `{alias}` {e}"));
                     return false;
                 }
             }
@@ -616,25 +601,10 @@ impl Run<'_> {
         (pretty(&want), pretty(&got))
     }
 
-    async fn send(&mut self, operation: &str, body: String) -> Call {
-        match self
-            .target
-            .endpoint
-            .call(operation, Bytes::from(body))
-            .await
-        {
-            Ok(c) => {
-                self.latencies.push(c.latency);
-                c
-            }
-            Err(e) => Call {
-                outcome: Outcome::Transport {
-                    kind: crate::client::TransportKind::Connect,
-                    message: e.to_string(),
-                },
-                latency: Duration::ZERO,
-            },
-        }
+    async fn send(&mut self, operation: &'static str, body: String) -> Call {
+        let c = call(self.target.endpoint.clone(), operation, Bytes::from(body)).await;
+        self.latencies.push(c.latency);
+        c
     }
 
     async fn send_many(&mut self, operation: &'static str, body: &str, n: u32) -> Vec<Call> {
@@ -645,32 +615,13 @@ impl Run<'_> {
         for i in 0..n {
             let endpoint = self.target.endpoint.clone();
             let body = Bytes::from(body.to_owned());
-            set.spawn(async move { (i, endpoint.call(operation, body).await) });
+            set.spawn(async move { (i, call(endpoint, operation, body).await) });
         }
         let mut calls = Vec::with_capacity(n as usize);
         while let Some(joined) = set.join_next().await {
             match joined {
-                Ok((i, Ok(c))) => calls.push((i, c)),
-                Ok((i, Err(e))) => calls.push((
-                    i,
-                    Call {
-                        outcome: Outcome::Transport {
-                            kind: crate::client::TransportKind::Connect,
-                            message: e.to_string(),
-                        },
-                        latency: Duration::ZERO,
-                    },
-                )),
-                Err(e) => calls.push((
-                    u32::MAX,
-                    Call {
-                        outcome: Outcome::Transport {
-                            kind: crate::client::TransportKind::Closed,
-                            message: e.to_string(),
-                        },
-                        latency: Duration::ZERO,
-                    },
-                )),
+                Ok(pair) => calls.push(pair),
+                Err(e) => calls.push((u32::MAX, no_answer(TransportKind::Closed, e.to_string()))),
             }
         }
         calls.sort_by_key(|(i, _)| *i);
@@ -686,6 +637,21 @@ impl Run<'_> {
             expected: None,
             actual: None,
         });
+    }
+}
+
+/// One call whose client error (a bad URL, a signing failure) counts as no answer.
+async fn call(endpoint: crate::client::Endpoint, operation: &'static str, body: Bytes) -> Call {
+    endpoint
+        .call(operation, body)
+        .await
+        .unwrap_or_else(|e| no_answer(TransportKind::Connect, e.to_string()))
+}
+
+fn no_answer(kind: TransportKind, message: String) -> Call {
+    Call {
+        outcome: Outcome::Transport { kind, message },
+        latency: Duration::ZERO,
     }
 }
 

@@ -79,8 +79,9 @@ impl Operation for StartFlow {
             // Rule 3: on-demand flows treat it as a new call.
         }
 
-        let execution = match trigger {
-            TriggerType::OnDemand => Some(state.start_execution(&flow_name, now)?),
+        // On-demand flows keep their status; scheduled/event flows become Active.
+        let (execution, flow_status) = match trigger {
+            TriggerType::OnDemand => (Some(state.start_execution(&flow_name, now)?), status),
             TriggerType::Scheduled | TriggerType::Event => {
                 if status == FlowStatus::Active
                     && state.config.profile.active_start == ActiveStart::Conflict
@@ -92,22 +93,21 @@ impl Operation for StartFlow {
                 let flow = state.flow_mut(&flow_name)?;
                 flow.status = FlowStatus::Active;
                 flow.updated_at = now;
-                None
+                (None, FlowStatus::Active)
             }
         };
-        let flow_status = state.flow(&flow_name)?.status;
         // The parsed token moves into the store: no copy on the hot path.
         if let Some(token) = self.client_token {
             state.start_tokens.remember(TokenUse {
                 token: token.into_boxed_str(),
-                flow: flow_name.clone(),
+                flow: flow_name,
                 first_used: now,
                 status: flow_status,
                 execution,
             });
         }
         Ok(StartFlowOutput {
-            flow_arn: flow_arn.clone(),
+            flow_arn,
             flow_status,
             execution_id: execution,
         })
