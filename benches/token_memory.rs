@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use appflow_harness::emulator::model::FlowStatus;
-use appflow_harness::emulator::tokens::{TokenStore, TokenUse};
+use appflow_harness::emulator::tokens::{Answer, TokenStore};
 
 const TOKENS: usize = 1_000_000;
 const TTL: u64 = 8 * 3_600_000;
@@ -32,13 +32,12 @@ fn main() {
     let mut store = TokenStore::default();
     let before = rss_bytes();
     for (i, token) in tokens.iter().enumerate() {
-        store.remember(TokenUse {
-            token: token.as_str().into(),
-            flow: Arc::clone(&flow),
-            first_used: i as u64,
+        let answer = Answer {
+            at: i as u64,
             status: FlowStatus::Active,
             execution: Some(uuid::Uuid::new_v4()),
-        });
+        };
+        store.remember(token, &flow, answer);
     }
     let after = rss_bytes();
     let per_token = (after.saturating_sub(before)) as f64 / TOKENS as f64;

@@ -245,7 +245,7 @@ async fn serve(args: ServeArgs) -> i32 {
     let stop = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    match axum::serve(listener, app)
+    match axum::serve(crate::emulator::nodelay(listener), app)
         .with_graceful_shutdown(stop)
         .await
     {

@@ -6,8 +6,8 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::Response;
 use serde::de::DeserializeOwned;
 
 use super::Handle;
@@ -45,13 +45,18 @@ pub(super) async fn operation<O: Operation>(
     {
         return fault_response(f);
     }
-    match result {
-        Ok(output) => match serde_json::to_vec(&output) {
-            Ok(body) => json_response(StatusCode::OK, body, None),
-            Err(e) => error_response(&ApiError::new(ErrorKind::InternalServer, e.to_string())),
-        },
+    match result.and_then(|output| to_json(&output)) {
+        Ok(body) => json_response(StatusCode::OK, body, None),
         Err(e) => error_response(&e),
     }
+}
+
+fn to_json<T: serde::Serialize>(output: &T) -> Result<Vec<u8>, ApiError> {
+    // Sized for the common answers, so serialising seldom reallocates.
+    let mut body = Vec::with_capacity(256);
+    serde_json::to_writer(&mut body, output)
+        .map_err(|e| ApiError::new(ErrorKind::InternalServer, e.to_string()))?;
+    Ok(body)
 }
 
 /// Parses a JSON object body; an empty body counts as `{}` as the SDKs send it.
@@ -86,13 +91,15 @@ pub(super) fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Ap
     }
 }
 
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+const ERROR_TYPE: HeaderName = HeaderName::from_static("x-amzn-errortype");
+
 pub(super) fn json_response(
     status: StatusCode,
     body: Vec<u8>,
     error: Option<ErrorKind>,
 ) -> Response {
-    let mut response = (status, body).into_response();
-    let headers = response.headers_mut();
+    let mut headers = HeaderMap::with_capacity(4);
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -100,11 +107,14 @@ pub(super) fn json_response(
     let mut id = uuid::Uuid::encode_buffer();
     let id = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut id);
     if let Ok(v) = HeaderValue::from_str(id) {
-        headers.insert("x-amzn-requestid", v);
+        headers.insert(REQUEST_ID, v);
     }
     if let Some(kind) = error {
-        headers.insert("x-amzn-errortype", HeaderValue::from_static(kind.name()));
+        headers.insert(ERROR_TYPE, HeaderValue::from_static(kind.name()));
     }
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
     response
 }
 

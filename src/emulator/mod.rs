@@ -179,7 +179,7 @@ impl Emulator {
             let stop = async {
                 let _ = rx.await;
             };
-            if let Err(e) = axum::serve(listener, app)
+            if let Err(e) = axum::serve(nodelay(listener), app)
                 .with_graceful_shutdown(stop)
                 .await
             {

@@ -26,37 +26,54 @@ pub struct Definition {
     pub metadata_catalog_config: Option<Value>,
 }
 
+/// One run: 48 bytes, since a fresh-token load keeps millions of them.
 #[derive(Debug, Clone)]
 pub struct Execution {
     pub id: Uuid,
     /// Global start order, for newest-first listing and page tokens.
     pub seq: u64,
     pub started_at: Millis,
-    pub ends_at: Millis,
-    pub canceled_at: Option<Millis>,
+    /// When it succeeds; once canceled, when the cancel was asked for.
+    ends_at: Millis,
+    canceled: bool,
 }
 
 impl Execution {
+    pub fn new(id: Uuid, seq: u64, started_at: Millis, ends_at: Millis) -> Self {
+        Self {
+            id,
+            seq,
+            started_at,
+            ends_at,
+            canceled: false,
+        }
+    }
+
+    /// Cancels a running run at `now`.
+    pub fn cancel(&mut self, now: Millis) {
+        self.ends_at = now;
+        self.canceled = true;
+    }
+
     pub fn status(&self, now: Millis, cancel_time_ms: u64) -> ExecutionStatus {
-        match self.canceled_at {
-            Some(at) if now >= at.saturating_add(cancel_time_ms) => ExecutionStatus::Canceled,
-            Some(_) => ExecutionStatus::CancelStarted,
-            None if now >= self.ends_at => ExecutionStatus::Successful,
-            None => ExecutionStatus::InProgress,
+        match self.canceled {
+            true if now >= self.ends_at.saturating_add(cancel_time_ms) => ExecutionStatus::Canceled,
+            true => ExecutionStatus::CancelStarted,
+            false if now >= self.ends_at => ExecutionStatus::Successful,
+            false => ExecutionStatus::InProgress,
         }
     }
 
     pub fn last_updated(&self, now: Millis, cancel_time_ms: u64) -> Millis {
-        match (self.canceled_at, self.status(now, cancel_time_ms)) {
-            (Some(at), ExecutionStatus::Canceled) => at + cancel_time_ms,
-            (Some(at), _) => at,
-            (None, ExecutionStatus::Successful) => self.ends_at,
+        match self.status(now, cancel_time_ms) {
+            ExecutionStatus::Canceled => self.ends_at + cancel_time_ms,
+            ExecutionStatus::CancelStarted | ExecutionStatus::Successful => self.ends_at,
             _ => self.started_at,
         }
     }
 
     pub fn is_running(&self, now: Millis) -> bool {
-        self.canceled_at.is_none() && now < self.ends_at
+        !self.canceled && now < self.ends_at
     }
 }
 
@@ -183,13 +200,7 @@ impl State {
         let f = self.flow_mut(flow)?;
         let id = Uuid::new_v4();
         let ends_at = now.saturating_add(run_time);
-        f.executions.push(Execution {
-            id,
-            seq,
-            started_at: now,
-            ends_at,
-            canceled_at: None,
-        });
+        f.executions.push(Execution::new(id, seq, now, ends_at));
         self.next_seq += 1;
         self.month.1 += 1;
         self.running.push(ends_at, seq);

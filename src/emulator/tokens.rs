@@ -3,37 +3,49 @@
 //!
 //! Laid out for a stream of fresh tokens, the load that matters: uses live in
 //! a queue in the order they were made, which is also the order they expire
-//! in, so remembering and purging are appends and pops. The only random
+//! in, so remembering and purging are appends and pops. Each use is a 48-byte
+//! record of integers; its token's bytes go to a byte queue of their own
+//! (no allocation per token), and its flow name is interned. The only random
 //! access is one probe in a small index from a 64-bit hash of the token to
 //! the newest use under that hash (16-byte slots, integers only, so growing
 //! it never dereferences a token). Uses under the same hash (one token on
 //! several flows, or a hash collision) are chained newest to oldest, and each
-//! keeps its token so that colliding tokens are told apart.
+//! is compared with the token asked for, so colliding tokens are told apart.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
 use uuid::Uuid;
 
 use super::model::{FlowStatus, Millis};
 
-/// One successful StartFlow call remembered under its token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenUse {
-    pub token: Box<str>,
-    pub flow: Arc<str>,
+/// One successful StartFlow call remembered under its token, as read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenUse<'a> {
+    pub flow: &'a str,
     pub first_used: Millis,
     pub status: FlowStatus,
     pub execution: Option<Uuid>,
 }
 
+/// "No previous use under this hash".
+const NONE: u64 = u64::MAX;
+
 #[derive(Debug)]
 struct Entry {
-    key: u64,
-    /// The sequence number of the previous use under the same key.
-    prev: Option<u64>,
-    used: TokenUse,
+    /// Where its token starts in the byte queue, counted from the first byte
+    /// ever stored (so purging does not renumber).
+    start: u64,
+    /// The sequence number of the previous use under the same hash, or NONE.
+    prev: u64,
+    first_used: Millis,
+    /// Nil when the call started no run: v4 ids are never nil.
+    execution: Uuid,
+    flow: u32,
+    len: u16,
+    status: FlowStatus,
 }
 
 /// The index's keys are hashes already: pass them through.
@@ -54,12 +66,23 @@ impl Hasher for Identity {
     }
 }
 
-fn key(token: &str) -> u64 {
+/// The hash of a token's bytes, fed a word at a time so that bytes read
+/// back from the (possibly wrapped) byte queue hash as the request's did.
+fn key(token: impl Iterator<Item = u8>) -> u64 {
     // Fx hashing: an emulator for tests need not resist hash flooding, and
-    // collisions are told apart by the token kept in each use.
+    // collisions are told apart by comparing the tokens.
     let mut h = rustc_hash::FxHasher::default();
-    h.write(token.as_bytes());
-    h.write_u8(0xff);
+    let (mut word, mut n) = (0u64, 0u64);
+    for b in token {
+        word = (word << 8) | u64::from(b);
+        n += 1;
+        if n % 8 == 0 {
+            h.write_u64(word);
+            word = 0;
+        }
+    }
+    h.write_u64(word);
+    h.write_u64(n);
     h.finish()
 }
 
@@ -71,16 +94,25 @@ pub struct TokenStore {
     /// The clock never goes back, so this is also expiry order.
     uses: VecDeque<Entry>,
     base: u64,
+    /// The tokens' bytes, in the uses' order; the front is byte `byte_base`.
+    bytes: VecDeque<u8>,
+    byte_base: u64,
+    /// Flow names by number, and numbers by name.
+    flows: Vec<Arc<str>>,
+    flow_ids: FxHashMap<Arc<str>, u32>,
 }
 
 impl TokenStore {
     /// Forgets every use made `ttl` or longer before `now`.
     pub fn purge(&mut self, now: Millis, ttl: Millis) {
         while let Some(front) = self.uses.front() {
-            if front.used.first_used.saturating_add(ttl) > now {
+            if front.first_used.saturating_add(ttl) > now {
                 break;
             }
-            let (k, seq) = (front.key, self.base);
+            let len = usize::from(front.len);
+            let seq = self.base;
+            let k = key(self.bytes.drain(..len));
+            self.byte_base += len as u64;
             self.uses.pop_front();
             self.base += 1;
             // Still the newest under its hash: nothing under it is live any more.
@@ -95,23 +127,57 @@ impl TokenStore {
         self.uses.get(usize::try_from(i).ok()?)
     }
 
-    /// The live uses of `token`, any flow, newest first.
-    pub fn uses<'a>(&'a self, token: &'a str) -> impl Iterator<Item = &'a TokenUse> + 'a {
-        let mut next = self.index.get(&key(token)).copied();
-        std::iter::from_fn(move || {
-            let e = self.get(next?)?;
-            next = e.prev;
-            Some(e)
-        })
-        .filter(move |e| &*e.used.token == token)
-        .map(|e| &e.used)
+    fn token_of(&self, e: &Entry) -> impl Iterator<Item = &u8> {
+        let from = (e.start - self.byte_base) as usize;
+        self.bytes.range(from..from + usize::from(e.len))
     }
 
-    pub fn remember(&mut self, used: TokenUse) {
-        let k = key(&used.token);
+    /// The live uses of `token`, any flow, newest first.
+    pub fn uses<'a>(&'a self, token: &'a str) -> impl Iterator<Item = TokenUse<'a>> + 'a {
+        let mut next = self.index.get(&key(token.bytes())).copied();
+        std::iter::from_fn(move || {
+            let e = self.get(next.filter(|&s| s != NONE)?)?;
+            next = Some(e.prev);
+            Some(e)
+        })
+        .filter(move |e| usize::from(e.len) == token.len() && self.token_of(e).eq(token.as_bytes()))
+        .map(|e| TokenUse {
+            flow: &self.flows[e.flow as usize],
+            first_used: e.first_used,
+            status: e.status,
+            execution: (!e.execution.is_nil()).then_some(e.execution),
+        })
+    }
+
+    /// Remembers that a validated `token` (at most 256 characters) started `flow`.
+    pub fn remember(&mut self, token: &str, flow: &Arc<str>, used: Answer) {
+        let len = u16::try_from(token.len()).expect("clientTokens are validated to 256 characters");
+        let flow = match self.flow_ids.get(flow) {
+            Some(&id) => id,
+            None => {
+                let id = u32::try_from(self.flows.len()).expect("fewer than 2^32 flow names");
+                self.flows.push(Arc::clone(flow));
+                self.flow_ids.insert(Arc::clone(flow), id);
+                id
+            }
+        };
+        self.insert(key(token.bytes()), token, len, flow, used);
+    }
+
+    fn insert(&mut self, k: u64, token: &str, len: u16, flow: u32, used: Answer) {
         let seq = self.base + self.uses.len() as u64;
-        let prev = self.index.insert(k, seq);
-        self.uses.push_back(Entry { key: k, prev, used });
+        let prev = self.index.insert(k, seq).unwrap_or(NONE);
+        let start = self.byte_base + self.bytes.len() as u64;
+        self.bytes.extend(token.as_bytes());
+        self.uses.push_back(Entry {
+            start,
+            prev,
+            first_used: used.at,
+            execution: used.execution.unwrap_or_else(Uuid::nil),
+            flow,
+            len,
+            status: used.status,
+        });
     }
 
     /// (token, flow) pairs held.
@@ -122,63 +188,137 @@ impl TokenStore {
     pub fn shrink(&mut self) {
         self.index.shrink_to_fit();
         self.uses.shrink_to_fit();
+        self.bytes.shrink_to_fit();
     }
+}
+
+/// What a StartFlow call answered, and when: what a replay of its token gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answer {
+    pub at: Millis,
+    pub status: FlowStatus,
+    pub execution: Option<Uuid>,
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
-    fn use_of(token: &str, flow: &str, at: Millis) -> TokenUse {
-        TokenUse {
-            token: token.into(),
-            flow: Arc::from(flow),
-            first_used: at,
+    fn answer(at: Millis, execution: Option<Uuid>) -> Answer {
+        Answer {
+            at,
             status: FlowStatus::Active,
-            execution: Some(Uuid::nil()),
+            execution,
         }
+    }
+
+    fn flows_of<'a>(s: &'a TokenStore, token: &'a str) -> Vec<&'a str> {
+        s.uses(token).map(|u| u.flow).collect()
     }
 
     #[test]
     fn uses_expire_after_the_ttl_and_are_purged() {
+        let (a, b) = (Arc::from("a"), Arc::from("b"));
         let mut s = TokenStore::default();
-        s.remember(use_of("t", "a", 0));
-        s.remember(use_of("t", "b", 10));
-        s.remember(use_of("u", "a", 20));
+        s.remember("t", &a, answer(0, Some(Uuid::new_v4())));
+        s.remember("t", &b, answer(10, None));
+        s.remember("u", &a, answer(20, None));
         assert_eq!(s.held(), 3);
-        assert_eq!(
-            s.uses("t").map(|u| &*u.flow).collect::<Vec<_>>(),
-            ["b", "a"]
-        );
+        assert_eq!(flows_of(&s, "t"), ["b", "a"]);
+        assert_eq!(s.uses("t").next().and_then(|u| u.execution), None);
         s.purge(100, 100);
-        assert_eq!(s.uses("t").count(), 1, "the use at 0 expired at 100");
+        assert_eq!(flows_of(&s, "t"), ["b"], "the use at 0 expired at 100");
         s.purge(119, 100);
-        assert_eq!(s.uses("t").count(), 0);
-        assert_eq!(s.uses("u").count(), 1);
+        assert!(flows_of(&s, "t").is_empty());
+        assert_eq!(flows_of(&s, "u"), ["a"]);
         s.purge(120, 100);
         assert_eq!(s.held(), 0);
-        assert!(s.index.is_empty() && s.uses.is_empty());
+        assert!(s.index.is_empty() && s.uses.is_empty() && s.bytes.is_empty());
     }
 
     #[test]
     fn colliding_hashes_keep_tokens_apart() {
+        let a = Arc::from("a");
         let mut s = TokenStore::default();
-        s.remember(use_of("x", "a", 0));
-        // Force "y" under the key of "x", as a hash collision would.
-        let k = key("x");
-        let prev = s.index.insert(k, 1);
-        let mut y = use_of("y", "a", 0);
-        y.execution = None;
-        s.uses.push_back(Entry {
-            key: k,
-            prev,
-            used: y,
-        });
-        // The chain under the key holds y (newest), then x: only x is x's.
+        let x_run = Uuid::new_v4();
+        s.remember("x", &a, answer(0, Some(x_run)));
+        // Store "y" under the hash of "x", as a collision would.
+        s.insert(key("x".bytes()), "y", 1, 0, answer(0, None));
         assert_eq!(s.uses("x").count(), 1);
+        assert_eq!(s.uses("x").next().and_then(|u| u.execution), Some(x_run));
         assert_eq!(
-            s.uses("x").next().and_then(|u| u.execution),
-            Some(Uuid::nil())
+            s.uses("y").count(),
+            0,
+            "y is not indexed under its own hash"
         );
+        s.purge(1, 1);
+        assert_eq!(s.held(), 0);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        Remember {
+            token: String,
+            flow: usize,
+            after: u64,
+        },
+        Purge {
+            after: u64,
+        },
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            4 => ("[a-c]{1,12}", 0..3usize, 0..40u64)
+                .prop_map(|(token, flow, after)| Step::Remember { token, flow, after }),
+            1 => (0..80u64).prop_map(|after| Step::Purge { after }),
+        ]
+    }
+
+    proptest! {
+        /// Against a plain list of uses: the same uses, newest first, after
+        /// any mix of remembering and purging (the byte queue wraps often).
+        #[test]
+        fn agrees_with_a_list_of_uses(steps in prop::collection::vec(step(), 1..200)) {
+            const TTL: u64 = 100;
+            let flows: Vec<Arc<str>> = ["f0", "f1", "f2"].map(Arc::from).to_vec();
+            let mut store = TokenStore::default();
+            let mut model: Vec<(String, usize, u64, Uuid)> = Vec::new();
+            let mut now = 0;
+            for step in steps {
+                match step {
+                    Step::Remember { token, flow, after } => {
+                        now += after;
+                        store.purge(now, TTL);
+                        let run = Uuid::new_v4();
+                        store.remember(&token, &flows[flow], answer(now, Some(run)));
+                        model.push((token, flow, now, run));
+                    }
+                    Step::Purge { after } => {
+                        now += after;
+                        store.purge(now, TTL);
+                    }
+                }
+                model.retain(|&(_, _, at, _)| at + TTL > now);
+                prop_assert_eq!(store.held(), model.len());
+                for token in model.iter().map(|m| m.0.clone()).chain(["zz".to_owned()]) {
+                    let got: Vec<(&str, Millis, Option<Uuid>)> = store
+                        .uses(&token)
+                        .map(|u| (u.flow, u.first_used, u.execution))
+                        .collect();
+                    let want: Vec<(&str, Millis, Option<Uuid>)> = model
+                        .iter()
+                        .rev()
+                        .filter(|m| m.0 == token)
+                        .map(|m| (&*flows[m.1], m.2, Some(m.3)))
+                        .collect();
+                    prop_assert_eq!(got, want);
+                }
+            }
+            store.purge(now + TTL, TTL);
+            prop_assert!(store.index.is_empty() && store.bytes.is_empty());
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! ids that are not running come back in `invalidExecutions`.
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use super::Operation;
 use crate::emulator::error::ApiError;
@@ -42,19 +43,24 @@ impl Operation for CancelFlowExecutions {
         match self.execution_ids {
             None => {
                 for e in flow.executions.iter_mut().filter(|e| e.is_running(now)) {
-                    e.canceled_at = Some(now);
+                    e.cancel(now);
                     released.push(e.seq);
                 }
             }
             Some(ids) => {
                 for id in ids {
+                    // Only the form the emulator answers names a run.
+                    let uuid = Uuid::try_parse(&id).ok().filter(|u| {
+                        *u.hyphenated().encode_lower(&mut Uuid::encode_buffer()) == *id
+                    });
                     match flow
                         .executions
                         .iter_mut()
-                        .find(|e| e.id.to_string() == id && e.is_running(now))
+                        .rev()
+                        .find(|e| Some(e.id) == uuid && e.is_running(now))
                     {
                         Some(e) => {
-                            e.canceled_at = Some(now);
+                            e.cancel(now);
                             released.push(e.seq);
                         }
                         None => invalid.push(id),

@@ -13,7 +13,7 @@ use crate::emulator::model::{
     FlowStatus, Millis, TriggerType, validate_client_token, validate_flow_name,
 };
 use crate::emulator::state::State;
-use crate::emulator::tokens::TokenUse;
+use crate::emulator::tokens::Answer;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -59,7 +59,7 @@ impl Operation for StartFlow {
             if let Some(first) = state
                 .start_tokens
                 .uses(token)
-                .find(|u| *u.flow == *flow_name)
+                .find(|u| u.flow == &*flow_name)
             {
                 return Ok(StartFlowOutput {
                     flow_arn: flow_arn.clone(),
@@ -96,15 +96,13 @@ impl Operation for StartFlow {
                 (None, FlowStatus::Active)
             }
         };
-        // The parsed token moves into the store: no copy on the hot path.
-        if let Some(token) = self.client_token {
-            state.start_tokens.remember(TokenUse {
-                token: token.into_boxed_str(),
-                flow: flow_name,
-                first_used: now,
+        if let Some(token) = &self.client_token {
+            let answer = Answer {
+                at: now,
                 status: flow_status,
                 execution,
-            });
+            };
+            state.start_tokens.remember(token, &flow_name, answer);
         }
         Ok(StartFlowOutput {
             flow_arn,
