@@ -28,14 +28,18 @@ rps() { # url label pid -> "req/s server-cpu-us-per-request"
   echo "$out" | awk -v t=$((after - before)) -v us=$TICK_US \
     '/^ +[0-9]+ requests in/ {n=$1} /Requests\/sec/ {r=$2} END {printf "%s %.2f\n", r, t*us/n}'
 }
-bare=(); emu=(); bare_cpu=(); emu_cpu=()
+bare=(); emu=(); bare_cpu=(); emu_cpu=(); pair=()
 for i in $(seq 1 "$RUNS"); do
   read -r r c < <(rps "http://127.0.0.1:$BARE_PORT" "bare$i" $BARE); bare+=("$r"); bare_cpu+=("$c")
   read -r r c < <(rps "http://127.0.0.1:$EMU_PORT" "emu$i" $EMU); emu+=("$r"); emu_cpu+=("$c")
+  pair+=("$(awk "BEGIN {printf \"%.3f\", ${emu[-1]}/${bare[-1]}}")")
   echo "run $i: bare ${bare[-1]} req/s (${bare_cpu[-1]} us cpu/req), emulator ${emu[-1]} req/s (${emu_cpu[-1]} us cpu/req)"
 done
 mb=$(printf '%s\n' "${bare[@]}" | median); me=$(printf '%s\n' "${emu[@]}" | median)
 cb=$(printf '%s\n' "${bare_cpu[@]}" | median); ce=$(printf '%s\n' "${emu_cpu[@]}" | median)
 echo "median: bare $mb req/s, emulator $me req/s, ratio $(awk "BEGIN {printf \"%.3f\", $me/$mb}")"
+# Neighbouring runs share the machine's mood: the median of their ratios is
+# the steadier figure when the load on this machine drifts.
+echo "median of the per-run ratios (emulator/bare): $(printf '%s\n' "${pair[@]}" | median) (${pair[*]})"
 echo "median server cpu per request: bare $cb us, emulator $ce us, ratio $(awk "BEGIN {printf \"%.3f\", $cb/$ce}") (bare/emulator)"
 curl -fsS "http://127.0.0.1:$EMU_PORT/_harness/counters" | head -c 300; echo

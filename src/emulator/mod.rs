@@ -14,6 +14,7 @@ mod http;
 pub mod model;
 pub mod ops;
 pub mod state;
+mod token_index;
 pub mod tokens;
 
 use std::net::SocketAddr;

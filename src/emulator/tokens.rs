@@ -3,23 +3,24 @@
 //!
 //! Laid out for a stream of fresh tokens, the load that matters: uses live in
 //! a queue in the order they were made, which is also the order they expire
-//! in, so remembering and purging are appends and pops. Each use is a 48-byte
+//! in, so remembering and purging are appends and pops. Each use is a 56-byte
 //! record of integers; its token's bytes go to a byte queue of their own
 //! (no allocation per token), and its flow name is interned. The only random
-//! access is one probe in a small index from a 64-bit hash of the token to
-//! the newest use under that hash (16-byte slots, integers only, so growing
-//! it never dereferences a token). Uses under the same hash (one token on
-//! several flows, or a hash collision) are chained newest to oldest, and each
-//! is compared with the token asked for, so colliding tokens are told apart.
+//! access is one probe in the index ([`super::token_index`]) from a 64-bit
+//! hash of the token to the newest use under that hash. Uses under the same
+//! hash (one token on several flows, or a hash collision) are chained newest
+//! to oldest, and each is compared with the token asked for, so colliding
+//! tokens are told apart.
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::VecDeque;
+use std::hash::Hasher;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use uuid::Uuid;
 
 use super::model::{FlowStatus, Millis};
+use super::token_index::Index;
 
 /// One successful StartFlow call remembered under its token, as read back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +36,8 @@ const NONE: u64 = u64::MAX;
 
 #[derive(Debug)]
 struct Entry {
+    /// The hash of its token.
+    key: u64,
     /// Where its token starts in the byte queue, counted from the first byte
     /// ever stored (so purging does not renumber).
     start: u64,
@@ -48,21 +51,14 @@ struct Entry {
     status: FlowStatus,
 }
 
-/// The index's keys are hashes already: pass them through.
-#[derive(Debug, Default)]
-struct Identity(u64);
-
-impl Hasher for Identity {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) | u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+/// The token hash of the held use `seq`, the front of `uses` being use `base`
+/// (the index asks only for live ones).
+fn key_of(uses: &VecDeque<Entry>, base: u64) -> impl Fn(u64) -> u64 + '_ {
+    move |seq| {
+        usize::try_from(seq - base)
+            .ok()
+            .and_then(|i| uses.get(i))
+            .map_or(0, |e| e.key)
     }
 }
 
@@ -89,7 +85,7 @@ fn key(token: impl Iterator<Item = u8>) -> u64 {
 #[derive(Debug, Default)]
 pub struct TokenStore {
     /// hash -> sequence number of the newest use under it.
-    index: HashMap<u64, u64, BuildHasherDefault<Identity>>,
+    index: Index,
     /// Uses oldest first; the front has sequence number `base`.
     /// The clock never goes back, so this is also expiry order.
     uses: VecDeque<Entry>,
@@ -110,16 +106,20 @@ impl TokenStore {
                 break;
             }
             let len = usize::from(front.len);
-            let seq = self.base;
-            let k = key(self.bytes.drain(..len));
+            self.bytes.drain(..len);
             self.byte_base += len as u64;
             self.uses.pop_front();
             self.base += 1;
-            // Still the newest under its hash: nothing under it is live any more.
-            if self.index.get(&k) == Some(&seq) {
-                self.index.remove(&k);
-            }
         }
+        // Expired slots in the index are dead from now on; with no use
+        // left, the whole index goes.
+        if self.uses.is_empty() && self.index.bytes() > 0 {
+            self.index = Index::default();
+        }
+    }
+
+    fn key_of(&self) -> impl Fn(u64) -> u64 + '_ {
+        key_of(&self.uses, self.base)
     }
 
     fn get(&self, seq: u64) -> Option<&Entry> {
@@ -134,7 +134,7 @@ impl TokenStore {
 
     /// The live uses of `token`, any flow, newest first.
     pub fn uses<'a>(&'a self, token: &'a str) -> impl Iterator<Item = TokenUse<'a>> + 'a {
-        let mut next = self.index.get(&key(token.bytes())).copied();
+        let mut next = self.index.get(key(token.bytes()), self.base, self.key_of());
         std::iter::from_fn(move || {
             let e = self.get(next.filter(|&s| s != NONE)?)?;
             next = Some(e.prev);
@@ -166,10 +166,14 @@ impl TokenStore {
 
     fn insert(&mut self, k: u64, token: &str, len: u16, flow: u32, used: Answer) {
         let seq = self.base + self.uses.len() as u64;
-        let prev = self.index.insert(k, seq).unwrap_or(NONE);
+        let prev = self
+            .index
+            .insert(k, seq, self.base, key_of(&self.uses, self.base))
+            .unwrap_or(NONE);
         let start = self.byte_base + self.bytes.len() as u64;
         self.bytes.extend(token.as_bytes());
         self.uses.push_back(Entry {
+            key: k,
             start,
             prev,
             first_used: used.at,
@@ -186,7 +190,6 @@ impl TokenStore {
     }
 
     pub fn shrink(&mut self) {
-        self.index.shrink_to_fit();
         self.uses.shrink_to_fit();
         self.bytes.shrink_to_fit();
     }
@@ -235,7 +238,7 @@ mod tests {
         assert_eq!(flows_of(&s, "u"), ["a"]);
         s.purge(120, 100);
         assert_eq!(s.held(), 0);
-        assert!(s.index.is_empty() && s.uses.is_empty() && s.bytes.is_empty());
+        assert!(s.index.bytes() == 0 && s.uses.is_empty() && s.bytes.is_empty());
     }
 
     #[test]
@@ -318,7 +321,7 @@ mod tests {
                 }
             }
             store.purge(now + TTL, TTL);
-            prop_assert!(store.index.is_empty() && store.bytes.is_empty());
+            prop_assert!(store.index.bytes() == 0 && store.bytes.is_empty());
         }
     }
 }
