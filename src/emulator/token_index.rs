@@ -64,18 +64,25 @@ impl Index {
         Some(seq_of(self.buckets[b].0[i]))
     }
 
-    /// Stores `seq` as the newest use under `key`; answers the use it replaces.
-    pub fn insert(
+    /// Stores `seq` as the newest use under `key`; answers the use it
+    /// replaces. `held()` lists the live uses, oldest first, as (hash,
+    /// sequence number): a full table is rebuilt from it.
+    pub fn insert<I: ExactSizeIterator<Item = (u64, u64)>>(
         &mut self,
         key: u64,
         seq: u64,
         base: u64,
         key_of: impl Fn(u64) -> u64,
+        held: impl FnOnce() -> I,
     ) -> Option<u64> {
         if (self.filled + 1) * 8 > self.buckets.len() * SLOTS * 7 {
-            self.rebuild(base, &key_of);
+            self.rebuild(held(), &key_of);
         }
-        let probe = self.probe(key, base, &key_of);
+        self.put(key, seq, base, &key_of)
+    }
+
+    fn put(&mut self, key: u64, seq: u64, base: u64, key_of: &impl Fn(u64) -> u64) -> Option<u64> {
+        let probe = self.probe(key, base, key_of);
         if let Some((b, i)) = probe.found {
             let old = seq_of(self.buckets[b].0[i]);
             self.buckets[b].0[i] = pack(key, seq);
@@ -119,36 +126,25 @@ impl Index {
         }
     }
 
-    /// Moves the live slots to a table twice their number (at least), empty
-    /// of dead ones.
-    fn rebuild(&mut self, base: u64, key_of: &impl Fn(u64) -> u64) {
-        let kept = || {
-            self.buckets
-                .iter()
-                .flat_map(|b| b.0)
-                .filter(|&s| s != 0 && seq_of(s) >= base)
-                .map(|s| (key_of(seq_of(s)), seq_of(s)))
-        };
-        let buckets = ((kept().count() + 1) * 2)
+    /// A new table, twice the size of `held` (at least), from the held uses
+    /// in the order they were made: a sequential read, where walking the old
+    /// table would fetch each use's hash from a random place.
+    fn rebuild(
+        &mut self,
+        held: impl ExactSizeIterator<Item = (u64, u64)>,
+        key_of: &impl Fn(u64) -> u64,
+    ) {
+        let buckets = ((held.len() + 1) * 2)
             .div_ceil(SLOTS)
             .next_power_of_two()
             .max(MIN_BUCKETS);
-        let mut table = vec![Bucket::default(); buckets];
-        let mask = buckets - 1;
-        let mut filled = 0;
-        for (key, seq) in kept() {
-            let mut b = (key as usize) & mask;
-            loop {
-                if let Some(i) = table[b].0.iter().position(|&s| s == 0) {
-                    table[b].0[i] = pack(key, seq);
-                    filled += 1;
-                    break;
-                }
-                b = (b + 1) & mask;
-            }
+        self.buckets = vec![Bucket::default(); buckets];
+        self.filled = 0;
+        // Nothing in the new table is dead; newer uses replace older ones
+        // under the same hash.
+        for (key, seq) in held {
+            self.put(key, seq, 0, key_of);
         }
-        self.buckets = table;
-        self.filled = filled;
     }
 
     /// Slots holding a live use.
@@ -171,64 +167,107 @@ impl Index {
 mod tests {
     use super::*;
 
+    /// Uses numbered from 0 in `keys`; those from `base` on are live.
+    struct Uses {
+        index: Index,
+        keys: Vec<u64>,
+        base: u64,
+    }
+
+    impl Uses {
+        fn new() -> Self {
+            Self {
+                index: Index::default(),
+                keys: Vec::new(),
+                base: 0,
+            }
+        }
+
+        /// Makes the next use, under `key`; answers the use it replaces.
+        fn add(&mut self, key: u64) -> Option<u64> {
+            let seq = self.keys.len() as u64;
+            let (keys, base) = (&self.keys, self.base);
+            let key_of = |s: u64| keys[s as usize];
+            let held = || {
+                let live = &keys[base as usize..];
+                (live.iter().enumerate()).map(move |(i, &k)| (k, base + i as u64))
+            };
+            let old = self.index.insert(key, seq, base, key_of, held);
+            self.keys.push(key);
+            old
+        }
+
+        fn get(&self, key: u64) -> Option<u64> {
+            self.index.get(key, self.base, |s| self.keys[s as usize])
+        }
+    }
+
     #[test]
     fn same_bucket_and_fingerprint_are_told_apart_by_the_full_hash() {
         // Four keys with equal low bits and equal top 16 bits: one bucket, one fingerprint.
-        let keys: Vec<u64> = (1..=4).map(|n| n << 20).collect();
-        let mut index = Index::default();
-        let key_of = |seq: u64| keys[seq as usize];
-        for (seq, &key) in keys.iter().enumerate() {
-            assert_eq!(index.insert(key, seq as u64, 0, key_of), None);
+        let mut uses = Uses::new();
+        for n in 1..=4 {
+            assert_eq!(uses.add(n << 20), None);
         }
-        for (seq, &key) in keys.iter().enumerate() {
-            assert_eq!(index.get(key, 0, key_of), Some(seq as u64));
+        for n in 1..=4 {
+            assert_eq!(uses.get(n << 20), Some(n - 1));
         }
-        assert_eq!(index.get(5 << 20, 0, key_of), None);
+        assert_eq!(uses.get(5 << 20), None);
+        assert_eq!(uses.add(2 << 20), Some(1), "the newest use replaces");
+        assert_eq!(uses.get(2 << 20), Some(4));
     }
 
     #[test]
     fn full_buckets_overflow_into_the_next_and_dead_slots_are_reused() {
-        let mut index = Index::default();
-        // Twenty keys for bucket 0 of an 8-bucket table, and one more later:
-        // they spill over.
-        let mut keys: Vec<u64> = (0..20).map(|n| n << 11).collect();
-        keys.push(7 << 11 | 1 << 40);
-        let key_of = |seq: u64| keys[seq as usize];
-        for (seq, &key) in keys.iter().enumerate().take(20) {
-            index.insert(key, seq as u64, 0, key_of);
+        let mut uses = Uses::new();
+        // Twenty keys for bucket 0 of an 8-bucket table: they spill over.
+        for n in 0..20 {
+            uses.add(n << 11);
         }
-        for (seq, &key) in keys.iter().enumerate().take(20) {
-            assert_eq!(index.get(key, 0, key_of), Some(seq as u64), "key {seq}");
+        for n in 0..20 {
+            assert_eq!(uses.get(n << 11), Some(n), "key {n}");
         }
-        let filled = index.filled;
-        assert_eq!(index.get(keys[3], 10, key_of), None, "expired");
-        assert_eq!(index.live_slots(10), 10);
+        let filled = uses.index.filled;
+        uses.base = 10;
+        assert_eq!(uses.get(3 << 11), None, "expired");
+        assert_eq!(uses.index.live_slots(10), 10);
         // Replacing a live key reuses its slot; a new key takes a dead one.
-        assert_eq!(index.insert(keys[12], 12, 10, key_of), Some(12));
-        assert_eq!(index.filled, filled);
-        assert_eq!(index.insert(keys[20], 20, 10, key_of), None);
-        assert_eq!(index.filled, filled, "a dead slot was reused");
-        assert_eq!(index.get(keys[20], 10, key_of), Some(20));
-        assert_eq!(index.get(keys[19], 10, key_of), Some(19));
+        assert_eq!(uses.add(12 << 11), Some(12));
+        assert_eq!(uses.index.filled, filled);
+        assert_eq!(uses.add(7 << 11 | 1 << 40), None);
+        assert_eq!(uses.index.filled, filled, "a dead slot was reused");
+        assert_eq!(uses.get(7 << 11 | 1 << 40), Some(21));
+        assert_eq!(uses.get(19 << 11), Some(19));
     }
 
     #[test]
     fn rebuilding_keeps_every_live_use_and_drops_the_dead() {
-        let mut index = Index::default();
+        let mut uses = Uses::new();
         let n = 10_000u64;
         let key = |seq: u64| seq.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let mut base = 0;
         for seq in 0..n {
             if seq == n / 2 {
-                base = n / 4;
+                uses.base = n / 4;
             }
-            index.insert(key(seq), seq, base, key);
+            // Every tenth use repeats the hash of the one before it.
+            let k = if seq % 10 == 9 {
+                key(seq - 1)
+            } else {
+                key(seq)
+            };
+            uses.add(k);
         }
-        for seq in 0..n {
-            let want = (seq >= n / 4).then_some(seq);
-            assert_eq!(index.get(key(seq), base, key), want, "seq {seq}");
+        for seq in uses.base..n {
+            let want = if seq % 10 == 8 { seq + 1 } else { seq };
+            assert_eq!(uses.get(uses.keys[seq as usize]), Some(want), "seq {seq}");
         }
+        for seq in 0..uses.base {
+            if seq % 10 != 9 {
+                assert_eq!(uses.get(key(seq)), None, "seq {seq}");
+            }
+        }
+        let index = &uses.index;
         assert!(index.filled * 8 <= index.buckets.len() * SLOTS * 7);
-        assert_eq!(index.live_slots(base), (n - n / 4) as usize);
+        assert_eq!(index.live_slots(uses.base), (n - n / 4) as usize * 9 / 10);
     }
 }

@@ -168,7 +168,10 @@ impl TokenStore {
         let seq = self.base + self.uses.len() as u64;
         let prev = self
             .index
-            .insert(k, seq, self.base, key_of(&self.uses, self.base))
+            .insert(k, seq, self.base, key_of(&self.uses, self.base), || {
+                let base = self.base;
+                (self.uses.iter().enumerate()).map(move |(i, e)| (e.key, base + i as u64))
+            })
             .unwrap_or(NONE);
         let start = self.byte_base + self.bytes.len() as u64;
         self.bytes.extend(token.as_bytes());
