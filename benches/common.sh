@@ -9,6 +9,16 @@ start_emulator() {
     --max-concurrent-runs 1000000000 --max-runs-per-month 1000000000 2>/dev/null &
   EMU=$!
   sleep 1
+  create_bench_flow "$1"
+}
+
+# fresh_state PORT: forgets every flow, run and token, then creates "bench" again.
+fresh_state() {
+  curl -fsS -X POST "http://127.0.0.1:$1/_harness/reset" >/dev/null
+  create_bench_flow "$1"
+}
+
+create_bench_flow() {
   curl -fsS "http://127.0.0.1:$1/create-flow" -H 'content-type: application/json' -d '{
     "flowName":"bench","triggerConfig":{"triggerType":"OnDemand"},
     "sourceFlowConfig":{"connectorType":"S3","sourceConnectorProperties":{"S3":{"bucketName":"a"}}},

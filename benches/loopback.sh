@@ -2,6 +2,10 @@
 # The loopback comparison of the emulator's StartFlow (fresh tokens) against
 # a bare axum handler that parses the same JSON and answers a fixed body.
 # Servers on core 0, wrk on core 1, alternating runs, medians printed.
+# Each emulator run starts from an empty state (the flow "bench" only), so
+# runs are alike and independent: a run of S seconds at R req/s ends with
+# S*R live tokens and runs. KEEP_STATE=1 keeps the state across runs instead,
+# to see how the emulator fares as it holds more (RUNS*S*R at the end).
 # Needs wrk (Debian package `wrk`).  Usage: benches/loopback.sh [RUNS] [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +35,7 @@ rps() { # url label pid -> "req/s server-cpu-us-per-request"
 bare=(); emu=(); bare_cpu=(); emu_cpu=(); pair=()
 for i in $(seq 1 "$RUNS"); do
   read -r r c < <(rps "http://127.0.0.1:$BARE_PORT" "bare$i" $BARE); bare+=("$r"); bare_cpu+=("$c")
+  [ "${KEEP_STATE:-0}" = 1 ] || fresh_state $EMU_PORT
   read -r r c < <(rps "http://127.0.0.1:$EMU_PORT" "emu$i" $EMU); emu+=("$r"); emu_cpu+=("$c")
   pair+=("$(awk "BEGIN {printf \"%.3f\", ${emu[-1]}/${bare[-1]}}")")
   echo "run $i: bare ${bare[-1]} req/s (${bare_cpu[-1]} us cpu/req), emulator ${emu[-1]} req/s (${emu_cpu[-1]} us cpu/req)"

@@ -28,7 +28,9 @@ pub(super) async fn operation<O: Operation>(
     let fault = handle.take_fault(O::NAME);
     if let Some(f) = fault {
         if f.latency_ms > 0 {
-            tokio::time::sleep(Duration::from_millis(f.latency_ms)).await;
+            // Boxed: a timer held inline would make every request's future
+            // (moved into a box by axum) larger, faults or not.
+            Box::pin(tokio::time::sleep(Duration::from_millis(f.latency_ms))).await;
         }
         if f.when == FaultWhen::Before && f.kind != FaultKind::Latency {
             return fault_response(f);
