@@ -112,9 +112,11 @@ impl TokenStore {
             self.base += 1;
         }
         // Expired slots in the index are dead from now on; with no use
-        // left, the whole index goes.
+        // left, the whole index goes, and so do the interned flow names.
         if self.uses.is_empty() && self.index.bytes() > 0 {
             self.index = Index::default();
+            self.flows.clear();
+            self.flow_ids.clear();
         }
     }
 
@@ -242,6 +244,9 @@ mod tests {
         s.purge(120, 100);
         assert_eq!(s.held(), 0);
         assert!(s.index.bytes() == 0 && s.uses.is_empty() && s.bytes.is_empty());
+        assert!(s.flows.is_empty(), "no interned name outlives its uses");
+        s.remember("t", &b, answer(200, None));
+        assert_eq!(flows_of(&s, "t"), ["b"]);
     }
 
     #[test]
