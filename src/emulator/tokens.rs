@@ -62,23 +62,13 @@ fn key_of(uses: &VecDeque<Entry>, base: u64) -> impl Fn(u64) -> u64 + '_ {
     }
 }
 
-/// The hash of a token's bytes, fed a word at a time so that bytes read
-/// back from the (possibly wrapped) byte queue hash as the request's did.
-fn key(token: impl Iterator<Item = u8>) -> u64 {
+/// The hash of a token; each use keeps it, so it is computed once per request.
+fn key(token: &str) -> u64 {
     // Fx hashing: an emulator for tests need not resist hash flooding, and
     // collisions are told apart by comparing the tokens.
     let mut h = rustc_hash::FxHasher::default();
-    let (mut word, mut n) = (0u64, 0u64);
-    for b in token {
-        word = (word << 8) | u64::from(b);
-        n += 1;
-        if n % 8 == 0 {
-            h.write_u64(word);
-            word = 0;
-        }
-    }
-    h.write_u64(word);
-    h.write_u64(n);
+    h.write(token.as_bytes());
+    h.write_u8(0xff);
     h.finish()
 }
 
@@ -120,10 +110,6 @@ impl TokenStore {
         }
     }
 
-    fn key_of(&self) -> impl Fn(u64) -> u64 + '_ {
-        key_of(&self.uses, self.base)
-    }
-
     fn get(&self, seq: u64) -> Option<&Entry> {
         let i = seq.checked_sub(self.base)?;
         self.uses.get(usize::try_from(i).ok()?)
@@ -136,7 +122,9 @@ impl TokenStore {
 
     /// The live uses of `token`, any flow, newest first.
     pub fn uses<'a>(&'a self, token: &'a str) -> impl Iterator<Item = TokenUse<'a>> + 'a {
-        let mut next = self.index.get(key(token.bytes()), self.base, self.key_of());
+        let mut next = self
+            .index
+            .get(key(token), self.base, key_of(&self.uses, self.base));
         std::iter::from_fn(move || {
             let e = self.get(next.filter(|&s| s != NONE)?)?;
             next = Some(e.prev);
@@ -163,7 +151,7 @@ impl TokenStore {
                 id
             }
         };
-        self.insert(key(token.bytes()), token, len, flow, used);
+        self.insert(key(token), token, len, flow, used);
     }
 
     fn insert(&mut self, k: u64, token: &str, len: u16, flow: u32, used: Answer) {
@@ -256,7 +244,7 @@ mod tests {
         let x_run = Uuid::new_v4();
         s.remember("x", &a, answer(0, Some(x_run)));
         // Store "y" under the hash of "x", as a collision would.
-        s.insert(key("x".bytes()), "y", 1, 0, answer(0, None));
+        s.insert(key("x"), "y", 1, 0, answer(0, None));
         assert_eq!(s.uses("x").count(), 1);
         assert_eq!(s.uses("x").next().and_then(|u| u.execution), Some(x_run));
         assert_eq!(
