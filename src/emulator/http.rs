@@ -47,16 +47,16 @@ pub(super) async fn operation<O: Operation>(
     {
         return fault_response(f);
     }
-    match result.and_then(|output| to_json(&output)) {
+    match result.and_then(|output| to_json::<O>(&output)) {
         Ok(body) => json_response(StatusCode::OK, body, None),
         Err(e) => error_response(&e),
     }
 }
 
-fn to_json<T: serde::Serialize>(output: &T) -> Result<Vec<u8>, ApiError> {
+fn to_json<O: Operation>(output: &O::Output) -> Result<Vec<u8>, ApiError> {
     // Sized for the common answers, so serialising seldom reallocates.
     let mut body = Vec::with_capacity(256);
-    serde_json::to_writer(&mut body, output)
+    O::write_json(output, &mut body)
         .map_err(|e| ApiError::new(ErrorKind::InternalServer, e.to_string()))?;
     Ok(body)
 }

@@ -22,6 +22,20 @@ pub enum FlowStatus {
     Suspended,
 }
 
+impl FlowStatus {
+    /// Its name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "Active",
+            Self::Deprecated => "Deprecated",
+            Self::Deleted => "Deleted",
+            Self::Draft => "Draft",
+            Self::Errored => "Errored",
+            Self::Suspended => "Suspended",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ExecutionStatus {
     InProgress,

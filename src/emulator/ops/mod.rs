@@ -37,6 +37,12 @@ pub trait Operation: DeserializeOwned + Send + 'static {
     type Output: Serialize;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<Self::Output, ApiError>;
+
+    /// Appends the output's JSON body to `body`: serde's, unless the
+    /// operation writes its own.
+    fn write_json(output: &Self::Output, body: &mut Vec<u8>) -> serde_json::Result<()> {
+        serde_json::to_writer(body, output)
+    }
 }
 
 /// Page tokens are opaque to clients; ours are `<prefix>` + hex of a position.
