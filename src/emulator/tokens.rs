@@ -120,6 +120,12 @@ impl TokenStore {
         self.bytes.range(from..from + usize::from(e.len))
     }
 
+    /// Starts loading what [`Self::uses`] and [`Self::remember`] will read
+    /// for `token`, so that work before them overlaps the memory latency.
+    pub fn prefetch(&self, token: &str) {
+        self.index.prefetch(key(token));
+    }
+
     /// The live uses of `token`, any flow, newest first.
     pub fn uses<'a>(&'a self, token: &'a str) -> impl Iterator<Item = TokenUse<'a>> + 'a {
         let mut next = self
