@@ -2,10 +2,11 @@
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
 
-# start_emulator PORT: the release emulator on core 0, run quotas lifted, with
-# the on-demand flow "bench" that benches/fresh_tokens.lua starts; sets EMU.
+# start_emulator PORT [BINARY]: the release emulator (or BINARY) on core 0, run
+# quotas lifted, with the on-demand flow "bench" that benches/fresh_tokens.lua
+# starts; sets EMU.
 start_emulator() {
-  taskset -c 0 target/release/appflow-harness serve --port "$1" \
+  taskset -c 0 "${2:-target/release/appflow-harness}" serve --port "$1" \
     --max-concurrent-runs 1000000000 --max-runs-per-month 1000000000 2>/dev/null &
   EMU=$!
   sleep 1
