@@ -16,6 +16,8 @@
 const SEQ_BITS: u32 = 48;
 const SEQ_MASK: u64 = (1 << SEQ_BITS) - 1;
 const SLOTS: usize = 8;
+/// How many uses ahead a rebuild prefetches the bucket of.
+const REBUILD_PREFETCH_AHEAD: usize = 16;
 /// A table with fewer buckets is never built.
 const MIN_BUCKETS: usize = 8;
 
@@ -67,7 +69,7 @@ impl Index {
     /// Stores `seq` as the newest use under `key`; answers the use it
     /// replaces. `held()` lists the live uses, oldest first, as (hash,
     /// sequence number): a full table is rebuilt from it.
-    pub fn insert<I: ExactSizeIterator<Item = (u64, u64)>>(
+    pub fn insert<I: ExactSizeIterator<Item = (u64, u64)> + Clone>(
         &mut self,
         key: u64,
         seq: u64,
@@ -131,7 +133,7 @@ impl Index {
     /// table would fetch each use's hash from a random place.
     fn rebuild(
         &mut self,
-        held: impl ExactSizeIterator<Item = (u64, u64)>,
+        held: impl ExactSizeIterator<Item = (u64, u64)> + Clone,
         key_of: &impl Fn(u64) -> u64,
     ) {
         let buckets = ((held.len() + 1) * 2)
@@ -142,7 +144,13 @@ impl Index {
         self.filled = 0;
         // Nothing in the new table is dead; newer uses replace older ones
         // under the same hash.
+        // Each insert is a cache miss at a random place; fetching the buckets
+        // of the uses a few places ahead lets those misses overlap.
+        let mut ahead = held.clone().skip(REBUILD_PREFETCH_AHEAD);
         for (key, seq) in held {
+            if let Some((next, _)) = ahead.next() {
+                self.prefetch(next);
+            }
             self.put(key, seq, 0, key_of);
         }
     }
