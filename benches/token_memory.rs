@@ -37,7 +37,7 @@ fn main() {
             status: FlowStatus::Active,
             execution: Some(uuid::Uuid::new_v4()),
         };
-        store.remember(token, &flow, answer);
+        store.remember(token.as_str(), &flow, answer);
     }
     let after = rss_bytes();
     let per_token = (after.saturating_sub(before)) as f64 / TOKENS as f64;

@@ -62,7 +62,23 @@ fn key_of(uses: &VecDeque<Entry>, base: u64) -> impl Fn(u64) -> u64 + '_ {
     }
 }
 
-/// The hash of a token; each use keeps it, so it is computed once per request.
+/// A clientToken with its hash, so that a request hashes its token once
+/// however often it looks it up; each use keeps the hash.
+#[derive(Debug, Clone, Copy)]
+pub struct Token<'a> {
+    text: &'a str,
+    key: u64,
+}
+
+impl<'a> From<&'a str> for Token<'a> {
+    fn from(text: &'a str) -> Self {
+        Self {
+            text,
+            key: key(text),
+        }
+    }
+}
+
 fn key(token: &str) -> u64 {
     // Fx hashing: an emulator for tests need not resist hash flooding, and
     // collisions are told apart by comparing the tokens.
@@ -122,15 +138,19 @@ impl TokenStore {
 
     /// Starts loading what [`Self::uses`] and [`Self::remember`] will read
     /// for `token`, so that work before them overlaps the memory latency.
-    pub fn prefetch(&self, token: &str) {
-        self.index.prefetch(key(token));
+    pub fn prefetch<'a>(&self, token: impl Into<Token<'a>>) {
+        self.index.prefetch(token.into().key);
     }
 
     /// The live uses of `token`, any flow, newest first.
-    pub fn uses<'a>(&'a self, token: &'a str) -> impl Iterator<Item = TokenUse<'a>> + 'a {
+    pub fn uses<'a>(
+        &'a self,
+        token: impl Into<Token<'a>>,
+    ) -> impl Iterator<Item = TokenUse<'a>> + 'a {
+        let Token { text: token, key } = token.into();
         let mut next = self
             .index
-            .get(key(token), self.base, key_of(&self.uses, self.base));
+            .get(key, self.base, key_of(&self.uses, self.base));
         std::iter::from_fn(move || {
             let e = self.get(next.filter(|&s| s != NONE)?)?;
             next = Some(e.prev);
@@ -146,8 +166,10 @@ impl TokenStore {
     }
 
     /// Remembers that a validated `token` (at most 256 characters) started `flow`.
-    pub fn remember(&mut self, token: &str, flow: &Arc<str>, used: Answer) {
-        let len = u16::try_from(token.len()).expect("clientTokens are validated to 256 characters");
+    pub fn remember<'a>(&mut self, token: impl Into<Token<'a>>, flow: &Arc<str>, used: Answer) {
+        let token = token.into();
+        let len =
+            u16::try_from(token.text.len()).expect("clientTokens are validated to 256 characters");
         let flow = match self.flow_ids.get(flow) {
             Some(&id) => id,
             None => {
@@ -157,10 +179,11 @@ impl TokenStore {
                 id
             }
         };
-        self.insert(key(token), token, len, flow, used);
+        self.insert(token, len, flow, used);
     }
 
-    fn insert(&mut self, k: u64, token: &str, len: u16, flow: u32, used: Answer) {
+    fn insert(&mut self, token: Token<'_>, len: u16, flow: u32, used: Answer) {
+        let k = token.key;
         let seq = self.base + self.uses.len() as u64;
         let prev = self
             .index
@@ -170,7 +193,7 @@ impl TokenStore {
             })
             .unwrap_or(NONE);
         let start = self.byte_base + self.bytes.len() as u64;
-        self.bytes.extend(token.as_bytes());
+        self.bytes.extend(token.text.as_bytes());
         self.uses.push_back(Entry {
             key: k,
             start,
@@ -250,7 +273,11 @@ mod tests {
         let x_run = Uuid::new_v4();
         s.remember("x", &a, answer(0, Some(x_run)));
         // Store "y" under the hash of "x", as a collision would.
-        s.insert(key("x"), "y", 1, 0, answer(0, None));
+        let y = Token {
+            text: "y",
+            key: key("x"),
+        };
+        s.insert(y, 1, 0, answer(0, None));
         assert_eq!(s.uses("x").count(), 1);
         assert_eq!(s.uses("x").next().and_then(|u| u.execution), Some(x_run));
         assert_eq!(
@@ -298,7 +325,7 @@ mod tests {
                         now += after;
                         store.purge(now, TTL);
                         let run = Uuid::new_v4();
-                        store.remember(&token, &flows[flow], answer(now, Some(run)));
+                        store.remember(token.as_str(), &flows[flow], answer(now, Some(run)));
                         model.push((token, flow, now, run));
                     }
                     Step::Purge { after } => {
@@ -310,7 +337,7 @@ mod tests {
                 prop_assert_eq!(store.held(), model.len());
                 for token in model.iter().map(|m| m.0.clone()).chain(["zz".to_owned()]) {
                     let got: Vec<(&str, Millis, Option<Uuid>)> = store
-                        .uses(&token)
+                        .uses(token.as_str())
                         .map(|u| (u.flow, u.first_used, u.execution))
                         .collect();
                     let want: Vec<(&str, Millis, Option<Uuid>)> = model

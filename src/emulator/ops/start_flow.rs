@@ -13,7 +13,7 @@ use crate::emulator::model::{
     FlowStatus, Millis, TriggerType, validate_client_token, validate_flow_name,
 };
 use crate::emulator::state::State;
-use crate::emulator::tokens::Answer;
+use crate::emulator::tokens::{Answer, Token};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -37,7 +37,8 @@ impl Operation for StartFlow {
     type Output = StartFlowOutput;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<StartFlowOutput, ApiError> {
-        if let Some(token) = &self.client_token {
+        let token = self.client_token.as_deref().map(Token::from);
+        if let Some(token) = token {
             state.start_tokens.prefetch(token);
         }
         validate_flow_name(&self.flow_name)?;
@@ -57,7 +58,7 @@ impl Operation for StartFlow {
         let ttl = state.config.token_ttl_ms;
         state.start_tokens.purge(now, ttl);
 
-        if let Some(token) = &self.client_token {
+        if let Some(token) = token {
             // Rule 1: same token, same flow, within the TTL: the first answer again.
             if let Some(first) = state
                 .start_tokens
@@ -99,7 +100,7 @@ impl Operation for StartFlow {
                 (None, FlowStatus::Active)
             }
         };
-        if let Some(token) = &self.client_token {
+        if let Some(token) = token {
             let answer = Answer {
                 at: now,
                 status: flow_status,
