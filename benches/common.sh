@@ -13,6 +13,18 @@ start_emulator() {
   create_bench_flow "$1"
 }
 
+# start_bare PORT: the bare handler (examples/bare_handler.rs) on core 0; sets BARE.
+start_bare() {
+  taskset -c 0 target/release/examples/bare_handler "$1" 2>/dev/null &
+  BARE=$!
+}
+
+# fresh_wrk URL LABEL: the load every loopback bench sends, wrk on core 1 for
+# SECS seconds: one thread, 64 connections, StartFlow with a fresh token each.
+fresh_wrk() {
+  taskset -c 1 wrk -t1 -c64 -d"${SECS}s" -s benches/fresh_tokens.lua "$1" -- "$2"
+}
+
 # fresh_state PORT: forgets every flow, run and token, then creates "bench" again.
 fresh_state() {
   curl -fsS -X POST "http://127.0.0.1:$1/_harness/reset" >/dev/null

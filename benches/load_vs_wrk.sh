@@ -18,7 +18,7 @@ start_emulator $PORT
 trap 'kill $EMU 2>/dev/null' EXIT
 wrk_rps=(); load_rps=(); goose_rps=()
 for i in $(seq 1 "$RUNS"); do
-  wrk_rps+=("$(taskset -c 1 wrk -t1 -c64 -d"${SECS}s" -s benches/fresh_tokens.lua "http://127.0.0.1:$PORT" -- "lw$i" | awk '/Requests\/sec/ {print $2}')")
+  wrk_rps+=("$(fresh_wrk "http://127.0.0.1:$PORT" "lw$i" | awk '/Requests\/sec/ {print $2}')")
   goose_rps+=("$(taskset -c 1 target/release/examples/goose_baseline "http://127.0.0.1:$PORT" 64 "$SECS" | awk '/goose_baseline/ {print $(NF-1)}')")
   taskset -c 1 $BIN load --target "http://127.0.0.1:$PORT" --users 64 --hatch-rate 640 --run-time "${SECS}s" \
     --mix fresh=100 --flows 16 --json /tmp/load_vs_wrk.json >/tmp/load_vs_wrk.txt 2>&1 || { cat /tmp/load_vs_wrk.txt; exit 1; }

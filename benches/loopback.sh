@@ -16,8 +16,7 @@ cargo build --release --quiet --bin appflow-harness --example bare_handler
 EMU_PORT=4591
 BARE_PORT=4592
 start_emulator $EMU_PORT
-taskset -c 0 target/release/examples/bare_handler $BARE_PORT 2>/dev/null &
-BARE=$!
+start_bare $BARE_PORT
 trap 'kill $EMU $BARE 2>/dev/null' EXIT
 sleep 1
 
@@ -26,7 +25,7 @@ TICK_US=$((1000000 / $(getconf CLK_TCK)))
 rps() { # url label pid -> "req/s server-cpu-us-per-request"
   local before after out
   before=$(cpu "$3")
-  out=$(taskset -c 1 wrk -t1 -c64 -d"${SECS}s" -s benches/fresh_tokens.lua "$1" -- "$2")
+  out=$(fresh_wrk "$1" "$2")
   after=$(cpu "$3")
   echo "$out" | grep -q Non-2xx && echo "warning: non-2xx answers in $2" >&2
   echo "$out" | awk -v t=$((after - before)) -v us=$TICK_US \

@@ -23,12 +23,10 @@ B_PORT=4594
 if [ -n "${BASE:-}" ]; then
   start_emulator $A_PORT "$BASE"; A=$EMU; A_NAME=base
 else
-  taskset -c 0 target/release/examples/bare_handler $A_PORT 2>/dev/null &
-  A=$!; A_NAME=bare
+  start_bare $A_PORT; A=$BARE; A_NAME=bare
 fi
 start_emulator $B_PORT; B=$EMU
 trap 'kill $A $B 2>/dev/null' EXIT
-sleep 1
 
 rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
 out=$(mktemp -d)
@@ -36,11 +34,9 @@ ratios=()
 for i in $(seq 1 "$RUNS"); do
   [ -n "${BASE:-}" ] && fresh_state $A_PORT
   fresh_state $B_PORT
-  taskset -c 1 wrk -t1 -c64 -d"${SECS}s" -s benches/fresh_tokens.lua \
-    "http://127.0.0.1:$A_PORT" -- "a$i" >"$out/a" &
+  fresh_wrk "http://127.0.0.1:$A_PORT" "a$i" >"$out/a" &
   W=$!
-  taskset -c 1 wrk -t1 -c64 -d"${SECS}s" -s benches/fresh_tokens.lua \
-    "http://127.0.0.1:$B_PORT" -- "b$i" >"$out/b"
+  fresh_wrk "http://127.0.0.1:$B_PORT" "b$i" >"$out/b"
   wait $W
   grep -q Non-2xx "$out/a" "$out/b" && echo "warning: non-2xx answers in run $i" >&2
   ratios+=("$(awk -v a="$(rps "$out/a")" -v b="$(rps "$out/b")" 'BEGIN {printf "%.3f", b/a}')")
