@@ -1,13 +1,19 @@
-//! The command line: clap structs and the dispatch to the library.
+//! The command line: clap structs, their conversion into each command's
+//! plain options, and the dispatch. No command's work happens here.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::commands::check::CheckOptions;
+use crate::commands::load::LoadCommandOptions;
+use crate::commands::serve::ServeOptions;
+use crate::commands::{self, CommandError, Console, Outcome};
 use crate::emulator::config::{ActiveStart, EventInitialStatus, StoppedStatus};
 use crate::emulator::{Config, Profile};
-use crate::exit_codes;
+use crate::target::{EmbeddedRuntime, Environment, TargetChoice, TargetOptions};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,15 +40,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct LoadArgs {
-    /// `embedded` (an emulator in this process, on its own runtime threads) or a URL.
-    #[arg(long, default_value = "embedded")]
-    pub target: String,
-    /// Sign requests with the environment's AWS credentials (real AWS: be gentle, use --throttle).
-    #[arg(long)]
-    pub sign: bool,
-    /// Region for signing and for the embedded emulator.
-    #[arg(long, default_value = "us-east-1")]
-    pub region: String,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Concurrent goose users.
     #[arg(long, default_value_t = 8)]
     pub users: usize,
@@ -83,9 +82,6 @@ pub struct LoadArgs {
     /// Goose's coordinated-omission mitigation: disabled, average, minimum, maximum.
     #[arg(long, default_value = "disabled")]
     pub co_mitigation: String,
-    /// Seconds to wait for one answer.
-    #[arg(long, default_value_t = 10)]
-    pub timeout_secs: u64,
     /// Milliseconds to wait after the attack before counting runs (real services list runs late).
     #[arg(long, default_value_t = 0)]
     pub settle_ms: u64,
@@ -101,13 +97,8 @@ pub struct LoadArgs {
 pub struct CheckArgs {
     /// Scenario files or folders (default: scenarios/).
     pub scenarios: Vec<PathBuf>,
-    /// `embedded` (an emulator in this process), `aws` (real AppFlow, SigV4
-    /// with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN), or a URL.
-    #[arg(long, default_value = "embedded")]
-    pub target: String,
-    /// Sign requests to a URL target with the environment's AWS credentials.
-    #[arg(long)]
-    pub sign: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Rewrite snapshots that differ or are missing (instead of writing .snap.new).
     #[arg(long)]
     pub update: bool,
@@ -129,11 +120,41 @@ pub struct CheckArgs {
     /// Only scenarios whose name contains this text.
     #[arg(long)]
     pub filter: Option<String>,
+    #[command(flatten)]
+    pub emulator: EmulatorArgs,
+}
+
+/// Which endpoint a command talks to, the same for every command.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// `embedded` (an emulator in this process), `aws` (real AppFlow, SigV4
+    /// with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN), or an
+    /// http(s) URL of an endpoint (an emulator).
+    #[arg(long, default_value = "embedded")]
+    pub target: TargetChoice,
+    /// Sign requests to a URL target with the environment's AWS credentials.
+    #[arg(long)]
+    pub sign: bool,
+    /// Region of the target (ARNs of the embedded emulator, SigV4, the AWS
+    /// endpoint); default: AWS_REGION, else us-east-1.
+    #[arg(long)]
+    pub region: Option<String>,
     /// Seconds to wait for one answer.
     #[arg(long, default_value_t = 10)]
     pub timeout_secs: u64,
-    #[command(flatten)]
-    pub emulator: EmulatorArgs,
+}
+
+impl TargetArgs {
+    fn options(&self, emulator: Config, embedded_runtime: EmbeddedRuntime) -> TargetOptions {
+        TargetOptions {
+            choice: self.target.clone(),
+            region: self.region.clone(),
+            sign: self.sign,
+            timeout: Duration::from_secs(self.timeout_secs.max(1)),
+            emulator,
+            embedded_runtime,
+        }
+    }
 }
 
 /// The emulator's identity, quotas and behaviour profile.
@@ -142,9 +163,6 @@ pub struct CheckArgs {
 /// what real AppFlow does there (see APPFLOW.md, "Open questions").
 #[derive(Debug, Clone, Args)]
 pub struct EmulatorArgs {
-    /// AWS region in ARNs.
-    #[arg(long, default_value = "us-east-1")]
-    pub region: String,
     /// 12-digit account id in ARNs.
     #[arg(long, default_value = "000000000000", value_parser = parse_account)]
     pub account: String,
@@ -178,7 +196,6 @@ pub struct EmulatorArgs {
 impl EmulatorArgs {
     pub fn config(&self) -> Config {
         Config {
-            region: self.region.clone(),
             account: self.account.clone(),
             profile: Profile {
                 active_start: self.active_start,
@@ -211,150 +228,96 @@ pub struct ServeArgs {
     /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 4566)]
     pub port: u16,
+    /// AWS region in ARNs.
+    #[arg(long, default_value = crate::target::DEFAULT_REGION)]
+    pub region: String,
     #[command(flatten)]
     pub emulator: EmulatorArgs,
 }
 
-/// Runs a parsed command line; answers the process exit code.
-pub async fn run(cli: Cli) -> i32 {
+/// Runs a parsed command line with the process's environment, writing to
+/// stdout and stderr.
+pub async fn run(cli: Cli) -> Result<Outcome, CommandError> {
+    let (mut out, mut log) = (std::io::stdout(), std::io::stderr());
+    let mut console = Console {
+        out: &mut out,
+        log: &mut log,
+    };
+    run_with(cli, &Environment::from_process(), &mut console).await
+}
+
+/// Runs a parsed command line with a given environment and console.
+pub async fn run_with(
+    cli: Cli,
+    env: &Environment,
+    console: &mut Console<'_>,
+) -> Result<Outcome, CommandError> {
     match cli.command {
-        Command::Serve(args) => serve(args).await,
-        Command::Check(args) => crate::check::run(args).await,
-        Command::Load(args) => load(args).await,
+        Command::Serve(args) => commands::serve::run(args.into(), console).await,
+        Command::Check(args) => commands::check::run(args.into(), env, console).await,
+        Command::Load(args) => commands::load::run(args.into(), env, console).await,
     }
 }
 
-async fn serve(args: ServeArgs) -> i32 {
-    let listener = match tokio::net::TcpListener::bind((args.bind, args.port)).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: failed to bind {}:{}: {e}", args.bind, args.port);
-            return exit_codes::TARGET_UNREACHABLE;
-        }
-    };
-    let config = args.emulator.config();
-    let addr = listener
-        .local_addr()
-        .map_or_else(|_| "?".into(), |a| a.to_string());
-    let handle = crate::emulator::Handle::new(config.clone());
-    eprintln!(
-        "appflow-harness emulator listening on http://{addr} (region {}, account {}, profile {:?})",
-        config.region, config.account, config.profile
-    );
-    let app = crate::emulator::router(handle);
-    let stop = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    match axum::serve(crate::emulator::nodelay(listener), app)
-        .with_graceful_shutdown(stop)
-        .await
-    {
-        Ok(()) => exit_codes::OK,
-        Err(e) => {
-            eprintln!("error: emulator failed: {e}");
-            exit_codes::INTERNAL
+impl From<ServeArgs> for ServeOptions {
+    fn from(a: ServeArgs) -> Self {
+        Self {
+            bind: a.bind,
+            port: a.port,
+            config: Config {
+                region: a.region.clone(),
+                ..a.emulator.config()
+            },
         }
     }
 }
 
-async fn load(args: LoadArgs) -> i32 {
-    let signer = match signer_for(args.sign, &args.region) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let mut _embedded = None;
-    let url = if args.target == "embedded" {
-        // Quotas out of the way: a load test makes far more runs than AWS's defaults allow at once.
-        let config = Config {
-            region: args.region.clone(),
-            max_concurrent_runs: usize::MAX,
-            max_runs_per_month: u64::MAX,
-            ..Config::default()
-        };
-        match crate::emulator::DetachedEmulator::start(config, args.emulator_threads) {
-            Ok(e) => {
-                let url = e.url().to_owned();
-                _embedded = Some(e);
-                url
-            }
-            Err(e) => {
-                eprintln!("error: failed to start the embedded emulator: {e}");
-                return exit_codes::TARGET_UNREACHABLE;
-            }
+impl From<CheckArgs> for CheckOptions {
+    fn from(a: CheckArgs) -> Self {
+        Self {
+            scenarios: a.scenarios,
+            target: a
+                .target
+                .options(a.emulator.config(), EmbeddedRuntime::Shared),
+            snapshots: (!a.no_snapshots).then_some(a.snapshots),
+            update: a.update,
+            junit: a.junit,
+            json: a.json,
+            jobs: a.jobs,
+            filter: a.filter,
+            step_hook: None,
         }
-    } else {
-        args.target.clone()
-    };
-    let options = crate::load::LoadOptions {
-        users: args.users,
-        hatch_rate: args.hatch_rate.clone(),
-        run_time: args.run_time.clone(),
-        mix: args.mix,
-        flows: args.flows,
-        throttle: args.throttle,
-        report_file: args.report_file.clone(),
-        co_mitigation: args.co_mitigation.clone(),
-        pool: args.pool,
-        timeout: std::time::Duration::from_secs(args.timeout_secs.max(1)),
-        settle: std::time::Duration::from_millis(args.settle_ms),
-        goose_output: args.goose_output,
-    };
-    eprintln!(
-        "load test of {url}: {} users, run time {}, mix {:?}",
-        args.users, args.run_time, args.mix
-    );
-    let mut report = match crate::load::run(&url, signer, &options).await {
-        Ok(r) => r,
-        Err(e @ crate::load::LoadError::Setup(..)) => {
-            eprintln!("error: {e}");
-            return exit_codes::TARGET_UNREACHABLE;
-        }
-        Err(e @ crate::load::LoadError::Option(_)) => {
-            eprintln!("error: {e}");
-            return exit_codes::USAGE;
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit_codes::INTERNAL;
-        }
-    };
-    report.apply_thresholds(args.max_p99, args.min_rps, args.max_error_rate);
-    if let Err(e) = report.render(&mut std::io::stdout().lock()) {
-        eprintln!("error: failed to print the report: {e}");
-        return exit_codes::INTERNAL;
-    }
-    if let Some(path) = &args.json {
-        let written = serde_json::to_vec_pretty(&report)
-            .map_err(std::io::Error::other)
-            .and_then(|b| std::fs::write(path, b));
-        if let Err(e) = written {
-            eprintln!("error: failed to write {}: {e}", path.display());
-            return exit_codes::INTERNAL;
-        }
-    }
-    if report.passed() {
-        exit_codes::OK
-    } else {
-        exit_codes::FAILURES
     }
 }
 
-/// The signer `--sign` asks for, from the environment's credentials; the
-/// exit code when they are missing.
-pub(crate) fn signer_for(
-    sign: bool,
-    region: &str,
-) -> Result<Option<crate::client::sigv4::Signer>, i32> {
-    if !sign {
-        return Ok(None);
-    }
-    match crate::client::sigv4::Signer::from_env(region) {
-        Some(s) => Ok(Some(s)),
-        None => {
-            eprintln!(
-                "error: --sign needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment"
-            );
-            Err(exit_codes::USAGE)
+impl From<LoadArgs> for LoadCommandOptions {
+    fn from(a: LoadArgs) -> Self {
+        let target = a.target.options(
+            Config::default(),
+            EmbeddedRuntime::Own {
+                threads: a.emulator_threads,
+            },
+        );
+        Self {
+            load: crate::load::LoadOptions {
+                users: a.users,
+                hatch_rate: a.hatch_rate,
+                run_time: a.run_time,
+                mix: a.mix,
+                flows: a.flows,
+                throttle: a.throttle,
+                report_file: a.report_file,
+                co_mitigation: a.co_mitigation,
+                pool: a.pool,
+                timeout: target.timeout,
+                settle: Duration::from_millis(a.settle_ms),
+                goose_output: a.goose_output,
+            },
+            target,
+            json: a.json,
+            max_p99_ms: a.max_p99,
+            min_rps: a.min_rps,
+            max_error_rate: a.max_error_rate,
         }
     }
 }

@@ -12,3 +12,17 @@ pub const INVALID_INPUT: i32 = 3;
 pub const TARGET_UNREACHABLE: i32 = 4;
 /// Something inside the harness failed (e.g. a report could not be written).
 pub const INTERNAL: i32 = 5;
+
+use crate::commands::{CommandError, Outcome};
+
+/// The exit status of a command's result.
+pub fn of(result: &Result<Outcome, CommandError>) -> i32 {
+    match result {
+        Ok(Outcome::Passed) => OK,
+        Ok(Outcome::Failed) => FAILURES,
+        Err(CommandError::Usage(_)) => USAGE,
+        Err(CommandError::InvalidInput(_)) => INVALID_INPUT,
+        Err(CommandError::TargetUnreachable(_)) => TARGET_UNREACHABLE,
+        Err(CommandError::Internal(_)) => INTERNAL,
+    }
+}

@@ -4,9 +4,8 @@
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+use crate::appflow::{Operation, TriggerType};
 use crate::client::{Endpoint, Outcome};
-
-use crate::emulator::model::TriggerType;
 
 /// The default CreateFlow body for a flow `name` with `trigger`: an S3-to-S3
 /// copy, the cheapest definition real AppFlow accepts.
@@ -47,7 +46,7 @@ pub fn create_flow_body(name: &str, trigger: TriggerType) -> Value {
 /// wrong ("answered 409 ConflictException: {...}", "got no answer: ...").
 pub async fn create_flow(endpoint: &Endpoint, body: &Value) -> Result<std::time::Duration, String> {
     let call = endpoint
-        .call("CreateFlow", Bytes::from(body.to_string()))
+        .call(Operation::CreateFlow, Bytes::from(body.to_string()))
         .await
         .map_err(|e| e.to_string())?;
     match call.outcome {
@@ -66,5 +65,7 @@ pub async fn create_flow(endpoint: &Endpoint, body: &Value) -> Result<std::time:
 /// fails a run, so the answer is ignored.
 pub async fn delete_flow(endpoint: &Endpoint, name: &str) {
     let body = json!({ "flowName": name, "forceDelete": true }).to_string();
-    let _ = endpoint.call("DeleteFlow", Bytes::from(body)).await;
+    let _ = endpoint
+        .call(Operation::DeleteFlow, Bytes::from(body))
+        .await;
 }

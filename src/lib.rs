@@ -1,15 +1,23 @@
 //! appflow-harness: contract tests and load tests for the Amazon AppFlow
 //! `StartFlow` API, with an embedded emulator.
 //!
-//! - [`emulator`]: StartFlow and its neighbour operations, faithful to the
-//!   contract in APPFLOW.md, with a test-control API.
-//! - [`cli`]: the command line (`serve`, ...), kept in the library so tests
-//!   can parse and run it in-process.
-//! - [`exit_codes`]: what the binary's exit status means.
+//! - [`appflow`]: the vocabulary (operations, trigger types, statuses, the
+//!   error table), checked against the service model.
+//! - [`scenario`]: scenario files, parsed and validated into plans.
+//! - [`target`]: what a command talks to (embedded, URL, AWS), resolved once.
+//! - [`client`]: sends operations to an endpoint, reads answers as SDKs do.
+//! - [`runner`]: plays plans against a target into a [`runner::Summary`].
+//! - [`contract`], [`normalise`], [`snapshot`]: judging and recording answers.
+//! - [`report`]: terminal, JSON and JUnit renderings of a summary.
+//! - [`load`]: the goose load test and its verdict.
+//! - [`emulator`]: the embedded AppFlow emulator and its test-control API.
+//! - [`commands`], [`cli`], [`exit_codes`]: the commands, their command line,
+//!   and what the binary's exit status means.
 
-pub mod check;
+pub mod appflow;
 pub mod cli;
 pub mod client;
+pub mod commands;
 pub mod contract;
 pub mod emulator;
 pub mod exit_codes;
@@ -20,3 +28,4 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod snapshot;
+pub mod target;

@@ -1,15 +1,21 @@
-//! The `appflow-harness` binary: parse, run, exit.
+//! The `appflow-harness` binary: parse, run, print the final word, exit.
 
 use clap::Parser;
 
+use appflow_harness::{cli, exit_codes};
+
 fn main() {
-    let cli = appflow_harness::cli::Cli::parse();
-    let code = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt.block_on(appflow_harness::cli::run(cli)),
-        Err(e) => {
-            eprintln!("error: failed to start the async runtime: {e}");
-            appflow_harness::exit_codes::INTERNAL
-        }
+    let cli = cli::Cli::parse();
+    let result = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt.block_on(cli::run(cli)),
+        Err(e) => Err(appflow_harness::commands::CommandError::Internal(format!(
+            "failed to start the async runtime: {e}"
+        ))),
     };
-    std::process::exit(code);
+    if let Err(e) = &result {
+        for line in e.to_string().lines() {
+            eprintln!("error: {line}");
+        }
+    }
+    std::process::exit(exit_codes::of(&result));
 }

@@ -452,7 +452,7 @@ async fn faults_after_the_change_lose_the_answer_but_keep_the_work() {
     let lost = api
         .endpoint
         .call(
-            "StartFlow",
+            appflow_harness::appflow::Operation::StartFlow,
             json!({"flowName": "od", "clientToken": "retry"})
                 .to_string()
                 .into(),
@@ -542,4 +542,30 @@ async fn unknown_routes_and_methods_answer_aws_json() {
     let r = api.raw("/_harness/nope", "{}").await;
     assert_eq!(r.status, 404);
     assert!(r.json.is_some());
+}
+
+#[tokio::test]
+async fn a_wrong_method_answers_what_the_contract_checker_expects() {
+    let (emu, _api) = fixture().await;
+    let http = reqwest::Client::new();
+    let resp = http
+        .get(format!("{}/start-flow", emu.url()))
+        .send()
+        .await
+        .expect("answer");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.bytes().await.expect("body");
+    let reply = appflow_harness::client::Reply::new(status, &headers, body);
+    assert_eq!(outcome(&reply), (404, Some("UnknownOperationException")));
+    let violations = appflow_harness::contract::check(
+        appflow_harness::appflow::Operation::StartFlow,
+        &reply,
+        None,
+    );
+    assert_eq!(
+        violations,
+        vec![],
+        "the emulator and the checker share one error table"
+    );
 }

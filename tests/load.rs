@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use appflow_harness::emulator::{Config, Emulator};
+use appflow_harness::emulator::Config;
 use appflow_harness::load::{self, LoadOptions, Mix};
 use axum::Json;
 use axum::routing::post;
@@ -38,13 +38,11 @@ async fn a_short_load_on_the_emulator_has_a_clean_verdict_and_every_transaction(
         max_runs_per_month: u64::MAX,
         ..Config::default()
     };
-    let emu = Emulator::start_with(config).await.expect("emulator");
+    let target = crate::support::embedded_target(config).await;
     let mix: Mix = "fresh=70,replay=15,conflict=10,describe=5"
         .parse()
         .expect("mix");
-    let report = load::run(&emu.url(), None, &options(mix))
-        .await
-        .expect("load");
+    let report = load::run(&target, &options(mix)).await.expect("load");
     let mut text = Vec::new();
     report.render(&mut text).expect("render");
     let text = String::from_utf8_lossy(&text);
@@ -75,7 +73,7 @@ async fn a_short_load_on_the_emulator_has_a_clean_verdict_and_every_transaction(
         text.contains("lost: 0  duplicated: 0  wrong replays: 0"),
         "{text}"
     );
-    let counters: Value = reqwest::get(format!("{}/_harness/counters", emu.url()))
+    let counters: Value = reqwest::get(format!("{}/_harness/counters", target.endpoint.base_url()))
         .await
         .expect("get")
         .json()
@@ -122,7 +120,8 @@ async fn lost_runs_and_wrong_replays_are_counted_and_fail_the_exit_code() {
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, faulty_app()).await });
 
-    let report = load::run(&url, None, &options(Mix::default()))
+    let target = crate::support::url_target(&url, Duration::from_secs(5)).await;
+    let report = load::run(&target, &options(Mix::default()))
         .await
         .expect("load");
     let v = &report.verdict;
@@ -155,7 +154,7 @@ async fn lost_runs_and_wrong_replays_are_counted_and_fail_the_exit_code() {
     ])
     .expect("args");
     assert_eq!(
-        appflow_harness::cli::run(cli).await,
+        crate::support::exit_code(&appflow_harness::cli::run(cli).await),
         appflow_harness::exit_codes::FAILURES
     );
 }

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use appflow_harness::runner::{self, Options, Status, Summary, Target};
+use appflow_harness::runner::{self, Options, Status, Summary};
+
+use crate::support::url_target;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -68,15 +70,10 @@ async fn check(url: &str, scenario: &str, timeout: Duration) -> Summary {
         .join("scenarios")
         .join(format!("{scenario}.yaml"));
     let scenarios = appflow_harness::scenario::load(&[file]).expect("scenario");
-    let target = Target::url(url, "us-east-1", None, timeout)
-        .await
-        .expect("target");
+    let target = url_target(url, timeout).await;
     let options = Options {
         jobs: 1,
-        snapshots: None,
-        update: false,
-        run_id: "faulty".into(),
-        today: "2026-11-25".into(),
+        ..Options::new("faulty", "2026-11-25")
     };
     runner::run(scenarios, Arc::new(target), options, |_| {}).await
 }

@@ -40,7 +40,7 @@ fn check_exits_with_invalid_input_on_a_bad_scenario() {
         .build()
         .expect("runtime");
     assert_eq!(
-        rt.block_on(appflow_harness::cli::run(cli)),
+        crate::support::exit_code(&rt.block_on(appflow_harness::cli::run(cli))),
         appflow_harness::exit_codes::INVALID_INPUT
     );
 }

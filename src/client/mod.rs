@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 
+use crate::appflow::Operation;
 use sigv4::Signer;
 
 #[derive(Debug, thiserror::Error)]
@@ -86,9 +87,9 @@ impl Endpoint {
         &self.base
     }
 
-    /// Calls the operation `name` (e.g. `StartFlow`) with a raw JSON body.
-    pub async fn call(&self, name: &str, body: Bytes) -> Result<Call, ClientError> {
-        self.call_path(&operation_path(name), body).await
+    /// Calls `operation` with a raw JSON body.
+    pub async fn call(&self, operation: Operation, body: Bytes) -> Result<Call, ClientError> {
+        self.call_path(operation.path(), body).await
     }
 
     /// Posts `body` to `path` under the endpoint (AppFlow routes and `/_harness/`).
@@ -166,35 +167,4 @@ fn transport(e: &reqwest::Error) -> Outcome {
         source = s.source();
     }
     Outcome::Transport { kind, message }
-}
-
-/// `StartFlow` -> `/start-flow`, as restJson1 routes AppFlow operations.
-pub fn operation_path(name: &str) -> String {
-    let mut path = String::with_capacity(name.len() + 8);
-    path.push('/');
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                path.push('-');
-            }
-            path.push(c.to_ascii_lowercase());
-        } else {
-            path.push(c);
-        }
-    }
-    path
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn operation_names_map_to_kebab_routes() {
-        assert_eq!(operation_path("StartFlow"), "/start-flow");
-        assert_eq!(
-            operation_path("DescribeFlowExecutionRecords"),
-            "/describe-flow-execution-records"
-        );
-    }
 }

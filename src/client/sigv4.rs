@@ -42,14 +42,6 @@ impl Signer {
         }
     }
 
-    /// From `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`.
-    pub fn from_env(region: &str) -> Option<Self> {
-        let id = std::env::var("AWS_ACCESS_KEY_ID").ok()?;
-        let secret = std::env::var("AWS_SECRET_ACCESS_KEY").ok()?;
-        let token = std::env::var("AWS_SESSION_TOKEN").ok();
-        Some(Self::new(&id, &secret, token.as_deref(), region))
-    }
-
     /// The headers that sign a `content-type: application/json` request at `time`.
     pub fn sign(
         &self,

@@ -9,13 +9,12 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+use crate::appflow::{ErrorKind, Operation, TriggerType};
 use crate::client::Reply;
-use crate::emulator::model::TriggerType;
 
 pub use shapes::Model;
 
-/// The service model, as shipped in `model/` (botocore's, verbatim).
-pub const MODEL_JSON: &str = include_str!("../../model/appflow-2020-08-23.service-2.json");
+pub use crate::appflow::MODEL_JSON;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Violation {
@@ -24,23 +23,10 @@ pub struct Violation {
     pub rule: String,
 }
 
-/// The HTTP status an error type must come with (APPFLOW.md, plus the API
-/// Gateway names a real endpoint answers for signatures and throttling).
+/// The HTTP status an error type must come with: the vocabulary's one
+/// table, which the emulator answers by too.
 pub fn error_status(name: &str) -> Option<u16> {
-    Some(match name {
-        "ValidationException" | "UnsupportedOperationException" | "ConnectorServerException" => 400,
-        "ConnectorAuthenticationException" => 401,
-        "ServiceQuotaExceededException" => 402,
-        "AccessDeniedException"
-        | "MissingAuthenticationTokenException"
-        | "UnrecognizedClientException"
-        | "InvalidSignatureException" => 403,
-        "ResourceNotFoundException" | "UnknownOperationException" => 404,
-        "ConflictException" => 409,
-        "ThrottlingException" | "TooManyRequestsException" => 429,
-        "InternalServerException" => 500,
-        _ => return None,
-    })
+    ErrorKind::from_name(name).map(ErrorKind::status)
 }
 
 pub fn model() -> &'static Model {
@@ -50,7 +36,7 @@ pub fn model() -> &'static Model {
 
 /// Checks one answer to `operation`. `trigger` is that of the flow named in
 /// the request, where the caller knows it (StartFlow's executionId rule).
-pub fn check(operation: &str, reply: &Reply, trigger: Option<TriggerType>) -> Vec<Violation> {
+pub fn check(operation: Operation, reply: &Reply, trigger: Option<TriggerType>) -> Vec<Violation> {
     let mut out = Vec::new();
     let mut v = |at: &str, rule: String| {
         out.push(Violation {
@@ -77,8 +63,8 @@ pub fn check(operation: &str, reply: &Reply, trigger: Option<TriggerType>) -> Ve
     }
     match reply.status {
         200 => {
-            model().check_output(operation, body, &mut out);
-            if operation == "StartFlow" {
+            model().check_output(operation.name(), body, &mut out);
+            if operation == Operation::StartFlow {
                 start_flow_rules(body, trigger, &mut out);
             }
         }
@@ -159,13 +145,16 @@ mod tests {
             None,
             r#"{"flowArn":"arn:aws:appflow:us-east-1:000000000000:flow/a1","flowStatus":"Active","executionId":"e1"}"#,
         );
-        assert_eq!(check("StartFlow", &ok, Some(TriggerType::OnDemand)), vec![]);
+        assert_eq!(
+            check(Operation::StartFlow, &ok, Some(TriggerType::OnDemand)),
+            vec![]
+        );
         let bad = reply(
             200,
             None,
             r#"{"flowArn":"x","flowStatus":"Running","extra":1}"#,
         );
-        let v = check("StartFlow", &bad, Some(TriggerType::OnDemand));
+        let v = check(Operation::StartFlow, &bad, Some(TriggerType::OnDemand));
         let at: Vec<&str> = v.iter().map(|x| x.at.as_str()).collect();
         assert!(at.contains(&"body.flowStatus"), "{v:?}");
         assert!(at.contains(&"body.extra"), "{v:?}");
@@ -176,7 +165,7 @@ mod tests {
             r#"{"flowArn":"arn:aws:appflow:us-east-1:000000000000:flow/a1","flowStatus":"Active","executionId":"e1"}"#,
         );
         assert_eq!(
-            check("StartFlow", &sched, Some(TriggerType::Scheduled)).len(),
+            check(Operation::StartFlow, &sched, Some(TriggerType::Scheduled)).len(),
             1
         );
     }
@@ -184,13 +173,13 @@ mod tests {
     #[test]
     fn errors_need_their_status_type_and_message() {
         let wrong = reply(400, Some("ConflictException"), r#"{"message":"x"}"#);
-        assert_eq!(check("StartFlow", &wrong, None)[0].at, "status");
+        assert_eq!(check(Operation::StartFlow, &wrong, None)[0].at, "status");
         let untyped = reply(404, None, r#"{"Message":"x"}"#);
         assert_eq!(
-            check("StartFlow", &untyped, None)[0].at,
+            check(Operation::StartFlow, &untyped, None)[0].at,
             "header x-amzn-ErrorType"
         );
         let garbage = reply(500, Some("InternalServerException"), "<html>");
-        assert_eq!(check("StartFlow", &garbage, None)[0].at, "body");
+        assert_eq!(check(Operation::StartFlow, &garbage, None)[0].at, "body");
     }
 }

@@ -3,55 +3,7 @@
 
 use std::fmt;
 
-/// The error names AppFlow (and the API Gateway in front of it) answers with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    Validation,
-    UnsupportedOperation,
-    ConnectorServer,
-    ConnectorAuthentication,
-    ServiceQuotaExceeded,
-    AccessDenied,
-    ResourceNotFound,
-    Conflict,
-    Throttling,
-    InternalServer,
-    /// A route that is no AppFlow operation (API Gateway answers this way).
-    UnknownOperation,
-}
-
-impl ErrorKind {
-    /// The name carried in `x-amzn-ErrorType`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Validation => "ValidationException",
-            Self::UnsupportedOperation => "UnsupportedOperationException",
-            Self::ConnectorServer => "ConnectorServerException",
-            Self::ConnectorAuthentication => "ConnectorAuthenticationException",
-            Self::ServiceQuotaExceeded => "ServiceQuotaExceededException",
-            Self::AccessDenied => "AccessDeniedException",
-            Self::ResourceNotFound => "ResourceNotFoundException",
-            Self::Conflict => "ConflictException",
-            Self::Throttling => "ThrottlingException",
-            Self::InternalServer => "InternalServerException",
-            Self::UnknownOperation => "UnknownOperationException",
-        }
-    }
-
-    /// The HTTP status of the table in APPFLOW.md (402 for quotas is not a typo).
-    pub fn status(self) -> u16 {
-        match self {
-            Self::Validation | Self::UnsupportedOperation | Self::ConnectorServer => 400,
-            Self::ConnectorAuthentication => 401,
-            Self::ServiceQuotaExceeded => 402,
-            Self::AccessDenied => 403,
-            Self::ResourceNotFound | Self::UnknownOperation => 404,
-            Self::Conflict => 409,
-            Self::Throttling => 429,
-            Self::InternalServer => 500,
-        }
-    }
-}
+pub use crate::appflow::ErrorKind;
 
 /// An error an operation answers with: its kind and a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -160,12 +160,11 @@ pub(super) async fn unknown_route(uri: axum::http::Uri) -> Response {
     ))
 }
 
+/// A wrong method on an operation's route is no operation either (W1: every
+/// operation is a POST), so it answers the same 404 as the error table says.
 pub(super) async fn wrong_method() -> Response {
-    let e = ApiError::new(
+    error_response(&ApiError::new(
         ErrorKind::UnknownOperation,
         "AppFlow operations are POST requests",
-    );
-    let mut r = error_response(&e);
-    *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-    r
+    ))
 }

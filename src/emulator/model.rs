@@ -1,70 +1,12 @@
-//! The enums and field rules of the AppFlow service model that the operations
-//! share: trigger types, statuses, and the flowName / clientToken patterns.
-
-use serde::{Deserialize, Serialize};
+//! The field rules of the AppFlow service model that the operations share
+//! (the flowName / clientToken patterns, page sizes), and the vocabulary
+//! they speak, re-exported from [`crate::appflow`].
 
 use super::error::ApiError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TriggerType {
-    Scheduled,
-    Event,
-    OnDemand,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum FlowStatus {
-    Active,
-    Deprecated,
-    Deleted,
-    Draft,
-    Errored,
-    Suspended,
-}
-
-impl FlowStatus {
-    /// Its name on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "Active",
-            Self::Deprecated => "Deprecated",
-            Self::Deleted => "Deleted",
-            Self::Draft => "Draft",
-            Self::Errored => "Errored",
-            Self::Suspended => "Suspended",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ExecutionStatus {
-    InProgress,
-    Successful,
-    Error,
-    CancelStarted,
-    Canceled,
-}
-
-/// Epoch milliseconds, the emulator's unit of time; the wire shows epoch seconds.
-pub type Millis = u64;
-
-pub fn epoch_seconds(ms: Millis) -> f64 {
-    ms as f64 / 1000.0
-}
-
-/// (year, month 1-12, day 1-31) of an epoch-millisecond time, proleptic
-/// Gregorian (Howard Hinnant's civil_from_days).
-pub fn civil_date(ms: Millis) -> (i64, u32, u32) {
-    let z = (ms / 86_400_000) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
+pub use crate::appflow::{
+    ExecutionStatus, FlowStatus, Millis, TriggerType, civil_date, epoch_seconds,
+};
 
 /// `flowName`: length <= 256, pattern `^[a-zA-Z0-9][\w!@#.-]+$` (so at least 2).
 pub fn validate_flow_name(name: &str) -> Result<(), ApiError> {

@@ -15,13 +15,39 @@ use goose::config::GooseConfiguration;
 use goose::metrics::GooseCoordinatedOmissionMitigation;
 use goose::prelude::*;
 
+use crate::appflow::TriggerType;
 use crate::client::Endpoint;
 use crate::client::sigv4::Signer;
-use crate::emulator::model::TriggerType;
 use crate::fixtures::create_flow_body;
+use crate::target::Target;
 pub use report::LoadReport;
 use state::LoadState;
 use transactions::Ctx;
+
+/// The load test's transactions (README's table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transaction {
+    /// StartFlow with a token never used: 200 with an executionId.
+    Fresh,
+    /// StartFlow with a recent fresh token: the first answer's executionId.
+    Replay,
+    /// StartFlow with a recent fresh token on a scheduled flow: 409.
+    Conflict,
+    /// DescribeFlow on an on-demand flow: 200 with flowStatus.
+    Describe,
+}
+
+impl Transaction {
+    /// Its name in goose's metrics and the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Fresh => "fresh",
+            Self::Replay => "replay",
+            Self::Conflict => "conflict",
+            Self::Describe => "describe",
+        }
+    }
+}
 
 /// How often each transaction runs, relative to the others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,15 +137,39 @@ pub enum LoadError {
     Option(String),
 }
 
-/// Runs the whole load test against `url` and returns its report.
-pub async fn run(
-    url: &str,
-    signer: Option<Signer>,
-    options: &LoadOptions,
-) -> Result<LoadReport, LoadError> {
-    let endpoint = Endpoint::new(url, options.timeout, signer.clone())
-        .map_err(|e| LoadError::Option(e.to_string()))?;
-    let control = endpoint.get_json("/_harness/counters").await.is_some();
+impl LoadOptions {
+    /// Checks the options that goose would otherwise reject only after the
+    /// target was set up.
+    pub fn validate(&self) -> Result<(), String> {
+        let run_time = match self.run_time.parse::<u64>() {
+            Ok(secs) => Duration::from_secs(secs),
+            Err(_) => crate::scenario::parse_duration(&self.run_time)
+                .map_err(|e| format!("--run-time: {e}"))?,
+        };
+        if run_time.is_zero() {
+            return Err(
+                "--run-time must be longer than 0s (a load test must end by itself)".into(),
+            );
+        }
+        if !self.hatch_rate.parse::<f32>().is_ok_and(|r| r > 0.0) {
+            return Err(format!(
+                "--hatch-rate: `{}` is not a positive number of users per second",
+                self.hatch_rate
+            ));
+        }
+        self.co_mitigation
+            .parse::<GooseCoordinatedOmissionMitigation>()
+            .map_err(|e| format!("--co-mitigation: {e}"))?;
+        Ok(())
+    }
+}
+
+/// Runs the whole load test against `target` and returns its report.
+pub async fn run(target: &Target, options: &LoadOptions) -> Result<LoadReport, LoadError> {
+    let endpoint = target.endpoint.clone();
+    let url = endpoint.base_url().to_owned();
+    let signer = target.signer.clone();
+    let control = target.abilities.control;
     let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
     let flows: Vec<String> = (0..options.flows.max(1))
         .map(|i| format!("ld-{run_id}-od-{i}"))
@@ -135,7 +185,7 @@ pub async fn run(
     let mut created = Vec::new();
     let setup = create_all(&endpoint, &flows, &scheduled, &mut created).await;
     let result = match setup {
-        Ok(()) => attack(url, signer, state.clone(), options).await,
+        Ok(()) => attack(&url, signer, state.clone(), options).await,
         Err(e) => Err(e),
     };
     let result = match result {
@@ -203,13 +253,13 @@ async fn attack(
     let ctx = Arc::new(Ctx { state, signer });
     let mut scenario = scenario!("StartFlow");
     let m = o.mix;
-    let parts: [(usize, &str, u8); 4] = [
-        (m.fresh, "fresh", 0),
-        (m.replay, "replay", 1),
-        (m.conflict, "conflict", 2),
-        (m.describe, "describe", 3),
+    let parts = [
+        (m.fresh, Transaction::Fresh),
+        (m.replay, Transaction::Replay),
+        (m.conflict, Transaction::Conflict),
+        (m.describe, Transaction::Describe),
     ];
-    for (weight, name, which) in parts {
+    for (weight, which) in parts {
         if weight == 0 {
             continue;
         }
@@ -218,15 +268,15 @@ async fn attack(
             let ctx = ctx.clone();
             Box::pin(async move {
                 match which {
-                    0 => transactions::fresh(user, &ctx).await,
-                    1 => transactions::replay(user, &ctx).await,
-                    2 => transactions::conflict(user, &ctx).await,
-                    _ => transactions::describe(user, &ctx).await,
+                    Transaction::Fresh => transactions::fresh(user, &ctx).await,
+                    Transaction::Replay => transactions::replay(user, &ctx).await,
+                    Transaction::Conflict => transactions::conflict(user, &ctx).await,
+                    Transaction::Describe => transactions::describe(user, &ctx).await,
                 }
             })
         });
-        let t = Transaction::new(f)
-            .set_name(name)
+        let t = goose::goose::Transaction::new(f)
+            .set_name(which.name())
             .set_weight(weight)
             .map_err(|e| LoadError::Goose(e.to_string()))?;
         scenario = scenario.register_transaction(t);

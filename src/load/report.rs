@@ -140,7 +140,7 @@ impl LoadReport {
         self.verdict.clean() && self.thresholds.iter().all(|t| t.passed)
     }
 
-    pub fn render(&self, w: &mut impl Write) -> io::Result<()> {
+    pub fn render(&self, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
         writeln!(
             w,
             "{:<26} {:>9} {:>8} {:>10} {:>9} {:>9} {:>9} {:>9}",

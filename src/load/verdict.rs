@@ -109,7 +109,7 @@ async fn count_records(endpoint: &Endpoint, flow: &str) -> Result<u64, String> {
         }
         let call = endpoint
             .call(
-                "DescribeFlowExecutionRecords",
+                crate::appflow::Operation::DescribeFlowExecutionRecords,
                 Bytes::from(body.to_string()),
             )
             .await

@@ -7,7 +7,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::runner::{Status, Summary};
 
-pub fn render(summary: &Summary, w: &mut impl Write) -> io::Result<()> {
+pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
     let mut suite = TestSuite::new(format!(
         "appflow-harness check ({})",
         summary.target_kind.as_str()

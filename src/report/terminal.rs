@@ -21,13 +21,13 @@ pub fn scenario_line(r: &ScenarioResult) -> String {
     if skipped > 0 {
         line.push_str(&format!(", {skipped} step(s) skipped"));
     }
-    if r.contract.as_deref() == Some("chosen") {
+    if r.contract == Some(crate::scenario::ContractTag::Chosen) {
         line.push_str(" [chosen: unverified against AWS]");
     }
     line
 }
 
-pub fn render(summary: &Summary, w: &mut impl Write) -> io::Result<()> {
+pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
     let failed: Vec<&ScenarioResult> = summary
         .scenarios
         .iter()

@@ -1,14 +1,20 @@
-//! Scenario files: the file model (stage one), the validated plan (stage
-//! two), templates, and loading a folder of them.
+//! Scenario files: the file model (stage one, `file.rs`), its validation
+//! (`validate.rs`) into the plan (stage two, `plan.rs`), templates, body
+//! matchers, and loading a folder of them.
 
+mod duration;
 pub mod file;
+mod locate;
 pub mod matcher;
 pub mod plan;
 pub mod template;
+mod validate;
 
 use std::path::{Path, PathBuf};
 
-pub use plan::{Action, Expect, Scenario, ScenarioError, Step, parse};
+pub use duration::parse_duration;
+pub use plan::{Action, ContractTag, Expect, FlowPlan, Scenario, ScenarioError, Step};
+pub use validate::parse;
 
 /// Loads scenario files: each argument is a file or a folder (its `*.yaml`,
 /// not descending into `invalid/`). Sorted by path; all errors are returned.

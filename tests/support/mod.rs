@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
+use appflow_harness::appflow::{Operation, TriggerType};
 use appflow_harness::client::{Endpoint, Outcome, Reply};
-use appflow_harness::emulator::model::TriggerType;
 use appflow_harness::fixtures::create_flow_body;
 use serde_json::Value;
 
@@ -32,11 +32,8 @@ impl Api {
     }
 
     pub async fn call(&self, operation: &str, body: Value) -> Reply {
-        self.raw(
-            &appflow_harness::client::operation_path(operation),
-            &body.to_string(),
-        )
-        .await
+        let op = Operation::from_name(operation).expect("an AppFlow operation");
+        self.raw(op.path(), &body.to_string()).await
     }
 
     pub async fn control(&self, path: &str, body: Value) -> Value {
@@ -78,4 +75,33 @@ pub fn outcome(r: &Reply) -> (u16, Option<&str>) {
 
 pub fn field<'a>(r: &'a Reply, key: &str) -> Option<&'a Value> {
     r.json.as_ref().and_then(|j| j.get(key))
+}
+
+/// A target at `url`, resolved as `check --target URL` resolves it.
+pub async fn url_target(url: &str, timeout: Duration) -> appflow_harness::target::Target {
+    use appflow_harness::target::{Environment, TargetChoice, TargetOptions, resolve};
+    let mut options = TargetOptions::new(TargetChoice::Url(url.to_owned()));
+    options.timeout = timeout;
+    resolve(options, &Environment::default())
+        .await
+        .expect("target")
+}
+
+/// The embedded emulator as a target, with `config`.
+pub async fn embedded_target(
+    config: appflow_harness::emulator::Config,
+) -> appflow_harness::target::Target {
+    use appflow_harness::target::{Environment, TargetChoice, TargetOptions, resolve};
+    let mut options = TargetOptions::new(TargetChoice::Embedded);
+    options.emulator = config;
+    resolve(options, &Environment::default())
+        .await
+        .expect("embedded target")
+}
+
+/// The exit code the binary would give a command's result.
+pub fn exit_code(
+    result: &Result<appflow_harness::commands::Outcome, appflow_harness::commands::CommandError>,
+) -> i32 {
+    appflow_harness::exit_codes::of(result)
 }

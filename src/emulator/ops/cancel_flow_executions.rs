@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::Operation;
+use super::{AppFlowOperation, Operation};
 use crate::emulator::error::ApiError;
 use crate::emulator::model::{Millis, validate_flow_name};
 use crate::emulator::state::State;
@@ -24,8 +24,7 @@ pub struct CancelFlowExecutionsOutput {
 }
 
 impl Operation for CancelFlowExecutions {
-    const NAME: &'static str = "CancelFlowExecutions";
-    const PATH: &'static str = "/cancel-flow-executions";
+    const OP: AppFlowOperation = AppFlowOperation::CancelFlowExecutions;
     type Output = CancelFlowExecutionsOutput;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<CancelFlowExecutionsOutput, ApiError> {

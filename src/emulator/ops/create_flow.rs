@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::Operation;
+use super::{AppFlowOperation, Operation};
 use crate::emulator::error::ApiError;
 use crate::emulator::model::{
     FlowStatus, Millis, TriggerType, validate_client_token, validate_flow_name,
@@ -42,8 +42,7 @@ pub struct CreateFlowOutput {
 }
 
 impl Operation for CreateFlow {
-    const NAME: &'static str = "CreateFlow";
-    const PATH: &'static str = "/create-flow";
+    const OP: AppFlowOperation = AppFlowOperation::CreateFlow;
     type Output = Value;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<Value, ApiError> {

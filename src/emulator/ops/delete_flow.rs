@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Operation;
+use super::{AppFlowOperation, Operation};
 use crate::emulator::error::ApiError;
 use crate::emulator::model::{Millis, validate_flow_name};
 use crate::emulator::state::State;
@@ -19,8 +19,7 @@ pub struct DeleteFlow {
 pub struct Empty {}
 
 impl Operation for DeleteFlow {
-    const NAME: &'static str = "DeleteFlow";
-    const PATH: &'static str = "/delete-flow";
+    const OP: AppFlowOperation = AppFlowOperation::DeleteFlow;
     type Output = Empty;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<Empty, ApiError> {

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::Operation;
+use super::{AppFlowOperation, Operation};
 use crate::emulator::error::ApiError;
 use crate::emulator::model::{Millis, epoch_seconds, validate_flow_name};
 use crate::emulator::state::{Flow, State};
@@ -15,8 +15,7 @@ pub struct DescribeFlow {
 }
 
 impl Operation for DescribeFlow {
-    const NAME: &'static str = "DescribeFlow";
-    const PATH: &'static str = "/describe-flow";
+    const OP: AppFlowOperation = AppFlowOperation::DescribeFlow;
     type Output = Value;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<Value, ApiError> {

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Operation, decode_page_token, encode_page_token};
+use super::{AppFlowOperation, Operation, decode_page_token, encode_page_token};
 use crate::emulator::error::ApiError;
 use crate::emulator::model::{
     ExecutionStatus, Millis, epoch_seconds, max_results, validate_flow_name,
@@ -21,8 +21,7 @@ pub struct DescribeFlowExecutionRecords {
 }
 
 impl Operation for DescribeFlowExecutionRecords {
-    const NAME: &'static str = "DescribeFlowExecutionRecords";
-    const PATH: &'static str = "/describe-flow-execution-records";
+    const OP: AppFlowOperation = AppFlowOperation::DescribeFlowExecutionRecords;
     type Output = Value;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<Value, ApiError> {

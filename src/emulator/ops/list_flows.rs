@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Operation, decode_page_token, encode_page_token, last_run_details};
+use super::{AppFlowOperation, Operation, decode_page_token, encode_page_token, last_run_details};
 use crate::emulator::error::ApiError;
 use crate::emulator::model::{Millis, epoch_seconds, max_results};
 use crate::emulator::state::State;
@@ -18,8 +18,7 @@ pub struct ListFlows {
 }
 
 impl Operation for ListFlows {
-    const NAME: &'static str = "ListFlows";
-    const PATH: &'static str = "/list-flows";
+    const OP: AppFlowOperation = AppFlowOperation::ListFlows;
     type Output = Value;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<Value, ApiError> {

@@ -24,16 +24,20 @@ pub use update_flow::UpdateFlow;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use crate::appflow::Operation as AppFlowOperation;
+
 use super::error::ApiError;
 use super::model::Millis;
 use super::state::State;
 
 /// An AppFlow operation: how it is reached and what it does to the state.
 pub trait Operation: DeserializeOwned + Send + 'static {
+    /// Which operation of the vocabulary this is.
+    const OP: AppFlowOperation;
     /// The operation's name in the service model, e.g. `StartFlow`.
-    const NAME: &'static str;
+    const NAME: &'static str = Self::OP.name();
     /// Its restJson1 route, e.g. `/start-flow`.
-    const PATH: &'static str;
+    const PATH: &'static str = Self::OP.path();
     type Output: Serialize;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<Self::Output, ApiError>;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::Operation;
+use super::{AppFlowOperation, Operation};
 use crate::emulator::config::ActiveStart;
 use crate::emulator::error::ApiError;
 use crate::emulator::model::{
@@ -32,8 +32,7 @@ pub struct StartFlowOutput {
 }
 
 impl Operation for StartFlow {
-    const NAME: &'static str = "StartFlow";
-    const PATH: &'static str = "/start-flow";
+    const OP: AppFlowOperation = AppFlowOperation::StartFlow;
     type Output = StartFlowOutput;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<StartFlowOutput, ApiError> {

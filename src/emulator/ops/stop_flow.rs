@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Operation;
+use super::{AppFlowOperation, Operation};
 use crate::emulator::config::StoppedStatus;
 use crate::emulator::error::{ApiError, ErrorKind};
 use crate::emulator::model::{FlowStatus, Millis, TriggerType, validate_flow_name};
@@ -22,8 +22,7 @@ pub struct StopFlowOutput {
 }
 
 impl Operation for StopFlow {
-    const NAME: &'static str = "StopFlow";
-    const PATH: &'static str = "/stop-flow";
+    const OP: AppFlowOperation = AppFlowOperation::StopFlow;
     type Output = StopFlowOutput;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<StopFlowOutput, ApiError> {

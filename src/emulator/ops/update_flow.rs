@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::Operation;
 use super::create_flow::{remember_token, replay_token, validate_definition};
+use super::{AppFlowOperation, Operation};
 use crate::emulator::error::ApiError;
 use crate::emulator::model::{Millis, validate_flow_name};
 use crate::emulator::state::State;
@@ -27,8 +27,7 @@ pub struct UpdateFlow {
 }
 
 impl Operation for UpdateFlow {
-    const NAME: &'static str = "UpdateFlow";
-    const PATH: &'static str = "/update-flow";
+    const OP: AppFlowOperation = AppFlowOperation::UpdateFlow;
     type Output = Value;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<Value, ApiError> {

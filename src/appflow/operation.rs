@@ -1,0 +1,96 @@
+//! The AppFlow operations a scenario can call, with their restJson1 routes.
+
+use std::fmt;
+
+/// An AppFlow operation the harness knows (W1): each is `POST /<kebab-name>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum Operation {
+    StartFlow,
+    StopFlow,
+    CreateFlow,
+    DescribeFlow,
+    DeleteFlow,
+    ListFlows,
+    UpdateFlow,
+    DescribeFlowExecutionRecords,
+    CancelFlowExecutions,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 9] = [
+        Self::StartFlow,
+        Self::StopFlow,
+        Self::CreateFlow,
+        Self::DescribeFlow,
+        Self::DeleteFlow,
+        Self::ListFlows,
+        Self::UpdateFlow,
+        Self::DescribeFlowExecutionRecords,
+        Self::CancelFlowExecutions,
+    ];
+
+    /// Its name in the service model, e.g. `StartFlow`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::StartFlow => "StartFlow",
+            Self::StopFlow => "StopFlow",
+            Self::CreateFlow => "CreateFlow",
+            Self::DescribeFlow => "DescribeFlow",
+            Self::DeleteFlow => "DeleteFlow",
+            Self::ListFlows => "ListFlows",
+            Self::UpdateFlow => "UpdateFlow",
+            Self::DescribeFlowExecutionRecords => "DescribeFlowExecutionRecords",
+            Self::CancelFlowExecutions => "CancelFlowExecutions",
+        }
+    }
+
+    /// Its restJson1 route, e.g. `/start-flow`.
+    pub const fn path(self) -> &'static str {
+        match self {
+            Self::StartFlow => "/start-flow",
+            Self::StopFlow => "/stop-flow",
+            Self::CreateFlow => "/create-flow",
+            Self::DescribeFlow => "/describe-flow",
+            Self::DeleteFlow => "/delete-flow",
+            Self::ListFlows => "/list-flows",
+            Self::UpdateFlow => "/update-flow",
+            Self::DescribeFlowExecutionRecords => "/describe-flow-execution-records",
+            Self::CancelFlowExecutions => "/cancel-flow-executions",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.name() == name)
+    }
+
+    /// Reads change nothing, so repeating one (polling) is harmless.
+    pub const fn is_read(self) -> bool {
+        matches!(
+            self,
+            Self::DescribeFlow | Self::ListFlows | Self::DescribeFlowExecutionRecords
+        )
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_is_a_post_to_the_route_the_service_model_gives() {
+        let model = crate::appflow::model_json();
+        for op in Operation::ALL {
+            let http = &model["operations"][op.name()]["http"];
+            assert_eq!(http["method"], "POST", "{op}");
+            assert_eq!(http["requestUri"], op.path(), "{op}");
+            assert_eq!(Operation::from_name(op.name()), Some(op));
+        }
+        assert_eq!(Operation::from_name("startFlow"), None);
+    }
+}

@@ -1,0 +1,45 @@
+//! `appflow-harness serve`: the embedded emulator on a port until Ctrl-C.
+
+use std::net::IpAddr;
+
+use super::{CommandError, Console, Outcome};
+use crate::emulator::{Config, Handle, nodelay, router};
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub bind: IpAddr,
+    /// 0 picks a free port.
+    pub port: u16,
+    pub config: Config,
+}
+
+pub async fn run(
+    options: ServeOptions,
+    console: &mut Console<'_>,
+) -> Result<Outcome, CommandError> {
+    let listener = tokio::net::TcpListener::bind((options.bind, options.port))
+        .await
+        .map_err(|e| {
+            CommandError::TargetUnreachable(format!(
+                "failed to bind {}:{}: {e}",
+                options.bind, options.port
+            ))
+        })?;
+    let config = options.config;
+    let addr = listener
+        .local_addr()
+        .map_or_else(|_| "?".into(), |a| a.to_string());
+    console.note(format_args!(
+        "appflow-harness emulator listening on http://{addr} (region {}, account {}, profile {:?})",
+        config.region, config.account, config.profile
+    ));
+    let app = router(Handle::new(config));
+    let stop = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    axum::serve(nodelay(listener), app)
+        .with_graceful_shutdown(stop)
+        .await
+        .map_err(|e| CommandError::Internal(format!("emulator failed: {e}")))?;
+    Ok(Outcome::Passed)
+}

@@ -1,0 +1,176 @@
+//! What a run produces: per step, per scenario and for the whole run. Data
+//! only; `report/` renders it.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::scenario::ContractTag;
+use crate::target::TargetKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+/// What kind of check failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureKind {
+    /// A line of the scenario's `expect` (or a capture) did not hold.
+    Expectation,
+    /// The answer breaks the contract (status table, request id, model shapes).
+    Contract,
+    /// No answer came (connection refused or closed, timeout).
+    Transport,
+    /// The transcript differs from the stored snapshot.
+    Snapshot,
+    /// A fixture flow could not be created.
+    Setup,
+    /// A test-control call (`advance-clock`, `fault`, `configure`) failed.
+    Control,
+    /// The harness itself panicked while playing the scenario.
+    Panic,
+}
+
+impl std::fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FailureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Expectation => "expectation",
+            Self::Contract => "contract",
+            Self::Transport => "transport",
+            Self::Snapshot => "snapshot",
+            Self::Setup => "setup",
+            Self::Control => "control",
+            Self::Panic => "panic",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    /// 1-based step, or absent for setup and snapshot failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<usize>,
+    pub kind: FailureKind,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+}
+
+impl Failure {
+    pub fn new(step: Option<usize>, kind: FailureKind, message: String) -> Self {
+        Self {
+            step,
+            kind,
+            message,
+            expected: None,
+            actual: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepResult {
+    pub index: usize,
+    pub name: String,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    pub calls: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioResult {
+    pub name: String,
+    pub file: String,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contract: Option<ContractTag>,
+    pub status: Status,
+    pub steps: Vec<StepResult>,
+    pub failures: Vec<Failure>,
+    pub duration_ms: f64,
+    /// The normalised transcript (what the snapshot holds).
+    pub transcript: serde_json::Value,
+    /// A snapshot written (`.snap.new` or updated `.snap`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_written: Option<String>,
+    #[serde(skip)]
+    pub latencies: Vec<Duration>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    pub scenarios: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub calls: usize,
+    pub latency_p50_ms: f64,
+    pub latency_p99_ms: f64,
+    pub calls_per_second: f64,
+    pub duration_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub target: String,
+    pub target_kind: TargetKind,
+    pub region: String,
+    pub scenarios: Vec<ScenarioResult>,
+    pub totals: Totals,
+}
+
+impl Summary {
+    /// Passed: something ran, and nothing failed.
+    pub fn passed(&self) -> bool {
+        self.totals.failed == 0 && self.totals.passed > 0
+    }
+}
+
+impl Totals {
+    pub fn of(scenarios: &[ScenarioResult], elapsed: Duration) -> Self {
+        let mut lat: Vec<Duration> = scenarios
+            .iter()
+            .flat_map(|s| s.latencies.iter().copied())
+            .collect();
+        lat.sort_unstable();
+        let pct = |p: f64| {
+            if lat.is_empty() {
+                0.0
+            } else {
+                let i = ((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1;
+                lat[i].as_secs_f64() * 1000.0
+            }
+        };
+        let count = |st: Status| scenarios.iter().filter(|s| s.status == st).count();
+        let secs = elapsed.as_secs_f64();
+        Self {
+            scenarios: scenarios.len(),
+            passed: count(Status::Passed),
+            failed: count(Status::Failed),
+            skipped: count(Status::Skipped),
+            calls: lat.len(),
+            latency_p50_ms: pct(0.50),
+            latency_p99_ms: pct(0.99),
+            calls_per_second: if secs > 0.0 {
+                lat.len() as f64 / secs
+            } else {
+                0.0
+            },
+            duration_ms: secs * 1000.0,
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Playing one call step: render its request, send it (N at once for
+//! `concurrent`), judge the answers, repeat while `eventually` allows, take
+//! the captures, and record the step in the transcript.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use super::FailureKind;
+use super::judge::judge;
+use super::scenario_run::Run;
+use super::transcript::record_call;
+use crate::appflow::Operation;
+use crate::client::{Call, Endpoint, Outcome, TransportKind};
+use crate::scenario::matcher::get_path;
+use crate::scenario::{Action, Step};
+
+/// How long `eventually` waits between two tries.
+const POLL: Duration = Duration::from_millis(250);
+
+impl Run<'_> {
+    /// Plays a call step; answers how many requests it sent.
+    pub(super) async fn play_call(&mut self, step: &Step) -> usize {
+        let Some(operation) = step.action.operation() else {
+            return 0;
+        };
+        let (text, shown) = match &step.action {
+            Action::Call { body, .. } => {
+                let rendered = self.bindings.render(body);
+                let shown = self.normaliser.normalise(&rendered);
+                (
+                    rendered.to_string(),
+                    json!({"operation": operation, "body": shown}),
+                )
+            }
+            Action::Raw { body, .. } => {
+                let rendered = self.bindings.render_text(body);
+                let shown = self.normaliser.text(&rendered);
+                (rendered, json!({"operation": operation, "raw": shown}))
+            }
+            _ => return 0,
+        };
+        let flow_name = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v.get("flowName").and_then(Value::as_str).map(str::to_owned));
+        let trigger = flow_name.and_then(|n| self.triggers.get(&n).copied());
+        let expected_body = step.expect.body.as_ref().map(|b| self.bindings.render(b));
+        let deadline = step.expect.eventually.map(|d| Instant::now() + d);
+        let mut sent = 0;
+        let (calls, failures) = loop {
+            let calls = self.send_many(operation, &text, step.concurrent).await;
+            sent += calls.len();
+            let failures = judge(step, expected_body.as_ref(), operation, trigger, &calls);
+            match deadline {
+                Some(d) if !failures.is_empty() && Instant::now() + POLL < d => {
+                    tokio::time::sleep(POLL).await
+                }
+                _ => break (calls, failures),
+            }
+        };
+        self.failures.extend(failures);
+        self.capture(step, &calls);
+        let entry = record_call(step, shown, &calls, &mut self.normaliser);
+        self.transcript.push(entry);
+        sent
+    }
+
+    /// Takes the step's captures from the first answer.
+    fn capture(&mut self, step: &Step, calls: &[Call]) {
+        let Some(Outcome::Reply(first)) = calls.first().map(|c| &c.outcome) else {
+            return;
+        };
+        for (name, path) in &step.capture {
+            match first.json.as_ref().and_then(|j| get_path(j, path)) {
+                Some(v) => {
+                    self.bindings.values.insert(name.clone(), v.clone());
+                }
+                None => self.fail(
+                    Some(step.index),
+                    FailureKind::Expectation,
+                    format!("capture `{name}`: the answer has no `{path}`"),
+                ),
+            }
+        }
+    }
+
+    async fn send_many(&mut self, operation: Operation, body: &str, n: u32) -> Vec<Call> {
+        if n <= 1 {
+            let c = call(
+                self.target.endpoint.clone(),
+                operation,
+                Bytes::from(body.to_owned()),
+            )
+            .await;
+            self.latencies.push(c.latency);
+            return vec![c];
+        }
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..n {
+            let endpoint = self.target.endpoint.clone();
+            let body = Bytes::from(body.to_owned());
+            set.spawn(async move { (i, call(endpoint, operation, body).await) });
+        }
+        let mut calls = Vec::with_capacity(n as usize);
+        while let Some(joined) = set.join_next().await {
+            match joined {
+                Ok(pair) => calls.push(pair),
+                Err(e) => calls.push((u32::MAX, no_answer(TransportKind::Closed, e.to_string()))),
+            }
+        }
+        calls.sort_by_key(|(i, _)| *i);
+        self.latencies.extend(calls.iter().map(|(_, c)| c.latency));
+        calls.into_iter().map(|(_, c)| c).collect()
+    }
+}
+
+/// One call whose client error (a bad URL, a signing failure) counts as no answer.
+async fn call(endpoint: Endpoint, operation: Operation, body: Bytes) -> Call {
+    endpoint
+        .call(operation, body)
+        .await
+        .unwrap_or_else(|e| no_answer(TransportKind::Connect, e.to_string()))
+}
+
+fn no_answer(kind: TransportKind, message: String) -> Call {
+    Call {
+        outcome: Outcome::Transport { kind, message },
+        latency: Duration::ZERO,
+    }
+}

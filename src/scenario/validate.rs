@@ -1,0 +1,394 @@
+//! Stage two: validates a scenario file into a plan, reporting every problem
+//! against the file, line and step, with a hint.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::duration::parse_duration;
+use super::file::{ExpectFile, ScenarioFile, StepFile};
+use super::locate::{first_line, line_of, step_at, strip_location};
+use super::plan::{Action, ContractTag, Expect, FlowPlan, Scenario, ScenarioError, Step};
+use crate::appflow::{Operation, TriggerType};
+use crate::target::TargetKind;
+
+/// Parses and validates one scenario file's text.
+pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    let shown = path.display().to_string();
+    let file: ScenarioFile = serde_saphyr::from_str(text).map_err(|e| {
+        let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+        ScenarioError {
+            path: shown.clone(),
+            line,
+            column,
+            context: step_at(text, line).map_or_else(String::new, |n| format!("step {n}: ")),
+            message: strip_location(&first_line(&e.to_string())),
+            hint: text.lines().nth(line.saturating_sub(1) as usize).map(|l| {
+                format!(
+                    "the line reads `{}`; see the scenario format in README.md",
+                    l.trim()
+                )
+            }),
+        }
+    })?;
+    let err = |line: u64, column: u64, context: String, message: String, hint: Option<&str>| {
+        ScenarioError {
+            path: shown.clone(),
+            line,
+            column,
+            context,
+            message,
+            hint: hint.map(str::to_owned),
+        }
+    };
+
+    let mut flows = BTreeMap::new();
+    for (alias, f) in file.flows {
+        let Ok(trigger) = f.trigger.parse::<TriggerType>() else {
+            return Err(err(
+                line_of(text, &format!("{alias}:")),
+                1,
+                format!("flow `{alias}`: "),
+                format!("unknown trigger `{}`", f.trigger),
+                Some("trigger is one of OnDemand, Scheduled, Event"),
+            ));
+        };
+        if !alias
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(err(
+                line_of(text, &format!("{alias}:")),
+                1,
+                format!("flow `{alias}`: "),
+                "a flow alias is letters, digits, `_` and `-`".into(),
+                None,
+            ));
+        }
+        flows.insert(
+            alias,
+            FlowPlan {
+                trigger,
+                create: f.create,
+            },
+        );
+    }
+
+    let mut steps = Vec::with_capacity(file.steps.len());
+    let mut captured: Vec<String> = Vec::new();
+    for (i, spanned) in file.steps.into_iter().enumerate() {
+        let line = spanned.referenced.line();
+        let column = spanned.referenced.column();
+        let s = spanned.value;
+        let index = i + 1;
+        let ctx = format!("step {index}: ");
+        let step_err =
+            |message: String, hint: Option<&str>| err(line, column, ctx.clone(), message, hint);
+        let (action, label) = action_of(s_actions(&s)).map_err(|m| {
+            step_err(
+                m,
+                Some("a step has exactly one of: an operation (StartFlow, ...), raw, advance-clock, fault, configure"),
+            )
+        })?;
+        let action = match action {
+            ActionFile::Op(op, v) => {
+                if !v.is_object() {
+                    return Err(step_err(
+                        format!("the {op} request must be a mapping of members"),
+                        None,
+                    ));
+                }
+                check_templates(&v, &flows, &captured).map_err(|m| step_err(m, None))?;
+                Action::Call {
+                    operation: op,
+                    body: v,
+                }
+            }
+            ActionFile::Raw(op, body) => {
+                let op = Operation::from_name(&op).ok_or_else(|| {
+                    step_err(
+                        format!("raw: unknown operation `{op}`"),
+                        Some("operation is one of the AppFlow operation names, e.g. StartFlow"),
+                    )
+                })?;
+                Action::Raw {
+                    operation: op,
+                    body,
+                }
+            }
+            ActionFile::Clock(d) => Action::AdvanceClock(
+                parse_duration(&d).map_err(|m| step_err(format!("advance-clock: {m}"), None))?,
+            ),
+            ActionFile::Fault(v) => Action::Fault(v),
+            ActionFile::Configure(v) => Action::Configure(v),
+        };
+        let has_expect = s.expect.is_some();
+        let expect = match s.expect {
+            Some(e) => expect_plan(e).map_err(|m| step_err(m, None))?,
+            None => Expect::default(),
+        };
+        if let Some(b) = &expect.body {
+            check_templates(b, &flows, &captured)
+                .map_err(|m| step_err(format!("expect.body: {m}"), None))?;
+        }
+        if expect.eventually.is_some() && !action.operation().is_some_and(Operation::is_read) {
+            return Err(step_err(
+                "expect.eventually repeats the request until it holds, so it is only for reads"
+                    .into(),
+                Some("use it on DescribeFlow, ListFlows or DescribeFlowExecutionRecords"),
+            ));
+        }
+        let concurrent = s.concurrent.unwrap_or(1);
+        if !(1..=1000).contains(&concurrent) {
+            return Err(step_err(
+                "concurrent must be between 1 and 1000".into(),
+                None,
+            ));
+        }
+        if !expect.distinct.is_empty() && concurrent == 1 {
+            return Err(step_err(
+                "expect.distinct needs `concurrent: N`".into(),
+                None,
+            ));
+        }
+        if action.operation().is_none() && (has_expect || !s.capture.is_empty()) {
+            return Err(step_err(
+                format!("`{label}` steps take no expect or capture"),
+                None,
+            ));
+        }
+        captured.extend(s.capture.keys().cloned());
+        steps.push(Step {
+            index,
+            line,
+            name: s.name.clone().unwrap_or_else(|| label.clone()),
+            action,
+            concurrent,
+            expect,
+            capture: s.capture,
+        });
+    }
+    if steps.is_empty() {
+        return Err(err(
+            1,
+            1,
+            String::new(),
+            "a scenario needs at least one step".into(),
+            None,
+        ));
+    }
+    let contract = match &file.contract {
+        None => None,
+        Some(tag) => Some(
+            ContractTag::ALL
+                .into_iter()
+                .find(|t| t.as_str() == tag)
+                .ok_or_else(|| {
+                    err(
+                        line_of(text, "contract:"),
+                        1,
+                        String::new(),
+                        format!("contract: unknown tag `{tag}`"),
+                        Some("contract is one of model, doc, seen, chosen (APPFLOW.md's tags)"),
+                    )
+                })?,
+        ),
+    };
+    let mut known_differences = BTreeMap::new();
+    for (kind, paths) in file.known_differences {
+        let at = |message: String, hint: &str| {
+            err(
+                line_of(text, "known-differences:"),
+                1,
+                "known-differences: ".into(),
+                message,
+                Some(hint),
+            )
+        };
+        let kind = TargetKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == kind)
+            .ok_or_else(|| {
+                at(
+                    format!("unknown target kind `{kind}`"),
+                    "the keys are target kinds: embedded, url, aws",
+                )
+            })?;
+        for p in &paths {
+            transcript_path(p, steps.len()).map_err(|m| {
+                at(
+                    format!("`{p}`: {m}"),
+                    "a path is steps.<N or *>.<request|response|responses|control>.<...>, e.g. steps.*.response.body.flowStatus",
+                )
+            })?;
+        }
+        known_differences.insert(kind, paths);
+    }
+    Ok(Scenario {
+        name: path
+            .file_stem()
+            .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned()),
+        path: path.to_path_buf(),
+        description: file.description,
+        contract,
+        flows,
+        steps,
+        known_differences,
+    })
+}
+
+/// Checks that a known-difference path can name something in a transcript
+/// of `steps` steps: `steps.<index from 0, or *>.<member>...`.
+fn transcript_path(path: &str, steps: usize) -> Result<(), String> {
+    let parts: Vec<&str> = path.split('.').collect();
+    if parts.first() != Some(&"steps") {
+        return Err("a transcript path starts with `steps`".into());
+    }
+    match parts.get(1) {
+        Some(&"*") => {}
+        Some(n) => match n.parse::<usize>() {
+            Ok(i) if i < steps => {}
+            _ => {
+                return Err(format!(
+                    "`{n}` is neither `*` nor a step index below {steps}"
+                ));
+            }
+        },
+        None => return Err("the path names no step".into()),
+    }
+    match parts.get(2) {
+        Some(&("request" | "response" | "responses" | "control" | "name" | "concurrent")) => Ok(()),
+        Some(other) => Err(format!("a transcript step has no `{other}`")),
+        None => Err("the path names no part of the step".into()),
+    }
+}
+
+enum ActionFile {
+    Op(Operation, Value),
+    Raw(String, String),
+    Clock(String),
+    Fault(Value),
+    Configure(Value),
+}
+
+fn s_actions(s: &StepFile) -> Vec<(String, ActionFile)> {
+    let mut found = Vec::new();
+    let ops: [(Operation, &Option<Value>); 9] = [
+        (Operation::StartFlow, &s.start_flow),
+        (Operation::StopFlow, &s.stop_flow),
+        (Operation::CreateFlow, &s.create_flow),
+        (Operation::DescribeFlow, &s.describe_flow),
+        (Operation::DeleteFlow, &s.delete_flow),
+        (Operation::ListFlows, &s.list_flows),
+        (Operation::UpdateFlow, &s.update_flow),
+        (
+            Operation::DescribeFlowExecutionRecords,
+            &s.describe_flow_execution_records,
+        ),
+        (Operation::CancelFlowExecutions, &s.cancel_flow_executions),
+    ];
+    for (name, v) in ops {
+        if let Some(v) = v {
+            let v = if v.is_null() {
+                Value::Object(Default::default())
+            } else {
+                v.clone()
+            };
+            found.push((name.name().to_owned(), ActionFile::Op(name, v)));
+        }
+    }
+    if let Some(r) = &s.raw {
+        found.push((
+            format!("raw {}", r.operation),
+            ActionFile::Raw(r.operation.clone(), r.body.clone()),
+        ));
+    }
+    if let Some(d) = &s.advance_clock {
+        found.push((format!("advance-clock {d}"), ActionFile::Clock(d.clone())));
+    }
+    if let Some(f) = &s.fault {
+        found.push(("fault".into(), ActionFile::Fault(f.clone())));
+    }
+    if let Some(c) = &s.configure {
+        found.push(("configure".into(), ActionFile::Configure(c.clone())));
+    }
+    found
+}
+
+fn action_of(mut found: Vec<(String, ActionFile)>) -> Result<(ActionFile, String), String> {
+    match found.len() {
+        1 => found
+            .pop()
+            .map(|(l, a)| (a, l))
+            .ok_or_else(|| "no action".into()),
+        0 => Err("the step has no action".into()),
+        _ => Err(format!(
+            "the step has {} actions ({}); give one per step",
+            found.len(),
+            found
+                .iter()
+                .map(|(l, _)| l.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+fn expect_plan(e: ExpectFile) -> Result<Expect, String> {
+    if let Some(s) = e.status
+        && !(100..=599).contains(&s)
+    {
+        return Err(format!("expect.status {s} is not an HTTP status"));
+    }
+    if e.no_response && (e.status.is_some() || e.error.is_some() || e.body.is_some()) {
+        return Err("expect.no-response excludes status, error and body".into());
+    }
+    let eventually = match e.eventually {
+        Some(d) => Some(parse_duration(&d).map_err(|m| format!("expect.eventually: {m}"))?),
+        None => None,
+    };
+    Ok(Expect {
+        status: e.status,
+        error: e.error,
+        body: e.body,
+        eventually,
+        distinct: e.distinct,
+        no_response: e.no_response,
+    })
+}
+
+/// Every `{{...}}` names a declared flow, a token, or an earlier capture.
+fn check_templates(
+    v: &Value,
+    flows: &BTreeMap<String, FlowPlan>,
+    captured: &[String],
+) -> Result<(), String> {
+    match v {
+        Value::String(s) => {
+            for name in super::template::names(s)? {
+                if let Some(alias) = name.strip_prefix("flow.") {
+                    if !flows.contains_key(alias) {
+                        return Err(format!(
+                            "`{{{{{name}}}}}` names no flow of this scenario (flows: {})",
+                            flows.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ));
+                    }
+                } else if name.starts_with("token.") || name == "region" || name == "account" {
+                } else if !captured.iter().any(|c| c == name) {
+                    return Err(format!(
+                        "`{{{{{name}}}}}` is neither flow.X, token.X nor a capture of an earlier step"
+                    ));
+                }
+            }
+            Ok(())
+        }
+        Value::Array(a) => a
+            .iter()
+            .try_for_each(|x| check_templates(x, flows, captured)),
+        Value::Object(m) => m
+            .values()
+            .try_for_each(|x| check_templates(x, flows, captured)),
+        _ => Ok(()),
+    }
+}
