@@ -11,7 +11,7 @@ use crate::commands::check::CheckOptions;
 use crate::commands::load::LoadCommandOptions;
 use crate::commands::serve::ServeOptions;
 use crate::commands::{self, CommandError, Console, Outcome};
-use crate::emulator::config::{ActiveStart, EventInitialStatus, StoppedStatus};
+use crate::emulator::config::{ActiveStart, EventInitialStatus, InProgressStart, StoppedStatus};
 use crate::emulator::{Config, Profile};
 use crate::target::{EmbeddedRuntime, Environment, TargetChoice, TargetOptions};
 
@@ -120,6 +120,10 @@ pub struct CheckArgs {
     /// Only scenarios whose name contains this text.
     #[arg(long)]
     pub filter: Option<String>,
+    /// Print which scenarios cover each rule id of APPFLOW.md, run nothing,
+    /// and exit 1 if a rule is not covered.
+    #[arg(long)]
+    pub list_coverage: bool,
     #[command(flatten)]
     pub emulator: EmulatorArgs,
 }
@@ -176,6 +180,10 @@ pub struct EmulatorArgs {
     /// [chosen, unverified against AWS] Status of an event flow after CreateFlow.
     #[arg(long, value_enum, default_value = "draft")]
     pub event_initial_status: EventInitialStatus,
+    /// [chosen, unverified against AWS] StartFlow on an on-demand flow whose
+    /// last run is still InProgress (C2).
+    #[arg(long, value_enum, default_value = "accept")]
+    pub in_progress_start: InProgressStart,
     /// Flows per account (AWS: 1000).
     #[arg(long, default_value_t = 1000)]
     pub max_flows: usize,
@@ -201,6 +209,7 @@ impl EmulatorArgs {
                 active_start: self.active_start,
                 stopped_status: self.stopped_status,
                 event_initial_status: self.event_initial_status,
+                in_progress_start: self.in_progress_start,
             },
             max_flows: self.max_flows,
             max_concurrent_runs: self.max_concurrent_runs,
@@ -285,6 +294,7 @@ impl From<CheckArgs> for CheckOptions {
             json: a.json,
             jobs: a.jobs,
             filter: a.filter,
+            list_coverage: a.list_coverage,
             step_hook: None,
         }
     }

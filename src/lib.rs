@@ -8,7 +8,8 @@
 //! - [`client`]: sends operations to an endpoint, reads answers as SDKs do.
 //! - [`runner`]: plays plans against a target into a [`runner::Summary`].
 //! - [`contract`], [`normalise`], [`snapshot`]: judging and recording answers.
-//! - [`report`]: terminal, JSON and JUnit renderings of a summary.
+//! - [`report`]: terminal, JSON and JUnit renderings of a summary;
+//!   [`safe_text`]: what came from an endpoint, made safe to show.
 //! - [`load`]: the goose load test and its verdict.
 //! - [`emulator`]: the embedded AppFlow emulator and its test-control API.
 //! - [`commands`], [`cli`], [`exit_codes`]: the commands, their command line,
@@ -26,6 +27,7 @@ pub mod load;
 pub mod normalise;
 pub mod report;
 pub mod runner;
+pub mod safe_text;
 pub mod scenario;
 pub mod snapshot;
 pub mod target;

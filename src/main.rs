@@ -14,7 +14,11 @@ fn main() {
     };
     if let Err(e) = &result {
         for line in e.to_string().lines() {
-            eprintln!("error: {line}");
+            if line.starts_with(' ') {
+                eprintln!("{line}");
+            } else {
+                eprintln!("error: {line}");
+            }
         }
     }
     std::process::exit(exit_codes::of(&result));

@@ -33,6 +33,8 @@ pub struct Normaliser {
     /// Known volatile strings and their placeholders, longest first when applied.
     known: Vec<(String, String)>,
     executions: HashMap<String, String>,
+    /// executionIds numbered so far.
+    numbered: usize,
     arn: Option<regex::Regex>,
 }
 
@@ -53,12 +55,24 @@ impl Normaliser {
     }
 
     pub fn normalise(&mut self, v: &Value) -> Value {
-        self.discover(v, None);
+        self.discover(v, None, None);
         self.rewrite(v, None)
     }
 
-    /// Numbers every executionId on first sight, in document order.
-    fn discover(&mut self, v: &Value, key: Option<&str>) {
+    /// Normalises answers that arrived together (a `concurrent` step), whose
+    /// order is the network's: executionIds first seen among them all become
+    /// `<execution-id:GROUP>`, so the transcript does not depend on which
+    /// request was answered first.
+    pub fn normalise_group(&mut self, values: &[Value], group: &str) -> Vec<Value> {
+        for v in values {
+            self.discover(v, None, Some(group));
+        }
+        values.iter().map(|v| self.rewrite(v, None)).collect()
+    }
+
+    /// Numbers every executionId on first sight, in document order (or
+    /// gives it the group's placeholder).
+    fn discover(&mut self, v: &Value, key: Option<&str>, group: Option<&str>) {
         match v {
             Value::String(s)
                 if matches!(
@@ -66,13 +80,18 @@ impl Normaliser {
                     Some("executionId" | "executionIds" | "invalidExecutions")
                 ) && !self.executions.contains_key(s) =>
             {
-                let n = self.executions.len() + 1;
-                let placeholder = format!("<execution-id:{n}>");
+                let placeholder = match group {
+                    Some(g) => format!("<execution-id:{g}>"),
+                    None => {
+                        self.numbered += 1;
+                        format!("<execution-id:{}>", self.numbered)
+                    }
+                };
                 self.executions.insert(s.clone(), placeholder.clone());
                 self.name(s, placeholder);
             }
-            Value::Array(a) => a.iter().for_each(|x| self.discover(x, key)),
-            Value::Object(m) => m.iter().for_each(|(k, x)| self.discover(x, Some(k))),
+            Value::Array(a) => a.iter().for_each(|x| self.discover(x, key, group)),
+            Value::Object(m) => m.iter().for_each(|(k, x)| self.discover(x, Some(k), group)),
             _ => {}
         }
     }
@@ -96,30 +115,69 @@ impl Normaliser {
     }
 
     /// Replaces known values inside a string, and account/region inside ARNs.
+    /// A string that is a known value becomes its placeholder; inside longer
+    /// text only values of [`MIN_INSIDE`] characters or more are replaced
+    /// (a 1-character token must not rewrite every `t`), in one pass over
+    /// the original text, so a placeholder is never rewritten again. The
+    /// resource of an ARN (`flow/NAME`) is matched whole.
     pub fn text(&self, s: &str) -> String {
-        let mut out = s.to_owned();
-        if let Some(re) = &self.arn
-            && let Some(c) = re.captures(s)
-        {
-            let service = c.get(2).map_or("", |m| m.as_str());
-            let region = c.get(3).map_or("", |m| m.as_str());
-            let account = c.get(4).map_or("", |m| m.as_str());
-            let head = c.get(0).map_or(0, |m| m.end());
-            let shown_region = if region.is_empty() { "" } else { "<region>" };
-            let shown_account = if account.is_empty() { "" } else { "<account>" };
-            out = format!(
-                "arn:aws:{service}:{shown_region}:{shown_account}:{}",
-                &s[head..]
-            );
+        if let Some(p) = self.exact(s) {
+            return p.to_owned();
         }
-        for (real, placeholder) in &self.known {
-            if out.contains(real.as_str()) {
-                out = out.replace(real.as_str(), placeholder);
+        let (head, rest) = match self.arn.as_ref().and_then(|re| re.captures(s)) {
+            Some(c) => {
+                let service = c.get(2).map_or("", |m| m.as_str());
+                let region = c.get(3).map_or("", |m| m.as_str());
+                let account = c.get(4).map_or("", |m| m.as_str());
+                let end = c.get(0).map_or(0, |m| m.end());
+                let shown_region = if region.is_empty() { "" } else { "<region>" };
+                let shown_account = if account.is_empty() { "" } else { "<account>" };
+                (
+                    format!("arn:aws:{service}:{shown_region}:{shown_account}:"),
+                    &s[end..],
+                )
+            }
+            None => (String::new(), s),
+        };
+        if !head.is_empty()
+            && let Some((kind, name)) = rest.split_once('/')
+            && let Some(p) = self.exact(name)
+        {
+            return format!("{head}{kind}/{p}");
+        }
+        let mut out = head;
+        let mut i = 0;
+        while i < rest.len() {
+            let found = self
+                .known
+                .iter()
+                .filter(|(real, _)| real.len() >= MIN_INSIDE)
+                .find(|(real, _)| rest[i..].starts_with(real.as_str()));
+            match found {
+                Some((real, placeholder)) => {
+                    out.push_str(placeholder);
+                    i += real.len();
+                }
+                None => {
+                    let c = rest[i..].chars().next().unwrap_or(' ');
+                    out.push(c);
+                    i += c.len_utf8();
+                }
             }
         }
         out
     }
+
+    fn exact(&self, s: &str) -> Option<&str> {
+        self.known
+            .iter()
+            .find(|(real, _)| real == s)
+            .map(|(_, p)| p.as_str())
+    }
 }
+
+/// Known values shorter than this are replaced only where they are a whole string.
+const MIN_INSIDE: usize = 8;
 
 #[cfg(test)]
 mod tests {
@@ -150,6 +208,39 @@ mod tests {
         assert_eq!(
             n.normalise(&json!({"executionId": null, "n": 3})),
             json!({"executionId": null, "n": 3})
+        );
+    }
+
+    #[test]
+    fn ids_first_seen_in_concurrent_answers_do_not_depend_on_arrival_order() {
+        let answers = |order: [&str; 3]| -> Vec<Value> {
+            order.iter().map(|id| json!({"executionId": id})).collect()
+        };
+        let mut a = Normaliser::new();
+        let mut b = Normaliser::new();
+        let first = a.normalise_group(&answers(["id-01", "id-02", "id-03"]), "step2");
+        let second = b.normalise_group(&answers(["id-03", "id-01", "id-02"]), "step2");
+        assert_eq!(first, second);
+        assert_eq!(first[0], json!({"executionId": "<execution-id:step2>"}));
+        assert_eq!(
+            a.normalise(&json!({"executionId": "id-04"})),
+            json!({"executionId": "<execution-id:1>"})
+        );
+    }
+
+    #[test]
+    fn short_values_are_replaced_only_whole_and_placeholders_never_again() {
+        let mut n = Normaliser::new();
+        n.name("t", "<token:one>".into());
+        n.name("ab", "<flow:short>".into());
+        n.name("ah-0123456789", "<flow:long>".into());
+        assert_eq!(
+            n.normalise(&json!({"clientToken": "t", "flowStatus": "Active",
+                "flowArn": "arn:aws:appflow:us-east-1:123456789012:flow/ab",
+                "message": "x", "description": "about ah-0123456789 and t"})),
+            json!({"clientToken": "<token:one>", "flowStatus": "Active",
+                "flowArn": "arn:aws:appflow:<region>:<account>:flow/<flow:short>",
+                "message": "<message>", "description": "about <flow:long> and t"})
         );
     }
 }

@@ -162,7 +162,7 @@ async fn a_body_that_is_not_json_is_reported() {
     assert_fails(
         &summary,
         1,
-        "the body must be JSON, got `<html>gateway</html>`",
+        "the body must be JSON, got not JSON (20 bytes): `<html>gateway</html>`",
     );
 }
 

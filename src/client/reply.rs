@@ -10,6 +10,7 @@ pub struct Reply {
     /// The error name: `x-amzn-ErrorType`, else body `code`, else `__type`.
     pub error_type: Option<String>,
     pub request_id: Option<String>,
+    pub content_type: Option<String>,
     /// The parsed body; `None` when the body is not JSON.
     pub json: Option<Value>,
     /// The body as sent (kept for reports when it is not JSON).
@@ -34,6 +35,7 @@ impl Reply {
             status,
             error_type,
             request_id: header("x-amzn-requestid"),
+            content_type: header("content-type"),
             json,
             raw,
         }
@@ -47,14 +49,25 @@ impl Reply {
             .and_then(Value::as_str)
     }
 
-    /// The body for people: JSON, or the first bytes of whatever came.
+    /// The body for people: JSON, or the first bytes of whatever came, with
+    /// control characters escaped.
     pub fn body_text(&self) -> String {
         match &self.json {
-            Some(v) => v.to_string(),
-            None => {
-                let s = String::from_utf8_lossy(&self.raw);
-                s.chars().take(512).collect()
-            }
+            Some(v) => crate::safe_text::escape_control(&v.to_string()),
+            None => crate::safe_text::show_bytes(&self.raw, 512),
+        }
+    }
+
+    /// What the body is, when it is not JSON: `not JSON (N bytes): ...`.
+    pub fn body_summary(&self) -> String {
+        match &self.json {
+            Some(_) => self.body_text(),
+            None if self.raw.is_empty() => "an empty body".into(),
+            None => format!(
+                "not JSON ({} bytes): `{}`",
+                self.raw.len(),
+                crate::safe_text::show_bytes(&self.raw, 120)
+            ),
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct CheckOptions {
     pub jobs: usize,
     /// Only scenarios whose name contains this text.
     pub filter: Option<String>,
+    /// Print the coverage of APPFLOW.md's rule ids instead of running.
+    pub list_coverage: bool,
     /// Called before each step (see [`StepHook`]).
     pub step_hook: Option<StepHook>,
 }
@@ -38,6 +40,7 @@ impl CheckOptions {
             json: None,
             jobs: 8,
             filter: None,
+            list_coverage: false,
             step_hook: None,
         }
     }
@@ -63,6 +66,12 @@ pub async fn run(
     })?;
     if let Some(f) = &options.filter {
         scenarios.retain(|s| s.name.contains(f.as_str()));
+    }
+    if options.list_coverage {
+        let table = crate::scenario::coverage::coverage(&scenarios, crate::contract::rule_ids());
+        crate::scenario::coverage::render(&table, console.out)
+            .map_err(|e| CommandError::Internal(format!("failed to print the table: {e}")))?;
+        return Ok(Outcome::from_passed(table.iter().all(|r| r.covered())));
     }
     if scenarios.is_empty() {
         return Err(CommandError::InvalidInput(vec![format!(

@@ -5,7 +5,7 @@
 
 mod shapes;
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use serde_json::Value;
 
@@ -21,12 +21,97 @@ pub struct Violation {
     /// Where in the answer: `status`, `header x-amzn-RequestId`, `body.flowStatus`, ...
     pub at: String,
     pub rule: String,
+    /// The APPFLOW.md rule it breaks (W2, O1, ...).
+    pub id: &'static str,
+}
+
+impl Violation {
+    pub fn new(at: &str, rule: String, id: &'static str) -> Self {
+        Self {
+            at: at.to_owned(),
+            rule,
+            id,
+        }
+    }
+
+    /// A rule about the wire (request id, error header, JSON body) rather
+    /// than behaviour: one that, broken once, tends to be broken on every answer.
+    pub fn is_wire(&self) -> bool {
+        self.at.starts_with("header ") || self.at == "body.message"
+    }
+}
+
+/// Something worth knowing that breaks no rule: a member the model does not
+/// list (W5), activity the run did not cause.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Note {
+    pub at: String,
+    pub text: String,
+}
+
+/// What checking one answer found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Findings {
+    pub violations: Vec<Violation>,
+    pub notes: Vec<Note>,
 }
 
 /// The HTTP status an error type must come with: the vocabulary's one
 /// table, which the emulator answers by too.
 pub fn error_status(name: &str) -> Option<u16> {
     ErrorKind::from_name(name).map(ErrorKind::status)
+}
+
+/// The contract as the harness ships it (a copy of the project's APPFLOW.md).
+pub const APPFLOW_MD: &str = include_str!("../../docs/APPFLOW.md");
+
+/// The rule ids of APPFLOW.md (`**T1**` ...), in the order they appear.
+pub fn rule_ids() -> &'static [&'static str] {
+    static IDS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    // The rules start at the first section; the introduction only names examples.
+    let rules = APPFLOW_MD
+        .find("\n## ")
+        .map_or(APPFLOW_MD, |i| &APPFLOW_MD[i..]);
+    IDS.get_or_init(|| rule_ids_in(rules))
+}
+
+/// The rule ids defined in a text: `**X1**` with a capital and digits.
+pub fn rule_ids_in(text: &str) -> Vec<&str> {
+    let mut ids = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("**") {
+        let after = &rest[i + 2..];
+        let Some(j) = after.find("**") else { break };
+        let id = &after[..j];
+        let mut chars = id.chars();
+        let is_id = chars.next().is_some_and(|c| c.is_ascii_uppercase())
+            && id.len() >= 2
+            && chars.all(|c| c.is_ascii_digit());
+        if is_id && !ids.contains(&id) {
+            ids.push(id);
+        }
+        rest = if is_id { &after[j + 2..] } else { after };
+    }
+    ids
+}
+
+/// The open questions of APPFLOW.md (what a recording on AWS settles), in order.
+pub fn open_questions() -> &'static [&'static str] {
+    static QS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    QS.get_or_init(|| {
+        let Some(start) = APPFLOW_MD.find("## Open questions") else {
+            return Vec::new();
+        };
+        APPFLOW_MD[start..]
+            .lines()
+            .skip(1)
+            .take_while(|l| !l.starts_with("## "))
+            .filter_map(|l| {
+                let (n, rest) = l.split_once(". ")?;
+                n.parse::<usize>().ok().map(|_| rest.trim())
+            })
+            .collect()
+    })
 }
 
 pub fn model() -> &'static Model {
@@ -36,74 +121,88 @@ pub fn model() -> &'static Model {
 
 /// Checks one answer to `operation`. `trigger` is that of the flow named in
 /// the request, where the caller knows it (StartFlow's executionId rule).
-pub fn check(operation: Operation, reply: &Reply, trigger: Option<TriggerType>) -> Vec<Violation> {
-    let mut out = Vec::new();
-    let mut v = |at: &str, rule: String| {
-        out.push(Violation {
-            at: at.to_owned(),
-            rule,
-        })
-    };
+pub fn check(operation: Operation, reply: &Reply, trigger: Option<TriggerType>) -> Findings {
+    let mut f = Findings::default();
+    let out = &mut f.violations;
     if reply.request_id.as_deref().is_none_or(str::is_empty) {
-        v(
+        out.push(Violation::new(
             "header x-amzn-RequestId",
             "every answer carries a request id".into(),
-        );
+            "W3",
+        ));
+    }
+    match reply.content_type.as_deref() {
+        Some(ct)
+            if ct.starts_with("application/json") || ct.starts_with("application/x-amz-json") => {}
+        other => out.push(Violation::new(
+            "header content-type",
+            format!(
+                "answers are JSON, with content-type application/json, not {}",
+                other.map_or_else(
+                    || "none".to_owned(),
+                    |c| format!("`{}`", crate::safe_text::escape_control(c))
+                )
+            ),
+            "W1",
+        )),
     }
     let Some(body) = reply.json.as_ref() else {
-        v(
+        out.push(Violation::new(
             "body",
-            format!("the body must be JSON, got `{}`", reply.body_text()),
-        );
-        return out;
+            format!("the body must be JSON, got {}", reply.body_summary()),
+            "W1",
+        ));
+        return f;
     };
     if !body.is_object() {
-        v("body", "the body must be a JSON object".into());
-        return out;
+        out.push(Violation::new(
+            "body",
+            "the body must be a JSON object".into(),
+            "W1",
+        ));
+        return f;
     }
     match reply.status {
         200 => {
-            model().check_output(operation.name(), body, &mut out);
+            model().check_output(operation.name(), body, out, &mut f.notes);
             if operation == Operation::StartFlow {
-                start_flow_rules(body, trigger, &mut out);
+                start_flow_rules(body, trigger, out);
             }
         }
         400..=599 => {
-            let mut v = |at: &str, rule: String| {
-                out.push(Violation {
-                    at: at.to_owned(),
-                    rule,
-                })
-            };
             match reply.error_type.as_deref() {
-                None => v(
+                None => out.push(Violation::new(
                     "header x-amzn-ErrorType",
                     format!("an error ({}) must name its type", reply.status),
-                ),
+                    "W2",
+                )),
                 Some(name) => {
                     if let Some(want) = error_status(name)
                         && want != reply.status
                     {
-                        v(
+                        out.push(Violation::new(
                             "status",
                             format!("{name} comes with HTTP {want}, not {}", reply.status),
-                        );
+                            "W2",
+                        ));
                     }
                 }
             }
             if reply.message().is_none() {
-                v(
+                out.push(Violation::new(
                     "body.message",
                     "an error body carries `message` (or `Message`) as a string".into(),
-                );
+                    "W2",
+                ));
             }
         }
-        other => v(
+        other => out.push(Violation::new(
             "status",
             format!("AppFlow answers 200 or an error status, not {other}"),
-        ),
+            "W1",
+        )),
     }
-    out
+    f
 }
 
 fn start_flow_rules(body: &Value, trigger: Option<TriggerType>, out: &mut Vec<Violation>) {
@@ -112,15 +211,82 @@ fn start_flow_rules(body: &Value, trigger: Option<TriggerType>, out: &mut Vec<Vi
         Some(TriggerType::OnDemand) if id.and_then(Value::as_str).is_none_or(str::is_empty) => {
             "an on-demand start answers a non-empty executionId"
         }
+        Some(TriggerType::OnDemand)
+            if id
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.chars().any(char::is_whitespace)) =>
+        {
+            "an executionId has no whitespace"
+        }
         Some(TriggerType::Scheduled | TriggerType::Event) if id.is_some() => {
             "a scheduled or event start answers no executionId"
         }
         _ => return,
     };
-    out.push(Violation {
-        at: "body.executionId".into(),
-        rule: rule.into(),
-    });
+    out.push(Violation::new("body.executionId", rule.into(), "O3"));
+}
+
+/// O1 against the target: every AppFlow ARN in an answer names the target's
+/// region, and one account for the whole run (`account` holds the first
+/// one seen).
+pub fn check_arns(body: &Value, region: &str, account: &Mutex<Option<String>>) -> Vec<Violation> {
+    let mut found = Vec::new();
+    arns(body, "body", &mut found);
+    let mut out = Vec::new();
+    for (at, arn) in found {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        let (Some(arn_region), Some(arn_account)) = (parts.get(3), parts.get(4)) else {
+            continue;
+        };
+        if *arn_region != region {
+            out.push(Violation::new(
+                &at,
+                format!("the ARN names region `{arn_region}`, the target is in `{region}`"),
+                "O1",
+            ));
+        }
+        let valid = arn_account.len() == 12 && arn_account.bytes().all(|b| b.is_ascii_digit());
+        if !valid {
+            out.push(Violation::new(
+                &at,
+                format!("the ARN's account `{arn_account}` is not 12 digits"),
+                "O1",
+            ));
+            continue;
+        }
+        let mut seen = account.lock().unwrap_or_else(|p| p.into_inner());
+        match seen.as_deref() {
+            None => *seen = Some((*arn_account).to_owned()),
+            Some(first) if first != *arn_account => out.push(Violation::new(
+                &at,
+                format!(
+                    "the ARN names account `{arn_account}`, earlier ARNs of this run named `{first}`"
+                ),
+                "O1",
+            )),
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+fn arns(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::String(s) if s.starts_with("arn:aws") && s.contains(":appflow:") => {
+            out.push((at.to_owned(), s.clone()))
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                arns(x, &format!("{at}.{i}"), out);
+            }
+        }
+        Value::Object(m) => {
+            for (k, x) in m {
+                arns(x, &format!("{at}.{k}"), out);
+            }
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -132,6 +298,7 @@ mod tests {
     fn reply(status: u16, error: Option<&'static str>, body: &str) -> Reply {
         let mut h = HeaderMap::new();
         h.insert("x-amzn-requestid", HeaderValue::from_static("r-1"));
+        h.insert("content-type", HeaderValue::from_static("application/json"));
         if let Some(e) = error {
             h.insert("x-amzn-errortype", HeaderValue::from_static(e));
         }
@@ -147,25 +314,32 @@ mod tests {
         );
         assert_eq!(
             check(Operation::StartFlow, &ok, Some(TriggerType::OnDemand)),
-            vec![]
+            Findings::default()
         );
         let bad = reply(
             200,
             None,
             r#"{"flowArn":"x","flowStatus":"Running","extra":1}"#,
         );
-        let v = check(Operation::StartFlow, &bad, Some(TriggerType::OnDemand));
-        let at: Vec<&str> = v.iter().map(|x| x.at.as_str()).collect();
-        assert!(at.contains(&"body.flowStatus"), "{v:?}");
-        assert!(at.contains(&"body.extra"), "{v:?}");
-        assert!(at.contains(&"body.executionId"), "{v:?}");
+        let f = check(Operation::StartFlow, &bad, Some(TriggerType::OnDemand));
+        let at: Vec<&str> = f.violations.iter().map(|x| x.at.as_str()).collect();
+        assert!(at.contains(&"body.flowStatus"), "{f:?}");
+        assert!(at.contains(&"body.executionId"), "{f:?}");
+        assert!(
+            !at.contains(&"body.extra"),
+            "W5: an unknown member is no violation: {f:?}"
+        );
+        assert_eq!(f.notes.len(), 1, "{f:?}");
+        assert_eq!(f.notes[0].at, "body.extra");
         let sched = reply(
             200,
             None,
             r#"{"flowArn":"arn:aws:appflow:us-east-1:000000000000:flow/a1","flowStatus":"Active","executionId":"e1"}"#,
         );
         assert_eq!(
-            check(Operation::StartFlow, &sched, Some(TriggerType::Scheduled)).len(),
+            check(Operation::StartFlow, &sched, Some(TriggerType::Scheduled))
+                .violations
+                .len(),
             1
         );
     }
@@ -173,13 +347,31 @@ mod tests {
     #[test]
     fn errors_need_their_status_type_and_message() {
         let wrong = reply(400, Some("ConflictException"), r#"{"message":"x"}"#);
-        assert_eq!(check(Operation::StartFlow, &wrong, None)[0].at, "status");
+        assert_eq!(
+            check(Operation::StartFlow, &wrong, None).violations[0].at,
+            "status"
+        );
         let untyped = reply(404, None, r#"{"Message":"x"}"#);
         assert_eq!(
-            check(Operation::StartFlow, &untyped, None)[0].at,
+            check(Operation::StartFlow, &untyped, None).violations[0].at,
             "header x-amzn-ErrorType"
         );
         let garbage = reply(500, Some("InternalServerException"), "<html>");
-        assert_eq!(check(Operation::StartFlow, &garbage, None)[0].at, "body");
+        assert_eq!(
+            check(Operation::StartFlow, &garbage, None).violations[0].at,
+            "body"
+        );
+    }
+
+    #[test]
+    fn arns_name_the_target_region_and_one_account() {
+        let account = Mutex::new(None);
+        let body = serde_json::json!({"flowArn": "arn:aws:appflow:us-east-1:111122223333:flow/a1"});
+        assert_eq!(check_arns(&body, "us-east-1", &account), vec![]);
+        let other = serde_json::json!({"flows": [{"flowArn": "arn:aws:appflow:eu-west-1:999999999999:flow/a1"}]});
+        let v = check_arns(&other, "us-east-1", &account);
+        assert_eq!(v.len(), 2, "{v:?}");
+        assert_eq!(v[0].at, "body.flows.0.flowArn");
+        assert!(v.iter().all(|x| x.id == "O1"));
     }
 }

@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use regex::Regex;
 use serde_json::Value;
 
-use super::Violation;
+use super::{Note, Violation};
 
 pub struct Model {
     shapes: serde_json::Map<String, Value>,
     outputs: HashMap<String, String>,
+    inputs: HashMap<String, String>,
     /// Anchored patterns; `None` where the model's pattern is not a Rust regex.
     patterns: HashMap<String, Option<Regex>>,
 }
@@ -23,18 +24,22 @@ impl Model {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        let outputs = model
-            .get("operations")
-            .and_then(Value::as_object)
-            .map(|ops| {
-                ops.iter()
-                    .filter_map(|(name, op)| {
-                        let out = op.pointer("/output/shape")?.as_str()?;
-                        Some((name.clone(), out.to_owned()))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let shapes_of = |pointer: &str| -> HashMap<String, String> {
+            model
+                .get("operations")
+                .and_then(Value::as_object)
+                .map(|ops| {
+                    ops.iter()
+                        .filter_map(|(name, op)| {
+                            let shape = op.pointer(pointer)?.as_str()?;
+                            Some((name.clone(), shape.to_owned()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let outputs = shapes_of("/output/shape");
+        let inputs = shapes_of("/input/shape");
         let patterns = shapes
             .values()
             .filter_map(|s| s.get("pattern").and_then(Value::as_str))
@@ -43,29 +48,101 @@ impl Model {
         Self {
             shapes,
             outputs,
+            inputs,
             patterns,
         }
     }
 
-    pub fn check_output(&self, operation: &str, body: &Value, out: &mut Vec<Violation>) {
+    /// Checks an answer against the operation's output shape: wrong types,
+    /// enums, lengths and patterns of listed members are violations; members
+    /// the model does not list are notes (W5).
+    pub fn check_output(
+        &self,
+        operation: &str,
+        body: &Value,
+        out: &mut Vec<Violation>,
+        notes: &mut Vec<Note>,
+    ) {
         if let Some(shape) = self.outputs.get(operation) {
-            self.check(shape, body, "body", out, 0);
+            self.check(shape, body, "body", out, notes, 0);
         }
     }
 
-    fn check(&self, name: &str, v: &Value, at: &str, out: &mut Vec<Violation>, depth: usize) {
+    /// The members of a request body (and of its nested structures) that the
+    /// operation's input shape does not list: likely typos in a scenario.
+    /// Values are not checked: scenarios send wrong ones on purpose.
+    pub fn unknown_input_members(&self, operation: &str, body: &Value) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(shape) = self.inputs.get(operation) {
+            self.names_in(shape, body, "", &mut out, 0);
+        }
+        out
+    }
+
+    /// The members the operation's input shape lists.
+    pub fn input_members(&self, operation: &str) -> Vec<String> {
+        self.inputs
+            .get(operation)
+            .and_then(|s| self.shapes.get(s))
+            .and_then(|s| s.get("members"))
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn names_in(&self, name: &str, v: &Value, at: &str, out: &mut Vec<String>, depth: usize) {
         let Some(shape) = self.shapes.get(name) else {
             return;
         };
         if depth > 32 {
             return;
         }
-        let mut bad = |rule: String| {
-            out.push(Violation {
-                at: at.to_owned(),
-                rule,
-            })
+        match (shape.get("type").and_then(Value::as_str), v) {
+            (Some("structure"), Value::Object(m)) => {
+                let members = shape.get("members").and_then(Value::as_object);
+                for (k, x) in m {
+                    let path = if at.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{at}.{k}")
+                    };
+                    match members
+                        .and_then(|ms| ms.get(k))
+                        .and_then(|s| s.get("shape"))
+                        .and_then(Value::as_str)
+                    {
+                        Some(member) => self.names_in(member, x, &path, out, depth + 1),
+                        None => out.push(path),
+                    }
+                }
+            }
+            (Some("list"), Value::Array(a)) => {
+                if let Some(member) = shape.pointer("/member/shape").and_then(Value::as_str) {
+                    for (i, x) in a.iter().enumerate() {
+                        self.names_in(member, x, &format!("{at}.{i}"), out, depth + 1);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn check(
+        &self,
+        name: &str,
+        v: &Value,
+        at: &str,
+        out: &mut Vec<Violation>,
+        notes: &mut Vec<Note>,
+        depth: usize,
+    ) {
+        let Some(shape) = self.shapes.get(name) else {
+            return;
         };
+        if depth > 32 {
+            return;
+        }
+        let mut bad = |rule: String| out.push(Violation::new(at, rule, "W5"));
         let ty = shape.get("type").and_then(Value::as_str).unwrap_or("");
         let (min, max) = (
             shape.get("min").and_then(Value::as_f64),
@@ -83,10 +160,14 @@ impl Model {
                         .and_then(|s| s.get("shape"))
                         .and_then(Value::as_str)
                     {
-                        Some(member) => self.check(member, x, &format!("{at}.{k}"), out, depth + 1),
-                        None => out.push(Violation {
+                        Some(member) => {
+                            self.check(member, x, &format!("{at}.{k}"), out, notes, depth + 1)
+                        }
+                        None => notes.push(Note {
                             at: format!("{at}.{k}"),
-                            rule: format!("`{k}` is no member of {name}"),
+                            text: format!(
+                                "`{k}` is no member of {name} in this copy of the model (W5: allowed, SDKs ignore it)"
+                            ),
                         }),
                     }
                 }
@@ -99,10 +180,11 @@ impl Model {
                     if let Some(r) = r.as_str()
                         && m.get(r).is_none_or(Value::is_null)
                     {
-                        out.push(Violation {
-                            at: format!("{at}.{r}"),
-                            rule: format!("{name} requires `{r}`"),
-                        });
+                        out.push(Violation::new(
+                            &format!("{at}.{r}"),
+                            format!("{name} requires `{r}`"),
+                            "W5",
+                        ));
                     }
                 }
             }
@@ -113,14 +195,14 @@ impl Model {
                 }
                 if let Some(member) = shape.pointer("/member/shape").and_then(Value::as_str) {
                     for (i, x) in a.iter().enumerate() {
-                        self.check(member, x, &format!("{at}.{i}"), out, depth + 1);
+                        self.check(member, x, &format!("{at}.{i}"), out, notes, depth + 1);
                     }
                 }
             }
             ("map", Value::Object(m)) => {
                 if let Some(value) = shape.pointer("/value/shape").and_then(Value::as_str) {
                     for (k, x) in m {
-                        self.check(value, x, &format!("{at}.{k}"), out, depth + 1);
+                        self.check(value, x, &format!("{at}.{k}"), out, notes, depth + 1);
                     }
                 }
             }

@@ -33,6 +33,16 @@ pub enum EventInitialStatus {
     Active,
 }
 
+/// StartFlow on an on-demand flow whose last run is still `InProgress` (C2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum InProgressStart {
+    /// A second, concurrent run (default, unverified against AWS).
+    Accept,
+    /// 409 ConflictException, as aws-ddk's AppFlow stage expects.
+    Conflict,
+}
+
 /// The behaviour profile: one switch per [chosen] rule that has a named alternative.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -40,6 +50,12 @@ pub struct Profile {
     pub active_start: ActiveStart,
     pub stopped_status: StoppedStatus,
     pub event_initial_status: EventInitialStatus,
+    #[serde(default = "accept")]
+    pub in_progress_start: InProgressStart,
+}
+
+fn accept() -> InProgressStart {
+    InProgressStart::Accept
 }
 
 impl Default for Profile {
@@ -48,6 +64,7 @@ impl Default for Profile {
             active_start: ActiveStart::Conflict,
             stopped_status: StoppedStatus::Suspended,
             event_initial_status: EventInitialStatus::Draft,
+            in_progress_start: InProgressStart::Accept,
         }
     }
 }
@@ -106,12 +123,16 @@ pub struct ConfigPatch {
     pub active_start: Option<ActiveStart>,
     pub stopped_status: Option<StoppedStatus>,
     pub event_initial_status: Option<EventInitialStatus>,
+    pub in_progress_start: Option<InProgressStart>,
     pub max_flows: Option<usize>,
     pub max_concurrent_runs: Option<usize>,
     pub max_runs_per_month: Option<u64>,
     pub run_time_ms: Option<u64>,
     pub cancel_time_ms: Option<u64>,
     pub token_ttl_ms: Option<u64>,
+    /// Not configuration but state: the runs counted against this month's
+    /// quota so far (a test sets it to reach Q2 cheaply).
+    pub runs_this_month: Option<u64>,
 }
 
 impl ConfigPatch {
@@ -125,6 +146,9 @@ impl ConfigPatch {
         }
         if let Some(v) = self.event_initial_status {
             p.event_initial_status = v;
+        }
+        if let Some(v) = self.in_progress_start {
+            p.in_progress_start = v;
         }
         macro_rules! set {
             ($($f:ident),*) => { $(if let Some(v) = self.$f { config.$f = v; })* };

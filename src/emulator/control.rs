@@ -118,6 +118,10 @@ async fn patch_config(State(h): State<Handle>, body: Result<Bytes, BytesRejectio
             .and_then(|b| parse_json::<ConfigPatch>(&b))
             .map(|patch| {
                 let mut state = h.lock();
+                if let Some(n) = patch.runs_this_month {
+                    let now = h.clock().now();
+                    state.set_runs_this_month(now, n);
+                }
                 patch.apply(&mut state.config);
                 json!(state.config)
             }),

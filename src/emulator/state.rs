@@ -212,6 +212,11 @@ impl State {
         self.running.canceled.insert(seq);
     }
 
+    /// Sets the count of runs made this month (the month of `now`).
+    pub fn set_runs_this_month(&mut self, now: Millis, runs: u64) {
+        self.month = (month_index(now), runs);
+    }
+
     pub fn running_runs(&mut self, now: Millis) -> usize {
         self.running.count(now)
     }

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::runner::{ScenarioResult, Status, Summary};
+use crate::runner::{FailureKind, ScenarioResult, Status, Summary};
 
 /// The line printed when a scenario ends.
 pub fn scenario_line(r: &ScenarioResult) -> String {
@@ -22,7 +22,11 @@ pub fn scenario_line(r: &ScenarioResult) -> String {
         line.push_str(&format!(", {skipped} step(s) skipped"));
     }
     if r.contract == Some(crate::scenario::ContractTag::Chosen) {
-        line.push_str(" [chosen: unverified against AWS]");
+        line.push_str(" [chosen: unverified against AWS");
+        for (n, q) in &r.settles {
+            line.push_str(&format!("; a recording settles open question {n}: {q}"));
+        }
+        line.push(']');
     }
     line
 }
@@ -39,7 +43,10 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
     for s in failed {
         writeln!(w, "\n--- {} ({})", s.name, s.file)?;
         writeln!(w, "    {}", s.description)?;
-        for f in &s.failures {
+        // Behaviour first; the wire rules, broken on many answers alike, last.
+        let (wire, behaviour): (Vec<_>, Vec<_>) =
+            s.failures.iter().partition(|f| f.kind == FailureKind::Wire);
+        for f in behaviour.into_iter().chain(wire) {
             let at = f.step.map_or_else(String::new, |n| {
                 let name = s
                     .steps
@@ -65,6 +72,35 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
     {
         if let Some(p) = &s.snapshot_written {
             writeln!(w, "wrote {p}")?;
+        }
+    }
+    let wire = summary.wire();
+    if !wire.is_empty() {
+        writeln!(w, "\nwire rules broken (counted over the whole run):")?;
+        for x in &wire {
+            writeln!(
+                w,
+                "  wire: {}: {} ({}) on {} of {} answers",
+                x.at, x.rule, x.id, x.count, summary.totals.answers
+            )?;
+        }
+    }
+    let notes = summary.notes();
+    if !notes.is_empty() {
+        writeln!(w, "\nnotes (not failures):")?;
+        for (text, scenarios) in &notes {
+            let n = scenarios.len();
+            writeln!(
+                w,
+                "  {text} [{} scenario{}{}]",
+                n,
+                if n == 1 { "" } else { "s" },
+                if n == 1 {
+                    format!(": {}", scenarios[0])
+                } else {
+                    String::new()
+                }
+            )?;
         }
     }
     let t = &summary.totals;

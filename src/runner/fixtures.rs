@@ -7,6 +7,7 @@ use super::FailureKind;
 use super::scenario_run::Run;
 use crate::fixtures::create_flow_body;
 use crate::scenario::Action;
+use crate::scenario::plan::random_seed;
 use crate::scenario::template::names;
 
 impl Run<'_> {
@@ -14,7 +15,10 @@ impl Run<'_> {
     /// scenario can be re-run at once against a service whose tokens live 8 hours.
     pub(super) fn bind(&mut self, index: usize, run_id: &str) {
         for (alias, flow) in &self.scenario.flows {
-            let real = format!("ah-{run_id}-{index:03}-{alias}");
+            let real = match &flow.name {
+                None => format!("ah-{run_id}-{index:03}-{alias}"),
+                Some(shape) => shape.make(&random_seed()),
+            };
             self.bindings
                 .values
                 .insert(format!("flow.{alias}"), Value::String(real.clone()));
@@ -38,7 +42,10 @@ impl Run<'_> {
             if let Some(t) = name.strip_prefix("token.")
                 && !self.bindings.values.contains_key(&name)
             {
-                let real = format!("ah-{}", uuid::Uuid::new_v4());
+                let real = match self.scenario.tokens.get(t) {
+                    None => format!("ah-{}", uuid::Uuid::new_v4()),
+                    Some(shape) => shape.make(&random_seed()),
+                };
                 self.normaliser.name(&real, format!("<token:{t}>"));
                 self.bindings.values.insert(name, Value::String(real));
             }
@@ -59,6 +66,11 @@ impl Run<'_> {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_owned();
+            if !flow.exists {
+                // A step creates it; the clean-up deletes it all the same.
+                self.created.push(real);
+                continue;
+            }
             let mut body = create_flow_body(&real, flow.trigger);
             if let (Some(Value::Object(over)), Value::Object(b)) = (&flow.create, &mut body) {
                 for (k, v) in over {

@@ -2,22 +2,65 @@
 //! expectations (status, error type, body, distinct values) and the
 //! contract, which every answer is held to without a line in the scenario.
 
+use std::sync::Mutex;
+
 use serde_json::Value;
 
 use super::{Failure, FailureKind};
 use crate::appflow::{Operation, TriggerType};
 use crate::client::{Call, Outcome, Reply};
+use crate::contract::{Note, Violation};
 use crate::scenario::Step;
-use crate::scenario::matcher::{Mismatch, get_path, match_value};
+use crate::scenario::matcher::{get_path, match_value};
+
+/// What a step is judged against besides its own lines.
+pub(super) struct Context<'a> {
+    pub operation: Operation,
+    /// The trigger of the flow the request names, where known.
+    pub trigger: Option<TriggerType>,
+    /// The target's region (O1).
+    pub region: &'a str,
+    /// The account of the first ARN this run saw (O1).
+    pub account: &'a Mutex<Option<String>>,
+}
+
+/// The verdict on the answers of one attempt.
+#[derive(Default)]
+pub(super) struct Judged {
+    pub failures: Vec<Failure>,
+    pub notes: Vec<Note>,
+    /// Wire-rule violations (request id, error header, JSON body): counted
+    /// per scenario rather than repeated on every step.
+    pub wire: Vec<Violation>,
+    /// Why repeating the request cannot help (`eventually` stops at once).
+    pub unfixable: Option<String>,
+}
+
+/// Whether waiting could change an answer: throttling and server errors may
+/// pass, a 404 or a body that is not JSON will not.
+fn unfixable(r: &Reply) -> Option<String> {
+    if r.json.is_none() {
+        return Some(format!("the answer is {}", r.body_summary()));
+    }
+    match r.status {
+        429 => None,
+        400..=499 | 501 => Some(format!(
+            "a {} {} answer does not change by waiting",
+            r.status,
+            r.error_type.as_deref().unwrap_or("")
+        )),
+        _ => None,
+    }
+}
 
 /// Expectations and the contract, for every answer of one attempt.
 pub(super) fn judge(
     step: &Step,
     expected_body: Option<&Value>,
-    operation: Operation,
-    trigger: Option<TriggerType>,
+    cx: &Context<'_>,
     calls: &[Call],
-) -> Vec<Failure> {
+) -> Judged {
+    let mut judged = Judged::default();
     let mut out: Vec<Failure> = Vec::new();
     let mut push = |f: Failure| {
         if !out.iter().any(|g| {
@@ -90,34 +133,58 @@ pub(super) fn judge(
                     ));
                 }
                 if let Some(b) = expected_body {
-                    let mut mismatches = Vec::new();
                     match &r.json {
-                        Some(j) => match_value(b, Some(j), "", &mut mismatches),
-                        None => mismatches.push(Mismatch {
-                            path: "body".into(),
-                            expected: b.to_string(),
-                            actual: r.body_text(),
-                        }),
-                    }
-                    for m in mismatches {
-                        push(failure(
+                        Some(j) => {
+                            let mut mismatches = Vec::new();
+                            match_value(b, Some(j), "", &mut mismatches);
+                            for m in mismatches {
+                                let at = if m.path.is_empty() {
+                                    "body".to_owned()
+                                } else {
+                                    format!("body.{}", m.path)
+                                };
+                                push(failure(
+                                    step,
+                                    FailureKind::Expectation,
+                                    format!("{at}: expected {}, got {}", m.expected, m.actual),
+                                    Some(m.expected),
+                                    Some(m.actual),
+                                ));
+                            }
+                        }
+                        None => push(failure(
                             step,
                             FailureKind::Expectation,
-                            format!("body.{}: expected {}, got {}", m.path, m.expected, m.actual),
-                            Some(m.expected),
-                            Some(m.actual),
-                        ));
+                            format!("body: expected JSON, got {}", r.body_summary()),
+                            Some(b.to_string()),
+                            Some(r.body_summary()),
+                        )),
                     }
                 }
-                for v in crate::contract::check(operation, r, trigger) {
+                if judged.unfixable.is_none() {
+                    judged.unfixable = unfixable(r);
+                }
+                let found = crate::contract::check(cx.operation, r, cx.trigger);
+                let arns = r
+                    .json
+                    .as_ref()
+                    .filter(|_| r.status == 200)
+                    .map(|j| crate::contract::check_arns(j, cx.region, cx.account))
+                    .unwrap_or_default();
+                for v in found.violations.into_iter().chain(arns) {
+                    if v.is_wire() {
+                        judged.wire.push(v);
+                        continue;
+                    }
                     push(failure(
                         step,
                         FailureKind::Contract,
-                        format!("{}: {}", v.at, v.rule),
+                        format!("{}: {} ({})", v.at, v.rule, v.id),
                         None,
                         None,
                     ));
                 }
+                judged.notes.extend(found.notes);
             }
         }
     }
@@ -147,7 +214,8 @@ pub(super) fn judge(
             ));
         }
     }
-    out
+    judged.failures = out;
+    judged
 }
 
 fn failure(

@@ -21,7 +21,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-pub use result::{Failure, FailureKind, ScenarioResult, Status, StepResult, Summary, Totals};
+pub use result::{
+    Failure, FailureKind, ScenarioResult, Status, StepResult, Summary, Totals, WireCount,
+};
 
 use crate::scenario::{Scenario, Step};
 use crate::target::Target;
@@ -74,14 +76,20 @@ pub async fn run(
         .enumerate()
         .partition(|(_, s)| s.exclusive());
     let options = Arc::new(options);
+    // O1: one account for every ARN of the run, whichever scenario sees it first.
+    let account = Arc::new(std::sync::Mutex::new(None));
     let jobs = Arc::new(tokio::sync::Semaphore::new(options.jobs.max(1)));
     let mut set = tokio::task::JoinSet::new();
     let mut ids = std::collections::HashMap::new();
     for (i, s) in parallel {
         let (target, options, jobs) = (target.clone(), options.clone(), jobs.clone());
+        let account = account.clone();
         let handle = set.spawn(async move {
             let _permit = jobs.acquire_owned().await.ok();
-            (i, scenario_run::play(&s, i, &target, &options).await)
+            (
+                i,
+                scenario_run::play(&s, i, &target, &options, &account).await,
+            )
         });
         ids.insert(handle.id(), i);
     }
@@ -100,7 +108,7 @@ pub async fn run(
         results.push((i, r));
     }
     for (i, s) in exclusive {
-        let r = scenario_run::play(&s, i, &target, &options).await;
+        let r = scenario_run::play(&s, i, &target, &options, &account).await;
         progress(&r);
         results.push((i, r));
     }

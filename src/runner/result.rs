@@ -34,6 +34,9 @@ pub enum FailureKind {
     Control,
     /// The harness itself panicked while playing the scenario.
     Panic,
+    /// A wire rule (request id, error header, content type) broken on some
+    /// answers: one failure per rule and scenario, with its count.
+    Wire,
 }
 
 impl std::fmt::Display for FailureKind {
@@ -52,6 +55,7 @@ impl FailureKind {
             Self::Setup => "setup",
             Self::Control => "control",
             Self::Panic => "panic",
+            Self::Wire => "wire",
         }
     }
 }
@@ -98,6 +102,11 @@ pub struct ScenarioResult {
     pub description: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contract: Option<ContractTag>,
+    /// The APPFLOW.md rule ids the scenario covers.
+    pub covers: Vec<String>,
+    /// Open questions (number, text) a recording of it on AWS would settle.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub settles: Vec<(usize, String)>,
     pub status: Status,
     pub steps: Vec<StepResult>,
     pub failures: Vec<Failure>,
@@ -107,8 +116,24 @@ pub struct ScenarioResult {
     /// A snapshot written (`.snap.new` or updated `.snap`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot_written: Option<String>,
+    /// Answers that came (calls with an answer, polls included).
+    pub answers: usize,
+    /// Wire rules broken, each with how many answers broke it.
+    pub wire: Vec<WireCount>,
+    /// Findings that break no rule: members the model does not list (W5),
+    /// runs on this scenario's flows that it did not start.
+    pub notes: Vec<String>,
     #[serde(skip)]
     pub latencies: Vec<Duration>,
+}
+
+/// A wire rule and how often a scenario's answers broke it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WireCount {
+    pub at: String,
+    pub rule: String,
+    pub id: &'static str,
+    pub count: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -118,6 +143,8 @@ pub struct Totals {
     pub failed: usize,
     pub skipped: usize,
     pub calls: usize,
+    /// Answers that came, over all scenarios (the base of the wire counts).
+    pub answers: usize,
     pub latency_p50_ms: f64,
     pub latency_p99_ms: f64,
     pub calls_per_second: f64,
@@ -134,6 +161,32 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Each wire rule broken in the run, with its count over all answers.
+    pub fn wire(&self) -> Vec<WireCount> {
+        let mut out: Vec<WireCount> = Vec::new();
+        for w in self.scenarios.iter().flat_map(|s| &s.wire) {
+            match out.iter_mut().find(|o| o.at == w.at && o.rule == w.rule) {
+                Some(o) => o.count += w.count,
+                None => out.push(w.clone()),
+            }
+        }
+        out
+    }
+
+    /// Each note of the run once, with the scenarios it was seen in.
+    pub fn notes(&self) -> Vec<(String, Vec<String>)> {
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for s in &self.scenarios {
+            for n in &s.notes {
+                match out.iter_mut().find(|(text, _)| text == n) {
+                    Some((_, names)) => names.push(s.name.clone()),
+                    None => out.push((n.clone(), vec![s.name.clone()])),
+                }
+            }
+        }
+        out
+    }
+
     /// Passed: something ran, and nothing failed.
     pub fn passed(&self) -> bool {
         self.totals.failed == 0 && self.totals.passed > 0
@@ -163,6 +216,7 @@ impl Totals {
             failed: count(Status::Failed),
             skipped: count(Status::Skipped),
             calls: lat.len(),
+            answers: scenarios.iter().map(|s| s.answers).sum(),
             latency_p50_ms: pct(0.50),
             latency_p99_ms: pct(0.99),
             calls_per_second: if secs > 0.0 {

@@ -2,15 +2,18 @@
 //! fixture flows, play the steps, clean up whatever happened (a panic
 //! included), then compare the transcript with the snapshot.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 use serde_json::{Value, json};
 
-use super::{Failure, FailureKind, Options, ScenarioResult, Status, StepResult};
-use crate::appflow::TriggerType;
+use super::{Failure, FailureKind, Options, ScenarioResult, Status, StepResult, WireCount};
+use crate::appflow::{Operation, TriggerType};
+use crate::client::{Call, Outcome};
+use crate::contract::{Note, Violation};
 use crate::normalise::Normaliser;
 use crate::scenario::template::Bindings;
 use crate::scenario::{Action, Scenario};
@@ -34,6 +37,18 @@ pub(super) struct Run<'a> {
     pub(super) saved_config: Option<Value>,
     /// The position of the step being played, once set-up is done.
     playing: Option<usize>,
+    /// The account of the run's first ARN (O1), shared by all scenarios.
+    pub(super) account: &'a Mutex<Option<String>>,
+    /// Answers that came, polls included.
+    pub(super) answers: usize,
+    /// Wire rules broken: (at, rule, id) -> answers that broke it.
+    wire: BTreeMap<(String, String, &'static str), usize>,
+    /// Notes, once per operation and member path.
+    notes: BTreeMap<String, String>,
+    /// executionIds this scenario's StartFlow calls were answered.
+    pub(super) started: HashSet<String>,
+    /// Set when a step failed in a way that makes the rest meaningless.
+    pub(super) stopped: Option<String>,
 }
 
 pub(super) async fn play(
@@ -41,6 +56,7 @@ pub(super) async fn play(
     index: usize,
     target: &Target,
     options: &Options,
+    account: &Mutex<Option<String>>,
 ) -> ScenarioResult {
     let started = Instant::now();
     let mut run = Run {
@@ -56,6 +72,12 @@ pub(super) async fn play(
         latencies: Vec::new(),
         saved_config: None,
         playing: None,
+        account,
+        answers: 0,
+        wire: BTreeMap::new(),
+        notes: BTreeMap::new(),
+        started: HashSet::new(),
+        stopped: None,
     };
     run.bind(index, &options.run_id);
     // A panic in the harness while playing fails this scenario with its
@@ -85,6 +107,7 @@ pub(super) async fn play(
         );
     }
     run.cleanup().await;
+    let wire = run.wire_failures();
     let transcript = json!({
         "scenario": s.name,
         "description": s.description,
@@ -107,12 +130,17 @@ pub(super) async fn play(
         file: s.path.display().to_string(),
         description: s.description.clone(),
         contract: s.contract,
+        covers: s.covers.clone(),
+        settles: s.settles.clone(),
         status,
         steps: run.steps,
         failures: run.failures,
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
         transcript,
         snapshot_written,
+        answers: run.answers,
+        wire,
+        notes: run.notes.into_values().collect(),
         latencies: run.latencies,
     }
 }
@@ -124,6 +152,8 @@ pub(super) fn lost(s: &Scenario, why: &str) -> ScenarioResult {
         file: s.path.display().to_string(),
         description: s.description.clone(),
         contract: s.contract,
+        covers: s.covers.clone(),
+        settles: s.settles.clone(),
         status: Status::Failed,
         steps: Vec::new(),
         failures: vec![Failure::new(
@@ -134,6 +164,9 @@ pub(super) fn lost(s: &Scenario, why: &str) -> ScenarioResult {
         duration_ms: 0.0,
         transcript: Value::Null,
         snapshot_written: None,
+        answers: 0,
+        wire: Vec::new(),
+        notes: Vec::new(),
         latencies: Vec::new(),
     }
 }
@@ -148,18 +181,22 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 
 impl Run<'_> {
     async fn play_steps(&mut self, options: &Options) {
-        let mut skip_reason: Option<String> = None;
         for (position, step) in self.scenario.steps.iter().enumerate() {
             self.playing = Some(position);
-            if skip_reason.is_none()
-                && step.action.needs_control()
-                && !self.target.abilities.control
-            {
-                skip_reason = Some(format!(
-                    "the target has no test-control API (/_harness/), which `{}` needs",
-                    step.name
-                ));
-            }
+            let skip_reason = if let Some(why) = &self.stopped {
+                Some(why.clone())
+            } else if step.depends_on_control() && !self.target.abilities.control {
+                Some(if step.action.needs_control() {
+                    format!(
+                        "the target has no test-control API (/_harness/), which `{}` needs",
+                        step.name
+                    )
+                } else {
+                    "the step depends on a test-control step, and the target has no test-control API".to_owned()
+                })
+            } else {
+                None
+            };
             if let Some(reason) = &skip_reason {
                 self.steps.push(StepResult {
                     index: step.index,
@@ -201,5 +238,85 @@ impl Run<'_> {
 
     pub(super) fn fail(&mut self, step: Option<usize>, kind: FailureKind, message: String) {
         self.failures.push(Failure::new(step, kind, message));
+    }
+
+    /// Keeps each note once per operation and member path (list indices folded).
+    pub(super) fn take_notes(&mut self, operation: Operation, notes: Vec<Note>) {
+        for n in notes {
+            let at: Vec<&str> =
+                n.at.split('.')
+                    .map(|p| if p.parse::<usize>().is_ok() { "*" } else { p })
+                    .collect();
+            let key = format!("{operation} {}", at.join("."));
+            let text = format!("{key}: {}", crate::safe_text::escape_control(&n.text));
+            self.notes.entry(key).or_insert(text);
+        }
+    }
+
+    pub(super) fn count_wire(&mut self, wire: Vec<Violation>) {
+        for v in wire {
+            *self.wire.entry((v.at, v.rule, v.id)).or_default() += 1;
+        }
+    }
+
+    /// Remembers the runs this scenario started, and notes runs on its own
+    /// flows that it did not start (another client, or another scenario).
+    pub(super) fn watch_runs(&mut self, operation: Operation, calls: &[Call]) {
+        for c in calls {
+            let Outcome::Reply(r) = &c.outcome else {
+                continue;
+            };
+            let Some(body) = r.json.as_ref().filter(|_| r.status == 200) else {
+                continue;
+            };
+            match operation {
+                Operation::StartFlow => {
+                    if let Some(id) = body.get("executionId").and_then(Value::as_str) {
+                        self.started.insert(id.to_owned());
+                    }
+                }
+                Operation::DescribeFlowExecutionRecords => {
+                    let records = body.get("flowExecutions").and_then(Value::as_array);
+                    for id in records
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|r| r.get("executionId").and_then(Value::as_str))
+                    {
+                        if !self.started.contains(id) {
+                            let shown = crate::safe_text::escape_control(id);
+                            self.notes.entry(format!("foreign {id}")).or_insert(format!(
+                                "foreign activity: run {shown} on this scenario's flow was not started by it (another client or a retry?)"
+                            ));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// One failure per wire rule broken, with its count.
+    fn wire_failures(&mut self) -> Vec<WireCount> {
+        let answers = self.answers;
+        let counts: Vec<WireCount> = std::mem::take(&mut self.wire)
+            .into_iter()
+            .map(|((at, rule, id), count)| WireCount {
+                at,
+                rule,
+                id,
+                count,
+            })
+            .collect();
+        for w in &counts {
+            self.fail(
+                None,
+                FailureKind::Wire,
+                format!(
+                    "{}: {} ({}), on {} of {answers} answers",
+                    w.at, w.rule, w.id, w.count
+                ),
+            );
+        }
+        counts
     }
 }

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::FailureKind;
-use super::judge::judge;
+use super::judge::{Context, judge};
 use super::scenario_run::Run;
 use super::transcript::record_call;
 use crate::appflow::Operation;
@@ -34,10 +34,16 @@ impl Run<'_> {
                     json!({"operation": operation, "body": shown}),
                 )
             }
-            Action::Raw { body, .. } => {
-                let rendered = self.bindings.render_text(body);
+            Action::Raw { body, pad_to, .. } => {
+                let mut rendered = self.bindings.render_text(body);
                 let shown = self.normaliser.text(&rendered);
-                (rendered, json!({"operation": operation, "raw": shown}))
+                let mut request = json!({"operation": operation, "raw": shown});
+                if let Some(n) = pad_to {
+                    let pad = n.saturating_sub(rendered.len());
+                    rendered.extend(std::iter::repeat_n(' ', pad));
+                    request["padded-to-bytes"] = json!(n);
+                }
+                (rendered, request)
             }
             _ => return 0,
         };
@@ -48,20 +54,42 @@ impl Run<'_> {
         let expected_body = step.expect.body.as_ref().map(|b| self.bindings.render(b));
         let deadline = step.expect.eventually.map(|d| Instant::now() + d);
         let mut sent = 0;
-        let (calls, failures) = loop {
+        let (calls, mut judged) = loop {
             let calls = self.send_many(operation, &text, step.concurrent).await;
             sent += calls.len();
-            let failures = judge(step, expected_body.as_ref(), operation, trigger, &calls);
+            let cx = Context {
+                operation,
+                trigger,
+                region: &self.target.region,
+                account: self.account,
+            };
+            let judged = judge(step, expected_body.as_ref(), &cx, &calls);
             match deadline {
-                Some(d) if !failures.is_empty() && Instant::now() + POLL < d => {
+                Some(_) if !judged.failures.is_empty() && judged.unfixable.is_some() => {
+                    break (calls, judged);
+                }
+                Some(d) if !judged.failures.is_empty() && Instant::now() + POLL < d => {
                     tokio::time::sleep(POLL).await
                 }
-                _ => break (calls, failures),
+                _ => break (calls, judged),
             }
         };
-        self.failures.extend(failures);
+        if step.expect.eventually.is_some()
+            && let (Some(why), Some(first)) = (&judged.unfixable, judged.failures.first_mut())
+        {
+            first.message.push_str(&format!(
+                "\n(stopped polling after {sent} request(s): {why})"
+            ));
+        }
+        self.answers += calls.len();
+        self.failures.extend(judged.failures);
+        self.take_notes(operation, judged.notes);
+        self.count_wire(judged.wire);
         self.capture(step, &calls);
-        let entry = record_call(step, shown, &calls, &mut self.normaliser);
+        self.watch_runs(operation, &calls);
+        let triggers = &self.triggers;
+        let own = |name: &str| triggers.contains_key(name);
+        let entry = record_call(step, shown, &calls, &mut self.normaliser, &own);
         self.transcript.push(entry);
         sent
     }
@@ -69,18 +97,39 @@ impl Run<'_> {
     /// Takes the step's captures from the first answer.
     fn capture(&mut self, step: &Step, calls: &[Call]) {
         let Some(Outcome::Reply(first)) = calls.first().map(|c| &c.outcome) else {
+            if let Some(name) = step.capture.keys().next() {
+                self.fail(
+                    Some(step.index),
+                    FailureKind::Expectation,
+                    format!("capture `{name}`: no answer to capture from"),
+                );
+                self.stopped = Some(format!(
+                    "capture `{name}` of step {} failed, and later steps use it",
+                    step.index
+                ));
+            }
             return;
         };
         for (name, path) in &step.capture {
             match first.json.as_ref().and_then(|j| get_path(j, path)) {
                 Some(v) => {
+                    // A run the scenario found and named is one it knows of.
+                    if let Some(id) = v.as_str() {
+                        self.started.insert(id.to_owned());
+                    }
                     self.bindings.values.insert(name.clone(), v.clone());
                 }
-                None => self.fail(
-                    Some(step.index),
-                    FailureKind::Expectation,
-                    format!("capture `{name}`: the answer has no `{path}`"),
-                ),
+                None => {
+                    self.fail(
+                        Some(step.index),
+                        FailureKind::Expectation,
+                        format!("capture `{name}`: the answer has no `{path}`"),
+                    );
+                    self.stopped = Some(format!(
+                        "capture `{name}` of step {} failed, and later steps use it",
+                        step.index
+                    ));
+                }
             }
         }
     }

@@ -14,8 +14,21 @@ pub struct ScenarioFile {
     /// Where the expected outcome comes from: model, doc, seen or chosen (APPFLOW.md tags).
     #[serde(default)]
     pub contract: Option<String>,
+    /// Runs alone, after the others (it lists or counts account-wide things).
+    #[serde(default)]
+    pub exclusive: bool,
+    /// The APPFLOW.md rule ids the scenario covers (`[T1, T5]`).
+    #[serde(default)]
+    pub covers: Vec<String>,
+    /// The numbers of APPFLOW.md's open questions a recording of this
+    /// scenario on AWS would settle.
+    #[serde(default)]
+    pub settles: Vec<usize>,
     #[serde(default)]
     pub flows: BTreeMap<String, FlowFile>,
+    /// Shapes of tokens, for the accepted and refused boundaries of V2.
+    #[serde(default)]
+    pub tokens: BTreeMap<String, ShapeFile>,
     pub steps: Vec<Spanned<StepFile>>,
     /// JSON paths of the transcript whose differences are known and allowed, per target kind.
     #[serde(default, rename = "known-differences")]
@@ -29,6 +42,26 @@ pub struct FlowFile {
     /// Members merged over the default CreateFlow template.
     #[serde(default)]
     pub create: Option<Value>,
+    /// The shape of the flow's generated name (V1 boundaries).
+    #[serde(default)]
+    pub name: Option<ShapeFile>,
+    /// `false`: the name is bound but the flow is not created before the
+    /// steps (a step creates it); it is still deleted afterwards.
+    #[serde(default = "yes")]
+    pub exists: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A generated value's shape: its length, and characters it must contain.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShapeFile {
+    pub length: Option<usize>,
+    #[serde(default)]
+    pub include: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,6 +98,10 @@ pub struct StepFile {
     pub configure: Option<Value>,
     #[serde(default)]
     pub concurrent: Option<u32>,
+    /// Meaningful only after an earlier test-control step: skipped with it
+    /// on targets without the test-control API.
+    #[serde(default, rename = "needs-control")]
+    pub needs_control: bool,
     #[serde(default)]
     pub expect: Option<ExpectFile>,
     #[serde(default)]
@@ -76,6 +113,9 @@ pub struct StepFile {
 pub struct RawFile {
     pub operation: String,
     pub body: String,
+    /// Pads the body with spaces (valid JSON) up to this many bytes.
+    #[serde(default, rename = "pad-to")]
+    pub pad_to: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,10 +1,11 @@
 //! Expectations over a response body: subset matching with a few matcher
-//! keywords (`length`, `absent`, `present`, `pattern`, `one-of`, `not`, `type`).
+//! keywords (`length`, `absent`, `present`, `pattern`, `one-of`, `not`,
+//! `type`, `contains`).
 
 use serde_json::Value;
 
-const KEYWORDS: [&str; 7] = [
-    "length", "absent", "present", "pattern", "one-of", "not", "type",
+const KEYWORDS: [&str; 8] = [
+    "length", "absent", "present", "pattern", "one-of", "not", "type", "contains",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -50,6 +51,17 @@ pub fn match_value(expected: &Value, actual: Option<&Value>, path: &str, out: &m
                     }
                     ("not", v) => !actual.is_some_and(|a| same(v, a)),
                     ("type", Value::String(t)) => actual.is_some_and(|a| type_name(a) == t),
+                    // Each expected item matches some item of the list, in any order.
+                    ("contains", Value::Array(wanted)) => match actual {
+                        Some(Value::Array(items)) => wanted.iter().all(|w| {
+                            items.iter().any(|x| {
+                                let mut m = Vec::new();
+                                match_value(w, Some(x), "", &mut m);
+                                m.is_empty()
+                            })
+                        }),
+                        _ => false,
+                    },
                     _ => false,
                 };
                 if !ok {
@@ -170,5 +182,18 @@ mod tests {
             Some(&json!("a"))
         );
         assert_eq!(get_path(&v, "flowExecutions.1.executionId"), None);
+    }
+
+    #[test]
+    fn contains_finds_items_in_any_order() {
+        let actual = serde_json::json!({"flows": [{"flowName": "b", "x": 1}, {"flowName": "a"}]});
+        let mut out = Vec::new();
+        let want =
+            serde_json::json!({"flows": {"contains": [{"flowName": "a"}, {"flowName": "b"}]}});
+        match_value(&want, Some(&actual), "", &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        let missing = serde_json::json!({"flows": {"contains": [{"flowName": "c"}]}});
+        match_value(&missing, Some(&actual), "", &mut out);
+        assert_eq!(out.len(), 1);
     }
 }

@@ -2,6 +2,7 @@
 //! (`validate.rs`) into the plan (stage two, `plan.rs`), templates, body
 //! matchers, and loading a folder of them.
 
+pub mod coverage;
 mod duration;
 pub mod file;
 mod locate;

@@ -29,6 +29,14 @@ pub struct Scenario {
     pub path: PathBuf,
     pub description: String,
     pub contract: Option<ContractTag>,
+    /// Asked to run alone (`exclusive: true`).
+    pub alone: bool,
+    /// The APPFLOW.md rule ids it covers.
+    pub covers: Vec<String>,
+    /// APPFLOW.md's open questions (number, text) a recording on AWS settles.
+    pub settles: Vec<(usize, String)>,
+    /// Token aliases with a shape other than the default (`ah-<uuid>`).
+    pub tokens: BTreeMap<String, Shape>,
     /// alias -> (trigger, members merged over the CreateFlow template)
     pub flows: BTreeMap<String, FlowPlan>,
     pub steps: Vec<Step>,
@@ -67,6 +75,52 @@ impl ContractTag {
 pub struct FlowPlan {
     pub trigger: TriggerType,
     pub create: Option<Value>,
+    /// The shape of its generated name, if not the default.
+    pub name: Option<Shape>,
+    /// Created before the steps (else a step creates it).
+    pub exists: bool,
+}
+
+/// The shape of a generated name or token: unique per run as far as its
+/// length allows, `length` characters long, containing `include`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape {
+    pub length: Option<usize>,
+    pub include: String,
+}
+
+impl Shape {
+    /// A value of this shape from a unique seed of letters and digits: the
+    /// seed's characters first (as many as fit), then `include`, then `x`
+    /// padding. The default length fits the whole seed and `include`.
+    pub fn make(&self, seed: &str) -> String {
+        let include = self.include.chars().count();
+        let length = self.length.unwrap_or(seed.chars().count() + include);
+        let mut out: String = seed
+            .chars()
+            .take(length.saturating_sub(include).max(1))
+            .collect();
+        out.push_str(&self.include);
+        while out.chars().count() < length {
+            out.push('x');
+        }
+        out.chars().take(length).collect()
+    }
+}
+
+/// A fresh seed for [`Shape::make`]: 21 random letters and digits (62^21 < 2^128).
+pub fn random_seed() -> String {
+    const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let a = uuid::Uuid::new_v4().as_u128();
+    let b = uuid::Uuid::new_v4().as_u128();
+    let mut n = a ^ b.rotate_left(64);
+    (0..21)
+        .map(|_| {
+            let c = ALNUM[(n % 62) as usize] as char;
+            n /= 62;
+            c
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +134,16 @@ pub struct Step {
     pub expect: Expect,
     /// capture name -> dotted path into the response body
     pub capture: BTreeMap<String, String>,
+    /// Meaningful only after an earlier test-control step (`needs-control:
+    /// true`): skipped with it on targets without the test-control API.
+    pub needs_control: bool,
+}
+
+impl Step {
+    /// Whether the step is skipped on a target without the test-control API.
+    pub fn depends_on_control(&self) -> bool {
+        self.needs_control || self.action.needs_control()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +157,8 @@ pub enum Action {
     Raw {
         operation: Operation,
         body: String,
+        /// Pad the body with spaces up to this many bytes.
+        pad_to: Option<usize>,
     },
     AdvanceClock(Duration),
     Fault(Value),
@@ -130,6 +196,6 @@ impl Scenario {
     /// Whether any step changes target-wide state (clock, faults, quotas),
     /// so the scenario must not run beside others.
     pub fn exclusive(&self) -> bool {
-        self.steps.iter().any(|s| s.action.needs_control())
+        self.alone || self.steps.iter().any(|s| s.action.needs_control())
     }
 }

@@ -7,9 +7,9 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::duration::parse_duration;
-use super::file::{ExpectFile, ScenarioFile, StepFile};
+use super::file::{ExpectFile, ScenarioFile, ShapeFile, StepFile};
 use super::locate::{first_line, line_of, step_at, strip_location};
-use super::plan::{Action, ContractTag, Expect, FlowPlan, Scenario, ScenarioError, Step};
+use super::plan::{Action, ContractTag, Expect, FlowPlan, Scenario, ScenarioError, Shape, Step};
 use crate::appflow::{Operation, TriggerType};
 use crate::target::TargetKind;
 
@@ -66,13 +66,73 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
                 None,
             ));
         }
+        let name = match f.name {
+            Some(shape) => Some(shape_plan(shape, 2).map_err(|m| {
+                err(
+                    line_of(text, &format!("{alias}:")),
+                    1,
+                    format!("flow `{alias}`: "),
+                    format!("name: {m}"),
+                    None,
+                )
+            })?),
+            None => None,
+        };
         flows.insert(
             alias,
             FlowPlan {
                 trigger,
                 create: f.create,
+                name,
+                exists: f.exists,
             },
         );
+    }
+
+    let mut tokens = BTreeMap::new();
+    for (alias, shape) in file.tokens {
+        let shape = shape_plan(shape, 1).map_err(|m| {
+            err(
+                line_of(text, &format!("{alias}:")),
+                1,
+                format!("token `{alias}`: "),
+                m,
+                None,
+            )
+        })?;
+        tokens.insert(alias, shape);
+    }
+    let known = crate::contract::rule_ids();
+    for id in &file.covers {
+        if !known.contains(&id.as_str()) {
+            return Err(err(
+                line_of(text, "covers:"),
+                1,
+                String::new(),
+                format!("covers: `{id}` is no rule id of APPFLOW.md"),
+                Some("rule ids look like T1, V2, W6; see docs/APPFLOW.md"),
+            ));
+        }
+    }
+
+    let questions = crate::contract::open_questions();
+    let mut settles = Vec::new();
+    for n in &file.settles {
+        match n.checked_sub(1).and_then(|i| questions.get(i)) {
+            Some(q) => settles.push((*n, (*q).to_owned())),
+            None => {
+                return Err(err(
+                    line_of(text, "settles:"),
+                    1,
+                    String::new(),
+                    format!(
+                        "settles: APPFLOW.md has no open question {n} (it has 1 to {})",
+                        questions.len()
+                    ),
+                    None,
+                ));
+            }
+        }
     }
 
     let mut steps = Vec::with_capacity(file.steps.len());
@@ -100,12 +160,23 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
                     ));
                 }
                 check_templates(&v, &flows, &captured).map_err(|m| step_err(m, None))?;
+                let unknown = crate::contract::model().unknown_input_members(op.name(), &v);
+                if let Some(first) = unknown.first() {
+                    let members = crate::contract::model().input_members(op.name());
+                    return Err(step_err(
+                        format!("{op}: `{first}` is no member of the {op} request"),
+                        Some(&format!(
+                            "{op} takes {}; use `raw:` to send a body as written",
+                            members.join(", ")
+                        )),
+                    ));
+                }
                 Action::Call {
                     operation: op,
                     body: v,
                 }
             }
-            ActionFile::Raw(op, body) => {
+            ActionFile::Raw(op, body, pad_to) => {
                 let op = Operation::from_name(&op).ok_or_else(|| {
                     step_err(
                         format!("raw: unknown operation `{op}`"),
@@ -115,6 +186,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
                 Action::Raw {
                     operation: op,
                     body,
+                    pad_to,
                 }
             }
             ActionFile::Clock(d) => Action::AdvanceClock(
@@ -167,6 +239,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
             concurrent,
             expect,
             capture: s.capture,
+            needs_control: s.needs_control,
         });
     }
     if steps.is_empty() {
@@ -232,9 +305,31 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
         path: path.to_path_buf(),
         description: file.description,
         contract,
+        alone: file.exclusive,
+        covers: file.covers,
+        settles,
+        tokens,
         flows,
         steps,
         known_differences,
+    })
+}
+
+fn shape_plan(shape: ShapeFile, min: usize) -> Result<Shape, String> {
+    if let Some(n) = shape.length
+        && !(min..=1024).contains(&n)
+    {
+        return Err(format!("length {n} is outside {min}..=1024"));
+    }
+    if shape
+        .length
+        .is_some_and(|n| n < 1 + shape.include.chars().count())
+    {
+        return Err("the length leaves no room for the included characters".into());
+    }
+    Ok(Shape {
+        length: shape.length,
+        include: shape.include,
     })
 }
 
@@ -266,7 +361,7 @@ fn transcript_path(path: &str, steps: usize) -> Result<(), String> {
 
 enum ActionFile {
     Op(Operation, Value),
-    Raw(String, String),
+    Raw(String, String, Option<usize>),
     Clock(String),
     Fault(Value),
     Configure(Value),
@@ -301,7 +396,7 @@ fn s_actions(s: &StepFile) -> Vec<(String, ActionFile)> {
     if let Some(r) = &s.raw {
         found.push((
             format!("raw {}", r.operation),
-            ActionFile::Raw(r.operation.clone(), r.body.clone()),
+            ActionFile::Raw(r.operation.clone(), r.body.clone(), r.pad_to),
         ));
     }
     if let Some(d) = &s.advance_clock {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{AppFlowOperation, Operation};
-use crate::emulator::config::ActiveStart;
+use crate::emulator::config::{ActiveStart, InProgressStart};
 use crate::emulator::error::ApiError;
 use crate::emulator::model::{
     FlowStatus, Millis, TriggerType, validate_client_token, validate_flow_name,
@@ -84,7 +84,20 @@ impl Operation for StartFlow {
 
         // On-demand flows keep their status; scheduled/event flows become Active.
         let (execution, flow_status) = match trigger {
-            TriggerType::OnDemand => (Some(state.start_execution(&flow_name, now)?), status),
+            TriggerType::OnDemand => {
+                if state.config.profile.in_progress_start == InProgressStart::Conflict
+                    && state
+                        .flow(&flow_name)?
+                        .executions
+                        .last()
+                        .is_some_and(|e| e.is_running(now))
+                {
+                    return Err(ApiError::conflict(format!(
+                        "Flow {flow_name} has a run in progress"
+                    )));
+                }
+                (Some(state.start_execution(&flow_name, now)?), status)
+            }
             TriggerType::Scheduled | TriggerType::Event => {
                 if status == FlowStatus::Active
                     && state.config.profile.active_start == ActiveStart::Conflict
