@@ -146,6 +146,47 @@ async fn a_missing_execution_id_breaks_the_contract() {
         1,
         "body.executionId: an on-demand start answers a non-empty executionId",
     );
+    // The capture failed, so the steps that use it are not played on with a
+    // literal `{{run}}`: they are skipped, with the reason.
+    assert_fails(
+        &summary,
+        1,
+        "capture `run`: the answer has no `executionId`",
+    );
+    let rest = &summary.scenarios[0].steps[1..];
+    assert!(!rest.is_empty());
+    for st in rest {
+        assert_eq!(st.status, Status::Skipped, "{st:?}");
+        assert_eq!(
+            st.skipped.as_deref(),
+            Some("capture `run` of step 1 failed, and later steps use it")
+        );
+    }
+}
+
+#[tokio::test]
+async fn eventually_stops_at_once_on_an_answer_that_waiting_cannot_fix() {
+    let server = fake().await;
+    on_start_flow(
+        &server,
+        ok(json!({"flowArn": "arn:aws:appflow:us-east-1:000000000000:flow/f1", "flowStatus": "Active", "executionId": "e-1"})),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/describe-flow-execution-records"))
+        .respond_with(error(404, "ResourceNotFoundException"))
+        .mount(&server)
+        .await;
+    let summary = check(&server.uri(), "on_demand_start", Duration::from_secs(5)).await;
+    assert_fails(
+        &summary,
+        2,
+        "(stopped polling after 1 request(s): a 404 ResourceNotFoundException answer does not change by waiting)",
+    );
+    assert_eq!(
+        summary.scenarios[0].steps[1].calls, 1,
+        "one request, not 30 s of them"
+    );
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod catalogue_faults;
 mod emulator_contract;
 mod emulator_robustness;
 mod emulator_sdk;

@@ -81,7 +81,10 @@ impl Run<'_> {
                 "\n(stopped polling after {sent} request(s): {why})"
             ));
         }
-        self.answers += calls.len();
+        self.answers += calls
+            .iter()
+            .filter(|c| matches!(c.outcome, Outcome::Reply(_)))
+            .count();
         self.failures.extend(judged.failures);
         self.take_notes(operation, judged.notes);
         self.count_wire(judged.wire);
