@@ -36,11 +36,12 @@ async fn main() -> std::io::Result<()> {
         .unwrap_or(4567);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     eprintln!("bare handler on http://127.0.0.1:{port}");
-    // The same socket options as the emulator's, so only the handler differs.
-    let listener = appflow_harness::emulator::nodelay(listener);
-    axum::serve(
+    // The same server loop as the emulator's, so only the handler differs.
+    appflow_harness::emulator::transport::serve(
         listener,
         Router::new().route("/start-flow", post(start_flow)),
+        appflow_harness::emulator::transport::HEADER_READ_TIMEOUT,
+        std::future::pending(),
     )
     .await
 }

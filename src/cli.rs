@@ -240,6 +240,10 @@ pub struct ServeArgs {
     /// AWS region in ARNs.
     #[arg(long, default_value = crate::target::DEFAULT_REGION)]
     pub region: String,
+    /// Seconds a client may take to send a request's headers (idle and
+    /// half-open connections are closed after it).
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout_secs: u64,
     #[command(flatten)]
     pub emulator: EmulatorArgs,
 }
@@ -273,6 +277,7 @@ impl From<ServeArgs> for ServeOptions {
         Self {
             bind: a.bind,
             port: a.port,
+            header_timeout: Duration::from_secs(a.header_timeout_secs.max(1)),
             config: Config {
                 region: a.region.clone(),
                 ..a.emulator.config()

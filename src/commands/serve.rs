@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::{CommandError, Console, Outcome};
-use crate::emulator::{Config, Handle, nodelay, router};
+use crate::emulator::{Config, Handle, router, transport};
 
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -11,6 +11,8 @@ pub struct ServeOptions {
     /// 0 picks a free port.
     pub port: u16,
     pub config: Config,
+    /// How long a client may take to send a request's headers.
+    pub header_timeout: std::time::Duration,
 }
 
 pub async fn run(
@@ -37,8 +39,7 @@ pub async fn run(
     let stop = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    axum::serve(nodelay(listener), app)
-        .with_graceful_shutdown(stop)
+    transport::serve(listener, app, options.header_timeout, stop)
         .await
         .map_err(|e| CommandError::Internal(format!("emulator failed: {e}")))?;
     Ok(Outcome::Passed)

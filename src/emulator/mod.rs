@@ -16,6 +16,7 @@ pub mod ops;
 pub mod state;
 mod token_index;
 pub mod tokens;
+pub mod transport;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -140,17 +141,6 @@ pub fn router(handle: Handle) -> Router {
         .with_state(handle)
 }
 
-/// Answers go out at once: Nagle's algorithm would hold small answers back
-/// for the peer's delayed ACK (up to 40 ms on Linux).
-pub fn nodelay(
-    listener: TcpListener,
-) -> impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = SocketAddr> {
-    use axum::serve::ListenerExt;
-    listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    })
-}
-
 /// A running emulator on a loopback port; it shuts down when dropped.
 pub struct Emulator {
     addr: SocketAddr,
@@ -180,9 +170,8 @@ impl Emulator {
             let stop = async {
                 let _ = rx.await;
             };
-            if let Err(e) = axum::serve(nodelay(listener), app)
-                .with_graceful_shutdown(stop)
-                .await
+            if let Err(e) =
+                transport::serve(listener, app, transport::HEADER_READ_TIMEOUT, stop).await
             {
                 eprintln!("emulator stopped: {e}");
             }
