@@ -13,6 +13,7 @@ use crate::commands::serve::ServeOptions;
 use crate::commands::{self, CommandError, Console, Outcome};
 use crate::emulator::config::{ActiveStart, EventInitialStatus, InProgressStart, StoppedStatus};
 use crate::emulator::{Config, Profile};
+use crate::redact::RedactingWriter;
 use crate::target::{EmbeddedRuntime, Environment, TargetChoice, TargetOptions};
 
 #[derive(Debug, Parser)]
@@ -146,6 +147,10 @@ pub struct TargetArgs {
     /// Seconds to wait for one answer.
     #[arg(long, default_value_t = 10)]
     pub timeout_secs: u64,
+    /// The largest answer read, in bytes; a larger one fails its step
+    /// ("answer larger than N bytes") without being read past the limit.
+    #[arg(long, default_value_t = crate::client::DEFAULT_ANSWER_LIMIT)]
+    pub max_answer_bytes: usize,
 }
 
 impl TargetArgs {
@@ -155,6 +160,7 @@ impl TargetArgs {
             region: self.region.clone(),
             sign: self.sign,
             timeout: Duration::from_secs(self.timeout_secs.max(1)),
+            answer_limit: self.max_answer_bytes,
             emulator,
             embedded_runtime,
         }
@@ -265,6 +271,14 @@ pub async fn run_with(
     env: &Environment,
     console: &mut Console<'_>,
 ) -> Result<Outcome, CommandError> {
+    // Everything a command prints goes through the one redaction function.
+    let redactor = std::sync::Arc::new(crate::redact::Redactor::from_env(env));
+    let mut out = RedactingWriter::new(&mut *console.out, redactor.clone());
+    let mut log = RedactingWriter::new(&mut *console.log, redactor);
+    let console = &mut Console {
+        out: &mut out,
+        log: &mut log,
+    };
     match cli.command {
         Command::Serve(args) => commands::serve::run(args.into(), console).await,
         Command::Check(args) => commands::check::run(args.into(), env, console).await,

@@ -8,6 +8,7 @@
 //! - [`client`]: sends operations to an endpoint, reads answers as SDKs do.
 //! - [`runner`]: plays plans against a target into a [`runner::Summary`].
 //! - [`contract`], [`normalise`], [`snapshot`]: judging and recording answers.
+//! - [`redact`]: secrets out of everything written, at one boundary.
 //! - [`report`]: terminal, JSON and JUnit renderings of a summary;
 //!   [`safe_text`]: what came from an endpoint, made safe to show.
 //! - [`load`]: the goose load test and its verdict.
@@ -25,6 +26,7 @@ pub mod exit_codes;
 pub mod fixtures;
 pub mod load;
 pub mod normalise;
+pub mod redact;
 pub mod report;
 pub mod runner;
 pub mod safe_text;

@@ -13,7 +13,10 @@ fn main() {
         ))),
     };
     if let Err(e) = &result {
-        for line in e.to_string().lines() {
+        let redactor = appflow_harness::redact::Redactor::from_env(
+            &appflow_harness::target::Environment::from_process(),
+        );
+        for line in redactor.clean(&e.to_string()).lines() {
             if line.starts_with(' ') {
                 eprintln!("{line}");
             } else {

@@ -6,6 +6,8 @@ mod catalogue_faults;
 mod emulator_contract;
 mod emulator_robustness;
 mod emulator_sdk;
+mod fuzz;
+mod hostile_endpoints;
 mod load;
 mod runner_faulty;
 mod scenario_invalid;

@@ -41,7 +41,13 @@ pub enum TransportKind {
     Connect,
     Timeout,
     Closed,
+    /// The answer was larger than the endpoint's answer limit; reading stopped there.
+    TooLarge,
 }
+
+/// Answers larger than this are not read past it (a hostile or broken
+/// endpoint must not take the harness's memory).
+pub const DEFAULT_ANSWER_LIMIT: usize = 4 << 20;
 
 /// A call's outcome and how long it took.
 #[derive(Debug, Clone)]
@@ -56,6 +62,7 @@ pub struct Endpoint {
     base: String,
     http: reqwest::Client,
     signer: Option<Signer>,
+    answer_limit: usize,
 }
 
 impl Endpoint {
@@ -80,7 +87,15 @@ impl Endpoint {
             base: url.trim_end_matches('/').to_owned(),
             http,
             signer,
+            answer_limit: DEFAULT_ANSWER_LIMIT,
         })
+    }
+
+    /// Reads at most `bytes` of an answer; a larger one is a
+    /// [`TransportKind::TooLarge`] outcome.
+    pub fn with_answer_limit(mut self, bytes: usize) -> Self {
+        self.answer_limit = bytes.max(1024);
+        self
     }
 
     pub fn base_url(&self) -> &str {
@@ -110,20 +125,45 @@ impl Endpoint {
         }
         let started = Instant::now();
         let outcome = match request.send().await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let headers = response.headers().clone();
-                match response.bytes().await {
-                    Ok(body) => Outcome::Reply(Reply::new(status, &headers, body)),
-                    Err(e) => transport(&e),
-                }
-            }
+            Ok(response) => self.read(response).await,
             Err(e) => transport(&e),
         };
         Ok(Call {
             outcome,
             latency: started.elapsed(),
         })
+    }
+
+    /// Reads an answer as a stream, stopping at the answer limit.
+    async fn read(&self, mut response: reqwest::Response) -> Outcome {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let limit = self.answer_limit;
+        let too_large = |seen: String| Outcome::Transport {
+            kind: TransportKind::TooLarge,
+            message: format!("answer larger than {limit} bytes ({seen}); not read past the limit"),
+        };
+        if let Some(n) = response.content_length()
+            && n > limit as u64
+        {
+            return too_large(format!("Content-Length {n}"));
+        }
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > limit {
+                        return too_large(format!(
+                            "more than {} bytes came",
+                            body.len() + chunk.len()
+                        ));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Outcome::Reply(Reply::new(status, &headers, Bytes::from(body))),
+                Err(e) => return transport(&e),
+            }
+        }
     }
 
     /// DELETEs a path (the `/_harness/` API); whether it answered 2xx.
@@ -135,7 +175,8 @@ impl Endpoint {
             .is_ok_and(|r| r.status().is_success())
     }
 
-    /// GETs a path (the `/_harness/` API); `None` when it is not there.
+    /// GETs a path (the `/_harness/` API); `None` when it is not there, or
+    /// not JSON, or larger than the answer limit.
     pub async fn get_json(&self, path: &str) -> Option<serde_json::Value> {
         let response = self
             .http
@@ -146,7 +187,10 @@ impl Endpoint {
         if !response.status().is_success() {
             return None;
         }
-        response.json().await.ok()
+        match self.read(response).await {
+            Outcome::Reply(r) => r.json,
+            Outcome::Transport { .. } => None,
+        }
     }
 }
 

@@ -83,6 +83,7 @@ pub async fn run(
                 .join(", ")
         )]));
     }
+    let redactor = Arc::new(crate::redact::Redactor::from_env(env));
     let target = target::resolve(options.target, env).await?;
     target.probe().await?;
     console.note(format_args!(
@@ -103,6 +104,7 @@ pub async fn run(
         run_id: uuid::Uuid::new_v4().simple().to_string()[..8].to_owned(),
         today: crate::appflow::today(SystemTime::now()),
         step_hook: options.step_hook,
+        redactor: redactor.clone(),
     };
     let out = &mut *console.out;
     let summary = runner::run(scenarios, Arc::new(target), runner_options, |r| {
@@ -112,10 +114,14 @@ pub async fn run(
     report::terminal::render(&summary, console.out)
         .map_err(|e| CommandError::Internal(format!("failed to print the report: {e}")))?;
     if let Some(path) = &options.junit {
-        write_file(path, "junit", |w| report::junit::render(&summary, w))?;
+        write_file(path, "junit", &redactor, |w| {
+            report::junit::render(&summary, w)
+        })?;
     }
     if let Some(path) = &options.json {
-        write_file(path, "json", |w| report::json::render(&summary, w))?;
+        write_file(path, "json", &redactor, |w| {
+            report::json::render(&summary, w)
+        })?;
     }
     Ok(Outcome::from_passed(summary.passed()))
 }

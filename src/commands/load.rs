@@ -50,7 +50,8 @@ pub async fn run(
         .render(console.out)
         .map_err(|e| CommandError::Internal(format!("failed to print the report: {e}")))?;
     if let Some(path) = &options.json {
-        write_file(path, "json", |w| {
+        let redactor = crate::redact::Redactor::from_env(env);
+        write_file(path, "json", &redactor, |w| {
             serde_json::to_writer_pretty(w, &report).map_err(std::io::Error::other)
         })?;
     }

@@ -67,17 +67,19 @@ impl Console<'_> {
     }
 }
 
-/// Writes a report file through `render`; a failure names the file.
+/// Writes a report file through `render`, cleaned by `redactor` (secrets
+/// redacted, control characters escaped); a failure names the file.
 pub(crate) fn write_file(
     path: &std::path::Path,
     what: &str,
-    render: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+    redactor: &crate::redact::Redactor,
+    render: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>,
 ) -> Result<(), CommandError> {
-    std::fs::File::create(path)
-        .and_then(|f| {
-            let mut w = std::io::BufWriter::new(f);
-            render(&mut w)?;
-            w.flush()
+    let mut bytes = Vec::new();
+    render(&mut bytes)
+        .and_then(|()| {
+            let text = redactor.clean(&String::from_utf8_lossy(&bytes));
+            std::fs::write(path, text)
         })
         .map_err(|e| {
             CommandError::Internal(format!(

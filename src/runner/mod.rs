@@ -44,6 +44,8 @@ pub struct Options {
     /// Recording date for snapshot metadata (YYYY-MM-DD).
     pub today: String,
     pub step_hook: Option<StepHook>,
+    /// Cleans transcripts and snapshots of secrets.
+    pub redactor: Arc<crate::redact::Redactor>,
 }
 
 impl Options {
@@ -55,6 +57,7 @@ impl Options {
             run_id: run_id.to_owned(),
             today: today.to_owned(),
             step_hook: None,
+            redactor: Arc::default(),
         }
     }
 }

@@ -108,11 +108,12 @@ pub(super) async fn play(
     }
     run.cleanup().await;
     let wire = run.wire_failures();
-    let transcript = json!({
+    let mut transcript = json!({
         "scenario": s.name,
         "description": s.description,
         "steps": run.transcript,
     });
+    clean_strings(&mut transcript, &options.redactor);
     let snapshot_written = options
         .snapshots
         .as_ref()
@@ -168,6 +169,22 @@ pub(super) fn lost(s: &Scenario, why: &str) -> ScenarioResult {
         wire: Vec::new(),
         notes: Vec::new(),
         latencies: Vec::new(),
+    }
+}
+
+/// Every string of a transcript as it may be written: no secret, no
+/// control character.
+fn clean_strings(v: &mut Value, redactor: &crate::redact::Redactor) {
+    match v {
+        Value::String(s) => {
+            let clean = redactor.clean(s);
+            if clean != *s {
+                *s = clean;
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| clean_strings(x, redactor)),
+        Value::Object(m) => m.values_mut().for_each(|x| clean_strings(x, redactor)),
+        _ => {}
     }
 }
 
