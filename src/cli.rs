@@ -14,6 +14,7 @@ use crate::commands::{self, CommandError, Console, Outcome};
 use crate::emulator::config::{ActiveStart, EventInitialStatus, InProgressStart, StoppedStatus};
 use crate::emulator::{Config, Profile};
 use crate::redact::RedactingWriter;
+use crate::runner::SnapshotMode;
 use crate::target::{EmbeddedRuntime, Environment, TargetChoice, TargetOptions};
 
 #[derive(Debug, Parser)]
@@ -100,13 +101,22 @@ pub struct CheckArgs {
     pub scenarios: Vec<PathBuf>,
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Rewrite snapshots that differ or are missing (instead of writing .snap.new).
-    #[arg(long)]
-    pub update: bool,
-    /// Where the .snap files live.
+    /// Make this run's transcripts the recording of its reference (default:
+    /// the target's kind, `snapshots/<kind>/`); other references are untouched.
+    #[arg(long, visible_alias = "update")]
+    pub record: bool,
+    /// The snapshot root; each reference is a directory in it.
     #[arg(long, default_value = "snapshots")]
-    pub snapshots: PathBuf,
-    /// Check no snapshots (expectations and the contract only).
+    pub snapshot_dir: PathBuf,
+    /// Which reference to compare with (a directory under --snapshot-dir;
+    /// default: the target's kind if recorded, else aws, else embedded).
+    #[arg(long)]
+    pub reference: Option<String>,
+    /// How differences from the reference count: auto (strict against a
+    /// recording of the same kind of target, parity otherwise), strict, parity.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub snapshots: SnapshotMode,
+    /// Compare with no reference (expectations and the contract only).
     #[arg(long)]
     pub no_snapshots: bool,
     /// Write a JUnit XML report here.
@@ -307,8 +317,13 @@ impl From<CheckArgs> for CheckOptions {
             target: a
                 .target
                 .options(a.emulator.config(), EmbeddedRuntime::Shared),
-            snapshots: (!a.no_snapshots).then_some(a.snapshots),
-            update: a.update,
+            snapshot_root: (!a.no_snapshots).then_some(a.snapshot_dir),
+            reference: a.reference,
+            snapshot_mode: if a.record {
+                SnapshotMode::Record
+            } else {
+                a.snapshots
+            },
             junit: a.junit,
             json: a.json,
             jobs: a.jobs,

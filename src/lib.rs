@@ -7,7 +7,8 @@
 //! - [`target`]: what a command talks to (embedded, URL, AWS), resolved once.
 //! - [`client`]: sends operations to an endpoint, reads answers as SDKs do.
 //! - [`runner`]: plays plans against a target into a [`runner::Summary`].
-//! - [`contract`], [`normalise`], [`snapshot`]: judging and recording answers.
+//! - [`contract`], [`normalise`], [`snapshot`]: judging and recording answers;
+//!   [`compare`]: two targets, or a run and its reference, diffed and classified.
 //! - [`redact`]: secrets out of everything written, at one boundary.
 //! - [`report`]: terminal, JSON and JUnit renderings of a summary;
 //!   [`safe_text`]: what came from an endpoint, made safe to show.
@@ -20,6 +21,7 @@ pub mod appflow;
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod compare;
 pub mod contract;
 pub mod emulator;
 pub mod exit_codes;

@@ -49,7 +49,7 @@ async fn check(args: &[&str], dir: &Path) -> (i32, String) {
         junit.display().to_string(),
         "--json".into(),
         json.display().to_string(),
-        "--snapshots".into(),
+        "--snapshot-dir".into(),
         snaps.display().to_string(),
     ]);
     let cli = appflow_harness::cli::Cli::try_parse_from(argv).expect("args");

@@ -34,7 +34,7 @@ async fn the_catalogue_passes_on_the_embedded_emulator_and_matches_its_snapshots
     for s in &summary.scenarios {
         let contents = serde_json::to_string_pretty(&s.transcript).expect("json");
         insta::with_settings!({
-            snapshot_path => "../snapshots",
+            snapshot_path => "../snapshots/embedded",
             prepend_module_to_snapshot => false,
             omit_expression => true,
             description => s.description.clone(),
@@ -56,7 +56,7 @@ async fn check_passes_on_the_catalogue_as_a_user_runs_it() {
         "appflow-harness",
         "check",
         &format!("{root}/scenarios"),
-        "--snapshots",
+        "--snapshot-dir",
         &format!("{root}/snapshots"),
         "--junit",
         junit.to_str().expect("utf8"),
@@ -122,7 +122,7 @@ async fn a_panic_inside_a_step_fails_its_scenario_cleans_up_its_flows_and_fails_
         root.join("on_demand_start.yaml"),
         root.join("token_replay_on_demand.yaml"),
     ];
-    options.snapshots = None;
+    options.snapshot_root = None;
     // A bug planted in the harness: the hook panics before step 2 of one scenario.
     options.step_hook = Some(Arc::new(|scenario, step| {
         if scenario.name == "on_demand_start" && step.index == 2 {
@@ -277,7 +277,12 @@ async fn the_json_report_follows_its_schema_failures_included() {
     let target = crate::support::embedded_target(Config::default()).await;
     // A passing run and a failing one (a snapshot directory with none in it).
     let mut options = Options::new("schema", "2026-11-27");
-    options.snapshots = Some(tempdir());
+    options.snapshots = Some(runner::Snapshots {
+        root: tempdir(),
+        reference: "embedded".into(),
+        mode: runner::SnapshotMode::Auto,
+        transformers: Vec::new(),
+    });
     let summary = runner::run(catalogue(), Arc::new(target), options, |_| {}).await;
     assert!(!summary.passed(), "missing snapshots fail the run");
     let mut out = Vec::new();

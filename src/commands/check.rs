@@ -6,7 +6,8 @@ use std::time::SystemTime;
 
 use super::{CommandError, Console, Outcome, write_file};
 use crate::report;
-use crate::runner::{self, Options as RunnerOptions, StepHook};
+use crate::runner::{self, Options as RunnerOptions, SnapshotMode, Snapshots, StepHook};
+use crate::target::TargetKind;
 use crate::target::{self, Environment, TargetOptions};
 
 #[derive(Clone)]
@@ -14,10 +15,13 @@ pub struct CheckOptions {
     /// Scenario files or folders; empty means `scenarios/`.
     pub scenarios: Vec<PathBuf>,
     pub target: TargetOptions,
-    /// Where `.snap` files live; `None` checks no snapshots.
-    pub snapshots: Option<PathBuf>,
-    /// Rewrite snapshots instead of writing `.snap.new`.
-    pub update: bool,
+    /// The snapshot root (references in `<root>/<name>/`); `None` compares
+    /// with no reference.
+    pub snapshot_root: Option<PathBuf>,
+    /// The reference to compare with (default: the target's kind if it has a
+    /// recording, else `aws` if recorded, else `embedded`).
+    pub reference: Option<String>,
+    pub snapshot_mode: SnapshotMode,
     pub junit: Option<PathBuf>,
     pub json: Option<PathBuf>,
     pub jobs: usize,
@@ -34,8 +38,9 @@ impl CheckOptions {
         Self {
             scenarios: Vec::new(),
             target,
-            snapshots: Some("snapshots".into()),
-            update: false,
+            snapshot_root: Some("snapshots".into()),
+            reference: None,
+            snapshot_mode: SnapshotMode::Auto,
             junit: None,
             json: None,
             jobs: 8,
@@ -97,10 +102,47 @@ pub async fn run(
             ", no test-control API: steps that need it are skipped"
         }
     ));
+    let snapshots = match &options.snapshot_root {
+        None => None,
+        Some(root) => {
+            let reference = options
+                .reference
+                .clone()
+                .unwrap_or_else(|| default_reference(root, target.kind, options.snapshot_mode));
+            let transformers = crate::snapshot::transform::load(root)
+                .map_err(|e| CommandError::InvalidInput(vec![e]))?;
+            console.note(format_args!(
+                "reference: `{reference}` in {} ({})",
+                root.display(),
+                match options.snapshot_mode {
+                    SnapshotMode::Auto =>
+                        "strict if recorded on this kind of target, parity otherwise",
+                    SnapshotMode::Strict => "strict",
+                    SnapshotMode::Parity => "parity: differences are reported, not failures",
+                    SnapshotMode::Record => "recording",
+                }
+            ));
+            Some(Snapshots {
+                root: root.clone(),
+                reference,
+                mode: options.snapshot_mode,
+                transformers,
+            })
+        }
+    };
+    let profile = if target.abilities.control {
+        target
+            .endpoint
+            .get_json("/_harness/config")
+            .await
+            .and_then(|c| c.get("profile").cloned())
+    } else {
+        None
+    };
     let runner_options = RunnerOptions {
         jobs: options.jobs,
-        snapshots: options.snapshots,
-        update: options.update,
+        snapshots,
+        profile,
         run_id: uuid::Uuid::new_v4().simple().to_string()[..8].to_owned(),
         today: crate::appflow::today(SystemTime::now()),
         step_hook: options.step_hook,
@@ -124,4 +166,17 @@ pub async fn run(
         })?;
     }
     Ok(Outcome::from_passed(summary.passed()))
+}
+
+/// The reference a run compares with when none is named: a recording of the
+/// target's own kind, else one made on AWS, else the embedded emulator's.
+pub fn default_reference(root: &std::path::Path, kind: TargetKind, mode: SnapshotMode) -> String {
+    let own = kind.as_str();
+    if mode == SnapshotMode::Record || root.join(own).is_dir() {
+        own.to_owned()
+    } else if root.join("aws").is_dir() {
+        "aws".to_owned()
+    } else {
+        "embedded".to_owned()
+    }
 }

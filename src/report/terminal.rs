@@ -74,6 +74,43 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
             writeln!(w, "wrote {p}")?;
         }
     }
+    let parity: Vec<&ScenarioResult> = summary
+        .scenarios
+        .iter()
+        .filter(|s| !s.parity.is_empty())
+        .collect();
+    if !parity.is_empty() {
+        let total: usize = parity.iter().map(|s| s.parity.len()).sum();
+        writeln!(
+            w,
+            "\nparity differences from the reference ({total} in {} scenario(s); not failures: the contract and expectations decide):",
+            parity.len()
+        )?;
+        for s in parity {
+            let r = s.reference.as_ref();
+            writeln!(
+                w,
+                "--- {} (reference `{}`, recorded on {} {})",
+                s.name,
+                r.map_or("?", |r| r.name.as_str()),
+                r.and_then(|r| r.recorded_on.as_deref()).unwrap_or("?"),
+                r.and_then(|r| r.recorded.as_deref()).unwrap_or("")
+            )?;
+            for d in &s.parity {
+                let show = |v: &Option<serde_json::Value>| {
+                    v.as_ref()
+                        .map_or_else(|| "(absent)".to_owned(), |v| v.to_string())
+                };
+                writeln!(
+                    w,
+                    "  {}: reference {}, this target {}",
+                    d.path,
+                    show(&d.left),
+                    show(&d.right)
+                )?;
+            }
+        }
+    }
     let wire = summary.wire();
     if !wire.is_empty() {
         writeln!(w, "\nwire rules broken (counted over the whole run):")?;
@@ -104,6 +141,19 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
         }
     }
     let t = &summary.totals;
+    if let Some(r) = summary.scenarios.iter().find_map(|s| s.reference.as_ref()) {
+        writeln!(
+            w,
+            "\nreference: `{}`{}",
+            r.name,
+            match r.mode {
+                crate::runner::SnapshotMode::Parity =>
+                    ", parity (differences reported, not failures)",
+                crate::runner::SnapshotMode::Record => ", recorded by this run",
+                _ => ", strict",
+            }
+        )?;
+    }
     writeln!(
         w,
         "\n{} scenarios against {} ({}): {} passed, {} failed, {} skipped; {} calls, latency p50 {:.2} ms, p99 {:.2} ms, {:.0} calls/s, {:.2} s",

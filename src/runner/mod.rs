@@ -13,7 +13,7 @@ mod fixtures;
 mod judge;
 mod result;
 mod scenario_run;
-mod snapshot_check;
+pub mod snapshot_check;
 mod step;
 mod transcript;
 
@@ -24,6 +24,7 @@ use std::time::Instant;
 pub use result::{
     Failure, FailureKind, ScenarioResult, Status, StepResult, Summary, Totals, WireCount,
 };
+pub use snapshot_check::ReferenceUse;
 
 use crate::scenario::{Scenario, Step};
 use crate::target::Target;
@@ -32,13 +33,40 @@ use crate::target::Target;
 /// progress displays and for tests that plant a fault in the harness itself.
 pub type StepHook = Arc<dyn Fn(&Scenario, &Step) + Send + Sync>;
 
+/// How a transcript is held against its reference recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum SnapshotMode {
+    /// Strict against a recording of the same kind of target, parity otherwise.
+    Auto,
+    /// A difference fails the scenario (and `.snap.new` is written).
+    Strict,
+    /// Differences are reported, never failures: expectations and the
+    /// contract decide.
+    Parity,
+    /// The transcript becomes the recording (`--record`).
+    Record,
+}
+
+/// The reference a run is compared with.
+#[derive(Debug, Clone)]
+pub struct Snapshots {
+    /// The snapshot root (`snapshots/`); recordings live in `root/<reference>/`.
+    pub root: PathBuf,
+    /// The reference's name: by default the kind of target it was recorded on.
+    pub reference: String,
+    pub mode: SnapshotMode,
+    /// Applied to both sides before comparing.
+    pub transformers: Vec<crate::snapshot::transform::Transformer>,
+}
+
 #[derive(Clone)]
 pub struct Options {
     pub jobs: usize,
-    /// Where `.snap` files live; `None` checks no snapshots.
-    pub snapshots: Option<PathBuf>,
-    /// Rewrite snapshots instead of writing `.snap.new`.
-    pub update: bool,
+    /// The reference to compare with; `None` compares with none.
+    pub snapshots: Option<Snapshots>,
+    /// The target's behaviour profile, for recordings' provenance.
+    pub profile: Option<serde_json::Value>,
     /// Unique per run: flow names and tokens carry it.
     pub run_id: String,
     /// Recording date for snapshot metadata (YYYY-MM-DD).
@@ -53,7 +81,7 @@ impl Options {
         Self {
             jobs: 8,
             snapshots: None,
-            update: false,
+            profile: None,
             run_id: run_id.to_owned(),
             today: today.to_owned(),
             step_hook: None,

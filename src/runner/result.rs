@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::ReferenceUse;
+use crate::compare::diff::Difference;
 use crate::scenario::ContractTag;
 use crate::target::TargetKind;
 
@@ -113,9 +115,16 @@ pub struct ScenarioResult {
     pub duration_ms: f64,
     /// The normalised transcript (what the snapshot holds).
     pub transcript: serde_json::Value,
-    /// A snapshot written (`.snap.new` or updated `.snap`), if any.
+    /// A snapshot written (`.snap.new` or a recording), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot_written: Option<String>,
+    /// The reference the transcript was compared with, and how.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<ReferenceUse>,
+    /// Parity differences from the reference (`left` the reference, `right`
+    /// this run): reported, not failures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parity: Vec<Difference>,
     /// Answers that came (calls with an answer, polls included).
     pub answers: usize,
     /// Wire rules broken, each with how many answers broke it.

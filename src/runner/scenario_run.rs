@@ -49,6 +49,8 @@ pub(super) struct Run<'a> {
     pub(super) started: HashSet<String>,
     /// Set when a step failed in a way that makes the rest meaningless.
     pub(super) stopped: Option<String>,
+    /// The `x-amzn-RequestId`s of the answers (an AWS recording keeps them).
+    pub(super) request_ids: Vec<String>,
 }
 
 pub(super) async fn play(
@@ -78,6 +80,7 @@ pub(super) async fn play(
         notes: BTreeMap::new(),
         started: HashSet::new(),
         stopped: None,
+        request_ids: Vec::new(),
     };
     run.bind(index, &options.run_id);
     // A panic in the harness while playing fails this scenario with its
@@ -114,10 +117,13 @@ pub(super) async fn play(
         "steps": run.transcript,
     });
     clean_strings(&mut transcript, &options.redactor);
-    let snapshot_written = options
-        .snapshots
-        .as_ref()
-        .and_then(|dir| run.check_snapshot(dir, &transcript, options));
+    let (reference, parity, snapshot_written) = match &options.snapshots {
+        Some(snapshots) => {
+            let (used, parity, written) = run.check_snapshot(snapshots, &transcript, options);
+            (Some(used), parity, written)
+        }
+        None => (None, Vec::new(), None),
+    };
     let ran_any = run.steps.iter().any(|st| st.status != Status::Skipped);
     let status = if !run.failures.is_empty() {
         Status::Failed
@@ -139,6 +145,8 @@ pub(super) async fn play(
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
         transcript,
         snapshot_written,
+        reference,
+        parity,
         answers: run.answers,
         wire,
         notes: run.notes.into_values().collect(),
@@ -165,6 +173,8 @@ pub(super) fn lost(s: &Scenario, why: &str) -> ScenarioResult {
         duration_ms: 0.0,
         transcript: Value::Null,
         snapshot_written: None,
+        reference: None,
+        parity: Vec::new(),
         answers: 0,
         wire: Vec::new(),
         notes: Vec::new(),
@@ -255,6 +265,11 @@ impl Run<'_> {
 
     pub(super) fn fail(&mut self, step: Option<usize>, kind: FailureKind, message: String) {
         self.failures.push(Failure::new(step, kind, message));
+    }
+
+    /// A note of the scenario's own (not from an answer).
+    pub(super) fn note(&mut self, text: String) {
+        self.notes.entry(text.clone()).or_insert(text);
     }
 
     /// Keeps each note once per operation and member path (list indices folded).

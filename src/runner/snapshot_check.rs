@@ -1,74 +1,153 @@
-//! Comparing a scenario's transcript with its stored snapshot, and writing
-//! the new one (`.snap.new` for review, or the `.snap` with `--update`).
+//! Comparing a scenario's transcript with its reference recording. Against
+//! a recording of the same kind of target the comparison is strict (a
+//! difference fails, and the new transcript is written as `.snap.new` for
+//! review); against one of another kind it is a parity comparison (the
+//! differences are reported, the contract and expectations decide). With
+//! `--record` the transcript becomes the recording.
 
 use serde_json::Value;
 
 use super::scenario_run::Run;
-use super::{FailureKind, Options};
-use crate::snapshot;
+use super::{FailureKind, Options, SnapshotMode, Snapshots};
+use crate::compare::diff::{Difference, leaves};
+use crate::snapshot::{self, Provenance, transform};
 use crate::target::TargetKind;
 
+/// What was compared with what, for the report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReferenceUse {
+    /// The reference's name (its directory under the snapshot root).
+    pub name: String,
+    /// strict, parity or record.
+    pub mode: SnapshotMode,
+    /// The kind of target the recording was made on, if one was found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recorded_on: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<String>,
+}
+
 impl Run<'_> {
+    /// Compares (or records) the transcript; answers what was compared, the
+    /// parity differences, and the file written, if any.
     pub(super) fn check_snapshot(
         &mut self,
-        dir: &std::path::Path,
+        snapshots: &Snapshots,
         transcript: &Value,
         options: &Options,
-    ) -> Option<String> {
-        let path = snapshot::path_for(dir, &self.scenario.name);
-        let contents = serde_json::to_string_pretty(transcript).unwrap_or_default();
-        let recorded = snapshot::Recorded {
-            target: self.target.kind.as_str().into(),
-            region: self.target.region.clone(),
-            recorded: options.today.clone(),
-            verified_against_aws: self.target.kind == TargetKind::Aws,
+    ) -> (ReferenceUse, Vec<Difference>, Option<String>) {
+        let dir = snapshots.root.join(&snapshots.reference);
+        let path = snapshot::path_for(&dir, &self.scenario.name);
+        let file = self.render_recording(transcript, options);
+        let mut used = ReferenceUse {
+            name: snapshots.reference.clone(),
+            mode: snapshots.mode,
+            recorded_on: None,
+            recorded: None,
         };
-        let file = snapshot::render(
-            &self.scenario.path.display().to_string(),
-            &self.scenario.description,
-            &recorded,
-            &contents,
-        );
-        let old = match snapshot::read(&path) {
-            Ok(old) => old,
+        if snapshots.mode == SnapshotMode::Record {
+            return (used, Vec::new(), self.write_snapshot(&path, &file, true));
+        }
+        let stored = match snapshot::read(&path) {
+            Ok(s) => s,
             Err(e) => {
                 self.fail(
                     None,
                     FailureKind::Snapshot,
                     format!("failed to read {}: {e}", path.display()),
                 );
-                return None;
+                return (used, Vec::new(), None);
             }
         };
-        let differs = match &old {
-            None => true,
-            Some(old) => {
-                let (want, got) = self.comparable(old, transcript);
-                if want == got {
-                    false
-                } else {
-                    if !options.update {
-                        self.fail(
-                            None,
-                            FailureKind::Snapshot,
-                            format!(
-                                "the transcript differs from {}:\n{}",
-                                path.display(),
-                                snapshot::diff(&want, &got)
-                            ),
-                        );
-                    }
-                    true
-                }
+        let kind = self.target.kind.as_str();
+        let Some(stored) = stored else {
+            used.mode = if snapshots.mode == SnapshotMode::Auto {
+                SnapshotMode::Strict
+            } else {
+                snapshots.mode
+            };
+            if used.mode == SnapshotMode::Parity {
+                self.note(format!(
+                    "no recording of this scenario in reference `{}`: not compared",
+                    snapshots.reference
+                ));
+                return (used, Vec::new(), None);
             }
+            self.fail(None, FailureKind::Snapshot, format!("no snapshot at {}; review the new one with `cargo insta review` or rerun with --record", path.display()));
+            return (used, Vec::new(), self.write_snapshot(&path, &file, false));
         };
-        if !differs {
-            return None;
+        used.recorded_on = stored.provenance.as_ref().map(|p| p.target.clone());
+        used.recorded = stored.provenance.as_ref().map(|p| p.recorded.clone());
+        used.mode = match snapshots.mode {
+            SnapshotMode::Auto if used.recorded_on.as_deref().is_none_or(|k| k == kind) => {
+                SnapshotMode::Strict
+            }
+            SnapshotMode::Auto => SnapshotMode::Parity,
+            other => other,
+        };
+        let (want, got) = self.comparable(&stored.contents, transcript, &snapshots.transformers);
+        if want == got {
+            return (used, Vec::new(), None);
         }
-        if old.is_none() && !options.update {
-            self.fail(None, FailureKind::Snapshot, format!("no snapshot at {}; review the new one with `cargo insta review` or rerun with --update", path.display()));
+        if used.mode == SnapshotMode::Parity {
+            return (used, leaves(&want, &got), None);
         }
-        match snapshot::write(&path, &file, options.update) {
+        let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
+        self.fail(
+            None,
+            FailureKind::Snapshot,
+            format!(
+                "the transcript differs from {}:\n{}",
+                path.display(),
+                snapshot::diff(&pretty(&want), &pretty(&got))
+            ),
+        );
+        (used, Vec::new(), self.write_snapshot(&path, &file, false))
+    }
+
+    fn render_recording(&self, transcript: &Value, options: &Options) -> String {
+        let contents = serde_json::to_string_pretty(transcript).unwrap_or_default();
+        let skipped: Vec<usize> = self
+            .steps
+            .iter()
+            .filter(|s| s.skipped.is_some())
+            .map(|s| s.index)
+            .collect();
+        let aws = self.target.kind == TargetKind::Aws;
+        let provenance = Provenance {
+            target: self.target.kind.as_str().into(),
+            endpoint_host: reqwest::Url::parse(self.target.endpoint.base_url())
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_default(),
+            region: self.target.region.clone(),
+            recorded: options.today.clone(),
+            harness_version: env!("CARGO_PKG_VERSION").into(),
+            scenario_digest: self.scenario.digest.clone(),
+            profile: options.profile.clone(),
+            verified_against_aws: aws && skipped.is_empty(),
+            skipped_steps: skipped,
+            request_ids: if aws {
+                self.request_ids.clone()
+            } else {
+                Vec::new()
+            },
+        };
+        snapshot::render(
+            &self.scenario.path.display().to_string(),
+            &self.scenario.description,
+            &provenance,
+            &contents,
+        )
+    }
+
+    fn write_snapshot(
+        &mut self,
+        path: &std::path::Path,
+        file: &str,
+        replace: bool,
+    ) -> Option<String> {
+        match snapshot::write(path, file, replace) {
             Ok(p) => Some(p.display().to_string()),
             Err(e) => {
                 self.fail(
@@ -81,9 +160,14 @@ impl Run<'_> {
         }
     }
 
-    /// Both sides as compared: skipped steps taken from the snapshot, known
-    /// differences for this kind of target removed.
-    fn comparable(&self, old: &str, transcript: &Value) -> (String, String) {
+    /// Both sides as compared: skipped steps taken from the reference, known
+    /// differences for this kind of target removed, transformers applied.
+    fn comparable(
+        &self,
+        old: &str,
+        transcript: &Value,
+        transformers: &[transform::Transformer],
+    ) -> (Value, Value) {
         let mut want: Value = serde_json::from_str(old).unwrap_or(Value::String(old.to_owned()));
         let mut got = transcript.clone();
         if let (Some(w), Some(g)) = (
@@ -102,7 +186,10 @@ impl Run<'_> {
             snapshot::strip_paths(&mut want, paths);
             snapshot::strip_paths(&mut got, paths);
         }
-        let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
-        (pretty(&want), pretty(&got))
+        for t in [transformers, &self.scenario.transform[..]] {
+            transform::apply(&mut want, t);
+            transform::apply(&mut got, t);
+        }
+        (want, got)
     }
 }

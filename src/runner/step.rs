@@ -81,6 +81,11 @@ impl Run<'_> {
                 "\n(stopped polling after {sent} request(s): {why})"
             ));
         }
+        self.request_ids
+            .extend(calls.iter().filter_map(|c| match &c.outcome {
+                Outcome::Reply(r) => r.request_id.clone(),
+                Outcome::Transport { .. } => None,
+            }));
         self.answers += calls
             .iter()
             .filter(|c| matches!(c.outcome, Outcome::Reply(_)))

@@ -14,6 +14,10 @@ pub struct ScenarioFile {
     /// Where the expected outcome comes from: model, doc, seen or chosen (APPFLOW.md tags).
     #[serde(default)]
     pub contract: Option<String>,
+    /// Values of this scenario's transcript that are not behaviour (see
+    /// snapshots/transformers.yaml).
+    #[serde(default)]
+    pub transform: Vec<crate::snapshot::transform::Transformer>,
     /// Runs alone, after the others (it lists or counts account-wide things).
     #[serde(default)]
     pub exclusive: bool,

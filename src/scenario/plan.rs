@@ -29,6 +29,10 @@ pub struct Scenario {
     pub path: PathBuf,
     pub description: String,
     pub contract: Option<ContractTag>,
+    /// `sha256:<hex>` of the file's text (recordings' provenance).
+    pub digest: String,
+    /// Transformers of this scenario, besides the reference's.
+    pub transform: Vec<crate::snapshot::transform::Transformer>,
     /// Asked to run alone (`exclusive: true`).
     pub alone: bool,
     /// The APPFLOW.md rule ids it covers.

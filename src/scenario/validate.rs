@@ -305,6 +305,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
         path: path.to_path_buf(),
         description: file.description,
         contract,
+        digest: crate::snapshot::provenance_digest(text),
+        transform: file.transform,
         alone: file.exclusive,
         covers: file.covers,
         settles,
