@@ -102,14 +102,19 @@ pub(super) fn judge(
                     continue;
                 }
                 replies.push(r);
-                if let Some(s) = e.status
-                    && s != r.status
+                if let Some(allowed) = &e.status
+                    && !allowed.contains(&r.status)
                 {
+                    let want = allowed
+                        .iter()
+                        .map(u16::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" or ");
                     push(failure(
                         step,
                         FailureKind::Expectation,
-                        format!("status: expected {s}, got {}", r.status),
-                        Some(s.to_string()),
+                        format!("status: expected {want}, got {}", r.status),
+                        Some(want),
                         Some(format!(
                             "{} {} {}",
                             r.status,

@@ -36,7 +36,7 @@ pub fn coverage(scenarios: &[Scenario], ids: &[&str]) -> Vec<RuleCoverage> {
                 covering
                     .iter()
                     .flat_map(|s| &s.steps)
-                    .any(|st| st.expect.status == Some(status))
+                    .any(|st| st.expect.status.as_deref() == Some(&[status][..]))
             };
             let missing_side = if !INPUT_RULES.contains(id) || covering.is_empty() {
                 None

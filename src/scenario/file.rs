@@ -125,7 +125,9 @@ pub struct RawFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectFile {
-    pub status: Option<u16>,
+    /// An HTTP status, or a list of those allowed (`[409, 200]` where the
+    /// contract leaves room).
+    pub status: Option<StatusFile>,
     /// The error type, read as the SDKs read it.
     pub error: Option<String>,
     pub body: Option<Value>,
@@ -137,4 +139,41 @@ pub struct ExpectFile {
     /// No answer at all is expected (a connection closed by an injected fault).
     #[serde(default, rename = "no-response")]
     pub no_response: bool,
+}
+
+/// `status: 200` or `status: [409, 200]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusFile(pub Vec<u16>);
+
+impl<'de> Deserialize<'de> for StatusFile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = StatusFile;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an HTTP status (200) or a list of them ([409, 200])")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<StatusFile, E> {
+                u16::try_from(n)
+                    .map(|n| StatusFile(vec![n]))
+                    .map_err(|_| E::custom(format!("{n} is not an HTTP status")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<StatusFile, E> {
+                u64::try_from(n)
+                    .map_err(|_| E::custom(format!("{n} is not an HTTP status")))
+                    .and_then(|n| self.visit_u64(n))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<StatusFile, A::Error> {
+                let mut out = Vec::new();
+                while let Some(n) = seq.next_element::<u16>()? {
+                    out.push(n);
+                }
+                Ok(StatusFile(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }

@@ -37,7 +37,13 @@ pub fn match_value(expected: &Value, actual: Option<&Value>, path: &str, out: &m
                             Some(Value::Object(o)) => Some(o.len()),
                             _ => None,
                         };
-                        len.is_some_and(|l| n.as_u64() == Some(l as u64))
+                        // `length: 2`, or `length: [1, 2]` where the contract leaves room.
+                        len.is_some_and(|l| match n {
+                            Value::Array(options) => {
+                                options.iter().any(|o| o.as_u64() == Some(l as u64))
+                            }
+                            n => n.as_u64() == Some(l as u64),
+                        })
                     }
                     ("pattern", Value::String(p)) => match regex::Regex::new(&format!("^(?:{p})$"))
                     {

@@ -188,7 +188,8 @@ impl Action {
 
 #[derive(Debug, Clone, Default)]
 pub struct Expect {
-    pub status: Option<u16>,
+    /// The statuses allowed (one, or several where the contract leaves room).
+    pub status: Option<Vec<u16>>,
     pub error: Option<String>,
     pub body: Option<Value>,
     pub eventually: Option<Duration>,

@@ -433,10 +433,13 @@ fn action_of(mut found: Vec<(String, ActionFile)>) -> Result<(ActionFile, String
 }
 
 fn expect_plan(e: ExpectFile) -> Result<Expect, String> {
-    if let Some(s) = e.status
-        && !(100..=599).contains(&s)
-    {
-        return Err(format!("expect.status {s} is not an HTTP status"));
+    if let Some(st) = &e.status {
+        if st.0.is_empty() {
+            return Err("expect.status lists no status".into());
+        }
+        if let Some(s) = st.0.iter().find(|s| !(100..=599).contains(*s)) {
+            return Err(format!("expect.status {s} is not an HTTP status"));
+        }
     }
     if e.no_response && (e.status.is_some() || e.error.is_some() || e.body.is_some()) {
         return Err("expect.no-response excludes status, error and body".into());
@@ -446,7 +449,7 @@ fn expect_plan(e: ExpectFile) -> Result<Expect, String> {
         None => None,
     };
     Ok(Expect {
-        status: e.status,
+        status: e.status.map(|s| s.0),
         error: e.error,
         body: e.body,
         eventually,
