@@ -35,6 +35,9 @@ pub enum Command {
     /// Play scenario files against a target and check every answer against
     /// expectations, the contract and the stored snapshots.
     Check(CheckArgs),
+    /// Play the scenarios on a baseline and a target, diff their answers and
+    /// classify every difference (violation, gap, known, not compared).
+    Compare(CompareArgs),
     /// A goose load test of StartFlow that also verifies that nothing was
     /// lost or duplicated: every fresh token one run, every replay the first run.
     Load(LoadArgs),
@@ -93,6 +96,53 @@ pub struct LoadArgs {
     /// Also print goose's own tables.
     #[arg(long)]
     pub goose_output: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scenario files or folders (default: scenarios/).
+    pub scenarios: Vec<PathBuf>,
+    /// The reference side: `embedded` (default), `embedded:FLAG=VALUE,...`
+    /// with serve's flags (`embedded:active-start=idempotent`), an http(s)
+    /// URL, or `aws`.
+    #[arg(long, default_value = "embedded")]
+    pub baseline: String,
+    /// The side under test, in the same forms.
+    #[arg(long)]
+    pub target: String,
+    /// Region of both sides (default: AWS_REGION, else us-east-1).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Sign requests to URL sides with the environment's AWS credentials.
+    #[arg(long)]
+    pub sign: bool,
+    /// Seconds to wait for one answer.
+    #[arg(long, default_value_t = 10)]
+    pub timeout_secs: u64,
+    /// The largest answer read, in bytes.
+    #[arg(long, default_value_t = crate::client::DEFAULT_ANSWER_LIMIT)]
+    pub max_answer_bytes: usize,
+    /// Scenarios run at once on each side.
+    #[arg(long, default_value_t = 8)]
+    pub jobs: usize,
+    /// Only scenarios whose name contains this text.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Where transformers.yaml is read from.
+    #[arg(long, default_value = "snapshots")]
+    pub snapshot_dir: PathBuf,
+    /// Write the comparison as JSON (schema: docs/compare.schema.json).
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write a Markdown summary (for a pull-request comment).
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
+    /// Write a self-contained HTML page (renders offline).
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// What fails the run: violations only, or gaps too.
+    #[arg(long, value_enum, default_value = "violation")]
+    pub fail_on: crate::commands::compare::FailOn,
 }
 
 #[derive(Debug, Args)]
@@ -292,6 +342,7 @@ pub async fn run_with(
     match cli.command {
         Command::Serve(args) => commands::serve::run(args.into(), console).await,
         Command::Check(args) => commands::check::run(args.into(), env, console).await,
+        Command::Compare(args) => commands::compare::run(args.into(), env, console).await,
         Command::Load(args) => commands::load::run(args.into(), env, console).await,
     }
 }
@@ -306,6 +357,29 @@ impl From<ServeArgs> for ServeOptions {
                 region: a.region.clone(),
                 ..a.emulator.config()
             },
+        }
+    }
+}
+
+impl From<CompareArgs> for crate::commands::compare::CompareOptions {
+    fn from(a: CompareArgs) -> Self {
+        let mut connection = TargetOptions::new(TargetChoice::Embedded);
+        connection.region = a.region.clone();
+        connection.sign = a.sign;
+        connection.timeout = Duration::from_secs(a.timeout_secs.max(1));
+        connection.answer_limit = a.max_answer_bytes;
+        Self {
+            scenarios: a.scenarios,
+            filter: a.filter,
+            baseline: a.baseline,
+            target: a.target,
+            connection,
+            jobs: a.jobs,
+            snapshot_root: a.snapshot_dir,
+            json: a.json,
+            markdown: a.markdown,
+            html: a.html,
+            fail_on: a.fail_on,
         }
     }
 }

@@ -115,7 +115,12 @@ async fn a_new_execution_id_on_replay_fails_the_replay_step() {
 async fn a_200_where_409_is_due_fails_that_step() {
     let server = fake().await;
     on_start_flow(&server, active_without_execution_id()).await;
-    let summary = check(&server.uri(), "token_other_flow_scheduled", Duration::from_secs(5)).await;
+    let summary = check(
+        &server.uri(),
+        "token_other_flow_scheduled",
+        Duration::from_secs(5),
+    )
+    .await;
     assert_fails(&summary, 2, "status: expected 409, got 200");
 }
 

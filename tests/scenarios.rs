@@ -212,59 +212,6 @@ fn coverage_names_a_rule_once_its_only_scenario_is_gone() {
     );
 }
 
-/// The parts of JSON Schema the report's schema uses: type, required,
-/// enum, const, properties, items.
-fn conforms(v: &serde_json::Value, schema: &serde_json::Value, at: &str, errors: &mut Vec<String>) {
-    use serde_json::Value;
-    if let Some(c) = schema.get("const")
-        && c != v
-    {
-        errors.push(format!("{at}: {v} is not {c}"));
-    }
-    if let Some(options) = schema.get("enum").and_then(Value::as_array)
-        && !options.contains(v)
-    {
-        errors.push(format!("{at}: {v} is none of {options:?}"));
-    }
-    let ty_ok = match schema.get("type").and_then(Value::as_str) {
-        Some("object") => v.is_object(),
-        Some("array") => v.is_array(),
-        Some("string") => v.is_string(),
-        Some("integer") => v.is_u64() || v.is_i64(),
-        Some("number") => v.is_number(),
-        _ => true,
-    };
-    if !ty_ok {
-        errors.push(format!("{at}: {v} is not of type {}", schema["type"]));
-    }
-    for r in schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let key = r.as_str().unwrap_or_default();
-        if v.get(key).is_none() {
-            errors.push(format!("{at}: `{key}` is required"));
-        }
-    }
-    if let (Some(props), Some(obj)) = (
-        schema.get("properties").and_then(Value::as_object),
-        v.as_object(),
-    ) {
-        for (k, sub) in props {
-            if let Some(x) = obj.get(k) {
-                conforms(x, sub, &format!("{at}.{k}"), errors);
-            }
-        }
-    }
-    if let (Some(items), Some(list)) = (schema.get("items"), v.as_array()) {
-        for (i, x) in list.iter().enumerate() {
-            conforms(x, items, &format!("{at}.{i}"), errors);
-        }
-    }
-}
-
 #[tokio::test]
 async fn the_json_report_follows_its_schema_failures_included() {
     let schema: serde_json::Value = serde_json::from_str(
@@ -289,7 +236,7 @@ async fn the_json_report_follows_its_schema_failures_included() {
     appflow_harness::report::json::render(&summary, &mut out).expect("render");
     let report: serde_json::Value = serde_json::from_slice(&out).expect("json");
     let mut errors = Vec::new();
-    conforms(&report, &schema, "report", &mut errors);
+    crate::support::conforms(&report, &schema, &schema, "report", &mut errors);
     assert!(errors.is_empty(), "{errors:#?}");
     assert_eq!(report["scenarios"][0]["failures"][0]["kind"], "snapshot");
 }

@@ -3,6 +3,7 @@
 mod support;
 
 mod catalogue_faults;
+mod compare;
 mod emulator_contract;
 mod emulator_robustness;
 mod emulator_sdk;

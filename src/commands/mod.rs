@@ -5,6 +5,7 @@
 //! ([`crate::exit_codes::of`]).
 
 pub mod check;
+pub mod compare;
 pub mod load;
 pub mod serve;
 

@@ -111,6 +111,14 @@ fn change(x: &mut Value, t: &Transformer) {
     }
 }
 
+/// Whether the dotted `path` matches the dotted `pattern` (`*` one
+/// segment, `**` any number).
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let pattern: Vec<&str> = pattern.split('.').collect();
+    let at: Vec<String> = path.split('.').map(str::to_owned).collect();
+    matches(&pattern, &at)
+}
+
 /// Whether the path `at` matches `pattern` (`*` one segment, `**` any number).
 fn matches(pattern: &[&str], at: &[String]) -> bool {
     match (pattern.split_first(), at.split_first()) {

@@ -109,3 +109,69 @@ pub fn exit_code(
 ) -> i32 {
     appflow_harness::exit_codes::of(result)
 }
+
+/// The parts of JSON Schema the reports' schemas use: type, required,
+/// enum, const, properties, items, local $ref.
+pub fn conforms(
+    v: &serde_json::Value,
+    schema: &serde_json::Value,
+    root: &serde_json::Value,
+    at: &str,
+    errors: &mut Vec<String>,
+) {
+    use serde_json::Value;
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let target = r
+            .strip_prefix("#")
+            .and_then(|p| root.pointer(p))
+            .unwrap_or(&Value::Null);
+        return conforms(v, target, root, at, errors);
+    }
+    if let Some(c) = schema.get("const")
+        && c != v
+    {
+        errors.push(format!("{at}: {v} is not {c}"));
+    }
+    if let Some(options) = schema.get("enum").and_then(Value::as_array)
+        && !options.contains(v)
+    {
+        errors.push(format!("{at}: {v} is none of {options:?}"));
+    }
+    let ty_ok = match schema.get("type").and_then(Value::as_str) {
+        Some("object") => v.is_object(),
+        Some("array") => v.is_array(),
+        Some("string") => v.is_string(),
+        Some("integer") => v.is_u64() || v.is_i64(),
+        Some("number") => v.is_number(),
+        _ => true,
+    };
+    if !ty_ok {
+        errors.push(format!("{at}: {v} is not of type {}", schema["type"]));
+    }
+    for r in schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let key = r.as_str().unwrap_or_default();
+        if v.get(key).is_none() {
+            errors.push(format!("{at}: `{key}` is required"));
+        }
+    }
+    if let (Some(props), Some(obj)) = (
+        schema.get("properties").and_then(Value::as_object),
+        v.as_object(),
+    ) {
+        for (k, sub) in props {
+            if let Some(x) = obj.get(k) {
+                conforms(x, sub, root, &format!("{at}.{k}"), errors);
+            }
+        }
+    }
+    if let (Some(items), Some(list)) = (schema.get("items"), v.as_array()) {
+        for (i, x) in list.iter().enumerate() {
+            conforms(x, items, root, &format!("{at}.{i}"), errors);
+        }
+    }
+}

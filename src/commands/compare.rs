@@ -1,0 +1,145 @@
+//! `appflow-harness compare`: the selected scenarios on a baseline and a
+//! target in one run, their transcripts diffed and every difference
+//! classified; reports for people, PRs (Markdown), machines (JSON) and
+//! browsers (HTML).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use super::{CommandError, Console, Outcome, write_file};
+use crate::compare::{Comparison, SideInfo, classify::classify, parse_spec};
+use crate::runner::{self, Options as RunnerOptions};
+use crate::target::{self, Environment, TargetOptions};
+
+/// What fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// A side breaks an expectation or the contract.
+    Violation,
+    /// Also any gap: the target answers unlike the baseline.
+    Gap,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompareOptions {
+    pub scenarios: Vec<PathBuf>,
+    pub filter: Option<String>,
+    /// `embedded[:flags]`, an http(s) URL, or `aws`.
+    pub baseline: String,
+    pub target: String,
+    /// Region, signing, timeouts and answer limit, shared by both sides
+    /// (the choice and emulator configuration come from each spec).
+    pub connection: TargetOptions,
+    pub jobs: usize,
+    /// Where `transformers.yaml` is read from.
+    pub snapshot_root: PathBuf,
+    pub json: Option<PathBuf>,
+    pub markdown: Option<PathBuf>,
+    pub html: Option<PathBuf>,
+    pub fail_on: FailOn,
+}
+
+pub async fn run(
+    options: CompareOptions,
+    env: &Environment,
+    console: &mut Console<'_>,
+) -> Result<Outcome, CommandError> {
+    let paths = if options.scenarios.is_empty() {
+        vec!["scenarios".into()]
+    } else {
+        options.scenarios.clone()
+    };
+    let mut scenarios = crate::scenario::load(&paths).map_err(|errors| {
+        CommandError::InvalidInput(errors.iter().map(ToString::to_string).collect())
+    })?;
+    if let Some(f) = &options.filter {
+        scenarios.retain(|s| s.name.contains(f.as_str()));
+    }
+    if scenarios.is_empty() {
+        return Err(CommandError::InvalidInput(vec![
+            "no scenario to compare".into(),
+        ]));
+    }
+    let transformers = crate::snapshot::transform::load(&options.snapshot_root)
+        .map_err(|e| CommandError::InvalidInput(vec![e]))?;
+    let side = |spec: &str| -> Result<TargetOptions, CommandError> {
+        let (choice, emulator) = parse_spec(spec).map_err(CommandError::Usage)?;
+        Ok(TargetOptions {
+            choice,
+            emulator: crate::emulator::Config {
+                region: options.connection.emulator.region.clone(),
+                ..emulator
+            },
+            ..options.connection.clone()
+        })
+    };
+    let baseline = target::resolve(side(&options.baseline)?, env).await?;
+    let target = target::resolve(side(&options.target)?, env).await?;
+    baseline.probe().await?;
+    target.probe().await?;
+    console.note(format_args!(
+        "comparing {} scenario(s): baseline {} ({}), target {} ({})",
+        scenarios.len(),
+        options.baseline,
+        baseline.endpoint.base_url(),
+        options.target,
+        target.endpoint.base_url()
+    ));
+    let today = crate::appflow::today(SystemTime::now());
+    let run_options = |id: &str| RunnerOptions {
+        jobs: options.jobs,
+        ..RunnerOptions::new(
+            &format!("{id}{}", &uuid::Uuid::new_v4().simple().to_string()[..6]),
+            &today,
+        )
+    };
+    let (b, t) = tokio::join!(
+        runner::run(
+            scenarios.clone(),
+            Arc::new(baseline),
+            run_options("b"),
+            |_| {}
+        ),
+        runner::run(
+            scenarios.clone(),
+            Arc::new(target),
+            run_options("t"),
+            |_| {}
+        ),
+    );
+    let classified = classify(&scenarios, &b, &t, &transformers);
+    let comparison = Comparison::new(
+        SideInfo::of(&options.baseline, &b),
+        SideInfo::of(&options.target, &t),
+        classified,
+    );
+    crate::report::compare::terminal(&comparison, console.out)
+        .map_err(|e| CommandError::Internal(format!("failed to print the report: {e}")))?;
+    let redactor = crate::redact::Redactor::from_env(env);
+    if let Some(path) = &options.json {
+        write_file(path, "json", &redactor, |w| {
+            serde_json::to_writer_pretty(&mut *w, &comparison).map_err(std::io::Error::other)
+        })?;
+    }
+    if let Some(path) = &options.markdown {
+        write_file(path, "markdown", &redactor, |w| {
+            crate::report::compare::markdown(&comparison, w)
+        })?;
+    }
+    if let Some(path) = &options.html {
+        write_file(path, "html", &redactor, |w| {
+            crate::report::compare_html::render(&comparison, w)
+        })?;
+    }
+    let t = &comparison.totals;
+    // Fail closed: a comparison that compared nothing proves nothing.
+    if t.compared_fields == 0 {
+        console.note(format_args!(
+            "no answer field was compared: nothing is proven"
+        ));
+        return Ok(Outcome::Failed);
+    }
+    let failed = t.violations > 0 || (options.fail_on == FailOn::Gap && t.gaps > 0);
+    Ok(Outcome::from_passed(!failed))
+}

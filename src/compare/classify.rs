@@ -1,0 +1,278 @@
+//! Classifying the differences between two runs of the same scenarios:
+//! every difference is a violation (one side breaks an expectation or the
+//! contract), a gap (both conform, and answer differently), known (listed
+//! for the target's kind), or not compared (a step skipped on one side).
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::diff::{leaf_count, leaves};
+use crate::runner::{FailureKind, ScenarioResult, Status, Summary};
+use crate::scenario::Scenario;
+use crate::snapshot::transform::{self, Transformer};
+use crate::target::TargetKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Class {
+    Violation,
+    Gap,
+    Known,
+    NotCompared,
+}
+
+impl Class {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Violation => "violation",
+            Self::Gap => "gap",
+            Self::Known => "known",
+            Self::NotCompared => "not compared",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Side {
+    Baseline,
+    Target,
+}
+
+/// One classified difference.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub class: Class,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    /// The transcript path (`response.body.flowStatus`) of a field difference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Value>,
+    /// For violations: the side that breaks a rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side: Option<Side>,
+    /// For violations: the APPFLOW.md rule ids at stake.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// One scenario on both sides.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioParity {
+    pub name: String,
+    pub description: String,
+    pub baseline_status: Status,
+    pub target_status: Status,
+    /// Answer fields compared, and how many were equal.
+    pub compared_fields: usize,
+    pub equal_fields: usize,
+    pub entries: Vec<Entry>,
+    /// Each compared step's answers side by side, for the steps that differ.
+    pub steps: Vec<StepPair>,
+    /// Per operation: (answer fields compared, equal).
+    pub by_operation: std::collections::BTreeMap<String, (usize, usize)>,
+}
+
+/// A step's transcript entry on both sides (after transformers).
+#[derive(Debug, Clone, Serialize)]
+pub struct StepPair {
+    pub step: usize,
+    pub name: String,
+    pub baseline: Value,
+    pub target: Value,
+}
+
+impl ScenarioParity {
+    pub fn count(&self, class: Class) -> usize {
+        self.entries.iter().filter(|e| e.class == class).count()
+    }
+}
+
+/// Classifies `baseline` against `target` for every scenario both played.
+pub fn classify(
+    scenarios: &[Scenario],
+    baseline: &Summary,
+    target: &Summary,
+    transformers: &[Transformer],
+) -> Vec<ScenarioParity> {
+    scenarios
+        .iter()
+        .filter_map(|s| {
+            let b = baseline.scenarios.iter().find(|r| r.name == s.name)?;
+            let t = target.scenarios.iter().find(|r| r.name == s.name)?;
+            Some(scenario(s, b, t, target.target_kind, transformers))
+        })
+        .collect()
+}
+
+/// The rule ids a failure message names (`(W3)`), else the scenario's.
+fn rules_of(message: &str, s: &Scenario) -> Vec<String> {
+    let named: Vec<String> = crate::contract::rule_ids()
+        .iter()
+        .filter(|id| message.contains(&format!("({id})")))
+        .map(|id| (*id).to_owned())
+        .collect();
+    if named.is_empty() {
+        s.covers.clone()
+    } else {
+        named
+    }
+}
+
+fn scenario(
+    s: &Scenario,
+    b: &ScenarioResult,
+    t: &ScenarioResult,
+    target_kind: TargetKind,
+    transformers: &[Transformer],
+) -> ScenarioParity {
+    let mut entries = Vec::new();
+    for (side, r) in [(Side::Baseline, b), (Side::Target, t)] {
+        for f in r
+            .failures
+            .iter()
+            .filter(|f| f.kind != FailureKind::Snapshot)
+        {
+            entries.push(Entry {
+                class: Class::Violation,
+                step: f.step,
+                step_name: f
+                    .step
+                    .and_then(|i| r.steps.iter().find(|st| st.index == i))
+                    .map(|st| st.name.clone()),
+                operation: None,
+                path: None,
+                baseline: None,
+                target: None,
+                side: Some(side),
+                rules: rules_of(&f.message, s),
+                message: Some(f.message.clone()),
+            });
+        }
+    }
+    let violated = |step: usize, r: &ScenarioResult| {
+        r.failures
+            .iter()
+            .any(|f| f.step == Some(step) && f.kind != FailureKind::Snapshot)
+    };
+    let known: &[String] = s
+        .known_differences
+        .get(&target_kind)
+        .map_or(&[], Vec::as_slice);
+    let steps_of = |r: &ScenarioResult| -> Vec<Value> {
+        let mut v = r.transcript.get("steps").cloned().unwrap_or(Value::Null);
+        transform::apply(&mut v, transformers);
+        transform::apply(&mut v, &s.transform);
+        v.as_array().cloned().unwrap_or_default()
+    };
+    let (bs, ts) = (steps_of(b), steps_of(t));
+    let (mut compared, mut equal) = (0, 0);
+    let mut by_operation = std::collections::BTreeMap::new();
+    let mut pairs = Vec::new();
+    for (i, plan) in s.steps.iter().enumerate() {
+        let (Some(x), Some(y)) = (bs.get(i), ts.get(i)) else {
+            continue;
+        };
+        let skipped = |v: &Value| v.get("skipped") == Some(&Value::Bool(true));
+        if skipped(x) || skipped(y) {
+            entries.push(Entry {
+                class: Class::NotCompared,
+                step: Some(plan.index),
+                step_name: Some(plan.name.clone()),
+                operation: plan.action.operation().map(|o| o.name().to_owned()),
+                path: None,
+                baseline: None,
+                target: None,
+                side: Some(if skipped(x) {
+                    Side::Baseline
+                } else {
+                    Side::Target
+                }),
+                rules: Vec::new(),
+                message: Some("skipped on one side (no test-control API)".into()),
+            });
+            continue;
+        }
+        let answers = |v: &Value| {
+            let mut a = v.clone();
+            if let Some(m) = a.as_object_mut() {
+                m.remove("name");
+                m.remove("step");
+            }
+            a
+        };
+        let (x, y) = (answers(x), answers(y));
+        let diffs = leaves(&x, &y);
+        let fields = leaf_count(&x).max(leaf_count(&y));
+        compared += fields;
+        equal += fields.saturating_sub(diffs.len());
+        let op = plan
+            .action
+            .operation()
+            .map_or_else(|| "test-control".to_owned(), |o| o.name().to_owned());
+        let slot = by_operation.entry(op).or_insert((0, 0));
+        slot.0 += fields;
+        slot.1 += fields.saturating_sub(diffs.len());
+        if diffs.is_empty() {
+            continue;
+        }
+        let violator = match (violated(plan.index, b), violated(plan.index, t)) {
+            (true, _) => Some(Side::Baseline),
+            (false, true) => Some(Side::Target),
+            _ => None,
+        };
+        for d in diffs {
+            let full = format!("steps.{i}.{}", d.path);
+            let class = if violator.is_some() {
+                Class::Violation
+            } else if known.iter().any(|k| transform::path_matches(k, &full)) {
+                Class::Known
+            } else {
+                Class::Gap
+            };
+            entries.push(Entry {
+                class,
+                step: Some(plan.index),
+                step_name: Some(plan.name.clone()),
+                operation: plan.action.operation().map(|o| o.name().to_owned()),
+                path: Some(d.path),
+                baseline: d.left,
+                target: d.right,
+                side: violator,
+                rules: if violator.is_some() {
+                    s.covers.clone()
+                } else {
+                    Vec::new()
+                },
+                message: None,
+            });
+        }
+        pairs.push(StepPair {
+            step: plan.index,
+            name: plan.name.clone(),
+            baseline: x,
+            target: y,
+        });
+    }
+    ScenarioParity {
+        name: s.name.clone(),
+        description: s.description.clone(),
+        baseline_status: b.status,
+        target_status: t.status,
+        compared_fields: compared,
+        equal_fields: equal,
+        entries,
+        steps: pairs,
+        by_operation,
+    }
+}
