@@ -44,7 +44,10 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct LoadArgs {
+    #[command(subcommand)]
+    pub action: Option<LoadAction>,
     #[command(flatten)]
     pub target: TargetArgs,
     /// Concurrent goose users.
@@ -53,7 +56,7 @@ pub struct LoadArgs {
     /// Users started per second.
     #[arg(long, default_value = "8")]
     pub hatch_rate: String,
-    /// How long the attack runs once users are started (30s, 2m, 1h).
+    /// How long the attack runs once users are started (30s, 2m, 1h; more than 0).
     #[arg(long, default_value = "30s")]
     pub run_time: String,
     /// Transaction weights: fresh tokens, replays of recent tokens, tokens reused
@@ -66,10 +69,56 @@ pub struct LoadArgs {
     /// At most this many requests per second, all users together.
     #[arg(long)]
     pub throttle: Option<usize>,
-    /// Goose's HTML report (or .json/.md, by extension).
+    #[command(flatten)]
+    pub outputs: LoadOutputs,
+    /// Recent fresh tokens kept for replays (bounds the harness's memory).
+    #[arg(long, default_value_t = 4096)]
+    pub pool: usize,
+    /// Goose's coordinated-omission mitigation: disabled, average, minimum, maximum.
+    #[arg(long, default_value = "disabled")]
+    pub co_mitigation: String,
+    /// At most this many milliseconds after the attack, the run lists are
+    /// read until two reads agree (real services list runs late).
+    #[arg(long, default_value_t = 2000)]
+    pub settle_ms: u64,
+    /// Throw away this percentage of fresh starts' answers after they came
+    /// and send the same token again, as an SDK does after a timeout.
+    #[arg(long, default_value_t = 0.0)]
+    pub lose_answers: f64,
+    /// Fail with fewer fresh starts verified on the target than this.
+    #[arg(long, default_value_t = 100)]
+    pub min_verified: u64,
+    /// Distributed runs: the number of workers.
     #[arg(long)]
-    pub report_file: Option<String>,
-    /// Write our JSON report (figures and verdict) here.
+    pub workers: Option<usize>,
+    /// Distributed runs: this worker's index (default: JOB_COMPLETION_INDEX,
+    /// as Kubernetes Indexed Jobs set it).
+    #[arg(long, env = "JOB_COMPLETION_INDEX")]
+    pub worker_index: Option<usize>,
+    /// Start the attack at this time (epoch seconds), after set-up, so that
+    /// workers start together.
+    #[arg(long)]
+    pub start_at: Option<f64>,
+    /// Runtime threads of the embedded emulator.
+    #[arg(long, default_value_t = 1)]
+    pub emulator_threads: usize,
+    /// Also print goose's own tables.
+    #[arg(long)]
+    pub goose_output: bool,
+    /// No progress line (it is printed only on a terminal anyway).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// What `load` (and `load merge`) write, and the limits that fail it.
+#[derive(Debug, Clone, Args)]
+pub struct LoadOutputs {
+    /// Write our self-contained HTML report (verdict, token classes,
+    /// latency pictures, error reasons) here.
+    #[arg(long)]
+    pub report_file: Option<PathBuf>,
+    /// Write the JSON report (schema appflow-harness/load-report/v2:
+    /// histograms, token classes, options; mergeable) here.
     #[arg(long)]
     pub json: Option<PathBuf>,
     /// Fail when any request type's p99 exceeds this many milliseconds.
@@ -78,24 +127,26 @@ pub struct LoadArgs {
     /// Fail below this many requests per second.
     #[arg(long)]
     pub min_rps: Option<f64>,
-    /// Fail above this percentage of failed requests.
-    #[arg(long)]
-    pub max_error_rate: Option<f64>,
-    /// Recent fresh tokens kept for replays (bounds the harness's memory).
-    #[arg(long, default_value_t = 4096)]
-    pub pool: usize,
-    /// Goose's coordinated-omission mitigation: disabled, average, minimum, maximum.
-    #[arg(long, default_value = "disabled")]
-    pub co_mitigation: String,
-    /// Milliseconds to wait after the attack before counting runs (real services list runs late).
-    #[arg(long, default_value_t = 0)]
-    pub settle_ms: u64,
-    /// Runtime threads of the embedded emulator.
-    #[arg(long, default_value_t = 1)]
-    pub emulator_threads: usize,
-    /// Also print goose's own tables.
-    #[arg(long)]
-    pub goose_output: bool,
+    /// Availability: fail above this percentage of wrong or missing answers.
+    #[arg(long, default_value_t = 1.0)]
+    pub max_error_rate: f64,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum LoadAction {
+    /// Merge the JSON reports of workers that ran at the same time:
+    /// histograms added, counts and token classes summed, thresholds applied
+    /// to the whole.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The workers' JSON reports.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    #[command(flatten)]
+    pub outputs: LoadOutputs,
 }
 
 #[derive(Debug, Args)]
@@ -343,6 +394,10 @@ pub async fn run_with(
         Command::Serve(args) => commands::serve::run(args.into(), console).await,
         Command::Check(args) => commands::check::run(args.into(), env, console).await,
         Command::Compare(args) => commands::compare::run(args.into(), env, console).await,
+        Command::Load(LoadArgs {
+            action: Some(LoadAction::Merge(m)),
+            ..
+        }) => commands::load::merge(&m.reports, &m.outputs.into(), env, console),
         Command::Load(args) => commands::load::run(args.into(), env, console).await,
     }
 }
@@ -416,6 +471,11 @@ impl From<LoadArgs> for LoadCommandOptions {
                 threads: a.emulator_threads,
             },
         );
+        let worker = match (a.worker_index, a.workers) {
+            (Some(i), Some(n)) => Some((i, n)),
+            (Some(i), None) => Some((i, i + 1)),
+            _ => None,
+        };
         Self {
             load: crate::load::LoadOptions {
                 users: a.users,
@@ -424,18 +484,32 @@ impl From<LoadArgs> for LoadCommandOptions {
                 mix: a.mix,
                 flows: a.flows,
                 throttle: a.throttle,
-                report_file: a.report_file,
                 co_mitigation: a.co_mitigation,
                 pool: a.pool,
                 timeout: target.timeout,
                 settle: Duration::from_millis(a.settle_ms),
                 goose_output: a.goose_output,
+                lose_answers_pct: a.lose_answers,
+                max_error_rate_pct: a.outputs.max_error_rate,
+                min_verified: a.min_verified,
+                worker,
+                start_at: a.start_at,
+                progress: !a.no_progress && std::io::IsTerminal::is_terminal(&std::io::stderr()),
             },
             target,
-            json: a.json,
-            max_p99_ms: a.max_p99,
-            min_rps: a.min_rps,
-            max_error_rate: a.max_error_rate,
+            outputs: a.outputs.into(),
+        }
+    }
+}
+
+impl From<LoadOutputs> for crate::commands::load::Outputs {
+    fn from(o: LoadOutputs) -> Self {
+        Self {
+            report_file: o.report_file,
+            json: o.json,
+            max_p99_ms: o.max_p99,
+            min_rps: o.min_rps,
+            max_error_rate_pct: o.max_error_rate,
         }
     }
 }

@@ -3,13 +3,16 @@
 //! run, every replay must answer the first run's executionId, every token
 //! reused on a scheduled flow must answer 409.
 
+pub mod html;
+pub mod ledger;
+pub mod metrics;
 pub mod report;
 pub mod state;
 mod transactions;
 pub mod verdict;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use goose::config::GooseConfiguration;
 use goose::metrics::GooseCoordinatedOmissionMitigation;
@@ -117,14 +120,27 @@ pub struct LoadOptions {
     pub mix: Mix,
     pub flows: usize,
     pub throttle: Option<usize>,
-    pub report_file: Option<String>,
     pub co_mitigation: String,
     pub pool: usize,
     pub timeout: Duration,
-    /// Wait this long after the attack before counting runs (eventual consistency).
+    /// At most this long after the attack, the target's run lists are read
+    /// until two reads agree (real services list runs late).
     pub settle: Duration,
     /// Let goose print its own tables.
     pub goose_output: bool,
+    /// Percent of fresh starts' answers thrown away after they came, the
+    /// same token then sent again (`--lose-answers`).
+    pub lose_answers_pct: f64,
+    /// Availability: fail above this percentage of wrong or missing answers.
+    pub max_error_rate_pct: f64,
+    /// Evidence: fail with fewer verified fresh starts than this.
+    pub min_verified: u64,
+    /// This worker's index and the number of workers (distributed runs).
+    pub worker: Option<(usize, usize)>,
+    /// Start the attack at this time (epoch seconds), so workers start together.
+    pub start_at: Option<f64>,
+    /// Print a progress line every few seconds (on a terminal).
+    pub progress: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -160,6 +176,14 @@ impl LoadOptions {
         self.co_mitigation
             .parse::<GooseCoordinatedOmissionMitigation>()
             .map_err(|e| format!("--co-mitigation: {e}"))?;
+        if !(0.0..=100.0).contains(&self.lose_answers_pct) {
+            return Err("--lose-answers is a percentage, 0 to 100".into());
+        }
+        if let Some((i, n)) = self.worker
+            && (n == 0 || i >= n)
+        {
+            return Err(format!("--worker-index {i} is not below --workers {n}"));
+        }
         Ok(())
     }
 }
@@ -169,38 +193,119 @@ pub async fn run(target: &Target, options: &LoadOptions) -> Result<LoadReport, L
     let endpoint = target.endpoint.clone();
     let url = endpoint.base_url().to_owned();
     let signer = target.signer.clone();
-    let control = target.abilities.control;
-    let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+    // A signer that cannot sign stops the run before anything is sent.
+    if let Some(s) = &signer {
+        s.sign(
+            "POST",
+            &format!("{url}/start-flow"),
+            b"{}",
+            SystemTime::now(),
+        )
+        .map_err(|e| LoadError::Option(format!("cannot sign requests: {e}")))?;
+    }
+    let worker = options
+        .worker
+        .map_or_else(String::new, |(i, _)| format!("w{i}-"));
+    let run_id = format!(
+        "{worker}{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
     let flows: Vec<String> = (0..options.flows.max(1))
         .map(|i| format!("ld-{run_id}-od-{i}"))
         .collect();
     let scheduled: Vec<String> = (0..2).map(|i| format!("ld-{run_id}-sc-{i}")).collect();
-    let state = Arc::new(LoadState::new(
-        run_id,
-        flows.clone(),
-        scheduled.clone(),
-        options.pool,
-    ));
+    let mut state = LoadState::new(run_id, flows.clone(), scheduled.clone(), options.pool);
+    state.lose_answers_bp = (options.lose_answers_pct * 100.0).round() as u32;
 
     let mut created = Vec::new();
     let setup = create_all(&endpoint, &flows, &scheduled, &mut created).await;
+    if let (Ok(()), Some(at)) = (&setup, options.start_at) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        if at > now {
+            tokio::time::sleep(Duration::from_secs_f64((at - now).min(3600.0))).await;
+        }
+    }
+    state.started = Instant::now();
+    let started_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    let state = Arc::new(state);
     let result = match setup {
-        Ok(()) => attack(&url, signer, state.clone(), options).await,
-        Err(e) => Err(e),
-    };
-    let result = match result {
-        Ok(metrics) => {
-            tokio::time::sleep(options.settle).await;
-            let verdict = verdict::judge(&endpoint, &state, control).await;
-            Ok(LoadReport::new(&metrics, verdict, state.pool_len()))
+        Ok(()) => {
+            let progress = options
+                .progress
+                .then(|| tokio::spawn(progress(state.clone())));
+            let attacked = attack(&url, signer, state.clone(), options).await;
+            if let Some(p) = progress {
+                p.abort();
+            }
+            attacked
         }
         Err(e) => Err(e),
     };
-    // Cleanup whatever happened, Ctrl-C included (goose returns its metrics on Ctrl-C).
+    let result = match result {
+        Ok(()) => {
+            let secs = state.started.elapsed().as_secs_f64();
+            let verdict = verdict::judge(&endpoint, &state, options.settle).await;
+            let by_request = state
+                .metrics
+                .snapshot()
+                .into_iter()
+                .map(|(name, h, statuses, failures)| {
+                    report::RequestFigures::new(name, h, statuses, failures, secs)
+                })
+                .collect();
+            let run = report::RunInfo {
+                harness_version: env!("CARGO_PKG_VERSION").into(),
+                target: url.clone(),
+                target_kind: target.kind.as_str().into(),
+                started_at,
+                worker: options.worker,
+                options: serde_json::json!({
+                    "users": options.users,
+                    "hatch_rate": options.hatch_rate,
+                    "run_time": options.run_time,
+                    "mix": format!("fresh={},replay={},conflict={},describe={}", options.mix.fresh, options.mix.replay, options.mix.conflict, options.mix.describe),
+                    "flows": options.flows,
+                    "throttle": options.throttle,
+                    "lose_answers_pct": options.lose_answers_pct,
+                    "pool": options.pool,
+                }),
+            };
+            Ok(LoadReport::new(
+                run,
+                secs,
+                by_request,
+                state.metrics.reasons(),
+                verdict,
+                options.max_error_rate_pct,
+                options.min_verified,
+            ))
+        }
+        Err(e) => Err(e),
+    };
+    // Cleanup whatever happened, Ctrl-C included (goose returns on Ctrl-C).
     for name in created {
         crate::fixtures::delete_flow(&endpoint, &name).await;
     }
     result
+}
+
+/// A progress line every few seconds while the attack lasts.
+async fn progress(state: Arc<LoadState>) {
+    let mut last = 0;
+    loop {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let (n, errors) = (state.metrics.requests(), state.metrics.failures());
+        eprintln!(
+            "  {:>6.0} s  {n} requests  {:.0} req/s  {errors} errors",
+            state.started.elapsed().as_secs_f64(),
+            (n - last) as f64 / 3.0
+        );
+        last = n;
+    }
 }
 
 async fn create_all(
@@ -227,7 +332,7 @@ async fn attack(
     signer: Option<Signer>,
     state: Arc<LoadState>,
     o: &LoadOptions,
-) -> Result<goose::metrics::GooseMetrics, LoadError> {
+) -> Result<(), LoadError> {
     let co: GooseCoordinatedOmissionMitigation = o
         .co_mitigation
         .parse()
@@ -238,15 +343,15 @@ async fn attack(
     config.increase_rate = Some(o.hatch_rate.clone());
     config.run_time = Some(o.run_time.clone());
     config.throttle_requests = o.throttle;
-    config.report_file = o.report_file.iter().cloned().collect();
     config.co_mitigation = Some(co);
     config.quiet = if o.goose_output { 0 } else { 1 };
     config.no_print_metrics = !o.goose_output;
     config.no_error_summary = !o.goose_output;
     // Goose's controllers listen on fixed ports; a harness run must not.
     config.no_telnet = true;
-    // The report reads request metrics only; goose's per-transaction and
-    // per-scenario aggregates would cost CPU on every request for nothing.
+    // The transactions keep their own figures (mergeable HDR histograms);
+    // goose's metrics would cost CPU on every request for nothing.
+    config.no_metrics = !o.goose_output;
     config.no_transaction_metrics = true;
     config.no_scenario_metrics = true;
     config.timeout = Some(o.timeout.as_secs().max(1).to_string());
@@ -286,5 +391,6 @@ async fn attack(
         .register_scenario(scenario)
         .execute()
         .await
-        .map_err(|e| LoadError::Goose(e.to_string()))
+        .map_err(|e| LoadError::Goose(e.to_string()))?;
+    Ok(())
 }

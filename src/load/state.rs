@@ -1,10 +1,15 @@
 //! What the load test shares between goose users: the flows, a bounded pool
-//! of recent tokens for replays, and the counts the verdict needs. Memory
-//! stays flat: the pool is a fixed-size ring, the rest are per-flow counters.
+//! of recent tokens for replays, the ledger of every fresh token, and the
+//! figures. The pool is a fixed-size ring; the ledger grows by one compact
+//! record per fresh token.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
+
+use super::ledger::Ledger;
+use super::metrics::Metrics;
 
 /// A fresh token's first answer.
 #[derive(Debug, Clone)]
@@ -25,10 +30,14 @@ pub struct LoadState {
     pool_size: usize,
     next_token: AtomicU64,
     next_pick: AtomicUsize,
-    /// Per flow: fresh starts answered 200 with an executionId.
-    pub fresh_ok: Vec<AtomicU64>,
-    /// Per flow: fresh starts with no answer or a 5xx: the run may or may not exist.
-    pub fresh_uncertain: Vec<AtomicU64>,
+    /// Every fresh token's story.
+    pub ledger: Ledger,
+    pub metrics: Metrics,
+    /// Answers thrown away on purpose, in hundredths of a percent (`--lose-answers`).
+    pub lose_answers_bp: u32,
+    /// Set when a request could not be signed: the run stops counting as evidence.
+    pub signing_failed: Mutex<Option<String>>,
+    pub started: Instant,
     pub wrong_replays: AtomicU64,
     pub wrong_conflicts: AtomicU64,
     examples: Mutex<Vec<String>>,
@@ -43,7 +52,6 @@ impl LoadState {
         scheduled: Vec<String>,
         pool_size: usize,
     ) -> Self {
-        let n = flows.len();
         Self {
             run_id,
             flows,
@@ -52,21 +60,43 @@ impl LoadState {
             pool_size: pool_size.max(1),
             next_token: AtomicU64::new(0),
             next_pick: AtomicUsize::new(0),
-            fresh_ok: (0..n).map(|_| AtomicU64::new(0)).collect(),
-            fresh_uncertain: (0..n).map(|_| AtomicU64::new(0)).collect(),
+            ledger: Ledger::default(),
+            metrics: Metrics::default(),
+            lose_answers_bp: 0,
+            signing_failed: Mutex::new(None),
+            started: Instant::now(),
             wrong_replays: AtomicU64::new(0),
             wrong_conflicts: AtomicU64::new(0),
             examples: Mutex::new(Vec::new()),
         }
     }
 
-    /// A token never used before in this run, and the flow it goes to.
-    pub fn fresh(&self) -> (String, usize) {
+    /// A token never used before in this run, its number in the ledger,
+    /// and the flow it goes to.
+    pub fn fresh(&self) -> (String, u64, usize) {
         let n = self.next_token.fetch_add(1, Ordering::Relaxed);
         (
             format!("ld-{}-{n}", self.run_id),
+            n,
             (n as usize) % self.flows.len().max(1),
         )
+    }
+
+    /// Whether the answer to attempt `attempt` of token `n` is thrown away
+    /// (`--lose-answers`): a fixed, evenly spread choice, no randomness needed.
+    pub fn lose(&self, n: u64, attempt: u8) -> bool {
+        if self.lose_answers_bp == 0 {
+            return false;
+        }
+        let mut x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ u64::from(attempt).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+        x ^= x >> 29;
+        (x % 10_000) < u64::from(self.lose_answers_bp)
+    }
+
+    /// Milliseconds since the attack began.
+    pub fn elapsed_ms(&self) -> u32 {
+        u32::try_from(self.started.elapsed().as_millis()).unwrap_or(u32::MAX)
     }
 
     pub fn remember(&self, used: Used) {
@@ -126,7 +156,7 @@ mod tests {
         let s = LoadState::new("r".into(), vec!["a".into(), "b".into()], vec![], 3);
         let mut seen = std::collections::HashSet::new();
         for _ in 0..10 {
-            let (t, flow) = s.fresh();
+            let (t, _, flow) = s.fresh();
             assert!(seen.insert(t.clone()));
             s.remember(Used {
                 token: t,

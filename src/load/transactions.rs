@@ -1,18 +1,23 @@
 //! The goose transactions: StartFlow with a fresh token, a replayed token,
-//! a token reused on a scheduled flow, and DescribeFlow. Each checks its
-//! answer; a wrong one is a goose failure of that transaction, with the reason.
+//! a token reused on a scheduled flow, and DescribeFlow. Each times its
+//! request, checks its answer, and records both; a fresh token's whole
+//! story goes to the ledger.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
-use goose::metrics::GooseRequestMetric;
 use goose::prelude::*;
 use serde_json::Value;
 
+use super::ledger::{Final, Id, Record};
 use super::state::{LoadState, Used};
 use crate::client::error_type;
 use crate::client::sigv4::Signer;
+
+/// How many times a fresh token is sent, at most, when answers are lost
+/// (the AWS SDKs' standard retry mode makes three attempts).
+pub const ATTEMPTS: u8 = 3;
 
 pub struct Ctx {
     pub state: Arc<LoadState>,
@@ -24,24 +29,37 @@ struct Answer {
     status: u16,
     error: Option<String>,
     body: Option<Value>,
+    request_id: Option<String>,
 }
 
+/// Sends one request; answers its latency in µs and the answer, if one came.
 async fn post(
     user: &mut GooseUser,
     ctx: &Ctx,
     path: &str,
-    name: &str,
+    name: &'static str,
     body: String,
-    expect_status: u16,
-) -> Result<(GooseRequestMetric, Option<Answer>), Box<TransactionError>> {
+) -> Result<(u64, Option<Answer>), Box<TransactionError>> {
     let mut rb = user
         .get_request_builder(&GooseMethod::Post, path)?
         .header("content-type", "application/json");
     if let Some(signer) = &ctx.signer {
         let url = user.build_url(path)?;
-        if let Ok(headers) = signer.sign("POST", &url, body.as_bytes(), SystemTime::now()) {
-            for (k, v) in headers {
-                rb = rb.header(k, v);
+        match signer.sign("POST", &url, body.as_bytes(), SystemTime::now()) {
+            Ok(headers) => {
+                for (k, v) in headers {
+                    rb = rb.header(k, v);
+                }
+            }
+            // Never send an unsigned request in its place: the run fails.
+            Err(e) => {
+                let mut failed = ctx
+                    .state
+                    .signing_failed
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                failed.get_or_insert(e);
+                return Ok((0, None));
             }
         }
     }
@@ -49,31 +67,36 @@ async fn post(
         .method(GooseMethod::Post)
         .path(path)
         .name(name)
-        .expect_status_code(expect_status)
         .set_request_builder(rb.body(body))
         .build();
+    let started = Instant::now();
     let goose = user.request(request).await?;
     let answer = match goose.response {
         Ok(response) => {
             let status = response.status().as_u16();
-            let header = response
-                .headers()
-                .get("x-amzn-errortype")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
+            let header = |n: &str| {
+                response
+                    .headers()
+                    .get(n)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let (etype, request_id) = (header("x-amzn-errortype"), header("x-amzn-requestid"));
             let bytes = response.bytes().await.ok();
             let body: Option<Value> = bytes
                 .as_deref()
                 .and_then(|b| serde_json::from_slice(b).ok());
             Some(Answer {
                 status,
-                error: error_type(header.as_deref(), body.as_ref()),
+                error: error_type(etype.as_deref(), body.as_ref()),
                 body,
+                request_id,
             })
         }
         Err(_) => None,
     };
-    Ok((goose.request, answer))
+    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    Ok((micros, answer))
 }
 
 fn start_body(flow: &str, token: &str) -> String {
@@ -88,48 +111,88 @@ fn execution_id(a: &Answer) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
+fn status_of(a: &Option<Answer>) -> u16 {
+    a.as_ref().map_or(0, |a| a.status)
+}
+
 /// StartFlow with a token never used: one new run, remembered for replays.
+/// With `--lose-answers`, some answers are thrown away after they came and
+/// the same token is sent again, as an SDK does after a timeout; answers
+/// that never came, 5xx and 429 are retried the same way.
 pub async fn fresh(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
     let state = &ctx.state;
-    let (token, flow) = state.fresh();
-    let (mut request, answer) = post(
-        user,
-        ctx,
-        "/start-flow",
-        "StartFlow fresh",
-        start_body(&state.flows[flow], &token),
-        200,
-    )
-    .await?;
-    match answer {
-        Some(a) if a.status == 200 => match execution_id(&a) {
-            Some(id) => {
-                state.fresh_ok[flow].fetch_add(1, Ordering::Relaxed);
-                state.remember(Used {
-                    token,
-                    flow,
-                    execution_id: id.to_owned(),
-                });
+    let (token, n, flow) = state.fresh();
+    let body = start_body(&state.flows[flow], &token);
+    let mut interrupted = false;
+    let mut attempt = 0u8;
+    let (last, request_id) = loop {
+        attempt += 1;
+        let (micros, answer) =
+            post(user, ctx, "/start-flow", "StartFlow fresh", body.clone()).await?;
+        let lost = answer.is_some() && state.lose(n, attempt);
+        let definite = match &answer {
+            Some(a) if lost => {
+                let _ = a;
+                None
             }
+            Some(a) if a.status == 200 => Some(match execution_id(a) {
+                Some(id) => Final::Started(Id::new(id)),
+                None => Final::Indeterminate,
+            }),
+            Some(a) if a.status >= 500 || a.status == 429 => None,
+            Some(a) => Some(Final::Refused(a.status)),
+            None => None,
+        };
+        let failure = match (&answer, &definite) {
+            (Some(a), Some(Final::Indeterminate)) if a.status == 200 => {
+                Some("StartFlow fresh: 200 without executionId".to_owned())
+            }
+            (Some(a), Some(Final::Refused(_))) => Some(format!(
+                "StartFlow fresh: {} {}",
+                a.status,
+                a.error.as_deref().unwrap_or("")
+            )),
+            (Some(a), None) if !lost => Some(format!(
+                "StartFlow fresh: {} {} (retried with the same token)",
+                a.status,
+                a.error.as_deref().unwrap_or("")
+            )),
+            (None, _) => {
+                Some("StartFlow fresh: no answer (retried with the same token)".to_owned())
+            }
+            _ => None,
+        };
+        state
+            .metrics
+            .record("StartFlow fresh", micros, status_of(&answer), failure);
+        let request_id = answer.as_ref().and_then(|a| a.request_id.clone());
+        match definite {
+            Some(d) => break (d, request_id),
+            None if attempt < ATTEMPTS => interrupted = true,
             None => {
-                state.fresh_uncertain[flow].fetch_add(1, Ordering::Relaxed);
-                user.set_failure(
-                    "StartFlow fresh: 200 without executionId",
-                    &mut request,
-                    None,
-                    None,
-                )?;
+                interrupted = true;
+                break (Final::Indeterminate, request_id);
             }
-        },
-        // A 5xx or no answer: the run may exist ("the answer was lost").
-        Some(a) if a.status >= 500 => {
-            state.fresh_uncertain[flow].fetch_add(1, Ordering::Relaxed);
         }
-        None => {
-            state.fresh_uncertain[flow].fetch_add(1, Ordering::Relaxed);
-        }
-        Some(_) => {}
+    };
+    if let Final::Started(id) = &last {
+        state.remember(Used {
+            token,
+            flow,
+            execution_id: id.to_string(),
+        });
     }
+    state.ledger.set(
+        n,
+        Record {
+            flow: u16::try_from(flow).unwrap_or(u16::MAX),
+            attempts: attempt,
+            interrupted,
+            last,
+            request_id: request_id.as_deref().map(Id::new),
+            at_ms: state.elapsed_ms(),
+        },
+    );
     Ok(())
 }
 
@@ -139,32 +202,38 @@ pub async fn replay(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
     let Some(used) = state.recent() else {
         return fresh(user, ctx).await;
     };
-    let (mut request, answer) = post(
+    let (micros, answer) = post(
         user,
         ctx,
         "/start-flow",
         "StartFlow replay",
         start_body(&state.flows[used.flow], &used.token),
-        200,
     )
     .await?;
-    if let Some(a) = answer
-        && a.status == 200
-        && execution_id(&a) != Some(used.execution_id.as_str())
-    {
-        state.wrong_replays.fetch_add(1, Ordering::Relaxed);
-        let got = execution_id(&a).unwrap_or("(none)").to_owned();
-        state.example(format!(
-            "replay of token {} on {} answered executionId {got}, first answer was {}",
-            used.token, state.flows[used.flow], used.execution_id
-        ));
-        user.set_failure(
-            "StartFlow replay: a different executionId than the first answer",
-            &mut request,
-            None,
-            None,
-        )?;
-    }
+    let failure = match &answer {
+        Some(a) if a.status == 200 && execution_id(a) != Some(used.execution_id.as_str()) => {
+            state.wrong_replays.fetch_add(1, Ordering::Relaxed);
+            let got = execution_id(a).unwrap_or("(none)").to_owned();
+            state.example(format!(
+                "replay of token {} on {} answered executionId {got}, first answer was {} (request {})",
+                used.token,
+                state.flows[used.flow],
+                used.execution_id,
+                a.request_id.as_deref().unwrap_or("-")
+            ));
+            Some("StartFlow replay: a different executionId than the first answer".to_owned())
+        }
+        Some(a) if a.status != 200 => Some(format!(
+            "StartFlow replay: {} {}",
+            a.status,
+            a.error.as_deref().unwrap_or("")
+        )),
+        None => Some("StartFlow replay: no answer".to_owned()),
+        _ => None,
+    };
+    state
+        .metrics
+        .record("StartFlow replay", micros, status_of(&answer), failure);
     Ok(())
 }
 
@@ -174,34 +243,37 @@ pub async fn conflict(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
     let (Some(used), Some(flow)) = (state.recent(), state.pick_scheduled()) else {
         return fresh(user, ctx).await;
     };
-    let (mut request, answer) = post(
+    let (micros, answer) = post(
         user,
         ctx,
         "/start-flow",
         "StartFlow conflict",
         start_body(flow, &used.token),
-        409,
     )
     .await?;
-    if let Some(a) = answer
-        && a.status < 500
-        && a.status != 429
-        && (a.status != 409 || a.error.as_deref() != Some("ConflictException"))
-    {
-        state.wrong_conflicts.fetch_add(1, Ordering::Relaxed);
-        state.example(format!(
-            "token {} reused on scheduled flow {flow} answered {} {}, not 409 ConflictException",
-            used.token,
+    let failure = match &answer {
+        Some(a) if a.status == 409 && a.error.as_deref() == Some("ConflictException") => None,
+        // Throttled or a server error: availability, not a wrong answer.
+        Some(a) if a.status >= 500 || a.status == 429 => Some(format!(
+            "StartFlow conflict: {} {}",
             a.status,
             a.error.as_deref().unwrap_or("")
-        ));
-        user.set_failure(
-            "StartFlow conflict: not 409 ConflictException",
-            &mut request,
-            None,
-            None,
-        )?;
-    }
+        )),
+        Some(a) => {
+            state.wrong_conflicts.fetch_add(1, Ordering::Relaxed);
+            state.example(format!(
+                "token {} reused on scheduled flow {flow} answered {} {}, not 409 ConflictException",
+                used.token,
+                a.status,
+                a.error.as_deref().unwrap_or("")
+            ));
+            Some("StartFlow conflict: not 409 ConflictException".to_owned())
+        }
+        None => Some("StartFlow conflict: no answer".to_owned()),
+    };
+    state
+        .metrics
+        .record("StartFlow conflict", micros, status_of(&answer), failure);
     Ok(())
 }
 
@@ -209,13 +281,23 @@ pub async fn conflict(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
 pub async fn describe(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
     let state = &ctx.state;
     let body = serde_json::json!({ "flowName": state.flows[state.pick_flow()] }).to_string();
-    let (mut request, answer) =
-        post(user, ctx, "/describe-flow", "DescribeFlow", body, 200).await?;
-    if let Some(a) = answer
-        && a.status == 200
-        && a.body.as_ref().and_then(|b| b.get("flowStatus")).is_none()
-    {
-        user.set_failure("DescribeFlow: no flowStatus", &mut request, None, None)?;
-    }
+    let (micros, answer) = post(user, ctx, "/describe-flow", "DescribeFlow", body).await?;
+    let failure = match &answer {
+        Some(a)
+            if a.status == 200 && a.body.as_ref().and_then(|b| b.get("flowStatus")).is_some() =>
+        {
+            None
+        }
+        Some(a) if a.status == 200 => Some("DescribeFlow: no flowStatus".to_owned()),
+        Some(a) => Some(format!(
+            "DescribeFlow: {} {}",
+            a.status,
+            a.error.as_deref().unwrap_or("")
+        )),
+        None => Some("DescribeFlow: no answer".to_owned()),
+    };
+    state
+        .metrics
+        .record("DescribeFlow", micros, status_of(&answer), failure);
     Ok(())
 }

@@ -1,0 +1,211 @@
+//! The load report as one self-contained HTML page (inline style and SVG,
+//! no script, nothing loaded from elsewhere): the three sections of the
+//! verdict, the token classes, each request type's latency distribution as
+//! a picture, and the error reasons.
+
+use std::io::{self, Write};
+
+use super::report::LoadReport;
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Latency percentiles as bars (log scale of microseconds).
+fn latency_svg(r: &super::report::RequestFigures) -> String {
+    let h = r.histogram.histogram();
+    let qs = [0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0];
+    let max = (h.max().max(1) as f64).log10().max(1.0);
+    let (w, row) = (520.0, 18.0);
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" role="img" aria-label="latency of {}">"#,
+        w + 170.0,
+        row * qs.len() as f64 + 4.0,
+        esc(&r.name)
+    );
+    for (i, q) in qs.iter().enumerate() {
+        let v = h.value_at_quantile(*q).max(1);
+        let len = (v as f64).log10().max(0.0) / max * w;
+        let y = i as f64 * row + 2.0;
+        svg.push_str(&format!(
+            r##"<text x="0" y="{}" font-size="11" fill="#5a6375">p{}</text><rect x="52" y="{y}" width="{len:.1}" height="{}" rx="3" fill="#3b7dd8"/><text x="{:.1}" y="{}" font-size="11" fill="#1d2330">{v} µs</text>"##,
+            y + 12.0,
+            q * 100.0,
+            row - 5.0,
+            58.0 + len,
+            y + 12.0
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+pub fn render(r: &LoadReport, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
+    let v = &r.verdict;
+    let c = &v.classes;
+    let ok = |b: bool| {
+        if b {
+            "<b class=\"ok\">ok</b>"
+        } else {
+            "<b class=\"bad\">FAILED</b>"
+        }
+    };
+    writeln!(
+        w,
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>AppFlow load: {}</title><style>
+body{{font:14px/1.45 system-ui,sans-serif;max-width:1000px;margin:2rem auto;padding:0 1rem;color:#1d2330}}
+h1{{font-size:1.5rem}}h2{{font-size:1.1rem;border-bottom:1px solid #dde;padding-bottom:.3rem;margin-top:1.8rem}}
+table{{border-collapse:collapse;width:100%}}th,td{{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #eef}}th{{background:#f5f6fa}}
+td.n{{text-align:right;font-variant-numeric:tabular-nums}}.ok{{color:#2e7d32}}.bad{{color:#b3261e}}.sub{{color:#5a6375}}
+.verdict{{font-size:2rem;font-weight:700}}</style></head><body>"#,
+        esc(&r.run.target)
+    )?;
+    writeln!(
+        w,
+        "<h1>AppFlow StartFlow load test</h1><div class=\"sub\">{} ({}) · {:.1} s · {} requests · {:.1} req/s{}</div>",
+        esc(&r.run.target),
+        esc(&r.run.target_kind),
+        r.duration_secs,
+        r.requests,
+        r.requests_per_second,
+        if r.merged_from > 1 {
+            format!(" · merged from {} workers", r.merged_from)
+        } else {
+            String::new()
+        }
+    )?;
+    writeln!(
+        w,
+        "<div class=\"verdict\">{}</div>",
+        if r.passed() {
+            "<span class=\"ok\">passed</span>"
+        } else {
+            "<span class=\"bad\">failed</span>"
+        }
+    )?;
+    writeln!(
+        w,
+        "<h2>Verdict</h2><table><tr><th>section</th><th>result</th><th>what</th></tr>"
+    )?;
+    writeln!(
+        w,
+        "<tr><td>correctness</td><td>{}</td><td>lost {}, duplicated {}, wrong replays {}, wrong conflicts {}{}</td></tr>",
+        ok(v.clean()),
+        c.lost,
+        c.duplicated,
+        v.wrong_replays,
+        v.wrong_conflicts,
+        v.error
+            .as_ref()
+            .or(v.signing_failed.as_ref())
+            .map_or_else(String::new, |e| format!("; {}", esc(e)))
+    )?;
+    writeln!(
+        w,
+        "<tr><td>availability</td><td>{}</td><td>error rate {:.2}% (at most {:.2}%)</td></tr>",
+        ok(r.availability.passed),
+        r.availability.error_rate_pct,
+        r.availability.max_error_rate_pct
+    )?;
+    writeln!(
+        w,
+        "<tr><td>evidence</td><td>{}</td><td>{} fresh starts verified (at least {})</td></tr>",
+        ok(r.evidence.passed),
+        r.evidence.verified_starts,
+        r.evidence.minimum.max(1)
+    )?;
+    for t in &r.thresholds {
+        writeln!(
+            w,
+            "<tr><td>threshold {}</td><td>{}</td><td>limit {} actual {:.2}</td></tr>",
+            esc(&t.name),
+            ok(t.passed),
+            t.limit,
+            t.actual
+        )?;
+    }
+    writeln!(
+        w,
+        "</table><h2>Fresh tokens</h2><table><tr><th>class</th><th>tokens</th></tr>"
+    )?;
+    for (name, n) in [
+        ("exactly once", c.exactly_once),
+        (
+            "recovered (an answer lost, the retry answered)",
+            c.recovered,
+        ),
+        ("lost (answered, no run listed)", c.lost),
+        ("duplicated (runs beyond one per token)", c.duplicated),
+        ("unanswered (zero or one run allowed)", c.unanswered),
+        ("refused (4xx)", c.refused),
+    ] {
+        writeln!(w, "<tr><td>{}</td><td class=\"n\">{n}</td></tr>", esc(name))?;
+    }
+    writeln!(
+        w,
+        "</table><p class=\"sub\">{} fresh tokens, {} runs found, {} attempts, {} retries</p>",
+        v.fresh_tokens, v.runs_found, v.attempts, v.retries
+    )?;
+    if !v.witnesses.is_empty() {
+        writeln!(
+            w,
+            "<h2>Witnesses</h2><table><tr><th>class</th><th>flow</th><th>token</th><th>execution</th><th>request</th><th>at</th></tr>"
+        )?;
+        for x in &v.witnesses {
+            writeln!(
+                w,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&x.class),
+                esc(&x.flow),
+                esc(x.token.as_deref().unwrap_or("")),
+                esc(x.execution_id.as_deref().unwrap_or("")),
+                esc(x.request_id.as_deref().unwrap_or("")),
+                x.at_ms.map_or_else(String::new, |t| format!("{t} ms"))
+            )?;
+        }
+        writeln!(w, "</table>")?;
+    }
+    writeln!(w, "<h2>Latency</h2>")?;
+    for req in &r.by_request {
+        let statuses: Vec<String> = req
+            .statuses
+            .iter()
+            .map(|(s, n)| format!("{s}: {n}"))
+            .collect();
+        writeln!(
+            w,
+            "<h3>{}</h3><div class=\"sub\">{} requests, {} failures, {:.1} req/s; p50 {} µs, p99 {} µs, max {} µs; statuses {}</div>{}",
+            esc(&req.name),
+            req.requests,
+            req.failures,
+            req.requests_per_second,
+            req.p50_us,
+            req.p99_us,
+            req.max_us,
+            esc(&statuses.join(", ")),
+            latency_svg(req)
+        )?;
+    }
+    if !r.errors.is_empty() {
+        writeln!(
+            w,
+            "<h2>Error reasons</h2><table><tr><th>reason</th><th>count</th></tr>"
+        )?;
+        for (e, n) in &r.errors {
+            writeln!(w, "<tr><td>{}</td><td class=\"n\">{n}</td></tr>", esc(e))?;
+        }
+        writeln!(w, "</table>")?;
+    }
+    for n in &r.notes {
+        writeln!(w, "<p class=\"sub\">note: {}</p>", esc(n))?;
+    }
+    writeln!(
+        w,
+        "<p class=\"sub\">appflow-harness {} · {}</p></body></html>",
+        esc(&r.run.harness_version),
+        esc(&r.schema)
+    )
+}
