@@ -23,7 +23,7 @@ for i in $(seq 1 "$RUNS"); do
   taskset -c 1 $BIN load --target "http://127.0.0.1:$PORT" --users 64 --hatch-rate 640 --run-time "${SECS}s" \
     --mix fresh=100 --flows 16 --json /tmp/load_vs_wrk.json >/tmp/load_vs_wrk.txt 2>&1 || { cat /tmp/load_vs_wrk.txt; exit 1; }
   load_rps+=("$(python3 -c 'import json;print(json.load(open("/tmp/load_vs_wrk.json"))["requests_per_second"])')")
-  verdict=$(grep '^lost:' /tmp/load_vs_wrk.txt)
+  verdict=$(grep -m1 'lost:' /tmp/load_vs_wrk.txt | sed 's/^ *//')
   echo "run $i: wrk ${wrk_rps[-1]} req/s, bare goose ${goose_rps[-1]} req/s, load ${load_rps[-1]} req/s ($verdict)"
 done
 mw=$(printf '%s\n' "${wrk_rps[@]}" | median); ml=$(printf '%s\n' "${load_rps[@]}" | median)
@@ -33,6 +33,6 @@ echo "ratios: load/wrk $(awk "BEGIN {printf \"%.3f\", $ml/$mw}"), load/bare goos
 if [ "$RSS_SECS" -gt 0 ]; then
   /usr/bin/time -v taskset -c 1 $BIN load --target "http://127.0.0.1:$PORT" --users 64 --hatch-rate 640 \
     --run-time "${RSS_SECS}s" --flows 16 >/tmp/load_rss.txt 2>/tmp/load_rss.err || true
-  grep -E '^total:|^lost:' /tmp/load_rss.txt
+  grep -E '^total:|lost:' /tmp/load_rss.txt
   echo "peak RSS of a ${RSS_SECS}s load run (default mix): $(awk '/Maximum resident set size/ {print $NF}' /tmp/load_rss.err) KiB"
 fi
