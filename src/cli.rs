@@ -38,6 +38,9 @@ pub enum Command {
     /// Play the scenarios on a baseline and a target, diff their answers and
     /// classify every difference (violation, gap, known, not compared).
     Compare(CompareArgs),
+    /// List the flows harness runs left behind (killed runs), and delete
+    /// them with --yes (scheduled and event flows are stopped first).
+    Cleanup(CleanupArgs),
     /// A goose load test of StartFlow that also verifies that nothing was
     /// lost or duplicated: every fresh token one run, every replay the first run.
     Load(LoadArgs),
@@ -150,6 +153,21 @@ pub struct MergeArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CleanupArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Flow name prefixes to match (default: ah- and ld-, the harness's own).
+    #[arg(long)]
+    pub prefix: Vec<String>,
+    /// Only flows created at least this long ago (30m, 2h).
+    #[arg(long, value_parser = crate::scenario::parse_duration)]
+    pub older_than: Option<Duration>,
+    /// Delete the flows listed.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct CompareArgs {
     /// Scenario files or folders (default: scenarios/).
     pub scenarios: Vec<PathBuf>,
@@ -226,9 +244,10 @@ pub struct CheckArgs {
     /// Write a JSON report here (schema: docs/report.schema.json).
     #[arg(long)]
     pub json: Option<PathBuf>,
-    /// Scenarios run at once (those that change the clock, faults or quotas run alone).
-    #[arg(long, default_value_t = 8)]
-    pub jobs: usize,
+    /// Scenarios run at once (those that change the clock, faults or quotas
+    /// run alone); default 8, or 2 against AWS.
+    #[arg(long)]
+    pub jobs: Option<usize>,
     /// Only scenarios whose name contains this text.
     #[arg(long)]
     pub filter: Option<String>,
@@ -262,6 +281,10 @@ pub struct TargetArgs {
     /// ("answer larger than N bytes") without being read past the limit.
     #[arg(long, default_value_t = crate::client::DEFAULT_ANSWER_LIMIT)]
     pub max_answer_bytes: usize,
+    /// At most this many requests a second to the target, all scenarios
+    /// together (be gentle with real AWS).
+    #[arg(long)]
+    pub max_rps: Option<f64>,
 }
 
 impl TargetArgs {
@@ -272,6 +295,7 @@ impl TargetArgs {
             sign: self.sign,
             timeout: Duration::from_secs(self.timeout_secs.max(1)),
             answer_limit: self.max_answer_bytes,
+            max_rps: self.max_rps,
             emulator,
             embedded_runtime,
         }
@@ -316,6 +340,18 @@ pub struct EmulatorArgs {
     /// Seconds a clientToken is remembered (AWS: 8 hours).
     #[arg(long, default_value_t = 8 * 3600)]
     pub token_ttl_secs: u64,
+    /// A new run shows in DescribeFlowExecutionRecords only this many
+    /// milliseconds after it started (as seen on AWS).
+    #[arg(long, default_value_t = 0)]
+    pub records_lag_ms: u64,
+    /// AppFlow requests allowed per second; more answer 429 ThrottlingException.
+    #[arg(long)]
+    pub throttle_rps: Option<u32>,
+    /// ACCESS_KEY:SECRET: AppFlow requests must be SigV4-signed with it
+    /// (403 MissingAuthenticationTokenException, UnrecognizedClientException
+    /// or InvalidSignatureException otherwise).
+    #[arg(long, value_name = "ACCESS_KEY:SECRET")]
+    pub verify_sigv4: Option<String>,
 }
 
 impl EmulatorArgs {
@@ -333,6 +369,9 @@ impl EmulatorArgs {
             max_runs_per_month: self.max_runs_per_month,
             run_time_ms: self.run_time_ms,
             token_ttl_ms: self.token_ttl_secs * 1000,
+            records_lag_ms: self.records_lag_ms,
+            throttle_rps: self.throttle_rps.filter(|r| *r > 0),
+            verify_sigv4: self.verify_sigv4.clone(),
             ..Config::default()
         }
     }
@@ -394,6 +433,23 @@ pub async fn run_with(
         Command::Serve(args) => commands::serve::run(args.into(), console).await,
         Command::Check(args) => commands::check::run(args.into(), env, console).await,
         Command::Compare(args) => commands::compare::run(args.into(), env, console).await,
+        Command::Cleanup(a) => {
+            let target = a.target.options(Config::default(), EmbeddedRuntime::Shared);
+            let prefixes = if a.prefix.is_empty() {
+                commands::cleanup::HARNESS_PREFIXES
+                    .map(str::to_owned)
+                    .to_vec()
+            } else {
+                a.prefix
+            };
+            let options = commands::cleanup::CleanupOptions {
+                target,
+                prefixes,
+                older_than: a.older_than,
+                yes: a.yes,
+            };
+            commands::cleanup::run(options, env, console).await
+        }
         Command::Load(LoadArgs {
             action: Some(LoadAction::Merge(m)),
             ..
@@ -455,10 +511,15 @@ impl From<CheckArgs> for CheckOptions {
             },
             junit: a.junit,
             json: a.json,
-            jobs: a.jobs,
+            jobs: a.jobs.unwrap_or(if a.target.target == TargetChoice::Aws {
+                2
+            } else {
+                8
+            }),
             filter: a.filter,
             list_coverage: a.list_coverage,
             step_hook: None,
+            watch_signals: true,
         }
     }
 }

@@ -12,6 +12,9 @@ pub const INVALID_INPUT: i32 = 3;
 pub const TARGET_UNREACHABLE: i32 = 4;
 /// Something inside the harness failed (e.g. a report could not be written).
 pub const INTERNAL: i32 = 5;
+/// Stopped by Ctrl-C or SIGTERM: the flows made were deleted and the reports
+/// asked for were written, with the scenarios not played marked (128 + SIGINT).
+pub const INTERRUPTED: i32 = 130;
 
 use crate::commands::{CommandError, Outcome};
 
@@ -20,6 +23,7 @@ pub fn of(result: &Result<Outcome, CommandError>) -> i32 {
     match result {
         Ok(Outcome::Passed) => OK,
         Ok(Outcome::Failed) => FAILURES,
+        Ok(Outcome::Interrupted) => INTERRUPTED,
         Err(CommandError::Usage(_)) => USAGE,
         Err(CommandError::InvalidInput(_)) => INVALID_INPUT,
         Err(CommandError::TargetUnreachable(_)) => TARGET_UNREACHABLE,

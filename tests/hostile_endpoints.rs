@@ -96,6 +96,8 @@ async fn echo_headers(uri: Uri, headers: HeaderMap) -> Response {
             serde_json::json!({"flowArn": "arn:aws:appflow:us-east-1:000000000000:flow/x", "flowStatus": "Active", "echo": message}).to_string(),
             None,
         ),
+        // The probe passes, so that the scenarios run into the echoes.
+        "/list-flows" => json(StatusCode::OK, r#"{"flows":[]}"#.into(), None),
         _ => json(
             StatusCode::FORBIDDEN,
             serde_json::json!({ "message": message }).to_string(),

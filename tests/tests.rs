@@ -2,6 +2,7 @@
 
 mod support;
 
+mod aws_edges;
 mod catalogue_faults;
 mod compare;
 mod emulator_contract;

@@ -63,6 +63,27 @@ pub struct Endpoint {
     http: reqwest::Client,
     signer: Option<Signer>,
     answer_limit: usize,
+    /// The next moment a request may leave, when requests are paced.
+    pace: Option<std::sync::Arc<Pace>>,
+}
+
+/// Client-side pacing: at most `per_second` requests a second, spread evenly.
+#[derive(Debug)]
+pub struct Pace {
+    interval: Duration,
+    next: tokio::sync::Mutex<Instant>,
+}
+
+impl Pace {
+    async fn wait(&self) {
+        let at = {
+            let mut next = self.next.lock().await;
+            let at = (*next).max(Instant::now());
+            *next = at + self.interval;
+            at
+        };
+        tokio::time::sleep_until(at.into()).await;
+    }
 }
 
 impl Endpoint {
@@ -88,7 +109,19 @@ impl Endpoint {
             http,
             signer,
             answer_limit: DEFAULT_ANSWER_LIMIT,
+            pace: None,
         })
+    }
+
+    /// Sends at most `per_second` requests a second, from all clones together.
+    pub fn with_max_rps(mut self, per_second: Option<f64>) -> Self {
+        self.pace = per_second.filter(|r| *r > 0.0).map(|r| {
+            std::sync::Arc::new(Pace {
+                interval: Duration::from_secs_f64(1.0 / r),
+                next: tokio::sync::Mutex::new(Instant::now()),
+            })
+        });
+        self
     }
 
     /// Reads at most `bytes` of an answer; a larger one is a
@@ -109,6 +142,9 @@ impl Endpoint {
 
     /// Posts `body` to `path` under the endpoint (AppFlow routes and `/_harness/`).
     pub async fn call_path(&self, path: &str, body: Bytes) -> Result<Call, ClientError> {
+        if let Some(p) = &self.pace {
+            p.wait().await;
+        }
         let url = format!("{}{}", self.base, path);
         let mut request = self
             .http

@@ -42,6 +42,16 @@ impl Signer {
         }
     }
 
+    /// The access key id's last 4 characters, the most a report may show.
+    pub fn key_hint(&self) -> String {
+        let id = self.credentials.access_key_id();
+        let n = id.chars().count();
+        format!(
+            "…{}",
+            id.chars().skip(n.saturating_sub(4)).collect::<String>()
+        )
+    }
+
     /// The headers that sign a `content-type: application/json` request at `time`.
     pub fn sign(
         &self,

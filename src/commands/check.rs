@@ -31,6 +31,8 @@ pub struct CheckOptions {
     pub list_coverage: bool,
     /// Called before each step (see [`StepHook`]).
     pub step_hook: Option<StepHook>,
+    /// Stop on Ctrl-C / SIGTERM (cleaning up); off in tests that run in-process.
+    pub watch_signals: bool,
 }
 
 impl CheckOptions {
@@ -47,6 +49,7 @@ impl CheckOptions {
             filter: None,
             list_coverage: false,
             step_hook: None,
+            watch_signals: false,
         }
     }
 }
@@ -147,12 +150,20 @@ pub async fn run(
         today: crate::appflow::today(SystemTime::now()),
         step_hook: options.step_hook,
         redactor: redactor.clone(),
+        interrupt: Arc::default(),
     };
+    let interrupt = runner_options.interrupt.clone();
+    let signals = options
+        .watch_signals
+        .then(|| super::watch_signals(interrupt.clone()));
     let out = &mut *console.out;
     let summary = runner::run(scenarios, Arc::new(target), runner_options, |r| {
         let _ = writeln!(out, "{}", report::terminal::scenario_line(r));
     })
     .await;
+    if let Some(s) = signals {
+        s.abort();
+    }
     report::terminal::render(&summary, console.out)
         .map_err(|e| CommandError::Internal(format!("failed to print the report: {e}")))?;
     if let Some(path) = &options.junit {
@@ -164,6 +175,9 @@ pub async fn run(
         write_file(path, "json", &redactor, |w| {
             report::json::render(&summary, w)
         })?;
+    }
+    if interrupt.load(std::sync::atomic::Ordering::Relaxed) {
+        return Ok(Outcome::Interrupted);
     }
     Ok(Outcome::from_passed(summary.passed()))
 }

@@ -103,5 +103,8 @@ fn finish(
     if let Some(path) = &outputs.report_file {
         write_file(path, "html", &redactor, |w| load::html::render(&report, w))?;
     }
+    if report.interrupted {
+        return Ok(Outcome::Interrupted);
+    }
     Ok(Outcome::from_passed(report.passed()))
 }

@@ -5,6 +5,7 @@
 //! ([`crate::exit_codes::of`]).
 
 pub mod check;
+pub mod cleanup;
 pub mod compare;
 pub mod load;
 pub mod serve;
@@ -18,6 +19,8 @@ pub enum Outcome {
     Passed,
     /// Checks ran and at least one failed.
     Failed,
+    /// Stopped by Ctrl-C (or SIGTERM): what ran was cleaned up and reported.
+    Interrupted,
 }
 
 impl Outcome {
@@ -88,4 +91,43 @@ pub(crate) fn write_file(
                 path.display()
             ))
         })
+}
+
+/// Watches for Ctrl-C and SIGTERM: the first sets `flag` (the command stops
+/// issuing work, cleans up and reports), the second exits at once.
+pub fn watch_signals(
+    flag: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        for n in 0.. {
+            let signalled = async {
+                #[cfg(unix)]
+                {
+                    use tokio::signal::unix::{SignalKind, signal};
+                    match signal(SignalKind::terminate()) {
+                        Ok(mut term) => tokio::select! {
+                            _ = tokio::signal::ctrl_c() => {},
+                            _ = term.recv() => {},
+                        },
+                        Err(_) => {
+                            let _ = tokio::signal::ctrl_c().await;
+                        }
+                    }
+                }
+                #[cfg(not(unix))]
+                {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            };
+            signalled.await;
+            if n == 0 {
+                flag.store(true, std::sync::atomic::Ordering::Relaxed);
+                eprintln!(
+                    "interrupted: no new step is sent; cleaning up and writing the reports (again to exit at once)"
+                );
+            } else {
+                std::process::exit(crate::exit_codes::INTERRUPTED);
+            }
+        }
+    })
 }

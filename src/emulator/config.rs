@@ -89,6 +89,24 @@ pub struct Config {
     pub cancel_time_ms: u64,
     /// How long a clientToken is remembered (AWS: 8 hours).
     pub token_ttl_ms: u64,
+    /// A new run shows in DescribeFlowExecutionRecords only this long after
+    /// it started, as has been seen on AWS.
+    #[serde(default)]
+    pub records_lag_ms: u64,
+    /// AppFlow requests allowed per second; more answer 429 ThrottlingException.
+    #[serde(default)]
+    pub throttle_rps: Option<u32>,
+    /// `ACCESS_KEY:SECRET`: AppFlow requests must be signed with it (SigV4);
+    /// never shown by `/_harness/config`.
+    #[serde(default, skip_serializing)]
+    pub verify_sigv4: Option<String>,
+}
+
+impl Config {
+    /// Whether the edge layer (signatures, throttling) is needed.
+    pub fn has_edges(&self) -> bool {
+        self.throttle_rps.is_some() || self.verify_sigv4.is_some()
+    }
 }
 
 impl Default for Config {
@@ -103,6 +121,9 @@ impl Default for Config {
             run_time_ms: 5_000,
             cancel_time_ms: 1_000,
             token_ttl_ms: 8 * 3_600_000,
+            records_lag_ms: 0,
+            throttle_rps: None,
+            verify_sigv4: None,
         }
     }
 }
@@ -130,6 +151,9 @@ pub struct ConfigPatch {
     pub run_time_ms: Option<u64>,
     pub cancel_time_ms: Option<u64>,
     pub token_ttl_ms: Option<u64>,
+    pub records_lag_ms: Option<u64>,
+    pub throttle_rps: Option<u32>,
+    pub verify_sigv4: Option<String>,
     /// Not configuration but state: the runs counted against this month's
     /// quota so far (a test sets it to reach Q2 cheaply).
     pub runs_this_month: Option<u64>,
@@ -159,7 +183,14 @@ impl ConfigPatch {
             max_runs_per_month,
             run_time_ms,
             cancel_time_ms,
-            token_ttl_ms
+            token_ttl_ms,
+            records_lag_ms
         );
+        if let Some(v) = self.throttle_rps {
+            config.throttle_rps = (v > 0).then_some(v);
+        }
+        if let Some(v) = self.verify_sigv4 {
+            config.verify_sigv4 = (!v.is_empty()).then_some(v);
+        }
     }
 }

@@ -116,6 +116,15 @@ async fn patch_config(State(h): State<Handle>, body: Result<Bytes, BytesRejectio
     answer(
         read_body(body)
             .and_then(|b| parse_json::<ConfigPatch>(&b))
+            .and_then(|patch| {
+                let edges = patch.throttle_rps.is_some() || patch.verify_sigv4.is_some();
+                if edges && !h.has_edges() {
+                    return Err(ApiError::validation(
+                        "throttling and signature checks need the emulator started with --throttle-rps or --verify-sigv4",
+                    ));
+                }
+                Ok(patch)
+            })
             .map(|patch| {
                 let mut state = h.lock();
                 if let Some(n) = patch.runs_this_month {

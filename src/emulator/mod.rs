@@ -8,6 +8,7 @@
 pub mod clock;
 pub mod config;
 pub mod control;
+mod edges;
 pub mod error;
 pub mod faults;
 mod http;
@@ -52,6 +53,8 @@ struct Shared {
     any_faults: AtomicBool,
     clock: Clock,
     requests: AtomicU64,
+    /// The throttle's token bucket (used only when the edge layer is on).
+    bucket: edges::Bucket,
 }
 
 impl Handle {
@@ -63,6 +66,7 @@ impl Handle {
             any_faults: AtomicBool::new(false),
             clock: Clock::default(),
             requests: AtomicU64::new(0),
+            bucket: edges::Bucket::default(),
         }))
     }
 
@@ -114,6 +118,16 @@ impl Handle {
         self.0.requests.fetch_add(1, Ordering::Relaxed);
     }
 
+    fn bucket(&self) -> &edges::Bucket {
+        &self.0.bucket
+    }
+
+    /// Whether the emulator was launched with the edge layer (signatures,
+    /// throttling), which `/_harness/config` can then tune.
+    pub fn has_edges(&self) -> bool {
+        self.0.launch.has_edges()
+    }
+
     pub fn requests(&self) -> u64 {
         self.0.requests.load(Ordering::Relaxed)
     }
@@ -135,10 +149,19 @@ pub fn router(handle: Handle) -> Router {
     r = op::<ops::StopFlow>(r);
     r = op::<ops::DescribeFlowExecutionRecords>(r);
     r = op::<ops::CancelFlowExecutions>(r);
-    r.nest(control::PREFIX, control::routes())
+    r = r
+        .nest(control::PREFIX, control::routes())
         .fallback(http::unknown_route)
-        .method_not_allowed_fallback(http::wrong_method)
-        .with_state(handle)
+        .method_not_allowed_fallback(http::wrong_method);
+    // Signatures and throttling sit in front of the AppFlow routes only when
+    // asked for at launch, so the hot path without them is untouched.
+    if handle.has_edges() {
+        r = r.layer(axum::middleware::from_fn_with_state(
+            handle.clone(),
+            edges::guard,
+        ));
+    }
+    r.with_state(handle)
 }
 
 /// A running emulator on a loopback port; it shuts down when dropped.

@@ -154,14 +154,19 @@ pub enum LoadError {
 }
 
 impl LoadOptions {
+    /// The attack's run time (`30s`, or a number of seconds).
+    pub fn run_duration(&self) -> Result<Duration, String> {
+        match self.run_time.parse::<u64>() {
+            Ok(secs) => Ok(Duration::from_secs(secs)),
+            Err(_) => crate::scenario::parse_duration(&self.run_time)
+                .map_err(|e| format!("--run-time: {e}")),
+        }
+    }
+
     /// Checks the options that goose would otherwise reject only after the
     /// target was set up.
     pub fn validate(&self) -> Result<(), String> {
-        let run_time = match self.run_time.parse::<u64>() {
-            Ok(secs) => Duration::from_secs(secs),
-            Err(_) => crate::scenario::parse_duration(&self.run_time)
-                .map_err(|e| format!("--run-time: {e}"))?,
-        };
+        let run_time = self.run_duration()?;
         if run_time.is_zero() {
             return Err(
                 "--run-time must be longer than 0s (a load test must end by itself)".into(),
@@ -248,6 +253,10 @@ pub async fn run(target: &Target, options: &LoadOptions) -> Result<LoadReport, L
     let result = match result {
         Ok(()) => {
             let secs = state.started.elapsed().as_secs_f64();
+            // goose stops early only on Ctrl-C (it handles the signal itself).
+            let interrupted = options
+                .run_duration()
+                .is_ok_and(|d| secs + 0.5 < d.as_secs_f64());
             let verdict = verdict::judge(&endpoint, &state, options.settle).await;
             let by_request = state
                 .metrics
@@ -274,7 +283,7 @@ pub async fn run(target: &Target, options: &LoadOptions) -> Result<LoadReport, L
                     "pool": options.pool,
                 }),
             };
-            Ok(LoadReport::new(
+            let mut report = LoadReport::new(
                 run,
                 secs,
                 by_request,
@@ -282,7 +291,9 @@ pub async fn run(target: &Target, options: &LoadOptions) -> Result<LoadReport, L
                 verdict,
                 options.max_error_rate_pct,
                 options.min_verified,
-            ))
+            );
+            report.interrupted = interrupted;
+            Ok(report)
         }
         Err(e) => Err(e),
     };

@@ -114,6 +114,9 @@ pub struct LoadReport {
     pub notes: Vec<String>,
     /// Reports merged into this one (1 for a single run).
     pub merged_from: usize,
+    /// Stopped early by Ctrl-C: flows deleted, figures of what ran.
+    #[serde(default)]
+    pub interrupted: bool,
 }
 
 impl LoadReport {
@@ -153,6 +156,7 @@ impl LoadReport {
             thresholds: Vec::new(),
             notes: Vec::new(),
             merged_from: 1,
+            interrupted: false,
         };
         r.settle();
         r
@@ -284,6 +288,7 @@ impl LoadReport {
             reports.iter().map(|r| r.evidence.minimum).sum(),
         );
         m.merged_from = reports.len();
+        m.interrupted = reports.iter().any(|r| r.interrupted);
         Ok(m)
     }
 
@@ -411,6 +416,12 @@ impl LoadReport {
         }
         for n in &self.notes {
             writeln!(w, "note: {n}")?;
+        }
+        if self.interrupted {
+            writeln!(
+                w,
+                "interrupted (Ctrl-C): the figures are of what ran; the flows were deleted"
+            )?;
         }
         Ok(())
     }

@@ -140,6 +140,13 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
             )?;
         }
     }
+    if summary.totals.throttled_retries > 0 {
+        writeln!(
+            w,
+            "\nthrottled: {} answers were 429 and retried with the same request (backoff with jitter); not failures",
+            summary.totals.throttled_retries
+        )?;
+    }
     let t = &summary.totals;
     if let Some(r) = summary.scenarios.iter().find_map(|s| s.reference.as_ref()) {
         writeln!(

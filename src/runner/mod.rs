@@ -74,6 +74,9 @@ pub struct Options {
     pub step_hook: Option<StepHook>,
     /// Cleans transcripts and snapshots of secrets.
     pub redactor: Arc<crate::redact::Redactor>,
+    /// Set (by Ctrl-C) to stop issuing steps: the steps left are skipped as
+    /// interrupted, scenarios not begun are not begun, and clean-up still runs.
+    pub interrupt: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Options {
@@ -86,6 +89,7 @@ impl Options {
             today: today.to_owned(),
             step_hook: None,
             redactor: Arc::default(),
+            interrupt: Arc::default(),
         }
     }
 }

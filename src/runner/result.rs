@@ -39,6 +39,9 @@ pub enum FailureKind {
     /// A wire rule (request id, error header, content type) broken on some
     /// answers: one failure per rule and scenario, with its count.
     Wire,
+    /// The target throttled the step and it could not be retried safely:
+    /// nothing was learnt about the rule it checks.
+    Inconclusive,
 }
 
 impl std::fmt::Display for FailureKind {
@@ -58,6 +61,7 @@ impl FailureKind {
             Self::Control => "control",
             Self::Panic => "panic",
             Self::Wire => "wire",
+            Self::Inconclusive => "inconclusive",
         }
     }
 }
@@ -127,6 +131,8 @@ pub struct ScenarioResult {
     pub parity: Vec<Difference>,
     /// Answers that came (calls with an answer, polls included).
     pub answers: usize,
+    /// Throttled answers (429) retried with the same request.
+    pub throttled_retries: u32,
     /// Wire rules broken, each with how many answers broke it.
     pub wire: Vec<WireCount>,
     /// Findings that break no rule: members the model does not list (W5),
@@ -154,6 +160,8 @@ pub struct Totals {
     pub calls: usize,
     /// Answers that came, over all scenarios (the base of the wire counts).
     pub answers: usize,
+    /// Throttled answers retried with the same request, over all scenarios.
+    pub throttled_retries: u32,
     pub latency_p50_ms: f64,
     pub latency_p99_ms: f64,
     pub calls_per_second: f64,
@@ -226,6 +234,7 @@ impl Totals {
             skipped: count(Status::Skipped),
             calls: lat.len(),
             answers: scenarios.iter().map(|s| s.answers).sum(),
+            throttled_retries: scenarios.iter().map(|s| s.throttled_retries).sum(),
             latency_p50_ms: pct(0.50),
             latency_p99_ms: pct(0.99),
             calls_per_second: if secs > 0.0 {

@@ -51,6 +51,8 @@ pub(super) struct Run<'a> {
     pub(super) stopped: Option<String>,
     /// The `x-amzn-RequestId`s of the answers (an AWS recording keeps them).
     pub(super) request_ids: Vec<String>,
+    /// Throttled answers retried.
+    pub(super) throttled: u32,
 }
 
 pub(super) async fn play(
@@ -81,17 +83,32 @@ pub(super) async fn play(
         started: HashSet::new(),
         stopped: None,
         request_ids: Vec::new(),
+        throttled: 0,
     };
     run.bind(index, &options.run_id);
     // A panic in the harness while playing fails this scenario with its
     // message; the clean-up below still runs.
+    let interrupted = options.interrupt.load(std::sync::atomic::Ordering::Relaxed);
     let played = AssertUnwindSafe(async {
-        if run.setup().await {
+        // After Ctrl-C no scenario begins: nothing is created, every step
+        // is reported as not played.
+        if !interrupted && run.setup().await {
             run.play_steps(options).await;
         }
     })
     .catch_unwind()
     .await;
+    if interrupted {
+        for step in &s.steps {
+            run.steps.push(StepResult {
+                index: step.index,
+                name: step.name.clone(),
+                status: Status::Skipped,
+                skipped: Some(INTERRUPTED.to_owned()),
+                calls: 0,
+            });
+        }
+    }
     if let Err(panic) = played {
         let step = run.playing.and_then(|i| s.steps.get(i));
         if let Some(step) = step {
@@ -148,11 +165,15 @@ pub(super) async fn play(
         reference,
         parity,
         answers: run.answers,
+        throttled_retries: run.throttled,
         wire,
         notes: run.notes.into_values().collect(),
         latencies: run.latencies,
     }
 }
+
+/// Why a step was skipped after Ctrl-C.
+pub const INTERRUPTED: &str = "interrupted (Ctrl-C): not played";
 
 /// The result of a scenario whose task died outside [`play`]'s own guard.
 pub(super) fn lost(s: &Scenario, why: &str) -> ScenarioResult {
@@ -176,6 +197,7 @@ pub(super) fn lost(s: &Scenario, why: &str) -> ScenarioResult {
         reference: None,
         parity: Vec::new(),
         answers: 0,
+        throttled_retries: 0,
         wire: Vec::new(),
         notes: Vec::new(),
         latencies: Vec::new(),
@@ -210,7 +232,10 @@ impl Run<'_> {
     async fn play_steps(&mut self, options: &Options) {
         for (position, step) in self.scenario.steps.iter().enumerate() {
             self.playing = Some(position);
-            let skip_reason = if let Some(why) = &self.stopped {
+            let interrupted = options.interrupt.load(std::sync::atomic::Ordering::Relaxed);
+            let skip_reason = if interrupted {
+                Some(INTERRUPTED.to_owned())
+            } else if let Some(why) = &self.stopped {
                 Some(why.clone())
             } else if step.depends_on_control() && !self.target.abilities.control {
                 Some(if step.action.needs_control() {

@@ -53,9 +53,21 @@ impl Run<'_> {
         let trigger = flow_name.and_then(|n| self.triggers.get(&n).copied());
         let expected_body = step.expect.body.as_ref().map(|b| self.bindings.render(b));
         let deadline = step.expect.eventually.map(|d| Instant::now() + d);
+        // A throttled answer is retried with the same request where that is
+        // safe: reads, and writes that carry a clientToken (what the token
+        // is for). A step that expects a 429 gets it as it comes.
+        let expects_throttle = step
+            .expect
+            .status
+            .as_ref()
+            .is_some_and(|s| s.contains(&429));
+        let retry = !expects_throttle && (operation.is_read() || text.contains("\"clientToken\""));
         let mut sent = 0;
         let (calls, mut judged) = loop {
-            let calls = self.send_many(operation, &text, step.concurrent).await;
+            let (calls, retried) = self
+                .send_many(operation, &text, step.concurrent, retry)
+                .await;
+            self.throttled += retried;
             sent += calls.len();
             let cx = Context {
                 operation,
@@ -90,6 +102,24 @@ impl Run<'_> {
             .iter()
             .filter(|c| matches!(c.outcome, Outcome::Reply(_)))
             .count();
+        let throttled = calls
+            .iter()
+            .any(|c| matches!(&c.outcome, Outcome::Reply(r) if r.status == 429));
+        if throttled && !expects_throttle {
+            // Still throttled after the retries, or not retried at all (a
+            // write without a clientToken): nothing was learnt about the rule.
+            judged.failures = vec![super::Failure::new(
+                Some(step.index),
+                FailureKind::Inconclusive,
+                if retry {
+                    format!(
+                        "throttled (429) after {THROTTLE_RETRIES} retries with the same request: inconclusive"
+                    )
+                } else {
+                    "throttled (429), and the request carries no clientToken to retry it with safely: inconclusive".to_owned()
+                },
+            )];
+        }
         self.failures.extend(judged.failures);
         self.take_notes(operation, judged.notes);
         self.count_wire(judged.wire);
@@ -142,43 +172,66 @@ impl Run<'_> {
         }
     }
 
-    async fn send_many(&mut self, operation: Operation, body: &str, n: u32) -> Vec<Call> {
-        if n <= 1 {
-            let c = call(
-                self.target.endpoint.clone(),
-                operation,
-                Bytes::from(body.to_owned()),
-            )
-            .await;
-            self.latencies.push(c.latency);
-            return vec![c];
-        }
+    /// Sends the request `n` times at once; answers the calls and how many
+    /// throttled answers were retried.
+    async fn send_many(
+        &mut self,
+        operation: Operation,
+        body: &str,
+        n: u32,
+        retry: bool,
+    ) -> (Vec<Call>, u32) {
         let mut set = tokio::task::JoinSet::new();
-        for i in 0..n {
+        for i in 0..n.max(1) {
             let endpoint = self.target.endpoint.clone();
             let body = Bytes::from(body.to_owned());
-            set.spawn(async move { (i, call(endpoint, operation, body).await) });
+            set.spawn(async move { (i, call(endpoint, operation, body, retry).await) });
         }
         let mut calls = Vec::with_capacity(n as usize);
         while let Some(joined) = set.join_next().await {
             match joined {
                 Ok(pair) => calls.push(pair),
-                Err(e) => calls.push((u32::MAX, no_answer(TransportKind::Closed, e.to_string()))),
+                Err(e) => calls.push((
+                    u32::MAX,
+                    (no_answer(TransportKind::Closed, e.to_string()), 0),
+                )),
             }
         }
         calls.sort_by_key(|(i, _)| *i);
-        self.latencies.extend(calls.iter().map(|(_, c)| c.latency));
-        calls.into_iter().map(|(_, c)| c).collect()
+        self.latencies
+            .extend(calls.iter().map(|(_, (c, _))| c.latency));
+        let retried = calls.iter().map(|(_, (_, r))| r).sum();
+        (calls.into_iter().map(|(_, (c, _))| c).collect(), retried)
     }
 }
 
-/// One call whose client error (a bad URL, a signing failure) counts as no answer.
-async fn call(endpoint: Endpoint, operation: Operation, body: Bytes) -> Call {
-    endpoint
-        .call(operation, body)
-        .await
-        .unwrap_or_else(|e| no_answer(TransportKind::Connect, e.to_string()))
+/// One call whose client error (a bad URL, a signing failure) counts as no
+/// answer. With `retry_throttles`, a 429 is retried after an exponential
+/// backoff with jitter, up to [`THROTTLE_RETRIES`] times; the number of
+/// retries comes back with the call.
+async fn call(
+    endpoint: Endpoint,
+    operation: Operation,
+    body: Bytes,
+    retry_throttles: bool,
+) -> (Call, u32) {
+    let mut retries = 0;
+    loop {
+        let c = endpoint
+            .call(operation, body.clone())
+            .await
+            .unwrap_or_else(|e| no_answer(TransportKind::Connect, e.to_string()));
+        let throttled = matches!(&c.outcome, Outcome::Reply(r) if r.status == 429);
+        if !(throttled && retry_throttles && retries < THROTTLE_RETRIES) {
+            return (c, retries);
+        }
+        tokio::time::sleep(crate::fixtures::backoff(retries)).await;
+        retries += 1;
+    }
 }
+
+/// Throttled calls are retried this many times at most.
+pub(super) const THROTTLE_RETRIES: u32 = 10;
 
 fn no_answer(kind: TransportKind, message: String) -> Call {
     Call {

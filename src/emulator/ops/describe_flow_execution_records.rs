@@ -39,11 +39,14 @@ impl Operation for DescribeFlowExecutionRecords {
             None => None,
         };
         let cancel_time = state.config.cancel_time_ms;
+        // Runs younger than the lag are not listed yet (seen on AWS).
+        let lag = state.config.records_lag_ms;
         let flow = state.flow(&self.flow_name)?;
         let mut older = flow
             .executions
             .iter()
             .rev()
+            .filter(|e| lag == 0 || e.started_at.saturating_add(lag) <= now)
             .filter(|e| before.is_none_or(|b| e.seq < b))
             .peekable();
         let mut page = Vec::with_capacity(limit.min(flow.executions.len()));

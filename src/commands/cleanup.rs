@@ -1,0 +1,169 @@
+//! `appflow-harness cleanup`: the flows a harness run left behind (a killed
+//! run, a lost connection), listed by their name prefix and age, and with
+//! `--yes` stopped (scheduled and event flows keep running, and costing, on
+//! AWS) and deleted.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use super::{CommandError, Console, Outcome};
+use crate::appflow::Operation;
+use crate::client::{Endpoint, Outcome as CallOutcome};
+use crate::target::{self, Environment, TargetOptions};
+
+/// The prefixes of the flows `check` (`ah-`) and `load` (`ld-`) create.
+pub const HARNESS_PREFIXES: [&str; 2] = ["ah-", "ld-"];
+
+#[derive(Debug, Clone)]
+pub struct CleanupOptions {
+    pub target: TargetOptions,
+    /// Flow name prefixes to match (default: the harness's own).
+    pub prefixes: Vec<String>,
+    /// Only flows created at least this long ago.
+    pub older_than: Option<Duration>,
+    /// Delete them (else only list them).
+    pub yes: bool,
+}
+
+/// A leftover flow.
+#[derive(Debug, Clone)]
+pub struct Leftover {
+    pub name: String,
+    pub trigger: String,
+    pub status: String,
+    pub created_at: Option<f64>,
+}
+
+pub async fn run(
+    options: CleanupOptions,
+    env: &Environment,
+    console: &mut Console<'_>,
+) -> Result<Outcome, CommandError> {
+    let target = target::resolve(options.target.clone(), env).await?;
+    target.probe().await?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    let all = list_flows(&target.endpoint)
+        .await
+        .map_err(CommandError::TargetUnreachable)?;
+    let leftovers: Vec<Leftover> = all
+        .into_iter()
+        .filter(|f| {
+            options
+                .prefixes
+                .iter()
+                .any(|p| f.name.starts_with(p.as_str()))
+        })
+        .filter(|f| {
+            options
+                .older_than
+                .is_none_or(|age| f.created_at.is_some_and(|c| now - c >= age.as_secs_f64()))
+        })
+        .collect();
+    for f in &leftovers {
+        let _ = writeln!(console.out, "{} ({}, {})", f.name, f.trigger, f.status);
+    }
+    if !options.yes {
+        let _ = writeln!(
+            console.out,
+            "{} leftover flow(s) on {}; run again with --yes to delete them",
+            leftovers.len(),
+            target.endpoint.base_url()
+        );
+        return Ok(Outcome::Passed);
+    }
+    let mut failed = 0;
+    for f in &leftovers {
+        if f.status == "Active" && f.trigger != "OnDemand" {
+            let _ = call(
+                &target.endpoint,
+                Operation::StopFlow,
+                json!({"flowName": f.name}),
+            )
+            .await;
+        }
+        match call(
+            &target.endpoint,
+            Operation::DeleteFlow,
+            json!({"flowName": f.name, "forceDelete": true}),
+        )
+        .await
+        {
+            Ok(_) => {}
+            Err(e) => {
+                failed += 1;
+                let _ = writeln!(console.out, "failed to delete {}: {e}", f.name);
+            }
+        }
+    }
+    let _ = writeln!(
+        console.out,
+        "deleted {} of {} leftover flow(s)",
+        leftovers.len() - failed,
+        leftovers.len()
+    );
+    Ok(Outcome::from_passed(failed == 0))
+}
+
+/// Calls `operation`, retrying throttles and server errors with backoff.
+async fn call(endpoint: &Endpoint, operation: Operation, body: Value) -> Result<Value, String> {
+    let mut last = String::new();
+    for attempt in 0..6u32 {
+        if attempt > 0 {
+            tokio::time::sleep(crate::fixtures::backoff(attempt - 1)).await;
+        }
+        let c = endpoint
+            .call(operation, Bytes::from(body.to_string()))
+            .await
+            .map_err(|e| e.to_string())?;
+        match c.outcome {
+            CallOutcome::Reply(r) if r.status == 200 => return Ok(r.json.unwrap_or(Value::Null)),
+            CallOutcome::Reply(r) if r.status == 429 || r.status >= 500 => {
+                last = format!("{} {}", r.status, r.body_text());
+            }
+            CallOutcome::Reply(r) => return Err(format!("{} {}", r.status, r.body_text())),
+            CallOutcome::Transport { message, .. } => last = message,
+        }
+    }
+    Err(last)
+}
+
+/// Every flow, through all the pages of ListFlows.
+async fn list_flows(endpoint: &Endpoint) -> Result<Vec<Leftover>, String> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..10_000 {
+        let mut body = json!({"maxResults": 100});
+        if let Some(t) = &token {
+            body["nextToken"] = json!(t);
+        }
+        let page = call(endpoint, Operation::ListFlows, body).await?;
+        for f in page
+            .get("flows")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let text = |k: &str| {
+                f.get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            out.push(Leftover {
+                name: text("flowName"),
+                trigger: text("triggerType"),
+                status: text("flowStatus"),
+                created_at: f.get("createdAt").and_then(Value::as_f64),
+            });
+        }
+        match page.get("nextToken").and_then(Value::as_str) {
+            Some(t) => token = Some(t.to_owned()),
+            None => return Ok(out),
+        }
+    }
+    Err("ListFlows: too many pages".into())
+}

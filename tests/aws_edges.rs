@@ -1,0 +1,332 @@
+//! The AWS paths, tested against local servers: signed runs against an
+//! emulator that verifies SigV4, throttles and lists runs late; a refused
+//! signature as one clear error; Ctrl-C and SIGKILL in the middle of a run,
+//! with `cleanup` for what a killed run left.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use appflow_harness::commands::Console;
+use appflow_harness::emulator::{Config, Emulator};
+use appflow_harness::target::Environment;
+use clap::Parser;
+use serde_json::{Value, json};
+
+const KEY: &str = "AKIDHARNESSEDGE0";
+const SECRET: &str = "edge-secret-0123456789";
+
+fn env(secret: &str) -> Environment {
+    Environment {
+        access_key_id: Some(KEY.into()),
+        secret_access_key: Some(secret.into()),
+        session_token: None,
+        region: None,
+    }
+}
+
+async fn run(args: &[&str], env: &Environment) -> (i32, String) {
+    let mut argv = vec!["appflow-harness"];
+    argv.extend(args);
+    let cli = appflow_harness::cli::Cli::try_parse_from(argv).expect("args");
+    let (mut out, mut log) = (Vec::new(), Vec::new());
+    let mut console = Console {
+        out: &mut out,
+        log: &mut log,
+    };
+    let result = appflow_harness::cli::run_with(cli, env, &mut console).await;
+    let mut text = String::from_utf8_lossy(&out).into_owned();
+    text.push_str(&String::from_utf8_lossy(&log));
+    if let Err(e) = &result {
+        text.push_str(&e.to_string());
+    }
+    (crate::support::exit_code(&result), text)
+}
+
+fn edge_config(throttle: Option<u32>, lag: u64) -> Config {
+    Config {
+        verify_sigv4: Some(format!("{KEY}:{SECRET}")),
+        throttle_rps: throttle,
+        records_lag_ms: lag,
+        ..Config::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalogue_passes_signed_against_an_emulator_that_verifies_throttles_and_lags() {
+    let emu = Emulator::start_with(edge_config(Some(20), 500))
+        .await
+        .expect("emulator");
+    let url = emu.url();
+    let scenarios = format!("{}/scenarios", env!("CARGO_MANIFEST_DIR"));
+    // Paced under the throttle: writes without a clientToken cannot be
+    // retried safely, so the run stays below the target's rate.
+    let (code, out) = run(
+        &[
+            "check",
+            &scenarios,
+            "--target",
+            &url,
+            "--sign",
+            "--no-snapshots",
+            "--max-rps",
+            "18",
+        ],
+        &env(SECRET),
+    )
+    .await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("42 passed, 0 failed"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttled_steps_with_a_token_are_retried_and_counted() {
+    let emu = Emulator::start_with(edge_config(Some(4), 0))
+        .await
+        .expect("emulator");
+    let url = emu.url();
+    let s = |n: &str| format!("{}/scenarios/{n}.yaml", env!("CARGO_MANIFEST_DIR"));
+    let (code, out) = run(
+        &[
+            "check",
+            &s("token_replay_on_demand"),
+            &s("client_token_boundaries"),
+            &s("different_token_new_run"),
+            &s("token_other_flow_on_demand"),
+            "--target",
+            &url,
+            "--sign",
+            "--no-snapshots",
+        ],
+        &env(SECRET),
+    )
+    .await;
+    assert_eq!(code, 0, "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("throttled: "))
+        .unwrap_or_else(|| panic!("no throttle line:\n{out}"));
+    let n: u32 = line["throttled: ".len()..]
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a count");
+    assert!(n > 0, "{line}");
+}
+
+#[tokio::test]
+async fn a_refused_signature_is_one_clear_error_before_any_scenario() {
+    let emu = Emulator::start_with(edge_config(None, 0))
+        .await
+        .expect("emulator");
+    let url = emu.url();
+    let scenarios = format!("{}/scenarios", env!("CARGO_MANIFEST_DIR"));
+    let (code, out) = run(
+        &["check", &scenarios, "--target", &url, "--sign"],
+        &env("not-the-secret"),
+    )
+    .await;
+    assert_eq!(code, appflow_harness::exit_codes::USAGE, "{out}");
+    assert!(out.contains("refused the credentials from the environment (AWS_ACCESS_KEY_ID ending in …DGE0): InvalidSignatureException"), "{out}");
+    assert!(
+        !out.contains("PASS") && !out.contains("FAIL"),
+        "no scenario ran: {out}"
+    );
+    assert!(!out.contains("not-the-secret"), "{out}");
+    let (code, out) = run(
+        &["check", &scenarios, "--target", &url],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(
+        code, 1,
+        "unsigned requests are refused by the scenarios' checks: {out}"
+    );
+}
+
+/// `serve` as a process on a free port, every AppFlow answer 150 ms late.
+fn slow_serve() -> (Child, String) {
+    let bin = env!("CARGO_BIN_EXE_appflow-harness");
+    let mut serve = Command::new(bin)
+        .args(["serve", "--port", "0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let mut line = String::new();
+    BufReader::new(serve.stderr.take().expect("stderr"))
+        .read_line(&mut line)
+        .expect("line");
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("url")
+        .to_owned();
+    (serve, url)
+}
+
+async fn slow_down(url: &str) {
+    let api = crate::support::Api::new(url);
+    for op in [
+        "StartFlow",
+        "DescribeFlowExecutionRecords",
+        "DescribeFlow",
+        "StopFlow",
+    ] {
+        api.control(
+            "faults",
+            json!({"kind": "latency", "latencyMs": 150, "count": 100000, "operation": op}),
+        )
+        .await;
+    }
+}
+
+async fn flows(url: &str) -> Vec<String> {
+    let r = crate::support::Api::new(url)
+        .call("ListFlows", json!({"maxResults": 100}))
+        .await;
+    r.json
+        .and_then(|j| j.get("flows").and_then(Value::as_array).cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|f| f["flowName"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn signal(child: &Child, sig: &str) {
+    let status = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_in_the_middle_of_check_cleans_up_and_writes_the_report() {
+    let (mut serve, url) = slow_serve();
+    slow_down(&url).await;
+    let dir = std::env::temp_dir().join(format!("appflow-harness-sigint-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let json_path = dir.join("report.json");
+    let mut check = Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
+        .args([
+            "check",
+            &format!("{}/scenarios", env!("CARGO_MANIFEST_DIR")),
+            "--target",
+            &url,
+            "--no-snapshots",
+            "--json",
+        ])
+        .arg(&json_path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("check");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!flows(&url).await.is_empty(), "the run is under way");
+    signal(&check, "-INT");
+    let status = check.wait().expect("check ends");
+    assert_eq!(
+        status.code(),
+        Some(appflow_harness::exit_codes::INTERRUPTED)
+    );
+    assert_eq!(flows(&url).await, Vec::<String>::new(), "no flow left");
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&json_path).expect("report written")).expect("json");
+    let interrupted = report["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .flat_map(|s| s["steps"].as_array().cloned().unwrap_or_default())
+        .filter(|st| st["skipped"] == "interrupted (Ctrl-C): not played")
+        .count();
+    assert!(interrupted > 0, "the steps not played are marked");
+    let _ = serve.kill();
+    let _ = serve.wait();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_removes_what_a_killed_run_left_and_nothing_else() {
+    let (mut serve, url) = slow_serve();
+    let api = crate::support::Api::new(&url);
+    api.create(
+        "mine-keep-me",
+        appflow_harness::appflow::TriggerType::OnDemand,
+    )
+    .await;
+    slow_down(&url).await;
+    let mut check = Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
+        .args([
+            "check",
+            &format!("{}/scenarios", env!("CARGO_MANIFEST_DIR")),
+            "--target",
+            &url,
+            "--no-snapshots",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("check");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    signal(&check, "-KILL");
+    let _ = check.wait();
+    let left = flows(&url).await;
+    assert!(
+        left.iter().any(|f| f.starts_with("ah-")),
+        "the killed run left flows: {left:?}"
+    );
+    let (code, out) = run(&["cleanup", "--target", &url], &Environment::default()).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("run again with --yes"), "{out}");
+    assert!(!out.contains("mine-keep-me"), "{out}");
+    let (code, out) = run(
+        &["cleanup", "--target", &url, "--yes"],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(flows(&url).await, vec!["mine-keep-me".to_owned()], "{out}");
+    let _ = serve.kill();
+    let _ = serve.wait();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_in_the_middle_of_load_cleans_up_and_reports() {
+    let (mut serve, url) = slow_serve();
+    let dir = std::env::temp_dir().join(format!(
+        "appflow-harness-load-sigint-{}",
+        uuid::Uuid::new_v4()
+    ));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let json_path = dir.join("load.json");
+    let mut load = Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
+        .args([
+            "load",
+            "--target",
+            &url,
+            "--users",
+            "2",
+            "--run-time",
+            "60s",
+            "--flows",
+            "2",
+            "--json",
+        ])
+        .arg(&json_path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("load");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    signal(&load, "-INT");
+    let status = load.wait().expect("load ends");
+    assert_eq!(
+        status.code(),
+        Some(appflow_harness::exit_codes::INTERRUPTED)
+    );
+    assert_eq!(flows(&url).await, Vec::<String>::new(), "no flow left");
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&json_path).expect("report written")).expect("json");
+    assert_eq!(report["interrupted"], true);
+    let _ = serve.kill();
+    let _ = serve.wait();
+}
