@@ -285,6 +285,14 @@ pub struct TargetArgs {
     /// together (be gentle with real AWS).
     #[arg(long)]
     pub max_rps: Option<f64>,
+    /// The shared-config profile for AWS credentials and region (default:
+    /// AWS_PROFILE, else `default`).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// AWS's AppFlow at another address (default: AWS_ENDPOINT_URL_APPFLOW,
+    /// else AWS_ENDPOINT_URL, else the region's endpoint in its partition).
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
 }
 
 impl TargetArgs {
@@ -296,6 +304,8 @@ impl TargetArgs {
             timeout: Duration::from_secs(self.timeout_secs.max(1)),
             answer_limit: self.max_answer_bytes,
             max_rps: self.max_rps,
+            profile: self.profile.clone(),
+            endpoint_url: self.endpoint_url.clone(),
             emulator,
             embedded_runtime,
         }

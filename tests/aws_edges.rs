@@ -21,7 +21,7 @@ fn env(secret: &str) -> Environment {
         access_key_id: Some(KEY.into()),
         secret_access_key: Some(secret.into()),
         session_token: None,
-        region: None,
+        ..Environment::default()
     }
 }
 
@@ -127,7 +127,7 @@ async fn a_refused_signature_is_one_clear_error_before_any_scenario() {
     )
     .await;
     assert_eq!(code, appflow_harness::exit_codes::USAGE, "{out}");
-    assert!(out.contains("refused the credentials from the environment (AWS_ACCESS_KEY_ID ending in …DGE0): InvalidSignatureException"), "{out}");
+    assert!(out.contains("refused the credentials from the environment (AWS_ACCESS_KEY_ID) (access key id ending in …DGE0): InvalidSignatureException"), "{out}");
     assert!(
         !out.contains("PASS") && !out.contains("FAIL"),
         "no scenario ran: {out}"
@@ -329,4 +329,74 @@ async fn ctrl_c_in_the_middle_of_load_cleans_up_and_reports() {
     assert_eq!(report["interrupted"], true);
     let _ = serve.kill();
     let _ = serve.wait();
+}
+
+/// `check --target aws` as a user runs it, with a temporary HOME holding a
+/// profile and AppFlow's endpoint pointed at a local emulator.
+fn check_with_profile(emulator_url: &str, secret: &str) -> (Option<i32>, String) {
+    let home = std::env::temp_dir().join(format!("appflow-harness-home-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(home.join(".aws")).expect("home");
+    std::fs::write(
+        home.join(".aws/credentials"),
+        format!("[harness]\naws_access_key_id = {KEY}\naws_secret_access_key = {secret}\n"),
+    )
+    .expect("credentials");
+    std::fs::write(
+        home.join(".aws/config"),
+        "[profile harness]\nregion = eu-central-1\n",
+    )
+    .expect("config");
+    let out = Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
+        .args([
+            "check",
+            &format!(
+                "{}/scenarios/on_demand_start.yaml",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+            "--target",
+            "aws",
+            "--no-snapshots",
+        ])
+        .env("HOME", &home)
+        .env("AWS_PROFILE", "harness")
+        .env("AWS_ENDPOINT_URL_APPFLOW", emulator_url)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_CONFIG_FILE")
+        .env_remove("AWS_SHARED_CREDENTIALS_FILE")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .output()
+        .expect("check");
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    (out.status.code(), text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_and_region_come_from_a_profile_and_the_endpoint_from_the_environment() {
+    let emu = Emulator::start_with(Config {
+        region: "eu-central-1".into(),
+        ..edge_config(None, 0)
+    })
+    .await
+    .expect("emulator");
+    let (code, out) = check_with_profile(&emu.url(), SECRET);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains(&format!("against {} (aws", emu.url())),
+        "{out}"
+    );
+    let (code, out) = check_with_profile(&emu.url(), "a-wrong-secret");
+    assert_eq!(code, Some(appflow_harness::exit_codes::USAGE), "{out}");
+    assert!(
+        out.contains("refused the credentials from profile `harness` (the AWS SDK's credential chain) (access key id ending in …DGE0): InvalidSignatureException"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("a-wrong-secret") && !out.contains(KEY),
+        "{out}"
+    );
 }

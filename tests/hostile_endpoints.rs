@@ -57,7 +57,7 @@ async fn check(args: &[&str], dir: &Path) -> (i32, String) {
         access_key_id: Some(ACCESS_KEY.into()),
         secret_access_key: Some(SECRET.into()),
         session_token: Some(SESSION.into()),
-        region: None,
+        ..Environment::default()
     };
     let (mut out, mut log) = (Vec::new(), Vec::new());
     let mut console = Console {

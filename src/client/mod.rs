@@ -152,6 +152,7 @@ impl Endpoint {
             .header("content-type", "application/json")
             .body(body.clone());
         if let Some(signer) = &self.signer {
+            signer.refresh().await.map_err(ClientError::Sign)?;
             for (k, v) in signer
                 .sign("POST", &url, &body, SystemTime::now())
                 .map_err(ClientError::Sign)?

@@ -5,23 +5,38 @@ use std::fmt;
 use std::time::SystemTime;
 
 use aws_credential_types::Credentials;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
 
+/// Signs requests with the current credentials of its source: fixed keys,
+/// or a provider (the AWS SDK's chain) whose temporary credentials are
+/// fetched again before they expire, so a long run keeps signing.
 #[derive(Clone)]
 pub struct Signer {
-    credentials: Credentials,
+    state: std::sync::Arc<CredentialState>,
     region: String,
+}
+
+struct CredentialState {
+    provider: Option<SharedCredentialsProvider>,
+    current: std::sync::RwLock<Credentials>,
+    /// Where the credentials come from, for messages.
+    source: String,
 }
 
 impl fmt::Debug for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Signer")
             .field("access_key_id", &"<redacted>")
+            .field("source", &self.state.source)
             .field("region", &self.region)
             .finish()
     }
 }
+
+/// Credentials are fetched again this long before they expire.
+const REFRESH_AHEAD: std::time::Duration = std::time::Duration::from_secs(300);
 
 impl Signer {
     pub fn new(
@@ -30,21 +45,87 @@ impl Signer {
         session_token: Option<&str>,
         region: &str,
     ) -> Self {
+        let credentials = Credentials::new(
+            access_key_id,
+            secret_access_key,
+            session_token.map(str::to_owned),
+            None,
+            "appflow-harness",
+        );
         Self {
-            credentials: Credentials::new(
-                access_key_id,
-                secret_access_key,
-                session_token.map(str::to_owned),
-                None,
-                "appflow-harness",
-            ),
+            state: std::sync::Arc::new(CredentialState {
+                provider: None,
+                current: std::sync::RwLock::new(credentials),
+                source: "the environment (AWS_ACCESS_KEY_ID)".into(),
+            }),
             region: region.to_owned(),
         }
     }
 
+    /// A signer over `provider`, whose first credentials are fetched now;
+    /// `source` says where they come from.
+    pub async fn from_provider(
+        provider: SharedCredentialsProvider,
+        source: String,
+        region: &str,
+    ) -> Result<Self, String> {
+        let credentials = provider
+            .provide_credentials()
+            .await
+            .map_err(|e| format!("{source}: {}", error_chain(&e)))?;
+        Ok(Self {
+            state: std::sync::Arc::new(CredentialState {
+                provider: Some(provider),
+                current: std::sync::RwLock::new(credentials),
+                source,
+            }),
+            region: region.to_owned(),
+        })
+    }
+
+    /// Where the credentials come from.
+    pub fn source(&self) -> &str {
+        &self.state.source
+    }
+
+    /// Fetches new credentials when the current ones expire soon.
+    pub async fn refresh(&self) -> Result<(), String> {
+        let Some(provider) = &self.state.provider else {
+            return Ok(());
+        };
+        let soon = self
+            .state
+            .current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .expiry()
+            .is_some_and(|at| at <= SystemTime::now() + REFRESH_AHEAD);
+        if soon {
+            let fresh = provider
+                .provide_credentials()
+                .await
+                .map_err(|e| format!("{}: {}", self.state.source, error_chain(&e)))?;
+            *self
+                .state
+                .current
+                .write()
+                .unwrap_or_else(|p| p.into_inner()) = fresh;
+        }
+        Ok(())
+    }
+
+    fn credentials(&self) -> Credentials {
+        self.state
+            .current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// The access key id's last 4 characters, the most a report may show.
     pub fn key_hint(&self) -> String {
-        let id = self.credentials.access_key_id();
+        let credentials = self.credentials();
+        let id = credentials.access_key_id();
         let n = id.chars().count();
         format!(
             "…{}",
@@ -60,7 +141,7 @@ impl Signer {
         body: &[u8],
         time: SystemTime,
     ) -> Result<Vec<(String, String)>, String> {
-        let identity = self.credentials.clone().into();
+        let identity = self.credentials().into();
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region(&self.region)
@@ -83,6 +164,18 @@ impl Signer {
             .map(|h| (h.name().to_owned(), h.value().to_owned()))
             .collect())
     }
+}
+
+/// An error with its causes, as one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
 }
 
 #[cfg(test)]

@@ -45,7 +45,11 @@ async fn post(
         .header("content-type", "application/json");
     if let Some(signer) = &ctx.signer {
         let url = user.build_url(path)?;
-        match signer.sign("POST", &url, body.as_bytes(), SystemTime::now()) {
+        let signed = match signer.refresh().await {
+            Ok(()) => signer.sign("POST", &url, body.as_bytes(), SystemTime::now()),
+            Err(e) => Err(e),
+        };
+        match signed {
             Ok(headers) => {
                 for (k, v) in headers {
                     rb = rb.header(k, v);
