@@ -1,0 +1,53 @@
+//! What a target can do beyond AppFlow: today, the `/_harness/` test-control
+//! API that moves clocks, injects faults and changes quotas.
+
+use serde_json::Value;
+
+use crate::client::Endpoint;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Abilities {
+    /// The target answers the `/_harness/` test-control API.
+    pub control: bool,
+}
+
+impl Abilities {
+    /// Asks the endpoint for its control configuration. Only a document of
+    /// that shape counts: an endpoint that answers 200 to everything has no
+    /// test-control API.
+    pub async fn detect(endpoint: &Endpoint) -> Self {
+        let control = endpoint
+            .get_json("/_harness/config")
+            .await
+            .is_some_and(|doc| is_control_config(&doc));
+        Self { control }
+    }
+}
+
+/// `GET /_harness/config` answers the emulator's configuration: a profile
+/// of the [chosen] rules and numeric quotas.
+pub fn is_control_config(doc: &Value) -> bool {
+    let profile = doc.get("profile");
+    let string = |k: &str| profile.and_then(|p| p.get(k)).is_some_and(Value::is_string);
+    let number = |k: &str| doc.get(k).is_some_and(Value::is_u64);
+    string("activeStart")
+        && string("stoppedStatus")
+        && number("maxFlows")
+        && number("maxConcurrentRuns")
+        && number("tokenTtlMs")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_a_control_configuration_counts() {
+        let config = serde_json::to_value(crate::emulator::Config::default()).expect("json");
+        assert!(is_control_config(&config), "{config}");
+        assert!(!is_control_config(&json!({})));
+        assert!(!is_control_config(&json!({"ok": true})));
+        assert!(!is_control_config(&json!("anything")));
+    }
+}

@@ -1,0 +1,387 @@
+//! Where a command sends its calls. One type describes a target (the
+//! embedded emulator with its configuration, an endpoint at a URL, or real
+//! AWS), its region, endpoint, signing identity and abilities, and
+//! [`resolve`] builds it in one place from what the user said and the
+//! environment. The kind of a target is what the user said, never guessed
+//! from a host name.
+
+mod abilities;
+mod environment;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use abilities::Abilities;
+pub use environment::Environment;
+
+use crate::client::sigv4::Signer;
+use crate::client::{ClientError, Endpoint, Outcome};
+use crate::emulator::{Config as EmulatorConfig, DetachedEmulator, Emulator};
+
+/// The region a target is in when nothing else says (`--region`, `AWS_REGION`).
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// What `--target` says: the embedded emulator, a URL, or real AWS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetChoice {
+    Embedded,
+    Url(String),
+    Aws,
+}
+
+impl FromStr for TargetChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "embedded" => Ok(Self::Embedded),
+            "aws" => Ok(Self::Aws),
+            url if url.starts_with("http://") || url.starts_with("https://") => {
+                Ok(Self::Url(url.to_owned()))
+            }
+            other => Err(format!(
+                "`{other}` is not a target: say `embedded`, `aws`, or an http(s):// URL"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    Embedded,
+    Url,
+    Aws,
+}
+
+impl TargetKind {
+    pub const ALL: [TargetKind; 3] = [Self::Embedded, Self::Url, Self::Aws];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Embedded => "embedded",
+            Self::Url => "url",
+            Self::Aws => "aws",
+        }
+    }
+}
+
+/// How an embedded emulator runs: on the caller's runtime (`check`), or on
+/// runtime threads of its own, so that a load generator in the same process
+/// does not share a scheduler with it (`load`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmbeddedRuntime {
+    Shared,
+    Own { threads: usize },
+}
+
+/// Everything a command knows about its target before resolving it.
+#[derive(Debug, Clone)]
+pub struct TargetOptions {
+    pub choice: TargetChoice,
+    /// `--region`; else `AWS_REGION`; else [`DEFAULT_REGION`].
+    pub region: Option<String>,
+    /// Sign requests to a URL target (AWS targets are always signed).
+    pub sign: bool,
+    /// How long one answer may take.
+    pub timeout: Duration,
+    /// The largest answer read, in bytes.
+    pub answer_limit: usize,
+    /// Requests a second at most, all together (`--max-rps`).
+    pub max_rps: Option<f64>,
+    /// `--profile`: the shared-config profile for AWS credentials and region.
+    pub profile: Option<String>,
+    /// `--endpoint-url`: AWS's AppFlow at another address (else
+    /// `AWS_ENDPOINT_URL_APPFLOW`, else `AWS_ENDPOINT_URL`).
+    pub endpoint_url: Option<String>,
+    /// The embedded emulator's configuration (its region is the target's).
+    pub emulator: EmulatorConfig,
+    pub embedded_runtime: EmbeddedRuntime,
+}
+
+impl TargetOptions {
+    pub fn new(choice: TargetChoice) -> Self {
+        Self {
+            choice,
+            region: None,
+            sign: false,
+            timeout: Duration::from_secs(10),
+            answer_limit: crate::client::DEFAULT_ANSWER_LIMIT,
+            max_rps: None,
+            profile: None,
+            endpoint_url: None,
+            emulator: EmulatorConfig::default(),
+            embedded_runtime: EmbeddedRuntime::Shared,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("failed to start the embedded emulator: {0}")]
+    Start(std::io::Error),
+    #[error("target {0} is unreachable: {1}")]
+    Unreachable(String, String),
+    #[error(
+        "{0} needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones); none were found in the environment"
+    )]
+    NoCredentials(&'static str),
+    #[error("--target aws: {0}")]
+    Credentials(String),
+    #[error("{0}")]
+    Rejected(String),
+}
+
+impl TargetError {
+    /// Whether the user's words were at fault (rather than the target).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            Self::Client(_) | Self::NoCredentials(_) | Self::Rejected(_)
+        )
+    }
+}
+
+/// A resolved target, ready to be called.
+pub struct Target {
+    pub kind: TargetKind,
+    pub endpoint: Endpoint,
+    pub region: String,
+    /// Signs each request; `None` sends them unsigned.
+    pub signer: Option<Signer>,
+    pub abilities: Abilities,
+    /// Keeps an embedded emulator alive as long as the target.
+    embedded: Option<Embedded>,
+}
+
+enum Embedded {
+    Shared(Emulator),
+    Own(DetachedEmulator),
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("kind", &self.kind)
+            .field("endpoint", &self.endpoint.base_url())
+            .field("region", &self.region)
+            .field("signed", &self.signer.is_some())
+            .field("abilities", &self.abilities)
+            .finish()
+    }
+}
+
+/// The one place a target is resolved: its region (`--region`, else
+/// `AWS_REGION`, else us-east-1) goes to the embedded emulator's ARNs and to
+/// the signer alike; credentials come from `env`.
+pub async fn resolve(options: TargetOptions, env: &Environment) -> Result<Target, TargetError> {
+    let profile = env.profile_name(options.profile.as_deref());
+    let mut region = options.region.clone().or_else(|| env.region.clone());
+    // The profile's region counts for AWS only: an emulator has no profile.
+    if region.is_none() && options.choice == TargetChoice::Aws {
+        region = env.profile_region(&profile).await;
+    }
+    let region = region.unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    match options.choice {
+        TargetChoice::Embedded => {
+            let config = EmulatorConfig {
+                region: region.clone(),
+                ..options.emulator
+            };
+            let (url, embedded) = match options.embedded_runtime {
+                EmbeddedRuntime::Shared => {
+                    let e = Emulator::start_with(config)
+                        .await
+                        .map_err(TargetError::Start)?;
+                    (e.url(), Embedded::Shared(e))
+                }
+                EmbeddedRuntime::Own { threads } => {
+                    let e = DetachedEmulator::start(config, threads).map_err(TargetError::Start)?;
+                    (e.url().to_owned(), Embedded::Own(e))
+                }
+            };
+            Ok(Target {
+                kind: TargetKind::Embedded,
+                endpoint: Endpoint::new(&url, options.timeout, None)?
+                    .with_answer_limit(options.answer_limit)
+                    .with_max_rps(options.max_rps),
+                region,
+                signer: None,
+                abilities: Abilities { control: true },
+                embedded: Some(embedded),
+            })
+        }
+        TargetChoice::Url(url) => {
+            let signer = if options.sign {
+                Some(
+                    env.signer(&region)
+                        .ok_or(TargetError::NoCredentials("--sign"))?,
+                )
+            } else {
+                None
+            };
+            let endpoint = Endpoint::new(&url, options.timeout, signer.clone())?
+                .with_answer_limit(options.answer_limit)
+                .with_max_rps(options.max_rps);
+            let abilities = Abilities::detect(&endpoint).await;
+            Ok(Target {
+                kind: TargetKind::Url,
+                endpoint,
+                region,
+                signer,
+                abilities,
+                embedded: None,
+            })
+        }
+        TargetChoice::Aws => {
+            let signer = env
+                .credentials(&profile, &region)
+                .await
+                .map_err(TargetError::Credentials)?;
+            let url = options
+                .endpoint_url
+                .clone()
+                .or_else(|| env.endpoint_url.clone())
+                .unwrap_or_else(|| aws_endpoint(&region));
+            Ok(Target {
+                kind: TargetKind::Aws,
+                endpoint: Endpoint::new(&url, options.timeout, Some(signer.clone()))?
+                    .with_answer_limit(options.answer_limit)
+                    .with_max_rps(options.max_rps),
+                region,
+                signer: Some(signer),
+                // Real AWS has no test-control API, and is never asked.
+                abilities: Abilities { control: false },
+                embedded: None,
+            })
+        }
+    }
+}
+
+/// AppFlow's endpoint in `region`, in that region's partition.
+pub fn aws_endpoint(region: &str) -> String {
+    let suffix = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    format!("https://appflow.{region}.{suffix}")
+}
+
+impl Target {
+    /// The embedded emulator's state, for tests and the load verdict's
+    /// counters; `None` for other targets.
+    pub fn emulator(&self) -> Option<&crate::emulator::Handle> {
+        match self.embedded.as_ref()? {
+            Embedded::Shared(e) => Some(e.handle()),
+            Embedded::Own(e) => Some(e.handle()),
+        }
+    }
+
+    /// Fails when nothing answers at all (any HTTP answer counts).
+    pub async fn probe(&self) -> Result<(), TargetError> {
+        let call = self
+            .endpoint
+            .call(
+                crate::appflow::Operation::ListFlows,
+                bytes::Bytes::from_static(b"{\"maxResults\":1}"),
+            )
+            .await?;
+        match call.outcome {
+            // Signed, and the signature refused: one clear error before any
+            // scenario runs, naming where the credentials came from.
+            Outcome::Reply(r)
+                if r.status == 403
+                    && self.signer.is_some()
+                    && matches!(
+                        r.error_type.as_deref(),
+                        Some(
+                            "MissingAuthenticationTokenException"
+                                | "UnrecognizedClientException"
+                                | "InvalidSignatureException"
+                                | "ExpiredTokenException"
+                                | "AccessDeniedException"
+                        )
+                    ) =>
+            {
+                Err(TargetError::Rejected(format!(
+                    "{} refused the credentials from {} (access key id ending in {}): {} {}",
+                    self.endpoint.base_url(),
+                    self.signer.as_ref().map_or("?", |s| s.source()),
+                    self.signer
+                        .as_ref()
+                        .map_or_else(String::new, |s| s.key_hint()),
+                    r.error_type.as_deref().unwrap_or(""),
+                    r.message().unwrap_or("")
+                )))
+            }
+            // Something answered; whether the answer is any good, the
+            // scenarios will say.
+            Outcome::Reply(_)
+            | Outcome::Transport {
+                kind: crate::client::TransportKind::TooLarge,
+                ..
+            } => Ok(()),
+            Outcome::Transport { message, .. } => Err(TargetError::Unreachable(
+                self.endpoint.base_url().to_owned(),
+                message,
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_is_what_the_user_said() {
+        assert_eq!("aws".parse(), Ok(TargetChoice::Aws));
+        assert_eq!("embedded".parse(), Ok(TargetChoice::Embedded));
+        assert_eq!(
+            "https://appflow.us-east-1.amazonaws.com".parse(),
+            Ok(TargetChoice::Url(
+                "https://appflow.us-east-1.amazonaws.com".into()
+            ))
+        );
+        assert!("localhost:4566".parse::<TargetChoice>().is_err());
+    }
+
+    #[test]
+    fn aws_endpoints_follow_the_partition() {
+        assert_eq!(
+            aws_endpoint("eu-west-1"),
+            "https://appflow.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            aws_endpoint("cn-north-1"),
+            "https://appflow.cn-north-1.amazonaws.com.cn"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_region_goes_from_the_options_to_the_emulator_and_the_signer() {
+        let env = Environment {
+            region: Some("eu-west-1".into()),
+            ..Environment::default()
+        };
+        let mut o = TargetOptions::new(TargetChoice::Embedded);
+        let t = resolve(o.clone(), &env).await.expect("embedded");
+        assert_eq!(t.region, "eu-west-1", "AWS_REGION when --region is absent");
+        o.region = Some("ap-south-1".into());
+        let t = resolve(o, &env).await.expect("embedded");
+        assert_eq!(t.region, "ap-south-1", "--region wins");
+        let config = t.emulator().expect("handle").lock().config.region.clone();
+        assert_eq!(config, "ap-south-1");
+        // No keys, no profile, no instance metadata: one error naming what was tried.
+        let no_keys = resolve(TargetOptions::new(TargetChoice::Aws), &env).await;
+        match no_keys {
+            Err(TargetError::Credentials(e)) => {
+                assert!(e.contains("no credentials: tried the environment"), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
