@@ -38,6 +38,10 @@ pub enum Command {
     /// Play the scenarios on a baseline and a target, diff their answers and
     /// classify every difference (violation, gap, known, not compared).
     Compare(CompareArgs),
+    /// What a target resolves to (endpoint, region, credentials' source,
+    /// abilities), one read, one fixture flow created and deleted, and what
+    /// to fix when any of it fails.
+    Doctor(DoctorArgs),
     /// List the flows harness runs left behind (killed runs), and delete
     /// them with --yes (scheduled and event flows are stopped first).
     Cleanup(CleanupArgs),
@@ -153,6 +157,12 @@ pub struct MergeArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct CleanupArgs {
     #[command(flatten)]
     pub target: TargetArgs,
@@ -255,6 +265,10 @@ pub struct CheckArgs {
     /// and exit 1 if a rule is not covered.
     #[arg(long)]
     pub list_coverage: bool,
+    /// Print the plan (flows created, StartFlow calls, runs started and what
+    /// they cost, steps skipped) and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub emulator: EmulatorArgs,
 }
@@ -293,6 +307,21 @@ pub struct TargetArgs {
     /// else AWS_ENDPOINT_URL, else the region's endpoint in its partition).
     #[arg(long)]
     pub endpoint_url: Option<String>,
+    /// The configuration file (default: ./appflow-harness.yaml if present):
+    /// what the fixture flows are made of.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// A fixture variable, KEY=VALUE (source_bucket, source_prefix,
+    /// destination_bucket, destination_prefix, event_connector_profile,
+    /// event_object); overrides the configuration file.
+    #[arg(long = "var", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("`{s}` is not KEY=VALUE"))
 }
 
 impl TargetArgs {
@@ -306,6 +335,8 @@ impl TargetArgs {
             max_rps: self.max_rps,
             profile: self.profile.clone(),
             endpoint_url: self.endpoint_url.clone(),
+            config_file: self.config.clone(),
+            vars: self.vars.clone(),
             emulator,
             embedded_runtime,
         }
@@ -443,6 +474,10 @@ pub async fn run_with(
         Command::Serve(args) => commands::serve::run(args.into(), console).await,
         Command::Check(args) => commands::check::run(args.into(), env, console).await,
         Command::Compare(args) => commands::compare::run(args.into(), env, console).await,
+        Command::Doctor(a) => {
+            let target = a.target.options(Config::default(), EmbeddedRuntime::Shared);
+            commands::doctor::run(target, env, console).await
+        }
         Command::Cleanup(a) => {
             let target = a.target.options(Config::default(), EmbeddedRuntime::Shared);
             let prefixes = if a.prefix.is_empty() {
@@ -530,6 +565,7 @@ impl From<CheckArgs> for CheckOptions {
             list_coverage: a.list_coverage,
             step_hook: None,
             watch_signals: true,
+            dry_run: a.dry_run,
         }
     }
 }

@@ -1,45 +1,180 @@
-//! Flow fixtures shared by the runner and the load test: the default
-//! CreateFlow template (S3 to S3) and the body for each trigger type.
+//! Flow fixtures shared by the runner and the load test: the CreateFlow
+//! body for each trigger type (S3 to S3 by default; configurable), and
+//! creating and deleting them with retries.
+
+use std::collections::BTreeMap;
+use std::path::Path;
 
 use bytes::Bytes;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::appflow::{Operation, TriggerType};
 use crate::client::{Endpoint, Outcome};
 
+/// What the fixture flows are made of: where they copy from and to, and
+/// the connector profile of an event source. Set in `appflow-harness.yaml`
+/// (under `fixtures:`) or with `--var KEY=VALUE`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FixtureVars {
+    pub source_bucket: String,
+    pub source_prefix: String,
+    pub destination_bucket: String,
+    pub destination_prefix: String,
+    /// A connector profile that can start event flows (S3 cannot): without
+    /// it, scenarios that `need: [event-source]` are skipped on AWS.
+    pub event_connector_profile: Option<String>,
+    /// The object the event source watches.
+    pub event_object: String,
+    /// Whole CreateFlow bodies per trigger type (`OnDemand`, `Scheduled`,
+    /// `Event`); `{{flowName}}` in a string becomes the flow's name.
+    pub create_flow: BTreeMap<String, Value>,
+}
+
+impl Default for FixtureVars {
+    fn default() -> Self {
+        Self {
+            source_bucket: "appflow-harness-source".into(),
+            source_prefix: "in".into(),
+            destination_bucket: "appflow-harness-destination".into(),
+            destination_prefix: "out".into(),
+            event_connector_profile: None,
+            event_object: "Account".into(),
+            create_flow: BTreeMap::new(),
+        }
+    }
+}
+
+/// The file `appflow-harness.yaml` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    fixtures: FixtureVars,
+}
+
+/// The configuration file looked for in the working directory.
+pub const CONFIG_FILE: &str = "appflow-harness.yaml";
+
+impl FixtureVars {
+    /// From `path` (or `./appflow-harness.yaml` if it exists), then `vars`.
+    pub fn load(path: Option<&Path>, vars: &[(String, String)]) -> Result<Self, String> {
+        let mut out = match path {
+            Some(p) => Self::read(p)?,
+            None if Path::new(CONFIG_FILE).is_file() => Self::read(Path::new(CONFIG_FILE))?,
+            None => Self::default(),
+        };
+        for (k, v) in vars {
+            out.set(k, v)?;
+        }
+        Ok(out)
+    }
+
+    fn read(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("failed to read {}: {e}", path.display()))?;
+        serde_saphyr::from_str::<ConfigFile>(&text)
+            .map(|c| c.fixtures)
+            .map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// `--var KEY=VALUE`.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let v = value.to_owned();
+        match key {
+            "source_bucket" => self.source_bucket = v,
+            "source_prefix" => self.source_prefix = v,
+            "destination_bucket" => self.destination_bucket = v,
+            "destination_prefix" => self.destination_prefix = v,
+            "event_connector_profile" => {
+                self.event_connector_profile = (!v.is_empty()).then_some(v)
+            }
+            "event_object" => self.event_object = v,
+            other => {
+                return Err(format!(
+                    "--var {other}: no such fixture variable (source_bucket, source_prefix, destination_bucket, destination_prefix, event_connector_profile, event_object)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether event flows can be made: an event source was configured.
+    pub fn has_event_source(&self) -> bool {
+        self.event_connector_profile.is_some() || self.create_flow.contains_key("Event")
+    }
+
+    /// The CreateFlow body for a flow `name` with `trigger`.
+    pub fn body(&self, name: &str, trigger: TriggerType) -> Value {
+        if let Some(t) = self.create_flow.get(trigger.as_str()) {
+            return with_name(t, name);
+        }
+        let trigger_config = match trigger {
+            TriggerType::OnDemand => json!({ "triggerType": "OnDemand" }),
+            TriggerType::Event => json!({ "triggerType": "Event" }),
+            TriggerType::Scheduled => json!({
+                "triggerType": "Scheduled",
+                "triggerProperties": { "Scheduled": {
+                    "scheduleExpression": "rate(1hours)",
+                    "dataPullMode": "Incremental"
+                } }
+            }),
+        };
+        let (source, operator) = match (&self.event_connector_profile, trigger) {
+            (Some(profile), TriggerType::Event) => (
+                json!({
+                    "connectorType": "Salesforce",
+                    "connectorProfileName": profile,
+                    "sourceConnectorProperties": { "Salesforce": { "object": self.event_object } }
+                }),
+                json!({ "Salesforce": "PROJECTION" }),
+            ),
+            _ => (
+                json!({
+                    "connectorType": "S3",
+                    "sourceConnectorProperties": { "S3": { "bucketName": self.source_bucket, "bucketPrefix": self.source_prefix } }
+                }),
+                json!({ "S3": "PROJECTION" }),
+            ),
+        };
+        json!({
+            "flowName": name,
+            "description": "created by appflow-harness",
+            "triggerConfig": trigger_config,
+            "sourceFlowConfig": source,
+            "destinationFlowConfigList": [{
+                "connectorType": "S3",
+                "destinationConnectorProperties": { "S3": { "bucketName": self.destination_bucket, "bucketPrefix": self.destination_prefix } }
+            }],
+            "tasks": [{
+                "sourceFields": ["id"],
+                "connectorOperator": operator,
+                "taskType": "Filter",
+                "taskProperties": {}
+            }]
+        })
+    }
+}
+
+/// A body template with `{{flowName}}` replaced.
+fn with_name(v: &Value, name: &str) -> Value {
+    match v {
+        Value::String(s) => Value::String(s.replace("{{flowName}}", name)),
+        Value::Array(a) => Value::Array(a.iter().map(|x| with_name(x, name)).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), with_name(x, name)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// The default CreateFlow body for a flow `name` with `trigger`: an S3-to-S3
 /// copy, the cheapest definition real AppFlow accepts.
 pub fn create_flow_body(name: &str, trigger: TriggerType) -> Value {
-    let trigger_config = match trigger {
-        TriggerType::OnDemand => json!({ "triggerType": "OnDemand" }),
-        TriggerType::Event => json!({ "triggerType": "Event" }),
-        TriggerType::Scheduled => json!({
-            "triggerType": "Scheduled",
-            "triggerProperties": { "Scheduled": {
-                "scheduleExpression": "rate(1hours)",
-                "dataPullMode": "Incremental"
-            } }
-        }),
-    };
-    json!({
-        "flowName": name,
-        "description": "created by appflow-harness",
-        "triggerConfig": trigger_config,
-        "sourceFlowConfig": {
-            "connectorType": "S3",
-            "sourceConnectorProperties": { "S3": { "bucketName": "appflow-harness-source", "bucketPrefix": "in" } }
-        },
-        "destinationFlowConfigList": [{
-            "connectorType": "S3",
-            "destinationConnectorProperties": { "S3": { "bucketName": "appflow-harness-destination", "bucketPrefix": "out" } }
-        }],
-        "tasks": [{
-            "sourceFields": ["id"],
-            "connectorOperator": { "S3": "PROJECTION" },
-            "taskType": "Filter",
-            "taskProperties": {}
-        }]
-    })
+    FixtureVars::default().body(name, trigger)
 }
 
 /// Creates a flow from a CreateFlow body; the call's latency, or what went
@@ -110,4 +245,33 @@ pub fn backoff(retry: u32) -> std::time::Duration {
     let cap = 100u64 << retry.min(5);
     let random = uuid::Uuid::new_v4().as_u128() as u64;
     std::time::Duration::from_millis(cap / 2 + random % (cap / 2).max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixture_variables_shape_the_bodies() {
+        let mut v = FixtureVars::default();
+        v.set("source_bucket", "my-in").expect("set");
+        assert!(v.set("colour", "blue").is_err());
+        let body = v.body("f1", TriggerType::OnDemand);
+        assert_eq!(
+            body["sourceFlowConfig"]["sourceConnectorProperties"]["S3"]["bucketName"],
+            "my-in"
+        );
+        assert!(!v.has_event_source());
+        v.set("event_connector_profile", "crm").expect("set");
+        let event = v.body("f2", TriggerType::Event);
+        assert_eq!(event["sourceFlowConfig"]["connectorProfileName"], "crm");
+        v.create_flow.insert(
+            "Scheduled".into(),
+            json!({"flowName": "{{flowName}}", "x": 1}),
+        );
+        assert_eq!(
+            v.body("f3", TriggerType::Scheduled),
+            json!({"flowName": "f3", "x": 1})
+        );
+    }
 }

@@ -334,6 +334,14 @@ async fn ctrl_c_in_the_middle_of_load_cleans_up_and_reports() {
 /// `check --target aws` as a user runs it, with a temporary HOME holding a
 /// profile and AppFlow's endpoint pointed at a local emulator.
 fn check_with_profile(emulator_url: &str, secret: &str) -> (Option<i32>, String) {
+    check_scenarios_with_profile(emulator_url, secret, &["on_demand_start"])
+}
+
+fn check_scenarios_with_profile(
+    emulator_url: &str,
+    secret: &str,
+    names: &[&str],
+) -> (Option<i32>, String) {
     let home = std::env::temp_dir().join(format!("appflow-harness-home-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(home.join(".aws")).expect("home");
     std::fs::write(
@@ -398,5 +406,88 @@ async fn credentials_and_region_come_from_a_profile_and_the_endpoint_from_the_en
     assert!(
         !out.contains("a-wrong-secret") && !out.contains(KEY),
         "{out}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_says_what_was_resolved_and_what_to_fix() {
+    let emu = Emulator::start_with(edge_config(None, 0))
+        .await
+        .expect("emulator");
+    let (code, out) = run(&["doctor", "--target", &emu.url(), "--sign"], &env(SECRET)).await;
+    assert_eq!(code, 0, "{out}");
+    for line in [
+        &format!("target:      {} (url)", emu.url()),
+        "region:      us-east-1",
+        "credentials: the environment (AWS_ACCESS_KEY_ID) (access key id ending in …DGE0)",
+        "abilities:   test-control API yes",
+        "read:        ok (ListFlows)",
+        "fixture:     ok (created and deleted ah-doctor-",
+    ] {
+        assert!(out.contains(line), "{line}:\n{out}");
+    }
+    assert!(!out.contains(SECRET) && !out.contains(KEY), "{out}");
+    assert_eq!(
+        emu.handle().lock().flows.len(),
+        0,
+        "the fixture flow was deleted"
+    );
+
+    // An identity that may read but not create: the failing call and the fix.
+    struct NoCreate;
+    impl crate::support::proxy::Change for NoCreate {
+        fn intercept(
+            &self,
+            path: &str,
+            _: &Value,
+            _: usize,
+        ) -> Option<crate::support::proxy::Answer> {
+            (path == "/create-flow").then(|| {
+                crate::support::proxy::error(
+                    403,
+                    "AccessDeniedException",
+                    "not authorized to perform appflow:CreateFlow",
+                )
+            })
+        }
+    }
+    let plain = Emulator::start().await.expect("emulator");
+    let url = crate::support::proxy::start(&plain.url(), NoCreate).await;
+    let (code, out) = run(&["doctor", "--target", &url], &Environment::default()).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("fixture:     FAILED: CreateFlow answered 403 AccessDeniedException"),
+        "{out}"
+    );
+    assert!(
+        out.contains("fix: grant the identity appflow:CreateFlow"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_prints_the_plan_and_sends_nothing() {
+    let emu = Emulator::start().await.expect("emulator");
+    let scenarios = format!("{}/scenarios", env!("CARGO_MANIFEST_DIR"));
+    let (code, out) = run(
+        &["check", &scenarios, "--target", &emu.url(), "--dry-run"],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("dry run against") && out.contains("nothing is sent"),
+        "{out}"
+    );
+    assert!(
+        out.contains("total: 42 scenarios, 54 flows created and deleted"),
+        "{out}"
+    );
+    assert!(out.contains("AppFlow charges per flow run"), "{out}");
+    let api = crate::support::Api::new(&emu.url());
+    assert_eq!(
+        api.counters().await["requests"],
+        json!(0),
+        "no AppFlow request was sent"
     );
 }

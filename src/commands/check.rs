@@ -33,6 +33,8 @@ pub struct CheckOptions {
     pub step_hook: Option<StepHook>,
     /// Stop on Ctrl-C / SIGTERM (cleaning up); off in tests that run in-process.
     pub watch_signals: bool,
+    /// Print the plan (flows, calls, runs, what is skipped) and send nothing.
+    pub dry_run: bool,
 }
 
 impl CheckOptions {
@@ -50,6 +52,7 @@ impl CheckOptions {
             list_coverage: false,
             step_hook: None,
             watch_signals: false,
+            dry_run: false,
         }
     }
 }
@@ -93,6 +96,10 @@ pub async fn run(
     }
     let redactor = Arc::new(crate::redact::Redactor::from_env(env));
     let target = target::resolve(options.target, env).await?;
+    if options.dry_run {
+        plan(&scenarios, &target, console);
+        return Ok(Outcome::Passed);
+    }
     target.probe().await?;
     console.note(format_args!(
         "running {} scenario(s) against {} ({}{})",
@@ -193,4 +200,89 @@ pub fn default_reference(root: &std::path::Path, kind: TargetKind, mode: Snapsho
     } else {
         "embedded".to_owned()
     }
+}
+
+/// `--dry-run`: what a run would create and start on `target`, and what it
+/// would skip; nothing is sent to the target.
+fn plan(
+    scenarios: &[crate::scenario::Scenario],
+    target: &crate::target::Target,
+    console: &mut Console<'_>,
+) {
+    use crate::appflow::{Operation, TriggerType};
+    use crate::scenario::Action;
+    let (mut flows, mut starts, mut runs, mut skipped) = (0, 0u64, 0u64, 0);
+    let _ = writeln!(
+        console.out,
+        "dry run against {} ({}, {}): nothing is sent",
+        target.endpoint.base_url(),
+        target.kind.as_str(),
+        target.region
+    );
+    for s in scenarios {
+        let on_demand: Vec<String> = s
+            .flows
+            .iter()
+            .filter(|(_, f)| f.trigger == TriggerType::OnDemand)
+            .map(|(a, _)| format!("{{{{flow.{a}}}}}"))
+            .collect();
+        let mut s_starts = 0u64;
+        let mut s_runs = 0u64;
+        let mut s_skipped = 0;
+        for st in &s.steps {
+            if st.depends_on_control() && !target.abilities.control {
+                s_skipped += 1;
+                continue;
+            }
+            if let Action::Call {
+                operation: Operation::StartFlow,
+                body,
+            } = &st.action
+            {
+                s_starts += u64::from(st.concurrent);
+                let name = body
+                    .get("flowName")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("");
+                if on_demand.iter().any(|f| f == name) {
+                    // Concurrent starts with one token make one run.
+                    s_runs += if body.get("clientToken").is_some() {
+                        1
+                    } else {
+                        u64::from(st.concurrent)
+                    };
+                }
+            }
+        }
+        let triggers: Vec<String> = s
+            .flows
+            .iter()
+            .map(|(a, f)| format!("{a}: {}", f.trigger))
+            .collect();
+        let _ = writeln!(
+            console.out,
+            "  {}: {} flow(s) [{}], {} step(s), {} StartFlow call(s), up to {} on-demand run(s){}",
+            s.name,
+            s.flows.len(),
+            triggers.join(", "),
+            s.steps.len(),
+            s_starts,
+            s_runs,
+            if s_skipped > 0 {
+                format!(", {s_skipped} step(s) skipped (no test-control API)")
+            } else {
+                String::new()
+            }
+        );
+        flows += s.flows.len();
+        starts += s_starts;
+        runs += s_runs;
+        skipped += s_skipped;
+    }
+    let _ = writeln!(
+        console.out,
+        "total: {} scenarios, {flows} flows created and deleted, {starts} StartFlow calls, up to {runs} flow runs (AppFlow charges per flow run: about ${:.3} at $0.001 a run, plus data processing), {skipped} steps skipped",
+        scenarios.len(),
+        runs as f64 * 0.001
+    );
 }

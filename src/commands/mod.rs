@@ -7,6 +7,7 @@
 pub mod check;
 pub mod cleanup;
 pub mod compare;
+pub mod doctor;
 pub mod load;
 pub mod serve;
 
@@ -48,7 +49,9 @@ pub enum CommandError {
 
 impl From<crate::target::TargetError> for CommandError {
     fn from(e: crate::target::TargetError) -> Self {
-        if e.is_usage() {
+        if let crate::target::TargetError::Config(m) = &e {
+            Self::InvalidInput(vec![m.clone()])
+        } else if e.is_usage() {
             Self::Usage(e.to_string())
         } else {
             Self::TargetUnreachable(e.to_string())

@@ -21,7 +21,6 @@ use goose::prelude::*;
 use crate::appflow::TriggerType;
 use crate::client::Endpoint;
 use crate::client::sigv4::Signer;
-use crate::fixtures::create_flow_body;
 use crate::target::Target;
 pub use report::LoadReport;
 use state::LoadState;
@@ -223,7 +222,14 @@ pub async fn run(target: &Target, options: &LoadOptions) -> Result<LoadReport, L
     state.lose_answers_bp = (options.lose_answers_pct * 100.0).round() as u32;
 
     let mut created = Vec::new();
-    let setup = create_all(&endpoint, &flows, &scheduled, &mut created).await;
+    let setup = create_all(
+        &endpoint,
+        &target.fixtures,
+        &flows,
+        &scheduled,
+        &mut created,
+    )
+    .await;
     if let (Ok(()), Some(at)) = (&setup, options.start_at) {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -321,6 +327,7 @@ async fn progress(state: Arc<LoadState>) {
 
 async fn create_all(
     endpoint: &Endpoint,
+    fixtures: &crate::fixtures::FixtureVars,
     flows: &[String],
     scheduled: &[String],
     created: &mut Vec<String>,
@@ -330,7 +337,7 @@ async fn create_all(
         .map(|f| (f, TriggerType::OnDemand))
         .chain(scheduled.iter().map(|f| (f, TriggerType::Scheduled)));
     for (name, trigger) in all {
-        crate::fixtures::create_flow(endpoint, &create_flow_body(name, trigger))
+        crate::fixtures::create_flow(endpoint, &fixtures.body(name, trigger))
             .await
             .map_err(|e| LoadError::Setup(name.clone(), e))?;
         created.push(name.clone());

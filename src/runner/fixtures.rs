@@ -5,7 +5,6 @@ use serde_json::Value;
 
 use super::FailureKind;
 use super::scenario_run::Run;
-use crate::fixtures::create_flow_body;
 use crate::scenario::Action;
 use crate::scenario::plan::random_seed;
 use crate::scenario::template::names;
@@ -71,7 +70,7 @@ impl Run<'_> {
                 self.created.push(real);
                 continue;
             }
-            let mut body = create_flow_body(&real, flow.trigger);
+            let mut body = self.target.fixtures.body(&real, flow.trigger);
             if let (Some(Value::Object(over)), Value::Object(b)) = (&flow.create, &mut body) {
                 for (k, v) in over {
                     b.insert(k.clone(), self.bindings.render(v));

@@ -89,22 +89,31 @@ pub(super) async fn play(
     // A panic in the harness while playing fails this scenario with its
     // message; the clean-up below still runs.
     let interrupted = options.interrupt.load(std::sync::atomic::Ordering::Relaxed);
+    let missing = s.needs.iter().find(|n| match n {
+        crate::scenario::Need::EventSource => !target.abilities.event_source,
+    });
+    let unplayable = interrupted || missing.is_some();
     let played = AssertUnwindSafe(async {
         // After Ctrl-C no scenario begins: nothing is created, every step
         // is reported as not played.
-        if !interrupted && run.setup().await {
+        if !unplayable && run.setup().await {
             run.play_steps(options).await;
         }
     })
     .catch_unwind()
     .await;
-    if interrupted {
+    if unplayable {
+        let why = if interrupted {
+            INTERRUPTED.to_owned()
+        } else {
+            "the scenario needs an event source, which this target has not (configure event_connector_profile: see README, Running against real AWS)".to_owned()
+        };
         for step in &s.steps {
             run.steps.push(StepResult {
                 index: step.index,
                 name: step.name.clone(),
                 status: Status::Skipped,
-                skipped: Some(INTERRUPTED.to_owned()),
+                skipped: Some(why.clone()),
                 calls: 0,
             });
         }

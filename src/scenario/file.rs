@@ -24,6 +24,10 @@ pub struct ScenarioFile {
     /// The APPFLOW.md rule ids the scenario covers (`[T1, T5]`).
     #[serde(default)]
     pub covers: Vec<String>,
+    /// What the target must offer for the scenario to mean anything
+    /// (`event-source`); without it the scenario is skipped, with the reason.
+    #[serde(default)]
+    pub needs: Vec<String>,
     /// The numbers of APPFLOW.md's open questions a recording of this
     /// scenario on AWS would settle.
     #[serde(default)]

@@ -14,7 +14,7 @@ mod validate;
 use std::path::{Path, PathBuf};
 
 pub use duration::parse_duration;
-pub use plan::{Action, ContractTag, Expect, FlowPlan, Scenario, ScenarioError, Step};
+pub use plan::{Action, ContractTag, Expect, FlowPlan, Need, Scenario, ScenarioError, Step};
 pub use validate::parse;
 
 /// Loads scenario files: each argument is a file or a folder (its `*.yaml`,

@@ -37,6 +37,8 @@ pub struct Scenario {
     pub alone: bool,
     /// The APPFLOW.md rule ids it covers.
     pub covers: Vec<String>,
+    /// What the target must offer (`needs:`).
+    pub needs: Vec<Need>,
     /// APPFLOW.md's open questions (number, text) a recording on AWS settles.
     pub settles: Vec<(usize, String)>,
     /// Token aliases with a shape other than the default (`ah-<uuid>`).
@@ -46,6 +48,23 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     /// Transcript paths whose differences are allowed, per target kind.
     pub known_differences: BTreeMap<TargetKind, Vec<String>>,
+}
+
+/// Something a scenario needs from its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Need {
+    /// Event flows can be made and started (an event source is configured).
+    EventSource,
+}
+
+impl Need {
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "event-source" => Some(Self::EventSource),
+            _ => None,
+        }
+    }
 }
 
 /// Where a scenario's expectations come from (APPFLOW.md's tags).

@@ -115,6 +115,18 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
         }
     }
 
+    let mut needs = Vec::new();
+    for n in &file.needs {
+        needs.push(super::plan::Need::from_name(n).ok_or_else(|| {
+            err(
+                line_of(text, "needs:"),
+                1,
+                String::new(),
+                format!("needs: unknown need `{n}`"),
+                Some("a scenario can need: event-source"),
+            )
+        })?);
+    }
     let questions = crate::contract::open_questions();
     let mut settles = Vec::new();
     for n in &file.settles {
@@ -309,6 +321,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
         transform: file.transform,
         alone: file.exclusive,
         covers: file.covers,
+        needs,
         settles,
         tokens,
         flows,

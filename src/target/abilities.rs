@@ -9,6 +9,9 @@ use crate::client::Endpoint;
 pub struct Abilities {
     /// The target answers the `/_harness/` test-control API.
     pub control: bool,
+    /// Event flows can be made and started (emulators take an S3 source;
+    /// AWS needs a configured event source).
+    pub event_source: bool,
 }
 
 impl Abilities {
@@ -20,7 +23,10 @@ impl Abilities {
             .get_json("/_harness/config")
             .await
             .is_some_and(|doc| is_control_config(&doc));
-        Self { control }
+        Self {
+            control,
+            event_source: true,
+        }
     }
 }
 

@@ -94,6 +94,10 @@ pub struct TargetOptions {
     /// `--endpoint-url`: AWS's AppFlow at another address (else
     /// `AWS_ENDPOINT_URL_APPFLOW`, else `AWS_ENDPOINT_URL`).
     pub endpoint_url: Option<String>,
+    /// `--config FILE` (else `./appflow-harness.yaml` if present) and
+    /// `--var KEY=VALUE`: what the fixture flows are made of.
+    pub config_file: Option<std::path::PathBuf>,
+    pub vars: Vec<(String, String)>,
     /// The embedded emulator's configuration (its region is the target's).
     pub emulator: EmulatorConfig,
     pub embedded_runtime: EmbeddedRuntime,
@@ -110,6 +114,8 @@ impl TargetOptions {
             max_rps: None,
             profile: None,
             endpoint_url: None,
+            config_file: None,
+            vars: Vec::new(),
             emulator: EmulatorConfig::default(),
             embedded_runtime: EmbeddedRuntime::Shared,
         }
@@ -132,6 +138,8 @@ pub enum TargetError {
     Credentials(String),
     #[error("{0}")]
     Rejected(String),
+    #[error("{0}")]
+    Config(String),
 }
 
 impl TargetError {
@@ -147,6 +155,8 @@ impl TargetError {
 /// A resolved target, ready to be called.
 pub struct Target {
     pub kind: TargetKind,
+    /// What the fixture flows are made of.
+    pub fixtures: std::sync::Arc<crate::fixtures::FixtureVars>,
     pub endpoint: Endpoint,
     pub region: String,
     /// Signs each request; `None` sends them unsigned.
@@ -177,6 +187,10 @@ impl std::fmt::Debug for Target {
 /// `AWS_REGION`, else us-east-1) goes to the embedded emulator's ARNs and to
 /// the signer alike; credentials come from `env`.
 pub async fn resolve(options: TargetOptions, env: &Environment) -> Result<Target, TargetError> {
+    let fixtures = std::sync::Arc::new(
+        crate::fixtures::FixtureVars::load(options.config_file.as_deref(), &options.vars)
+            .map_err(TargetError::Config)?,
+    );
     let profile = env.profile_name(options.profile.as_deref());
     let mut region = options.region.clone().or_else(|| env.region.clone());
     // The profile's region counts for AWS only: an emulator has no profile.
@@ -203,13 +217,17 @@ pub async fn resolve(options: TargetOptions, env: &Environment) -> Result<Target
                 }
             };
             Ok(Target {
+                fixtures,
                 kind: TargetKind::Embedded,
                 endpoint: Endpoint::new(&url, options.timeout, None)?
                     .with_answer_limit(options.answer_limit)
                     .with_max_rps(options.max_rps),
                 region,
                 signer: None,
-                abilities: Abilities { control: true },
+                abilities: Abilities {
+                    control: true,
+                    event_source: true,
+                },
                 embedded: Some(embedded),
             })
         }
@@ -227,6 +245,7 @@ pub async fn resolve(options: TargetOptions, env: &Environment) -> Result<Target
                 .with_max_rps(options.max_rps);
             let abilities = Abilities::detect(&endpoint).await;
             Ok(Target {
+                fixtures,
                 kind: TargetKind::Url,
                 endpoint,
                 region,
@@ -245,15 +264,21 @@ pub async fn resolve(options: TargetOptions, env: &Environment) -> Result<Target
                 .clone()
                 .or_else(|| env.endpoint_url.clone())
                 .unwrap_or_else(|| aws_endpoint(&region));
+            let event_source = fixtures.has_event_source();
             Ok(Target {
+                fixtures,
                 kind: TargetKind::Aws,
                 endpoint: Endpoint::new(&url, options.timeout, Some(signer.clone()))?
                     .with_answer_limit(options.answer_limit)
                     .with_max_rps(options.max_rps),
                 region,
                 signer: Some(signer),
-                // Real AWS has no test-control API, and is never asked.
-                abilities: Abilities { control: false },
+                // Real AWS has no test-control API, and is never asked; S3
+                // cannot start event flows, so they need a configured source.
+                abilities: Abilities {
+                    control: false,
+                    event_source,
+                },
                 embedded: None,
             })
         }

@@ -1,0 +1,189 @@
+//! `appflow-harness doctor`: what a target resolves to (kind, endpoint,
+//! region, where the credentials come from and the access key id's last 4
+//! characters, abilities), one read-only call, and one fixture flow created
+//! and deleted, each with what to fix when it fails.
+
+use bytes::Bytes;
+use serde_json::json;
+
+use super::{CommandError, Console, Outcome};
+use crate::appflow::{Operation, TriggerType};
+use crate::client::{Outcome as CallOutcome, Reply};
+use crate::target::{self, Environment, TargetOptions};
+
+/// What to do about a failed answer.
+fn hint(r: &Reply) -> &'static str {
+    let message = r.message().unwrap_or("").to_ascii_lowercase();
+    match (r.status, r.error_type.as_deref()) {
+        (403, Some("AccessDeniedException")) => {
+            "the identity lacks AppFlow permissions: grant appflow:ListFlows, CreateFlow, DescribeFlow, UpdateFlow, DeleteFlow, StartFlow, StopFlow, DescribeFlowExecutionRecords and CancelFlowExecutions (README: Running against real AWS)"
+        }
+        (403, _) => {
+            "the signature or credentials were refused: check the profile, the keys and the clock"
+        }
+        (400, _) if message.contains("bucket") || message.contains("s3") => {
+            "AppFlow cannot use the fixture buckets: set source_bucket and destination_bucket (appflow-harness.yaml or --var) to buckets of yours with the bucket policy in README"
+        }
+        (402, _) => {
+            "a quota is reached: delete leftover flows (appflow-harness cleanup --yes) or ask for more"
+        }
+        (404, Some("UnknownOperationException")) => {
+            "the endpoint is not AppFlow: check --target and --endpoint-url"
+        }
+        (429, _) => "throttled: try again later, or lower --max-rps",
+        _ => "see the answer above",
+    }
+}
+
+pub async fn run(
+    options: TargetOptions,
+    env: &Environment,
+    console: &mut Console<'_>,
+) -> Result<Outcome, CommandError> {
+    let t = target::resolve(options, env).await?;
+    let say = |console: &mut Console<'_>, line: String| {
+        let _ = writeln!(console.out, "{line}");
+    };
+    say(
+        console,
+        format!(
+            "target:      {} ({})",
+            t.endpoint.base_url(),
+            t.kind.as_str()
+        ),
+    );
+    say(console, format!("region:      {}", t.region));
+    match &t.signer {
+        Some(s) => say(
+            console,
+            format!(
+                "credentials: {} (access key id ending in {})",
+                s.source(),
+                s.key_hint()
+            ),
+        ),
+        None => say(
+            console,
+            "credentials: none (requests are not signed)".into(),
+        ),
+    }
+    say(
+        console,
+        format!(
+            "abilities:   test-control API {}, event source {}",
+            if t.abilities.control { "yes" } else { "no" },
+            if t.abilities.event_source {
+                "yes"
+            } else {
+                "no (set event_connector_profile)"
+            }
+        ),
+    );
+    let mut healthy = true;
+    // One read.
+    match t
+        .endpoint
+        .call(
+            Operation::ListFlows,
+            Bytes::from_static(b"{\"maxResults\":1}"),
+        )
+        .await
+    {
+        Ok(c) => match c.outcome {
+            CallOutcome::Reply(r) if r.status == 200 => {
+                say(console, "read:        ok (ListFlows)".into())
+            }
+            CallOutcome::Reply(r) => {
+                healthy = false;
+                say(
+                    console,
+                    format!(
+                        "read:        FAILED: ListFlows answered {} {}: {}",
+                        r.status,
+                        r.error_type.as_deref().unwrap_or(""),
+                        r.body_text()
+                    ),
+                );
+                say(console, format!("             fix: {}", hint(&r)));
+            }
+            CallOutcome::Transport { message, .. } => {
+                healthy = false;
+                say(
+                    console,
+                    format!("read:        FAILED: no answer: {message}"),
+                );
+                say(
+                    console,
+                    "             fix: check the endpoint and the network".into(),
+                );
+            }
+        },
+        Err(e) => return Err(CommandError::Usage(e.to_string())),
+    }
+    // One fixture flow, created and deleted.
+    let name = format!(
+        "ah-doctor-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    match crate::fixtures::create_flow(&t.endpoint, &t.fixtures.body(&name, TriggerType::OnDemand))
+        .await
+    {
+        Ok(_) => {
+            let deleted = t
+                .endpoint
+                .call(
+                    Operation::DeleteFlow,
+                    Bytes::from(json!({"flowName": name, "forceDelete": true}).to_string()),
+                )
+                .await;
+            match deleted.map(|c| c.outcome) {
+                Ok(CallOutcome::Reply(r)) if r.status == 200 => {
+                    say(
+                        console,
+                        format!("fixture:     ok (created and deleted {name})"),
+                    );
+                }
+                Ok(CallOutcome::Reply(r)) => {
+                    healthy = false;
+                    say(
+                        console,
+                        format!(
+                            "fixture:     created {name}, but DeleteFlow answered {} {}",
+                            r.status,
+                            r.body_text()
+                        ),
+                    );
+                    say(
+                        console,
+                        format!(
+                            "             fix: {}; then appflow-harness cleanup --yes",
+                            hint(&r)
+                        ),
+                    );
+                }
+                _ => {
+                    healthy = false;
+                    say(
+                        console,
+                        format!(
+                            "fixture:     created {name}, but DeleteFlow got no answer: run appflow-harness cleanup --yes"
+                        ),
+                    );
+                }
+            }
+        }
+        Err(e) => {
+            healthy = false;
+            say(console, format!("fixture:     FAILED: CreateFlow {e}"));
+            let fix = if e.contains("AccessDenied") {
+                "grant the identity appflow:CreateFlow and the rest (README: Running against real AWS)"
+            } else if e.to_ascii_lowercase().contains("bucket") {
+                "set source_bucket and destination_bucket to buckets of yours (appflow-harness.yaml or --var), with the bucket policy in README"
+            } else {
+                "see the answer above"
+            };
+            say(console, format!("             fix: {fix}"));
+        }
+    }
+    Ok(Outcome::from_passed(healthy))
+}
