@@ -88,6 +88,13 @@ async fn a_short_load_on_the_emulator_has_a_clean_verdict_and_every_transaction(
         .expect("conflict");
     assert_eq!(conflict.failures, 0, "{t}");
     assert!(conflict.statuses.keys().all(|s| *s == 409), "{t}");
+    let mut page = Vec::new();
+    appflow_harness::load::html::render(&report, &mut page).expect("html");
+    let page = String::from_utf8_lossy(&page);
+    assert!(page.contains("Fresh tokens") && page.contains("<svg"), "the verdict, classes and pictures");
+    for banned in ["<script", "<link", "src=", "url(", "@import"] {
+        assert!(!page.contains(banned), "the page loads nothing: {banned}");
+    }
     let hist = report.by_request[2].histogram.histogram();
     assert_eq!(
         hist.len(),

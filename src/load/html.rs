@@ -14,21 +14,21 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Latency percentiles as bars (log scale of microseconds).
+/// Latency percentiles as bars, to scale (the maximum is the full width).
 fn latency_svg(r: &super::report::RequestFigures) -> String {
     let h = r.histogram.histogram();
     let qs = [0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0];
-    let max = (h.max().max(1) as f64).log10().max(1.0);
+    let max = h.max().max(1) as f64;
     let (w, row) = (520.0, 18.0);
     let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" role="img" aria-label="latency of {}">"#,
+        r#"<svg width="{}" height="{}" role="img" aria-label="latency of {}">"#,
         w + 170.0,
         row * qs.len() as f64 + 4.0,
         esc(&r.name)
     );
     for (i, q) in qs.iter().enumerate() {
         let v = h.value_at_quantile(*q).max(1);
-        let len = (v as f64).log10().max(0.0) / max * w;
+        let len = (v as f64 / max * w).max(1.0);
         let y = i as f64 * row + 2.0;
         svg.push_str(&format!(
             r##"<text x="0" y="{}" font-size="11" fill="#5a6375">p{}</text><rect x="52" y="{y}" width="{len:.1}" height="{}" rx="3" fill="#3b7dd8"/><text x="{:.1}" y="{}" font-size="11" fill="#1d2330">{v} µs</text>"##,
