@@ -19,26 +19,14 @@ use axum::http::{Request, header};
 use http_body_util::BodyExt;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config as RunnerConfig, RngAlgorithm, TestRng, TestRunner};
-use serde_json::json;
 use tower::ServiceExt;
 
 fn seeded() -> Handle {
-    let handle = Handle::new(Config {
+    fuzz_cases::seeded(Config {
         max_concurrent_runs: usize::MAX,
         max_runs_per_month: u64::MAX,
         ..Config::default()
-    });
-    for (name, trigger) in [("od", "OnDemand"), ("sc", "Scheduled")] {
-        let mut body = appflow_harness::fixtures::create_flow_body(
-            name,
-            appflow_harness::appflow::TriggerType::OnDemand,
-        );
-        body["triggerConfig"] = json!({"triggerType": trigger, "triggerProperties": {"Scheduled": {"scheduleExpression": "rate(1hours)"}}});
-        if let Ok(op) = serde_json::from_value::<appflow_harness::emulator::ops::CreateFlow>(body) {
-            let _ = appflow_harness::emulator::ops::Operation::apply(op, &mut handle.lock(), 0);
-        }
-    }
-    handle
+    })
 }
 
 fn peak_rss_kib() -> u64 {

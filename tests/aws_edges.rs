@@ -3,7 +3,6 @@
 //! signature as one clear error; Ctrl-C and SIGKILL in the middle of a run,
 //! with `cleanup` for what a killed run left.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -144,24 +143,9 @@ async fn a_refused_signature_is_one_clear_error_before_any_scenario() {
     );
 }
 
-/// `serve` as a process on a free port, every AppFlow answer 150 ms late.
+/// `serve` as a process on a free port (its answers slowed by [`slow_down`]).
 fn slow_serve() -> (Child, String) {
-    let bin = env!("CARGO_BIN_EXE_appflow-harness");
-    let mut serve = Command::new(bin)
-        .args(["serve", "--port", "0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve");
-    let mut line = String::new();
-    BufReader::new(serve.stderr.take().expect("stderr"))
-        .read_line(&mut line)
-        .expect("line");
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("url")
-        .to_owned();
-    (serve, url)
+    crate::support::spawn_serve(&[])
 }
 
 async fn slow_down(url: &str) {

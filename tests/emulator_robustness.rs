@@ -43,21 +43,7 @@ async fn send(
 }
 
 fn seeded() -> Handle {
-    let handle = Handle::new(Config::default());
-    {
-        let mut state = handle.lock();
-        for (name, trigger) in [("od", "OnDemand"), ("sc", "Scheduled")] {
-            let mut body = appflow_harness::fixtures::create_flow_body(
-                name,
-                appflow_harness::emulator::model::TriggerType::OnDemand,
-            );
-            body["triggerConfig"] = json!({"triggerType": trigger, "triggerProperties": {"Scheduled": {"scheduleExpression": "rate(1hours)"}}});
-            let op: appflow_harness::emulator::ops::CreateFlow =
-                serde_json::from_value(body).expect("create");
-            appflow_harness::emulator::ops::Operation::apply(op, &mut state, 0).expect("seed");
-        }
-    }
-    handle
+    crate::support::fuzz_cases::seeded(Config::default())
 }
 
 proptest! {

@@ -91,7 +91,10 @@ async fn a_short_load_on_the_emulator_has_a_clean_verdict_and_every_transaction(
     let mut page = Vec::new();
     appflow_harness::load::html::render(&report, &mut page).expect("html");
     let page = String::from_utf8_lossy(&page);
-    assert!(page.contains("Fresh tokens") && page.contains("<svg"), "the verdict, classes and pictures");
+    assert!(
+        page.contains("Fresh tokens") && page.contains("<svg"),
+        "the verdict, classes and pictures"
+    );
     for banned in ["<script", "<link", "src=", "url(", "@import"] {
         assert!(!page.contains(banned), "the page loads nothing: {banned}");
     }
@@ -365,31 +368,14 @@ fn the_run_time_must_be_positive_and_is_checked_before_anything_starts() {
 
 #[test]
 fn three_workers_as_kubernetes_runs_them_merge_into_one_verdict() {
-    use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let bin = env!("CARGO_BIN_EXE_appflow-harness");
-    let mut serve = Command::new(bin)
-        .args([
-            "serve",
-            "--port",
-            "0",
-            "--max-concurrent-runs",
-            "100000000",
-            "--max-runs-per-month",
-            "100000000",
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve");
-    let mut line = String::new();
-    BufReader::new(serve.stderr.take().expect("stderr"))
-        .read_line(&mut line)
-        .expect("serve says where it listens");
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("a URL")
-        .to_owned();
+    let (mut serve, url) = crate::support::spawn_serve(&[
+        "--max-concurrent-runs",
+        "100000000",
+        "--max-runs-per-month",
+        "100000000",
+    ]);
     let dir =
         std::env::temp_dir().join(format!("appflow-harness-workers-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");

@@ -62,37 +62,12 @@ pub async fn run(
     env: &Environment,
     console: &mut Console<'_>,
 ) -> Result<Outcome, CommandError> {
-    let paths = if options.scenarios.is_empty() {
-        vec!["scenarios".into()]
-    } else {
-        options.scenarios.clone()
-    };
-    let mut scenarios = crate::scenario::load(&paths).map_err(|errors| {
-        let mut lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        lines.push(format!(
-            "{} invalid scenario file(s); nothing was run",
-            errors.len()
-        ));
-        CommandError::InvalidInput(lines)
-    })?;
-    if let Some(f) = &options.filter {
-        scenarios.retain(|s| s.name.contains(f.as_str()));
-    }
+    let scenarios = super::load_scenarios(&options.scenarios, options.filter.as_deref())?;
     if options.list_coverage {
         let table = crate::scenario::coverage::coverage(&scenarios, crate::contract::rule_ids());
         crate::scenario::coverage::render(&table, console.out)
             .map_err(|e| CommandError::Internal(format!("failed to print the table: {e}")))?;
         return Ok(Outcome::from_passed(table.iter().all(|r| r.covered())));
-    }
-    if scenarios.is_empty() {
-        return Err(CommandError::InvalidInput(vec![format!(
-            "no scenario to run (looked in {})",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )]));
     }
     let redactor = Arc::new(crate::redact::Redactor::from_env(env));
     let target = target::resolve(options.target, env).await?;

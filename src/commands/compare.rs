@@ -45,22 +45,7 @@ pub async fn run(
     env: &Environment,
     console: &mut Console<'_>,
 ) -> Result<Outcome, CommandError> {
-    let paths = if options.scenarios.is_empty() {
-        vec!["scenarios".into()]
-    } else {
-        options.scenarios.clone()
-    };
-    let mut scenarios = crate::scenario::load(&paths).map_err(|errors| {
-        CommandError::InvalidInput(errors.iter().map(ToString::to_string).collect())
-    })?;
-    if let Some(f) = &options.filter {
-        scenarios.retain(|s| s.name.contains(f.as_str()));
-    }
-    if scenarios.is_empty() {
-        return Err(CommandError::InvalidInput(vec![
-            "no scenario to compare".into(),
-        ]));
-    }
+    let scenarios = super::load_scenarios(&options.scenarios, options.filter.as_deref())?;
     let transformers = crate::snapshot::transform::load(&options.snapshot_root)
         .map_err(|e| CommandError::InvalidInput(vec![e]))?;
     let side = |spec: &str| -> Result<TargetOptions, CommandError> {

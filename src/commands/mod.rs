@@ -134,3 +134,38 @@ pub fn watch_signals(
         }
     })
 }
+
+/// The scenarios at `paths` (default `scenarios/`), those whose name
+/// contains `filter`; invalid files, or none at all, are a refusal.
+pub(crate) fn load_scenarios(
+    paths: &[std::path::PathBuf],
+    filter: Option<&str>,
+) -> Result<Vec<crate::scenario::Scenario>, CommandError> {
+    let paths = if paths.is_empty() {
+        vec!["scenarios".into()]
+    } else {
+        paths.to_vec()
+    };
+    let mut scenarios = crate::scenario::load(&paths).map_err(|errors| {
+        let mut lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        lines.push(format!(
+            "{} invalid scenario file(s); nothing was run",
+            errors.len()
+        ));
+        CommandError::InvalidInput(lines)
+    })?;
+    if let Some(f) = filter {
+        scenarios.retain(|s| s.name.contains(f));
+    }
+    if scenarios.is_empty() {
+        return Err(CommandError::InvalidInput(vec![format!(
+            "no scenario to run (looked in {})",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )]));
+    }
+    Ok(scenarios)
+}

@@ -93,8 +93,13 @@ pub struct StepPair {
 }
 
 impl ScenarioParity {
+    /// Entries of `class`; for violations, the failures (not the fields
+    /// that differ at a violated step).
     pub fn count(&self, class: Class) -> usize {
-        self.entries.iter().filter(|e| e.class == class).count()
+        self.entries
+            .iter()
+            .filter(|e| e.class == class && (class != Class::Violation || e.message.is_some()))
+            .count()
     }
 }
 

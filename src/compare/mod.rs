@@ -75,11 +75,7 @@ impl Comparison {
             ..Totals::default()
         };
         for s in &scenarios {
-            t.violations += s
-                .entries
-                .iter()
-                .filter(|e| e.class == Class::Violation && e.message.is_some())
-                .count();
+            t.violations += s.count(Class::Violation);
             t.gaps += s.count(Class::Gap);
             t.known += s.count(Class::Known);
             t.not_compared += s.count(Class::NotCompared);

@@ -162,10 +162,7 @@ pub fn render(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
             pct(s.equal_fields, s.compared_fields),
             s.baseline_status,
             s.target_status,
-            s.entries
-                .iter()
-                .filter(|e| e.class == Class::Violation && e.message.is_some())
-                .count(),
+            s.count(Class::Violation),
             s.count(Class::Gap),
             s.count(Class::Known),
             s.count(Class::NotCompared)

@@ -101,6 +101,19 @@ pub struct StepResult {
     pub calls: usize,
 }
 
+impl StepResult {
+    /// A step of `step` that was not played, and why.
+    pub fn skipped(step: &crate::scenario::Step, why: &str) -> Self {
+        Self {
+            index: step.index,
+            name: step.name.clone(),
+            status: Status::Skipped,
+            skipped: Some(why.to_owned()),
+            calls: 0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioResult {
     pub name: String,

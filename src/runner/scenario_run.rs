@@ -109,13 +109,7 @@ pub(super) async fn play(
             "the scenario needs an event source, which this target has not (configure event_connector_profile: see README, Running against real AWS)".to_owned()
         };
         for step in &s.steps {
-            run.steps.push(StepResult {
-                index: step.index,
-                name: step.name.clone(),
-                status: Status::Skipped,
-                skipped: Some(why.clone()),
-                calls: 0,
-            });
+            run.steps.push(StepResult::skipped(step, &why));
         }
     }
     if let Err(panic) = played {
@@ -259,13 +253,7 @@ impl Run<'_> {
                 None
             };
             if let Some(reason) = &skip_reason {
-                self.steps.push(StepResult {
-                    index: step.index,
-                    name: step.name.clone(),
-                    status: Status::Skipped,
-                    skipped: Some(reason.clone()),
-                    calls: 0,
-                });
+                self.steps.push(StepResult::skipped(step, reason));
                 self.transcript
                     .push(json!({"step": step.index, "name": step.name, "skipped": true}));
                 continue;

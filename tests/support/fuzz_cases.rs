@@ -146,3 +146,21 @@ pub fn catalogue_texts() -> Vec<String> {
     out.sort();
     out
 }
+
+/// An emulator state with an on-demand flow `od` and a scheduled flow `sc`,
+/// which the generated requests name; `config` sets its quotas.
+pub fn seeded(config: appflow_harness::emulator::Config) -> appflow_harness::emulator::Handle {
+    use appflow_harness::appflow::TriggerType;
+    let handle = appflow_harness::emulator::Handle::new(config);
+    for (name, trigger) in [
+        ("od", TriggerType::OnDemand),
+        ("sc", TriggerType::Scheduled),
+    ] {
+        let body = appflow_harness::fixtures::create_flow_body(name, trigger);
+        if let Ok(op) = serde_json::from_value::<appflow_harness::emulator::ops::CreateFlow>(body) {
+            let _ = appflow_harness::emulator::ops::Operation::apply(op, &mut handle.lock(), 0);
+        }
+    }
+    assert_eq!(handle.lock().flows.len(), 2, "both fixture flows exist");
+    handle
+}

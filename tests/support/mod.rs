@@ -175,3 +175,25 @@ pub fn conforms(
         }
     }
 }
+
+/// `appflow-harness serve --port 0 ARGS` as a process; answers it and the
+/// URL it says it listens on.
+pub fn spawn_serve(args: &[&str]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
+        .args(["serve", "--port", "0"])
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let mut line = String::new();
+    BufReader::new(serve.stderr.take().expect("stderr"))
+        .read_line(&mut line)
+        .expect("serve says where it listens");
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("a URL")
+        .to_owned();
+    (serve, url)
+}
