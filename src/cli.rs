@@ -536,6 +536,7 @@ impl From<CompareArgs> for crate::commands::compare::CompareOptions {
             markdown: a.markdown,
             html: a.html,
             fail_on: a.fail_on,
+            watch_signals: true,
         }
     }
 }

@@ -228,6 +228,26 @@ pub async fn delete_flow(endpoint: &Endpoint, name: &str) {
     }
 }
 
+/// Stops a scheduled or event flow before it is deleted; an answer other
+/// than 200 (it was not active) is fine.
+pub async fn stop_flow(endpoint: &Endpoint, name: &str) {
+    let body = json!({ "flowName": name }).to_string();
+    for attempt in 0..RETRIES {
+        pause(attempt).await;
+        match endpoint
+            .call(Operation::StopFlow, Bytes::from(body.clone()))
+            .await
+        {
+            Ok(c) => match c.outcome {
+                Outcome::Reply(r) if r.status == 429 || r.status >= 500 => continue,
+                Outcome::Transport { .. } => continue,
+                Outcome::Reply(_) => return,
+            },
+            Err(_) => return,
+        }
+    }
+}
+
 /// Set-up and clean-up calls are tried this many times at most.
 const RETRIES: u32 = 10;
 

@@ -38,6 +38,8 @@ pub struct CompareOptions {
     pub markdown: Option<PathBuf>,
     pub html: Option<PathBuf>,
     pub fail_on: FailOn,
+    /// Stop on Ctrl-C / SIGTERM (cleaning up both sides).
+    pub watch_signals: bool,
 }
 
 pub async fn run(
@@ -72,8 +74,14 @@ pub async fn run(
         target.endpoint.base_url()
     ));
     let today = crate::appflow::today(SystemTime::now());
+    // Ctrl-C stops both sides alike; each cleans up what it made.
+    let interrupt: Arc<std::sync::atomic::AtomicBool> = Arc::default();
+    let signals = options
+        .watch_signals
+        .then(|| super::watch_signals(interrupt.clone()));
     let run_options = |id: &str| RunnerOptions {
         jobs: options.jobs,
+        interrupt: interrupt.clone(),
         ..RunnerOptions::new(
             &format!("{id}{}", &uuid::Uuid::new_v4().simple().to_string()[..6]),
             &today,
@@ -93,6 +101,9 @@ pub async fn run(
             |_| {}
         ),
     );
+    if let Some(s) = signals {
+        s.abort();
+    }
     let classified = classify(&scenarios, &b, &t, &transformers);
     let comparison = Comparison::new(
         SideInfo::of(&options.baseline, &b),
@@ -116,6 +127,9 @@ pub async fn run(
         write_file(path, "html", &redactor, |w| {
             crate::report::compare_html::render(&comparison, w)
         })?;
+    }
+    if interrupt.load(std::sync::atomic::Ordering::Relaxed) {
+        return Ok(Outcome::Interrupted);
     }
     let t = &comparison.totals;
     // Fail closed: a comparison that compared nothing proves nothing.

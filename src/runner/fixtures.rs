@@ -98,6 +98,15 @@ impl Run<'_> {
     pub(super) async fn cleanup(&mut self) {
         self.undo_control().await;
         for name in std::mem::take(&mut self.created) {
+            // A scheduled or event flow is stopped first: on AWS an active
+            // one keeps running (and costing) until it is.
+            if self
+                .triggers
+                .get(&name)
+                .is_some_and(|t| *t != crate::appflow::TriggerType::OnDemand)
+            {
+                crate::fixtures::stop_flow(&self.target.endpoint, &name).await;
+            }
             crate::fixtures::delete_flow(&self.target.endpoint, &name).await;
         }
         self.restore_config().await;
