@@ -11,6 +11,7 @@
 mod control;
 mod fixtures;
 mod judge;
+mod observations;
 mod result;
 mod scenario_run;
 pub mod snapshot_check;

@@ -10,10 +10,8 @@ use std::time::{Duration, Instant};
 use futures_util::FutureExt;
 use serde_json::{Value, json};
 
-use super::{Failure, FailureKind, Options, ScenarioResult, Status, StepResult, WireCount};
-use crate::appflow::{Operation, TriggerType};
-use crate::client::{Call, Outcome};
-use crate::contract::{Note, Violation};
+use super::{Failure, FailureKind, Options, ScenarioResult, Status, StepResult};
+use crate::appflow::TriggerType;
 use crate::normalise::Normaliser;
 use crate::scenario::template::Bindings;
 use crate::scenario::{Action, Scenario};
@@ -42,9 +40,9 @@ pub(super) struct Run<'a> {
     /// Answers that came, polls included.
     pub(super) answers: usize,
     /// Wire rules broken: (at, rule, id) -> answers that broke it.
-    wire: BTreeMap<(String, String, &'static str), usize>,
+    pub(super) wire: BTreeMap<(String, String, &'static str), usize>,
     /// Notes, once per operation and member path.
-    notes: BTreeMap<String, String>,
+    pub(super) notes: BTreeMap<String, String>,
     /// executionIds this scenario's StartFlow calls were answered.
     pub(super) started: HashSet<String>,
     /// Set when a step failed in a way that makes the rest meaningless.
@@ -287,90 +285,5 @@ impl Run<'_> {
 
     pub(super) fn fail(&mut self, step: Option<usize>, kind: FailureKind, message: String) {
         self.failures.push(Failure::new(step, kind, message));
-    }
-
-    /// A note of the scenario's own (not from an answer).
-    pub(super) fn note(&mut self, text: String) {
-        self.notes.entry(text.clone()).or_insert(text);
-    }
-
-    /// Keeps each note once per operation and member path (list indices folded).
-    pub(super) fn take_notes(&mut self, operation: Operation, notes: Vec<Note>) {
-        for n in notes {
-            let at: Vec<&str> =
-                n.at.split('.')
-                    .map(|p| if p.parse::<usize>().is_ok() { "*" } else { p })
-                    .collect();
-            let key = format!("{operation} {}", at.join("."));
-            let text = format!("{key}: {}", crate::safe_text::escape_control(&n.text));
-            self.notes.entry(key).or_insert(text);
-        }
-    }
-
-    pub(super) fn count_wire(&mut self, wire: Vec<Violation>) {
-        for v in wire {
-            *self.wire.entry((v.at, v.rule, v.id)).or_default() += 1;
-        }
-    }
-
-    /// Remembers the runs this scenario started, and notes runs on its own
-    /// flows that it did not start (another client, or another scenario).
-    pub(super) fn watch_runs(&mut self, operation: Operation, calls: &[Call]) {
-        for c in calls {
-            let Outcome::Reply(r) = &c.outcome else {
-                continue;
-            };
-            let Some(body) = r.json.as_ref().filter(|_| r.status == 200) else {
-                continue;
-            };
-            match operation {
-                Operation::StartFlow => {
-                    if let Some(id) = body.get("executionId").and_then(Value::as_str) {
-                        self.started.insert(id.to_owned());
-                    }
-                }
-                Operation::DescribeFlowExecutionRecords => {
-                    let records = body.get("flowExecutions").and_then(Value::as_array);
-                    for id in records
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|r| r.get("executionId").and_then(Value::as_str))
-                    {
-                        if !self.started.contains(id) {
-                            let shown = crate::safe_text::escape_control(id);
-                            self.notes.entry(format!("foreign {id}")).or_insert(format!(
-                                "foreign activity: run {shown} on this scenario's flow was not started by it (another client or a retry?)"
-                            ));
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// One failure per wire rule broken, with its count.
-    fn wire_failures(&mut self) -> Vec<WireCount> {
-        let answers = self.answers;
-        let counts: Vec<WireCount> = std::mem::take(&mut self.wire)
-            .into_iter()
-            .map(|((at, rule, id), count)| WireCount {
-                at,
-                rule,
-                id,
-                count,
-            })
-            .collect();
-        for w in &counts {
-            self.fail(
-                None,
-                FailureKind::Wire,
-                format!(
-                    "{}: {} ({}), on {} of {answers} answers",
-                    w.at, w.rule, w.id, w.count
-                ),
-            );
-        }
-        counts
     }
 }

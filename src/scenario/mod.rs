@@ -8,6 +8,7 @@ pub mod file;
 mod locate;
 pub mod matcher;
 pub mod plan;
+mod step_parts;
 pub mod template;
 mod validate;
 

@@ -4,12 +4,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::Value;
-
 use super::duration::parse_duration;
-use super::file::{ExpectFile, ScenarioFile, ShapeFile, StepFile};
+use super::file::{ScenarioFile, ShapeFile};
 use super::locate::{first_line, line_of, step_at, strip_location};
 use super::plan::{Action, ContractTag, Expect, FlowPlan, Scenario, ScenarioError, Shape, Step};
+use super::step_parts::{ActionFile, action_of, check_templates, expect_plan, s_actions};
 use crate::appflow::{Operation, TriggerType};
 use crate::target::TargetKind;
 
@@ -371,137 +370,5 @@ fn transcript_path(path: &str, steps: usize) -> Result<(), String> {
         Some(&("request" | "response" | "responses" | "control" | "name" | "concurrent")) => Ok(()),
         Some(other) => Err(format!("a transcript step has no `{other}`")),
         None => Err("the path names no part of the step".into()),
-    }
-}
-
-enum ActionFile {
-    Op(Operation, Value),
-    Raw(String, String, Option<usize>),
-    Clock(String),
-    Fault(Value),
-    Configure(Value),
-}
-
-fn s_actions(s: &StepFile) -> Vec<(String, ActionFile)> {
-    let mut found = Vec::new();
-    let ops: [(Operation, &Option<Value>); 9] = [
-        (Operation::StartFlow, &s.start_flow),
-        (Operation::StopFlow, &s.stop_flow),
-        (Operation::CreateFlow, &s.create_flow),
-        (Operation::DescribeFlow, &s.describe_flow),
-        (Operation::DeleteFlow, &s.delete_flow),
-        (Operation::ListFlows, &s.list_flows),
-        (Operation::UpdateFlow, &s.update_flow),
-        (
-            Operation::DescribeFlowExecutionRecords,
-            &s.describe_flow_execution_records,
-        ),
-        (Operation::CancelFlowExecutions, &s.cancel_flow_executions),
-    ];
-    for (name, v) in ops {
-        if let Some(v) = v {
-            let v = if v.is_null() {
-                Value::Object(Default::default())
-            } else {
-                v.clone()
-            };
-            found.push((name.name().to_owned(), ActionFile::Op(name, v)));
-        }
-    }
-    if let Some(r) = &s.raw {
-        found.push((
-            format!("raw {}", r.operation),
-            ActionFile::Raw(r.operation.clone(), r.body.clone(), r.pad_to),
-        ));
-    }
-    if let Some(d) = &s.advance_clock {
-        found.push((format!("advance-clock {d}"), ActionFile::Clock(d.clone())));
-    }
-    if let Some(f) = &s.fault {
-        found.push(("fault".into(), ActionFile::Fault(f.clone())));
-    }
-    if let Some(c) = &s.configure {
-        found.push(("configure".into(), ActionFile::Configure(c.clone())));
-    }
-    found
-}
-
-fn action_of(mut found: Vec<(String, ActionFile)>) -> Result<(ActionFile, String), String> {
-    match found.len() {
-        1 => found
-            .pop()
-            .map(|(l, a)| (a, l))
-            .ok_or_else(|| "no action".into()),
-        0 => Err("the step has no action".into()),
-        _ => Err(format!(
-            "the step has {} actions ({}); give one per step",
-            found.len(),
-            found
-                .iter()
-                .map(|(l, _)| l.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
-}
-
-fn expect_plan(e: ExpectFile) -> Result<Expect, String> {
-    if let Some(st) = &e.status {
-        if st.0.is_empty() {
-            return Err("expect.status lists no status".into());
-        }
-        if let Some(s) = st.0.iter().find(|s| !(100..=599).contains(*s)) {
-            return Err(format!("expect.status {s} is not an HTTP status"));
-        }
-    }
-    if e.no_response && (e.status.is_some() || e.error.is_some() || e.body.is_some()) {
-        return Err("expect.no-response excludes status, error and body".into());
-    }
-    let eventually = match e.eventually {
-        Some(d) => Some(parse_duration(&d).map_err(|m| format!("expect.eventually: {m}"))?),
-        None => None,
-    };
-    Ok(Expect {
-        status: e.status.map(|s| s.0),
-        error: e.error,
-        body: e.body,
-        eventually,
-        distinct: e.distinct,
-        no_response: e.no_response,
-    })
-}
-
-/// Every `{{...}}` names a declared flow, a token, or an earlier capture.
-fn check_templates(
-    v: &Value,
-    flows: &BTreeMap<String, FlowPlan>,
-    captured: &[String],
-) -> Result<(), String> {
-    match v {
-        Value::String(s) => {
-            for name in super::template::names(s)? {
-                if let Some(alias) = name.strip_prefix("flow.") {
-                    if !flows.contains_key(alias) {
-                        return Err(format!(
-                            "`{{{{{name}}}}}` names no flow of this scenario (flows: {})",
-                            flows.keys().cloned().collect::<Vec<_>>().join(", ")
-                        ));
-                    }
-                } else if name.starts_with("token.") || name == "region" || name == "account" {
-                } else if !captured.iter().any(|c| c == name) {
-                    return Err(format!(
-                        "`{{{{{name}}}}}` is neither flow.X, token.X nor a capture of an earlier step"
-                    ));
-                }
-            }
-            Ok(())
-        }
-        Value::Array(a) => a
-            .iter()
-            .try_for_each(|x| check_templates(x, flows, captured)),
-        Value::Object(m) => m
-            .values()
-            .try_for_each(|x| check_templates(x, flows, captured)),
-        _ => Ok(()),
     }
 }

@@ -1,0 +1,145 @@
+//! The parts of a step as validated: its one action, its expectations, and
+//! the names its templates use.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::duration::parse_duration;
+use super::file::{ExpectFile, StepFile};
+use super::plan::{Expect, FlowPlan};
+use crate::appflow::Operation;
+
+pub(super) enum ActionFile {
+    Op(Operation, Value),
+    Raw(String, String, Option<usize>),
+    Clock(String),
+    Fault(Value),
+    Configure(Value),
+}
+
+pub(super) fn s_actions(s: &StepFile) -> Vec<(String, ActionFile)> {
+    let mut found = Vec::new();
+    let ops: [(Operation, &Option<Value>); 9] = [
+        (Operation::StartFlow, &s.start_flow),
+        (Operation::StopFlow, &s.stop_flow),
+        (Operation::CreateFlow, &s.create_flow),
+        (Operation::DescribeFlow, &s.describe_flow),
+        (Operation::DeleteFlow, &s.delete_flow),
+        (Operation::ListFlows, &s.list_flows),
+        (Operation::UpdateFlow, &s.update_flow),
+        (
+            Operation::DescribeFlowExecutionRecords,
+            &s.describe_flow_execution_records,
+        ),
+        (Operation::CancelFlowExecutions, &s.cancel_flow_executions),
+    ];
+    for (name, v) in ops {
+        if let Some(v) = v {
+            let v = if v.is_null() {
+                Value::Object(Default::default())
+            } else {
+                v.clone()
+            };
+            found.push((name.name().to_owned(), ActionFile::Op(name, v)));
+        }
+    }
+    if let Some(r) = &s.raw {
+        found.push((
+            format!("raw {}", r.operation),
+            ActionFile::Raw(r.operation.clone(), r.body.clone(), r.pad_to),
+        ));
+    }
+    if let Some(d) = &s.advance_clock {
+        found.push((format!("advance-clock {d}"), ActionFile::Clock(d.clone())));
+    }
+    if let Some(f) = &s.fault {
+        found.push(("fault".into(), ActionFile::Fault(f.clone())));
+    }
+    if let Some(c) = &s.configure {
+        found.push(("configure".into(), ActionFile::Configure(c.clone())));
+    }
+    found
+}
+
+pub(super) fn action_of(
+    mut found: Vec<(String, ActionFile)>,
+) -> Result<(ActionFile, String), String> {
+    match found.len() {
+        1 => found
+            .pop()
+            .map(|(l, a)| (a, l))
+            .ok_or_else(|| "no action".into()),
+        0 => Err("the step has no action".into()),
+        _ => Err(format!(
+            "the step has {} actions ({}); give one per step",
+            found.len(),
+            found
+                .iter()
+                .map(|(l, _)| l.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+pub(super) fn expect_plan(e: ExpectFile) -> Result<Expect, String> {
+    if let Some(st) = &e.status {
+        if st.0.is_empty() {
+            return Err("expect.status lists no status".into());
+        }
+        if let Some(s) = st.0.iter().find(|s| !(100..=599).contains(*s)) {
+            return Err(format!("expect.status {s} is not an HTTP status"));
+        }
+    }
+    if e.no_response && (e.status.is_some() || e.error.is_some() || e.body.is_some()) {
+        return Err("expect.no-response excludes status, error and body".into());
+    }
+    let eventually = match e.eventually {
+        Some(d) => Some(parse_duration(&d).map_err(|m| format!("expect.eventually: {m}"))?),
+        None => None,
+    };
+    Ok(Expect {
+        status: e.status.map(|s| s.0),
+        error: e.error,
+        body: e.body,
+        eventually,
+        distinct: e.distinct,
+        no_response: e.no_response,
+    })
+}
+
+/// Every `{{...}}` names a declared flow, a token, or an earlier capture.
+pub(super) fn check_templates(
+    v: &Value,
+    flows: &BTreeMap<String, FlowPlan>,
+    captured: &[String],
+) -> Result<(), String> {
+    match v {
+        Value::String(s) => {
+            for name in super::template::names(s)? {
+                if let Some(alias) = name.strip_prefix("flow.") {
+                    if !flows.contains_key(alias) {
+                        return Err(format!(
+                            "`{{{{{name}}}}}` names no flow of this scenario (flows: {})",
+                            flows.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ));
+                    }
+                } else if name.starts_with("token.") || name == "region" || name == "account" {
+                } else if !captured.iter().any(|c| c == name) {
+                    return Err(format!(
+                        "`{{{{{name}}}}}` is neither flow.X, token.X nor a capture of an earlier step"
+                    ));
+                }
+            }
+            Ok(())
+        }
+        Value::Array(a) => a
+            .iter()
+            .try_for_each(|x| check_templates(x, flows, captured)),
+        Value::Object(m) => m
+            .values()
+            .try_for_each(|x| check_templates(x, flows, captured)),
+        _ => Ok(()),
+    }
+}
