@@ -166,7 +166,8 @@ pub struct DoctorArgs {
 pub struct CleanupArgs {
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Flow name prefixes to match (default: ah- and ld-, the harness's own).
+    /// Flow name prefixes to match (default: ah- and ld-, and the
+    /// description of the harness's fixture flows).
     #[arg(long)]
     pub prefix: Vec<String>,
     /// Only flows created at least this long ago (30m, 2h).
@@ -480,6 +481,9 @@ pub async fn run_with(
         }
         Command::Cleanup(a) => {
             let target = a.target.options(Config::default(), EmbeddedRuntime::Shared);
+            // With no --prefix, the harness's own: its name prefixes and the
+            // fixtures' description.
+            let match_description = a.prefix.is_empty();
             let prefixes = if a.prefix.is_empty() {
                 commands::cleanup::HARNESS_PREFIXES
                     .map(str::to_owned)
@@ -490,6 +494,7 @@ pub async fn run_with(
             let options = commands::cleanup::CleanupOptions {
                 target,
                 prefixes,
+                match_description,
                 older_than: a.older_than,
                 yes: a.yes,
             };

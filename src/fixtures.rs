@@ -54,6 +54,10 @@ struct ConfigFile {
     fixtures: FixtureVars,
 }
 
+/// The description every fixture flow carries: how `cleanup` recognises
+/// flows whose generated names are too short for a prefix.
+pub const DESCRIPTION: &str = "created by appflow-harness";
+
 /// The configuration file looked for in the working directory.
 pub const CONFIG_FILE: &str = "appflow-harness.yaml";
 
@@ -140,7 +144,7 @@ impl FixtureVars {
         };
         json!({
             "flowName": name,
-            "description": "created by appflow-harness",
+            "description": DESCRIPTION,
             "triggerConfig": trigger_config,
             "sourceFlowConfig": source,
             "destinationFlowConfigList": [{

@@ -148,7 +148,7 @@ fn slow_serve() -> (Child, String) {
     crate::support::spawn_serve(&[])
 }
 
-async fn slow_down(url: &str) {
+async fn slow_down(url: &str, ms: u64) {
     let api = crate::support::Api::new(url);
     for op in [
         "StartFlow",
@@ -158,7 +158,7 @@ async fn slow_down(url: &str) {
     ] {
         api.control(
             "faults",
-            json!({"kind": "latency", "latencyMs": 150, "count": 100000, "operation": op}),
+            json!({"kind": "latency", "latencyMs": ms, "count": 100000, "operation": op}),
         )
         .await;
     }
@@ -187,7 +187,7 @@ fn signal(child: &Child, sig: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_in_the_middle_of_check_cleans_up_and_writes_the_report() {
     let (mut serve, url) = slow_serve();
-    slow_down(&url).await;
+    slow_down(&url, 150).await;
     let dir = std::env::temp_dir().join(format!("appflow-harness-sigint-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     let json_path = dir.join("report.json");
@@ -232,20 +232,24 @@ async fn ctrl_c_in_the_middle_of_check_cleans_up_and_writes_the_report() {
 async fn cleanup_removes_what_a_killed_run_left_and_nothing_else() {
     let (mut serve, url) = slow_serve();
     let api = crate::support::Api::new(&url);
-    api.create(
+    // A flow of the user's: another name, another description.
+    let mut mine = appflow_harness::fixtures::create_flow_body(
         "mine-keep-me",
         appflow_harness::appflow::TriggerType::OnDemand,
-    )
-    .await;
-    slow_down(&url).await;
+    );
+    mine["description"] = json!("the nightly export");
+    assert_eq!(api.call("CreateFlow", mine).await.status, 200);
+    slow_down(&url, 600).await;
+    // Two scenarios: one with prefixed names, one whose 2-character name
+    // cannot carry a prefix (found by the fixtures' description instead).
+    let scenario = |n: &str| format!("{}/scenarios/{n}.yaml", env!("CARGO_MANIFEST_DIR"));
     let mut check = Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
+        .arg("check")
         .args([
-            "check",
-            &format!("{}/scenarios", env!("CARGO_MANIFEST_DIR")),
-            "--target",
-            &url,
-            "--no-snapshots",
+            scenario("execution_records_paging"),
+            scenario("flow_name_boundaries"),
         ])
+        .args(["--target", &url, "--no-snapshots"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -255,8 +259,8 @@ async fn cleanup_removes_what_a_killed_run_left_and_nothing_else() {
     let _ = check.wait();
     let left = flows(&url).await;
     assert!(
-        left.iter().any(|f| f.starts_with("ah-")),
-        "the killed run left flows: {left:?}"
+        left.iter().any(|f| f.starts_with("ah-")) && left.iter().any(|f| f.len() == 2),
+        "the killed run left flows of both kinds: {left:?}"
     );
     let (code, out) = run(&["cleanup", "--target", &url], &Environment::default()).await;
     assert_eq!(code, 0, "{out}");

@@ -21,16 +21,23 @@ pub struct CleanupOptions {
     pub target: TargetOptions,
     /// Flow name prefixes to match (default: the harness's own).
     pub prefixes: Vec<String>,
+    /// Also match flows with the fixtures' description (the default).
+    pub match_description: bool,
     /// Only flows created at least this long ago.
     pub older_than: Option<Duration>,
     /// Delete them (else only list them).
     pub yes: bool,
 }
 
+/// The description the harness's fixture flows carry: how flows whose
+/// generated names carry no prefix (2-character ones) are still recognised.
+pub const HARNESS_DESCRIPTION: &str = crate::fixtures::DESCRIPTION;
+
 /// A leftover flow.
 #[derive(Debug, Clone)]
 pub struct Leftover {
     pub name: String,
+    pub description: String,
     pub trigger: String,
     pub status: String,
     pub created_at: Option<f64>,
@@ -56,6 +63,7 @@ pub async fn run(
                 .prefixes
                 .iter()
                 .any(|p| f.name.starts_with(p.as_str()))
+                || (options.match_description && f.description == HARNESS_DESCRIPTION)
         })
         .filter(|f| {
             options
@@ -155,6 +163,7 @@ async fn list_flows(endpoint: &Endpoint) -> Result<Vec<Leftover>, String> {
             };
             out.push(Leftover {
                 name: text("flowName"),
+                description: text("description"),
                 trigger: text("triggerType"),
                 status: text("flowStatus"),
                 created_at: f.get("createdAt").and_then(Value::as_f64),
