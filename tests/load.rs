@@ -485,3 +485,32 @@ fn three_workers_as_kubernetes_runs_them_merge_into_one_verdict() {
         "{out}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_whose_quotas_refuse_most_starts_is_said_to_be_quota_bound() {
+    let _one = ONE_ATTACK.lock().await;
+    let emu = appflow_harness::emulator::Emulator::start_with(Config {
+        max_concurrent_runs: 50,
+        ..Config::default()
+    })
+    .await
+    .expect("emulator");
+    let target = crate::support::url_target(&emu.url(), Duration::from_secs(5)).await;
+    let mut o = options("fresh=100".parse().expect("mix"));
+    o.run_time = "1s".into();
+    let report = load::run(&target, &o).await.expect("load");
+    let t = text(&report);
+    assert!(!report.availability.passed, "{t}");
+    assert!(
+        report.verdict.clean(),
+        "the 402s are refusals, not lost runs: {t}"
+    );
+    assert!(
+        t.contains("note: quota:") && t.contains("402 ServiceQuotaExceededException"),
+        "{t}"
+    );
+    assert!(
+        t.contains("--max-concurrent-runs"),
+        "says how to lift them: {t}"
+    );
+}

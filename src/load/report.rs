@@ -192,9 +192,12 @@ impl LoadReport {
             .filter(|r| r.name.starts_with("StartFlow"))
             .filter_map(|r| r.statuses.get(&402))
             .sum();
-        if fresh > 0 && quota * 2 > fresh {
+        // Quota answers that make up most of the failures, or of the fresh
+        // starts, say more about the target's quotas than its behaviour.
+        if quota > 0 && (quota * 2 > self.failures || quota * 2 > fresh) {
             self.notes.push(format!(
-                "quota: {quota} of {fresh} fresh starts answered 402 ServiceQuotaExceededException: the target's run quotas, not its behaviour, dominate this run (serve --max-concurrent-runs N --max-runs-per-month N lifts them)"
+                "quota: {quota} StartFlow answers were 402 ServiceQuotaExceededException ({fresh} fresh starts, {} failures in all): the target's run quotas, not its behaviour, dominate this run (serve --max-concurrent-runs N --max-runs-per-month N lifts them)",
+                self.failures
             ));
         }
     }
