@@ -14,12 +14,8 @@ use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use appflow_harness::emulator::{Config, Handle, router};
-use axum::body::Body;
-use axum::http::{Request, header};
-use http_body_util::BodyExt;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config as RunnerConfig, RngAlgorithm, TestRng, TestRunner};
-use tower::ServiceExt;
 
 fn seeded() -> Handle {
     fuzz_cases::seeded(Config {
@@ -75,28 +71,8 @@ fn main() {
         let app = app.clone();
         let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
             rt.block_on(async move {
-                let req = Request::builder()
-                    .method(method)
-                    .uri(route)
-                    .header(header::CONTENT_TYPE, ctype)
-                    .body(Body::from(body))
-                    .map_err(|e| e.to_string())?;
-                let resp = app.oneshot(req).await.map_err(|e| e.to_string())?;
-                let status = resp.status().as_u16();
-                let etype = resp
-                    .headers()
-                    .get("x-amzn-errortype")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
-                if !resp.headers().contains_key("x-amzn-requestid") {
-                    return Err("no x-amzn-RequestId".to_owned());
-                }
-                let bytes = resp
-                    .into_body()
-                    .collect()
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .to_bytes();
+                let (status, etype, bytes) =
+                    fuzz_cases::send(app, method, route, ctype, body).await?;
                 fuzz_cases::well_formed(status, etype.as_deref(), &bytes)
             })
         }));

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::appflow::{Operation, TriggerType};
-use crate::client::{Endpoint, Outcome};
+use crate::client::{Call, ClientError, Endpoint, Outcome};
 
 /// What the fixture flows are made of: where they copy from and to, and
 /// the connector profile of an event source. Set in `appflow-harness.yaml`
@@ -181,34 +181,49 @@ pub fn create_flow_body(name: &str, trigger: TriggerType) -> Value {
     FixtureVars::default().body(name, trigger)
 }
 
+/// Calls `operation` with `body`, up to `attempts` times: throttles (429),
+/// server errors and lost connections are tried again after a backoff.
+/// Answers the last call (a client error, such as a bad URL, ends at once).
+pub async fn call_retrying(
+    endpoint: &Endpoint,
+    operation: Operation,
+    body: &str,
+    attempts: u32,
+) -> Result<Call, ClientError> {
+    let mut attempt = 0;
+    loop {
+        pause(attempt).await;
+        attempt += 1;
+        let call = endpoint
+            .call(operation, Bytes::from(body.to_owned()))
+            .await?;
+        let again = match &call.outcome {
+            Outcome::Reply(r) => r.status == 429 || r.status >= 500,
+            Outcome::Transport { .. } => true,
+        };
+        if !again || attempt >= attempts {
+            return Ok(call);
+        }
+    }
+}
+
 /// Creates a flow from a CreateFlow body; the call's latency, or what went
 /// wrong ("answered 409 ConflictException: {...}", "got no answer: ...").
 /// Throttles, server errors and lost connections are retried with backoff.
 pub async fn create_flow(endpoint: &Endpoint, body: &Value) -> Result<std::time::Duration, String> {
-    let mut last = String::new();
-    for attempt in 0..RETRIES {
-        pause(attempt).await;
-        let call = endpoint
-            .call(Operation::CreateFlow, Bytes::from(body.to_string()))
-            .await
-            .map_err(|e| e.to_string())?;
-        match call.outcome {
-            Outcome::Reply(r) if r.status == 200 => return Ok(call.latency),
-            Outcome::Reply(r) => {
-                last = format!(
-                    "answered {} {}: {}",
-                    r.status,
-                    r.error_type.as_deref().unwrap_or(""),
-                    r.body_text()
-                );
-                if !(r.status == 429 || r.status >= 500) {
-                    return Err(last);
-                }
-            }
-            Outcome::Transport { message, .. } => last = format!("got no answer: {message}"),
-        }
+    let call = call_retrying(endpoint, Operation::CreateFlow, &body.to_string(), RETRIES)
+        .await
+        .map_err(|e| e.to_string())?;
+    match call.outcome {
+        Outcome::Reply(r) if r.status == 200 => Ok(call.latency),
+        Outcome::Reply(r) => Err(format!(
+            "answered {} {}: {}",
+            r.status,
+            r.error_type.as_deref().unwrap_or(""),
+            r.body_text()
+        )),
+        Outcome::Transport { message, .. } => Err(format!("got no answer: {message}")),
     }
-    Err(last)
 }
 
 /// Deletes a flow the harness made, runs in progress included; throttles
@@ -216,40 +231,14 @@ pub async fn create_flow(endpoint: &Endpoint, body: &Value) -> Result<std::time:
 /// answer is ignored.
 pub async fn delete_flow(endpoint: &Endpoint, name: &str) {
     let body = json!({ "flowName": name, "forceDelete": true }).to_string();
-    for attempt in 0..RETRIES {
-        pause(attempt).await;
-        match endpoint
-            .call(Operation::DeleteFlow, Bytes::from(body.clone()))
-            .await
-        {
-            Ok(c) => match c.outcome {
-                Outcome::Reply(r) if r.status == 429 || r.status >= 500 => continue,
-                Outcome::Transport { .. } => continue,
-                Outcome::Reply(_) => return,
-            },
-            Err(_) => return,
-        }
-    }
+    let _ = call_retrying(endpoint, Operation::DeleteFlow, &body, RETRIES).await;
 }
 
 /// Stops a scheduled or event flow before it is deleted; an answer other
 /// than 200 (it was not active) is fine.
 pub async fn stop_flow(endpoint: &Endpoint, name: &str) {
     let body = json!({ "flowName": name }).to_string();
-    for attempt in 0..RETRIES {
-        pause(attempt).await;
-        match endpoint
-            .call(Operation::StopFlow, Bytes::from(body.clone()))
-            .await
-        {
-            Ok(c) => match c.outcome {
-                Outcome::Reply(r) if r.status == 429 || r.status >= 500 => continue,
-                Outcome::Transport { .. } => continue,
-                Outcome::Reply(_) => return,
-            },
-            Err(_) => return,
-        }
-    }
+    let _ = call_retrying(endpoint, Operation::StopFlow, &body, RETRIES).await;
 }
 
 /// Set-up and clean-up calls are tried this many times at most.

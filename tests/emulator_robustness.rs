@@ -2,13 +2,9 @@
 //! JSON or a success, never a 5xx, a panic or a dropped connection.
 
 use appflow_harness::emulator::{BODY_LIMIT, Config, Handle, router};
-use axum::body::Body;
-use axum::http::{Request, header};
-use http_body_util::BodyExt;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use std::time::Duration;
-use tower::ServiceExt;
 
 use crate::support::fuzz_cases::{ROUTES, body};
 
@@ -19,27 +15,9 @@ async fn send(
     ctype: &str,
     body: Vec<u8>,
 ) -> (u16, Option<String>, Vec<u8>) {
-    let req = Request::builder()
-        .method(method)
-        .uri(route)
-        .header(header::CONTENT_TYPE, ctype)
-        .body(Body::from(body))
-        .expect("request");
-    let resp = app.oneshot(req).await.expect("infallible");
-    let status = resp.status().as_u16();
-    let etype = resp
-        .headers()
-        .get("x-amzn-errortype")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    assert!(resp.headers().contains_key("x-amzn-requestid"));
-    let bytes = resp
-        .into_body()
-        .collect()
+    crate::support::fuzz_cases::send(app, method, route, ctype, body)
         .await
-        .expect("a complete body")
-        .to_bytes();
-    (status, etype, bytes.to_vec())
+        .expect("an answer with x-amzn-RequestId and a complete body")
 }
 
 fn seeded() -> Handle {

@@ -115,15 +115,7 @@ pub async fn run(
             })
         }
     };
-    let profile = if target.abilities.control {
-        target
-            .endpoint
-            .get_json("/_harness/config")
-            .await
-            .and_then(|c| c.get("profile").cloned())
-    } else {
-        None
-    };
+    let profile = target.profile.clone();
     let runner_options = RunnerOptions {
         jobs: options.jobs,
         snapshots,

@@ -5,7 +5,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::{CommandError, Console, Outcome};
@@ -116,27 +115,17 @@ pub async fn run(
     Ok(Outcome::from_passed(failed == 0))
 }
 
-/// Calls `operation`, retrying throttles and server errors with backoff.
+/// Calls `operation`, retrying throttles, server errors and lost
+/// connections with backoff (6 tries); the answer's JSON, or what went wrong.
 async fn call(endpoint: &Endpoint, operation: Operation, body: Value) -> Result<Value, String> {
-    let mut last = String::new();
-    for attempt in 0..6u32 {
-        if attempt > 0 {
-            tokio::time::sleep(crate::fixtures::backoff(attempt - 1)).await;
-        }
-        let c = endpoint
-            .call(operation, Bytes::from(body.to_string()))
-            .await
-            .map_err(|e| e.to_string())?;
-        match c.outcome {
-            CallOutcome::Reply(r) if r.status == 200 => return Ok(r.json.unwrap_or(Value::Null)),
-            CallOutcome::Reply(r) if r.status == 429 || r.status >= 500 => {
-                last = format!("{} {}", r.status, r.body_text());
-            }
-            CallOutcome::Reply(r) => return Err(format!("{} {}", r.status, r.body_text())),
-            CallOutcome::Transport { message, .. } => last = message,
-        }
+    let c = crate::fixtures::call_retrying(endpoint, operation, &body.to_string(), 6)
+        .await
+        .map_err(|e| e.to_string())?;
+    match c.outcome {
+        CallOutcome::Reply(r) if r.status == 200 => Ok(r.json.unwrap_or(Value::Null)),
+        CallOutcome::Reply(r) => Err(format!("{} {}", r.status, r.body_text())),
+        CallOutcome::Transport { message, .. } => Err(message),
     }
-    Err(last)
 }
 
 /// Every flow, through all the pages of ListFlows.

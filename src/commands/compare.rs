@@ -54,10 +54,7 @@ pub async fn run(
         let (choice, emulator) = parse_spec(spec).map_err(CommandError::Usage)?;
         Ok(TargetOptions {
             choice,
-            emulator: crate::emulator::Config {
-                region: options.connection.emulator.region.clone(),
-                ..emulator
-            },
+            emulator,
             ..options.connection.clone()
         })
     };

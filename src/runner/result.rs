@@ -155,6 +155,34 @@ pub struct ScenarioResult {
     pub latencies: Vec<Duration>,
 }
 
+impl ScenarioResult {
+    /// The result of `s` before anything was played: its identity, no steps,
+    /// no failures, skipped.
+    pub fn of(s: &crate::scenario::Scenario) -> Self {
+        Self {
+            name: s.name.clone(),
+            file: s.path.display().to_string(),
+            description: s.description.clone(),
+            contract: s.contract,
+            covers: s.covers.clone(),
+            settles: s.settles.clone(),
+            status: Status::Skipped,
+            steps: Vec::new(),
+            failures: Vec::new(),
+            duration_ms: 0.0,
+            transcript: serde_json::Value::Null,
+            snapshot_written: None,
+            reference: None,
+            parity: Vec::new(),
+            answers: 0,
+            throttled_retries: 0,
+            wire: Vec::new(),
+            notes: Vec::new(),
+            latencies: Vec::new(),
+        }
+    }
+}
+
 /// A wire rule and how often a scenario's answers broke it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WireCount {

@@ -151,12 +151,6 @@ pub(super) async fn play(
         Status::Skipped
     };
     ScenarioResult {
-        name: s.name.clone(),
-        file: s.path.display().to_string(),
-        description: s.description.clone(),
-        contract: s.contract,
-        covers: s.covers.clone(),
-        settles: s.settles.clone(),
         status,
         steps: run.steps,
         failures: run.failures,
@@ -170,6 +164,7 @@ pub(super) async fn play(
         wire,
         notes: run.notes.into_values().collect(),
         latencies: run.latencies,
+        ..ScenarioResult::of(s)
     }
 }
 
@@ -179,29 +174,13 @@ pub const INTERRUPTED: &str = "interrupted (Ctrl-C): not played";
 /// The result of a scenario whose task died outside [`play`]'s own guard.
 pub(super) fn lost(s: &Scenario, why: &str) -> ScenarioResult {
     ScenarioResult {
-        name: s.name.clone(),
-        file: s.path.display().to_string(),
-        description: s.description.clone(),
-        contract: s.contract,
-        covers: s.covers.clone(),
-        settles: s.settles.clone(),
         status: Status::Failed,
-        steps: Vec::new(),
         failures: vec![Failure::new(
             None,
             FailureKind::Panic,
             format!("the scenario's task failed: {why}"),
         )],
-        duration_ms: 0.0,
-        transcript: Value::Null,
-        snapshot_written: None,
-        reference: None,
-        parity: Vec::new(),
-        answers: 0,
-        throttled_retries: 0,
-        wire: Vec::new(),
-        notes: Vec::new(),
-        latencies: Vec::new(),
+        ..ScenarioResult::of(s)
     }
 }
 

@@ -18,15 +18,19 @@ impl Abilities {
     /// Asks the endpoint for its control configuration. Only a document of
     /// that shape counts: an endpoint that answers 200 to everything has no
     /// test-control API.
-    pub async fn detect(endpoint: &Endpoint) -> Self {
-        let control = endpoint
+    ///
+    /// Answers the abilities and, with the control API, the behaviour
+    /// profile its configuration document shows.
+    pub async fn detect(endpoint: &Endpoint) -> (Self, Option<Value>) {
+        let doc = endpoint
             .get_json("/_harness/config")
             .await
-            .is_some_and(|doc| is_control_config(&doc));
-        Self {
-            control,
+            .filter(is_control_config);
+        let abilities = Self {
+            control: doc.is_some(),
             event_source: true,
-        }
+        };
+        (abilities, doc.and_then(|d| d.get("profile").cloned()))
     }
 }
 

@@ -162,6 +162,9 @@ pub struct Target {
     /// Signs each request; `None` sends them unsigned.
     pub signer: Option<Signer>,
     pub abilities: Abilities,
+    /// The behaviour profile of a target with the test-control API (for
+    /// recordings' provenance).
+    pub profile: Option<serde_json::Value>,
     /// Keeps an embedded emulator alive as long as the target.
     embedded: Option<Embedded>,
 }
@@ -204,6 +207,7 @@ pub async fn resolve(options: TargetOptions, env: &Environment) -> Result<Target
                 region: region.clone(),
                 ..options.emulator
             };
+            let profile = serde_json::to_value(config.profile).ok();
             let (url, embedded) = match options.embedded_runtime {
                 EmbeddedRuntime::Shared => {
                     let e = Emulator::start_with(config)
@@ -228,6 +232,7 @@ pub async fn resolve(options: TargetOptions, env: &Environment) -> Result<Target
                     control: true,
                     event_source: true,
                 },
+                profile,
                 embedded: Some(embedded),
             })
         }
@@ -243,7 +248,7 @@ pub async fn resolve(options: TargetOptions, env: &Environment) -> Result<Target
             let endpoint = Endpoint::new(&url, options.timeout, signer.clone())?
                 .with_answer_limit(options.answer_limit)
                 .with_max_rps(options.max_rps);
-            let abilities = Abilities::detect(&endpoint).await;
+            let (abilities, profile) = Abilities::detect(&endpoint).await;
             Ok(Target {
                 fixtures,
                 kind: TargetKind::Url,
@@ -251,6 +256,7 @@ pub async fn resolve(options: TargetOptions, env: &Environment) -> Result<Target
                 region,
                 signer,
                 abilities,
+                profile,
                 embedded: None,
             })
         }
@@ -279,6 +285,7 @@ pub async fn resolve(options: TargetOptions, env: &Environment) -> Result<Target
                     control: false,
                     event_source,
                 },
+                profile: None,
                 embedded: None,
             })
         }

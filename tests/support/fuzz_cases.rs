@@ -164,3 +164,40 @@ pub fn seeded(config: appflow_harness::emulator::Config) -> appflow_harness::emu
     assert_eq!(handle.lock().flows.len(), 2, "both fixture flows exist");
     handle
 }
+
+/// Sends one request through the emulator's router in-process; answers the
+/// status, the error type and the body, or why the exchange is not an AWS
+/// one (no `x-amzn-RequestId`, a body that never completed).
+pub async fn send(
+    app: axum::Router,
+    method: &str,
+    route: &str,
+    ctype: &str,
+    body: Vec<u8>,
+) -> Result<(u16, Option<String>, Vec<u8>), String> {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let req = axum::http::Request::builder()
+        .method(method)
+        .uri(route)
+        .header(axum::http::header::CONTENT_TYPE, ctype)
+        .body(axum::body::Body::from(body))
+        .map_err(|e| e.to_string())?;
+    let resp = app.oneshot(req).await.map_err(|e| e.to_string())?;
+    let status = resp.status().as_u16();
+    let etype = resp
+        .headers()
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if !resp.headers().contains_key("x-amzn-requestid") {
+        return Err("no x-amzn-RequestId".to_owned());
+    }
+    let bytes = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| format!("the body did not complete: {e}"))?
+        .to_bytes();
+    Ok((status, etype, bytes.to_vec()))
+}
