@@ -1,4 +1,6 @@
-//! The exit statuses of `appflow-harness`, one constant each.
+//! The exit statuses of `appflow-harness`, one constant each. The outcome
+//! and error types map themselves to one (`Outcome::exit_code`,
+//! `CommandError::exit_code`); this file imports nothing.
 
 /// Everything ran and every check passed.
 pub const OK: i32 = 0;
@@ -15,18 +17,3 @@ pub const INTERNAL: i32 = 5;
 /// Stopped by Ctrl-C or SIGTERM: the flows made were deleted and the reports
 /// asked for were written, with the scenarios not played marked (128 + SIGINT).
 pub const INTERRUPTED: i32 = 130;
-
-use crate::commands::{CommandError, Outcome};
-
-/// The exit status of a command's result.
-pub fn of(result: &Result<Outcome, CommandError>) -> i32 {
-    match result {
-        Ok(Outcome::Passed) => OK,
-        Ok(Outcome::Failed) => FAILURES,
-        Ok(Outcome::Interrupted) => INTERRUPTED,
-        Err(CommandError::Usage(_)) => USAGE,
-        Err(CommandError::InvalidInput(_)) => INVALID_INPUT,
-        Err(CommandError::TargetUnreachable(_)) => TARGET_UNREACHABLE,
-        Err(CommandError::Internal(_)) => INTERNAL,
-    }
-}

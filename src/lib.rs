@@ -4,7 +4,7 @@
 //! - [`appflow`]: the vocabulary (operations, trigger types, statuses, the
 //!   error table), checked against the service model.
 //! - [`scenario`]: scenario files, parsed and validated into plans.
-//! - [`target`]: what a command talks to (embedded, URL, AWS), resolved once.
+//! - [`endpoint`]: what a command talks to (embedded, URL, AWS), resolved once.
 //! - [`client`]: sends operations to an endpoint, reads answers as SDKs do.
 //! - [`runner`]: plays plans against a target into a [`runner::Summary`].
 //! - [`contract`], [`normalise`], [`snapshot`]: judging and recording answers;
@@ -23,15 +23,17 @@ pub mod client;
 pub mod commands;
 pub mod compare;
 pub mod contract;
+pub mod diff;
 pub mod emulator;
+pub mod endpoint;
 pub mod exit_codes;
 pub mod fixtures;
 pub mod load;
 pub mod normalise;
 pub mod redact;
+pub mod reply;
 pub mod report;
 pub mod runner;
 pub mod safe_text;
 pub mod scenario;
 pub mod snapshot;
-pub mod target;

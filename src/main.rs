@@ -2,7 +2,7 @@
 
 use clap::Parser;
 
-use appflow_harness::{cli, exit_codes};
+use appflow_harness::cli;
 
 fn main() {
     let cli = cli::Cli::parse();
@@ -13,9 +13,7 @@ fn main() {
         ))),
     };
     if let Err(e) = &result {
-        let redactor = appflow_harness::redact::Redactor::from_env(
-            &appflow_harness::target::Environment::from_process(),
-        );
+        let redactor = appflow_harness::endpoint::Environment::from_process().redactor();
         for line in redactor.clean(&e.to_string()).lines() {
             if line.starts_with(' ') {
                 eprintln!("{line}");
@@ -24,5 +22,8 @@ fn main() {
             }
         }
     }
-    std::process::exit(exit_codes::of(&result));
+    std::process::exit(match &result {
+        Ok(outcome) => outcome.exit_code(),
+        Err(e) => e.exit_code(),
+    });
 }

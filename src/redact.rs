@@ -13,8 +13,6 @@ use std::sync::{Arc, OnceLock};
 
 use regex::Regex;
 
-use crate::target::Environment;
-
 pub const REDACTED: &str = "<redacted>";
 
 /// Shapes of secrets, whoever's they are.
@@ -66,20 +64,6 @@ impl Redactor {
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
         Self { secrets }
-    }
-
-    /// The credentials the environment holds, whether or not they are used.
-    pub fn from_env(env: &Environment) -> Self {
-        Self::new(
-            [
-                &env.access_key_id,
-                &env.secret_access_key,
-                &env.session_token,
-            ]
-            .into_iter()
-            .flatten()
-            .cloned(),
-        )
     }
 
     /// `text` with secrets replaced.

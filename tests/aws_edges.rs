@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use appflow_harness::commands::Console;
 use appflow_harness::emulator::{Config, Emulator};
-use appflow_harness::target::Environment;
+use appflow_harness::endpoint::Environment;
 use clap::Parser;
 use serde_json::{Value, json};
 

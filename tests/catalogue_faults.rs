@@ -319,7 +319,7 @@ async fn an_endpoint_adding_unknown_members_passes_with_the_members_listed_as_no
     };
     let result = appflow_harness::cli::run_with(
         cli,
-        &appflow_harness::target::Environment::default(),
+        &appflow_harness::endpoint::Environment::default(),
         &mut console,
     )
     .await;

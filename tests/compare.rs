@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use appflow_harness::commands::Console;
-use appflow_harness::target::Environment;
+use appflow_harness::endpoint::Environment;
 use clap::Parser;
 use serde_json::{Value, json};
 

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use appflow_harness::commands::Console;
-use appflow_harness::target::Environment;
+use appflow_harness::endpoint::Environment;
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};

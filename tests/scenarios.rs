@@ -112,7 +112,7 @@ pub fn tempdir() -> PathBuf {
 async fn a_panic_inside_a_step_fails_its_scenario_cleans_up_its_flows_and_fails_the_run() {
     use appflow_harness::commands::Console;
     use appflow_harness::commands::check::{self, CheckOptions};
-    use appflow_harness::target::{Environment, TargetChoice, TargetOptions};
+    use appflow_harness::endpoint::{Environment, TargetChoice, TargetOptions};
     let emulator = appflow_harness::emulator::Emulator::start()
         .await
         .expect("emulator");
@@ -171,8 +171,8 @@ fn every_rule_id_of_appflow_md_is_covered_by_a_scenario_and_input_rules_from_bot
     let ids = appflow_harness::contract::rule_ids();
     assert_eq!(
         ids.len(),
-        42,
-        "APPFLOW.md defines W1-W7, V1-V3, O1-O3, L1-L7, T1-T13, C1-C2, S1-S4, Q1-Q3: {ids:?}"
+        44,
+        "APPFLOW.md defines W1-W8, V1-V3, O1-O3, L1-L7, T1-T14, C1-C2, S1-S4, Q1-Q3: {ids:?}"
     );
     let table = coverage(&catalogue(), ids);
     let missing: Vec<String> = table

@@ -9,11 +9,13 @@
 
 mod error;
 mod operation;
+mod target_kind;
 mod time;
 mod types;
 
 pub use error::ErrorKind;
 pub use operation::Operation;
+pub use target_kind::TargetKind;
 pub use time::{Millis, civil_date, epoch_seconds, today};
 pub use types::{ExecutionStatus, FlowStatus, TriggerType};
 

@@ -2,10 +2,9 @@
 //! embedded emulator, an emulator at a URL, real AWS with SigV4) and reads
 //! the answer the way the AWS SDKs do, never failing on a garbage answer.
 
-mod reply;
 pub mod sigv4;
 
-pub use reply::{Reply, error_type};
+pub use crate::reply::{Reply, error_type};
 
 use std::time::{Duration, Instant, SystemTime};
 

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::{CommandError, Console, Outcome, write_file};
+use crate::endpoint::TargetKind;
+use crate::endpoint::{self, Environment, TargetOptions};
 use crate::report;
 use crate::runner::{self, Options as RunnerOptions, SnapshotMode, Snapshots, StepHook};
-use crate::target::TargetKind;
-use crate::target::{self, Environment, TargetOptions};
 
 #[derive(Clone)]
 pub struct CheckOptions {
@@ -69,8 +69,8 @@ pub async fn run(
             .map_err(|e| CommandError::Internal(format!("failed to print the table: {e}")))?;
         return Ok(Outcome::from_passed(table.iter().all(|r| r.covered())));
     }
-    let redactor = Arc::new(crate::redact::Redactor::from_env(env));
-    let target = target::resolve(options.target, env).await?;
+    let redactor = Arc::new(env.redactor());
+    let target = endpoint::resolve(options.target, env).await?;
     if options.dry_run {
         plan(&scenarios, &target, console);
         return Ok(Outcome::Passed);
@@ -173,7 +173,7 @@ pub fn default_reference(root: &std::path::Path, kind: TargetKind, mode: Snapsho
 /// would skip; nothing is sent to the target.
 fn plan(
     scenarios: &[crate::scenario::Scenario],
-    target: &crate::target::Target,
+    target: &crate::endpoint::Target,
     console: &mut Console<'_>,
 ) {
     use crate::appflow::{Operation, TriggerType};

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::{CommandError, Console, Outcome};
 use crate::appflow::Operation;
 use crate::client::{Endpoint, Outcome as CallOutcome};
-use crate::target::{self, Environment, TargetOptions};
+use crate::endpoint::{self, Environment, TargetOptions};
 
 /// The prefixes of the flows `check` (`ah-`) and `load` (`ld-`) create.
 pub const HARNESS_PREFIXES: [&str; 2] = ["ah-", "ld-"];
@@ -47,7 +47,7 @@ pub async fn run(
     env: &Environment,
     console: &mut Console<'_>,
 ) -> Result<Outcome, CommandError> {
-    let target = target::resolve(options.target.clone(), env).await?;
+    let target = endpoint::resolve(options.target.clone(), env).await?;
     target.probe().await?;
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)

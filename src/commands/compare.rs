@@ -8,9 +8,10 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::{CommandError, Console, Outcome, write_file};
-use crate::compare::{Comparison, SideInfo, classify::classify, parse_spec};
+use crate::compare::{Comparison, SideInfo, classify::classify};
+use crate::endpoint::parse_spec;
+use crate::endpoint::{self, Environment, TargetOptions};
 use crate::runner::{self, Options as RunnerOptions};
-use crate::target::{self, Environment, TargetOptions};
 
 /// What fails the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -58,8 +59,8 @@ pub async fn run(
             ..options.connection.clone()
         })
     };
-    let baseline = target::resolve(side(&options.baseline)?, env).await?;
-    let target = target::resolve(side(&options.target)?, env).await?;
+    let baseline = endpoint::resolve(side(&options.baseline)?, env).await?;
+    let target = endpoint::resolve(side(&options.target)?, env).await?;
     baseline.probe().await?;
     target.probe().await?;
     console.note(format_args!(
@@ -109,7 +110,7 @@ pub async fn run(
     );
     crate::report::compare::terminal(&comparison, console.out)
         .map_err(|e| CommandError::Internal(format!("failed to print the report: {e}")))?;
-    let redactor = crate::redact::Redactor::from_env(env);
+    let redactor = env.redactor();
     if let Some(path) = &options.json {
         write_file(path, "json", &redactor, |w| {
             serde_json::to_writer_pretty(&mut *w, &comparison).map_err(std::io::Error::other)

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::{CommandError, Console, Outcome};
 use crate::appflow::{Operation, TriggerType};
 use crate::client::{Outcome as CallOutcome, Reply};
-use crate::target::{self, Environment, TargetOptions};
+use crate::endpoint::{self, Environment, TargetOptions};
 
 /// What to do about a failed answer.
 fn hint(r: &Reply) -> &'static str {
@@ -40,7 +40,7 @@ pub async fn run(
     env: &Environment,
     console: &mut Console<'_>,
 ) -> Result<Outcome, CommandError> {
-    let t = target::resolve(options, env).await?;
+    let t = endpoint::resolve(options, env).await?;
     let say = |console: &mut Console<'_>, line: String| {
         let _ = writeln!(console.out, "{line}");
     };

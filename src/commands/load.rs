@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use super::{CommandError, Console, Outcome, write_file};
+use crate::endpoint::{self, Environment, TargetChoice, TargetOptions};
 use crate::load::{self, LoadError, LoadOptions, LoadReport};
-use crate::target::{self, Environment, TargetChoice, TargetOptions};
 
 /// What a load run writes, and the limits that fail it.
 #[derive(Debug, Clone, Default)]
@@ -39,7 +39,7 @@ pub async fn run(
         options.target.emulator.max_concurrent_runs = usize::MAX;
         options.target.emulator.max_runs_per_month = u64::MAX;
     }
-    let target = target::resolve(options.target, env).await?;
+    let target = endpoint::resolve(options.target, env).await?;
     console.note(format_args!(
         "load test of {}: {} users, run time {}, mix {:?}{}",
         target.endpoint.base_url(),
@@ -94,7 +94,7 @@ fn finish(
     report
         .render(console.out)
         .map_err(|e| CommandError::Internal(format!("failed to print the report: {e}")))?;
-    let redactor = crate::redact::Redactor::from_env(env);
+    let redactor = env.redactor();
     if let Some(path) = &outputs.json {
         write_file(path, "json", &redactor, |w| {
             serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::other)

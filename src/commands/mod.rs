@@ -2,7 +2,7 @@
 //! by [`crate::cli`] or by a test), writes to the [`Console`] it is given,
 //! and returns a typed [`Outcome`] or [`CommandError`]; only `main.rs`
 //! prints the final word and turns them into exit codes
-//! ([`crate::exit_codes::of`]).
+//! ([`Outcome::exit_code`], [`CommandError::exit_code`]).
 
 pub mod check;
 pub mod cleanup;
@@ -25,8 +25,19 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// `Passed` when `passed`, else `Failed`.
     pub fn from_passed(passed: bool) -> Self {
         if passed { Self::Passed } else { Self::Failed }
+    }
+
+    /// The process exit status for this outcome ([`crate::exit_codes`]).
+    pub fn exit_code(&self) -> i32 {
+        use crate::exit_codes::{FAILURES, INTERRUPTED, OK};
+        match self {
+            Self::Passed => OK,
+            Self::Failed => FAILURES,
+            Self::Interrupted => INTERRUPTED,
+        }
     }
 }
 
@@ -47,9 +58,22 @@ pub enum CommandError {
     Internal(String),
 }
 
-impl From<crate::target::TargetError> for CommandError {
-    fn from(e: crate::target::TargetError) -> Self {
-        if let crate::target::TargetError::Config(m) = &e {
+impl CommandError {
+    /// The process exit status for this error ([`crate::exit_codes`]).
+    pub fn exit_code(&self) -> i32 {
+        use crate::exit_codes::{INTERNAL, INVALID_INPUT, TARGET_UNREACHABLE, USAGE};
+        match self {
+            Self::Usage(_) => USAGE,
+            Self::InvalidInput(_) => INVALID_INPUT,
+            Self::TargetUnreachable(_) => TARGET_UNREACHABLE,
+            Self::Internal(_) => INTERNAL,
+        }
+    }
+}
+
+impl From<crate::endpoint::TargetError> for CommandError {
+    fn from(e: crate::endpoint::TargetError) -> Self {
+        if let crate::endpoint::TargetError::Config(m) = &e {
             Self::InvalidInput(vec![m.clone()])
         } else if e.is_usage() {
             Self::Usage(e.to_string())
@@ -129,10 +153,22 @@ pub fn watch_signals(
                     "interrupted: no new step is sent; cleaning up and writing the reports (again to exit at once)"
                 );
             } else {
-                std::process::exit(crate::exit_codes::INTERRUPTED);
+                // Library code does not end the process: `cli::run` races the
+                // command against this and returns `Interrupted` to `main`.
+                FORCED_STOP.notify_one();
             }
         }
     })
+}
+
+/// Notified on a second Ctrl-C / SIGTERM (a permit is kept if nobody waits yet).
+static FORCED_STOP: std::sync::LazyLock<tokio::sync::Notify> =
+    std::sync::LazyLock::new(tokio::sync::Notify::new);
+
+/// Resolves when a second signal asks to stop at once, without cleaning up
+/// (see [`watch_signals`]); `cli::run` returns [`Outcome::Interrupted`] then.
+pub async fn forced_stop() {
+    FORCED_STOP.notified().await;
 }
 
 /// The scenarios at `paths` (default `scenarios/`), those whose name

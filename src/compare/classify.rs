@@ -6,11 +6,11 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::diff::{leaf_count, leaves};
+use crate::appflow::TargetKind;
+use crate::diff::{leaf_count, leaves};
 use crate::runner::{FailureKind, ScenarioResult, Status, Summary};
 use crate::scenario::Scenario;
 use crate::snapshot::transform::{self, Transformer};
-use crate::target::TargetKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -4,20 +4,17 @@
 //! difference classified ([`classify`]).
 
 pub mod classify;
-pub mod diff;
-mod spec;
 
 use serde::Serialize;
 
 pub use classify::{Class, Entry, ScenarioParity, Side};
-pub use spec::parse_spec;
 
 /// One side of a comparison, as the report names it.
 #[derive(Debug, Clone, Serialize)]
 pub struct SideInfo {
     /// What the user said (`embedded:active-start=idempotent`, a URL, `aws`).
     pub spec: String,
-    pub kind: crate::target::TargetKind,
+    pub kind: crate::endpoint::TargetKind,
     pub endpoint: String,
     pub region: String,
     pub passed: usize,

@@ -10,7 +10,7 @@ use std::sync::{Mutex, OnceLock};
 use serde_json::Value;
 
 use crate::appflow::{ErrorKind, Operation, TriggerType};
-use crate::client::Reply;
+use crate::reply::Reply;
 
 pub use shapes::Model;
 

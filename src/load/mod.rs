@@ -21,7 +21,7 @@ use goose::prelude::*;
 use crate::appflow::TriggerType;
 use crate::client::Endpoint;
 use crate::client::sigv4::Signer;
-use crate::target::Target;
+use crate::endpoint::Target;
 pub use report::LoadReport;
 use state::LoadState;
 use transactions::Ctx;

@@ -27,8 +27,8 @@ pub use result::{
 };
 pub use snapshot_check::ReferenceUse;
 
+use crate::endpoint::Target;
 use crate::scenario::{Scenario, Step};
-use crate::target::Target;
 
 /// Called before each step is played, with its scenario: an observer for
 /// progress displays and for tests that plant a fault in the harness itself.

@@ -6,9 +6,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::ReferenceUse;
-use crate::compare::diff::Difference;
+use crate::appflow::TargetKind;
+use crate::diff::Difference;
 use crate::scenario::ContractTag;
-use crate::target::TargetKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

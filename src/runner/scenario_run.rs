@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 
 use super::{Failure, FailureKind, Options, ScenarioResult, Status, StepResult};
 use crate::appflow::TriggerType;
+use crate::endpoint::Target;
 use crate::normalise::Normaliser;
 use crate::scenario::template::Bindings;
 use crate::scenario::{Action, Scenario};
-use crate::target::Target;
 
 /// The state of one scenario being played.
 pub(super) struct Run<'a> {

@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use super::scenario_run::Run;
 use super::{FailureKind, Options, SnapshotMode, Snapshots};
-use crate::compare::diff::{Difference, leaves};
+use crate::appflow::TargetKind;
+use crate::diff::{Difference, leaves};
 use crate::snapshot::{self, Provenance, transform};
-use crate::target::TargetKind;
 
 /// What was compared with what, for the report.
 #[derive(Debug, Clone, serde::Serialize)]

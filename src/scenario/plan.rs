@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::appflow::TargetKind;
 use crate::appflow::{Operation, TriggerType};
-use crate::target::TargetKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}:{line}:{column}: {context}{message}{}", hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]

@@ -9,8 +9,8 @@ use super::file::{ScenarioFile, ShapeFile};
 use super::locate::{first_line, line_of, step_at, strip_location};
 use super::plan::{Action, ContractTag, Expect, FlowPlan, Scenario, ScenarioError, Shape, Step};
 use super::step_parts::{ActionFile, action_of, check_templates, expect_plan, s_actions};
+use crate::appflow::TargetKind;
 use crate::appflow::{Operation, TriggerType};
-use crate::target::TargetKind;
 
 /// Parses and validates one scenario file's text.
 pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {

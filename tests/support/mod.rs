@@ -82,8 +82,8 @@ pub fn field<'a>(r: &'a Reply, key: &str) -> Option<&'a Value> {
 }
 
 /// A target at `url`, resolved as `check --target URL` resolves it.
-pub async fn url_target(url: &str, timeout: Duration) -> appflow_harness::target::Target {
-    use appflow_harness::target::{Environment, TargetChoice, TargetOptions, resolve};
+pub async fn url_target(url: &str, timeout: Duration) -> appflow_harness::endpoint::Target {
+    use appflow_harness::endpoint::{Environment, TargetChoice, TargetOptions, resolve};
     let mut options = TargetOptions::new(TargetChoice::Url(url.to_owned()));
     options.timeout = timeout;
     resolve(options, &Environment::default())
@@ -94,8 +94,8 @@ pub async fn url_target(url: &str, timeout: Duration) -> appflow_harness::target
 /// The embedded emulator as a target, with `config`.
 pub async fn embedded_target(
     config: appflow_harness::emulator::Config,
-) -> appflow_harness::target::Target {
-    use appflow_harness::target::{Environment, TargetChoice, TargetOptions, resolve};
+) -> appflow_harness::endpoint::Target {
+    use appflow_harness::endpoint::{Environment, TargetChoice, TargetOptions, resolve};
     let mut options = TargetOptions::new(TargetChoice::Embedded);
     options.emulator = config;
     resolve(options, &Environment::default())
@@ -107,7 +107,10 @@ pub async fn embedded_target(
 pub fn exit_code(
     result: &Result<appflow_harness::commands::Outcome, appflow_harness::commands::CommandError>,
 ) -> i32 {
-    appflow_harness::exit_codes::of(result)
+    match result {
+        Ok(o) => o.exit_code(),
+        Err(e) => e.exit_code(),
+    }
 }
 
 /// The parts of JSON Schema the reports' schemas use: type, required,

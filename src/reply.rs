@@ -1,7 +1,9 @@
-//! One answer from an endpoint, read as the AWS SDKs read it.
+//! One answer from an endpoint, read as the AWS SDKs read it: plain data
+//! (status, error type, request id, body), no I/O, so the contract and the
+//! reports can hold it without the client.
 
 use bytes::Bytes;
-use reqwest::header::HeaderMap;
+use http::HeaderMap;
 use serde_json::Value;
 
 #[derive(Debug, Clone)]

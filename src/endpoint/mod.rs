@@ -7,12 +7,14 @@
 
 mod abilities;
 mod environment;
+mod spec;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 pub use abilities::Abilities;
 pub use environment::Environment;
+pub use spec::parse_spec;
 
 use crate::client::sigv4::Signer;
 use crate::client::{ClientError, Endpoint, Outcome};
@@ -46,25 +48,7 @@ impl FromStr for TargetChoice {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TargetKind {
-    Embedded,
-    Url,
-    Aws,
-}
-
-impl TargetKind {
-    pub const ALL: [TargetKind; 3] = [Self::Embedded, Self::Url, Self::Aws];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Embedded => "embedded",
-            Self::Url => "url",
-            Self::Aws => "aws",
-        }
-    }
-}
+pub use crate::appflow::TargetKind;
 
 /// How an embedded emulator runs: on the caller's runtime (`check`), or on
 /// runtime threads of its own, so that a load generator in the same process

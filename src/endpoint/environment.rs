@@ -29,6 +29,23 @@ pub struct Environment {
     pub instance_metadata: bool,
 }
 
+impl Environment {
+    /// A redactor of the credentials this environment holds, whether or
+    /// not they are used (built once per command, at the edge).
+    pub fn redactor(&self) -> crate::redact::Redactor {
+        crate::redact::Redactor::new(
+            [
+                &self.access_key_id,
+                &self.secret_access_key,
+                &self.session_token,
+            ]
+            .into_iter()
+            .flatten()
+            .cloned(),
+        )
+    }
+}
+
 impl std::fmt::Debug for Environment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Environment")

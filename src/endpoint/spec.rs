@@ -2,9 +2,9 @@
 //! profile flags: `embedded:active-start=idempotent,stopped-status=draft`),
 //! an http(s) URL, or `aws`.
 
+use super::TargetChoice;
 use crate::emulator::Config;
 use crate::emulator::config::ConfigPatch;
-use crate::target::TargetChoice;
 
 /// The target a spec names, and the embedded emulator's configuration.
 pub fn parse_spec(spec: &str) -> Result<(TargetChoice, Config), String> {

@@ -1,0 +1,121 @@
+//! The connection flags every command that talks to a target shares:
+//! which target (`--target`), and how to reach it (region, signing,
+//! timeouts, pacing, AWS profile and endpoint, fixture configuration).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::emulator::Config;
+use crate::endpoint::{EmbeddedRuntime, TargetChoice, TargetOptions};
+
+/// Which endpoint a command talks to, and how: the same for every command
+/// with one target (`compare`, with two, takes [`ConnectionArgs`] alone).
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// `embedded` (an emulator in this process), `aws` (real AppFlow, SigV4
+    /// with the AWS SDK's credential chain), or an http(s) URL of an
+    /// endpoint (an emulator).
+    #[arg(long, default_value = "embedded")]
+    pub target: TargetChoice,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// How to reach a target: region, signing, timeouts, pacing, the AWS
+/// profile and endpoint, and what fixture flows are made of.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// Sign requests to a URL target with the environment's AWS credentials.
+    #[arg(long)]
+    pub sign: bool,
+    /// Region of the target (ARNs of the embedded emulator, SigV4, the AWS
+    /// endpoint); default: AWS_REGION, else us-east-1.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Seconds to wait for one answer.
+    #[arg(long, default_value_t = 10)]
+    pub timeout_secs: u64,
+    /// The largest answer read, in bytes; a larger one fails its step
+    /// ("answer larger than N bytes") without being read past the limit.
+    #[arg(long, default_value_t = crate::client::DEFAULT_ANSWER_LIMIT)]
+    pub max_answer_bytes: usize,
+    /// At most this many requests a second to the target, all scenarios
+    /// together (be gentle with real AWS).
+    #[arg(long)]
+    pub max_rps: Option<f64>,
+    /// The shared-config profile for AWS credentials and region (default:
+    /// AWS_PROFILE, else `default`).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// AWS's AppFlow at another address (default: AWS_ENDPOINT_URL_APPFLOW,
+    /// else AWS_ENDPOINT_URL, else the region's endpoint in its partition).
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// The configuration file (default: ./appflow-harness.yaml if present):
+    /// what the fixture flows are made of.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// A fixture variable, KEY=VALUE (source_bucket, source_prefix,
+    /// destination_bucket, destination_prefix, event_connector_profile,
+    /// event_object); overrides the configuration file.
+    #[arg(long = "var", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+}
+
+/// `KEY=VALUE` of `--var`, split at the first `=`.
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("`{s}` is not KEY=VALUE"))
+}
+
+impl TargetArgs {
+    /// The target options of these flags, with the embedded emulator's
+    /// configuration and how it runs.
+    pub fn options(&self, emulator: Config, embedded_runtime: EmbeddedRuntime) -> TargetOptions {
+        self.connection
+            .options(self.target.clone(), emulator, embedded_runtime)
+    }
+
+    /// The default number of scenarios run at once: 2 against AWS (be
+    /// gentle with a real account), else 8.
+    pub fn default_jobs(&self) -> usize {
+        default_jobs([&self.target])
+    }
+}
+
+/// 2 when any of `targets` is AWS, else 8.
+pub(super) fn default_jobs<'a>(targets: impl IntoIterator<Item = &'a TargetChoice>) -> usize {
+    if targets.into_iter().any(|t| *t == TargetChoice::Aws) {
+        2
+    } else {
+        8
+    }
+}
+
+impl ConnectionArgs {
+    /// The target options for `choice` reached with these flags.
+    pub fn options(
+        &self,
+        choice: TargetChoice,
+        emulator: Config,
+        embedded_runtime: EmbeddedRuntime,
+    ) -> TargetOptions {
+        TargetOptions {
+            choice,
+            region: self.region.clone(),
+            sign: self.sign,
+            timeout: Duration::from_secs(self.timeout_secs.max(1)),
+            answer_limit: self.max_answer_bytes,
+            max_rps: self.max_rps,
+            profile: self.profile.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            config_file: self.config.clone(),
+            vars: self.vars.clone(),
+            emulator,
+            embedded_runtime,
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The embedded emulator's flags (`serve`, and `check` on the embedded
+//! target): identity, quotas, edges and behaviour profile.
+
+use clap::Args;
+
+use crate::emulator::config::{ActiveStart, EventInitialStatus, InProgressStart, StoppedStatus};
+use crate::emulator::{Config, Profile};
+
+/// The emulator's identity, quotas and behaviour profile.
+///
+/// Behaviours marked [chosen] are unverified against AWS: nobody has published
+/// what real AppFlow does there (see APPFLOW.md, "Open questions").
+#[derive(Debug, Clone, Args)]
+pub struct EmulatorArgs {
+    /// 12-digit account id in ARNs.
+    #[arg(long, default_value = "000000000000", value_parser = parse_account)]
+    pub account: String,
+    /// [chosen, unverified against AWS] StartFlow with a new token on a
+    /// scheduled/event flow that is already Active.
+    #[arg(long, value_enum, default_value = "conflict")]
+    pub active_start: ActiveStart,
+    /// [chosen, unverified against AWS] Status of a scheduled/event flow after StopFlow.
+    #[arg(long, value_enum, default_value = "suspended")]
+    pub stopped_status: StoppedStatus,
+    /// [chosen, unverified against AWS] Status of an event flow after CreateFlow.
+    #[arg(long, value_enum, default_value = "draft")]
+    pub event_initial_status: EventInitialStatus,
+    /// [chosen, unverified against AWS] StartFlow on an on-demand flow whose
+    /// last run is still InProgress (C2).
+    #[arg(long, value_enum, default_value = "accept")]
+    pub in_progress_start: InProgressStart,
+    /// Flows per account (AWS: 1000).
+    #[arg(long, default_value_t = 1000)]
+    pub max_flows: usize,
+    /// Concurrent on-demand runs per account (AWS: 1000).
+    #[arg(long, default_value_t = 1000)]
+    pub max_concurrent_runs: usize,
+    /// Runs per calendar month (AWS: 10 million).
+    #[arg(long, default_value_t = 10_000_000)]
+    pub max_runs_per_month: u64,
+    /// Milliseconds an on-demand run stays InProgress before Successful.
+    #[arg(long, default_value_t = 5000)]
+    pub run_time_ms: u64,
+    /// Seconds a clientToken is remembered (AWS: 8 hours).
+    #[arg(long, default_value_t = 8 * 3600)]
+    pub token_ttl_secs: u64,
+    /// A new run shows in DescribeFlowExecutionRecords only this many
+    /// milliseconds after it started (as seen on AWS).
+    #[arg(long, default_value_t = 0)]
+    pub records_lag_ms: u64,
+    /// AppFlow requests allowed per second; more answer 429 ThrottlingException.
+    #[arg(long)]
+    pub throttle_rps: Option<u32>,
+    /// ACCESS_KEY:SECRET: AppFlow requests must be SigV4-signed with it
+    /// (403 MissingAuthenticationTokenException, UnrecognizedClientException
+    /// or InvalidSignatureException otherwise).
+    #[arg(long, value_name = "ACCESS_KEY:SECRET")]
+    pub verify_sigv4: Option<String>,
+}
+
+impl EmulatorArgs {
+    pub fn config(&self) -> Config {
+        Config {
+            account: self.account.clone(),
+            profile: Profile {
+                active_start: self.active_start,
+                stopped_status: self.stopped_status,
+                event_initial_status: self.event_initial_status,
+                in_progress_start: self.in_progress_start,
+            },
+            max_flows: self.max_flows,
+            max_concurrent_runs: self.max_concurrent_runs,
+            max_runs_per_month: self.max_runs_per_month,
+            run_time_ms: self.run_time_ms,
+            token_ttl_ms: self.token_ttl_secs * 1000,
+            records_lag_ms: self.records_lag_ms,
+            throttle_rps: self.throttle_rps.filter(|r| *r > 0),
+            verify_sigv4: self.verify_sigv4.clone(),
+            ..Config::default()
+        }
+    }
+}
+
+fn parse_account(s: &str) -> Result<String, String> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_owned())
+    } else {
+        Err("an account id is 12 digits".into())
+    }
+}

@@ -1,0 +1,169 @@
+//! `load`'s flags (and `load merge`'s), parsed into the load test's options.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::TargetArgs;
+use crate::commands::load::LoadCommandOptions;
+use crate::emulator::Config;
+use crate::endpoint::EmbeddedRuntime;
+
+/// `appflow-harness load`: the attack's shape, its outputs and limits.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct LoadArgs {
+    #[command(subcommand)]
+    pub action: Option<LoadAction>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Concurrent goose users.
+    #[arg(long, default_value_t = 8)]
+    pub users: usize,
+    /// Users started per second.
+    #[arg(long, default_value = "8")]
+    pub hatch_rate: String,
+    /// How long the attack runs once users are started (30s, 2m, 1h; more than 0).
+    #[arg(long, default_value = "30s")]
+    pub run_time: String,
+    /// Transaction weights: fresh tokens, replays of recent tokens, tokens reused
+    /// on a scheduled flow (must answer 409), DescribeFlow.
+    #[arg(long, default_value = "fresh=80,replay=15,conflict=5")]
+    pub mix: crate::load::Mix,
+    /// On-demand flows the starts are spread over.
+    #[arg(long, default_value_t = 16)]
+    pub flows: usize,
+    /// At most this many requests per second, all users together.
+    #[arg(long)]
+    pub throttle: Option<usize>,
+    #[command(flatten)]
+    pub outputs: LoadOutputs,
+    /// Recent fresh tokens kept for replays (bounds the harness's memory).
+    #[arg(long, default_value_t = 4096)]
+    pub pool: usize,
+    /// Goose's coordinated-omission mitigation: disabled, average, minimum, maximum.
+    #[arg(long, default_value = "disabled")]
+    pub co_mitigation: String,
+    /// At most this many milliseconds after the attack, the run lists are
+    /// read until two reads agree (real services list runs late).
+    #[arg(long, default_value_t = 2000)]
+    pub settle_ms: u64,
+    /// Throw away this percentage of fresh starts' answers after they came
+    /// and send the same token again, as an SDK does after a timeout.
+    #[arg(long, default_value_t = 0.0)]
+    pub lose_answers: f64,
+    /// Fail with fewer fresh starts verified on the target than this.
+    #[arg(long, default_value_t = 100)]
+    pub min_verified: u64,
+    /// Distributed runs: the number of workers.
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Distributed runs: this worker's index (default: JOB_COMPLETION_INDEX,
+    /// as Kubernetes Indexed Jobs set it).
+    #[arg(long, env = "JOB_COMPLETION_INDEX")]
+    pub worker_index: Option<usize>,
+    /// Start the attack at this time (epoch seconds), after set-up, so that
+    /// workers start together.
+    #[arg(long)]
+    pub start_at: Option<f64>,
+    /// Runtime threads of the embedded emulator.
+    #[arg(long, default_value_t = 1)]
+    pub emulator_threads: usize,
+    /// Also print goose's own tables.
+    #[arg(long)]
+    pub goose_output: bool,
+    /// No progress line (it is printed only on a terminal anyway).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// What `load` (and `load merge`) write, and the limits that fail it.
+#[derive(Debug, Clone, Args)]
+pub struct LoadOutputs {
+    /// Write our self-contained HTML report (verdict, token classes,
+    /// latency pictures, error reasons) here.
+    #[arg(long)]
+    pub report_file: Option<PathBuf>,
+    /// Write the JSON report (schema appflow-harness/load-report/v2:
+    /// histograms, token classes, options; mergeable) here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Fail when any request type's p99 exceeds this many milliseconds.
+    #[arg(long)]
+    pub max_p99: Option<f64>,
+    /// Fail below this many requests per second.
+    #[arg(long)]
+    pub min_rps: Option<f64>,
+    /// Availability: fail above this percentage of wrong or missing answers.
+    #[arg(long, default_value_t = 1.0)]
+    pub max_error_rate: f64,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum LoadAction {
+    /// Merge the JSON reports of workers that ran at the same time:
+    /// histograms added, counts and token classes summed, thresholds applied
+    /// to the whole.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The workers' JSON reports.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    #[command(flatten)]
+    pub outputs: LoadOutputs,
+}
+
+impl From<LoadArgs> for LoadCommandOptions {
+    fn from(a: LoadArgs) -> Self {
+        let target = a.target.options(
+            Config::default(),
+            EmbeddedRuntime::Own {
+                threads: a.emulator_threads,
+            },
+        );
+        let worker = match (a.worker_index, a.workers) {
+            (Some(i), Some(n)) => Some((i, n)),
+            (Some(i), None) => Some((i, i + 1)),
+            _ => None,
+        };
+        Self {
+            load: crate::load::LoadOptions {
+                users: a.users,
+                hatch_rate: a.hatch_rate,
+                run_time: a.run_time,
+                mix: a.mix,
+                flows: a.flows,
+                throttle: a.throttle,
+                co_mitigation: a.co_mitigation,
+                pool: a.pool,
+                timeout: target.timeout,
+                settle: Duration::from_millis(a.settle_ms),
+                goose_output: a.goose_output,
+                lose_answers_pct: a.lose_answers,
+                max_error_rate_pct: a.outputs.max_error_rate,
+                min_verified: a.min_verified,
+                worker,
+                start_at: a.start_at,
+                progress: !a.no_progress && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            },
+            target,
+            outputs: a.outputs.into(),
+        }
+    }
+}
+
+impl From<LoadOutputs> for crate::commands::load::Outputs {
+    fn from(o: LoadOutputs) -> Self {
+        Self {
+            report_file: o.report_file,
+            json: o.json,
+            max_p99_ms: o.max_p99,
+            min_rps: o.min_rps,
+            max_error_rate_pct: o.max_error_rate,
+        }
+    }
+}
