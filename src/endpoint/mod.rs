@@ -7,134 +7,18 @@
 
 mod abilities;
 mod environment;
+mod options;
 mod spec;
 
-use std::str::FromStr;
-use std::time::Duration;
-
+pub use crate::appflow::TargetKind;
 pub use abilities::Abilities;
 pub use environment::Environment;
+pub use options::{DEFAULT_REGION, EmbeddedRuntime, TargetChoice, TargetError, TargetOptions};
 pub use spec::parse_spec;
 
 use crate::client::sigv4::Signer;
-use crate::client::{ClientError, Endpoint, Outcome};
+use crate::client::{Endpoint, Outcome};
 use crate::emulator::{Config as EmulatorConfig, DetachedEmulator, Emulator};
-
-/// The region a target is in when nothing else says (`--region`, `AWS_REGION`).
-pub const DEFAULT_REGION: &str = "us-east-1";
-
-/// What `--target` says: the embedded emulator, a URL, or real AWS.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TargetChoice {
-    Embedded,
-    Url(String),
-    Aws,
-}
-
-impl FromStr for TargetChoice {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "embedded" => Ok(Self::Embedded),
-            "aws" => Ok(Self::Aws),
-            url if url.starts_with("http://") || url.starts_with("https://") => {
-                Ok(Self::Url(url.to_owned()))
-            }
-            other => Err(format!(
-                "`{other}` is not a target: say `embedded`, `aws`, or an http(s):// URL"
-            )),
-        }
-    }
-}
-
-pub use crate::appflow::TargetKind;
-
-/// How an embedded emulator runs: on the caller's runtime (`check`), or on
-/// runtime threads of its own, so that a load generator in the same process
-/// does not share a scheduler with it (`load`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EmbeddedRuntime {
-    Shared,
-    Own { threads: usize },
-}
-
-/// Everything a command knows about its target before resolving it.
-#[derive(Debug, Clone)]
-pub struct TargetOptions {
-    pub choice: TargetChoice,
-    /// `--region`; else `AWS_REGION`; else [`DEFAULT_REGION`].
-    pub region: Option<String>,
-    /// Sign requests to a URL target (AWS targets are always signed).
-    pub sign: bool,
-    /// How long one answer may take.
-    pub timeout: Duration,
-    /// The largest answer read, in bytes.
-    pub answer_limit: usize,
-    /// Requests a second at most, all together (`--max-rps`).
-    pub max_rps: Option<f64>,
-    /// `--profile`: the shared-config profile for AWS credentials and region.
-    pub profile: Option<String>,
-    /// `--endpoint-url`: AWS's AppFlow at another address (else
-    /// `AWS_ENDPOINT_URL_APPFLOW`, else `AWS_ENDPOINT_URL`).
-    pub endpoint_url: Option<String>,
-    /// `--config FILE` (else `./appflow-harness.yaml` if present) and
-    /// `--var KEY=VALUE`: what the fixture flows are made of.
-    pub config_file: Option<std::path::PathBuf>,
-    pub vars: Vec<(String, String)>,
-    /// The embedded emulator's configuration (its region is the target's).
-    pub emulator: EmulatorConfig,
-    pub embedded_runtime: EmbeddedRuntime,
-}
-
-impl TargetOptions {
-    pub fn new(choice: TargetChoice) -> Self {
-        Self {
-            choice,
-            region: None,
-            sign: false,
-            timeout: Duration::from_secs(10),
-            answer_limit: crate::client::DEFAULT_ANSWER_LIMIT,
-            max_rps: None,
-            profile: None,
-            endpoint_url: None,
-            config_file: None,
-            vars: Vec::new(),
-            emulator: EmulatorConfig::default(),
-            embedded_runtime: EmbeddedRuntime::Shared,
-        }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum TargetError {
-    #[error(transparent)]
-    Client(#[from] ClientError),
-    #[error("failed to start the embedded emulator: {0}")]
-    Start(std::io::Error),
-    #[error("target {0} is unreachable: {1}")]
-    Unreachable(String, String),
-    #[error(
-        "{0} needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones); none were found in the environment"
-    )]
-    NoCredentials(&'static str),
-    #[error("--target aws: {0}")]
-    Credentials(String),
-    #[error("{0}")]
-    Rejected(String),
-    #[error("{0}")]
-    Config(String),
-}
-
-impl TargetError {
-    /// Whether the user's words were at fault (rather than the target).
-    pub fn is_usage(&self) -> bool {
-        matches!(
-            self,
-            Self::Client(_) | Self::NoCredentials(_) | Self::Rejected(_)
-        )
-    }
-}
 
 /// A resolved target, ready to be called.
 pub struct Target {
