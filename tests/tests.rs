@@ -5,6 +5,7 @@ mod support;
 mod aws_edges;
 mod catalogue_faults;
 mod compare;
+mod compare_flags;
 mod emulator_contract;
 mod emulator_robustness;
 mod emulator_sdk;
