@@ -29,6 +29,7 @@ pub mod endpoint;
 pub mod exit_codes;
 pub mod fixtures;
 pub mod load;
+pub mod names;
 pub mod normalise;
 pub mod redact;
 pub mod reply;

@@ -120,7 +120,7 @@ pub async fn run(
         jobs: options.jobs,
         snapshots,
         profile,
-        run_id: uuid::Uuid::new_v4().simple().to_string()[..8].to_owned(),
+        run_id: crate::names::run_id(8),
         today: crate::appflow::today(SystemTime::now()),
         step_hook: options.step_hook,
         redactor: redactor.clone(),

@@ -13,7 +13,7 @@ use crate::client::{Endpoint, Outcome as CallOutcome};
 use crate::endpoint::{self, Environment, TargetOptions};
 
 /// The prefixes of the flows `check` (`ah-`) and `load` (`ld-`) create.
-pub const HARNESS_PREFIXES: [&str; 2] = ["ah-", "ld-"];
+pub use crate::names::HARNESS_PREFIXES;
 
 #[derive(Debug, Clone)]
 pub struct CleanupOptions {

@@ -80,10 +80,7 @@ pub async fn run(
     let run_options = |id: &str| RunnerOptions {
         jobs: options.jobs,
         interrupt: interrupt.clone(),
-        ..RunnerOptions::new(
-            &format!("{id}{}", &uuid::Uuid::new_v4().simple().to_string()[..6]),
-            &today,
-        )
+        ..RunnerOptions::new(&format!("{id}{}", crate::names::run_id(6)), &today)
     };
     let (b, t) = tokio::join!(
         runner::run(

@@ -121,10 +121,7 @@ pub async fn run(
         Err(e) => return Err(CommandError::Usage(e.to_string())),
     }
     // One fixture flow, created and deleted.
-    let name = format!(
-        "ah-doctor-{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    );
+    let name = crate::names::doctor_flow();
     match crate::fixtures::create_flow(&t.endpoint, &t.fixtures.body(&name, TriggerType::OnDemand))
         .await
     {

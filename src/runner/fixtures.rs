@@ -15,7 +15,7 @@ impl Run<'_> {
     pub(super) fn bind(&mut self, index: usize, run_id: &str) {
         for (alias, flow) in &self.scenario.flows {
             let real = match &flow.name {
-                None => format!("ah-{run_id}-{index:03}-{alias}"),
+                None => crate::names::scenario_flow(run_id, index, alias),
                 Some(shape) => shape.make(&random_seed()),
             };
             self.bindings
@@ -42,7 +42,7 @@ impl Run<'_> {
                 && !self.bindings.values.contains_key(&name)
             {
                 let real = match self.scenario.tokens.get(t) {
-                    None => format!("ah-{}", uuid::Uuid::new_v4()),
+                    None => crate::names::scenario_token(),
                     Some(shape) => shape.make(&random_seed()),
                 };
                 self.normaliser.name(&real, format!("<token:{t}>"));
