@@ -87,8 +87,8 @@ pub struct ShapeFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepFile {
-    /// Its name in reports; default: the action (`StartFlow`, `advance-clock
-    /// 8h`).
+    /// Its name in reports; default: the action (`StartFlow`,
+    /// `advance-clock 8h`).
     #[serde(default)]
     pub name: Option<String>,
     /// Calls StartFlow with these request members (empty: `{}`).

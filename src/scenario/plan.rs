@@ -10,8 +10,8 @@ use serde_json::Value;
 use crate::appflow::TargetKind;
 use crate::appflow::{Operation, TriggerType};
 
-/// Why a scenario file is invalid, pointing into it: `path:line:column: step N:
-/// message`, then a hint.
+/// Why a scenario file is invalid, pointing into it:
+/// `path:line:column: step N: message`, then a hint.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}:{line}:{column}: {context}{message}{}", hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
 pub struct ScenarioError {
