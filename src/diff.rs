@@ -8,8 +8,12 @@ use serde_json::Value;
 /// that side has nothing at the path).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Difference {
+    /// The leaf's dotted path (`response.body.flowStatus`; list items by index,
+    /// `items.0`); empty for a root leaf.
     pub path: String,
+    /// The left side's value; `None` where it has nothing at the path.
     pub left: Option<Value>,
+    /// The right side's value; `None` where it has nothing at the path.
     pub right: Option<Value>,
 }
 

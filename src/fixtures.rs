@@ -18,9 +18,14 @@ use crate::client::{Call, ClientError, Endpoint, Outcome};
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FixtureVars {
+    /// The S3 bucket fixture flows read from (default
+    /// `appflow-harness-source`).
     pub source_bucket: String,
+    /// The key prefix they read (default `in`).
     pub source_prefix: String,
+    /// The S3 bucket they write to (default `appflow-harness-destination`).
     pub destination_bucket: String,
+    /// The key prefix they write (default `out`).
     pub destination_prefix: String,
     /// A connector profile that can start event flows (S3 cannot): without
     /// it, scenarios that `need: [event-source]` are skipped on AWS.

@@ -28,6 +28,9 @@ const PROSE: [&str; 4] = [
     "flowStatusMessage",
 ];
 
+/// Rewrites a transcript's answers into placeholders. It remembers what it has
+/// seen (numbering runs on across calls), so one scenario's transcript takes
+/// one normaliser.
 #[derive(Debug, Default, Clone)]
 pub struct Normaliser {
     /// Known volatile strings and their placeholders, longest first when applied.
@@ -39,6 +42,7 @@ pub struct Normaliser {
 }
 
 impl Normaliser {
+    /// A normaliser with nothing named yet; executionIds are numbered from 1.
     pub fn new() -> Self {
         Self {
             arn: regex::Regex::new(r"^arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d{12})?:").ok(),
@@ -54,6 +58,9 @@ impl Normaliser {
         }
     }
 
+    /// `v` with its volatile values replaced: new executionIds numbered on
+    /// first sight, timestamps, prose, page tokens, named values, and accounts
+    /// and regions in ARNs.
     pub fn normalise(&mut self, v: &Value) -> Value {
         self.discover(v, None, None);
         self.rewrite(v, None)

@@ -13,6 +13,7 @@ use std::sync::{Arc, OnceLock};
 
 use regex::Regex;
 
+/// What a secret becomes in everything the harness writes.
 pub const REDACTED: &str = "<redacted>";
 
 /// Shapes of secrets, whoever's they are.
@@ -108,6 +109,7 @@ pub struct RedactingWriter<W: Write> {
 }
 
 impl<W: Write> RedactingWriter<W> {
+    /// Writes to `inner` what `redactor` lets through.
     pub fn new(inner: W, redactor: Arc<Redactor>) -> Self {
         Self {
             inner,

@@ -6,12 +6,17 @@ use bytes::Bytes;
 use http::HeaderMap;
 use serde_json::Value;
 
+/// One HTTP answer: its status, the headers the contract reads (W2, W3) and its
+/// body, raw and parsed.
 #[derive(Debug, Clone)]
 pub struct Reply {
+    /// The HTTP status (W2's table, for errors).
     pub status: u16,
     /// The error name: `x-amzn-ErrorType`, else body `code`, else `__type`.
     pub error_type: Option<String>,
+    /// `x-amzn-RequestId`, if sent (W2, W3: every answer has one of its own).
     pub request_id: Option<String>,
+    /// `Content-Type`, if sent.
     pub content_type: Option<String>,
     /// The parsed body; `None` when the body is not JSON.
     pub json: Option<Value>,
@@ -20,6 +25,9 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Reads an answer: the error type by the SDKs' rule ([`error_type`], W2),
+    /// the request id and content type from `headers`, and `raw` as JSON unless
+    /// it is blank or not JSON.
     pub fn new(status: u16, headers: &HeaderMap, raw: Bytes) -> Self {
         let json = if raw.iter().all(u8::is_ascii_whitespace) {
             None

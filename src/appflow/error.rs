@@ -4,15 +4,33 @@
 /// The error names AppFlow, and the AWS front door before it, answer with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
+    /// 400: input that breaks the model's constraints (V1, V2, V3), or a body
+    /// that is not a JSON object (W6).
     Validation,
+    /// 400: an operation the flow does not support, e.g. StopFlow on an
+    /// on-demand flow (L4).
     UnsupportedOperation,
+    /// 400: the connector's server failed (in the model; the emulator never
+    /// answers it).
     ConnectorServer,
+    /// 401: the connector profile's credentials were refused (in the model; the
+    /// emulator never answers it).
     ConnectorAuthentication,
+    /// 402 (sic): a quota is reached, flows on CreateFlow or runs on StartFlow
+    /// (Q1, Q2, Q3).
     ServiceQuotaExceeded,
+    /// 403: the caller may not call the operation.
     AccessDenied,
+    /// 404: no such flow, never created or deleted (L6, L7, T10).
     ResourceNotFound,
+    /// 409: a token reused on another scheduled/event flow (T2), a new token on
+    /// an Active one (C1), changed CreateFlow/UpdateFlow input under one token
+    /// (T13), deleting a running flow (L6).
     Conflict,
+    /// 429: the model's name for too many requests (W7); `serve --throttle-rps`
+    /// answers it.
     Throttling,
+    /// 500: the endpoint failed; never the answer to bad input (W6, V3).
     InternalServer,
     /// A route or method that is no AppFlow operation (W1: every operation is
     /// a POST to its route). 404, the status of "nothing here".
@@ -28,6 +46,8 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind: the model's ten errors, then the five the AWS front door
+    /// adds.
     pub const ALL: [ErrorKind; 15] = [
         Self::Validation,
         Self::UnsupportedOperation,
@@ -84,6 +104,8 @@ impl ErrorKind {
         }
     }
 
+    /// The kind whose [`name`](Self::name) is exactly `name`
+    /// (`ConflictException`), or `None`; strip the name first as W2 says.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == name)
     }

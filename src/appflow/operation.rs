@@ -5,18 +5,33 @@ use std::fmt;
 /// An AppFlow operation the harness knows (W1): each is `POST /<kebab-name>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum Operation {
+    /// `POST /start-flow`: runs an on-demand flow (L2) or activates a
+    /// scheduled/event one (L3).
     StartFlow,
+    /// `POST /stop-flow`: deactivates a scheduled/event flow (L5); 400 on an
+    /// on-demand one (L4).
     StopFlow,
+    /// `POST /create-flow`: makes a flow (L1); idempotent by `clientToken`
+    /// (T13).
     CreateFlow,
+    /// `POST /describe-flow`: a flow's configuration, status and last run (a
+    /// read).
     DescribeFlow,
+    /// `POST /delete-flow`: removes a flow and answers `{}` (L6, T14).
     DeleteFlow,
+    /// `POST /list-flows`: the live flows, paged (S4; a read).
     ListFlows,
+    /// `POST /update-flow`: changes a flow; idempotent by `clientToken` (T13).
     UpdateFlow,
+    /// `POST /describe-flow-execution-records`: a flow's runs, newest first,
+    /// paged (S2; a read).
     DescribeFlowExecutionRecords,
+    /// `POST /cancel-flow-executions`: cancels running executions (S3).
     CancelFlowExecutions,
 }
 
 impl Operation {
+    /// Every operation of W1's route list, in that order.
     pub const ALL: [Operation; 9] = [
         Self::StartFlow,
         Self::StopFlow,
@@ -59,6 +74,8 @@ impl Operation {
         }
     }
 
+    /// The operation whose model name is exactly `name` (`StartFlow`, not
+    /// `startFlow`), or `None`.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|o| o.name() == name)
     }

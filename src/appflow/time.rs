@@ -5,6 +5,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Epoch milliseconds, the emulator's unit of time; the wire shows epoch seconds.
 pub type Millis = u64;
 
+/// Epoch milliseconds as the wire's epoch seconds (W4), fraction kept: 1500 ms
+/// is 1.5.
 pub fn epoch_seconds(ms: Millis) -> f64 {
     ms as f64 / 1000.0
 }

@@ -6,12 +6,13 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 macro_rules! wire_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident),+ $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vdoc])* $variant),+ }
 
         impl $name {
+            /// Every value, in the service model's order.
             pub const ALL: &'static [$name] = &[$(Self::$variant),+];
 
             /// Its name on the wire.
@@ -43,15 +44,51 @@ macro_rules! wire_enum {
 
 wire_enum!(
     /// How a flow runs: on a schedule, on an event, or when StartFlow asks.
-    TriggerType { Scheduled, Event, OnDemand }
+    TriggerType {
+        /// Runs on its schedule once StartFlow activates it (L3); created
+        /// `Draft` (L1).
+        Scheduled,
+        /// Runs on its source's events once StartFlow activates it (L3);
+        /// created `Draft` by default (L1).
+        Event,
+        /// Runs when StartFlow asks, a new run per call (L2); created
+        /// `Active` (L1).
+        OnDemand,
+    }
 );
 wire_enum!(
     /// A flow's status (O2).
-    FlowStatus { Active, Deprecated, Deleted, Draft, Errored, Suspended }
+    FlowStatus {
+        /// Runs: on-demand flows from creation (L1, S1), scheduled and event
+        /// flows once started (L3).
+        Active,
+        /// In the model; no rule of APPFLOW.md leads to it.
+        Deprecated,
+        /// In the model; a deleted flow answers 404 instead (L6).
+        Deleted,
+        /// Not yet active: scheduled and event flows after CreateFlow (L1),
+        /// or after StopFlow with `--stopped-status draft` (L5).
+        Draft,
+        /// In the model; no rule of APPFLOW.md leads to it.
+        Errored,
+        /// Deactivated by StopFlow (L5, the default profile).
+        Suspended,
+    }
 );
 wire_enum!(
     /// A run's status (L2, S3).
-    ExecutionStatus { InProgress, Successful, Error, CancelStarted, Canceled }
+    ExecutionStatus {
+        /// Running: a new on-demand run (L2).
+        InProgress,
+        /// Finished without error (L2).
+        Successful,
+        /// Finished with an error.
+        Error,
+        /// Cancellation asked, not finished yet (S3).
+        CancelStarted,
+        /// Cancelled (S3).
+        Canceled,
+    }
 );
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use crate::runner::SnapshotMode;
 pub struct CheckArgs {
     /// Scenario files or folders (default: scenarios/).
     pub scenarios: Vec<PathBuf>,
+    /// Which target, and how to reach it (`--target` and the connection flags).
     #[command(flatten)]
     pub target: TargetArgs,
     /// Make this run's transcripts the recording of its reference (default:
@@ -55,6 +56,7 @@ pub struct CheckArgs {
     /// they cost, steps skipped) and send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// The embedded emulator's flags (used with `--target embedded`).
     #[command(flatten)]
     pub emulator: EmulatorArgs,
 }

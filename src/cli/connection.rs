@@ -19,6 +19,8 @@ pub struct TargetArgs {
     /// endpoint (an emulator).
     #[arg(long, default_value = "embedded")]
     pub target: TargetChoice,
+    /// How to reach it: region, signing, timeouts, pacing, AWS profile and
+    /// endpoint, fixtures.
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }

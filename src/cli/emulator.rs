@@ -59,6 +59,9 @@ pub struct EmulatorArgs {
 }
 
 impl EmulatorArgs {
+    /// The emulator configuration these flags say (`--token-ttl-secs` turned
+    /// into ms, `--throttle-rps 0` as no limit); the region stays the default,
+    /// set later from the target or `serve --region`.
     pub fn config(&self) -> Config {
         Config {
             account: self.account.clone(),

@@ -25,6 +25,7 @@ pub struct ServeArgs {
     /// half-open connections are closed after it).
     #[arg(long, default_value_t = 10)]
     pub header_timeout_secs: u64,
+    /// The emulator's identity, quotas, edges and behaviour profile.
     #[command(flatten)]
     pub emulator: EmulatorArgs,
 }

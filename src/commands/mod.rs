@@ -87,7 +87,10 @@ impl From<crate::endpoint::TargetError> for CommandError {
 /// `log` for progress and notes (stderr in the binary). Write errors on
 /// either are not fatal to a run; a report file that cannot be written is.
 pub struct Console<'a> {
+    /// Results: reports and a line per scenario (stdout in the binary).
     pub out: &'a mut (dyn Write + Send),
+    /// Progress and notes (stderr in the binary); write errors here are
+    /// ignored.
     pub log: &'a mut (dyn Write + Send),
 }
 

@@ -5,16 +5,25 @@ use std::net::IpAddr;
 use super::{CommandError, Console, Outcome};
 use crate::emulator::{Config, Handle, router, transport};
 
+/// What `serve` needs: where to listen, the emulator's configuration and the
+/// header timeout.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
+    /// The address to listen on (`--bind`, 127.0.0.1 by default).
     pub bind: IpAddr,
     /// 0 picks a free port.
     pub port: u16,
+    /// The emulator's configuration: account, region, quotas and behaviour
+    /// profile.
     pub config: Config,
     /// How long a client may take to send a request's headers.
     pub header_timeout: std::time::Duration,
 }
 
+/// Serves the emulator on `bind:port` until Ctrl-C, then answers
+/// [`Outcome::Passed`]. Errors: [`CommandError::TargetUnreachable`] when the
+/// address cannot be bound, [`CommandError::Internal`] when the server loop
+/// fails.
 pub async fn run(
     options: ServeOptions,
     console: &mut Console<'_>,

@@ -14,15 +14,22 @@ pub use classify::{Class, Entry, ScenarioParity, Side};
 pub struct SideInfo {
     /// What the user said (`embedded:active-start=idempotent`, a URL, `aws`).
     pub spec: String,
+    /// What kind of endpoint the side was: embedded, url or aws.
     pub kind: crate::endpoint::TargetKind,
+    /// The base URL its calls went to.
     pub endpoint: String,
+    /// The region its ARNs and signatures used.
     pub region: String,
+    /// Scenarios that passed on this side.
     pub passed: usize,
+    /// Scenarios that failed on this side.
     pub failed: usize,
+    /// Scenarios skipped on this side (an ability it lacks).
     pub skipped: usize,
 }
 
 impl SideInfo {
+    /// The side the user named `spec`, from its run's summary.
     pub fn of(spec: &str, s: &crate::runner::Summary) -> Self {
         Self {
             spec: spec.to_owned(),
@@ -36,15 +43,25 @@ impl SideInfo {
     }
 }
 
+/// The counts over every scenario of a comparison.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Totals {
+    /// Scenarios played on both sides.
     pub scenarios: usize,
     /// Failures of an expectation or the contract, on either side.
     pub violations: usize,
+    /// Answer fields (one per step and path) that differ where neither side
+    /// breaks a rule: the endpoints disagree within the contract.
     pub gaps: usize,
+    /// Differences at a scenario's `known-differences` paths for the target's
+    /// kind.
     pub known: usize,
+    /// Steps skipped on one side (no test-control API), so not compared.
     pub not_compared: usize,
+    /// Answer fields compared over all steps compared (per step, the larger
+    /// side's leaf count).
     pub compared_fields: usize,
+    /// Of those, the fields equal on both sides.
     pub equal_fields: usize,
     /// The share of compared answer fields that are equal (0 to 1).
     pub parity_score: f64,
@@ -53,19 +70,27 @@ pub struct Totals {
 /// The whole comparison: data that the renderers only render.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
+    /// [`SCHEMA`]: the version of this JSON shape (docs/compare.schema.json).
     pub schema: &'static str,
+    /// The side compared against (`--baseline`).
     pub baseline: SideInfo,
+    /// The side under test (`--target`).
     pub target: SideInfo,
+    /// Each scenario played on both sides, in scenario order.
     pub scenarios: Vec<ScenarioParity>,
+    /// The counts and the parity score over all scenarios.
     pub totals: Totals,
 }
 
 /// (operation, transcript path) and the (scenario, step) places of its gaps.
 pub type GapGroup = ((String, String), Vec<(String, usize)>);
 
+/// The `schema` of a compare report.
 pub const SCHEMA: &str = "appflow-harness/compare-report/v1";
 
 impl Comparison {
+    /// The comparison of `scenarios` with its totals summed; the parity score
+    /// is equal over compared fields (0 when nothing was compared).
     pub fn new(baseline: SideInfo, target: SideInfo, scenarios: Vec<ScenarioParity>) -> Self {
         let mut t = Totals {
             scenarios: scenarios.len(),

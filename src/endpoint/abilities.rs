@@ -5,6 +5,8 @@ use serde_json::Value;
 
 use crate::client::Endpoint;
 
+/// What a target offers beyond AppFlow's operations; steps and scenarios that
+/// need a missing ability are skipped, and the skip is reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Abilities {
     /// The target answers the `/_harness/` test-control API.

@@ -15,8 +15,11 @@ use crate::client::sigv4::Signer;
 /// What the environment says about AWS; never printed whole.
 #[derive(Clone, Default)]
 pub struct Environment {
+    /// `AWS_ACCESS_KEY_ID`.
     pub access_key_id: Option<String>,
+    /// `AWS_SECRET_ACCESS_KEY`.
     pub secret_access_key: Option<String>,
+    /// `AWS_SESSION_TOKEN`, for temporary credentials.
     pub session_token: Option<String>,
     /// `AWS_REGION`, else `AWS_DEFAULT_REGION`.
     pub region: Option<String>,
@@ -58,6 +61,8 @@ impl std::fmt::Debug for Environment {
 }
 
 impl Environment {
+    /// Reads the process environment, once, at the edge; an empty variable
+    /// counts as unset.
     pub fn from_process() -> Self {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         Self {

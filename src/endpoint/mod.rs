@@ -22,13 +22,19 @@ use crate::emulator::{Config as EmulatorConfig, DetachedEmulator, Emulator};
 
 /// A resolved target, ready to be called.
 pub struct Target {
+    /// What the user chose: embedded, url or aws.
     pub kind: TargetKind,
     /// What the fixture flows are made of.
     pub fixtures: std::sync::Arc<crate::fixtures::FixtureVars>,
+    /// The client its calls go through (timeout, answer limit in bytes,
+    /// `--max-rps` pacing, signer).
     pub endpoint: Endpoint,
+    /// The region its ARNs and signatures use (`--region`, else AWS_REGION,
+    /// else the profile's for AWS, else us-east-1).
     pub region: String,
     /// Signs each request; `None` sends them unsigned.
     pub signer: Option<Signer>,
+    /// What it offers beyond AppFlow: the test-control API, event flows.
     pub abilities: Abilities,
     /// The behaviour profile of a target with the test-control API (for
     /// recordings' provenance).

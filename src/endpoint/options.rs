@@ -13,8 +13,13 @@ pub const DEFAULT_REGION: &str = "us-east-1";
 /// What `--target` says: the embedded emulator, a URL, or real AWS.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TargetChoice {
+    /// `embedded`: an emulator started in this process.
     Embedded,
+    /// An http(s):// URL: an endpoint reached as given (an emulator, or AppFlow
+    /// with `--sign`).
     Url(String),
+    /// `aws`: real AppFlow in the region, signed with the AWS SDK's credential
+    /// chain.
     Aws,
 }
 
@@ -40,13 +45,19 @@ impl FromStr for TargetChoice {
 /// does not share a scheduler with it (`load`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmbeddedRuntime {
+    /// On the caller's tokio runtime.
     Shared,
-    Own { threads: usize },
+    /// On a multi-threaded runtime of its own (`load`).
+    Own {
+        /// Worker threads of that runtime.
+        threads: usize,
+    },
 }
 
 /// Everything a command knows about its target before resolving it.
 #[derive(Debug, Clone)]
 pub struct TargetOptions {
+    /// `--target`: which endpoint.
     pub choice: TargetChoice,
     /// `--region`; else `AWS_REGION`; else [`DEFAULT_REGION`].
     pub region: Option<String>,
@@ -66,13 +77,18 @@ pub struct TargetOptions {
     /// `--config FILE` (else `./appflow-harness.yaml` if present) and
     /// `--var KEY=VALUE`: what the fixture flows are made of.
     pub config_file: Option<std::path::PathBuf>,
+    /// `--var KEY=VALUE` pairs, in command-line order; they override the file.
     pub vars: Vec<(String, String)>,
     /// The embedded emulator's configuration (its region is the target's).
     pub emulator: EmulatorConfig,
+    /// How an embedded emulator runs (ignored for other targets).
     pub embedded_runtime: EmbeddedRuntime,
 }
 
 impl TargetOptions {
+    /// The options for `choice` with every default: no region, unsigned, a 10 s
+    /// timeout, the default answer limit, no pacing, no profile or
+    /// configuration file, the default emulator on the caller's runtime.
     pub fn new(choice: TargetChoice) -> Self {
         Self {
             choice,
@@ -91,22 +107,37 @@ impl TargetOptions {
     }
 }
 
+/// Why a target could not be resolved or reached; [`is_usage`](Self::is_usage)
+/// says whether the user's words were at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
+    /// An invalid URL, an HTTP client that could not be built, or a request
+    /// that could not be signed.
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// The embedded emulator could not start (e.g. no loopback port to bind).
     #[error("failed to start the embedded emulator: {0}")]
     Start(std::io::Error),
+    /// (base URL, why): nothing answered the probe (connection refused,
+    /// timeout, bad HTTP).
     #[error("target {0} is unreachable: {1}")]
     Unreachable(String, String),
+    /// The flag that needs credentials (`--sign`); the environment holds no AWS
+    /// keys.
     #[error(
         "{0} needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones); none were found in the environment"
     )]
     NoCredentials(&'static str),
+    /// `--target aws`: the SDK's credential chain found none; the message lists
+    /// what was tried.
     #[error("--target aws: {0}")]
     Credentials(String),
+    /// The endpoint refused the credentials (403 to the probe); the message
+    /// names their source and the end of the access key id, never a secret.
     #[error("{0}")]
     Rejected(String),
+    /// The fixture configuration (`--config` file, `--var`) is unreadable or
+    /// invalid.
     #[error("{0}")]
     Config(String),
 }

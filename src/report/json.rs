@@ -4,8 +4,11 @@ use std::io::{self, Write};
 
 use crate::runner::Summary;
 
+/// The `schema` member of a check report (docs/report.schema.json).
 pub const SCHEMA: &str = "appflow-harness/check-report/v1";
 
+/// Writes `summary` as pretty-printed JSON with its `schema`, then a newline.
+/// Errors: serialisation and write failures.
 pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
     let mut v = serde_json::to_value(summary).map_err(io::Error::other)?;
     v["schema"] = serde_json::Value::String(SCHEMA.into());

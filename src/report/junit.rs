@@ -7,6 +7,9 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::runner::{Status, Summary};
 
+/// Writes `summary` as JUnit XML: one suite, a test case per scenario (class
+/// name: its file; time in seconds); a failure carries its first message, and
+/// every failure with its step in the description. Errors: write failures.
 pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
     let mut suite = TestSuite::new(format!(
         "appflow-harness check ({})",

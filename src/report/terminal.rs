@@ -31,6 +31,10 @@ pub fn scenario_line(r: &ScenarioResult) -> String {
     line
 }
 
+/// Writes the end of a run for people: each failed scenario's failures
+/// (expected and actual side by side), the snapshots written, parity
+/// differences, wire rules broken, notes, then the totals (latency in ms,
+/// calls/s, duration in s). Errors: write failures.
 pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
     let failed: Vec<&ScenarioResult> = summary
         .scenarios

@@ -11,6 +11,7 @@ pub const INPUT_RULES: [&str; 2] = ["V1", "V2"];
 /// One rule and the scenarios that cover it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleCoverage {
+    /// The APPFLOW.md rule id (`T1`).
     pub id: String,
     /// (scenario name, its contract tag)
     pub scenarios: Vec<(String, Option<ContractTag>)>,
@@ -19,6 +20,8 @@ pub struct RuleCoverage {
 }
 
 impl RuleCoverage {
+    /// Whether some scenario covers the rule and, for an input rule (V1, V2),
+    /// both a refusal and an accepted boundary are expected.
     pub fn covered(&self) -> bool {
         !self.scenarios.is_empty() && self.missing_side.is_none()
     }

@@ -7,9 +7,12 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+/// A scenario file (`scenarios/*.yaml`) as written; stage two
+/// ([`parse`](super::parse)) validates it into a [`Scenario`](super::Scenario).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
+    /// What the scenario checks, in a sentence (reports show it).
     pub description: String,
     /// Where the expected outcome comes from: model, doc, seen or chosen (APPFLOW.md tags).
     #[serde(default)]
@@ -32,20 +35,24 @@ pub struct ScenarioFile {
     /// scenario on AWS would settle.
     #[serde(default)]
     pub settles: Vec<usize>,
+    /// Flow alias (`{{flow.x}}` in bodies) -> how that flow is made.
     #[serde(default)]
     pub flows: BTreeMap<String, FlowFile>,
     /// Shapes of tokens, for the accepted and refused boundaries of V2.
     #[serde(default)]
     pub tokens: BTreeMap<String, ShapeFile>,
+    /// The steps, in order, each with its line and column for errors.
     pub steps: Vec<Spanned<StepFile>>,
     /// JSON paths of the transcript whose differences are known and allowed, per target kind.
     #[serde(default, rename = "known-differences")]
     pub known_differences: BTreeMap<String, Vec<String>>,
 }
 
+/// One flow of `flows:`: its trigger type and how it is made.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlowFile {
+    /// `OnDemand`, `Scheduled` or `Event`.
     pub trigger: String,
     /// Members merged over the default CreateFlow template.
     #[serde(default)]
@@ -67,32 +74,49 @@ fn yes() -> bool {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShapeFile {
+    /// Characters in all (flow names 2..=1024, tokens 1..=1024); default: the
+    /// whole unique seed and `include`.
     pub length: Option<usize>,
+    /// Characters the value must contain (e.g. `!@#.-` at V1's pattern edge).
     #[serde(default)]
     pub include: String,
 }
 
+/// One step: exactly one action (an operation, `raw`, `advance-clock`, `fault`
+/// or `configure`), then its expectations and captures.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepFile {
+    /// Its name in reports; default: the action (`StartFlow`,
+    /// `advance-clock 8h`).
     #[serde(default)]
     pub name: Option<String>,
+    /// Calls StartFlow with these request members (empty: `{}`).
     #[serde(rename = "StartFlow")]
     pub start_flow: Option<Value>,
+    /// Calls StopFlow with these request members (empty: `{}`).
     #[serde(rename = "StopFlow")]
     pub stop_flow: Option<Value>,
+    /// Calls CreateFlow with these request members (empty: `{}`).
     #[serde(rename = "CreateFlow")]
     pub create_flow: Option<Value>,
+    /// Calls DescribeFlow with these request members (empty: `{}`).
     #[serde(rename = "DescribeFlow")]
     pub describe_flow: Option<Value>,
+    /// Calls DeleteFlow with these request members (empty: `{}`).
     #[serde(rename = "DeleteFlow")]
     pub delete_flow: Option<Value>,
+    /// Calls ListFlows with these request members (empty: `{}`).
     #[serde(rename = "ListFlows")]
     pub list_flows: Option<Value>,
+    /// Calls UpdateFlow with these request members (empty: `{}`).
     #[serde(rename = "UpdateFlow")]
     pub update_flow: Option<Value>,
+    /// Calls DescribeFlowExecutionRecords with these request members (empty:
+    /// `{}`).
     #[serde(rename = "DescribeFlowExecutionRecords")]
     pub describe_flow_execution_records: Option<Value>,
+    /// Calls CancelFlowExecutions with these request members (empty: `{}`).
     #[serde(rename = "CancelFlowExecutions")]
     pub cancel_flow_executions: Option<Value>,
     /// A request body sent as written (malformed input).
@@ -104,28 +128,36 @@ pub struct StepFile {
     pub fault: Option<Value>,
     /// Needs the test-control API: change quotas or the behaviour profile.
     pub configure: Option<Value>,
+    /// Sends the request this many times at once (1..=1000; default 1).
     #[serde(default)]
     pub concurrent: Option<u32>,
     /// Meaningful only after an earlier test-control step: skipped with it
     /// on targets without the test-control API.
     #[serde(default, rename = "needs-control")]
     pub needs_control: bool,
+    /// What the answer must be, beyond the contract; default: nothing more.
     #[serde(default)]
     pub expect: Option<ExpectFile>,
+    /// Capture name -> dotted path into the response body; later steps use it
+    /// as `{{name}}`.
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
 }
 
+/// A `raw:` step: a body sent as written (malformed JSON, wrong member types).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFile {
+    /// The operation's model name (`StartFlow`), whose route the body goes to.
     pub operation: String,
+    /// The body; `{{...}}` templates in it are rendered as text.
     pub body: String,
     /// Pads the body with spaces (valid JSON) up to this many bytes.
     #[serde(default, rename = "pad-to")]
     pub pad_to: Option<usize>,
 }
 
+/// A step's `expect:`: status, error type, body, polling, distinct values.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectFile {
@@ -134,6 +166,8 @@ pub struct ExpectFile {
     pub status: Option<StatusFile>,
     /// The error type, read as the SDKs read it.
     pub error: Option<String>,
+    /// A subset of the response body, with matcher keywords (`pattern`,
+    /// `one-of`, `absent` ...).
     pub body: Option<Value>,
     /// Poll until the expectations hold, at most this long ("30s").
     pub eventually: Option<String>,

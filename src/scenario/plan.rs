@@ -10,24 +10,36 @@ use serde_json::Value;
 use crate::appflow::TargetKind;
 use crate::appflow::{Operation, TriggerType};
 
+/// Why a scenario file is invalid, pointing into it:
+/// `path:line:column: step N: message`, then a hint.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}:{line}:{column}: {context}{message}{}", hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
 pub struct ScenarioError {
+    /// The scenario file's path, as shown.
     pub path: String,
+    /// 1-based line.
     pub line: u64,
+    /// 1-based column.
     pub column: u64,
     /// "step 3: " or empty.
     pub context: String,
+    /// What is wrong, a lowercase fragment.
     pub message: String,
+    /// What to do about it, or the offending line as written.
     pub hint: Option<String>,
 }
 
+/// A validated scenario, ready to run: its flows, tokens, steps and the rules
+/// it covers.
 #[derive(Debug, Clone)]
 pub struct Scenario {
     /// The file stem: the scenario's and its snapshot's name.
     pub name: String,
+    /// The scenario file.
     pub path: PathBuf,
+    /// What it checks, in a sentence (reports show it).
     pub description: String,
+    /// Where its expectations come from (`contract:`), if the file says.
     pub contract: Option<ContractTag>,
     /// `sha256:<hex>` of the file's text (recordings' provenance).
     pub digest: String,
@@ -45,6 +57,7 @@ pub struct Scenario {
     pub tokens: BTreeMap<String, Shape>,
     /// alias -> (trigger, members merged over the CreateFlow template)
     pub flows: BTreeMap<String, FlowPlan>,
+    /// The steps, in file order.
     pub steps: Vec<Step>,
     /// Transcript paths whose differences are allowed, per target kind.
     pub known_differences: BTreeMap<TargetKind, Vec<String>>,
@@ -59,6 +72,7 @@ pub enum Need {
 }
 
 impl Need {
+    /// The need written `s` in `needs:` (`event-source`), or `None`.
     pub fn from_name(s: &str) -> Option<Self> {
         match s {
             "event-source" => Some(Self::EventSource),
@@ -82,8 +96,10 @@ pub enum ContractTag {
 }
 
 impl ContractTag {
+    /// Every tag, in APPFLOW.md's order.
     pub const ALL: [ContractTag; 4] = [Self::Model, Self::Doc, Self::Seen, Self::Chosen];
 
+    /// The tag as files and reports write it: `model`, `doc`, `seen`, `chosen`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Model => "model",
@@ -94,9 +110,14 @@ impl ContractTag {
     }
 }
 
+/// A flow of the scenario, validated: trigger type, CreateFlow members, name
+/// shape.
 #[derive(Debug, Clone)]
 pub struct FlowPlan {
+    /// How it runs (decides T2 versus T3, L3 versus L2).
     pub trigger: TriggerType,
+    /// Members merged over the fixture's CreateFlow body; `None`: the fixture
+    /// as is.
     pub create: Option<Value>,
     /// The shape of its generated name, if not the default.
     pub name: Option<Shape>,
@@ -108,7 +129,9 @@ pub struct FlowPlan {
 /// length allows, `length` characters long, containing `include`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shape {
+    /// Characters in all; `None`: the whole seed and `include`.
     pub length: Option<usize>,
+    /// Characters the value contains (may be empty).
     pub include: String,
 }
 
@@ -146,14 +169,20 @@ pub fn random_seed() -> String {
         .collect()
 }
 
+/// One validated step of a scenario.
 #[derive(Debug, Clone)]
 pub struct Step {
     /// 1-based.
     pub index: usize,
+    /// Its line in the file (reports point at it).
     pub line: u64,
+    /// Its name in reports: `name:`, else its action (`StartFlow`).
     pub name: String,
+    /// The one thing it does: a call, a raw body, or a test-control action.
     pub action: Action,
+    /// Copies of the request sent at once (1..=1000; 1 for a single call).
     pub concurrent: u32,
+    /// What its answers must be, beyond the contract.
     pub expect: Expect,
     /// capture name -> dotted path into the response body
     pub capture: BTreeMap<String, String>,
@@ -169,22 +198,32 @@ impl Step {
     }
 }
 
+/// What a step does.
 #[derive(Debug, Clone)]
 pub enum Action {
     /// An operation with a JSON body (templates inside strings).
     Call {
+        /// The operation called.
         operation: Operation,
+        /// The request members; templates are rendered before sending.
         body: Value,
     },
     /// An operation with a body sent as written (templates inside).
     Raw {
+        /// The operation whose route the body goes to.
         operation: Operation,
+        /// The body as written.
         body: String,
         /// Pad the body with spaces up to this many bytes.
         pad_to: Option<usize>,
     },
+    /// Moves the target's clock forward this long (`POST /_harness/clock`; T4
+    /// without waiting 8 hours).
     AdvanceClock(Duration),
+    /// Injects a fault (`POST /_harness/faults`, the document as written).
     Fault(Value),
+    /// Changes quotas or the behaviour profile (`POST /_harness/config`, a
+    /// patch).
     Configure(Value),
 }
 
@@ -197,6 +236,8 @@ impl Action {
         )
     }
 
+    /// The AppFlow operation a call or raw step sends; `None` for test-control
+    /// steps.
     pub fn operation(&self) -> Option<Operation> {
         match self {
             Action::Call { operation, .. } | Action::Raw { operation, .. } => Some(*operation),
@@ -205,14 +246,24 @@ impl Action {
     }
 }
 
+/// A step's expectations; empty: only the contract judges the answers.
 #[derive(Debug, Clone, Default)]
 pub struct Expect {
     /// The statuses allowed (one, or several where the contract leaves room).
     pub status: Option<Vec<u16>>,
+    /// The error type the answer must carry (`ConflictException`), read as W2
+    /// says.
     pub error: Option<String>,
+    /// A subset of the response body, with matcher keywords; templates rendered
+    /// first.
     pub body: Option<Value>,
+    /// Repeat the request (reads only) until the expectations hold, at most
+    /// this long (L2, S2: records may appear late).
     pub eventually: Option<Duration>,
+    /// With `concurrent`: body path -> how many distinct values it takes over
+    /// all answers (T5: one executionId).
     pub distinct: BTreeMap<String, usize>,
+    /// No answer at all is expected (a connection closed by a fault).
     pub no_response: bool,
 }
 

@@ -27,6 +27,8 @@ pub fn names(s: &str) -> Result<Vec<&str>, String> {
 /// What the names stand for in one run.
 #[derive(Debug, Default, Clone)]
 pub struct Bindings {
+    /// Name (`flow.x`, `token.x`, `region`, `account`, or a capture) -> its
+    /// value in this run.
     pub values: BTreeMap<String, Value>,
 }
 
@@ -69,6 +71,8 @@ impl Bindings {
         out
     }
 
+    /// `v` with every string rendered by [`render_str`](Self::render_str),
+    /// members and items in place; a name without a value stays as written.
     pub fn render(&self, v: &Value) -> Value {
         match v {
             Value::String(s) => self.render_str(s),

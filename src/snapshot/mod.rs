@@ -22,7 +22,10 @@ pub fn path_for(dir: &Path, scenario: &str) -> PathBuf {
 /// A stored recording: its provenance (when the header has one) and contents.
 #[derive(Debug, Clone)]
 pub struct Stored {
+    /// Where, when and how it was recorded; `None` when the header has no
+    /// `info`.
     pub provenance: Option<Provenance>,
+    /// The normalised transcript after the header, trimmed.
     pub contents: String,
 }
 

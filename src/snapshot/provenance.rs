@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// Where, when and how a recording was made: the `info` of its `.snap` header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
     /// The kind of target recorded: embedded, url, aws.
@@ -10,9 +11,11 @@ pub struct Provenance {
     /// The endpoint's host (`127.0.0.1`, `appflow.us-east-1.amazonaws.com`).
     #[serde(default)]
     pub endpoint_host: String,
+    /// The region recorded in.
     pub region: String,
     /// YYYY-MM-DD.
     pub recorded: String,
+    /// The appflow-harness version that recorded it (empty in older files).
     #[serde(default)]
     pub harness_version: String,
     /// `sha256:<hex>` of the scenario file the recording was made from.

@@ -16,11 +16,16 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Transformer {
+    /// Dotted transcript path (`steps.*.response.body.executionId`; `*` one
+    /// segment, `**` any number).
     pub path: String,
+    /// Replace the value with this one.
     #[serde(default)]
     pub replace: Option<Value>,
+    /// Remove the object member.
     #[serde(default)]
     pub remove: bool,
+    /// Replace string values: old -> new (other values are left alone).
     #[serde(default)]
     pub map: BTreeMap<String, String>,
     /// Why the value is not behaviour (documentation only).
@@ -46,6 +51,8 @@ pub fn load(dir: &Path) -> Result<Vec<Transformer>, String> {
     parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Parses a transformers file (a YAML list). Errors: bad YAML, an unknown key,
+/// or a transformer without exactly one of replace, remove, map.
 pub fn parse(text: &str) -> Result<Vec<Transformer>, String> {
     let list: Vec<Transformer> = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
     for t in &list {
