@@ -17,7 +17,8 @@ pub struct Difference {
     pub right: Option<Value>,
 }
 
-/// Every leaf path where `left` and `right` differ, in document order.
+/// Every leaf path where `left` and `right` differ: object members in name
+/// order, list items in index order.
 /// Objects are compared member by member, lists item by item.
 pub fn leaves(left: &Value, right: &Value) -> Vec<Difference> {
     let mut out = Vec::new();

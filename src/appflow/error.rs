@@ -41,7 +41,7 @@ pub enum ErrorKind {
     UnrecognizedClient,
     /// W7: any other bad signature.
     InvalidSignature,
-    /// The name API Gateway gives throttling under burst load [seen].
+    /// The name API Gateway gives throttling under burst load \[seen\].
     TooManyRequests,
 }
 

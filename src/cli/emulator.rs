@@ -8,7 +8,7 @@ use crate::emulator::{Config, Profile};
 
 /// The emulator's identity, quotas and behaviour profile.
 ///
-/// Behaviours marked [chosen] are unverified against AWS: nobody has published
+/// Behaviours marked \[chosen\] are unverified against AWS: nobody has published
 /// what real AppFlow does there (see APPFLOW.md, "Open questions").
 #[derive(Debug, Clone, Args)]
 pub struct EmulatorArgs {
@@ -75,7 +75,7 @@ impl EmulatorArgs {
             max_concurrent_runs: self.max_concurrent_runs,
             max_runs_per_month: self.max_runs_per_month,
             run_time_ms: self.run_time_ms,
-            token_ttl_ms: self.token_ttl_secs * 1000,
+            token_ttl_ms: self.token_ttl_secs.saturating_mul(1000),
             records_lag_ms: self.records_lag_ms,
             throttle_rps: self.throttle_rps.filter(|r| *r > 0),
             verify_sigv4: self.verify_sigv4.clone(),

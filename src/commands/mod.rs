@@ -124,7 +124,9 @@ pub(crate) fn write_file(
 }
 
 /// Watches for Ctrl-C and SIGTERM: the first sets `flag` (the command stops
-/// issuing work, cleans up and reports), the second exits at once.
+/// issuing work, cleans up and reports), the second notifies
+/// [`forced_stop`], which `cli::run` races the command against, so the
+/// process ends in `main` without waiting for clean-up (exit 130).
 pub fn watch_signals(
     flag: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> tokio::task::JoinHandle<()> {

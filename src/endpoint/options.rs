@@ -147,7 +147,9 @@ impl TargetError {
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            Self::Client(_) | Self::NoCredentials(_) | Self::Rejected(_)
+            Self::Client(ClientError::BadUrl { .. } | ClientError::Sign(_))
+                | Self::NoCredentials(_)
+                | Self::Rejected(_)
         )
     }
 }
