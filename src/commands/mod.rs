@@ -73,8 +73,12 @@ impl CommandError {
 
 impl From<crate::endpoint::TargetError> for CommandError {
     fn from(e: crate::endpoint::TargetError) -> Self {
-        if let crate::endpoint::TargetError::Config(m) = &e {
+        use crate::client::ClientError;
+        use crate::endpoint::TargetError;
+        if let TargetError::Config(m) = &e {
             Self::InvalidInput(vec![m.clone()])
+        } else if matches!(e, TargetError::Client(ClientError::Build(_))) {
+            Self::Internal(e.to_string())
         } else if e.is_usage() {
             Self::Usage(e.to_string())
         } else {
