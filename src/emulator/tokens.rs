@@ -11,6 +11,11 @@
 //! hash (one token on several flows, or a hash collision) are chained newest
 //! to oldest, and each is compared with the token asked for, so colliding
 //! tokens are told apart.
+//!
+//! A flow's tokens end with it (APPFLOW.md T14): [`TokenStore::forget_flow`]
+//! retires the flow's interned number, and uses under a retired number are
+//! never answered again; they leave with the TTL like any other. A flow
+//! re-created under the same name gets a new number, so no use record grows.
 
 use std::collections::VecDeque;
 use std::hash::Hasher;
@@ -99,8 +104,9 @@ pub struct TokenStore {
     /// The tokens' bytes, in the uses' order; the front is byte `byte_base`.
     bytes: VecDeque<u8>,
     byte_base: u64,
-    /// Flow names by number, and numbers by name.
-    flows: Vec<Arc<str>>,
+    /// Flow names by number (`None` once the flow was deleted: T14), and
+    /// the numbers of the flows that exist by name.
+    flows: Vec<Option<Arc<str>>>,
     flow_ids: FxHashMap<Arc<str>, u32>,
 }
 
@@ -157,12 +163,23 @@ impl TokenStore {
             Some(e)
         })
         .filter(move |e| usize::from(e.len) == token.len() && self.token_of(e).eq(token.as_bytes()))
-        .map(|e| TokenUse {
-            flow: &self.flows[e.flow as usize],
-            first_used: e.first_used,
-            status: e.status,
-            execution: (!e.execution.is_nil()).then_some(e.execution),
+        .filter_map(|e| {
+            Some(TokenUse {
+                flow: self.flows[e.flow as usize].as_deref()?,
+                first_used: e.first_used,
+                status: e.status,
+                execution: (!e.execution.is_nil()).then_some(e.execution),
+            })
         })
+    }
+
+    /// Ends the tokens used on `flow` (T14: it was deleted): none of its uses
+    /// is answered again, even for a flow re-created under the same name.
+    /// Costs one map removal; the uses themselves leave with the TTL.
+    pub fn forget_flow(&mut self, flow: &str) {
+        if let Some(id) = self.flow_ids.remove(flow) {
+            self.flows[id as usize] = None;
+        }
     }
 
     /// Remembers that a validated `token` (at most 256 characters) started `flow`.
@@ -174,7 +191,7 @@ impl TokenStore {
             Some(&id) => id,
             None => {
                 let id = u32::try_from(self.flows.len()).expect("fewer than 2^32 flow names");
-                self.flows.push(Arc::clone(flow));
+                self.flows.push(Some(Arc::clone(flow)));
                 self.flow_ids.insert(Arc::clone(flow), id);
                 id
             }
@@ -289,6 +306,35 @@ mod tests {
         assert_eq!(s.held(), 0);
     }
 
+    #[test]
+    fn a_deleted_flows_tokens_end_with_it_and_a_new_flow_of_its_name_starts_afresh() {
+        let (a, b) = (Arc::from("a"), Arc::from("b"));
+        let mut s = TokenStore::default();
+        let run = Uuid::new_v4();
+        s.remember("t", &a, answer(0, Some(run)));
+        s.remember("t", &b, answer(1, None));
+        s.forget_flow("a");
+        assert_eq!(
+            flows_of(&s, "t"),
+            ["b"],
+            "T14: the use on the deleted a is gone"
+        );
+        assert_eq!(s.held(), 2, "its record leaves with the TTL, not at once");
+        s.forget_flow("nothing-here");
+        // a re-created: the old use is not answered, a new one is.
+        let fresh = Uuid::new_v4();
+        s.remember("t", &a, answer(2, Some(fresh)));
+        let on_a: Vec<_> = s.uses("t").filter(|u| u.flow == "a").collect();
+        assert_eq!(on_a.len(), 1, "only the new flow's use: {on_a:?}");
+        assert_eq!(on_a[0].execution, Some(fresh));
+        s.forget_flow("b");
+        s.forget_flow("a");
+        assert!(flows_of(&s, "t").is_empty());
+        s.purge(100, 10);
+        assert_eq!(s.held(), 0);
+        assert!(s.flows.is_empty() && s.flow_ids.is_empty());
+    }
+
     #[derive(Debug, Clone)]
     enum Step {
         Remember {
@@ -299,6 +345,9 @@ mod tests {
         Purge {
             after: u64,
         },
+        Delete {
+            flow: usize,
+        },
     }
 
     fn step() -> impl Strategy<Value = Step> {
@@ -306,18 +355,21 @@ mod tests {
             4 => ("[a-c]{1,12}", 0..3usize, 0..40u64)
                 .prop_map(|(token, flow, after)| Step::Remember { token, flow, after }),
             1 => (0..80u64).prop_map(|after| Step::Purge { after }),
+            1 => (0..3usize).prop_map(|flow| Step::Delete { flow }),
         ]
     }
 
     proptest! {
         /// Against a plain list of uses: the same uses, newest first, after
-        /// any mix of remembering and purging (the byte queue wraps often).
+        /// any mix of remembering, purging and deleting flows (the byte
+        /// queue wraps often; a deleted flow's uses are held but never answered).
         #[test]
         fn agrees_with_a_list_of_uses(steps in prop::collection::vec(step(), 1..200)) {
             const TTL: u64 = 100;
             let flows: Vec<Arc<str>> = ["f0", "f1", "f2"].map(Arc::from).to_vec();
             let mut store = TokenStore::default();
-            let mut model: Vec<(String, usize, u64, Uuid)> = Vec::new();
+            // (token, flow, first used, run, flow deleted since)
+            let mut model: Vec<(String, usize, u64, Uuid, bool)> = Vec::new();
             let mut now = 0;
             for step in steps {
                 match step {
@@ -326,14 +378,18 @@ mod tests {
                         store.purge(now, TTL);
                         let run = Uuid::new_v4();
                         store.remember(token.as_str(), &flows[flow], answer(now, Some(run)));
-                        model.push((token, flow, now, run));
+                        model.push((token, flow, now, run, false));
                     }
                     Step::Purge { after } => {
                         now += after;
                         store.purge(now, TTL);
                     }
+                    Step::Delete { flow } => {
+                        store.forget_flow(&flows[flow]);
+                        model.iter_mut().filter(|m| m.1 == flow).for_each(|m| m.4 = true);
+                    }
                 }
-                model.retain(|&(_, _, at, _)| at + TTL > now);
+                model.retain(|&(_, _, at, _, _)| at + TTL > now);
                 prop_assert_eq!(store.held(), model.len());
                 for token in model.iter().map(|m| m.0.clone()).chain(["zz".to_owned()]) {
                     let got: Vec<(&str, Millis, Option<Uuid>)> = store
@@ -343,7 +399,7 @@ mod tests {
                     let want: Vec<(&str, Millis, Option<Uuid>)> = model
                         .iter()
                         .rev()
-                        .filter(|m| m.0 == token)
+                        .filter(|m| m.0 == token && !m.4)
                         .map(|m| (&*flows[m.1], m.2, Some(m.3)))
                         .collect();
                     prop_assert_eq!(got, want);
