@@ -6,6 +6,7 @@ mod aws_edges;
 mod catalogue_faults;
 mod compare;
 mod emulator_contract;
+mod emulator_edges;
 mod emulator_robustness;
 mod emulator_sdk;
 mod fuzz;
