@@ -75,7 +75,7 @@ async fn the_catalogue_passes_signed_against_an_emulator_that_verifies_throttles
     )
     .await;
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("42 passed, 0 failed"), "{out}");
+    assert!(out.contains("44 passed, 0 failed"), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

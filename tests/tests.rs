@@ -7,6 +7,7 @@ mod catalogue_faults;
 mod compare;
 mod compare_flags;
 mod emulator_contract;
+mod emulator_edges;
 mod emulator_robustness;
 mod emulator_sdk;
 mod fuzz;

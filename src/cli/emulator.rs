@@ -48,6 +48,13 @@ pub struct EmulatorArgs {
     /// milliseconds after it started (as seen on AWS).
     #[arg(long, default_value_t = 0)]
     pub records_lag_ms: u64,
+    /// Run records kept per flow, for DescribeFlowExecutionRecords: the
+    /// newest N, plus every older run still running or started less than
+    /// the token TTL ago (its token can still be replayed, APPFLOW.md T1).
+    /// Older runs are forgotten when the flow starts another run and counted
+    /// in /_harness/counters (runsEvicted). 0 keeps every run.
+    #[arg(long, default_value_t = crate::emulator::config::DEFAULT_MAX_RUNS_PER_FLOW)]
+    pub max_runs_per_flow: usize,
     /// AppFlow requests allowed per second; more answer 429 ThrottlingException.
     #[arg(long)]
     pub throttle_rps: Option<u32>,
@@ -77,6 +84,7 @@ impl EmulatorArgs {
             run_time_ms: self.run_time_ms,
             token_ttl_ms: self.token_ttl_secs.saturating_mul(1000),
             records_lag_ms: self.records_lag_ms,
+            max_runs_per_flow: self.max_runs_per_flow,
             throttle_rps: self.throttle_rps.filter(|r| *r > 0),
             verify_sigv4: self.verify_sigv4.clone(),
             ..Config::default()

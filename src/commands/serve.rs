@@ -1,4 +1,6 @@
-//! `appflow-harness serve`: the embedded emulator on a port until Ctrl-C.
+//! `appflow-harness serve`: the embedded emulator on a port until Ctrl-C or
+//! SIGTERM (as Kubernetes stops a pod); either shuts it down gracefully: the
+//! requests in flight are answered, then it exits 0.
 
 use std::net::IpAddr;
 
@@ -45,11 +47,25 @@ pub async fn run(
         config.region, config.account, config.profile
     ));
     let app = router(Handle::new(config));
-    let stop = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    transport::serve(listener, app, options.header_timeout, stop)
+    transport::serve(listener, app, options.header_timeout, stop_signal())
         .await
         .map_err(|e| CommandError::Internal(format!("emulator failed: {e}")))?;
+    console.note(format_args!("appflow-harness emulator stopped"));
     Ok(Outcome::Passed)
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

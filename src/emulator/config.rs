@@ -93,6 +93,11 @@ pub struct Config {
     /// it started, as has been seen on AWS.
     #[serde(default)]
     pub records_lag_ms: u64,
+    /// Run records kept per flow: the newest this many, plus every older
+    /// one still running or started less than `token_ttl_ms` ago (its token
+    /// can be replayed); 0 keeps every run. Bounds memory under a long load.
+    #[serde(default = "default_max_runs_per_flow")]
+    pub max_runs_per_flow: usize,
     /// AppFlow requests allowed per second; more answer 429 ThrottlingException.
     #[serde(default)]
     pub throttle_rps: Option<u32>,
@@ -100,6 +105,13 @@ pub struct Config {
     /// never shown by `/_harness/config`.
     #[serde(default, skip_serializing)]
     pub verify_sigv4: Option<String>,
+}
+
+/// [`Config::max_runs_per_flow`]'s default.
+pub const DEFAULT_MAX_RUNS_PER_FLOW: usize = 1_000;
+
+fn default_max_runs_per_flow() -> usize {
+    DEFAULT_MAX_RUNS_PER_FLOW
 }
 
 impl Config {
@@ -122,6 +134,7 @@ impl Default for Config {
             cancel_time_ms: 1_000,
             token_ttl_ms: 8 * 3_600_000,
             records_lag_ms: 0,
+            max_runs_per_flow: DEFAULT_MAX_RUNS_PER_FLOW,
             throttle_rps: None,
             verify_sigv4: None,
         }
@@ -152,6 +165,7 @@ pub struct ConfigPatch {
     pub cancel_time_ms: Option<u64>,
     pub token_ttl_ms: Option<u64>,
     pub records_lag_ms: Option<u64>,
+    pub max_runs_per_flow: Option<usize>,
     pub throttle_rps: Option<u32>,
     pub verify_sigv4: Option<String>,
     /// Not configuration but state: the runs counted against this month's
@@ -184,7 +198,8 @@ impl ConfigPatch {
             run_time_ms,
             cancel_time_ms,
             token_ttl_ms,
-            records_lag_ms
+            records_lag_ms,
+            max_runs_per_flow
         );
         if let Some(v) = self.throttle_rps {
             config.throttle_rps = (v > 0).then_some(v);

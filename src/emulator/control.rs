@@ -104,6 +104,7 @@ async fn counters(State(h): State<Handle>) -> Response {
         "executions": executions,
         "tokensHeld": state.start_tokens.held(),
         "runningRuns": running,
+        "runsEvicted": state.evicted_runs(),
         "requests": h.requests(),
     }))
 }

@@ -15,15 +15,19 @@ use super::error::{ApiError, ErrorKind};
 use super::faults::{Fault, FaultKind, FaultWhen};
 use super::ops::Operation;
 
-/// Bodies over this are refused with a ValidationException. Checked by hand:
-/// axum's own limit (2 MiB) stops larger bodies early, and a `DefaultBodyLimit`
-/// layer would box and clone every route's service per request (seen in profiles).
+/// Bodies over this are refused with a ValidationException. Checked by hand
+/// ([`read_limited`]): a `DefaultBodyLimit` layer would box and clone every
+/// route's service per request (seen in profiles), and axum's extractor
+/// drops the rest of a larger body unread (the client then sees a reset).
 pub const BODY_LIMIT: usize = 1 << 20;
 
-pub(super) async fn operation<O: Operation>(
-    State(handle): State<Handle>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+/// A body over [`BODY_LIMIT`] is read and thrown away up to this many bytes
+/// before the refusal goes out, so the client reads the answer instead of a
+/// reset; past it the connection is closed (a client that sends this much
+/// to a JSON API is not waiting for an answer).
+pub const DISCARD_LIMIT: usize = 64 << 20;
+
+pub(super) async fn operation<O: Operation>(State(handle): State<Handle>, body: Body) -> Response {
     handle.count_request();
     let fault = handle.take_fault(O::NAME);
     if let Some(f) = fault {
@@ -36,7 +40,8 @@ pub(super) async fn operation<O: Operation>(
             return fault_response(f);
         }
     }
-    let result = read_body(body)
+    let result = read_limited(body)
+        .await
         .and_then(|bytes| parse_json::<O>(&bytes))
         .and_then(|input| {
             let now = handle.clock().now();
@@ -77,19 +82,60 @@ pub(super) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
         .map_err(|e| ApiError::validation(format!("Invalid request body: {e}")))
 }
 
+/// Reads a request body of at most [`BODY_LIMIT`] bytes. A larger one is
+/// W6's ValidationException, answered after the rest is read and discarded
+/// (up to [`DISCARD_LIMIT`]), never a reset connection.
+pub(super) async fn read_limited(body: Body) -> Result<Bytes, ApiError> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    // One chunk (the usual small body) is kept as it is, without a copy.
+    let mut first = Bytes::new();
+    let mut more: Vec<u8> = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(unreadable)?;
+        total += chunk.len();
+        if total > BODY_LIMIT {
+            while total <= DISCARD_LIMIT {
+                match stream.next().await {
+                    Some(Ok(c)) => total += c.len(),
+                    _ => break,
+                }
+            }
+            return Err(too_large());
+        }
+        if first.is_empty() && more.is_empty() {
+            first = chunk;
+        } else {
+            if more.is_empty() {
+                more.extend_from_slice(&first);
+            }
+            more.extend_from_slice(&chunk);
+        }
+    }
+    Ok(if more.is_empty() {
+        first
+    } else {
+        Bytes::from(more)
+    })
+}
+
+fn too_large() -> ApiError {
+    ApiError::validation(format!(
+        "Request body exceeds the limit of {BODY_LIMIT} bytes"
+    ))
+}
+
+fn unreadable(e: impl std::fmt::Display) -> ApiError {
+    ApiError::validation(format!("Unreadable request body: {e}"))
+}
+
 pub(super) fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
-    let too_large = || {
-        ApiError::validation(format!(
-            "Request body exceeds the limit of {BODY_LIMIT} bytes"
-        ))
-    };
     match body {
         Ok(bytes) if bytes.len() > BODY_LIMIT => Err(too_large()),
         Ok(bytes) => Ok(bytes),
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(too_large()),
-        Err(rejection) => Err(ApiError::validation(format!(
-            "Unreadable request body: {rejection}"
-        ))),
+        Err(rejection) => Err(unreadable(rejection)),
     }
 }
 

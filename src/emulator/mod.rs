@@ -14,6 +14,7 @@ pub mod faults;
 mod http;
 pub mod model;
 pub mod ops;
+pub mod sigv4;
 pub mod state;
 mod token_index;
 pub mod tokens;

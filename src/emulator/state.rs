@@ -86,8 +86,9 @@ pub struct Flow {
     pub definition: Definition,
     pub created_at: Millis,
     pub updated_at: Millis,
-    /// Oldest first.
-    pub executions: Vec<Execution>,
+    /// Oldest first; the oldest leave by [`State::start_execution`]'s
+    /// retention rule.
+    pub executions: VecDeque<Execution>,
 }
 
 /// A remembered CreateFlow/UpdateFlow call: its input (token removed) and answer.
@@ -144,6 +145,8 @@ pub struct State {
     /// (month index, runs started in it) for the monthly quota.
     month: (u64, u64),
     next_seq: u64,
+    /// Run records forgotten by the retention rule, since launch or reset.
+    evicted_runs: u64,
 }
 
 impl State {
@@ -197,10 +200,14 @@ impl State {
         }
         let run_time = self.config.run_time_ms;
         let seq = self.next_seq;
+        let retention = Retention::of(&self.config);
         let f = self.flow_mut(flow)?;
         let id = Uuid::new_v4();
         let ends_at = now.saturating_add(run_time);
-        f.executions.push(Execution::new(id, seq, now, ends_at));
+        f.executions
+            .push_back(Execution::new(id, seq, now, ends_at));
+        let evicted = retention.evict(&mut f.executions, now);
+        self.evicted_runs += evicted;
         self.next_seq += 1;
         self.month.1 += 1;
         self.running.push(ends_at, seq);
@@ -221,9 +228,76 @@ impl State {
         self.running.count(now)
     }
 
+    /// Removes the flow `name` and ends its tokens (T14): the StartFlow
+    /// tokens used on it and the CreateFlow/UpdateFlow tokens that made or
+    /// changed it are new calls for a flow re-created under the name.
+    /// Answers whether it existed.
+    pub fn remove_flow(&mut self, name: &str) -> bool {
+        if self.flows.remove(name).is_none() {
+            return false;
+        }
+        self.start_tokens.forget_flow(name);
+        let other = |c: &StoredCall| c.input.get("flowName").and_then(Value::as_str) != Some(name);
+        self.create_tokens.retain(|_, c| other(c));
+        self.update_tokens.retain(|_, c| other(c));
+        true
+    }
+
+    /// Run records forgotten by the retention rule since launch or reset.
+    pub fn evicted_runs(&self) -> u64 {
+        self.evicted_runs
+    }
+
     /// Forgets everything but the configuration.
     pub fn reset(&mut self, config: Config) {
         *self = Self::new(config);
+    }
+}
+
+/// How many run records a flow keeps: its newest `keep`, and any older one
+/// that is not finished yet or whose StartFlow token could still be
+/// replayed (started less than the token TTL ago), so a replay always finds
+/// the run it names (T1) and a `load` verdict, which reads the runs of its
+/// fresh tokens right after the attack, finds them all. `keep == 0` keeps
+/// every run.
+#[derive(Debug, Clone, Copy)]
+struct Retention {
+    keep: usize,
+    token_ttl_ms: u64,
+    cancel_time_ms: u64,
+}
+
+impl Retention {
+    fn of(config: &Config) -> Self {
+        Self {
+            keep: config.max_runs_per_flow,
+            token_ttl_ms: config.token_ttl_ms,
+            cancel_time_ms: config.cancel_time_ms,
+        }
+    }
+
+    /// Forgets the oldest runs of `runs` that the rule lets go; answers how
+    /// many. Runs start in order, so the oldest are at the front: this looks
+    /// at the front run only, unless it can go (a cheap check per start).
+    fn evict(self, runs: &mut VecDeque<Execution>, now: Millis) -> u64 {
+        if self.keep == 0 {
+            return 0;
+        }
+        let mut evicted = 0;
+        while runs.len() > self.keep {
+            let Some(oldest) = runs.front() else { break };
+            let replayable = oldest.started_at.saturating_add(self.token_ttl_ms) > now;
+            let settled = matches!(
+                oldest.status(now, self.cancel_time_ms),
+                ExecutionStatus::Successful | ExecutionStatus::Canceled
+            );
+            if replayable || !settled {
+                break;
+            }
+            runs.pop_front();
+            evicted += 1;
+        }
+        evicted
     }
 }
 
@@ -234,17 +308,5 @@ pub fn month_index(ms: Millis) -> u64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn month_index_counts_calendar_months() {
-        assert_eq!(month_index(0), 0);
-        // 2026-11-25 and 2026-11-30T23:59:59 are the same month; 2026-12-01 is the next.
-        let nov25 = 1_795_564_800_000;
-        let dec1 = 1_796_083_200_000;
-        assert_eq!(month_index(nov25), (2026 - 1970) * 12 + 10);
-        assert_eq!(month_index(dec1 - 1), month_index(nov25));
-        assert_eq!(month_index(dec1), month_index(nov25) + 1);
-    }
-}
+#[path = "state_tests.rs"]
+mod tests;

@@ -11,6 +11,11 @@
 //! hash (one token on several flows, or a hash collision) are chained newest
 //! to oldest, and each is compared with the token asked for, so colliding
 //! tokens are told apart.
+//!
+//! A flow's tokens end with it (APPFLOW.md T14): [`TokenStore::forget_flow`]
+//! retires the flow's interned number, and uses under a retired number are
+//! never answered again; they leave with the TTL like any other. A flow
+//! re-created under the same name gets a new number, so no use record grows.
 
 use std::collections::VecDeque;
 use std::hash::Hasher;
@@ -99,8 +104,9 @@ pub struct TokenStore {
     /// The tokens' bytes, in the uses' order; the front is byte `byte_base`.
     bytes: VecDeque<u8>,
     byte_base: u64,
-    /// Flow names by number, and numbers by name.
-    flows: Vec<Arc<str>>,
+    /// Flow names by number (`None` once the flow was deleted: T14), and
+    /// the numbers of the flows that exist by name.
+    flows: Vec<Option<Arc<str>>>,
     flow_ids: FxHashMap<Arc<str>, u32>,
 }
 
@@ -157,12 +163,23 @@ impl TokenStore {
             Some(e)
         })
         .filter(move |e| usize::from(e.len) == token.len() && self.token_of(e).eq(token.as_bytes()))
-        .map(|e| TokenUse {
-            flow: &self.flows[e.flow as usize],
-            first_used: e.first_used,
-            status: e.status,
-            execution: (!e.execution.is_nil()).then_some(e.execution),
+        .filter_map(|e| {
+            Some(TokenUse {
+                flow: self.flows[e.flow as usize].as_deref()?,
+                first_used: e.first_used,
+                status: e.status,
+                execution: (!e.execution.is_nil()).then_some(e.execution),
+            })
         })
+    }
+
+    /// Ends the tokens used on `flow` (T14: it was deleted): none of its uses
+    /// is answered again, even for a flow re-created under the same name.
+    /// Costs one map removal; the uses themselves leave with the TTL.
+    pub fn forget_flow(&mut self, flow: &str) {
+        if let Some(id) = self.flow_ids.remove(flow) {
+            self.flows[id as usize] = None;
+        }
     }
 
     /// Remembers that a validated `token` (at most 256 characters) started `flow`.
@@ -174,7 +191,7 @@ impl TokenStore {
             Some(&id) => id,
             None => {
                 let id = u32::try_from(self.flows.len()).expect("fewer than 2^32 flow names");
-                self.flows.push(Arc::clone(flow));
+                self.flows.push(Some(Arc::clone(flow)));
                 self.flow_ids.insert(Arc::clone(flow), id);
                 id
             }
@@ -226,131 +243,5 @@ pub struct Answer {
 }
 
 #[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    use super::*;
-
-    fn answer(at: Millis, execution: Option<Uuid>) -> Answer {
-        Answer {
-            at,
-            status: FlowStatus::Active,
-            execution,
-        }
-    }
-
-    fn flows_of<'a>(s: &'a TokenStore, token: &'a str) -> Vec<&'a str> {
-        s.uses(token).map(|u| u.flow).collect()
-    }
-
-    #[test]
-    fn uses_expire_after_the_ttl_and_are_purged() {
-        let (a, b) = (Arc::from("a"), Arc::from("b"));
-        let mut s = TokenStore::default();
-        s.remember("t", &a, answer(0, Some(Uuid::new_v4())));
-        s.remember("t", &b, answer(10, None));
-        s.remember("u", &a, answer(20, None));
-        assert_eq!(s.held(), 3);
-        assert_eq!(flows_of(&s, "t"), ["b", "a"]);
-        assert_eq!(s.uses("t").next().and_then(|u| u.execution), None);
-        s.purge(100, 100);
-        assert_eq!(flows_of(&s, "t"), ["b"], "the use at 0 expired at 100");
-        s.purge(119, 100);
-        assert!(flows_of(&s, "t").is_empty());
-        assert_eq!(flows_of(&s, "u"), ["a"]);
-        s.purge(120, 100);
-        assert_eq!(s.held(), 0);
-        assert!(s.index.bytes() == 0 && s.uses.is_empty() && s.bytes.is_empty());
-        assert!(s.flows.is_empty(), "no interned name outlives its uses");
-        s.remember("t", &b, answer(200, None));
-        assert_eq!(flows_of(&s, "t"), ["b"]);
-    }
-
-    #[test]
-    fn colliding_hashes_keep_tokens_apart() {
-        let a = Arc::from("a");
-        let mut s = TokenStore::default();
-        let x_run = Uuid::new_v4();
-        s.remember("x", &a, answer(0, Some(x_run)));
-        // Store "y" under the hash of "x", as a collision would.
-        let y = Token {
-            text: "y",
-            key: key("x"),
-        };
-        s.insert(y, 1, 0, answer(0, None));
-        assert_eq!(s.uses("x").count(), 1);
-        assert_eq!(s.uses("x").next().and_then(|u| u.execution), Some(x_run));
-        assert_eq!(
-            s.uses("y").count(),
-            0,
-            "y is not indexed under its own hash"
-        );
-        s.purge(1, 1);
-        assert_eq!(s.held(), 0);
-    }
-
-    #[derive(Debug, Clone)]
-    enum Step {
-        Remember {
-            token: String,
-            flow: usize,
-            after: u64,
-        },
-        Purge {
-            after: u64,
-        },
-    }
-
-    fn step() -> impl Strategy<Value = Step> {
-        prop_oneof![
-            4 => ("[a-c]{1,12}", 0..3usize, 0..40u64)
-                .prop_map(|(token, flow, after)| Step::Remember { token, flow, after }),
-            1 => (0..80u64).prop_map(|after| Step::Purge { after }),
-        ]
-    }
-
-    proptest! {
-        /// Against a plain list of uses: the same uses, newest first, after
-        /// any mix of remembering and purging (the byte queue wraps often).
-        #[test]
-        fn agrees_with_a_list_of_uses(steps in prop::collection::vec(step(), 1..200)) {
-            const TTL: u64 = 100;
-            let flows: Vec<Arc<str>> = ["f0", "f1", "f2"].map(Arc::from).to_vec();
-            let mut store = TokenStore::default();
-            let mut model: Vec<(String, usize, u64, Uuid)> = Vec::new();
-            let mut now = 0;
-            for step in steps {
-                match step {
-                    Step::Remember { token, flow, after } => {
-                        now += after;
-                        store.purge(now, TTL);
-                        let run = Uuid::new_v4();
-                        store.remember(token.as_str(), &flows[flow], answer(now, Some(run)));
-                        model.push((token, flow, now, run));
-                    }
-                    Step::Purge { after } => {
-                        now += after;
-                        store.purge(now, TTL);
-                    }
-                }
-                model.retain(|&(_, _, at, _)| at + TTL > now);
-                prop_assert_eq!(store.held(), model.len());
-                for token in model.iter().map(|m| m.0.clone()).chain(["zz".to_owned()]) {
-                    let got: Vec<(&str, Millis, Option<Uuid>)> = store
-                        .uses(token.as_str())
-                        .map(|u| (u.flow, u.first_used, u.execution))
-                        .collect();
-                    let want: Vec<(&str, Millis, Option<Uuid>)> = model
-                        .iter()
-                        .rev()
-                        .filter(|m| m.0 == token)
-                        .map(|m| (&*flows[m.1], m.2, Some(m.3)))
-                        .collect();
-                    prop_assert_eq!(got, want);
-                }
-            }
-            store.purge(now + TTL, TTL);
-            prop_assert!(store.index.bytes() == 0 && store.bytes.is_empty());
-        }
-    }
-}
+#[path = "tokens_tests.rs"]
+mod tests;

@@ -4,6 +4,10 @@
 //! `shutdown(SHUT_WR)`, pipelined batches), and closing connections that
 //! never finish their headers (slowloris).
 //!
+//! Shutting down is graceful: the listener closes, each connection answers
+//! the request it is serving and closes (idle ones at once), and `serve`
+//! returns once all have, or after [`SHUTDOWN_GRACE`].
+//!
 //! There is no connection limit: each connection is one small task, idle
 //! half-open ones are closed by the header read timeout, and the
 //! operating system's file descriptor limit bounds the rest.
@@ -21,7 +25,12 @@ use tokio::net::TcpListener;
 /// wait for the next request on a kept-alive connection.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Serves `app` on `listener` until `shutdown` completes.
+/// How long a shutdown waits for in-flight requests (Kubernetes' default
+/// termination grace period).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets the
+/// requests in flight finish (within [`SHUTDOWN_GRACE`]).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -35,6 +44,8 @@ pub async fn serve(
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
     tokio::pin!(shutdown);
+    let (close, closing) = tokio::sync::watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
     loop {
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -45,17 +56,31 @@ pub async fn serve(
                     continue;
                 }
             },
-            () = &mut shutdown => return Ok(()),
+            () = &mut shutdown => break,
         };
         // Answers go out at once: Nagle's algorithm would hold small answers
         // back for the peer's delayed ACK (up to 40 ms on Linux).
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(app.clone());
         let connection = builder.serve_connection(TokioIo::new(stream), service);
-        tokio::spawn(async move {
+        let mut closing = closing.clone();
+        connections.spawn(async move {
             // A connection error (a reset, a framing error hyper answered
             // itself, a timeout) ends that connection only.
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                biased;
+                _ = connection.as_mut() => return,
+                _ = closing.changed() => {}
+            }
+            connection.as_mut().graceful_shutdown();
             let _ = connection.await;
         });
+        // Ended connections are forgotten as new ones come.
+        while connections.try_join_next().is_some() {}
     }
+    let _ = close.send(true);
+    let drained = async { while connections.join_next().await.is_some() {} };
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, drained).await;
+    Ok(())
 }

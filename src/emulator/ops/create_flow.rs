@@ -110,7 +110,7 @@ impl Operation for CreateFlow {
                 },
                 created_at: now,
                 updated_at: now,
-                executions: Vec::new(),
+                executions: std::collections::VecDeque::new(),
             },
         );
         remember_token(

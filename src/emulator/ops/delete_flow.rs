@@ -1,4 +1,5 @@
 //! DeleteFlow: removes a flow; one with a run in progress needs `forceDelete`.
+//! Its tokens end with it (APPFLOW.md T14).
 
 use serde::{Deserialize, Serialize};
 
@@ -41,7 +42,7 @@ impl Operation for DeleteFlow {
         for seq in running {
             state.release_run(seq);
         }
-        state.flows.remove(self.flow_name.as_str());
+        state.remove_flow(&self.flow_name);
         Ok(Empty {})
     }
 }

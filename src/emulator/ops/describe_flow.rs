@@ -59,7 +59,7 @@ impl Operation for DescribeFlow {
 
 /// `lastRunExecutionDetails` of a flow that has run at least once.
 pub fn last_run_details(flow: &Flow, now: Millis, cancel_time_ms: u64) -> Option<Value> {
-    let last = flow.executions.last()?;
+    let last = flow.executions.back()?;
     let status = last.status(now, cancel_time_ms);
     Some(json!({
         "mostRecentExecutionMessage": format!("Execution {} is {:?}", last.id, status),

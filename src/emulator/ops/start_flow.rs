@@ -89,7 +89,7 @@ impl Operation for StartFlow {
                     && state
                         .flow(&flow_name)?
                         .executions
-                        .last()
+                        .back()
                         .is_some_and(|e| e.is_running(now))
                 {
                     return Err(ApiError::conflict(format!(
