@@ -127,6 +127,9 @@ pub fn merge(reports: &[(String, LoadReport)]) -> Result<LoadReport, String> {
     Ok(m)
 }
 
+/// One merged interval: its latency histogram and failures by reason.
+type Interval = (Recorded, BTreeMap<String, u64>);
+
 /// The workers' series on one time axis: each point moved by its worker's
 /// start (`started_at`) after `start`, then points of the same interval
 /// added (histograms and failure counts).
@@ -135,8 +138,7 @@ fn merge_series(reports: &[&LoadReport], start: f64) -> SeriesReport {
         .first()
         .map_or(1000, |r| r.series.interval_ms)
         .max(1);
-    let mut by_name: BTreeMap<String, BTreeMap<u32, (Recorded, BTreeMap<String, u64>)>> =
-        BTreeMap::new();
+    let mut by_name: BTreeMap<String, BTreeMap<u32, Interval>> = BTreeMap::new();
     for r in reports {
         let offset_ms = ((r.run.started_at - start) * 1000.0).max(0.0);
         for s in &r.series.by_request {
