@@ -1,6 +1,6 @@
 //! Text that came from an endpoint, made safe to show: control characters
 //! (ESC, BEL, CR ...) escaped so that they cannot drive a terminal, and
-//! long text cut with its length said.
+//! long text cut with its length said; and text escaped for HTML.
 
 /// Escapes control characters (C0, DEL, C1) as `\u{..}`; `\n` and `\t` too,
 /// so one answer stays on one line.
@@ -11,6 +11,23 @@ pub fn escape_control(s: &str) -> String {
             out.push_str(&c.escape_unicode().to_string());
         } else {
             out.push(c);
+        }
+    }
+    out
+}
+
+/// Text made safe inside HTML (element text and quoted attribute values):
+/// `&`, `<`, `>`, `"` and `'` as entities. Every HTML report uses this one.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
         }
     }
     out

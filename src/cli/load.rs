@@ -9,6 +9,7 @@ use super::TargetArgs;
 use crate::commands::load::LoadCommandOptions;
 use crate::emulator::Config;
 use crate::endpoint::EmbeddedRuntime;
+use crate::load::Thresholds;
 
 /// `appflow-harness load`: the attack's shape, its outputs and limits.
 #[derive(Debug, Args)]
@@ -18,44 +19,47 @@ pub struct LoadArgs {
     pub action: Option<LoadAction>,
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Concurrent goose users.
+    /// Concurrent goose users (at least 1).
     #[arg(long, default_value_t = 8)]
     pub users: usize,
-    /// Users started per second.
-    #[arg(long, default_value = "8")]
-    pub hatch_rate: String,
+    /// Users started per second (more than 0).
+    #[arg(long, default_value_t = 8.0)]
+    pub hatch_rate: f64,
     /// How long the attack runs once users are started (30s, 2m, 1h; more than 0).
-    #[arg(long, default_value = "30s")]
-    pub run_time: String,
+    #[arg(long, default_value = "30s", value_parser = crate::load::options::parse_run_time)]
+    pub run_time: Duration,
     /// Transaction weights: fresh tokens, replays of recent tokens, tokens reused
     /// on a scheduled flow (must answer 409), DescribeFlow.
     #[arg(long, default_value = "fresh=80,replay=15,conflict=5")]
     pub mix: crate::load::Mix,
-    /// On-demand flows the starts are spread over.
+    /// On-demand flows the starts are spread over (at least 1).
     #[arg(long, default_value_t = 16)]
     pub flows: usize,
-    /// At most this many requests per second, all users together.
+    /// At most this many requests per second, all users together (at least 1).
     #[arg(long)]
     pub throttle: Option<usize>,
+    /// The time series' interval: one point per request type per interval
+    /// (1s, 10s, 500ms; at least 100ms).
+    #[arg(long, default_value = "1s", value_parser = crate::load::options::parse_run_time)]
+    pub interval: Duration,
     #[command(flatten)]
     pub outputs: LoadOutputs,
     /// Recent fresh tokens kept for replays (bounds the harness's memory).
     #[arg(long, default_value_t = 4096)]
     pub pool: usize,
     /// Goose's coordinated-omission mitigation: disabled, average, minimum, maximum.
-    #[arg(long, default_value = "disabled")]
-    pub co_mitigation: String,
-    /// At most this many milliseconds after the attack, the run lists are
-    /// read until two reads agree (real services list runs late).
+    #[arg(long, default_value = "disabled", value_parser = crate::load::options::parse_co_mitigation)]
+    pub co_mitigation: crate::load::options::CoMitigation,
+    /// A run is listed at most this many milliseconds after its answer
+    /// (real services list runs late): runs are read and matched while the
+    /// attack goes on, a run missing this long after its answer is lost, and
+    /// the tail is read at the end for at most this long.
     #[arg(long, default_value_t = 2000)]
     pub settle_ms: u64,
     /// Throw away this percentage of fresh starts' answers after they came
     /// and send the same token again, as an SDK does after a timeout.
     #[arg(long, default_value_t = 0.0)]
     pub lose_answers: f64,
-    /// Fail with fewer fresh starts verified on the target than this.
-    #[arg(long, default_value_t = 100)]
-    pub min_verified: u64,
     /// Distributed runs: the number of workers.
     #[arg(long)]
     pub workers: Option<usize>,
@@ -85,8 +89,8 @@ pub struct LoadOutputs {
     /// latency pictures, error reasons) here.
     #[arg(long)]
     pub report_file: Option<PathBuf>,
-    /// Write the JSON report (schema appflow-harness/load-report/v2:
-    /// histograms, token classes, options; mergeable) here.
+    /// Write the JSON report (schema appflow-harness/load-report/v3:
+    /// histograms, time series, token classes, options; mergeable) here.
     #[arg(long)]
     pub json: Option<PathBuf>,
     /// Fail when any request type's p99 exceeds this many milliseconds.
@@ -98,16 +102,34 @@ pub struct LoadOutputs {
     /// Availability: fail above this percentage of wrong or missing answers.
     #[arg(long, default_value_t = 1.0)]
     pub max_error_rate: f64,
+    /// Evidence: fail with fewer fresh starts verified on the target than this.
+    #[arg(long, default_value_t = 100)]
+    pub min_verified: u64,
 }
 
+impl LoadOutputs {
+    /// The limits these flags set.
+    pub fn thresholds(&self) -> Thresholds {
+        Thresholds {
+            max_error_rate_pct: self.max_error_rate,
+            min_verified: self.min_verified,
+            max_p99_ms: self.max_p99,
+            min_rps: self.min_rps,
+        }
+    }
+}
+
+/// `load`'s subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum LoadAction {
     /// Merge the JSON reports of workers that ran at the same time:
-    /// histograms added, counts and token classes summed, thresholds applied
-    /// to the whole.
+    /// histograms added, counts and token classes summed, series merged by
+    /// time, thresholds applied to the whole. Reports that do not belong
+    /// together (a worker twice, other targets or options) are refused.
     Merge(MergeArgs),
 }
 
+/// `load merge`'s arguments.
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// The workers' JSON reports.
@@ -142,16 +164,17 @@ impl From<LoadArgs> for LoadCommandOptions {
                 pool: a.pool,
                 timeout: target.timeout,
                 settle: Duration::from_millis(a.settle_ms),
+                interval: a.interval,
                 goose_output: a.goose_output,
                 lose_answers_pct: a.lose_answers,
-                max_error_rate_pct: a.outputs.max_error_rate,
-                min_verified: a.min_verified,
+                thresholds: a.outputs.thresholds(),
                 worker,
                 start_at: a.start_at,
                 progress: !a.no_progress && std::io::IsTerminal::is_terminal(&std::io::stderr()),
             },
             target,
             outputs: a.outputs.into(),
+            watch_signals: true,
         }
     }
 }
@@ -161,9 +184,6 @@ impl From<LoadOutputs> for crate::commands::load::Outputs {
         Self {
             report_file: o.report_file,
             json: o.json,
-            max_p99_ms: o.max_p99,
-            min_rps: o.min_rps,
-            max_error_rate_pct: o.max_error_rate,
         }
     }
 }

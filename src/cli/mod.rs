@@ -103,7 +103,13 @@ pub async fn run_with(
         Command::Load(LoadArgs {
             action: Some(LoadAction::Merge(m)),
             ..
-        }) => commands::load::merge(&m.reports, &m.outputs.into(), env, console),
+        }) => commands::load::merge(
+            &m.reports,
+            &m.outputs.clone().into(),
+            &m.outputs.thresholds(),
+            env,
+            console,
+        ),
         Command::Load(args) => commands::load::run(args.into(), env, console).await,
     }
 }

@@ -1,18 +1,14 @@
 //! The load report as one self-contained HTML page (inline style and SVG,
 //! no script, nothing loaded from elsewhere): the three sections of the
-//! verdict, the token classes, each request type's latency distribution as
-//! a picture, and the error reasons.
+//! verdict, the token classes, each request type's requests, failures and
+//! latency over time (`charts`), its latency distribution as a picture, and
+//! the error reasons.
 
 use std::io::{self, Write};
 
 use super::report::LoadReport;
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::safe_text::escape_html as esc;
 
 /// Latency percentiles as bars, to scale (the maximum is the full width).
 fn latency_svg(r: &super::report::RequestFigures) -> String {
@@ -43,6 +39,10 @@ fn latency_svg(r: &super::report::RequestFigures) -> String {
     svg
 }
 
+/// Writes the report as one HTML page.
+///
+/// # Errors
+/// The writer's.
 pub fn render(r: &LoadReport, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
     let v = &r.verdict;
     let c = &v.classes;
@@ -167,6 +167,18 @@ td.n{{text-align:right;font-variant-numeric:tabular-nums}}.ok{{color:#2e7d32}}.b
             )?;
         }
         writeln!(w, "</table>")?;
+    }
+    if !r.series.by_request.is_empty() {
+        writeln!(
+            w,
+            "<h2>Over time</h2><p class=\"sub\">one point per {} ms per request type; failures as red bars</p>",
+            r.series.interval_ms
+        )?;
+        for s in &r.series.by_request {
+            let (rate, latency) =
+                super::charts::series_svgs(s, r.series.interval_ms, r.duration_secs);
+            writeln!(w, "<h3>{}</h3>{rate}{latency}", esc(&s.name))?;
+        }
     }
     writeln!(w, "<h2>Latency</h2>")?;
     for req in &r.by_request {

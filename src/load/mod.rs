@@ -1,27 +1,35 @@
 //! `appflow-harness load`: a goose attack on StartFlow that also proves that
 //! nothing was lost or duplicated: every fresh token must start exactly one
 //! run, every replay must answer the first run's executionId, every token
-//! reused on a scheduled flow must answer 409.
+//! reused on a scheduled flow must answer 409. The runs are read and matched
+//! while the attack goes on (`settle`), so memory holds only the unsettled
+//! window and the verdict at the end reads only the tail.
 
+mod charts;
 pub mod html;
 pub mod ledger;
+pub mod merge;
 pub mod metrics;
+pub mod options;
+pub mod records;
+mod render;
 pub mod report;
+pub mod settle;
 pub mod state;
 mod transactions;
 pub mod verdict;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use goose::config::GooseConfiguration;
-use goose::metrics::GooseCoordinatedOmissionMitigation;
 use goose::prelude::*;
 
-use crate::appflow::TriggerType;
-use crate::client::Endpoint;
+use crate::appflow::{Operation, TriggerType};
 use crate::client::sigv4::Signer;
 use crate::endpoint::Target;
+pub use options::{LoadOptions, Mix, Thresholds};
 pub use report::LoadReport;
 use state::LoadState;
 use transactions::Ctx;
@@ -51,161 +59,57 @@ impl Transaction {
     }
 }
 
-/// How often each transaction runs, relative to the others.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Mix {
-    pub fresh: usize,
-    pub replay: usize,
-    pub conflict: usize,
-    pub describe: usize,
-}
-
-impl Default for Mix {
-    fn default() -> Self {
-        Self {
-            fresh: 80,
-            replay: 15,
-            conflict: 5,
-            describe: 0,
-        }
-    }
-}
-
-impl std::str::FromStr for Mix {
-    type Err = String;
-
-    /// `fresh=80,replay=15,conflict=5,describe=0`; unnamed parts are 0.
-    fn from_str(s: &str) -> Result<Self, String> {
-        let mut mix = Mix {
-            fresh: 0,
-            replay: 0,
-            conflict: 0,
-            describe: 0,
-        };
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (k, v) = part
-                .split_once('=')
-                .ok_or_else(|| format!("`{part}` is not NAME=WEIGHT"))?;
-            let v: usize = v
-                .trim()
-                .parse()
-                .map_err(|_| format!("`{v}` is not a whole number"))?;
-            match k.trim() {
-                "fresh" => mix.fresh = v,
-                "replay" => mix.replay = v,
-                "conflict" => mix.conflict = v,
-                "describe" => mix.describe = v,
-                other => {
-                    return Err(format!(
-                        "unknown transaction `{other}` (fresh, replay, conflict, describe)"
-                    ));
-                }
-            }
-        }
-        if mix.fresh == 0 {
-            return Err(
-                "fresh must have a weight: replays and conflicts reuse fresh tokens".into(),
-            );
-        }
-        Ok(mix)
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct LoadOptions {
-    pub users: usize,
-    pub hatch_rate: String,
-    pub run_time: String,
-    pub mix: Mix,
-    pub flows: usize,
-    pub throttle: Option<usize>,
-    pub co_mitigation: String,
-    pub pool: usize,
-    pub timeout: Duration,
-    /// At most this long after the attack, the target's run lists are read
-    /// until two reads agree (real services list runs late).
-    pub settle: Duration,
-    /// Let goose print its own tables.
-    pub goose_output: bool,
-    /// Percent of fresh starts' answers thrown away after they came, the
-    /// same token then sent again (`--lose-answers`).
-    pub lose_answers_pct: f64,
-    /// Availability: fail above this percentage of wrong or missing answers.
-    pub max_error_rate_pct: f64,
-    /// Evidence: fail with fewer verified fresh starts than this.
-    pub min_verified: u64,
-    /// This worker's index and the number of workers (distributed runs).
-    pub worker: Option<(usize, usize)>,
-    /// Start the attack at this time (epoch seconds), so workers start together.
-    pub start_at: Option<f64>,
-    /// Print a progress line every few seconds (on a terminal).
-    pub progress: bool,
-}
-
+/// Why a load run could not run to its end.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// A flow could not be created on the target (its name, why).
     #[error("failed to set up flow {0} on the target: {1}")]
     Setup(String, String),
+    /// Goose refused its configuration or failed.
     #[error("goose: {0}")]
     Goose(String),
+    /// An option means nothing (caught before anything is sent).
     #[error("bad option: {0}")]
     Option(String),
 }
 
-impl LoadOptions {
-    /// The attack's run time (`30s`, or a number of seconds).
-    pub fn run_duration(&self) -> Result<Duration, String> {
-        match self.run_time.parse::<u64>() {
-            Ok(secs) => Ok(Duration::from_secs(secs)),
-            Err(_) => crate::scenario::parse_duration(&self.run_time)
-                .map_err(|e| format!("--run-time: {e}")),
-        }
-    }
-
-    /// Checks the options that goose would otherwise reject only after the
-    /// target was set up.
-    pub fn validate(&self) -> Result<(), String> {
-        let run_time = self.run_duration()?;
-        if run_time.is_zero() {
-            return Err(
-                "--run-time must be longer than 0s (a load test must end by itself)".into(),
-            );
-        }
-        if !self.hatch_rate.parse::<f32>().is_ok_and(|r| r > 0.0) {
-            return Err(format!(
-                "--hatch-rate: `{}` is not a positive number of users per second",
-                self.hatch_rate
-            ));
-        }
-        self.co_mitigation
-            .parse::<GooseCoordinatedOmissionMitigation>()
-            .map_err(|e| format!("--co-mitigation: {e}"))?;
-        if !(0.0..=100.0).contains(&self.lose_answers_pct) {
-            return Err("--lose-answers is a percentage, 0 to 100".into());
-        }
-        if let Some((i, n)) = self.worker
-            && (n == 0 || i >= n)
-        {
-            return Err(format!("--worker-index {i} is not below --workers {n}"));
-        }
-        Ok(())
-    }
+/// How the caller steers a run: a flag that stops it (Ctrl-C, SIGTERM: the
+/// attack ends, the flows are deleted, the report says `interrupted`), and
+/// where progress lines go.
+#[derive(Debug, Default, Clone)]
+pub struct Hooks {
+    /// Set to stop the run early.
+    pub stop: Arc<AtomicBool>,
+    /// Receives a progress line every few seconds, if given.
+    pub progress: Option<tokio::sync::mpsc::UnboundedSender<String>>,
 }
 
-/// Runs the whole load test against `target` and returns its report.
+/// Runs the whole load test against `target` and returns its report,
+/// judged by `options.thresholds`.
+///
+/// # Errors
+/// Bad options, a flow that could not be created, goose failing.
 pub async fn run(target: &Target, options: &LoadOptions) -> Result<LoadReport, LoadError> {
+    run_with(target, options, Hooks::default()).await
+}
+
+/// [`run`], stopped early when `hooks.stop` is set, with progress lines.
+///
+/// # Errors
+/// As [`run`].
+pub async fn run_with(
+    target: &Target,
+    options: &LoadOptions,
+    hooks: Hooks,
+) -> Result<LoadReport, LoadError> {
+    options.validate().map_err(LoadError::Option)?;
     let endpoint = target.endpoint.clone();
     let url = endpoint.base_url().to_owned();
-    let signer = target.signer.clone();
     // A signer that cannot sign stops the run before anything is sent.
-    if let Some(s) = &signer {
-        s.sign(
-            "POST",
-            &format!("{url}/start-flow"),
-            b"{}",
-            SystemTime::now(),
-        )
-        .map_err(|e| LoadError::Option(format!("cannot sign requests: {e}")))?;
+    if let Some(s) = &target.signer {
+        let start = format!("{url}{}", Operation::StartFlow.path());
+        s.sign("POST", &start, b"{}", SystemTime::now())
+            .map_err(|e| LoadError::Option(format!("cannot sign requests: {e}")))?;
     }
     let worker = options
         .worker
@@ -214,135 +118,180 @@ pub async fn run(target: &Target, options: &LoadOptions) -> Result<LoadReport, L
         "{worker}{}",
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     );
-    let flows: Vec<String> = (0..options.flows.max(1))
-        .map(|i| format!("ld-{run_id}-od-{i}"))
+    let flows: Vec<String> = (0..options.flows)
+        .map(|i| LoadState::flow_name(&run_id, false, i))
         .collect();
-    let scheduled: Vec<String> = (0..2).map(|i| format!("ld-{run_id}-sc-{i}")).collect();
-    let mut state = LoadState::new(run_id, flows.clone(), scheduled.clone(), options.pool);
+    let scheduled: Vec<String> = (0..2)
+        .map(|i| LoadState::flow_name(&run_id, true, i))
+        .collect();
+    let mut state = LoadState::new(
+        run_id,
+        flows.clone(),
+        scheduled.clone(),
+        options.pool,
+        options.interval,
+    );
     state.lose_answers_bp = (options.lose_answers_pct * 100.0).round() as u32;
-
     let mut created = Vec::new();
-    let setup = create_all(
-        &endpoint,
-        &target.fixtures,
-        &flows,
-        &scheduled,
-        &mut created,
-    )
-    .await;
-    if let (Ok(()), Some(at)) = (&setup, options.start_at) {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
-        if at > now {
-            tokio::time::sleep(Duration::from_secs_f64((at - now).min(3600.0))).await;
+    let all = flows
+        .iter()
+        .map(|f| (f, TriggerType::OnDemand))
+        .chain(scheduled.iter().map(|f| (f, TriggerType::Scheduled)));
+    let mut setup = Ok(());
+    for (name, trigger) in all {
+        if hooks.stop.load(Ordering::Relaxed) {
+            break;
         }
+        if let Err(e) =
+            crate::fixtures::create_flow(&endpoint, &target.fixtures.body(name, trigger)).await
+        {
+            setup = Err(LoadError::Setup(name.clone(), e));
+            break;
+        }
+        created.push(name.clone());
+    }
+    if let (Ok(()), Some(at)) = (&setup, options.start_at) {
+        wait_until(at, &hooks.stop).await;
     }
     state.started = Instant::now();
-    let started_at = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64());
+    let started_at = epoch_now();
     let state = Arc::new(state);
     let result = match setup {
-        Ok(()) => {
-            let progress = options
-                .progress
-                .then(|| tokio::spawn(progress(state.clone())));
-            let attacked = attack(&url, signer, state.clone(), options).await;
-            if let Some(p) = progress {
-                p.abort();
-            }
-            attacked
-        }
+        Ok(()) => attack_and_settle(target, &state, options, &hooks).await,
         Err(e) => Err(e),
     };
-    let result = match result {
-        Ok(()) => {
-            let secs = state.started.elapsed().as_secs_f64();
-            // goose stops early only on Ctrl-C (it handles the signal itself).
-            let interrupted = options
-                .run_duration()
-                .is_ok_and(|d| secs + 0.5 < d.as_secs_f64());
-            let verdict = verdict::judge(&endpoint, &state, options.settle).await;
-            let by_request = state
-                .metrics
-                .snapshot()
-                .into_iter()
-                .map(|(name, h, statuses, failures)| {
-                    report::RequestFigures::new(name, h, statuses, failures, secs)
-                })
-                .collect();
-            let run = report::RunInfo {
-                harness_version: env!("CARGO_PKG_VERSION").into(),
-                target: url.clone(),
-                target_kind: target.kind.as_str().into(),
-                started_at,
-                worker: options.worker,
-                options: serde_json::json!({
-                    "users": options.users,
-                    "hatch_rate": options.hatch_rate,
-                    "run_time": options.run_time,
-                    "mix": format!("fresh={},replay={},conflict={},describe={}", options.mix.fresh, options.mix.replay, options.mix.conflict, options.mix.describe),
-                    "flows": options.flows,
-                    "throttle": options.throttle,
-                    "lose_answers_pct": options.lose_answers_pct,
-                    "pool": options.pool,
-                }),
-            };
-            let mut report = LoadReport::new(
-                run,
-                secs,
-                by_request,
-                state.metrics.reasons(),
-                verdict,
-                options.max_error_rate_pct,
-                options.min_verified,
-            );
-            report.interrupted = interrupted;
-            Ok(report)
-        }
-        Err(e) => Err(e),
-    };
-    // Cleanup whatever happened, Ctrl-C included (goose returns on Ctrl-C).
+    let result = result.map(|(verdict, secs)| {
+        let run = report::RunInfo {
+            harness_version: env!("CARGO_PKG_VERSION").into(),
+            target: url.clone(),
+            target_kind: target.kind.as_str().into(),
+            started_at,
+            worker: options.worker,
+            options: options.as_json(),
+        };
+        let by_request = state
+            .metrics
+            .snapshot()
+            .into_iter()
+            .map(|(name, h, statuses, failures)| {
+                report::RequestFigures::new(name, h, statuses, failures, secs)
+            })
+            .collect();
+        let series = report::SeriesReport {
+            interval_ms: state.metrics.interval_ms(),
+            by_request: state.metrics.series(),
+        };
+        let mut report = LoadReport::new(
+            run,
+            secs,
+            by_request,
+            state.metrics.reasons(),
+            verdict,
+            series,
+        );
+        report.interrupted = hooks.stop.load(Ordering::Relaxed);
+        report.judge(&options.thresholds);
+        report
+    });
+    // Cleanup whatever happened, Ctrl-C and SIGTERM included.
     for name in created {
         crate::fixtures::delete_flow(&endpoint, &name).await;
     }
     result
 }
 
+fn epoch_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// Waits until epoch second `at` (at most an hour), or until `stop`.
+async fn wait_until(at: f64, stop: &AtomicBool) {
+    let until = Instant::now() + Duration::from_secs_f64((at - epoch_now()).clamp(0.0, 3600.0));
+    while Instant::now() < until && !stop.load(Ordering::Relaxed) {
+        tokio::time::sleep(Duration::from_millis(50).min(until - Instant::now())).await;
+    }
+}
+
+/// The attack with settling alongside, then the tail: the verdict and the
+/// attack's length in seconds.
+async fn attack_and_settle(
+    target: &Target,
+    state: &Arc<LoadState>,
+    options: &LoadOptions,
+    hooks: &Hooks,
+) -> Result<(verdict::Verdict, f64), LoadError> {
+    let endpoint = &target.endpoint;
+    let (windows, every) = settle::windows(options.settle, options.timeout);
+    let settling = Arc::new(AtomicBool::new(false));
+    let settler = tokio::spawn(settle::during(
+        endpoint.clone(),
+        state.clone(),
+        windows,
+        every,
+        settling.clone(),
+    ));
+    let progress = hooks
+        .progress
+        .clone()
+        .filter(|_| options.progress)
+        .map(|tx| tokio::spawn(progress(state.clone(), tx)));
+    // Goose stops on its kill switch; it is pulled while `stop` is set
+    // (goose clears it when an attack starts).
+    let stop = hooks.stop.clone();
+    let killer = tokio::spawn(async move {
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                goose::trigger_killswitch("interrupted (Ctrl-C or SIGTERM)");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    let attacked = if hooks.stop.load(Ordering::Relaxed) {
+        Ok(())
+    } else {
+        attack(
+            endpoint.base_url(),
+            target.signer.clone(),
+            state.clone(),
+            options,
+        )
+        .await
+    };
+    let secs = state.started.elapsed().as_secs_f64();
+    killer.abort();
+    if let Some(p) = progress {
+        p.abort();
+    }
+    settling.store(true, Ordering::Relaxed);
+    let mut error = settler.await.ok().flatten();
+    attacked?;
+    if error.is_none()
+        && let Err(e) = settle::tail(endpoint, state, windows, options.settle).await
+    {
+        error = Some(e);
+    }
+    Ok((verdict::of(state, error), secs))
+}
+
 /// A progress line every few seconds while the attack lasts.
-async fn progress(state: Arc<LoadState>) {
+async fn progress(state: Arc<LoadState>, tx: tokio::sync::mpsc::UnboundedSender<String>) {
     let mut last = 0;
     loop {
         tokio::time::sleep(Duration::from_secs(3)).await;
         let (n, errors) = (state.metrics.requests(), state.metrics.failures());
-        eprintln!(
-            "  {:>6.0} s  {n} requests  {:.0} req/s  {errors} errors",
+        let line = format!(
+            "  {:>6.0} s  {n} requests  {:.0} req/s  {errors} errors  {} unsettled",
             state.started.elapsed().as_secs_f64(),
-            (n - last) as f64 / 3.0
+            (n - last) as f64 / 3.0,
+            state.ledger.held()
         );
+        if tx.send(line).is_err() {
+            return;
+        }
         last = n;
     }
-}
-
-async fn create_all(
-    endpoint: &Endpoint,
-    fixtures: &crate::fixtures::FixtureVars,
-    flows: &[String],
-    scheduled: &[String],
-    created: &mut Vec<String>,
-) -> Result<(), LoadError> {
-    let all = flows
-        .iter()
-        .map(|f| (f, TriggerType::OnDemand))
-        .chain(scheduled.iter().map(|f| (f, TriggerType::Scheduled)));
-    for (name, trigger) in all {
-        crate::fixtures::create_flow(endpoint, &fixtures.body(name, trigger))
-            .await
-            .map_err(|e| LoadError::Setup(name.clone(), e))?;
-        created.push(name.clone());
-    }
-    Ok(())
 }
 
 async fn attack(
@@ -351,17 +300,14 @@ async fn attack(
     state: Arc<LoadState>,
     o: &LoadOptions,
 ) -> Result<(), LoadError> {
-    let co: GooseCoordinatedOmissionMitigation = o
-        .co_mitigation
-        .parse()
-        .map_err(|e| LoadError::Option(format!("--co-mitigation: {e}")))?;
     let mut config = GooseConfiguration::default();
     config.host = Some(url.to_owned());
-    config.users = Some(o.users.max(1));
-    config.increase_rate = Some(o.hatch_rate.clone());
-    config.run_time = Some(o.run_time.clone());
+    config.users = Some(o.users);
+    config.increase_rate = Some(o.hatch_rate.to_string());
+    // Goose counts whole seconds.
+    config.run_time = Some(format!("{}", o.run_time.as_secs_f64().ceil().max(1.0)));
     config.throttle_requests = o.throttle;
-    config.co_mitigation = Some(co);
+    config.co_mitigation = Some(o.co_mitigation.clone());
     config.quiet = if o.goose_output { 0 } else { 1 };
     config.no_print_metrics = !o.goose_output;
     config.no_error_summary = !o.goose_output;

@@ -1,28 +1,40 @@
 //! The load report: per request type the latency (an HDR histogram, kept as
-//! recorded values so reports merge exactly) and answers by status; then
-//! three sections that each can fail the run: correctness (the verdict),
-//! availability (error rate, by status and reason) and evidence (enough
-//! fresh starts verified). Thresholds come on top.
+//! recorded values so reports merge exactly), answers by status and a time
+//! series per interval; then three sections that each can fail the run:
+//! correctness (the verdict), availability (error rate, by status and
+//! reason) and evidence (enough fresh starts verified). Thresholds come on
+//! top; one [`Thresholds`] judges a run or a merge, once (`judge`).
+//! Merging is in `merge.rs`, the terminal rendering in `render.rs`.
 
 use std::collections::BTreeMap;
-use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use super::metrics::Recorded;
-use super::verdict::{self, Verdict};
+use super::metrics::{Recorded, Series};
+use super::options::Thresholds;
+use super::verdict::Verdict;
 
-pub const SCHEMA: &str = "appflow-harness/load-report/v2";
+/// The JSON report's schema (docs/load-report.md); v3 added the series.
+pub const SCHEMA: &str = "appflow-harness/load-report/v3";
 
+/// One request type's figures over the whole run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RequestFigures {
+    /// The request type (`StartFlow fresh` ...).
     pub name: String,
+    /// Requests sent.
     pub requests: u64,
+    /// Answers that were not what the transaction must answer.
     pub failures: u64,
+    /// Requests per second of the run.
     pub requests_per_second: f64,
+    /// Latency percentiles and maximum, µs.
     pub p50_us: u64,
+    /// 90th percentile, µs.
     pub p90_us: u64,
+    /// 99th percentile, µs.
     pub p99_us: u64,
+    /// Slowest, µs.
     pub max_us: u64,
     /// HTTP status -> count (0: no answer).
     pub statuses: BTreeMap<u16, u64>,
@@ -31,6 +43,7 @@ pub struct RequestFigures {
 }
 
 impl RequestFigures {
+    /// The figures of `name` from its histogram, over `secs` seconds.
     pub fn new(
         name: String,
         histogram: Recorded,
@@ -54,82 +67,121 @@ impl RequestFigures {
     }
 }
 
+/// The availability section: wrong or missing answers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Availability {
     /// Requests whose answer was not what their transaction must answer, in percent.
     pub error_rate_pct: f64,
+    /// The limit (`--max-error-rate`).
     pub max_error_rate_pct: f64,
+    /// Requests were made and the rate is within the limit.
     pub passed: bool,
 }
 
+/// The evidence section: enough fresh starts verified on the target.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Evidence {
     /// Fresh starts whose run was found on the target.
     pub verified_starts: u64,
+    /// The minimum asked for (`--min-verified`; at least 1 is always needed).
     pub minimum: u64,
+    /// At least the minimum was verified.
     pub passed: bool,
 }
 
+/// A performance threshold (`--max-p99`, `--min-rps`) and how the run did.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Threshold {
+    /// `max-p99-ms` or `min-rps`.
     pub name: String,
+    /// The limit asked for.
     pub limit: f64,
+    /// What the run did.
     pub actual: f64,
+    /// Within the limit.
     pub passed: bool,
+}
+
+/// The time series: one point per interval per request type.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SeriesReport {
+    /// The interval, ms (`--interval`).
+    pub interval_ms: u64,
+    /// Each request type's points.
+    pub by_request: Vec<Series>,
 }
 
 /// Who ran what, where: enough to merge reports and to read one alone.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RunInfo {
+    /// The harness's version.
     pub harness_version: String,
+    /// The target's base URL.
     pub target: String,
+    /// `embedded`, `url` or `aws`.
     pub target_kind: String,
     /// Epoch seconds when the attack began.
     pub started_at: f64,
+    /// (index, workers) of a distributed run's worker.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worker: Option<(usize, usize)>,
-    /// The options as given (users, run time, mix ...).
+    /// The options as given (users, run time, mix ...): workers merged
+    /// together must agree on them.
     pub options: serde_json::Value,
 }
 
+/// The whole report of a run (or of workers merged), as written to JSON.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoadReport {
+    /// [`SCHEMA`].
     pub schema: String,
+    /// Who ran what, where.
     pub run: RunInfo,
+    /// The attack's length, seconds.
     pub duration_secs: f64,
+    /// Requests of every type.
     pub requests: u64,
+    /// Failures of every type.
     pub failures: u64,
+    /// Requests per second of the whole run.
     pub requests_per_second: f64,
     /// The highest p99 of any request type.
     pub worst_p99_us: u64,
+    /// The slowest request, µs.
     pub max_us: u64,
+    /// Per request type.
     pub by_request: Vec<RequestFigures>,
+    /// Per interval per request type.
+    #[serde(default)]
+    pub series: SeriesReport,
     /// Failure reasons -> count.
     pub errors: BTreeMap<String, u64>,
+    /// Correctness: every fresh token accounted for.
     pub verdict: Verdict,
+    /// Availability.
     pub availability: Availability,
+    /// Evidence.
     pub evidence: Evidence,
+    /// The performance thresholds asked for.
     pub thresholds: Vec<Threshold>,
     /// Things the reader should know (e.g. quota answers dominating).
     pub notes: Vec<String>,
     /// Reports merged into this one (1 for a single run).
     pub merged_from: usize,
-    /// Stopped early by Ctrl-C: flows deleted, figures of what ran.
+    /// Stopped early by Ctrl-C or SIGTERM: flows deleted, figures of what ran.
     #[serde(default)]
     pub interrupted: bool,
 }
 
 impl LoadReport {
-    /// Builds the report; `max_error_rate_pct` and `min_verified` decide
-    /// availability and evidence.
+    /// Builds the report, not yet judged (see [`LoadReport::judge`]).
     pub fn new(
         run: RunInfo,
         duration_secs: f64,
         by_request: Vec<RequestFigures>,
         errors: BTreeMap<String, u64>,
         verdict: Verdict,
-        max_error_rate_pct: f64,
-        min_verified: u64,
+        series: SeriesReport,
     ) -> Self {
         let mut r = Self {
             schema: SCHEMA.into(),
@@ -141,16 +193,17 @@ impl LoadReport {
             worst_p99_us: 0,
             max_us: 0,
             by_request,
+            series,
             errors,
             availability: Availability {
                 error_rate_pct: 0.0,
-                max_error_rate_pct,
-                passed: true,
+                max_error_rate_pct: 0.0,
+                passed: false,
             },
             evidence: Evidence {
                 verified_starts: verdict.verified(),
-                minimum: min_verified,
-                passed: true,
+                minimum: 1,
+                passed: false,
             },
             verdict,
             thresholds: Vec::new(),
@@ -158,13 +211,15 @@ impl LoadReport {
             merged_from: 1,
             interrupted: false,
         };
-        r.settle();
+        r.totals();
+        r.judge(&Thresholds::default());
         r
     }
 
-    /// Recomputes the totals and sections from the figures.
-    fn settle(&mut self) {
+    /// Recomputes the totals and the notes from the figures.
+    fn totals(&mut self) {
         self.by_request.sort_by(|a, b| a.name.cmp(&b.name));
+        self.series.by_request.sort_by(|a, b| a.name.cmp(&b.name));
         self.requests = self.by_request.iter().map(|r| r.requests).sum();
         self.failures = self.by_request.iter().map(|r| r.failures).sum();
         self.requests_per_second = self.requests as f64 / self.duration_secs.max(1e-9);
@@ -175,10 +230,7 @@ impl LoadReport {
         } else {
             100.0 * self.failures as f64 / self.requests as f64
         };
-        self.availability.passed = self.requests > 0
-            && self.availability.error_rate_pct <= self.availability.max_error_rate_pct;
         self.evidence.verified_starts = self.verdict.verified();
-        self.evidence.passed = self.evidence.verified_starts >= self.evidence.minimum.max(1);
         self.notes.retain(|n| !n.starts_with("quota:"));
         let fresh: u64 = self
             .by_request
@@ -202,16 +254,16 @@ impl LoadReport {
         }
     }
 
-    /// Judges availability against another limit.
-    pub fn set_max_error_rate(&mut self, pct: f64) {
-        self.availability.max_error_rate_pct = pct;
-        self.settle();
-    }
-
-    /// Adds the thresholds asked for.
-    pub fn apply_thresholds(&mut self, max_p99_ms: Option<f64>, min_rps: Option<f64>) {
+    /// Judges availability, evidence and the performance thresholds by
+    /// `t` (a run's or a merge's; judging again replaces the last judgement).
+    pub fn judge(&mut self, t: &Thresholds) {
+        self.availability.max_error_rate_pct = t.max_error_rate_pct;
+        self.availability.passed =
+            self.requests > 0 && self.availability.error_rate_pct <= t.max_error_rate_pct;
+        self.evidence.minimum = t.min_verified;
+        self.evidence.passed = self.evidence.verified_starts >= t.min_verified.max(1);
         self.thresholds.clear();
-        if let Some(limit) = max_p99_ms {
+        if let Some(limit) = t.max_p99_ms {
             let actual = self.worst_p99_us as f64 / 1000.0;
             self.thresholds.push(Threshold {
                 name: "max-p99-ms".into(),
@@ -220,7 +272,7 @@ impl LoadReport {
                 passed: actual <= limit,
             });
         }
-        if let Some(limit) = min_rps {
+        if let Some(limit) = t.min_rps {
             let actual = self.requests_per_second;
             self.thresholds.push(Threshold {
                 name: "min-rps".into(),
@@ -239,193 +291,8 @@ impl LoadReport {
             && self.thresholds.iter().all(|t| t.passed)
     }
 
-    /// Merges the reports of workers that ran at the same time: histograms
-    /// added (never percentiles averaged), counts and token classes summed,
-    /// the duration the longest.
-    pub fn merge(reports: &[LoadReport]) -> Result<LoadReport, String> {
-        let first = reports.first().ok_or("no report to merge")?;
-        for r in reports {
-            if r.schema != SCHEMA {
-                return Err(format!(
-                    "a report of schema {} cannot be merged (want {SCHEMA})",
-                    r.schema
-                ));
-            }
-        }
-        let duration = reports.iter().map(|r| r.duration_secs).fold(0.0, f64::max);
-        let mut by_name: BTreeMap<String, (Recorded, BTreeMap<u16, u64>, u64)> = BTreeMap::new();
-        for r in reports.iter().flat_map(|r| &r.by_request) {
-            let e = by_name.entry(r.name.clone()).or_default();
-            let mut h = e.0.histogram();
-            let _ = h.add(r.histogram.histogram());
-            e.0 = Recorded::of(&h);
-            for (s, n) in &r.statuses {
-                *e.1.entry(*s).or_default() += n;
-            }
-            e.2 += r.failures;
-        }
-        let by_request = by_name
-            .into_iter()
-            .map(|(name, (h, statuses, failures))| {
-                RequestFigures::new(name, h, statuses, failures, duration)
-            })
-            .collect();
-        let mut errors = BTreeMap::new();
-        for (k, n) in reports.iter().flat_map(|r| &r.errors) {
-            *errors.entry(k.clone()).or_insert(0) += n;
-        }
-        let verdicts: Vec<Verdict> = reports.iter().map(|r| r.verdict.clone()).collect();
-        let mut run = first.run.clone();
-        run.worker = None;
-        run.started_at = reports
-            .iter()
-            .map(|r| r.run.started_at)
-            .fold(f64::INFINITY, f64::min);
-        let mut m = LoadReport::new(
-            run,
-            duration,
-            by_request,
-            errors,
-            verdict::merge(&verdicts),
-            first.availability.max_error_rate_pct,
-            reports.iter().map(|r| r.evidence.minimum).sum(),
-        );
-        m.merged_from = reports.len();
-        m.interrupted = reports.iter().any(|r| r.interrupted);
-        Ok(m)
-    }
-
-    pub fn render(&self, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
-        writeln!(
-            w,
-            "{:<20} {:>9} {:>8} {:>10} {:>9} {:>9} {:>9} {:>9}",
-            "request", "count", "fails", "req/s", "p50 us", "p90 us", "p99 us", "max us"
-        )?;
-        for r in &self.by_request {
-            writeln!(
-                w,
-                "{:<20} {:>9} {:>8} {:>10.1} {:>9} {:>9} {:>9} {:>9}",
-                r.name,
-                r.requests,
-                r.failures,
-                r.requests_per_second,
-                r.p50_us,
-                r.p90_us,
-                r.p99_us,
-                r.max_us
-            )?;
-            let statuses: Vec<String> = r
-                .statuses
-                .iter()
-                .map(|(s, n)| format!("{s}: {n}"))
-                .collect();
-            writeln!(w, "{:<20} statuses {}", "", statuses.join(", "))?;
-        }
-        writeln!(
-            w,
-            "total: {} requests in {:.1} s, {:.1} req/s, {} failures, worst p99 {} us, max {} us{}",
-            self.requests,
-            self.duration_secs,
-            self.requests_per_second,
-            self.failures,
-            self.worst_p99_us,
-            self.max_us,
-            if self.merged_from > 1 {
-                format!(" (merged from {} reports)", self.merged_from)
-            } else {
-                String::new()
-            }
-        )?;
-        let v = &self.verdict;
-        let c = &v.classes;
-        writeln!(
-            w,
-            "\ncorrectness ({}): {}\n  {} fresh tokens: exactly once {}, recovered {}, lost {}, duplicated {}, unanswered {}, refused {}; {} runs found; {} attempts, {} retries\n  lost: {}  duplicated: {}  wrong replays: {}  wrong conflicts: {}",
-            v.counted_by,
-            if v.clean() { "ok" } else { "FAILED" },
-            v.fresh_tokens,
-            c.exactly_once,
-            c.recovered,
-            c.lost,
-            c.duplicated,
-            c.unanswered,
-            c.refused,
-            v.runs_found,
-            v.attempts,
-            v.retries,
-            c.lost,
-            c.duplicated,
-            v.wrong_replays,
-            v.wrong_conflicts
-        )?;
-        if let Some(e) = &v.error {
-            writeln!(w, "  the runs could not be counted: {e}")?;
-        }
-        if let Some(e) = &v.signing_failed {
-            writeln!(
-                w,
-                "  a request could not be signed (none was sent unsigned): {e}"
-            )?;
-        }
-        for x in &v.witnesses {
-            writeln!(
-                w,
-                "  witness {}: flow {}{}{}{}{}",
-                x.class,
-                x.flow,
-                x.token
-                    .as_ref()
-                    .map_or_else(String::new, |t| format!(", token {t}")),
-                x.execution_id
-                    .as_ref()
-                    .map_or_else(String::new, |t| format!(", execution {t}")),
-                x.request_id
-                    .as_ref()
-                    .map_or_else(String::new, |t| format!(", request {t}")),
-                x.at_ms.map_or_else(String::new, |t| format!(", at {t} ms"))
-            )?;
-        }
-        for e in &v.examples {
-            writeln!(w, "  e.g. {e}")?;
-        }
-        let a = &self.availability;
-        writeln!(
-            w,
-            "availability: {} (error rate {:.2}%, at most {:.2}%)",
-            if a.passed { "ok" } else { "FAILED" },
-            a.error_rate_pct,
-            a.max_error_rate_pct
-        )?;
-        for (e, n) in &self.errors {
-            writeln!(w, "  {n}x {e}")?;
-        }
-        let ev = &self.evidence;
-        writeln!(
-            w,
-            "evidence: {} ({} fresh starts verified, at least {} needed)",
-            if ev.passed { "ok" } else { "FAILED" },
-            ev.verified_starts,
-            ev.minimum.max(1)
-        )?;
-        for t in &self.thresholds {
-            writeln!(
-                w,
-                "threshold {}: limit {} actual {:.2}: {}",
-                t.name,
-                t.limit,
-                t.actual,
-                if t.passed { "ok" } else { "FAILED" }
-            )?;
-        }
-        for n in &self.notes {
-            writeln!(w, "note: {n}")?;
-        }
-        if self.interrupted {
-            writeln!(
-                w,
-                "interrupted (Ctrl-C): the figures are of what ran; the flows were deleted"
-            )?;
-        }
-        Ok(())
+    /// Recomputes totals after a merge (`merge.rs`).
+    pub(super) fn recount(&mut self) {
+        self.totals();
     }
 }

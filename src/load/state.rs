@@ -1,7 +1,6 @@
 //! What the load test shares between goose users: the flows, a bounded pool
-//! of recent tokens for replays, the ledger of every fresh token, and the
-//! figures. The pool is a fixed-size ring; the ledger grows by one compact
-//! record per fresh token.
+//! of recent tokens for replays, the ledger of fresh tokens (only its
+//! unsettled window held), and the figures. The pool is a fixed-size ring.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -11,16 +10,24 @@ use std::time::Instant;
 use super::ledger::Ledger;
 use super::metrics::Metrics;
 
+/// The prefix of every flow and token `load` makes (`cleanup` finds them by it).
+pub const PREFIX: &str = "ld-";
+
 /// A fresh token's first answer.
 #[derive(Debug, Clone)]
 pub struct Used {
+    /// The token sent.
     pub token: String,
+    /// The index of its flow in [`LoadState::flows`].
     pub flow: usize,
+    /// The executionId its first answer carried.
     pub execution_id: String,
 }
 
+/// The load test's shared state (one per worker run).
 #[derive(Debug)]
 pub struct LoadState {
+    /// This run's id (`w0-1a2b3c4d` for worker 0), part of every name.
     pub run_id: String,
     /// On-demand flows that fresh and replayed starts go to.
     pub flows: Vec<String>,
@@ -30,15 +37,19 @@ pub struct LoadState {
     pool_size: usize,
     next_token: AtomicU64,
     next_pick: AtomicUsize,
-    /// Every fresh token's story.
+    /// Every fresh token's story, as long as it is unsettled.
     pub ledger: Ledger,
+    /// Latency, answers and failures per request type (and per interval).
     pub metrics: Metrics,
     /// Answers thrown away on purpose, in hundredths of a percent (`--lose-answers`).
     pub lose_answers_bp: u32,
     /// Set when a request could not be signed: the run stops counting as evidence.
     pub signing_failed: Mutex<Option<String>>,
+    /// When the attack began.
     pub started: Instant,
+    /// Replays answered with another executionId than the first answer.
     pub wrong_replays: AtomicU64,
+    /// Tokens reused on a scheduled flow not answered 409 ConflictException.
     pub wrong_conflicts: AtomicU64,
     examples: Mutex<Vec<String>>,
 }
@@ -46,13 +57,19 @@ pub struct LoadState {
 const EXAMPLES: usize = 5;
 
 impl LoadState {
+    /// The state of run `run_id` over `flows` (on demand) and `scheduled`,
+    /// keeping `pool_size` recent tokens for replays and the latency series
+    /// per `interval`.
     pub fn new(
         run_id: String,
         flows: Vec<String>,
         scheduled: Vec<String>,
         pool_size: usize,
+        interval: std::time::Duration,
     ) -> Self {
         Self {
+            ledger: Ledger::new(flows.len()),
+            metrics: Metrics::new(interval),
             run_id,
             flows,
             scheduled,
@@ -60,8 +77,6 @@ impl LoadState {
             pool_size: pool_size.max(1),
             next_token: AtomicU64::new(0),
             next_pick: AtomicUsize::new(0),
-            ledger: Ledger::default(),
-            metrics: Metrics::default(),
             lose_answers_bp: 0,
             signing_failed: Mutex::new(None),
             started: Instant::now(),
@@ -71,14 +86,25 @@ impl LoadState {
         }
     }
 
-    /// A token never used before in this run, its number in the ledger,
-    /// and the flow it goes to.
+    /// A token never used before in this run, its number, and the flow it
+    /// goes to; the ledger counts it as issued.
     pub fn fresh(&self) -> (String, u64, usize) {
         let n = self.next_token.fetch_add(1, Ordering::Relaxed);
-        (
-            format!("ld-{}-{n}", self.run_id),
-            n,
-            (n as usize) % self.flows.len().max(1),
+        let flow = (n as usize) % self.flows.len().max(1);
+        self.ledger.issue(flow);
+        (self.token(n), n, flow)
+    }
+
+    /// Fresh token number `n` of this run.
+    pub fn token(&self, n: u64) -> String {
+        format!("{PREFIX}{}-{n}", self.run_id)
+    }
+
+    /// The name of this run's on-demand flow `i` (`scheduled`: scheduled flow `i`).
+    pub fn flow_name(run_id: &str, scheduled: bool, i: usize) -> String {
+        format!(
+            "{PREFIX}{run_id}-{}-{i}",
+            if scheduled { "sc" } else { "od" }
         )
     }
 
@@ -99,6 +125,7 @@ impl LoadState {
         u32::try_from(self.started.elapsed().as_millis()).unwrap_or(u32::MAX)
     }
 
+    /// Keeps `used` for replays (the oldest goes when the pool is full).
     pub fn remember(&self, used: Used) {
         let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
         if pool.len() == self.pool_size {
@@ -117,10 +144,12 @@ impl LoadState {
         pool.get(i).cloned()
     }
 
+    /// An on-demand flow's index, in turn.
     pub fn pick_flow(&self) -> usize {
         self.next_pick.fetch_add(1, Ordering::Relaxed) % self.flows.len().max(1)
     }
 
+    /// A scheduled flow's name, in turn.
     pub fn pick_scheduled(&self) -> Option<&str> {
         let i = self.next_pick.fetch_add(1, Ordering::Relaxed);
         self.scheduled
@@ -128,6 +157,7 @@ impl LoadState {
             .map(String::as_str)
     }
 
+    /// Keeps `text` as an example of a wrong answer (the first few only).
     pub fn example(&self, text: String) {
         let mut e = self.examples.lock().unwrap_or_else(|p| p.into_inner());
         if e.len() < EXAMPLES {
@@ -135,6 +165,7 @@ impl LoadState {
         }
     }
 
+    /// The examples kept.
     pub fn examples(&self) -> Vec<String> {
         self.examples
             .lock()
@@ -142,6 +173,7 @@ impl LoadState {
             .clone()
     }
 
+    /// Tokens in the replay pool.
     pub fn pool_len(&self) -> usize {
         self.pool.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
@@ -153,7 +185,13 @@ mod tests {
 
     #[test]
     fn the_pool_is_bounded_and_fresh_tokens_are_unique() {
-        let s = LoadState::new("r".into(), vec!["a".into(), "b".into()], vec![], 3);
+        let s = LoadState::new(
+            "r".into(),
+            vec!["a".into(), "b".into()],
+            vec![],
+            3,
+            std::time::Duration::from_secs(1),
+        );
         let mut seen = std::collections::HashSet::new();
         for _ in 0..10 {
             let (t, _, flow) = s.fresh();

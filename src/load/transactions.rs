@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::ledger::{Final, Id, Record};
 use super::state::{LoadState, Used};
+use crate::appflow::Operation;
 use crate::client::error_type;
 use crate::client::sigv4::Signer;
 
@@ -19,8 +20,14 @@ use crate::client::sigv4::Signer;
 /// (the AWS SDKs' standard retry mode makes three attempts).
 pub const ATTEMPTS: u8 = 3;
 
+/// StartFlow's path, from the vocabulary.
+const START: &str = Operation::StartFlow.path();
+
+/// What every transaction shares.
 pub struct Ctx {
+    /// The run's shared state.
     pub state: Arc<LoadState>,
+    /// Signs each request when the target needs SigV4.
     pub signer: Option<Signer>,
 }
 
@@ -131,8 +138,7 @@ pub async fn fresh(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
     let mut attempt = 0u8;
     let (last, request_id) = loop {
         attempt += 1;
-        let (micros, answer) =
-            post(user, ctx, "/start-flow", "StartFlow fresh", body.clone()).await?;
+        let (micros, answer) = post(user, ctx, START, "StartFlow fresh", body.clone()).await?;
         let lost = answer.is_some() && state.lose(n, attempt);
         let definite = match &answer {
             Some(a) if lost => {
@@ -166,9 +172,13 @@ pub async fn fresh(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
             }
             _ => None,
         };
-        state
-            .metrics
-            .record("StartFlow fresh", micros, status_of(&answer), failure);
+        state.metrics.record(
+            "StartFlow fresh",
+            state.elapsed_ms(),
+            micros,
+            status_of(&answer),
+            failure,
+        );
         let request_id = answer.as_ref().and_then(|a| a.request_id.clone());
         match definite {
             Some(d) => break (d, request_id),
@@ -186,17 +196,14 @@ pub async fn fresh(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
             execution_id: id.to_string(),
         });
     }
-    state.ledger.set(
+    state.ledger.book(flow).answer(Record {
         n,
-        Record {
-            flow: u16::try_from(flow).unwrap_or(u16::MAX),
-            attempts: attempt,
-            interrupted,
-            last,
-            request_id: request_id.as_deref().map(Id::new),
-            at_ms: state.elapsed_ms(),
-        },
-    );
+        attempts: attempt,
+        interrupted,
+        last,
+        request_id: request_id.as_deref().map(Id::new),
+        at_ms: state.elapsed_ms(),
+    });
     Ok(())
 }
 
@@ -209,7 +216,7 @@ pub async fn replay(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
     let (micros, answer) = post(
         user,
         ctx,
-        "/start-flow",
+        START,
         "StartFlow replay",
         start_body(&state.flows[used.flow], &used.token),
     )
@@ -235,9 +242,13 @@ pub async fn replay(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
         None => Some("StartFlow replay: no answer".to_owned()),
         _ => None,
     };
-    state
-        .metrics
-        .record("StartFlow replay", micros, status_of(&answer), failure);
+    state.metrics.record(
+        "StartFlow replay",
+        state.elapsed_ms(),
+        micros,
+        status_of(&answer),
+        failure,
+    );
     Ok(())
 }
 
@@ -250,7 +261,7 @@ pub async fn conflict(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
     let (micros, answer) = post(
         user,
         ctx,
-        "/start-flow",
+        START,
         "StartFlow conflict",
         start_body(flow, &used.token),
     )
@@ -275,9 +286,13 @@ pub async fn conflict(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
         }
         None => Some("StartFlow conflict: no answer".to_owned()),
     };
-    state
-        .metrics
-        .record("StartFlow conflict", micros, status_of(&answer), failure);
+    state.metrics.record(
+        "StartFlow conflict",
+        state.elapsed_ms(),
+        micros,
+        status_of(&answer),
+        failure,
+    );
     Ok(())
 }
 
@@ -285,7 +300,14 @@ pub async fn conflict(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
 pub async fn describe(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
     let state = &ctx.state;
     let body = serde_json::json!({ "flowName": state.flows[state.pick_flow()] }).to_string();
-    let (micros, answer) = post(user, ctx, "/describe-flow", "DescribeFlow", body).await?;
+    let (micros, answer) = post(
+        user,
+        ctx,
+        Operation::DescribeFlow.path(),
+        "DescribeFlow",
+        body,
+    )
+    .await?;
     let failure = match &answer {
         Some(a)
             if a.status == 200 && a.body.as_ref().and_then(|b| b.get("flowStatus")).is_some() =>
@@ -300,8 +322,12 @@ pub async fn describe(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
         )),
         None => Some("DescribeFlow: no answer".to_owned()),
     };
-    state
-        .metrics
-        .record("DescribeFlow", micros, status_of(&answer), failure);
+    state.metrics.record(
+        "DescribeFlow",
+        state.elapsed_ms(),
+        micros,
+        status_of(&answer),
+        failure,
+    );
     Ok(())
 }

@@ -1,19 +1,15 @@
-//! After the attack: every fresh token accounted for, one by one, against
-//! the runs the target lists (DescribeFlowExecutionRecords, every page,
-//! read until two reads agree). Nothing can cancel out: a lost run and a
-//! duplicated one are each counted.
+//! The verdict: every fresh token accounted for, one by one, against the
+//! runs the target lists (DescribeFlowExecutionRecords, read as the attack
+//! runs, `settle`). Nothing can cancel out: a lost run and a duplicated one
+//! are each counted; witnesses are a bounded sample per class, the counts
+//! exact.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
-use super::ledger::{Final, Id};
 use super::state::LoadState;
-use crate::client::{Endpoint, Outcome};
 
 /// How the fresh tokens ended, by class.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,11 +88,12 @@ impl Verdict {
     }
 }
 
-const WITNESSES: usize = 20;
+/// Witnesses kept per class (the counts stay exact).
+pub const WITNESSES: usize = 20;
 
-/// Accounts for every fresh token of `state`; waits at most `settle` for
-/// the target's lists to stop changing.
-pub async fn judge(endpoint: &Endpoint, state: &LoadState, settle: Duration) -> Verdict {
+/// The verdict of every fresh token of `state`, from its ledger once
+/// settling ended (`settle::tail`); `error`: why counting failed, if it did.
+pub fn of(state: &LoadState, error: Option<String>) -> Verdict {
     let mut v = Verdict {
         counted_by: "records".into(),
         wrong_replays: state.wrong_replays.load(Ordering::Relaxed),
@@ -107,163 +104,58 @@ pub async fn judge(endpoint: &Endpoint, state: &LoadState, settle: Duration) -> 
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone(),
+        error,
         ..Verdict::default()
     };
-    let tokens = state.ledger.all();
-    let mut runs: Vec<HashSet<Id>> = Vec::with_capacity(state.flows.len());
-    for flow in &state.flows {
-        match stable_runs(endpoint, flow, settle).await {
-            Ok(r) => runs.push(r),
-            Err(e) => {
-                v.error = Some(e);
-                return v;
-            }
-        }
-    }
-    v.runs_found = runs.iter().map(|r| r.len() as u64).sum();
-    let mut answered: Vec<HashSet<&Id>> = vec![HashSet::new(); state.flows.len()];
-    let mut unanswered: Vec<u64> = vec![0; state.flows.len()];
-    let witness = |w: Witness, v: &mut Verdict| {
-        if v.witnesses.len() < WITNESSES {
-            v.witnesses.push(w);
-        }
-    };
-    for (n, r) in &tokens {
-        let f = usize::from(r.flow).min(state.flows.len().saturating_sub(1));
+    let (mut lost, mut duplicated) = (Vec::new(), Vec::new());
+    for f in 0..state.flows.len() {
+        let book = state.ledger.book(f);
+        let t = &book.tally;
         let flow = &state.flows[f];
-        v.fresh_tokens += 1;
-        v.attempts += u64::from(r.attempts);
-        v.retries += u64::from(r.attempts.saturating_sub(1));
-        match &r.last {
-            Final::Started(id) => {
-                answered[f].insert(id);
-                if runs[f].contains(id) {
-                    if r.interrupted {
-                        v.classes.recovered += 1;
-                    } else {
-                        v.classes.exactly_once += 1;
-                    }
-                } else {
-                    v.classes.lost += 1;
-                    witness(
-                        Witness {
-                            class: "lost".into(),
-                            flow: flow.clone(),
-                            token: Some(format!("ld-{}-{n}", state.run_id)),
-                            execution_id: Some(id.to_string()),
-                            request_id: r.request_id.as_ref().map(ToString::to_string),
-                            at_ms: Some(r.at_ms),
-                            attempts: Some(r.attempts),
-                        },
-                        &mut v,
-                    );
-                }
-            }
-            Final::Indeterminate => {
-                v.classes.unanswered += 1;
-                unanswered[f] += 1;
-            }
-            Final::Refused(_) => v.classes.refused += 1,
+        v.fresh_tokens += t.issued;
+        v.attempts += t.attempts;
+        v.retries += t.retries;
+        v.runs_found += t.runs_found;
+        let c = &mut v.classes;
+        c.exactly_once += t.exactly_once;
+        c.recovered += t.recovered;
+        c.lost += t.lost;
+        c.refused += t.refused;
+        c.unanswered += t.unanswered();
+        // Runs no answer named, beyond what the unanswered tokens of their
+        // flow can explain, are duplicates; nothing cancels out across flows.
+        let extra = t.extra.saturating_sub(t.unanswered());
+        c.duplicated += extra;
+        for (id, r) in &book.lost {
+            lost.push(Witness {
+                class: "lost".into(),
+                flow: flow.clone(),
+                token: Some(state.token(r.n)),
+                execution_id: Some(id.to_string()),
+                request_id: r.request_id.as_ref().map(ToString::to_string),
+                at_ms: Some(r.at_ms),
+                attempts: Some(r.attempts),
+            });
         }
-    }
-    for (f, found) in runs.iter().enumerate() {
-        let extra: Vec<&Id> = found
+        for id in book
+            .extra
             .iter()
-            .filter(|id| !answered[f].contains(id))
-            .collect();
-        let duplicated = (extra.len() as u64).saturating_sub(unanswered[f]);
-        v.classes.duplicated += duplicated;
-        for id in extra.iter().take(duplicated as usize) {
-            witness(
-                Witness {
-                    class: "duplicated".into(),
-                    flow: state.flows[f].clone(),
-                    token: None,
-                    execution_id: Some(id.to_string()),
-                    request_id: None,
-                    at_ms: None,
-                    attempts: None,
-                },
-                &mut v,
-            );
+            .take(usize::try_from(extra).unwrap_or(usize::MAX))
+        {
+            duplicated.push(Witness {
+                class: "duplicated".into(),
+                flow: flow.clone(),
+                token: None,
+                execution_id: Some(id.to_string()),
+                request_id: None,
+                at_ms: None,
+                attempts: None,
+            });
         }
     }
+    v.witnesses = lost.into_iter().take(WITNESSES).collect();
+    v.witnesses.extend(duplicated.into_iter().take(WITNESSES));
     v
-}
-
-/// The runs of `flow`, read until two reads agree (real services list runs
-/// late), within `settle`.
-async fn stable_runs(
-    endpoint: &Endpoint,
-    flow: &str,
-    settle: Duration,
-) -> Result<HashSet<Id>, String> {
-    let deadline = Instant::now() + settle;
-    let mut last = list_runs(endpoint, flow).await?;
-    loop {
-        if Instant::now() >= deadline {
-            return Ok(last);
-        }
-        tokio::time::sleep(Duration::from_millis(200).min(settle)).await;
-        let again = list_runs(endpoint, flow).await?;
-        if again == last {
-            return Ok(again);
-        }
-        last = again;
-    }
-}
-
-/// Every run of `flow`, through all the pages of DescribeFlowExecutionRecords.
-async fn list_runs(endpoint: &Endpoint, flow: &str) -> Result<HashSet<Id>, String> {
-    let mut ids = HashSet::new();
-    let mut token: Option<String> = None;
-    for _ in 0..1_000_000 {
-        let mut body = json!({"flowName": flow, "maxResults": 100});
-        if let Some(t) = &token {
-            body["nextToken"] = json!(t);
-        }
-        let call = endpoint
-            .call(
-                crate::appflow::Operation::DescribeFlowExecutionRecords,
-                Bytes::from(body.to_string()),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        let reply = match call.outcome {
-            Outcome::Reply(r) if r.status == 200 => r,
-            Outcome::Reply(r) => {
-                return Err(format!(
-                    "DescribeFlowExecutionRecords {flow}: {} {}",
-                    r.status,
-                    r.body_text()
-                ));
-            }
-            Outcome::Transport { message, .. } => {
-                return Err(format!("DescribeFlowExecutionRecords {flow}: {message}"));
-            }
-        };
-        let text = reply.body_text();
-        let Some(page) = reply
-            .json
-            .filter(|j| j.get("flowExecutions").is_some_and(Value::is_array))
-        else {
-            return Err(format!(
-                "DescribeFlowExecutionRecords {flow}: the answer lists no flowExecutions: {text}"
-            ));
-        };
-        for e in page["flowExecutions"].as_array().into_iter().flatten() {
-            if let Some(id) = e.get("executionId").and_then(Value::as_str) {
-                ids.insert(Id::new(id));
-            }
-        }
-        match page.get("nextToken").and_then(Value::as_str) {
-            Some(t) => token = Some(t.to_owned()),
-            None => return Ok(ids),
-        }
-    }
-    Err(format!(
-        "DescribeFlowExecutionRecords {flow}: too many pages"
-    ))
 }
 
 /// Sums verdicts of several workers (each counted its own flows and tokens).
@@ -286,12 +178,11 @@ pub fn merge(verdicts: &[Verdict]) -> Verdict {
         a.duplicated += b.duplicated;
         a.unanswered += b.unanswered;
         a.refused += b.refused;
-        m.witnesses.extend(
-            v.witnesses
-                .iter()
-                .take(WITNESSES.saturating_sub(m.witnesses.len()))
-                .cloned(),
-        );
+        for w in &v.witnesses {
+            if m.witnesses.iter().filter(|x| x.class == w.class).count() < WITNESSES {
+                m.witnesses.push(w.clone());
+            }
+        }
         m.examples.extend(v.examples.iter().cloned());
         if m.error.is_none() {
             m.error.clone_from(&v.error);

@@ -10,20 +10,7 @@ use serde_json::Value;
 
 use crate::compare::{Class, Comparison, Side};
 
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::safe_text::escape_html as esc;
 
 fn show(v: &Option<Value>) -> String {
     v.as_ref()

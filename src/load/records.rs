@@ -1,0 +1,117 @@
+//! Reading a flow's runs (DescribeFlowExecutionRecords) for the verdict:
+//! page by page, newest first as S2 has it, each page retried with backoff
+//! while the target throttles (429) or fails (5xx, no answer), so that a
+//! throttled read never discards evidence; a read that cannot end (a
+//! `nextToken` seen twice, or more pages than the runs made can fill) stops
+//! at once and is reported as the endpoint's violation of S2.
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use super::ledger::Id;
+use crate::appflow::Operation;
+use crate::client::{Endpoint, Outcome};
+
+/// Attempts per page while the target throttles or fails (about 25 s of
+/// backoff in all, `fixtures::backoff`).
+pub const PAGE_ATTEMPTS: u32 = 12;
+
+/// Records asked for per page (S2's maximum).
+pub const PAGE_SIZE: u64 = 100;
+
+/// One run as listed: its id and, when the answer has it, `startedAt`
+/// (epoch seconds, W4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    /// The run's executionId.
+    pub id: Id,
+    /// `startedAt` as a number, if the record carries one.
+    pub started_at: Option<f64>,
+}
+
+/// Reads `flow`'s runs newest first, page after page, handing each page to
+/// `each` until it answers `false` (the reader has seen enough) or the
+/// pages end. `max_pages` bounds the read.
+///
+/// # Errors
+/// A page that still fails after [`PAGE_ATTEMPTS`] (the status and body),
+/// an answer without a `flowExecutions` list, a `nextToken` answered twice
+/// in one read, or more than `max_pages` pages: each names the flow, and
+/// the last two name S2.
+pub async fn read_newest_first(
+    endpoint: &Endpoint,
+    flow: &str,
+    max_pages: u64,
+    mut each: impl FnMut(&[Listed]) -> bool,
+) -> Result<(), String> {
+    let op = Operation::DescribeFlowExecutionRecords;
+    let mut token: Option<String> = None;
+    let mut tokens_seen: HashSet<String> = HashSet::new();
+    for _ in 0..max_pages.max(1) {
+        let mut body = json!({"flowName": flow, "maxResults": PAGE_SIZE});
+        if let Some(t) = &token {
+            body["nextToken"] = json!(t);
+        }
+        let call = crate::fixtures::call_retrying(endpoint, op, &body.to_string(), PAGE_ATTEMPTS)
+            .await
+            .map_err(|e| format!("{op:?} {flow}: {e}"))?;
+        let reply = match call.outcome {
+            Outcome::Reply(r) if r.status == 200 => r,
+            Outcome::Reply(r) => {
+                return Err(format!(
+                    "{op:?} {flow}: {} {} (after {PAGE_ATTEMPTS} attempts for 429 and 5xx)",
+                    r.status,
+                    r.body_summary()
+                ));
+            }
+            Outcome::Transport { message, .. } => {
+                return Err(format!(
+                    "{op:?} {flow}: {message} (after {PAGE_ATTEMPTS} attempts)"
+                ));
+            }
+        };
+        let summary = reply.body_summary();
+        let Some(page) = reply
+            .json
+            .filter(|j| j.get("flowExecutions").is_some_and(Value::is_array))
+        else {
+            return Err(format!(
+                "{op:?} {flow}: the answer lists no flowExecutions: {summary}"
+            ));
+        };
+        let listed: Vec<Listed> = page["flowExecutions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| {
+                Some(Listed {
+                    id: Id::new(e.get("executionId")?.as_str()?),
+                    started_at: e.get("startedAt").and_then(Value::as_f64),
+                })
+            })
+            .collect();
+        if !each(&listed) {
+            return Ok(());
+        }
+        match page.get("nextToken").and_then(Value::as_str) {
+            None => return Ok(()),
+            Some(t) if !tokens_seen.insert(t.to_owned()) => {
+                return Err(format!(
+                    "{op:?} {flow}: the endpoint answered the nextToken `{}` a second time in one read: the pages never end (S2: nextToken leads to the next page)",
+                    crate::safe_text::escape_control(&t.chars().take(80).collect::<String>())
+                ));
+            }
+            Some(t) => token = Some(t.to_owned()),
+        }
+    }
+    Err(format!(
+        "{op:?} {flow}: more than {max_pages} pages, more than the runs this test made can fill: the pages never end (S2)"
+    ))
+}
+
+/// The page bound of a read of a flow on which `tokens` fresh tokens were
+/// sent: room for every run twice over at one run a page, and some more.
+pub fn page_bound(tokens: u64) -> u64 {
+    tokens.saturating_mul(2).saturating_add(1_000)
+}

@@ -1,0 +1,146 @@
+//! The load report for a terminal.
+
+use std::io::{self, Write};
+
+use super::report::LoadReport;
+
+impl LoadReport {
+    /// Writes the report for a terminal: the table of request types, the
+    /// three sections, thresholds and notes.
+    ///
+    /// # Errors
+    /// The writer's.
+    pub fn render(&self, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
+        writeln!(
+            w,
+            "{:<20} {:>9} {:>8} {:>10} {:>9} {:>9} {:>9} {:>9}",
+            "request", "count", "fails", "req/s", "p50 us", "p90 us", "p99 us", "max us"
+        )?;
+        for r in &self.by_request {
+            writeln!(
+                w,
+                "{:<20} {:>9} {:>8} {:>10.1} {:>9} {:>9} {:>9} {:>9}",
+                r.name,
+                r.requests,
+                r.failures,
+                r.requests_per_second,
+                r.p50_us,
+                r.p90_us,
+                r.p99_us,
+                r.max_us
+            )?;
+            let statuses: Vec<String> = r
+                .statuses
+                .iter()
+                .map(|(s, n)| format!("{s}: {n}"))
+                .collect();
+            writeln!(w, "{:<20} statuses {}", "", statuses.join(", "))?;
+        }
+        writeln!(
+            w,
+            "total: {} requests in {:.1} s, {:.1} req/s, {} failures, worst p99 {} us, max {} us{}",
+            self.requests,
+            self.duration_secs,
+            self.requests_per_second,
+            self.failures,
+            self.worst_p99_us,
+            self.max_us,
+            if self.merged_from > 1 {
+                format!(" (merged from {} reports)", self.merged_from)
+            } else {
+                String::new()
+            }
+        )?;
+        let v = &self.verdict;
+        let c = &v.classes;
+        writeln!(
+            w,
+            "\ncorrectness ({}): {}\n  {} fresh tokens: exactly once {}, recovered {}, lost {}, duplicated {}, unanswered {}, refused {}; {} runs found; {} attempts, {} retries\n  lost: {}  duplicated: {}  wrong replays: {}  wrong conflicts: {}",
+            v.counted_by,
+            if v.clean() { "ok" } else { "FAILED" },
+            v.fresh_tokens,
+            c.exactly_once,
+            c.recovered,
+            c.lost,
+            c.duplicated,
+            c.unanswered,
+            c.refused,
+            v.runs_found,
+            v.attempts,
+            v.retries,
+            c.lost,
+            c.duplicated,
+            v.wrong_replays,
+            v.wrong_conflicts
+        )?;
+        if let Some(e) = &v.error {
+            writeln!(w, "  the runs could not be counted: {e}")?;
+        }
+        if let Some(e) = &v.signing_failed {
+            writeln!(
+                w,
+                "  a request could not be signed (none was sent unsigned): {e}"
+            )?;
+        }
+        for x in &v.witnesses {
+            writeln!(
+                w,
+                "  witness {}: flow {}{}{}{}{}",
+                x.class,
+                x.flow,
+                x.token
+                    .as_ref()
+                    .map_or_else(String::new, |t| format!(", token {t}")),
+                x.execution_id
+                    .as_ref()
+                    .map_or_else(String::new, |t| format!(", execution {t}")),
+                x.request_id
+                    .as_ref()
+                    .map_or_else(String::new, |t| format!(", request {t}")),
+                x.at_ms.map_or_else(String::new, |t| format!(", at {t} ms"))
+            )?;
+        }
+        for e in &v.examples {
+            writeln!(w, "  e.g. {e}")?;
+        }
+        let a = &self.availability;
+        writeln!(
+            w,
+            "availability: {} (error rate {:.2}%, at most {:.2}%)",
+            if a.passed { "ok" } else { "FAILED" },
+            a.error_rate_pct,
+            a.max_error_rate_pct
+        )?;
+        for (e, n) in &self.errors {
+            writeln!(w, "  {n}x {e}")?;
+        }
+        let ev = &self.evidence;
+        writeln!(
+            w,
+            "evidence: {} ({} fresh starts verified, at least {} needed)",
+            if ev.passed { "ok" } else { "FAILED" },
+            ev.verified_starts,
+            ev.minimum.max(1)
+        )?;
+        for t in &self.thresholds {
+            writeln!(
+                w,
+                "threshold {}: limit {} actual {:.2}: {}",
+                t.name,
+                t.limit,
+                t.actual,
+                if t.passed { "ok" } else { "FAILED" }
+            )?;
+        }
+        for n in &self.notes {
+            writeln!(w, "note: {n}")?;
+        }
+        if self.interrupted {
+            writeln!(
+                w,
+                "interrupted (Ctrl-C or SIGTERM): the figures are of what ran; the flows were deleted"
+            )?;
+        }
+        Ok(())
+    }
+}

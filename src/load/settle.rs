@@ -1,0 +1,151 @@
+//! Verification as the attack runs: every few hundred milliseconds each
+//! flow's runs are read newest first, down to a run already read at least
+//! a window ago (every older run was listed by then and read), and matched
+//! with the answers (`ledger::Book`). Answers older than `--settle-ms` that
+//! no read listed are lost; runs that no answer named are extra. After the
+//! attack only the tail is read, until a read finds nothing new.
+//!
+//! A target that does not list newest first with `startedAt` (S2 is a
+//! choice, not AWS's documented order) is not trusted to: its flows are
+//! read in full at the end instead, as before, and nothing is forgotten.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use super::ledger::Windows;
+use super::records;
+use super::state::LoadState;
+use super::transactions::ATTEMPTS;
+use crate::client::Endpoint;
+
+/// The windows of settling for `--settle-ms` `settle` and a request
+/// `timeout`, and how often flows are read during the attack.
+pub fn windows(settle: Duration, timeout: Duration) -> (Windows, Duration) {
+    let ms = |d: Duration| u32::try_from(d.as_millis()).unwrap_or(u32::MAX);
+    let every = (settle / 2).clamp(Duration::from_millis(200), Duration::from_secs(5));
+    let window_ms = ms(settle).saturating_add(ms(every)).saturating_add(250);
+    let w = Windows {
+        settle_ms: ms(settle),
+        // An answer comes at most ATTEMPTS timeouts after its run was made.
+        orphan_ms: ms(settle)
+            .saturating_add(ms(timeout).saturating_mul(u32::from(ATTEMPTS)))
+            .saturating_add(1_000),
+        horizon_ms: window_ms
+            .saturating_add(ms(every).saturating_mul(2))
+            .saturating_add(1_000),
+        window_ms,
+    };
+    (w, every)
+}
+
+/// One read of flow `f` (a full one for an unordered flow when `tail`);
+/// answers how many runs were new.
+async fn pass(
+    endpoint: &Endpoint,
+    state: &LoadState,
+    f: usize,
+    w: Windows,
+    tail: bool,
+) -> Result<u64, String> {
+    let started = state.elapsed_ms();
+    let (stops, unordered, bound) = {
+        let b = state.ledger.book(f);
+        (
+            b.stops(started, w.window_ms),
+            b.unordered,
+            records::page_bound(b.tally.issued),
+        )
+    };
+    if unordered && !tail {
+        return Ok(0);
+    }
+    let (mut newest, mut new, mut previous, mut disorder) = (None, 0, f64::INFINITY, unordered);
+    records::read_newest_first(endpoint, &state.flows[f], bound, |page| {
+        let mut ids = Vec::with_capacity(page.len());
+        let mut stop = false;
+        for l in page {
+            if newest.is_none() {
+                newest = Some(l.id.clone());
+            }
+            if !disorder && stops.contains(&l.id) {
+                stop = true;
+                break;
+            }
+            match l.started_at {
+                Some(t) if t <= previous => previous = t,
+                _ => disorder = true,
+            }
+            ids.push(l.id.clone());
+        }
+        let mut b = state.ledger.book(f);
+        b.unordered |= disorder;
+        new += b.listed(ids, started);
+        !stop
+    })
+    .await?;
+    state.ledger.book(f).settle(newest, started, w, false);
+    Ok(new)
+}
+
+/// Reads every flow again and again while the attack runs, until `stop`;
+/// answers the first read that failed (settling stops there: the verdict
+/// is then not clean).
+pub async fn during(
+    endpoint: Endpoint,
+    state: Arc<LoadState>,
+    w: Windows,
+    every: Duration,
+    stop: Arc<AtomicBool>,
+) -> Option<String> {
+    loop {
+        let wake = Instant::now() + every;
+        while Instant::now() < wake {
+            if stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        for f in 0..state.flows.len() {
+            if stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            if let Err(e) = pass(&endpoint, &state, f, w, false).await {
+                return Some(e);
+            }
+        }
+    }
+}
+
+/// After the attack: the tail of every flow read until a read finds nothing
+/// new and no answer waits for its run, within `settle`; then everything
+/// still waiting is lost and every run no answer named is extra.
+///
+/// # Errors
+/// A read that failed (see [`records::read_newest_first`]).
+pub async fn tail(
+    endpoint: &Endpoint,
+    state: &LoadState,
+    w: Windows,
+    settle: Duration,
+) -> Result<(), String> {
+    let deadline = Instant::now() + settle;
+    loop {
+        let mut new = 0;
+        for f in 0..state.flows.len() {
+            new += pass(endpoint, state, f, w, true).await?;
+        }
+        let waiting: usize = (0..state.flows.len())
+            .map(|f| state.ledger.book(f).waiting())
+            .sum();
+        if (new == 0 && waiting == 0) || Instant::now() >= deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200).min(settle)).await;
+    }
+    let now = state.elapsed_ms();
+    for f in 0..state.flows.len() {
+        state.ledger.book(f).settle(None, now, w, true);
+    }
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! Endpoints in front of the emulator that throttle reads or never end
+//! their pages; options refused before anything starts.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use appflow_harness::emulator::Config;
+use appflow_harness::load;
+use serde_json::{Value, json};
+
+use super::{ONE_ATTACK, options, run_cli, text};
+
+#[test]
+fn options_without_meaning_are_refused_before_anything_starts() {
+    let cases: [(&[&str], &str); 9] = [
+        (&["--run-time", "0s"], "--run-time"),
+        (&["--run-time", "abc"], "run-time"),
+        (&["--run-time", "0"], "--run-time"),
+        (&["--users", "0"], "--users"),
+        (&["--flows", "0"], "--flows"),
+        (&["--pool", "0"], "--pool"),
+        (&["--throttle", "0"], "--throttle"),
+        (&["--hatch-rate", "0"], "--hatch-rate"),
+        (&["--interval", "0s"], "--interval"),
+    ];
+    for (flags, named) in cases {
+        let mut args = vec!["load"];
+        args.extend_from_slice(flags);
+        let (code, message) = run_cli(&args);
+        assert_eq!(
+            code,
+            appflow_harness::exit_codes::USAGE,
+            "{flags:?} is refused with exit 2 (nothing started): {message}"
+        );
+        assert!(
+            message.contains(named),
+            "{flags:?}: the reason names {named}: {message}"
+        );
+    }
+}
+
+/// Throttles every third DescribeFlowExecutionRecords (429), passes the rest.
+struct ThrottleReads(AtomicU64);
+
+impl crate::support::proxy::Change for ThrottleReads {
+    fn intercept(&self, path: &str, _: &Value, _: usize) -> Option<crate::support::proxy::Answer> {
+        (path == "/describe-flow-execution-records"
+            && self.0.fetch_add(1, Ordering::Relaxed) % 3 == 2)
+            .then(|| crate::support::proxy::error(429, "ThrottlingException", "Rate exceeded"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_throttles_every_third_read_still_has_every_token_verified() {
+    let _one = ONE_ATTACK.lock().await;
+    let emu = appflow_harness::emulator::Emulator::start_with(Config {
+        max_concurrent_runs: usize::MAX,
+        max_runs_per_month: u64::MAX,
+        ..Config::default()
+    })
+    .await
+    .expect("emulator");
+    let throttle = ThrottleReads(AtomicU64::new(0));
+    let url = crate::support::proxy::start(&emu.url(), throttle).await;
+    let target = crate::support::url_target(&url, Duration::from_secs(5)).await;
+    let mut o = options("fresh=100".parse().expect("mix"));
+    o.users = 2;
+    let report = load::run(&target, &o).await.expect("load");
+    let t = text(&report);
+    let v = &report.verdict;
+    assert!(
+        v.error.is_none() && v.clean(),
+        "throttled reads are retried, not fatal: {t}"
+    );
+    assert!(v.fresh_tokens > 0, "{t}");
+    assert_eq!(
+        v.verified(),
+        v.fresh_tokens,
+        "every fresh token verified although every third read was throttled: {t}"
+    );
+}
+
+/// Answers every DescribeFlowExecutionRecords with no runs and the same nextToken.
+struct EchoToken;
+
+impl crate::support::proxy::Change for EchoToken {
+    fn intercept(
+        &self,
+        path: &str,
+        body: &Value,
+        _: usize,
+    ) -> Option<crate::support::proxy::Answer> {
+        if path != "/describe-flow-execution-records" {
+            return None;
+        }
+        let mut a = crate::support::proxy::error(200, "", "");
+        a.headers.remove("x-amzn-errortype");
+        let token = body["nextToken"].as_str().unwrap_or("page-2");
+        let json = json!({"flowExecutions": [], "nextToken": token});
+        a.raw = json.to_string().into();
+        a.json = Some(json);
+        Some(a)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_that_echoes_next_token_is_a_violation_not_a_hang() {
+    let _one = ONE_ATTACK.lock().await;
+    let emu = appflow_harness::emulator::Emulator::start_with(Config {
+        max_concurrent_runs: usize::MAX,
+        max_runs_per_month: u64::MAX,
+        ..Config::default()
+    })
+    .await
+    .expect("emulator");
+    let url = crate::support::proxy::start(&emu.url(), EchoToken).await;
+    let target = crate::support::url_target(&url, Duration::from_secs(5)).await;
+    let mut o = options("fresh=100".parse().expect("mix"));
+    o.run_time = Duration::from_secs(1);
+    // A bound far above what the run needs: the test fails rather than hangs.
+    let report = tokio::time::timeout(Duration::from_secs(120), load::run(&target, &o))
+        .await
+        .expect("the run ends")
+        .expect("load");
+    let t = text(&report);
+    assert!(!report.passed(), "{t}");
+    let e = report.verdict.error.as_deref().unwrap_or_default();
+    assert!(
+        e.contains("a second time") && e.contains("S2"),
+        "the violation is named with its rule: {t}"
+    );
+}
