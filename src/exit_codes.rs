@@ -14,6 +14,9 @@ pub const INVALID_INPUT: i32 = 3;
 pub const TARGET_UNREACHABLE: i32 = 4;
 /// Something inside the harness failed (e.g. a report could not be written).
 pub const INTERNAL: i32 = 5;
+/// Nothing failed, but not everything was verified: some scenario could not
+/// be judged (throttled, unanswered) even after it was replayed. Not a pass.
+pub const INCONCLUSIVE: i32 = 6;
 /// Stopped by Ctrl-C or SIGTERM: the flows made were deleted and the reports
 /// asked for were written, with the scenarios not played marked (128 + SIGINT).
 pub const INTERRUPTED: i32 = 130;

@@ -20,9 +20,10 @@ pub fn run_id(len: usize) -> String {
 }
 
 /// The flow a scenario's alias becomes in run `run_id`:
-/// `ah-<run id>-<scenario index, 3 digits>-<alias>`.
-pub fn scenario_flow(run_id: &str, index: usize, alias: &str) -> String {
-    format!("{CHECK_PREFIX}{run_id}-{index:03}-{alias}")
+/// `ah-<run id>-<scenario index, 3 digits><again>-<alias>`, where `again`
+/// tells a scenario played again apart (empty on the first play).
+pub fn scenario_flow(run_id: &str, index: usize, again: &str, alias: &str) -> String {
+    format!("{CHECK_PREFIX}{run_id}-{index:03}{again}-{alias}")
 }
 
 /// A fresh clientToken for a scenario's `{{token.x}}`: `ah-<uuid>` (39
@@ -58,7 +59,7 @@ mod tests {
         assert_eq!(id.len(), 8);
         assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
         for name in [
-            scenario_flow(&id, 7, "a"),
+            scenario_flow(&id, 7, "", "a"),
             scenario_token(),
             doctor_flow(),
             load_flow(&id, "od", 3),
@@ -69,7 +70,8 @@ mod tests {
                 "{name} starts with a harness prefix"
             );
         }
-        assert_eq!(scenario_flow("ab", 7, "x"), "ah-ab-007-x");
+        assert_eq!(scenario_flow("ab", 7, "", "x"), "ah-ab-007-x");
+        assert_eq!(scenario_flow("ab", 7, "r1", "x"), "ah-ab-007r1-x");
         assert_eq!(load_token("w1-ab", 5), "ld-w1-ab-5");
         assert_ne!(run_id(8), run_id(8), "run ids are fresh");
     }

@@ -2,6 +2,8 @@
 //! embedded emulator, an emulator at a URL, real AWS with SigV4) and reads
 //! the answer the way the AWS SDKs do, never failing on a garbage answer.
 
+pub mod pace;
+pub mod pages;
 pub mod sigv4;
 
 pub use crate::reply::{Reply, error_type};
@@ -62,27 +64,9 @@ pub struct Endpoint {
     http: reqwest::Client,
     signer: Option<Signer>,
     answer_limit: usize,
-    /// The next moment a request may leave, when requests are paced.
-    pace: Option<std::sync::Arc<Pace>>,
-}
-
-/// Client-side pacing: at most `per_second` requests a second, spread evenly.
-#[derive(Debug)]
-pub struct Pace {
-    interval: Duration,
-    next: tokio::sync::Mutex<Instant>,
-}
-
-impl Pace {
-    async fn wait(&self) {
-        let at = {
-            let mut next = self.next.lock().await;
-            let at = (*next).max(Instant::now());
-            *next = at + self.interval;
-            at
-        };
-        tokio::time::sleep_until(at.into()).await;
-    }
+    /// The send rate shared by every clone: adaptive (throttles lower it),
+    /// under the `--max-rps` ceiling.
+    pace: std::sync::Arc<pace::AdaptiveRate>,
 }
 
 impl Endpoint {
@@ -108,19 +92,22 @@ impl Endpoint {
             http,
             signer,
             answer_limit: DEFAULT_ANSWER_LIMIT,
-            pace: None,
+            pace: std::sync::Arc::new(pace::AdaptiveRate::new(None)),
         })
     }
 
-    /// Sends at most `per_second` requests a second, from all clones together.
+    /// Sends at most `per_second` requests a second, from all clones
+    /// together (the ceiling of the adaptive rate; `None`: no ceiling).
+    /// Clones made before this call keep the rate they had.
     pub fn with_max_rps(mut self, per_second: Option<f64>) -> Self {
-        self.pace = per_second.filter(|r| *r > 0.0).map(|r| {
-            std::sync::Arc::new(Pace {
-                interval: Duration::from_secs_f64(1.0 / r),
-                next: tokio::sync::Mutex::new(Instant::now()),
-            })
-        });
+        self.pace = std::sync::Arc::new(pace::AdaptiveRate::new(per_second));
         self
+    }
+
+    /// The adaptive send rate shared by every clone (throttles seen, the
+    /// current rate).
+    pub fn pace(&self) -> &pace::AdaptiveRate {
+        &self.pace
     }
 
     /// Reads at most `bytes` of an answer; a larger one is a
@@ -141,9 +128,7 @@ impl Endpoint {
 
     /// Posts `body` to `path` under the endpoint (AppFlow routes and `/_harness/`).
     pub async fn call_path(&self, path: &str, body: Bytes) -> Result<Call, ClientError> {
-        if let Some(p) = &self.pace {
-            p.wait().await;
-        }
+        self.pace.acquire().await;
         let url = format!("{}{}", self.base, path);
         let mut request = self
             .http
@@ -164,6 +149,10 @@ impl Endpoint {
             Ok(response) => self.read(response).await,
             Err(e) => transport(&e),
         };
+        // The SDKs' adaptive mode: a throttle slows every request of the run.
+        let throttled = matches!(&outcome, Outcome::Reply(r) if r.status == 429
+            || r.error_type.as_deref().is_some_and(|t| t == "ThrottlingException" || t == "TooManyRequestsException"));
+        self.pace.update(throttled);
         Ok(Call {
             outcome,
             latency: started.elapsed(),

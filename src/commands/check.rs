@@ -153,7 +153,7 @@ pub async fn run(
     if interrupt.load(std::sync::atomic::Ordering::Relaxed) {
         return Ok(Outcome::Interrupted);
     }
-    Ok(Outcome::from_passed(summary.passed()))
+    Ok(Outcome::of_summary(&summary))
 }
 
 /// The reference a run compares with when none is named: a recording of the

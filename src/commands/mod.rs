@@ -20,6 +20,9 @@ pub enum Outcome {
     Passed,
     /// Checks ran and at least one failed.
     Failed,
+    /// Nothing failed, but some checks could not be judged (throttled,
+    /// unanswered, even after replays): not everything was verified.
+    Inconclusive,
     /// Stopped by Ctrl-C (or SIGTERM): what ran was cleaned up and reported.
     Interrupted,
 }
@@ -30,12 +33,23 @@ impl Outcome {
         if passed { Self::Passed } else { Self::Failed }
     }
 
+    /// The outcome of a run of scenarios: failed if any failed, else
+    /// inconclusive if any could not be judged, else passed.
+    pub fn of_summary(summary: &crate::runner::Summary) -> Self {
+        if summary.inconclusive() {
+            Self::Inconclusive
+        } else {
+            Self::from_passed(summary.passed())
+        }
+    }
+
     /// The process exit status for this outcome ([`crate::exit_codes`]).
     pub fn exit_code(&self) -> i32 {
-        use crate::exit_codes::{FAILURES, INTERRUPTED, OK};
+        use crate::exit_codes::{FAILURES, INCONCLUSIVE, INTERRUPTED, OK};
         match self {
             Self::Passed => OK,
             Self::Failed => FAILURES,
+            Self::Inconclusive => INCONCLUSIVE,
             Self::Interrupted => INTERRUPTED,
         }
     }

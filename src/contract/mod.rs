@@ -5,6 +5,8 @@
 
 mod shapes;
 
+pub use shapes::folded;
+
 use std::sync::{Mutex, OnceLock};
 
 use serde_json::Value;
@@ -169,6 +171,10 @@ pub fn check(operation: Operation, reply: &Reply, trigger: Option<TriggerType>) 
                 start_flow_rules(body, trigger, out);
             }
         }
+        // W6: a body larger than the endpoint accepts may be refused by a
+        // front door (a proxy, API Gateway) as plain 413, with or without
+        // AppFlow's error type and message.
+        413 => {}
         400..=599 => {
             match reply.error_type.as_deref() {
                 None => out.push(Violation::new(

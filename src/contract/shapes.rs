@@ -16,6 +16,15 @@ pub struct Model {
     patterns: HashMap<String, Option<Regex>>,
 }
 
+/// A path with its list indices folded to `*` (`body.flows.*.createdAt`):
+/// a rule broken on every item of a list is one finding, not one per item.
+pub fn folded(at: &str) -> String {
+    at.split('.')
+        .map(|p| if p.parse::<usize>().is_ok() { "*" } else { p })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 impl Model {
     pub fn parse(json: &str) -> Self {
         let model: Value = serde_json::from_str(json).unwrap_or(Value::Null);
@@ -190,7 +199,8 @@ impl Model {
             }
             ("list", Value::Array(a)) => {
                 let n = a.len() as f64;
-                if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+                // W8: an empty list is the same as an absent one.
+                if (n > 0.0 && min.is_some_and(|m| n < m)) || max.is_some_and(|m| n > m) {
                     bad(format!("{name}: {n} items is outside the model's bounds"));
                 }
                 if let Some(member) = shape.pointer("/member/shape").and_then(Value::as_str) {
@@ -223,6 +233,11 @@ impl Model {
                     bad(format!("`{s}` does not match {name}'s pattern {p}"));
                 }
             }
+            ("timestamp", other) if !other.is_number() => out.push(Violation::new(
+                &folded(at),
+                "timestamps are epoch seconds as JSON numbers".into(),
+                "W4",
+            )),
             ("timestamp", Value::Number(_))
             | ("double" | "float", Value::Number(_))
             | ("boolean", Value::Bool(_))

@@ -23,6 +23,14 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
                 st.set_message("every step needs an ability the target lacks");
                 st
             }
+            Status::Inconclusive => {
+                let mut st = TestCaseStatus::skipped();
+                let first = s.failures.first().map_or_else(String::new, |f| {
+                    f.message.lines().next().unwrap_or("").to_owned()
+                });
+                st.set_message(format!("inconclusive (not verified): {first}"));
+                st
+            }
             Status::Failed => {
                 let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 let first = s.failures.first().map_or_else(String::new, |f| {

@@ -11,6 +11,7 @@ pub fn scenario_line(r: &ScenarioResult) -> String {
         Status::Passed => "PASS",
         Status::Failed => "FAIL",
         Status::Skipped => "SKIP",
+        Status::Inconclusive => "INCONCLUSIVE",
     };
     let skipped = r
         .steps
@@ -18,6 +19,9 @@ pub fn scenario_line(r: &ScenarioResult) -> String {
         .filter(|s| s.status == Status::Skipped)
         .count();
     let mut line = format!("{tag} {} ({:.0} ms)", r.name, r.duration_ms);
+    if r.attempts > 1 {
+        line.push_str(&format!(", played {} times", r.attempts));
+    }
     if skipped > 0 {
         line.push_str(&format!(", {skipped} step(s) skipped"));
     }
@@ -39,10 +43,10 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
     let failed: Vec<&ScenarioResult> = summary
         .scenarios
         .iter()
-        .filter(|s| s.status == Status::Failed)
+        .filter(|s| matches!(s.status, Status::Failed | Status::Inconclusive))
         .collect();
     if !failed.is_empty() {
-        writeln!(w, "\nfailures:")?;
+        writeln!(w, "\nfailures and steps not judged:")?;
     }
     for s in failed {
         writeln!(w, "\n--- {} ({})", s.name, s.file)?;
@@ -115,17 +119,7 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
             }
         }
     }
-    let wire = summary.wire();
-    if !wire.is_empty() {
-        writeln!(w, "\nwire rules broken (counted over the whole run):")?;
-        for x in &wire {
-            writeln!(
-                w,
-                "  wire: {}: {} ({}) on {} of {} answers",
-                x.at, x.rule, x.id, x.count, summary.totals.answers
-            )?;
-        }
-    }
+    contract_lines(summary, w)?;
     let notes = summary.notes();
     if !notes.is_empty() {
         writeln!(w, "\nnotes (not failures):")?;
@@ -147,8 +141,27 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
     if summary.totals.throttled_retries > 0 {
         writeln!(
             w,
-            "\nthrottled: {} answers were 429 and retried with the same request (backoff with jitter); not failures",
+            "\nthrottled: {} answers were 429 and retried with the same request (backoff with jitter, and the whole run's send rate lowered); not failures",
             summary.totals.throttled_retries
+        )?;
+    }
+    if summary.totals.replays > 0 {
+        writeln!(
+            w,
+            "replayed: {} play(s) of undecided scenarios again from the start, with fresh flows and tokens",
+            summary.totals.replays
+        )?;
+    }
+    let unsigned = summary.scenarios.iter().flat_map(|s| &s.failures).any(|f| {
+        f.message.contains("MissingAuthenticationToken")
+            || f.actual
+                .as_deref()
+                .is_some_and(|a| a.contains("MissingAuthenticationToken"))
+    });
+    if unsigned {
+        writeln!(
+            w,
+            "\nhint: the endpoint answered 403 MissingAuthenticationToken: it wants signed requests (W7); add --sign (credentials from the AWS chain: AWS_PROFILE, AWS_ACCESS_KEY_ID ...)"
         )?;
     }
     let t = &summary.totals;
@@ -167,12 +180,13 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
     }
     writeln!(
         w,
-        "\n{} scenarios against {} ({}): {} passed, {} failed, {} skipped; {} calls, latency p50 {:.2} ms, p99 {:.2} ms, {:.0} calls/s, {:.2} s",
+        "\n{} scenarios against {} ({}): {} passed, {} failed, {} inconclusive, {} skipped; {} calls, latency p50 {:.2} ms, p99 {:.2} ms, {:.0} calls/s, {:.2} s",
         t.scenarios,
         summary.target,
         summary.target_kind.as_str(),
         t.passed,
         t.failed,
+        t.inconclusive,
         t.skipped,
         t.calls,
         t.latency_p50_ms,
@@ -180,6 +194,48 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
         t.calls_per_second,
         t.duration_ms / 1000.0
     )
+}
+
+/// The rules every answer is held to, each said broken (where, on how
+/// many answers) or held.
+const ANSWER_RULES: [(&str, &str); 6] = [
+    (
+        "W1",
+        "answers are JSON objects with content-type application/json",
+    ),
+    (
+        "W2",
+        "errors name their type, with its status and a message",
+    ),
+    ("W3", "every answer carries a request id of its own"),
+    ("W4", "timestamps are epoch seconds as JSON numbers"),
+    ("W5", "members the model lists have its types and values"),
+    ("O1", "ARNs name the target's region and one account"),
+];
+
+fn contract_lines(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
+    let answers = summary.totals.answers;
+    if answers == 0 {
+        return Ok(());
+    }
+    let broken = summary.wire();
+    writeln!(
+        w,
+        "\ncontract, over {answers} answers (each rule and path counted once):"
+    )?;
+    for (id, rule) in ANSWER_RULES {
+        if !broken.iter().any(|x| x.id == id) {
+            writeln!(w, "  {rule} ({id}): held")?;
+        }
+    }
+    for x in &broken {
+        writeln!(
+            w,
+            "  {}: {} ({}): broken on {} of {answers} answers",
+            x.at, x.rule, x.id, x.count
+        )?;
+    }
+    Ok(())
 }
 
 fn indent(s: &str) -> String {

@@ -1,31 +1,59 @@
-//! A scenario's fixtures: real names for its flows and tokens, the flows
-//! created before the steps, and the clean-up after them.
+//! A scenario's fixtures: real names for its flows and tokens (a value,
+//! [`Fixtures`]), the flows created before the steps, and the clean-up
+//! after them.
+
+use std::collections::HashMap;
+use std::time::Duration;
 
 use serde_json::Value;
 
-use super::FailureKind;
-use super::scenario_run::Run;
-use crate::scenario::Action;
+use super::{Failure, FailureKind};
+use crate::appflow::TriggerType;
+use crate::endpoint::Target;
+use crate::normalise::Normaliser;
 use crate::scenario::plan::random_seed;
-use crate::scenario::template::names;
+use crate::scenario::template::{Bindings, names};
+use crate::scenario::{Action, Scenario};
 
-impl Run<'_> {
-    /// Real names for the scenario's flows and tokens: unique per run, so a
+/// The names one attempt at a scenario plays with.
+pub(super) struct Fixtures {
+    pub bindings: Bindings,
+    pub normaliser: Normaliser,
+    /// real flow name -> trigger
+    pub triggers: HashMap<String, TriggerType>,
+    /// Flows created (or to be created by a step) and not yet deleted.
+    pub created: Vec<String>,
+}
+
+impl Fixtures {
+    /// Real names for the scenario's flows and tokens: unique per run and
+    /// per attempt (a replay starts with fresh flows and tokens), so a
     /// scenario can be re-run at once against a service whose tokens live 8 hours.
-    pub(super) fn bind(&mut self, index: usize, run_id: &str) {
-        for (alias, flow) in &self.scenario.flows {
+    pub fn bind(s: &Scenario, region: &str, index: usize, attempt: u32, run_id: &str) -> Self {
+        let mut f = Self {
+            bindings: Bindings::default(),
+            normaliser: Normaliser::new(),
+            triggers: HashMap::new(),
+            created: Vec::new(),
+        };
+        let again = if attempt == 0 {
+            String::new()
+        } else {
+            format!("r{attempt}")
+        };
+        for (alias, flow) in &s.flows {
             let real = match &flow.name {
-                None => crate::names::scenario_flow(run_id, index, alias),
+                None => crate::names::scenario_flow(run_id, index, &again, alias),
                 Some(shape) => shape.make(&random_seed()),
             };
-            self.bindings
+            f.bindings
                 .values
                 .insert(format!("flow.{alias}"), Value::String(real.clone()));
-            self.normaliser.name(&real, format!("<flow:{alias}>"));
-            self.triggers.insert(real, flow.trigger);
+            f.normaliser.name(&real, format!("<flow:{alias}>"));
+            f.triggers.insert(real, flow.trigger);
         }
         let mut tokens = Vec::new();
-        for step in &self.scenario.steps {
+        for step in &s.steps {
             match &step.action {
                 Action::Call { body, .. } => collect_names(body, &mut tokens),
                 Action::Raw { body, .. } => {
@@ -39,77 +67,79 @@ impl Run<'_> {
         }
         for name in tokens {
             if let Some(t) = name.strip_prefix("token.")
-                && !self.bindings.values.contains_key(&name)
+                && !f.bindings.values.contains_key(&name)
             {
-                let real = match self.scenario.tokens.get(t) {
+                let real = match s.tokens.get(t) {
                     None => crate::names::scenario_token(),
                     Some(shape) => shape.make(&random_seed()),
                 };
-                self.normaliser.name(&real, format!("<token:{t}>"));
-                self.bindings.values.insert(name, Value::String(real));
+                f.normaliser.name(&real, format!("<token:{t}>"));
+                f.bindings.values.insert(name, Value::String(real));
             }
         }
-        self.bindings
+        f.bindings
             .values
-            .insert("region".into(), Value::String(self.target.region.clone()));
+            .insert("region".into(), Value::String(region.to_owned()));
+        f
     }
 
-    /// Creates the scenario's flows; false (with the failure recorded) when
-    /// one could not be created.
-    pub(super) async fn setup(&mut self) -> bool {
-        for (alias, flow) in &self.scenario.flows {
-            let real = self
-                .bindings
-                .values
-                .get(&format!("flow.{alias}"))
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
+    /// The real name of flow `alias`.
+    fn flow(&self, alias: &str) -> String {
+        self.bindings
+            .values
+            .get(&format!("flow.{alias}"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Creates the scenario's flows; their latencies, or the failure of the
+    /// first that could not be created.
+    pub async fn setup(&mut self, s: &Scenario, target: &Target) -> Result<Vec<Duration>, Failure> {
+        let mut latencies = Vec::new();
+        for (alias, flow) in &s.flows {
+            let real = self.flow(alias);
             if !flow.exists {
                 // A step creates it; the clean-up deletes it all the same.
                 self.created.push(real);
                 continue;
             }
-            let mut body = self.target.fixtures.body(&real, flow.trigger);
+            let mut body = target.fixtures.body(&real, flow.trigger);
             if let (Some(Value::Object(over)), Value::Object(b)) = (&flow.create, &mut body) {
                 for (k, v) in over {
                     b.insert(k.clone(), self.bindings.render(v));
                 }
             }
-            match crate::fixtures::create_flow(&self.target.endpoint, &body).await {
+            match crate::fixtures::create_flow(&target.endpoint, &body).await {
                 Ok(latency) => {
-                    self.latencies.push(latency);
+                    latencies.push(latency);
                     self.created.push(real);
                 }
                 Err(e) => {
-                    self.fail(
+                    return Err(Failure::new(
                         None,
                         FailureKind::Setup,
                         format!("CreateFlow for flow `{alias}` {e}"),
-                    );
-                    return false;
+                    ));
                 }
             }
         }
-        true
+        Ok(latencies)
     }
 
-    /// Deletes the flows whatever happened, and undoes target-wide changes.
-    pub(super) async fn cleanup(&mut self) {
-        self.undo_control().await;
+    /// Deletes the flows whatever happened (a scheduled or event flow is
+    /// stopped first: on AWS an active one keeps running, and costing).
+    pub async fn cleanup(&mut self, target: &Target) {
         for name in std::mem::take(&mut self.created) {
-            // A scheduled or event flow is stopped first: on AWS an active
-            // one keeps running (and costing) until it is.
             if self
                 .triggers
                 .get(&name)
-                .is_some_and(|t| *t != crate::appflow::TriggerType::OnDemand)
+                .is_some_and(|t| *t != TriggerType::OnDemand)
             {
-                crate::fixtures::stop_flow(&self.target.endpoint, &name).await;
+                crate::fixtures::stop_flow(&target.endpoint, &name).await;
             }
-            crate::fixtures::delete_flow(&self.target.endpoint, &name).await;
+            crate::fixtures::delete_flow(&target.endpoint, &name).await;
         }
-        self.restore_config().await;
     }
 }
 

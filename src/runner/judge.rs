@@ -1,6 +1,8 @@
 //! Judging the answers of one attempt at a step: the scenario's
-//! expectations (status, error type, body, distinct values) and the
-//! contract, which every answer is held to without a line in the scenario.
+//! expectations (status, error type, body, alternatives, distinct values),
+//! and the contract, which every answer is held to without a line in the
+//! scenario. Expectations decide whether `eventually` polls again; contract
+//! violations are counted per rule and path (waiting does not change them).
 
 use std::sync::Mutex;
 
@@ -10,8 +12,8 @@ use super::{Failure, FailureKind};
 use crate::appflow::{Operation, TriggerType};
 use crate::client::{Call, Outcome, Reply};
 use crate::contract::{Note, Violation};
-use crate::scenario::Step;
-use crate::scenario::matcher::{get_path, match_value};
+use crate::scenario::matcher::{cut, get_path, match_value};
+use crate::scenario::{Expect, Step};
 
 /// What a step is judged against besides its own lines.
 pub(super) struct Context<'a> {
@@ -24,14 +26,10 @@ pub(super) struct Context<'a> {
     pub account: &'a Mutex<Option<String>>,
 }
 
-/// The verdict on the answers of one attempt.
+/// The verdict of the expectations on the answers of one attempt.
 #[derive(Default)]
 pub(super) struct Judged {
     pub failures: Vec<Failure>,
-    pub notes: Vec<Note>,
-    /// Wire-rule violations (request id, error header, JSON body): counted
-    /// per scenario rather than repeated on every step.
-    pub wire: Vec<Violation>,
     /// Why repeating the request cannot help (`eventually` stops at once).
     pub unfixable: Option<String>,
 }
@@ -53,13 +51,23 @@ fn unfixable(r: &Reply) -> Option<String> {
     }
 }
 
-/// Expectations and the contract, for every answer of one attempt.
-pub(super) fn judge(
-    step: &Step,
-    expected_body: Option<&Value>,
-    cx: &Context<'_>,
-    calls: &[Call],
-) -> Judged {
+/// The contract over one answer: violations (counted by the caller) and notes.
+pub(super) fn contract(cx: &Context<'_>, r: &Reply) -> (Vec<Violation>, Vec<Note>) {
+    let found = crate::contract::check(cx.operation, r, cx.trigger);
+    let arns = r
+        .json
+        .as_ref()
+        .filter(|_| r.status == 200)
+        .map(|j| crate::contract::check_arns(j, cx.region, cx.account))
+        .unwrap_or_default();
+    (
+        found.violations.into_iter().chain(arns).collect(),
+        found.notes,
+    )
+}
+
+/// The step's expectations over every answer of one attempt.
+pub(super) fn judge(step: &Step, expected_body: Option<&Value>, calls: &[Call]) -> Judged {
     let mut judged = Judged::default();
     let mut out: Vec<Failure> = Vec::new();
     let mut push = |f: Failure| {
@@ -97,99 +105,21 @@ pub(super) fn judge(
                         FailureKind::Expectation,
                         "an answer came where none was expected".into(),
                         Some("no response".into()),
-                        Some(format!("{} {}", r.status, r.body_text())),
+                        Some(cut(&format!("{} {}", r.status, r.body_text()))),
                     ));
                     continue;
                 }
                 replies.push(r);
-                if let Some(allowed) = &e.status
-                    && !allowed.contains(&r.status)
-                {
-                    let want = allowed
-                        .iter()
-                        .map(u16::to_string)
-                        .collect::<Vec<_>>()
-                        .join(" or ");
-                    push(failure(
-                        step,
-                        FailureKind::Expectation,
-                        format!("status: expected {want}, got {}", r.status),
-                        Some(want),
-                        Some(format!(
-                            "{} {} {}",
-                            r.status,
-                            r.error_type.as_deref().unwrap_or("-"),
-                            r.body_text()
-                        )),
-                    ));
-                }
-                if let Some(want) = &e.error
-                    && r.error_type.as_deref() != Some(want.as_str())
-                {
-                    push(failure(
-                        step,
-                        FailureKind::Expectation,
-                        format!(
-                            "error type: expected {want}, got {}",
-                            r.error_type.as_deref().unwrap_or("none")
-                        ),
-                        Some(want.clone()),
-                        r.error_type.clone(),
-                    ));
-                }
-                if let Some(b) = expected_body {
-                    match &r.json {
-                        Some(j) => {
-                            let mut mismatches = Vec::new();
-                            match_value(b, Some(j), "", &mut mismatches);
-                            for m in mismatches {
-                                let at = if m.path.is_empty() {
-                                    "body".to_owned()
-                                } else {
-                                    format!("body.{}", m.path)
-                                };
-                                push(failure(
-                                    step,
-                                    FailureKind::Expectation,
-                                    format!("{at}: expected {}, got {}", m.expected, m.actual),
-                                    Some(m.expected),
-                                    Some(m.actual),
-                                ));
-                            }
-                        }
-                        None => push(failure(
-                            step,
-                            FailureKind::Expectation,
-                            format!("body: expected JSON, got {}", r.body_summary()),
-                            Some(b.to_string()),
-                            Some(r.body_summary()),
-                        )),
+                if e.one_of.is_empty() {
+                    for f in against(step, e, expected_body, r) {
+                        push(f);
                     }
+                } else if let Some(f) = none_of(step, &e.one_of, r) {
+                    push(f);
                 }
                 if judged.unfixable.is_none() {
                     judged.unfixable = unfixable(r);
                 }
-                let found = crate::contract::check(cx.operation, r, cx.trigger);
-                let arns = r
-                    .json
-                    .as_ref()
-                    .filter(|_| r.status == 200)
-                    .map(|j| crate::contract::check_arns(j, cx.region, cx.account))
-                    .unwrap_or_default();
-                for v in found.violations.into_iter().chain(arns) {
-                    if v.is_wire() {
-                        judged.wire.push(v);
-                        continue;
-                    }
-                    push(failure(
-                        step,
-                        FailureKind::Contract,
-                        format!("{}: {} ({})", v.at, v.rule, v.id),
-                        None,
-                        None,
-                    ));
-                }
-                judged.notes.extend(found.notes);
             }
         }
     }
@@ -221,6 +151,125 @@ pub(super) fn judge(
     }
     judged.failures = out;
     judged
+}
+
+/// An answer that meets none of `alternatives`: one failure naming them all.
+fn none_of(step: &Step, alternatives: &[Expect], r: &Reply) -> Option<Failure> {
+    let mut reasons = Vec::new();
+    for alt in alternatives {
+        let body = alt.body.as_ref();
+        let failures = against(step, alt, body, r);
+        if failures.is_empty() {
+            return None;
+        }
+        reasons.push(failures[0].message.clone());
+    }
+    let shown: Vec<String> = alternatives.iter().map(describe).collect();
+    Some(failure(
+        step,
+        FailureKind::Expectation,
+        format!(
+            "the answer meets none of the allowed outcomes ({}): {}",
+            shown.join(" | "),
+            reasons.join("; ")
+        ),
+        Some(shown.join(" | ")),
+        Some(cut(&format!(
+            "{} {} {}",
+            r.status,
+            r.error_type.as_deref().unwrap_or("-"),
+            r.body_text()
+        ))),
+    ))
+}
+
+/// `400 ValidationException`, `413`, `200 {...}`.
+fn describe(e: &Expect) -> String {
+    let mut parts = Vec::new();
+    if let Some(s) = &e.status {
+        parts.push(s.iter().map(u16::to_string).collect::<Vec<_>>().join("/"));
+    }
+    if let Some(t) = &e.error {
+        parts.push(t.clone());
+    }
+    if let Some(b) = &e.body {
+        parts.push(cut(&b.to_string()));
+    }
+    if parts.is_empty() {
+        "any answer".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// One answer against one set of status, error and body expectations.
+fn against(step: &Step, e: &Expect, expected_body: Option<&Value>, r: &Reply) -> Vec<Failure> {
+    let mut out = Vec::new();
+    if let Some(allowed) = &e.status
+        && !allowed.contains(&r.status)
+    {
+        let want = allowed
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(" or ");
+        out.push(failure(
+            step,
+            FailureKind::Expectation,
+            format!("status: expected {want}, got {}", r.status),
+            Some(want),
+            Some(cut(&format!(
+                "{} {} {}",
+                r.status,
+                r.error_type.as_deref().unwrap_or("-"),
+                r.body_text()
+            ))),
+        ));
+    }
+    if let Some(want) = &e.error
+        && r.error_type.as_deref() != Some(want.as_str())
+    {
+        out.push(failure(
+            step,
+            FailureKind::Expectation,
+            format!(
+                "error type: expected {want}, got {}",
+                r.error_type.as_deref().unwrap_or("none")
+            ),
+            Some(want.clone()),
+            r.error_type.clone(),
+        ));
+    }
+    if let Some(b) = expected_body {
+        match &r.json {
+            Some(j) => {
+                let mut mismatches = Vec::new();
+                match_value(b, Some(j), "", &mut mismatches);
+                for m in mismatches {
+                    let at = if m.path.is_empty() {
+                        "body".to_owned()
+                    } else {
+                        format!("body.{}", m.path)
+                    };
+                    out.push(failure(
+                        step,
+                        FailureKind::Expectation,
+                        format!("{at}: expected {}, got {}", m.expected, m.actual),
+                        Some(m.expected),
+                        Some(m.actual),
+                    ));
+                }
+            }
+            None => out.push(failure(
+                step,
+                FailureKind::Expectation,
+                format!("body: expected JSON, got {}", r.body_summary()),
+                Some(cut(&b.to_string())),
+                Some(r.body_summary()),
+            )),
+        }
+    }
+    out
 }
 
 fn failure(

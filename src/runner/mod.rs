@@ -3,15 +3,18 @@
 //!
 //! One scenario is a pipeline (`scenario_run.rs`): bind names and set up the
 //! fixture flows (`fixtures.rs`), play each step (`step.rs`: rendering,
-//! concurrent fan-out, polling, captures; `control.rs` for test-control
-//! steps), judge every answer (`judge.rs`), record it in the transcript
-//! (`transcript.rs`), clean up, and compare the transcript with its snapshot
-//! (`snapshot_check.rs`).
+//! concurrent fan-out, pages, polling, captures; `control.rs` for
+//! test-control steps), judge every answer (`judge.rs`), and fold what the
+//! step observed into the scenario's ledger (`ledger.rs`: failures,
+//! contract counts, notes, transcript); then clean up, and compare the
+//! transcript with its snapshot (`snapshot_check.rs`). A scenario that
+//! could not be judged (throttled, unanswered) is played again from the
+//! start with fresh flows and tokens, up to [`REPLAYS`] times.
 
 mod control;
 mod fixtures;
 mod judge;
-mod observations;
+mod ledger;
 mod result;
 mod scenario_run;
 pub mod snapshot_check;
@@ -95,6 +98,38 @@ impl Options {
     }
 }
 
+/// An undecided scenario is replayed at most this many times before it is
+/// reported inconclusive.
+pub const REPLAYS: u32 = 2;
+
+/// Plays scenario `s` until it is decided, or [`REPLAYS`] replays later;
+/// a replay starts from the beginning with fresh flows and tokens.
+async fn play_decided(
+    s: &Scenario,
+    index: usize,
+    target: &Target,
+    options: &Options,
+    account: &std::sync::Mutex<Option<String>>,
+) -> ScenarioResult {
+    let mut attempt = 0;
+    loop {
+        let a = scenario_run::Attempt {
+            scenario: s,
+            index,
+            attempt,
+            target,
+            options,
+            account,
+        };
+        let r = scenario_run::play(&a).await;
+        let interrupted = options.interrupt.load(std::sync::atomic::Ordering::Relaxed);
+        if r.status != Status::Inconclusive || attempt >= REPLAYS || interrupted {
+            return r;
+        }
+        attempt += 1;
+    }
+}
+
 /// Plays every scenario; isolated ones `jobs` at a time, then those that
 /// change target-wide state (clock, faults, quotas) one by one.
 /// `progress` sees each result as its scenario ends.
@@ -122,10 +157,7 @@ pub async fn run(
         let account = account.clone();
         let handle = set.spawn(async move {
             let _permit = jobs.acquire_owned().await.ok();
-            (
-                i,
-                scenario_run::play(&s, i, &target, &options, &account).await,
-            )
+            (i, play_decided(&s, i, &target, &options, &account).await)
         });
         ids.insert(handle.id(), i);
     }
@@ -144,7 +176,7 @@ pub async fn run(
         results.push((i, r));
     }
     for (i, s) in exclusive {
-        let r = scenario_run::play(&s, i, &target, &options, &account).await;
+        let r = play_decided(&s, i, &target, &options, &account).await;
         progress(&r);
         results.push((i, r));
     }

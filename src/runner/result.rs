@@ -13,9 +13,15 @@ use crate::scenario::ContractTag;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
+    /// Played, and every check held.
     Passed,
+    /// Played, and a check failed: the endpoint (or the harness) is wrong.
     Failed,
+    /// Not played (Ctrl-C, a missing ability, a step not applicable).
     Skipped,
+    /// Played, nothing failed, but something could not be judged
+    /// (throttled, unanswered) even after replays: not verified.
+    Inconclusive,
 }
 
 /// What kind of check failed.
@@ -146,7 +152,11 @@ pub struct ScenarioResult {
     pub answers: usize,
     /// Throttled answers (429) retried with the same request.
     pub throttled_retries: u32,
-    /// Wire rules broken, each with how many answers broke it.
+    /// Times the scenario was played: 1, or more when an undecided play
+    /// was replayed from the start with fresh flows and tokens.
+    pub attempts: u32,
+    /// Contract rules broken (wire, shapes, W4 ...), each with how many
+    /// answers broke it: once per rule and path.
     pub wire: Vec<WireCount>,
     /// Findings that break no rule: members the model does not list (W5),
     /// runs on this scenario's flows that it did not start.
@@ -176,6 +186,7 @@ impl ScenarioResult {
             parity: Vec::new(),
             answers: 0,
             throttled_retries: 0,
+            attempts: 1,
             wire: Vec::new(),
             notes: Vec::new(),
             latencies: Vec::new(),
@@ -198,6 +209,10 @@ pub struct Totals {
     pub passed: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Scenarios that could not be judged even after their replays.
+    pub inconclusive: usize,
+    /// Replays of undecided scenarios, over the run.
+    pub replays: u32,
     pub calls: usize,
     /// Answers that came, over all scenarios (the base of the wire counts).
     pub answers: usize,
@@ -245,9 +260,15 @@ impl Summary {
         out
     }
 
-    /// Passed: something ran, and nothing failed.
+    /// Passed: something ran, nothing failed, and everything was judged
+    /// (an inconclusive scenario is not a pass).
     pub fn passed(&self) -> bool {
-        self.totals.failed == 0 && self.totals.passed > 0
+        self.totals.failed == 0 && self.totals.inconclusive == 0 && self.totals.passed > 0
+    }
+
+    /// Nothing failed, but some scenario could not be judged.
+    pub fn inconclusive(&self) -> bool {
+        self.totals.failed == 0 && self.totals.inconclusive > 0
     }
 }
 
@@ -273,6 +294,8 @@ impl Totals {
             passed: count(Status::Passed),
             failed: count(Status::Failed),
             skipped: count(Status::Skipped),
+            inconclusive: count(Status::Inconclusive),
+            replays: scenarios.iter().map(|s| s.attempts.saturating_sub(1)).sum(),
             calls: lat.len(),
             answers: scenarios.iter().map(|s| s.answers).sum(),
             throttled_retries: scenarios.iter().map(|s| s.throttled_retries).sum(),

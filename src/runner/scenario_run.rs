@@ -1,119 +1,83 @@
-//! One scenario against one target, as a pipeline: bind names, set up the
-//! fixture flows, play the steps, clean up whatever happened (a panic
-//! included), then compare the transcript with the snapshot.
+//! One attempt at one scenario against one target, as a pipeline: bind
+//! names, set up the fixture flows, play the steps (each returns what it
+//! observed; the [`Ledger`] folds it in), clean up whatever happened (a
+//! panic included), then compare the transcript with the snapshot.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use futures_util::FutureExt;
 use serde_json::{Value, json};
 
+use super::control::{play_control, restore_config, undo_control};
+use super::fixtures::Fixtures;
+use super::ledger::Ledger;
+use super::snapshot_check::{Played, check_snapshot};
+use super::step::{Names, play_call};
 use super::{Failure, FailureKind, Options, ScenarioResult, Status, StepResult};
-use crate::appflow::TriggerType;
 use crate::endpoint::Target;
-use crate::normalise::Normaliser;
-use crate::scenario::template::Bindings;
-use crate::scenario::{Action, Scenario};
+use crate::scenario::{Action, Scenario, Step};
 
-/// The state of one scenario being played.
-pub(super) struct Run<'a> {
-    pub(super) scenario: &'a Scenario,
-    pub(super) target: &'a Target,
-    pub(super) bindings: Bindings,
-    pub(super) normaliser: Normaliser,
-    /// real flow name -> trigger
-    pub(super) triggers: HashMap<String, TriggerType>,
-    /// Flows created and not yet deleted.
-    pub(super) created: Vec<String>,
-    pub(super) failures: Vec<Failure>,
-    pub(super) steps: Vec<StepResult>,
-    pub(super) transcript: Vec<Value>,
-    pub(super) latencies: Vec<Duration>,
-    /// The target's configuration before a control step changed it.
-    pub(super) saved_config: Option<Value>,
-    /// The position of the step being played, once set-up is done.
-    playing: Option<usize>,
+/// Where the attempt is played: the scenario's place in the run and the
+/// run's shared things.
+pub(super) struct Attempt<'a> {
+    pub scenario: &'a Scenario,
+    /// Its position in the run (names carry it).
+    pub index: usize,
+    /// 0 for the first play, then 1, 2 ... for replays with fresh names.
+    pub attempt: u32,
+    pub target: &'a Target,
+    pub options: &'a Options,
     /// The account of the run's first ARN (O1), shared by all scenarios.
-    pub(super) account: &'a Mutex<Option<String>>,
-    /// Answers that came, polls included.
-    pub(super) answers: usize,
-    /// Wire rules broken: (at, rule, id) -> answers that broke it.
-    pub(super) wire: BTreeMap<(String, String, &'static str), usize>,
-    /// Notes, once per operation and member path.
-    pub(super) notes: BTreeMap<String, String>,
-    /// executionIds this scenario's StartFlow calls were answered.
-    pub(super) started: HashSet<String>,
-    /// Set when a step failed in a way that makes the rest meaningless.
-    pub(super) stopped: Option<String>,
-    /// The `x-amzn-RequestId`s of the answers (an AWS recording keeps them).
-    pub(super) request_ids: Vec<String>,
-    /// Throttled answers retried.
-    pub(super) throttled: u32,
+    pub account: &'a Mutex<Option<String>>,
 }
 
-pub(super) async fn play(
-    s: &Scenario,
-    index: usize,
-    target: &Target,
-    options: &Options,
-    account: &Mutex<Option<String>>,
-) -> ScenarioResult {
+/// Plays one attempt at a scenario.
+pub(super) async fn play(a: &Attempt<'_>) -> ScenarioResult {
+    let (s, target, options) = (a.scenario, a.target, a.options);
     let started = Instant::now();
-    let mut run = Run {
-        scenario: s,
-        target,
-        bindings: Bindings::default(),
-        normaliser: Normaliser::new(),
-        triggers: HashMap::new(),
-        created: Vec::new(),
-        failures: Vec::new(),
-        steps: Vec::new(),
-        transcript: Vec::new(),
-        latencies: Vec::new(),
-        saved_config: None,
-        playing: None,
-        account,
-        answers: 0,
-        wire: BTreeMap::new(),
-        notes: BTreeMap::new(),
-        started: HashSet::new(),
-        stopped: None,
-        request_ids: Vec::new(),
-        throttled: 0,
-    };
-    run.bind(index, &options.run_id);
-    // A panic in the harness while playing fails this scenario with its
-    // message; the clean-up below still runs.
-    let interrupted = options.interrupt.load(std::sync::atomic::Ordering::Relaxed);
+    let mut fx = Fixtures::bind(s, &target.region, a.index, a.attempt, &options.run_id);
+    let mut ledger = Ledger::default();
+    let mut saved = None;
+    let playing = Mutex::new(None);
+    let interrupted = options.interrupt.load(Ordering::Relaxed);
     let missing = s.needs.iter().find(|n| match n {
         crate::scenario::Need::EventSource => !target.abilities.event_source,
     });
-    let unplayable = interrupted || missing.is_some();
+    let unplayable = if interrupted {
+        Some(INTERRUPTED.to_owned())
+    } else {
+        missing.map(|_| "the scenario needs an event source, which this target has not (configure event_connector_profile: see README, Running against real AWS)".to_owned())
+    };
+    // A panic in the harness while playing fails this scenario with its
+    // message; the clean-up below still runs.
     let played = AssertUnwindSafe(async {
-        // After Ctrl-C no scenario begins: nothing is created, every step
-        // is reported as not played.
-        if !unplayable && run.setup().await {
-            run.play_steps(options).await;
+        if unplayable.is_some() {
+            return;
         }
+        match fx.setup(s, target).await {
+            Ok(latencies) => ledger.latencies.extend(latencies),
+            Err(f) => {
+                ledger.failures.push(f);
+                return;
+            }
+        }
+        play_steps(a, &mut fx, &mut ledger, &mut saved, &playing).await;
     })
     .catch_unwind()
     .await;
-    if unplayable {
-        let why = if interrupted {
-            INTERRUPTED.to_owned()
-        } else {
-            "the scenario needs an event source, which this target has not (configure event_connector_profile: see README, Running against real AWS)".to_owned()
-        };
+    if let Some(why) = &unplayable {
         for step in &s.steps {
-            run.steps.push(StepResult::skipped(step, &why));
+            ledger.steps.push(StepResult::skipped(step, why));
         }
     }
     if let Err(panic) = played {
-        let step = run.playing.and_then(|i| s.steps.get(i));
+        let at = *playing.lock().unwrap_or_else(|p| p.into_inner());
+        let step = at.and_then(|i| s.steps.get(i));
         if let Some(step) = step {
-            run.steps.push(StepResult {
+            ledger.steps.push(StepResult {
                 index: step.index,
                 name: step.name.clone(),
                 status: Status::Failed,
@@ -121,30 +85,62 @@ pub(super) async fn play(
                 calls: 0,
             });
         }
-        run.fail(
+        ledger.failures.push(Failure::new(
             step.map(|st| st.index),
             FailureKind::Panic,
             format!("the harness panicked: {}", panic_message(&*panic)),
-        );
+        ));
     }
-    run.cleanup().await;
-    let wire = run.wire_failures();
+    undo_control(target, &saved).await;
+    fx.cleanup(target).await;
+    restore_config(target, saved).await;
+    finish(a, ledger, started)
+}
+
+/// The result of a played attempt: contract counts, snapshot, status.
+fn finish(a: &Attempt<'_>, mut ledger: Ledger, started: Instant) -> ScenarioResult {
+    let (s, options) = (a.scenario, a.options);
+    let wire = ledger.contract_failures();
     let mut transcript = json!({
         "scenario": s.name,
         "description": s.description,
-        "steps": run.transcript,
+        "steps": std::mem::take(&mut ledger.transcript),
     });
     clean_strings(&mut transcript, &options.redactor);
+    let undecided = ledger
+        .failures
+        .iter()
+        .any(|f| f.kind == FailureKind::Inconclusive);
     let (reference, parity, snapshot_written) = match &options.snapshots {
-        Some(snapshots) => {
-            let (used, parity, written) = run.check_snapshot(snapshots, &transcript, options);
-            (Some(used), parity, written)
+        // An undecided transcript says nothing about the reference.
+        Some(snapshots) if !undecided => {
+            let played = Played {
+                scenario: s,
+                target: a.target,
+                skipped: ledger
+                    .steps
+                    .iter()
+                    .filter(|st| st.skipped.is_some())
+                    .map(|st| st.index)
+                    .collect(),
+                request_ids: &ledger.request_ids,
+            };
+            let v = check_snapshot(&played, snapshots, &transcript, options);
+            ledger.failures.extend(v.failures);
+            v.notes.into_iter().for_each(|n| ledger.note(n));
+            (Some(v.used), v.parity, v.written)
         }
-        None => (None, Vec::new(), None),
+        _ => (None, Vec::new(), None),
     };
-    let ran_any = run.steps.iter().any(|st| st.status != Status::Skipped);
-    let status = if !run.failures.is_empty() {
+    let ran_any = ledger.steps.iter().any(|st| st.status != Status::Skipped);
+    let status = if ledger
+        .failures
+        .iter()
+        .any(|f| f.kind != FailureKind::Inconclusive)
+    {
         Status::Failed
+    } else if !ledger.failures.is_empty() {
+        Status::Inconclusive
     } else if ran_any {
         Status::Passed
     } else {
@@ -152,20 +148,102 @@ pub(super) async fn play(
     };
     ScenarioResult {
         status,
-        steps: run.steps,
-        failures: run.failures,
+        notes: ledger.notes(),
+        steps: ledger.steps,
+        failures: ledger.failures,
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
         transcript,
         snapshot_written,
         reference,
         parity,
-        answers: run.answers,
-        throttled_retries: run.throttled,
+        answers: ledger.answers,
+        throttled_retries: ledger.throttled,
         wire,
-        notes: run.notes.into_values().collect(),
-        latencies: run.latencies,
+        latencies: ledger.latencies,
+        attempts: a.attempt + 1,
         ..ScenarioResult::of(s)
     }
+}
+
+/// Why a step is not played, if it is not.
+fn skip_reason(a: &Attempt<'_>, ledger: &Ledger, step: &Step) -> Option<String> {
+    if a.options.interrupt.load(Ordering::Relaxed) {
+        return Some(INTERRUPTED.to_owned());
+    }
+    if let Some(why) = &ledger.stopped {
+        return Some(why.clone());
+    }
+    if step.depends_on_control() && !a.target.abilities.control {
+        return Some(if step.action.needs_control() {
+            format!(
+                "the target has no test-control API (/_harness/), which `{}` needs",
+                step.name
+            )
+        } else {
+            "the step depends on a test-control step, and the target has no test-control API"
+                .to_owned()
+        });
+    }
+    let when = step.when.as_ref()?;
+    match ledger.statuses.get(&when.step) {
+        Some(got) if when.status.contains(got) => None,
+        Some(got) => Some(format!(
+            "not applicable: step {} answered {got}; this step checks the outcome of {}",
+            when.step,
+            when.status
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )),
+        None => Some(format!("not applicable: step {} got no answer", when.step)),
+    }
+}
+
+async fn play_steps(
+    a: &Attempt<'_>,
+    fx: &mut Fixtures,
+    ledger: &mut Ledger,
+    saved: &mut Option<Value>,
+    playing: &Mutex<Option<usize>>,
+) {
+    for (position, step) in a.scenario.steps.iter().enumerate() {
+        *playing.lock().unwrap_or_else(|p| p.into_inner()) = Some(position);
+        if let Some(reason) = skip_reason(a, ledger, step) {
+            ledger.steps.push(StepResult::skipped(step, &reason));
+            ledger
+                .transcript
+                .push(json!({"step": step.index, "name": step.name, "skipped": true}));
+            continue;
+        }
+        if let Some(hook) = &a.options.step_hook {
+            hook(a.scenario, step);
+        }
+        let observed = match &step.action {
+            Action::Call { .. } | Action::Raw { .. } => {
+                let names = Names {
+                    bindings: &fx.bindings,
+                    triggers: &fx.triggers,
+                    normaliser: &mut fx.normaliser,
+                };
+                play_call(step, a.target, a.account, names).await
+            }
+            _ => play_control(step, a.target, saved).await,
+        };
+        let calls = observed.sent;
+        let bindings = &mut fx.bindings;
+        let status = ledger.fold(step.index, &step.name, observed, |k, v| {
+            bindings.values.insert(k, v);
+        });
+        ledger.steps.push(StepResult {
+            index: step.index,
+            name: step.name.clone(),
+            status,
+            skipped: None,
+            calls,
+        });
+    }
+    *playing.lock().unwrap_or_else(|p| p.into_inner()) = None;
 }
 
 /// Why a step was skipped after Ctrl-C.
@@ -206,63 +284,4 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "(no message)".into())
-}
-
-impl Run<'_> {
-    async fn play_steps(&mut self, options: &Options) {
-        for (position, step) in self.scenario.steps.iter().enumerate() {
-            self.playing = Some(position);
-            let interrupted = options.interrupt.load(std::sync::atomic::Ordering::Relaxed);
-            let skip_reason = if interrupted {
-                Some(INTERRUPTED.to_owned())
-            } else if let Some(why) = &self.stopped {
-                Some(why.clone())
-            } else if step.depends_on_control() && !self.target.abilities.control {
-                Some(if step.action.needs_control() {
-                    format!(
-                        "the target has no test-control API (/_harness/), which `{}` needs",
-                        step.name
-                    )
-                } else {
-                    "the step depends on a test-control step, and the target has no test-control API".to_owned()
-                })
-            } else {
-                None
-            };
-            if let Some(reason) = &skip_reason {
-                self.steps.push(StepResult::skipped(step, reason));
-                self.transcript
-                    .push(json!({"step": step.index, "name": step.name, "skipped": true}));
-                continue;
-            }
-            if let Some(hook) = &options.step_hook {
-                hook(self.scenario, step);
-            }
-            let before = self.failures.len();
-            let calls = match &step.action {
-                Action::Call { .. } | Action::Raw { .. } => self.play_call(step).await,
-                _ => {
-                    self.play_control(step).await;
-                    0
-                }
-            };
-            let status = if self.failures.len() > before {
-                Status::Failed
-            } else {
-                Status::Passed
-            };
-            self.steps.push(StepResult {
-                index: step.index,
-                name: step.name.clone(),
-                status,
-                skipped: None,
-                calls,
-            });
-        }
-        self.playing = None;
-    }
-
-    pub(super) fn fail(&mut self, step: Option<usize>, kind: FailureKind, message: String) {
-        self.failures.push(Failure::new(step, kind, message));
-    }
 }

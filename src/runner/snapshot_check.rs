@@ -7,10 +7,11 @@
 
 use serde_json::Value;
 
-use super::scenario_run::Run;
-use super::{FailureKind, Options, SnapshotMode, Snapshots};
+use super::{Failure, FailureKind, Options, SnapshotMode, Snapshots};
 use crate::appflow::TargetKind;
 use crate::diff::{Difference, leaves};
+use crate::endpoint::Target;
+use crate::scenario::Scenario;
 use crate::snapshot::{self, Provenance, transform};
 
 /// What was compared with what, for the report.
@@ -27,17 +28,73 @@ pub struct ReferenceUse {
     pub recorded: Option<String>,
 }
 
-impl Run<'_> {
-    /// Compares (or records) the transcript; answers what was compared, the
-    /// parity differences, and the file written, if any.
-    pub(super) fn check_snapshot(
+/// What a scenario's played transcript is held against its reference with.
+pub(super) struct Played<'a> {
+    pub scenario: &'a Scenario,
+    pub target: &'a Target,
+    /// The steps not played (their reference entries stand in).
+    pub skipped: Vec<usize>,
+    /// The answers' request ids (kept in a recording made on AWS).
+    pub request_ids: &'a [String],
+}
+
+/// What holding a transcript against its reference found.
+pub(super) struct SnapshotVerdict {
+    pub used: ReferenceUse,
+    /// Parity differences (reported, not failures).
+    pub parity: Vec<Difference>,
+    /// The file written (`.snap.new` or a recording), if any.
+    pub written: Option<String>,
+    pub failures: Vec<Failure>,
+    pub notes: Vec<String>,
+}
+
+/// Compares (or records) the transcript of `played`.
+pub(super) fn check_snapshot(
+    played: &Played<'_>,
+    snapshots: &Snapshots,
+    transcript: &Value,
+    options: &Options,
+) -> SnapshotVerdict {
+    let mut c = Checker {
+        played,
+        failures: Vec::new(),
+        notes: Vec::new(),
+    };
+    let (used, parity, written) = c.check(snapshots, transcript, options);
+    SnapshotVerdict {
+        used,
+        parity,
+        written,
+        failures: c.failures,
+        notes: c.notes,
+    }
+}
+
+/// The comparison under way: what it has found so far.
+struct Checker<'a> {
+    played: &'a Played<'a>,
+    failures: Vec<Failure>,
+    notes: Vec<String>,
+}
+
+impl Checker<'_> {
+    fn fail(&mut self, step: Option<usize>, kind: FailureKind, message: String) {
+        self.failures.push(Failure::new(step, kind, message));
+    }
+
+    fn note(&mut self, text: String) {
+        self.notes.push(text);
+    }
+
+    fn check(
         &mut self,
         snapshots: &Snapshots,
         transcript: &Value,
         options: &Options,
     ) -> (ReferenceUse, Vec<Difference>, Option<String>) {
         let dir = snapshots.root.join(&snapshots.reference);
-        let path = snapshot::path_for(&dir, &self.scenario.name);
+        let path = snapshot::path_for(&dir, &self.played.scenario.name);
         let file = self.render_recording(transcript, options);
         let mut used = ReferenceUse {
             name: snapshots.reference.clone(),
@@ -59,7 +116,7 @@ impl Run<'_> {
                 return (used, Vec::new(), None);
             }
         };
-        let kind = self.target.kind.as_str();
+        let kind = self.played.target.kind.as_str();
         let Some(stored) = stored else {
             used.mode = if snapshots.mode == SnapshotMode::Auto {
                 SnapshotMode::Strict
@@ -107,35 +164,36 @@ impl Run<'_> {
 
     fn render_recording(&self, transcript: &Value, options: &Options) -> String {
         let contents = serde_json::to_string_pretty(transcript).unwrap_or_default();
-        let skipped: Vec<usize> = self
-            .steps
-            .iter()
-            .filter(|s| s.skipped.is_some())
-            .map(|s| s.index)
-            .collect();
-        let aws = self.target.kind == TargetKind::Aws;
+        let Played {
+            scenario,
+            target,
+            request_ids,
+            ..
+        } = self.played;
+        let skipped = self.played.skipped.clone();
+        let aws = target.kind == TargetKind::Aws;
         let provenance = Provenance {
-            target: self.target.kind.as_str().into(),
-            endpoint_host: reqwest::Url::parse(self.target.endpoint.base_url())
+            target: target.kind.as_str().into(),
+            endpoint_host: reqwest::Url::parse(target.endpoint.base_url())
                 .ok()
                 .and_then(|u| u.host_str().map(str::to_owned))
                 .unwrap_or_default(),
-            region: self.target.region.clone(),
+            region: target.region.clone(),
             recorded: options.today.clone(),
             harness_version: env!("CARGO_PKG_VERSION").into(),
-            scenario_digest: self.scenario.digest.clone(),
+            scenario_digest: scenario.digest.clone(),
             profile: options.profile.clone(),
             verified_against_aws: aws && skipped.is_empty(),
             skipped_steps: skipped,
             request_ids: if aws {
-                self.request_ids.clone()
+                request_ids.to_vec()
             } else {
                 Vec::new()
             },
         };
         snapshot::render(
-            &self.scenario.path.display().to_string(),
-            &self.scenario.description,
+            &scenario.path.display().to_string(),
+            &scenario.description,
             &provenance,
             &contents,
         )
@@ -182,11 +240,12 @@ impl Run<'_> {
                 }
             }
         }
-        if let Some(paths) = self.scenario.known_differences.get(&self.target.kind) {
+        let (scenario, target) = (self.played.scenario, self.played.target);
+        if let Some(paths) = scenario.known_differences.get(&target.kind) {
             snapshot::strip_paths(&mut want, paths);
             snapshot::strip_paths(&mut got, paths);
         }
-        for t in [transformers, &self.scenario.transform[..]] {
+        for t in [transformers, &scenario.transform[..]] {
             transform::apply(&mut want, t);
             transform::apply(&mut got, t);
         }

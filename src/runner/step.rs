@@ -1,216 +1,432 @@
 //! Playing one call step: render its request, send it (N at once for
-//! `concurrent`), judge the answers, repeat while `eventually` allows, take
-//! the captures, and record the step in the transcript.
+//! `concurrent`, page by page for `all-pages`), judge the answers, repeat
+//! while `eventually` allows, take the captures. The step returns what it
+//! observed ([`Observed`]); the scenario folds it in.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::FailureKind;
-use super::judge::{Context, judge};
-use super::scenario_run::Run;
+use super::judge::{Context, contract, judge};
+use super::ledger::Observed;
 use super::transcript::record_call;
-use crate::appflow::Operation;
+use super::{Failure, FailureKind};
+use crate::appflow::{Operation, TriggerType};
+use crate::client::pages::{Next, Pager};
 use crate::client::{Call, Endpoint, Outcome, TransportKind};
+use crate::endpoint::Target;
+use crate::normalise::Normaliser;
 use crate::scenario::matcher::get_path;
+use crate::scenario::template::Bindings;
 use crate::scenario::{Action, Step};
 
 /// How long `eventually` waits between two tries.
 const POLL: Duration = Duration::from_millis(250);
 
-impl Run<'_> {
-    /// Plays a call step; answers how many requests it sent.
-    pub(super) async fn play_call(&mut self, step: &Step) -> usize {
-        let Some(operation) = step.action.operation() else {
-            return 0;
-        };
-        let (text, shown) = match &step.action {
-            Action::Call { body, .. } => {
-                let rendered = self.bindings.render(body);
-                let shown = self.normaliser.normalise(&rendered);
-                (
-                    rendered.to_string(),
-                    json!({"operation": operation, "body": shown}),
-                )
-            }
-            Action::Raw { body, pad_to, .. } => {
-                let mut rendered = self.bindings.render_text(body);
-                let shown = self.normaliser.text(&rendered);
-                let mut request = json!({"operation": operation, "raw": shown});
-                if let Some(n) = pad_to {
-                    let pad = n.saturating_sub(rendered.len());
-                    rendered.extend(std::iter::repeat_n(' ', pad));
-                    request["padded-to-bytes"] = json!(n);
-                }
-                (rendered, request)
-            }
-            _ => return 0,
-        };
-        let flow_name = serde_json::from_str::<Value>(&text)
-            .ok()
-            .and_then(|v| v.get("flowName").and_then(Value::as_str).map(str::to_owned));
-        let trigger = flow_name.and_then(|n| self.triggers.get(&n).copied());
-        let expected_body = step.expect.body.as_ref().map(|b| self.bindings.render(b));
-        let deadline = step.expect.eventually.map(|d| Instant::now() + d);
-        // A throttled answer is retried with the same request where that is
-        // safe: reads, and writes that carry a clientToken (what the token
-        // is for). A step that expects a 429 gets it as it comes.
-        let expects_throttle = step
-            .expect
-            .status
-            .as_ref()
-            .is_some_and(|s| s.contains(&429));
-        let retry = !expects_throttle && (operation.is_read() || text.contains("\"clientToken\""));
-        let mut sent = 0;
-        let (calls, mut judged) = loop {
-            let (calls, retried) = self
-                .send_many(operation, &text, step.concurrent, retry)
-                .await;
-            self.throttled += retried;
-            sent += calls.len();
-            let cx = Context {
-                operation,
-                trigger,
-                region: &self.target.region,
-                account: self.account,
-            };
-            let judged = judge(step, expected_body.as_ref(), &cx, &calls);
-            match deadline {
-                Some(_) if !judged.failures.is_empty() && judged.unfixable.is_some() => {
-                    break (calls, judged);
-                }
-                Some(d) if !judged.failures.is_empty() && Instant::now() + POLL < d => {
-                    tokio::time::sleep(POLL).await
-                }
-                _ => break (calls, judged),
-            }
-        };
-        if step.expect.eventually.is_some()
-            && let (Some(why), Some(first)) = (&judged.unfixable, judged.failures.first_mut())
-        {
-            first.message.push_str(&format!(
-                "\n(stopped polling after {sent} request(s): {why})"
-            ));
+/// What a call step reads from the scenario so far.
+pub(super) struct Names<'a> {
+    pub bindings: &'a Bindings,
+    /// real flow name -> trigger
+    pub triggers: &'a HashMap<String, TriggerType>,
+    pub normaliser: &'a mut Normaliser,
+}
+
+/// A request as rendered from the step, before it is sent.
+enum Rendered {
+    /// A JSON body (the step's members with templates filled in).
+    Json(Value),
+    /// A body as written, padded with spaces to `pad_to` bytes.
+    Raw { text: String, pad_to: Option<usize> },
+}
+
+impl Rendered {
+    /// The request as JSON: a raw body is parsed (it may not be JSON).
+    fn json(&self) -> Option<Value> {
+        match self {
+            Self::Json(v) => Some(v.clone()),
+            Self::Raw { text, .. } => serde_json::from_str(text).ok(),
         }
-        self.request_ids
-            .extend(calls.iter().filter_map(|c| match &c.outcome {
-                Outcome::Reply(r) => r.request_id.clone(),
-                Outcome::Transport { .. } => None,
-            }));
-        self.answers += calls
-            .iter()
-            .filter(|c| matches!(c.outcome, Outcome::Reply(_)))
-            .count();
-        let throttled = calls
-            .iter()
-            .any(|c| matches!(&c.outcome, Outcome::Reply(r) if r.status == 429));
-        if throttled && !expects_throttle {
-            // Still throttled after the retries, or not retried at all (a
-            // write without a clientToken): nothing was learnt about the rule.
-            judged.failures = vec![super::Failure::new(
-                Some(step.index),
-                FailureKind::Inconclusive,
-                if retry {
-                    format!(
-                        "throttled (429) after {THROTTLE_RETRIES} retries with the same request: inconclusive"
-                    )
-                } else {
-                    "throttled (429), and the request carries no clientToken to retry it with safely: inconclusive".to_owned()
-                },
-            )];
-        }
-        self.failures.extend(judged.failures);
-        self.take_notes(operation, judged.notes);
-        self.count_wire(judged.wire);
-        self.capture(step, &calls);
-        self.watch_runs(operation, &calls);
-        let triggers = &self.triggers;
-        let own = |name: &str| triggers.contains_key(name);
-        let entry = record_call(step, shown, &calls, &mut self.normaliser, &own);
-        self.transcript.push(entry);
-        sent
     }
 
-    /// Takes the step's captures from the first answer.
-    fn capture(&mut self, step: &Step, calls: &[Call]) {
-        let Some(Outcome::Reply(first)) = calls.first().map(|c| &c.outcome) else {
-            if let Some(name) = step.capture.keys().next() {
-                self.fail(
-                    Some(step.index),
-                    FailureKind::Expectation,
-                    format!("capture `{name}`: no answer to capture from"),
-                );
-                self.stopped = Some(format!(
+    fn bytes(&self) -> Bytes {
+        match self {
+            Self::Json(v) => Bytes::from(v.to_string()),
+            Self::Raw { text, pad_to } => {
+                let mut t = text.clone();
+                let pad = pad_to.unwrap_or(0).saturating_sub(t.len());
+                t.extend(std::iter::repeat_n(' ', pad));
+                Bytes::from(t)
+            }
+        }
+    }
+}
+
+/// Whether a throttled request may be sent again as it is: reads; writes
+/// whose effect is the same however often they land (DeleteFlow ends with
+/// the flow gone, StopFlow with it stopped); and writes that carry a
+/// clientToken, which is what the token is for. Decided on the request as
+/// rendered.
+fn retry_safe(operation: Operation, request: Option<&Value>) -> bool {
+    operation.is_read()
+        || matches!(operation, Operation::DeleteFlow | Operation::StopFlow)
+        || request
+            .and_then(|r| r.get("clientToken"))
+            .is_some_and(|t| t.as_str().is_some_and(|t| !t.is_empty()))
+}
+
+/// The list member a paginated read answers.
+fn list_member(operation: Operation) -> Option<&'static str> {
+    match operation {
+        Operation::ListFlows => Some("flows"),
+        Operation::DescribeFlowExecutionRecords => Some("flowExecutions"),
+        _ => None,
+    }
+}
+
+/// Plays a call step against `target`.
+pub(super) async fn play_call(
+    step: &Step,
+    target: &Target,
+    account: &Mutex<Option<String>>,
+    names: Names<'_>,
+) -> Observed {
+    let mut o = Observed::default();
+    let Some(operation) = step.action.operation() else {
+        return o;
+    };
+    o.operation = Some(operation);
+    let (rendered, shown) = match &step.action {
+        Action::Call { body, .. } => {
+            let rendered = names.bindings.render(body);
+            let shown = names.normaliser.normalise(&rendered);
+            (
+                Rendered::Json(rendered),
+                json!({"operation": operation, "body": shown}),
+            )
+        }
+        Action::Raw { body, pad_to, .. } => {
+            let text = names.bindings.render_text(body);
+            let mut shown = json!({"operation": operation, "raw": names.normaliser.text(&text)});
+            if let Some(n) = pad_to {
+                shown["padded-to-bytes"] = json!(n);
+            }
+            (
+                Rendered::Raw {
+                    text,
+                    pad_to: *pad_to,
+                },
+                shown,
+            )
+        }
+        _ => return o,
+    };
+    let request = rendered.json();
+    let trigger = request
+        .as_ref()
+        .and_then(|v| v.get("flowName").and_then(Value::as_str))
+        .and_then(|n| names.triggers.get(n).copied());
+    let expected_body = step.expect.body.as_ref().map(|b| names.bindings.render(b));
+    let deadline = step.expect.eventually.map(|d| Instant::now() + d);
+    // A step that expects a 429 gets it as it comes.
+    let expects_throttle = step
+        .expect
+        .status
+        .as_ref()
+        .is_some_and(|s| s.contains(&429));
+    let retry = !expects_throttle && retry_safe(operation, request.as_ref());
+    let cx = Context {
+        operation,
+        trigger,
+        region: &target.region,
+        account,
+    };
+    let paged = step.all_pages.then(|| list_member(operation)).flatten();
+    let (calls, mut judged) = loop {
+        let calls = match (paged, &request) {
+            (Some(member), Some(first)) => {
+                read_all_pages(
+                    &target.endpoint,
+                    operation,
+                    first,
+                    member,
+                    retry,
+                    &cx,
+                    &mut o,
+                )
+                .await
+            }
+            _ => {
+                let (calls, retried) = send_many(
+                    &target.endpoint,
+                    operation,
+                    rendered.bytes(),
+                    step.concurrent,
+                    retry,
+                )
+                .await;
+                o.throttled += retried;
+                observe(&calls, &cx, &mut o);
+                calls
+            }
+        };
+        let judged = judge(step, expected_body.as_ref(), &calls);
+        match deadline {
+            Some(_) if !judged.failures.is_empty() && judged.unfixable.is_some() => {
+                break (calls, judged);
+            }
+            Some(d) if !judged.failures.is_empty() && Instant::now() + POLL < d => {
+                tokio::time::sleep(POLL).await
+            }
+            _ => break (calls, judged),
+        }
+    };
+    if step.expect.eventually.is_some()
+        && let (Some(why), Some(first)) = (&judged.unfixable, judged.failures.first_mut())
+    {
+        first.message.push_str(&format!(
+            "\n(stopped polling after {} request(s): {why})",
+            o.sent
+        ));
+    }
+    if let Some(why) = undecided(&calls, step, expects_throttle, retry) {
+        judged.failures = vec![Failure::new(
+            Some(step.index),
+            FailureKind::Inconclusive,
+            why.clone(),
+        )];
+        o.undecided = (!operation.is_read() || !step.capture.is_empty()).then(|| {
+            format!(
+                "step {} ({}) could not be judged: {why}",
+                step.index, step.name
+            )
+        });
+    }
+    o.failures = judged.failures;
+    o.first_status = calls.first().and_then(|c| match &c.outcome {
+        Outcome::Reply(r) => Some(r.status),
+        Outcome::Transport { .. } => None,
+    });
+    capture(step, &calls, &mut o);
+    watch_runs(operation, &calls, &mut o);
+    let own = |name: &str| names.triggers.contains_key(name);
+    o.entry = record_call(step, shown, &calls, names.normaliser, &own);
+    o
+}
+
+/// Why the answers say nothing about the rule: still throttled after the
+/// retries, throttled and not safe to retry, or timed out.
+fn undecided(calls: &[Call], step: &Step, expects_throttle: bool, retried: bool) -> Option<String> {
+    let throttled = calls
+        .iter()
+        .any(|c| matches!(&c.outcome, Outcome::Reply(r) if r.status == 429));
+    if throttled && !expects_throttle {
+        return Some(if retried {
+            format!(
+                "throttled (429) after {THROTTLE_RETRIES} retries with the same request: inconclusive"
+            )
+        } else {
+            "throttled (429), and the request (a write without a clientToken) is not safe to repeat: inconclusive".to_owned()
+        });
+    }
+    let timed_out = calls.iter().any(|c| {
+        matches!(
+            &c.outcome,
+            Outcome::Transport {
+                kind: TransportKind::Timeout,
+                ..
+            }
+        )
+    });
+    (timed_out && !step.expect.no_response)
+        .then(|| "no answer within the timeout: inconclusive".to_owned())
+}
+
+/// Contract, request ids and throttles of every call, into `o`.
+fn observe(calls: &[Call], cx: &Context<'_>, o: &mut Observed) {
+    o.sent += calls.len();
+    for c in calls {
+        o.latencies.push(c.latency);
+        if let Outcome::Reply(r) = &c.outcome {
+            o.answers += 1;
+            o.request_ids.extend(r.request_id.clone());
+            let (violations, notes) = contract(cx, r);
+            o.violations
+                .extend(violations.into_iter().map(|v| (cx.operation, v)));
+            o.notes.extend(notes.into_iter().map(|n| (cx.operation, n)));
+        }
+    }
+}
+
+/// Reads every page of a list read, judged as one answer: the first
+/// page's body with every page's list in `member` and no `nextToken`. A
+/// page that is not a 200 ends the read and stands for it; a repeated
+/// token or too many pages ends it with an S2 violation.
+async fn read_all_pages(
+    endpoint: &Endpoint,
+    operation: Operation,
+    first: &Value,
+    member: &str,
+    retry: bool,
+    cx: &Context<'_>,
+    o: &mut Observed,
+) -> Vec<Call> {
+    let mut pager = Pager::default();
+    let mut request = first.clone();
+    let page_size = first.get("maxResults").and_then(Value::as_u64);
+    let mut items: Vec<Value> = Vec::new();
+    let mut merged: Option<(Call, Value)> = None;
+    loop {
+        let (call, retried) =
+            call_once(endpoint, operation, Bytes::from(request.to_string()), retry).await;
+        o.throttled += retried;
+        observe(std::slice::from_ref(&call), cx, o);
+        let body = match &call.outcome {
+            Outcome::Reply(r) if r.status == 200 => r.json.clone(),
+            _ => None,
+        };
+        let Some(body) = body else { return vec![call] };
+        let list = body
+            .get(member)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(n) = page_size.filter(|n| list.len() as u64 > *n) {
+            o.violations.push((
+                operation,
+                crate::contract::Violation::new(
+                    &format!("body.{member}"),
+                    format!("a page holds at most maxResults items (asked {n})"),
+                    "S2",
+                ),
+            ));
+        }
+        items.extend(list);
+        if merged.is_none() {
+            merged = Some((call, body.clone()));
+        }
+        match pager.next(&body) {
+            Next::Done => break,
+            Next::More(token) => request["nextToken"] = json!(token),
+            Next::Stop(v) => {
+                o.violations.push((operation, v));
+                break;
+            }
+        }
+    }
+    let Some((mut call, mut body)) = merged else {
+        return Vec::new();
+    };
+    if let Value::Object(m) = &mut body {
+        m.remove("nextToken");
+        m.insert(member.to_owned(), Value::Array(items));
+    }
+    if let Outcome::Reply(r) = &mut call.outcome {
+        r.json = Some(body);
+    }
+    vec![call]
+}
+
+/// Takes the step's captures from the first answer.
+fn capture(step: &Step, calls: &[Call], o: &mut Observed) {
+    let first = match calls.first().map(|c| &c.outcome) {
+        Some(Outcome::Reply(r)) => r.json.as_ref(),
+        _ => None,
+    };
+    for (name, path) in &step.capture {
+        match first.and_then(|j| get_path(j, path)) {
+            Some(v) => o.captures.push((name.clone(), v.clone())),
+            None => {
+                let why = if first.is_none() {
+                    format!("capture `{name}`: no answer to capture from")
+                } else {
+                    format!("capture `{name}`: the answer has no `{path}`")
+                };
+                // Inconclusive when the answer itself was undecided.
+                let kind = if o
+                    .failures
+                    .iter()
+                    .any(|f| f.kind == FailureKind::Inconclusive)
+                {
+                    FailureKind::Inconclusive
+                } else {
+                    FailureKind::Expectation
+                };
+                o.failures.push(Failure::new(Some(step.index), kind, why));
+                o.stop = Some(format!(
                     "capture `{name}` of step {} failed, and later steps use it",
                     step.index
                 ));
             }
-            return;
-        };
-        for (name, path) in &step.capture {
-            match first.json.as_ref().and_then(|j| get_path(j, path)) {
-                Some(v) => {
-                    // A run the scenario found and named is one it knows of.
-                    if let Some(id) = v.as_str() {
-                        self.started.insert(id.to_owned());
-                    }
-                    self.bindings.values.insert(name.clone(), v.clone());
-                }
-                None => {
-                    self.fail(
-                        Some(step.index),
-                        FailureKind::Expectation,
-                        format!("capture `{name}`: the answer has no `{path}`"),
-                    );
-                    self.stopped = Some(format!(
-                        "capture `{name}` of step {} failed, and later steps use it",
-                        step.index
-                    ));
-                }
-            }
         }
     }
+}
 
-    /// Sends the request `n` times at once; answers the calls and how many
-    /// throttled answers were retried.
-    async fn send_many(
-        &mut self,
-        operation: Operation,
-        body: &str,
-        n: u32,
-        retry: bool,
-    ) -> (Vec<Call>, u32) {
-        let mut set = tokio::task::JoinSet::new();
-        for i in 0..n.max(1) {
-            let endpoint = self.target.endpoint.clone();
-            let body = Bytes::from(body.to_owned());
-            set.spawn(async move { (i, call(endpoint, operation, body, retry).await) });
+/// The runs this step's StartFlow calls started, and those it listed.
+fn watch_runs(operation: Operation, calls: &[Call], o: &mut Observed) {
+    for c in calls {
+        let Outcome::Reply(r) = &c.outcome else {
+            continue;
+        };
+        let Some(body) = r.json.as_ref().filter(|_| r.status == 200) else {
+            continue;
+        };
+        match operation {
+            Operation::StartFlow => o.started.extend(
+                body.get("executionId")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            ),
+            Operation::DescribeFlowExecutionRecords => o.listed.extend(
+                body.get("flowExecutions")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|r| r.get("executionId").and_then(Value::as_str))
+                    .map(str::to_owned),
+            ),
+            _ => {}
         }
-        let mut calls = Vec::with_capacity(n as usize);
-        while let Some(joined) = set.join_next().await {
-            match joined {
-                Ok(pair) => calls.push(pair),
-                Err(e) => calls.push((
-                    u32::MAX,
-                    (no_answer(TransportKind::Closed, e.to_string()), 0),
-                )),
-            }
-        }
-        calls.sort_by_key(|(i, _)| *i);
-        self.latencies
-            .extend(calls.iter().map(|(_, (c, _))| c.latency));
-        let retried = calls.iter().map(|(_, (_, r))| r).sum();
-        (calls.into_iter().map(|(_, (c, _))| c).collect(), retried)
     }
+}
+
+/// Sends the request `n` times at once; the calls in order, each retried
+/// when throttled and `retry` allows, and how many retries there were.
+async fn send_many(
+    endpoint: &Endpoint,
+    operation: Operation,
+    body: Bytes,
+    n: u32,
+    retry: bool,
+) -> (Vec<Call>, u32) {
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..n.max(1) {
+        let (endpoint, body) = (endpoint.clone(), body.clone());
+        set.spawn(async move { (i, call_once(&endpoint, operation, body, retry).await) });
+    }
+    let mut calls = Vec::with_capacity(n as usize);
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok(pair) => calls.push(pair),
+            Err(e) => calls.push((
+                u32::MAX,
+                (no_answer(TransportKind::Closed, e.to_string()), 0),
+            )),
+        }
+    }
+    calls.sort_by_key(|(i, _)| *i);
+    let retried = calls.iter().map(|(_, (_, r))| r).sum();
+    (calls.into_iter().map(|(_, (c, _))| c).collect(), retried)
 }
 
 /// One call whose client error (a bad URL, a signing failure) counts as no
 /// answer. With `retry_throttles`, a 429 is retried after an exponential
-/// backoff with jitter, up to [`THROTTLE_RETRIES`] times; the number of
-/// retries comes back with the call.
-async fn call(
-    endpoint: Endpoint,
+/// backoff with jitter, up to [`THROTTLE_RETRIES`] times (the endpoint
+/// client's shared rate also slows down); the retries come back with it.
+async fn call_once(
+    endpoint: &Endpoint,
     operation: Operation,
     body: Bytes,
     retry_throttles: bool,

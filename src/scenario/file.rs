@@ -142,6 +142,25 @@ pub struct StepFile {
     /// as `{{name}}`.
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
+    /// Played only when an earlier step answered one of these statuses
+    /// (`when: { step: 1, status: [400, 413] }`): where the contract lets an
+    /// endpoint choose, each choice's consequences are checked by its own steps.
+    #[serde(default)]
+    pub when: Option<WhenFile>,
+    /// A list read followed through every `nextToken` (bounded; a repeated
+    /// token is a violation), its pages' lists judged as one answer.
+    #[serde(default, rename = "all-pages")]
+    pub all_pages: bool,
+}
+
+/// `when: { step: 1, status: 200 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhenFile {
+    /// The 1-based index of an earlier call step.
+    pub step: usize,
+    /// The statuses of its first answer for which this step is played.
+    pub status: StatusFile,
 }
 
 /// A `raw:` step: a body sent as written (malformed JSON, wrong member types).
@@ -177,6 +196,10 @@ pub struct ExpectFile {
     /// No answer at all is expected (a connection closed by an injected fault).
     #[serde(default, rename = "no-response")]
     pub no_response: bool,
+    /// Alternatives (each a status, error and body): an answer passes when
+    /// it meets one of them, where the contract allows several outcomes.
+    #[serde(default, rename = "one-of")]
+    pub one_of: Vec<ExpectFile>,
 }
 
 /// `status: 200` or `status: [409, 200]`.

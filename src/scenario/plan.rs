@@ -189,6 +189,20 @@ pub struct Step {
     /// Meaningful only after an earlier test-control step (`needs-control:
     /// true`): skipped with it on targets without the test-control API.
     pub needs_control: bool,
+    /// Played only when an earlier step answered as this says.
+    pub when: Option<When>,
+    /// Follows `nextToken` through every page (a list read).
+    pub all_pages: bool,
+}
+
+/// The condition of a step played for one of the outcomes the contract
+/// allows an earlier step (`when:`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct When {
+    /// The 1-based index of the earlier step.
+    pub step: usize,
+    /// The statuses of its first answer for which the step is played.
+    pub status: Vec<u16>,
 }
 
 impl Step {
@@ -265,6 +279,9 @@ pub struct Expect {
     pub distinct: BTreeMap<String, usize>,
     /// No answer at all is expected (a connection closed by a fault).
     pub no_response: bool,
+    /// Alternatives: an answer passes when it meets one of them (their
+    /// status, error and body); empty when there are none.
+    pub one_of: Vec<Expect>,
 }
 
 impl Scenario {

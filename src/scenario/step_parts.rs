@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::duration::parse_duration;
-use super::file::{ExpectFile, StepFile};
-use super::plan::{Expect, FlowPlan};
+use super::file::{ExpectFile, StepFile, WhenFile};
+use super::plan::{Expect, FlowPlan, When};
 use crate::appflow::Operation;
 
 pub(super) enum ActionFile {
@@ -99,6 +99,25 @@ pub(super) fn expect_plan(e: ExpectFile) -> Result<Expect, String> {
         Some(d) => Some(parse_duration(&d).map_err(|m| format!("expect.eventually: {m}"))?),
         None => None,
     };
+    let mut one_of = Vec::new();
+    for (i, alt) in e.one_of.into_iter().enumerate() {
+        if alt.eventually.is_some()
+            || alt.no_response
+            || !alt.distinct.is_empty()
+            || !alt.one_of.is_empty()
+        {
+            return Err(format!(
+                "expect.one-of[{i}]: an alternative has status, error and body only"
+            ));
+        }
+        one_of.push(expect_plan(alt).map_err(|m| format!("expect.one-of[{i}]: {m}"))?);
+    }
+    if !one_of.is_empty() && (e.status.is_some() || e.error.is_some() || e.body.is_some()) {
+        return Err(
+            "expect.one-of excludes status, error and body beside it: put them in each alternative"
+                .into(),
+        );
+    }
     Ok(Expect {
         status: e.status.map(|s| s.0),
         error: e.error,
@@ -106,7 +125,26 @@ pub(super) fn expect_plan(e: ExpectFile) -> Result<Expect, String> {
         eventually,
         distinct: e.distinct,
         no_response: e.no_response,
+        one_of,
     })
+}
+
+/// A step's `when:`, which must name an earlier step (`index` is this one's).
+pub(super) fn when_plan(w: Option<WhenFile>, index: usize) -> Result<Option<When>, String> {
+    let Some(w) = w else { return Ok(None) };
+    if w.step == 0 || w.step >= index {
+        return Err(format!(
+            "when.step {} is not an earlier step (this is step {index})",
+            w.step
+        ));
+    }
+    if w.status.0.is_empty() {
+        return Err("when.status lists no status".into());
+    }
+    Ok(Some(When {
+        step: w.step,
+        status: w.status.0,
+    }))
 }
 
 /// Every `{{...}}` names a declared flow, a token, or an earlier capture.

@@ -8,7 +8,9 @@ use super::duration::parse_duration;
 use super::file::{ScenarioFile, ShapeFile};
 use super::locate::{first_line, line_of, step_at, strip_location};
 use super::plan::{Action, ContractTag, Expect, FlowPlan, Scenario, ScenarioError, Shape, Step};
-use super::step_parts::{ActionFile, action_of, check_templates, expect_plan, s_actions};
+use super::step_parts::{
+    ActionFile, action_of, check_templates, expect_plan, s_actions, when_plan,
+};
 use crate::appflow::TargetKind;
 use crate::appflow::{Operation, TriggerType};
 
@@ -242,6 +244,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
             ));
         }
         captured.extend(s.capture.keys().cloned());
+        let when = when_plan(s.when, index).map_err(|m| step_err(m, None))?;
         steps.push(Step {
             index,
             line,
@@ -251,6 +254,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
             expect,
             capture: s.capture,
             needs_control: s.needs_control,
+            when,
+            all_pages: s.all_pages,
         });
     }
     if steps.is_empty() {

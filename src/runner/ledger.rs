@@ -1,0 +1,317 @@
+//! What a scenario has observed so far, as a value: each step returns an
+//! [`Observed`] and the scenario folds it into its [`Ledger`]. The ledger
+//! also decides what an undecided step means for those after it: a step
+//! that could not be judged (throttled, unanswered) makes the failures of
+//! later steps inconclusive, as they may only follow from its unknown effect.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{Failure, FailureKind, Status, StepResult, WireCount};
+use crate::appflow::Operation;
+use crate::contract::{Note, Violation};
+
+/// What one step observed: its verdict's parts and its consequences.
+#[derive(Default)]
+pub(super) struct Observed {
+    /// The step's operation (none for a test-control step).
+    pub operation: Option<Operation>,
+    /// Expectation (and capture) failures, and why it was inconclusive.
+    pub failures: Vec<Failure>,
+    /// Contract violations, counted per rule and path over the scenario.
+    pub violations: Vec<(Operation, Violation)>,
+    pub notes: Vec<(Operation, Note)>,
+    /// Notes of the runner's own (foreign runs).
+    pub remarks: Vec<(String, String)>,
+    /// Captured values, bound for the later steps.
+    pub captures: Vec<(String, Value)>,
+    /// executionIds this step's own StartFlow calls were answered (or captured).
+    pub started: Vec<String>,
+    /// executionIds listed on the scenario's flows (checked against `started`).
+    pub listed: Vec<String>,
+    pub request_ids: Vec<String>,
+    /// Answers that came (pages and polls included).
+    pub answers: usize,
+    /// Throttled answers retried with the same request.
+    pub throttled: u32,
+    pub latencies: Vec<Duration>,
+    /// The transcript entry.
+    pub entry: Value,
+    /// Requests sent.
+    pub sent: usize,
+    /// The status of the first answer (for later steps' `when:`).
+    pub first_status: Option<u16>,
+    /// Set when later steps cannot be played meaningfully (a capture failed).
+    pub stop: Option<String>,
+    /// Set when the step's effect is unknown: later failures are inconclusive.
+    pub undecided: Option<String>,
+}
+
+/// Everything a scenario has observed, folded step by step.
+#[derive(Default)]
+pub(super) struct Ledger {
+    pub failures: Vec<Failure>,
+    pub steps: Vec<StepResult>,
+    pub transcript: Vec<Value>,
+    pub latencies: Vec<Duration>,
+    pub answers: usize,
+    pub throttled: u32,
+    /// (at, rule, id) -> (answers that broke it, the first step that did).
+    counted: BTreeMap<(String, String, &'static str), (usize, usize)>,
+    /// Notes, once per key (operation and member path, or a remark's key).
+    notes: BTreeMap<String, String>,
+    started: HashSet<String>,
+    pub request_ids: Vec<String>,
+    /// First answer's status per step index (for `when:`).
+    pub statuses: HashMap<usize, u16>,
+    /// Why later steps are not played.
+    pub stopped: Option<String>,
+    /// Why later failures are inconclusive (an earlier step was not judged).
+    pub undecided: Option<String>,
+    /// StartFlow steps answered with an error, or not at all: (step, what).
+    refused_starts: Vec<(usize, String)>,
+}
+
+impl Ledger {
+    /// Folds the observation of step `step` (1-based) named `name`; answers
+    /// the step's status. Failures after an undecided step become
+    /// inconclusive; captures go to `bind`.
+    pub fn fold(
+        &mut self,
+        step: usize,
+        name: &str,
+        mut o: Observed,
+        mut bind: impl FnMut(String, Value),
+    ) -> Status {
+        if let Some(why) = &self.undecided {
+            for f in o
+                .failures
+                .iter_mut()
+                .filter(|f| f.kind != FailureKind::Inconclusive)
+            {
+                f.message = format!("{} (not judged: {why})", f.message);
+                f.kind = FailureKind::Inconclusive;
+            }
+        }
+        let status = if o
+            .failures
+            .iter()
+            .any(|f| f.kind != FailureKind::Inconclusive)
+        {
+            Status::Failed
+        } else if !o.failures.is_empty() {
+            Status::Inconclusive
+        } else {
+            Status::Passed
+        };
+        if let Some(s) = o.first_status {
+            self.statuses.insert(step, s);
+        }
+        if o.operation == Some(Operation::StartFlow) && o.first_status.is_none_or(|s| s >= 300) {
+            let what = o
+                .first_status
+                .map_or_else(|| "no answer".to_owned(), |s| format!("answered {s}"));
+            self.refused_starts.push((step, what));
+        }
+        for id in o.started {
+            self.started.insert(id);
+        }
+        for (k, v) in o.captures {
+            if let Some(id) = v.as_str() {
+                // A run the scenario found and named is one it knows of.
+                self.started.insert(id.to_owned());
+            }
+            bind(k, v);
+        }
+        for id in o.listed {
+            if !self.started.contains(&id) {
+                let shown = crate::safe_text::escape_control(&id);
+                // A StartFlow the endpoint refused (or did not answer) may
+                // have run all the same: name it rather than guess.
+                let cause = match self.refused_starts.first() {
+                    Some((n, what)) => format!(
+                        "the StartFlow of step {n} {what}, so the endpoint may have run a request it did not accept"
+                    ),
+                    None => "another client, or a retry".into(),
+                };
+                self.notes.entry(format!("foreign {id}")).or_insert(format!(
+                    "foreign activity: run {shown} on this scenario's flow was not started by it ({cause})"
+                ));
+            }
+        }
+        for (op, v) in o.violations {
+            self.count(op, v, step);
+        }
+        for (op, n) in o.notes {
+            let key = format!("{op} {}", crate::contract::folded(&n.at));
+            let text = format!("{key}: {}", crate::safe_text::escape_control(&n.text));
+            self.notes.entry(key).or_insert(text);
+        }
+        for (k, text) in o.remarks {
+            self.notes.entry(k).or_insert(text);
+        }
+        self.track_request_ids(o.request_ids, step);
+        self.answers += o.answers;
+        self.throttled += o.throttled;
+        self.latencies.extend(o.latencies);
+        if !o.entry.is_null() {
+            self.transcript.push(o.entry);
+        }
+        if o.stop.is_some() && self.stopped.is_none() {
+            self.stopped = o.stop;
+        }
+        if status == Status::Inconclusive && self.undecided.is_none() {
+            self.undecided = Some(o.undecided.unwrap_or_else(|| {
+                format!("it follows step {step} ({name}), which could not be judged")
+            }));
+        } else if o.undecided.is_some() && self.undecided.is_none() {
+            self.undecided = o.undecided;
+        }
+        self.failures.extend(o.failures);
+        status
+    }
+
+    /// A note of the runner's own, once.
+    pub fn note(&mut self, text: String) {
+        self.notes.entry(text.clone()).or_insert(text);
+    }
+
+    /// The notes, each once.
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.values().cloned().collect()
+    }
+
+    fn count(&mut self, op: Operation, v: Violation, step: usize) {
+        let at = if v.at.starts_with("header ") {
+            v.at
+        } else {
+            format!("{op} {}", crate::contract::folded(&v.at))
+        };
+        self.counted
+            .entry((at, v.rule, v.id))
+            .or_insert((0, step))
+            .0 += 1;
+    }
+
+    /// W3: every answer's request id is its own.
+    fn track_request_ids(&mut self, ids: Vec<String>, step: usize) {
+        for id in ids {
+            if self.request_ids.contains(&id) {
+                let key = (
+                    "header x-amzn-RequestId".to_owned(),
+                    "every answer carries a request id of its own".to_owned(),
+                    "W3",
+                );
+                self.counted.entry(key).or_insert((0, step)).0 += 1;
+            }
+            self.request_ids.push(id);
+        }
+    }
+
+    /// One failure per contract rule and path broken, at the first step
+    /// that broke it, with its count (wire rules on headers are
+    /// [`FailureKind::Wire`], the others [`FailureKind::Contract`]); the counts.
+    pub fn contract_failures(&mut self) -> Vec<WireCount> {
+        let answers = self.answers;
+        let mut counts = Vec::new();
+        for ((at, rule, id), (count, step)) in std::mem::take(&mut self.counted) {
+            let kind = if at.starts_with("header ") {
+                FailureKind::Wire
+            } else {
+                FailureKind::Contract
+            };
+            let w = WireCount {
+                at,
+                rule,
+                id,
+                count,
+            };
+            self.failures.push(Failure::new(
+                Some(step),
+                kind,
+                format!(
+                    "{}: {} ({}): broken on {} of {answers} answers",
+                    w.at, w.rule, w.id, w.count
+                ),
+            ));
+            counts.push(w);
+        }
+        counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_after_an_undecided_step_are_inconclusive_not_failed() {
+        let mut l = Ledger::default();
+        let throttled = Observed {
+            failures: vec![Failure::new(
+                Some(1),
+                FailureKind::Inconclusive,
+                "throttled".into(),
+            )],
+            ..Observed::default()
+        };
+        assert_eq!(
+            l.fold(1, "delete", throttled, |_, _| {}),
+            Status::Inconclusive
+        );
+        let follows = Observed {
+            failures: vec![Failure::new(
+                Some(2),
+                FailureKind::Expectation,
+                "status: expected 404, got 200".into(),
+            )],
+            ..Observed::default()
+        };
+        assert_eq!(l.fold(2, "start", follows, |_, _| {}), Status::Inconclusive);
+        assert!(
+            l.failures
+                .iter()
+                .all(|f| f.kind == FailureKind::Inconclusive),
+            "{:?}",
+            l.failures
+        );
+    }
+
+    #[test]
+    fn contract_violations_are_counted_once_per_rule_and_path() {
+        let mut l = Ledger::default();
+        for i in 0..3 {
+            let v = Violation::new(
+                &format!("body.flows.{i}.createdAt"),
+                "timestamps are epoch seconds as JSON numbers".into(),
+                "W4",
+            );
+            let o = Observed {
+                violations: vec![(Operation::ListFlows, v)],
+                answers: 1,
+                request_ids: vec!["same".into()],
+                ..Observed::default()
+            };
+            l.fold(i + 1, "list", o, |_, _| {});
+        }
+        let counts = l.contract_failures();
+        assert_eq!(
+            counts.len(),
+            2,
+            "W4 once and W3 (shared ids) once: {counts:?}"
+        );
+        assert_eq!(counts[0].at, "ListFlows body.flows.*.createdAt");
+        assert_eq!(counts[0].count, 3);
+        assert!(
+            l.failures[0]
+                .message
+                .ends_with("(W4): broken on 3 of 3 answers"),
+            "{:?}",
+            l.failures
+        );
+        assert_eq!(counts[1].id, "W3");
+        assert_eq!(counts[1].count, 2);
+    }
+}
