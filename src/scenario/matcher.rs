@@ -4,7 +4,9 @@
 
 use serde_json::Value;
 
-const KEYWORDS: [&str; 8] = [
+/// The matcher keywords an expected object can be made of (checked when a
+/// scenario file is read, so a typo is caught before anything runs).
+pub const KEYWORDS: [&str; 8] = [
     "length", "absent", "present", "pattern", "one-of", "not", "type", "contains",
 ];
 
