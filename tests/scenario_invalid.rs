@@ -44,3 +44,14 @@ fn check_exits_with_invalid_input_on_a_bad_scenario() {
         appflow_harness::exit_codes::INVALID_INPUT
     );
 }
+
+#[test]
+fn a_missing_scenario_file_is_named_without_a_line() {
+    let errors = appflow_harness::scenario::load(&[PathBuf::from("no/such/scenario.yaml")])
+        .expect_err("a missing file is refused");
+    assert_eq!(
+        errors[0].to_string(),
+        "no/such/scenario.yaml: failed to read scenario: no such file or folder",
+        "a file that could not be read has no line and column (not `:0:0`)"
+    );
+}

@@ -99,6 +99,17 @@ impl Model {
             .unwrap_or_default()
     }
 
+    /// The name of the operation's output shape, if the model has the operation.
+    pub fn output_shape(&self, operation: &str) -> Option<&str> {
+        self.outputs.get(operation).map(String::as_str)
+    }
+
+    /// A shape of the model by name (its JSON definition: `type`,
+    /// `members`, `member`, `value`, `enum`, ...).
+    pub fn shape(&self, name: &str) -> Option<&Value> {
+        self.shapes.get(name)
+    }
+
     fn names_in(&self, name: &str, v: &Value, at: &str, out: &mut Vec<String>, depth: usize) {
         let Some(shape) = self.shapes.get(name) else {
             return;

@@ -37,3 +37,31 @@ pub(super) fn line_of(text: &str, needle: &str) -> u64 {
         .position(|l| l.contains(needle))
         .map_or(1, |i| i as u64 + 1)
 }
+
+/// serde's and the YAML parser's phrases said in a scenario writer's
+/// words: no Rust type names (`invalid u32`, `expected usize`) and no
+/// parser events (`expected sequence start`).
+pub(super) fn plain_words(msg: &str) -> String {
+    const NUMBERS: [&str; 8] = ["u8", "u16", "u32", "u64", "usize", "i32", "i64", "f64"];
+    let mut out = msg.to_owned();
+    for ty in NUMBERS {
+        out = out
+            .replace(&format!("invalid {ty}"), "expected a whole number")
+            .replace(&format!("expected {ty}"), "expected a whole number");
+    }
+    out.replace(
+        "expected sequence start",
+        "expected a list, e.g. `[T1, T2]` or one `- item` a line",
+    )
+    .replace(
+        "expected mapping start",
+        "expected a mapping of `key: value`",
+    )
+    .replace("expected a sequence", "expected a list")
+    .replace("expected a boolean", "expected true or false")
+}
+
+/// The key of serde's "missing field `KEY`".
+pub(super) fn missing_key(msg: &str) -> Option<&str> {
+    msg.strip_prefix("missing field `")?.split('`').next()
+}

@@ -5,7 +5,9 @@
 
 use serde_json::Value;
 
-const KEYWORDS: [&str; 9] = [
+/// The matcher keywords an expected object can be made of (checked when a
+/// scenario file is read, so a typo is caught before anything runs).
+pub const KEYWORDS: [&str; 9] = [
     "length", "absent", "present", "pattern", "one-of", "not", "type", "contains", "excludes",
 ];
 

@@ -4,6 +4,7 @@
 
 pub mod coverage;
 mod duration;
+mod expect_check;
 pub mod file;
 mod locate;
 pub mod matcher;
@@ -11,6 +12,7 @@ pub mod plan;
 mod step_parts;
 pub mod template;
 mod validate;
+mod validate_step;
 
 use std::path::{Path, PathBuf};
 

@@ -10,10 +10,10 @@ use serde_json::Value;
 use crate::appflow::TargetKind;
 use crate::appflow::{Operation, TriggerType};
 
-/// Why a scenario file is invalid, pointing into it:
-/// `path:line:column: step N: message`, then a hint.
+/// A scenario file refused: where (`path:line:column`, or `path` alone
+/// when the file could not be read), which step, what and a hint.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{path}:{line}:{column}: {context}{message}{}", hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
+#[error("{path}{}: {context}{message}{}", if *line == 0 { String::new() } else { format!(":{line}:{column}") }, hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
 pub struct ScenarioError {
     /// The scenario file's path, as shown.
     pub path: String,

@@ -1,319 +1,71 @@
 //! Stage two: validates a scenario file into a plan, reporting every problem
-//! against the file, line and step, with a hint.
+//! against the file, line and step, with a hint. The file's parts are
+//! checked here; its steps in `validate_step.rs`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::duration::parse_duration;
-use super::file::{ScenarioFile, ShapeFile};
-use super::locate::{first_line, line_of, step_at, strip_location};
-use super::plan::{Action, ContractTag, Expect, FlowPlan, Scenario, ScenarioError, Shape, Step};
-use super::step_parts::{
-    ActionFile, action_of, check_templates, expect_plan, s_actions, when_plan,
-};
+use super::file::{FlowFile, ScenarioFile, ShapeFile};
+use super::locate::{first_line, line_of, missing_key, plain_words, step_at, strip_location};
+use super::plan::{ContractTag, FlowPlan, Scenario, ScenarioError, Shape};
 use crate::appflow::TargetKind;
-use crate::appflow::{Operation, TriggerType};
+use crate::appflow::TriggerType;
 
-/// Parses and validates one scenario file's text.
-pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
-    let shown = path.display().to_string();
-    let file: ScenarioFile = serde_saphyr::from_str(text).map_err(|e| {
-        let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+/// Where errors of one file point: its name as shown and its text.
+pub(super) struct At<'a> {
+    pub shown: String,
+    pub text: &'a str,
+}
+
+impl At<'_> {
+    /// An error at `line:column` of this file.
+    pub fn err(
+        &self,
+        line: u64,
+        column: u64,
+        context: String,
+        message: String,
+        hint: Option<&str>,
+    ) -> ScenarioError {
         ScenarioError {
-            path: shown.clone(),
-            line,
-            column,
-            context: step_at(text, line).map_or_else(String::new, |n| format!("step {n}: ")),
-            message: strip_location(&first_line(&e.to_string())),
-            hint: text.lines().nth(line.saturating_sub(1) as usize).map(|l| {
-                format!(
-                    "the line reads `{}`; see the scenario format in README.md",
-                    l.trim()
-                )
-            }),
-        }
-    })?;
-    let err = |line: u64, column: u64, context: String, message: String, hint: Option<&str>| {
-        ScenarioError {
-            path: shown.clone(),
+            path: self.shown.clone(),
             line,
             column,
             context,
             message,
             hint: hint.map(str::to_owned),
         }
+    }
+
+    /// An error on the first line that contains `needle` (else line 1).
+    pub fn err_at(
+        &self,
+        needle: &str,
+        context: String,
+        message: String,
+        hint: Option<&str>,
+    ) -> ScenarioError {
+        self.err(line_of(self.text, needle), 1, context, message, hint)
+    }
+}
+
+/// Parses and validates one scenario file's text: stage one (serde, into
+/// the file model), then each part into the plan, the first problem
+/// returned with its location.
+pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    let at = At {
+        shown: path.display().to_string(),
+        text,
     };
-
-    let mut flows = BTreeMap::new();
-    for (alias, f) in file.flows {
-        let Ok(trigger) = f.trigger.parse::<TriggerType>() else {
-            return Err(err(
-                line_of(text, &format!("{alias}:")),
-                1,
-                format!("flow `{alias}`: "),
-                format!("unknown trigger `{}`", f.trigger),
-                Some("trigger is one of OnDemand, Scheduled, Event"),
-            ));
-        };
-        if !alias
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            return Err(err(
-                line_of(text, &format!("{alias}:")),
-                1,
-                format!("flow `{alias}`: "),
-                "a flow alias is letters, digits, `_` and `-`".into(),
-                None,
-            ));
-        }
-        let name = match f.name {
-            Some(shape) => Some(shape_plan(shape, 2).map_err(|m| {
-                err(
-                    line_of(text, &format!("{alias}:")),
-                    1,
-                    format!("flow `{alias}`: "),
-                    format!("name: {m}"),
-                    None,
-                )
-            })?),
-            None => None,
-        };
-        flows.insert(
-            alias,
-            FlowPlan {
-                trigger,
-                create: f.create,
-                name,
-                exists: f.exists,
-            },
-        );
-    }
-
-    let mut tokens = BTreeMap::new();
-    for (alias, shape) in file.tokens {
-        let shape = shape_plan(shape, 1).map_err(|m| {
-            err(
-                line_of(text, &format!("{alias}:")),
-                1,
-                format!("token `{alias}`: "),
-                m,
-                None,
-            )
-        })?;
-        tokens.insert(alias, shape);
-    }
-    let known = crate::contract::rule_ids();
-    for id in &file.covers {
-        if !known.contains(&id.as_str()) {
-            return Err(err(
-                line_of(text, "covers:"),
-                1,
-                String::new(),
-                format!("covers: `{id}` is no rule id of APPFLOW.md"),
-                Some("rule ids look like T1, V2, W6; see docs/APPFLOW.md"),
-            ));
-        }
-    }
-
-    let mut needs = Vec::new();
-    for n in &file.needs {
-        needs.push(super::plan::Need::from_name(n).ok_or_else(|| {
-            err(
-                line_of(text, "needs:"),
-                1,
-                String::new(),
-                format!("needs: unknown need `{n}`"),
-                Some("a scenario can need: event-source"),
-            )
-        })?);
-    }
-    let questions = crate::contract::open_questions();
-    let mut settles = Vec::new();
-    for n in &file.settles {
-        match n.checked_sub(1).and_then(|i| questions.get(i)) {
-            Some(q) => settles.push((*n, (*q).to_owned())),
-            None => {
-                return Err(err(
-                    line_of(text, "settles:"),
-                    1,
-                    String::new(),
-                    format!(
-                        "settles: APPFLOW.md has no open question {n} (it has 1 to {})",
-                        questions.len()
-                    ),
-                    None,
-                ));
-            }
-        }
-    }
-
-    let mut steps = Vec::with_capacity(file.steps.len());
-    let mut captured: Vec<String> = Vec::new();
-    for (i, spanned) in file.steps.into_iter().enumerate() {
-        let line = spanned.referenced.line();
-        let column = spanned.referenced.column();
-        let s = spanned.value;
-        let index = i + 1;
-        let ctx = format!("step {index}: ");
-        let step_err =
-            |message: String, hint: Option<&str>| err(line, column, ctx.clone(), message, hint);
-        let (action, label) = action_of(s_actions(&s)).map_err(|m| {
-            step_err(
-                m,
-                Some("a step has exactly one of: an operation (StartFlow, ...), raw, advance-clock, fault, configure"),
-            )
-        })?;
-        let action = match action {
-            ActionFile::Op(op, v) => {
-                if !v.is_object() {
-                    return Err(step_err(
-                        format!("the {op} request must be a mapping of members"),
-                        None,
-                    ));
-                }
-                check_templates(&v, &flows, &captured).map_err(|m| step_err(m, None))?;
-                let unknown = crate::contract::model().unknown_input_members(op.name(), &v);
-                if let Some(first) = unknown.first() {
-                    let members = crate::contract::model().input_members(op.name());
-                    return Err(step_err(
-                        format!("{op}: `{first}` is no member of the {op} request"),
-                        Some(&format!(
-                            "{op} takes {}; use `raw:` to send a body as written",
-                            members.join(", ")
-                        )),
-                    ));
-                }
-                Action::Call {
-                    operation: op,
-                    body: v,
-                }
-            }
-            ActionFile::Raw(op, body, pad_to) => {
-                let op = Operation::from_name(&op).ok_or_else(|| {
-                    step_err(
-                        format!("raw: unknown operation `{op}`"),
-                        Some("operation is one of the AppFlow operation names, e.g. StartFlow"),
-                    )
-                })?;
-                Action::Raw {
-                    operation: op,
-                    body,
-                    pad_to,
-                }
-            }
-            ActionFile::Clock(d) => Action::AdvanceClock(
-                parse_duration(&d).map_err(|m| step_err(format!("advance-clock: {m}"), None))?,
-            ),
-            ActionFile::Fault(v) => Action::Fault(v),
-            ActionFile::Configure(v) => Action::Configure(v),
-        };
-        let has_expect = s.expect.is_some();
-        let expect = match s.expect {
-            Some(e) => expect_plan(e).map_err(|m| step_err(m, None))?,
-            None => Expect::default(),
-        };
-        if let Some(b) = &expect.body {
-            check_templates(b, &flows, &captured)
-                .map_err(|m| step_err(format!("expect.body: {m}"), None))?;
-        }
-        if expect.eventually.is_some() && !action.operation().is_some_and(Operation::is_read) {
-            return Err(step_err(
-                "expect.eventually repeats the request until it holds, so it is only for reads"
-                    .into(),
-                Some("use it on DescribeFlow, ListFlows or DescribeFlowExecutionRecords"),
-            ));
-        }
-        let concurrent = s.concurrent.unwrap_or(1);
-        if !(1..=1000).contains(&concurrent) {
-            return Err(step_err(
-                "concurrent must be between 1 and 1000".into(),
-                None,
-            ));
-        }
-        if !expect.distinct.is_empty() && concurrent == 1 {
-            return Err(step_err(
-                "expect.distinct needs `concurrent: N`".into(),
-                None,
-            ));
-        }
-        if action.operation().is_none() && (has_expect || !s.capture.is_empty()) {
-            return Err(step_err(
-                format!("`{label}` steps take no expect or capture"),
-                None,
-            ));
-        }
-        captured.extend(s.capture.keys().cloned());
-        let when = when_plan(s.when, index).map_err(|m| step_err(m, None))?;
-        steps.push(Step {
-            index,
-            line,
-            name: s.name.clone().unwrap_or_else(|| label.clone()),
-            action,
-            concurrent,
-            expect,
-            capture: s.capture,
-            needs_control: s.needs_control,
-            when,
-            all_pages: s.all_pages,
-        });
-    }
-    if steps.is_empty() {
-        return Err(err(
-            1,
-            1,
-            String::new(),
-            "a scenario needs at least one step".into(),
-            None,
-        ));
-    }
-    let contract = match &file.contract {
-        None => None,
-        Some(tag) => Some(
-            ContractTag::ALL
-                .into_iter()
-                .find(|t| t.as_str() == tag)
-                .ok_or_else(|| {
-                    err(
-                        line_of(text, "contract:"),
-                        1,
-                        String::new(),
-                        format!("contract: unknown tag `{tag}`"),
-                        Some("contract is one of model, doc, seen, chosen (APPFLOW.md's tags)"),
-                    )
-                })?,
-        ),
-    };
-    let mut known_differences = BTreeMap::new();
-    for (kind, paths) in file.known_differences {
-        let at = |message: String, hint: &str| {
-            err(
-                line_of(text, "known-differences:"),
-                1,
-                "known-differences: ".into(),
-                message,
-                Some(hint),
-            )
-        };
-        let kind = TargetKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == kind)
-            .ok_or_else(|| {
-                at(
-                    format!("unknown target kind `{kind}`"),
-                    "the keys are target kinds: embedded, url, aws",
-                )
-            })?;
-        for p in &paths {
-            transcript_path(p, steps.len()).map_err(|m| {
-                at(
-                    format!("`{p}`: {m}"),
-                    "a path is steps.<N or *>.<request|response|responses|control>.<...>, e.g. steps.*.response.body.flowStatus",
-                )
-            })?;
-        }
-        known_differences.insert(kind, paths);
-    }
+    let file = read_file(&at)?;
+    let flows = flows_plan(&at, file.flows)?;
+    let tokens = tokens_plan(&at, file.tokens)?;
+    check_covers(&at, &file.covers)?;
+    let needs = needs_plan(&at, &file.needs)?;
+    let settles = settles_plan(&at, &file.settles)?;
+    let steps = super::validate_step::steps_plan(&at, file.steps, &flows)?;
+    let contract = contract_tag(&at, file.contract.as_deref())?;
+    let known_differences = known_differences_plan(&at, file.known_differences, steps.len())?;
     Ok(Scenario {
         name: path
             .file_stem()
@@ -332,6 +84,208 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
         steps,
         known_differences,
     })
+}
+
+/// Stage one: the file as written, with serde's messages said in words
+/// and a missing top-level key located at the top of the file.
+fn read_file(at: &At<'_>) -> Result<ScenarioFile, ScenarioError> {
+    let text = at.text;
+    serde_saphyr::from_str(text).map_err(|e| {
+        let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+        let message = plain_words(&strip_location(&first_line(&e.to_string())));
+        if let Some(key) = missing_key(&message)
+            && step_at(text, line).is_none()
+        {
+            // serde notices a missing key at the end of the mapping; say
+            // it at the top, where the key belongs.
+            return at.err(
+                1,
+                1,
+                String::new(),
+                format!("the scenario has no `{key}`"),
+                Some(&format!(
+                    "a scenario file starts with `{key}:` (see the scenario format in README.md)"
+                )),
+            );
+        }
+        ScenarioError {
+            path: at.shown.clone(),
+            line,
+            column,
+            context: step_at(text, line).map_or_else(String::new, |n| format!("step {n}: ")),
+            message,
+            hint: text.lines().nth(line.saturating_sub(1) as usize).map(|l| {
+                format!(
+                    "the line reads `{}`; see the scenario format in README.md",
+                    l.trim()
+                )
+            }),
+        }
+    })
+}
+
+fn flows_plan(
+    at: &At<'_>,
+    files: BTreeMap<String, FlowFile>,
+) -> Result<BTreeMap<String, FlowPlan>, ScenarioError> {
+    let mut flows = BTreeMap::new();
+    for (alias, f) in files {
+        let here = |message: String, hint: Option<&str>| {
+            at.err_at(
+                &format!("{alias}:"),
+                format!("flow `{alias}`: "),
+                message,
+                hint,
+            )
+        };
+        let Ok(trigger) = f.trigger.parse::<TriggerType>() else {
+            return Err(here(
+                format!("unknown trigger `{}`", f.trigger),
+                Some("trigger is one of OnDemand, Scheduled, Event"),
+            ));
+        };
+        if !alias
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(here(
+                "a flow alias is letters, digits, `_` and `-`".into(),
+                None,
+            ));
+        }
+        let name = match f.name {
+            Some(shape) => {
+                Some(shape_plan(shape, 2).map_err(|m| here(format!("name: {m}"), None))?)
+            }
+            None => None,
+        };
+        flows.insert(
+            alias,
+            FlowPlan {
+                trigger,
+                create: f.create,
+                name,
+                exists: f.exists,
+            },
+        );
+    }
+    Ok(flows)
+}
+
+fn tokens_plan(
+    at: &At<'_>,
+    files: BTreeMap<String, ShapeFile>,
+) -> Result<BTreeMap<String, Shape>, ScenarioError> {
+    let mut tokens = BTreeMap::new();
+    for (alias, shape) in files {
+        let shape = shape_plan(shape, 1)
+            .map_err(|m| at.err_at(&format!("{alias}:"), format!("token `{alias}`: "), m, None))?;
+        tokens.insert(alias, shape);
+    }
+    Ok(tokens)
+}
+
+fn check_covers(at: &At<'_>, covers: &[String]) -> Result<(), ScenarioError> {
+    let known = crate::contract::rule_ids();
+    match covers.iter().find(|id| !known.contains(&id.as_str())) {
+        Some(id) => Err(at.err_at(
+            "covers:",
+            String::new(),
+            format!("covers: `{id}` is no rule id of APPFLOW.md"),
+            Some("rule ids look like T1, V2, W6; see docs/APPFLOW.md"),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn needs_plan(at: &At<'_>, names: &[String]) -> Result<Vec<super::plan::Need>, ScenarioError> {
+    names
+        .iter()
+        .map(|n| {
+            super::plan::Need::from_name(n).ok_or_else(|| {
+                at.err_at(
+                    "needs:",
+                    String::new(),
+                    format!("needs: unknown need `{n}`"),
+                    Some("a scenario can need: event-source"),
+                )
+            })
+        })
+        .collect()
+}
+
+fn settles_plan(at: &At<'_>, numbers: &[usize]) -> Result<Vec<(usize, String)>, ScenarioError> {
+    let questions = crate::contract::open_questions();
+    numbers
+        .iter()
+        .map(|n| match n.checked_sub(1).and_then(|i| questions.get(i)) {
+            Some(q) => Ok((*n, (*q).to_owned())),
+            None => Err(at.err_at(
+                "settles:",
+                String::new(),
+                format!(
+                    "settles: APPFLOW.md has no open question {n} (it has 1 to {})",
+                    questions.len()
+                ),
+                None,
+            )),
+        })
+        .collect()
+}
+
+fn contract_tag(at: &At<'_>, tag: Option<&str>) -> Result<Option<ContractTag>, ScenarioError> {
+    let Some(tag) = tag else {
+        return Ok(None);
+    };
+    ContractTag::ALL
+        .into_iter()
+        .find(|t| t.as_str() == tag)
+        .map(Some)
+        .ok_or_else(|| {
+            at.err_at(
+                "contract:",
+                String::new(),
+                format!("contract: unknown tag `{tag}`"),
+                Some("contract is one of model, doc, seen, chosen (APPFLOW.md's tags)"),
+            )
+        })
+}
+
+fn known_differences_plan(
+    at: &At<'_>,
+    files: BTreeMap<String, Vec<String>>,
+    steps: usize,
+) -> Result<BTreeMap<TargetKind, Vec<String>>, ScenarioError> {
+    let mut known_differences = BTreeMap::new();
+    for (kind, paths) in files {
+        let here = |message: String, hint: &str| {
+            at.err_at(
+                "known-differences:",
+                "known-differences: ".into(),
+                message,
+                Some(hint),
+            )
+        };
+        let kind = TargetKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == kind)
+            .ok_or_else(|| {
+                here(
+                    format!("unknown target kind `{kind}`"),
+                    "the keys are target kinds: embedded, url, aws",
+                )
+            })?;
+        for p in &paths {
+            transcript_path(p, steps).map_err(|m| {
+                here(
+                    format!("`{p}`: {m}"),
+                    "a path is steps.<N or *>.<request|response|responses|control>.<...>, e.g. steps.*.response.body.flowStatus",
+                )
+            })?;
+        }
+        known_differences.insert(kind, paths);
+    }
+    Ok(known_differences)
 }
 
 fn shape_plan(shape: ShapeFile, min: usize) -> Result<Shape, String> {

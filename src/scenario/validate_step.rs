@@ -1,0 +1,208 @@
+//! Stage two for steps: each step's one action, its request members, its
+//! templates, its expectations (against the service model) and captures.
+
+use std::collections::BTreeMap;
+
+use serde_saphyr::Spanned;
+
+use super::duration::parse_duration;
+use super::file::StepFile;
+use super::plan::{Action, Expect, FlowPlan, ScenarioError, Step};
+use super::step_parts::{
+    ActionFile, action_of, check_templates, expect_plan, s_actions, when_plan,
+};
+use super::validate::At;
+use crate::appflow::Operation;
+
+/// The steps of a file, in order; a file needs at least one.
+pub(super) fn steps_plan(
+    at: &At<'_>,
+    files: Vec<Spanned<StepFile>>,
+    flows: &BTreeMap<String, FlowPlan>,
+) -> Result<Vec<Step>, ScenarioError> {
+    let mut steps = Vec::with_capacity(files.len());
+    let mut captured: Vec<String> = Vec::new();
+    for (i, spanned) in files.into_iter().enumerate() {
+        let here = StepAt {
+            at,
+            line: spanned.referenced.line(),
+            column: spanned.referenced.column(),
+            index: i + 1,
+        };
+        let step = step_plan(&here, spanned.value, flows, &captured)?;
+        captured.extend(step.capture.keys().cloned());
+        steps.push(step);
+    }
+    if steps.is_empty() {
+        return Err(at.err_at(
+            "steps:",
+            String::new(),
+            "a scenario needs at least one step".into(),
+            None,
+        ));
+    }
+    Ok(steps)
+}
+
+/// Where a step starts, for its errors.
+struct StepAt<'a> {
+    at: &'a At<'a>,
+    line: u64,
+    column: u64,
+    /// 1-based.
+    index: usize,
+}
+
+impl StepAt<'_> {
+    fn err(&self, message: String, hint: Option<&str>) -> ScenarioError {
+        self.at.err(
+            self.line,
+            self.column,
+            format!("step {}: ", self.index),
+            message,
+            hint,
+        )
+    }
+
+    /// An error on the step's first line holding `needle` (a member name
+    /// or a value), else on the step's first line.
+    fn err_near(&self, needle: &str, message: String, hint: Option<&str>) -> ScenarioError {
+        let inner = self.column.saturating_sub(1) as usize;
+        let lines = self.at.text.lines().enumerate();
+        for (n, l) in lines.skip(self.line.saturating_sub(1) as usize) {
+            let indent = l.len() - l.trim_start().len();
+            let blank = l.trim().is_empty() || l.trim_start().starts_with('#');
+            // The step's own lines are indented at least as far as its first key.
+            if n as u64 + 1 > self.line && !blank && indent < inner {
+                break;
+            }
+            if let Some(col) = l.find(needle) {
+                let context = format!("step {}: ", self.index);
+                return self
+                    .at
+                    .err(n as u64 + 1, col as u64 + 1, context, message, hint);
+            }
+        }
+        self.err(message, hint)
+    }
+}
+
+fn step_plan(
+    here: &StepAt<'_>,
+    s: StepFile,
+    flows: &BTreeMap<String, FlowPlan>,
+    captured: &[String],
+) -> Result<Step, ScenarioError> {
+    let (action, label) = action_of(s_actions(&s)).map_err(|m| {
+        here.err(
+            m,
+            Some("a step has exactly one of: an operation (StartFlow, ...), raw, advance-clock, fault, configure"),
+        )
+    })?;
+    let action = action_plan(here, action, flows, captured)?;
+    let has_expect = s.expect.is_some();
+    let expect = match s.expect {
+        Some(e) => expect_plan(e).map_err(|m| here.err(m, None))?,
+        None => Expect::default(),
+    };
+    if let Some(b) = &expect.body {
+        check_templates(b, flows, captured)
+            .map_err(|m| here.err(format!("expect.body: {m}"), None))?;
+    }
+    if let Some(op) = action.operation() {
+        let captures: Vec<&str> = s.capture.values().map(String::as_str).collect();
+        super::expect_check::check(op, &expect, &captures).map_err(|p| {
+            here.err_near(&p.needle, format!("{op}: {}", p.message), p.hint.as_deref())
+        })?;
+    }
+    if expect.eventually.is_some() && !action.operation().is_some_and(Operation::is_read) {
+        return Err(here.err(
+            "expect.eventually repeats the request until it holds, so it is only for reads".into(),
+            Some("use it on DescribeFlow, ListFlows or DescribeFlowExecutionRecords"),
+        ));
+    }
+    let concurrent = s.concurrent.unwrap_or(1);
+    if !(1..=1000).contains(&concurrent) {
+        return Err(here.err("concurrent must be between 1 and 1000".into(), None));
+    }
+    if !expect.distinct.is_empty() && concurrent == 1 {
+        return Err(here.err("expect.distinct needs `concurrent: N`".into(), None));
+    }
+    if action.operation().is_none() && (has_expect || !s.capture.is_empty()) {
+        return Err(here.err(format!("`{label}` steps take no expect or capture"), None));
+    }
+    let when = when_plan(s.when, here.index).map_err(|m| here.err(m, None))?;
+    Ok(Step {
+        index: here.index,
+        line: here.line,
+        name: s.name.clone().unwrap_or_else(|| label.clone()),
+        action,
+        concurrent,
+        expect,
+        capture: s.capture,
+        needs_control: s.needs_control,
+        when,
+        all_pages: s.all_pages,
+    })
+}
+
+fn action_plan(
+    here: &StepAt<'_>,
+    action: ActionFile,
+    flows: &BTreeMap<String, FlowPlan>,
+    captured: &[String],
+) -> Result<Action, ScenarioError> {
+    Ok(match action {
+        ActionFile::Op(op, v) => {
+            if !v.is_object() {
+                return Err(here.err(
+                    format!("the {op} request must be a mapping of members"),
+                    None,
+                ));
+            }
+            check_templates(&v, flows, captured).map_err(|m| here.err(m, None))?;
+            let unknown = crate::contract::model().unknown_input_members(op.name(), &v);
+            if let Some(first) = unknown.first() {
+                let members = crate::contract::model().input_members(op.name());
+                let names: Vec<&str> = members.iter().map(String::as_str).collect();
+                let last = first.rsplit('.').next().unwrap_or(first);
+                let hint = match super::expect_check::did_you_mean(last, &names) {
+                    Some(m) => format!(
+                        "did you mean `{m}`? {op} takes {}; use `raw:` to send a body as written",
+                        members.join(", ")
+                    ),
+                    None => format!(
+                        "{op} takes {}; use `raw:` to send a body as written",
+                        members.join(", ")
+                    ),
+                };
+                return Err(here.err(
+                    format!("{op}: `{first}` is no member of the {op} request"),
+                    Some(&hint),
+                ));
+            }
+            Action::Call {
+                operation: op,
+                body: v,
+            }
+        }
+        ActionFile::Raw(op, body, pad_to) => {
+            let op = Operation::from_name(&op).ok_or_else(|| {
+                here.err(
+                    format!("raw: unknown operation `{op}`"),
+                    Some("operation is one of the AppFlow operation names, e.g. StartFlow"),
+                )
+            })?;
+            Action::Raw {
+                operation: op,
+                body,
+                pad_to,
+            }
+        }
+        ActionFile::Clock(d) => Action::AdvanceClock(
+            parse_duration(&d).map_err(|m| here.err(format!("advance-clock: {m}"), None))?,
+        ),
+        ActionFile::Fault(v) => Action::Fault(v),
+        ActionFile::Configure(v) => Action::Configure(v),
+    })
+}
