@@ -29,6 +29,7 @@ pub mod endpoint;
 pub mod exit_codes;
 pub mod fixtures;
 pub mod load;
+pub mod model;
 pub mod normalise;
 pub mod redact;
 pub mod reply;
