@@ -120,13 +120,17 @@ fn create(
     if let Some(t) = token
         && let Some(stored) = s.op_tokens.get(&(Operation::CreateFlow, t.to_owned()))
         && s.remembered(stored.at)
+        && !s.ended(stored, name)
     {
-        return if stored.input == input {
+        return if stored.input == input && s.live(name, stored.generation).is_some() {
             vec![branch(p, &["T13"], Expect::Ok(OkBody::Status(stored.flow_status)), s.clone())]
         } else {
             vec![branch(p, &["T13"], Expect::Error(ErrorKind::Conflict), s.clone())]
         };
     }
+    let ended = token
+        .and_then(|t| s.op_tokens.get(&(Operation::CreateFlow, t.to_owned())))
+        .is_some_and(|st| s.remembered(st.at) && s.ended(st, name));
     if s.flows.contains_key(name) {
         // A second flow of the same name: refused, how is not decided.
         return vec![branch(p, &["L1"], Expect::AnyError, s.clone())];
@@ -156,7 +160,8 @@ fn create(
                 },
             );
         }
-        branch(p, &["L1"], Expect::Ok(OkBody::Status(status)), next)
+        let rules: &[&'static str] = if ended { &["L1", "T14"] } else { &["L1"] };
+        branch(p, rules, Expect::Ok(OkBody::Status(status)), next)
     };
     match trigger {
         TriggerType::OnDemand => vec![made(p, FlowStatus::Active)],
@@ -179,6 +184,7 @@ fn update(s: &State, p: ProfileSet, name: &str, token: Option<&str>, variant: u8
     if let Some(t) = token
         && let Some(stored) = s.op_tokens.get(&(Operation::UpdateFlow, t.to_owned()))
         && s.remembered(stored.at)
+        && !s.ended(stored, name)
     {
         return if stored.input == input && stored.flow == name {
             vec![branch(p, &["T13"], Expect::Ok(OkBody::Status(stored.flow_status)), s.clone())]

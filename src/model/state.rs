@@ -105,15 +105,21 @@ impl State {
         self.flows.get(name).filter(|f| f.generation == generation)
     }
 
-    /// Removes a flow and everything that ends with it (T14).
+    /// Removes a flow and its StartFlow tokens (T14). Its CreateFlow and
+    /// UpdateFlow tokens stay: they are new calls for a flow re-created
+    /// under the name (T14), and other input anywhere else (T13).
     pub fn delete(&mut self, name: &str) {
         if let Some(flow) = self.flows.remove(name) {
             let g = flow.generation;
             self.start_tokens
                 .retain(|(_, f), s| !(f == name && s.generation == g));
-            self.op_tokens
-                .retain(|_, s| !(s.flow == name && s.generation == g));
         }
+    }
+
+    /// Whether a CreateFlow/UpdateFlow token stored for a flow that was
+    /// deleted is used again on that flow's name (T14: a new call).
+    pub fn ended(&self, stored: &StoredOp, name: &str) -> bool {
+        stored.flow == name && self.live(name, stored.generation).is_none()
     }
 
     /// Every run of flow `name` that may still be running is finished.
