@@ -41,6 +41,11 @@ pub struct ExploreArgs {
     /// send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// A rule id whose deviations are known (e.g. T14): a sequence that
+    /// fails only there is counted as not judged, and reported, instead of
+    /// being a finding. Repeatable.
+    #[arg(long)]
+    pub tolerate: Vec<String>,
     #[command(flatten)]
     pub emulator: EmulatorArgs,
 }
@@ -80,6 +85,7 @@ impl From<ExploreArgs> for ExploreOptions {
             save: a.save,
             json: a.json,
             dry_run: a.dry_run,
+            tolerate: a.tolerate,
         }
     }
 }

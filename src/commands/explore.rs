@@ -20,6 +20,8 @@ pub struct ExploreOptions {
     pub save: Option<PathBuf>,
     pub json: Option<PathBuf>,
     pub dry_run: bool,
+    /// Rule ids of known deviations (`--tolerate`).
+    pub tolerate: Vec<String>,
 }
 
 /// Runs `explore`; the summary is returned to tests through [`run_summary`].
@@ -74,6 +76,7 @@ pub async fn run_summary(
         control: target.abilities.control,
         event_source: target.abilities.event_source,
         poll: options.poll,
+        tolerate: options.tolerate.clone(),
     };
     let mut summary = explore(player, options.budget.clone()).await;
     if let (Some(f), Some(dir)) = (&mut summary.finding, &options.save) {

@@ -28,6 +28,10 @@ pub struct Player {
     pub event_source: bool,
     /// How long a read may lack a new run (L2).
     pub poll: Duration,
+    /// Rule ids of known deviations: a failing answer that every admitted
+    /// answer's rules name one of ends its sequence as not judged (counted
+    /// and reported), not as a finding.
+    pub tolerate: Vec<String>,
 }
 
 /// One step as played.
@@ -232,7 +236,20 @@ impl Player {
                 played.rules = rules;
                 Ok(played.violations.is_empty())
             }
-            Verdict::Lagging | Verdict::Refused => Ok(false),
+            Verdict::Lagging | Verdict::Refused => {
+                let known = self.tolerate.iter().find(|t| {
+                    !played.admitted.is_empty()
+                        && played.admitted.iter().all(|a| a.rules.contains(&t.as_str()))
+                });
+                match known {
+                    Some(rule) => Err(Unjudged(format!(
+                        "a known deviation from {rule} (tolerated): {} answered {}",
+                        played.calls.first().map(super::report::describe).unwrap_or_default(),
+                        played.observed.first().map(|o| format!("{} {}", o.status, o.error.as_deref().unwrap_or(""))).unwrap_or_default()
+                    ))),
+                    None => Ok(false),
+                }
+            }
         }
     }
 
