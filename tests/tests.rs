@@ -8,6 +8,7 @@ mod compare;
 mod emulator_contract;
 mod emulator_robustness;
 mod emulator_sdk;
+mod explore;
 mod fuzz;
 mod hostile_endpoints;
 mod load;

@@ -99,10 +99,11 @@ pub enum Slot {
     Unsure(TriggerType),
 }
 
-/// The generator's state: the slots.
+/// The generator's state: the slots, and how many pool tokens are in use.
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub slots: [Slot; SLOTS as usize],
+    pub tokens: u8,
 }
 
 /// The reference state machine of proptest-state-machine.
@@ -126,18 +127,33 @@ fn variant() -> impl Strategy<Value = Variant> {
     ]
 }
 
-fn token() -> impl Strategy<Value = TokenArg> {
+fn near_miss() -> impl Strategy<Value = Variant> {
     prop_oneof![
-        1 => Just(TokenArg::None),
-        5 => (0..TOKENS, variant()).prop_map(|(k, v)| TokenArg::Pool(k, v)),
+        Just(Variant::Upper),
+        Just(Variant::Lead),
+        Just(Variant::Trail),
+        prop_oneof![Just(255u16), Just(256), Just(257)].prop_map(Variant::Len),
     ]
 }
 
-fn plain_token() -> impl Strategy<Value = TokenArg> {
-    prop_oneof![
-        1 => Just(TokenArg::None),
-        3 => (0..TOKENS).prop_map(|k| TokenArg::Pool(k, Variant::Plain)),
+/// A clientToken: none, a fresh one, a replay of one used before, or a
+/// near miss of one used before (`used` tokens of the pool are in use).
+fn token(used: u8, near_misses: bool) -> BoxedStrategy<TokenArg> {
+    let fresh = TokenArg::Pool(used.min(TOKENS - 1), Variant::Plain);
+    if used == 0 {
+        return prop_oneof![1 => Just(TokenArg::None), 4 => Just(fresh)].boxed();
+    }
+    let near = if near_misses { 2 } else { 0 };
+    prop::strategy::Union::new_weighted(vec![
+        (1, Just(TokenArg::None).boxed()),
+        (4, Just(fresh).boxed()),
+        (4, (0..used).prop_map(|k| TokenArg::Pool(k, Variant::Plain)).boxed()),
+        (near, (0..used, near_miss()).prop_map(|(k, v)| TokenArg::Pool(k, v)).boxed()),
     ]
+    .into_iter()
+    .filter(|(w, _)| *w > 0)
+    .collect())
+    .boxed()
 }
 
 impl ReferenceStateMachine for Generator {
@@ -147,6 +163,7 @@ impl ReferenceStateMachine for Generator {
     fn init_state() -> BoxedStrategy<Plan> {
         Just(Plan {
             slots: [Slot::Free; SLOTS as usize],
+            tokens: 0,
         })
         .boxed()
     }
@@ -155,31 +172,39 @@ impl ReferenceStateMachine for Generator {
         let free: Vec<u8> = (0..SLOTS)
             .filter(|s| !matches!(state.slots[*s as usize], Slot::Live(_)))
             .collect();
-        let live = state.slots.iter().filter(|s| matches!(s, Slot::Live(_))).count();
-        let slot = 0..SLOTS;
+        let live: Vec<u8> = (0..SLOTS)
+            .filter(|s| matches!(state.slots[*s as usize], Slot::Live(_)))
+            .collect();
+        // Mostly a live flow; now and then any slot (a flow that is gone).
+        let slot = if live.is_empty() {
+            (0..SLOTS).boxed()
+        } else {
+            prop_oneof![6 => prop::sample::select(live.clone()), 1 => 0..SLOTS].boxed()
+        };
+        let used = state.tokens;
         let mut options: Vec<(u32, BoxedStrategy<Step>)> = vec![
-            (8, (slot.clone(), variant(), token())
+            (10, (slot.clone(), variant(), token(used, true))
                 .prop_map(|(slot, name, token)| Step::Start { slot, name, token }).boxed()),
             (2, slot.clone().prop_map(|slot| Step::Stop { slot }).boxed()),
-            (1, (slot.clone(), prop::bool::weighted(0.7))
+            (2, (slot.clone(), prop::bool::weighted(0.7))
                 .prop_map(|(slot, force)| Step::Delete { slot, force }).boxed()),
-            (1, slot.clone().prop_map(|slot| Step::Describe { slot }).boxed()),
+            (2, slot.clone().prop_map(|slot| Step::Describe { slot }).boxed()),
             (1, (1..4u8).prop_map(|page| Step::List { page }).boxed()),
             (2, (slot.clone(), 1..4u8).prop_map(|(slot, page)| Step::Records { slot, page }).boxed()),
             (1, (slot.clone(), prop::option::weighted(0.8, 0..4u8))
                 .prop_map(|(slot, run)| Step::Cancel { slot, run }).boxed()),
-            (1, (slot.clone(), plain_token(), 0..2u8)
+            (1, (slot.clone(), token(used, false), 0..2u8)
                 .prop_map(|(slot, token, variant)| Step::Update { slot, token, variant }).boxed()),
-            (2, (slot, prop::collection::vec(plain_token(), 2..4))
+            (2, (slot, prop::collection::vec(token(used, false), 2..4))
                 .prop_map(|(slot, tokens)| Step::Burst { slot, tokens }).boxed()),
             (1, Just(Step::Clock).boxed()),
         ];
         if !free.is_empty() {
-            // Mostly creates while nothing exists; a few re-creates later.
-            let weight = if live == 0 { 8 } else { 2 };
+            // Mostly creates while nothing exists; re-creates later.
+            let weight = if live.is_empty() { 12 } else { 3 };
             options.push((
                 weight,
-                (prop::sample::select(free), trigger(), plain_token(), 0..2u8)
+                (prop::sample::select(free), trigger(), token(used, false), 0..2u8)
                     .prop_map(|(slot, trigger, token, variant)| Step::Create {
                         slot,
                         trigger,
@@ -193,6 +218,17 @@ impl ReferenceStateMachine for Generator {
     }
 
     fn apply(mut state: Plan, step: &Step) -> Plan {
+        let fresh = |t: &TokenArg| matches!(t, TokenArg::Pool(k, _) if *k >= state.tokens);
+        let takes = match step {
+            Step::Create { token, .. } | Step::Update { token, .. } | Step::Start { token, .. } => {
+                fresh(token)
+            }
+            Step::Burst { tokens, .. } => tokens.iter().any(fresh),
+            _ => false,
+        };
+        if takes {
+            state.tokens = (state.tokens + 1).min(TOKENS);
+        }
         match step {
             Step::Create { slot, trigger, .. } => state.slots[*slot as usize] = Slot::Live(*trigger),
             Step::Delete { slot, force } => {

@@ -195,7 +195,19 @@ fn step_text(
     });
     let count = if same_burst { 1 } else { reqs.len() };
     for (k, (_, body)) in reqs.iter().take(count).enumerate() {
-        let _ = writeln!(out, "  - {}: {}", op.name(), body);
+        // A space beside a template is kept only in a raw body (the
+        // template engine reads `" {{x}}"` as the whole value `{{x}}`).
+        let text = body.to_string();
+        if text.contains("\" {{") || text.contains("}} \"") {
+            let _ = writeln!(
+                out,
+                "  - raw: {{ operation: {}, body: {} }}",
+                op.name(),
+                json!(text)
+            );
+        } else {
+            let _ = writeln!(out, "  - {}: {}", op.name(), body);
+        }
         if k == 0 {
             let _ = writeln!(out, "    name: {}", json!(format!("step {}{}", p.index, if p.failed { " (the failing step)" } else { "" })));
         }
@@ -237,7 +249,25 @@ fn step_text(
 
 /// The `expect:` of a step, from every answer the model admitted.
 fn expectation(p: &Played, runs: &[String]) -> Value {
-    let admitted: Vec<&Expect> = p.admitted.iter().map(|a| &a.admitted.expect).collect();
+    let mut admitted: Vec<&Expect> = p.admitted.iter().map(|a| &a.admitted.expect).collect();
+    // The failing step expects what the contract admits with the status the
+    // target gave, when it admits that status at all: the body is the fault.
+    if p.failed
+        && let Some(actual) = p.observed.first()
+    {
+        let same: Vec<&Expect> = admitted
+            .iter()
+            .copied()
+            .filter(|e| match e {
+                Expect::Ok(_) => actual.status == 200,
+                Expect::Error(k) => k.status() == actual.status,
+                _ => false,
+            })
+            .collect();
+        if !same.is_empty() {
+            admitted = same;
+        }
+    }
     if admitted.is_empty() || admitted.iter().any(|e| **e == Expect::Any) {
         return json!({});
     }
