@@ -13,6 +13,8 @@
 //! - [`report`]: terminal, JSON and JUnit renderings of a summary;
 //!   [`safe_text`]: what came from an endpoint, made safe to show.
 //! - [`load`]: the goose load test and its verdict.
+//! - [`model`]: the contract as a pure state machine with behaviour profiles;
+//!   [`explore`]: generated call sequences judged by it, shrunk to scenarios.
 //! - [`emulator`]: the embedded AppFlow emulator and its test-control API.
 //! - [`commands`], [`cli`], [`exit_codes`]: the commands, their command line,
 //!   and what the binary's exit status means.
@@ -27,8 +29,10 @@ pub mod diff;
 pub mod emulator;
 pub mod endpoint;
 pub mod exit_codes;
+pub mod explore;
 pub mod fixtures;
 pub mod load;
+pub mod model;
 pub mod names;
 pub mod normalise;
 pub mod redact;

@@ -10,6 +10,7 @@ mod emulator_contract;
 mod emulator_edges;
 mod emulator_robustness;
 mod emulator_sdk;
+mod explore;
 mod fuzz;
 mod hostile_endpoints;
 mod load;

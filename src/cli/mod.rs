@@ -10,6 +10,7 @@ mod compare;
 mod connection;
 mod doctor;
 mod emulator;
+mod explore;
 mod load;
 mod serve;
 
@@ -21,6 +22,7 @@ pub use compare::CompareArgs;
 pub use connection::{ConnectionArgs, TargetArgs};
 pub use doctor::DoctorArgs;
 pub use emulator::EmulatorArgs;
+pub use explore::ExploreArgs;
 pub use load::{LoadAction, LoadArgs, LoadOutputs, MergeArgs};
 pub use serve::ServeArgs;
 
@@ -62,6 +64,9 @@ pub enum Command {
     /// A goose load test of StartFlow that also verifies that nothing was
     /// lost or duplicated: every fresh token one run, every replay the first run.
     Load(LoadArgs),
+    /// Generated call sequences judged by the contract's model; a failing
+    /// one is shrunk and saved as a scenario file; the target's fingerprint.
+    Explore(ExploreArgs),
 }
 
 /// Runs a parsed command line with the process's environment, writing to
@@ -111,5 +116,6 @@ pub async fn run_with(
             console,
         ),
         Command::Load(args) => commands::load::run(args.into(), env, console).await,
+        Command::Explore(args) => commands::explore::run(args.into(), env, console).await,
     }
 }

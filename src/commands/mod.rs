@@ -8,6 +8,7 @@ pub mod check;
 pub mod cleanup;
 pub mod compare;
 pub mod doctor;
+pub mod explore;
 pub mod load;
 pub mod serve;
 

@@ -1,0 +1,104 @@
+//! `explore`'s flags, parsed into its options.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::{EmulatorArgs, TargetArgs};
+use crate::commands::explore::ExploreOptions;
+use crate::endpoint::{EmbeddedRuntime, TargetChoice};
+
+/// `appflow-harness explore`: generated call sequences judged by the
+/// contract's model; a failure shrunk and saved as a scenario file.
+#[derive(Debug, Args)]
+pub struct ExploreArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Sequences to generate (default 256; 20 against AWS).
+    #[arg(long)]
+    pub cases: Option<u32>,
+    /// Steps per sequence at most (default 12; 8 against AWS).
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// The generator's seed (default: random; printed, so a run can be repeated).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Stop generating after this long ("60s", "5m").
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub time: Duration,
+    /// Write the shrunk failing sequence as a scenario file in this folder.
+    #[arg(long)]
+    pub save: Option<PathBuf>,
+    /// Write a JSON report here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// How long a read may lack a new run before it fails (L2; default 2s,
+    /// 30s against AWS).
+    #[arg(long, value_parser = parse_duration)]
+    pub poll: Option<Duration>,
+    /// Print what the budget implies (flows, calls, runs, their price) and
+    /// send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// A rule id whose deviations are known (e.g. T14): a sequence that
+    /// fails only there is counted as not judged, and reported, instead of
+    /// being a finding. Repeatable.
+    #[arg(long)]
+    pub tolerate: Vec<String>,
+    #[command(flatten)]
+    pub emulator: EmulatorArgs,
+}
+
+/// `90s`, `5m`, `1h`, or plain seconds.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (n, unit) = s
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((s, "s"), |i| (&s[..i], &s[i..]));
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (say 60s, 5m or 1h)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("`{s}` is not a duration (say 60s, 5m or 1h)")),
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+impl From<ExploreArgs> for ExploreOptions {
+    fn from(a: ExploreArgs) -> Self {
+        let aws = a.target.target == TargetChoice::Aws;
+        Self {
+            target: a.target.options(a.emulator.config(), EmbeddedRuntime::Shared),
+            budget: crate::explore::Budget {
+                cases: a.cases.unwrap_or(if aws { 20 } else { 256 }),
+                steps: a.steps.unwrap_or(if aws { 8 } else { 12 }),
+                seed: a.seed.unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0 % 1_000_000),
+                time: a.time,
+                shrink_time: Duration::from_secs(if aws { 600 } else { 60 }),
+            },
+            poll: a
+                .poll
+                .unwrap_or(Duration::from_secs(if aws { 30 } else { 2 })),
+            save: a.save,
+            json: a.json,
+            dry_run: a.dry_run,
+            tolerate: a.tolerate,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(parse_duration("60s"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_duration("soon").is_err());
+    }
+}

@@ -1,0 +1,107 @@
+//! `explore`: resolves the target, plays generated sequences against it,
+//! prints the report (and writes the JSON one), saves the shrunk failing
+//! sequence as a scenario file.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{CommandError, Console, Outcome};
+use crate::endpoint::{self, Environment, TargetOptions};
+use crate::explore::{Budget, Player, Summary, explore, report, scenario_file};
+
+/// `explore`'s options.
+#[derive(Debug, Clone)]
+pub struct ExploreOptions {
+    pub target: TargetOptions,
+    pub budget: Budget,
+    /// How long a read may lack a new run (L2).
+    pub poll: Duration,
+    /// The folder the shrunk scenario file goes to.
+    pub save: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+    pub dry_run: bool,
+    /// Rule ids of known deviations (`--tolerate`).
+    pub tolerate: Vec<String>,
+}
+
+/// Runs `explore`; the summary is returned to tests through [`run_summary`].
+pub async fn run(
+    options: ExploreOptions,
+    env: &Environment,
+    console: &mut Console<'_>,
+) -> Result<Outcome, CommandError> {
+    run_summary(options, env, console)
+        .await
+        .map(|s| s.map_or(Outcome::Passed, |s| Outcome::from_passed(s.passed())))
+}
+
+/// Runs `explore` and answers its summary (`None` for a dry run).
+pub async fn run_summary(
+    options: ExploreOptions,
+    env: &Environment,
+    console: &mut Console<'_>,
+) -> Result<Option<Summary>, CommandError> {
+    let redactor = env.redactor();
+    let target = endpoint::resolve(options.target, env).await?;
+    let b = &options.budget;
+    if options.dry_run {
+        // Each sequence creates up to 3 flows; a step is one call, a burst
+        // up to 3, a paged read a few; runs come from StartFlow on on-demand flows.
+        let calls = u64::from(b.cases) * (b.steps as u64 * 3 + 6);
+        let runs = u64::from(b.cases) * b.steps as u64 * 3 / 2;
+        let _ = writeln!(
+            console.out,
+            "explore would play up to {} sequences of up to {} steps against {}: up to {} flows created and deleted, about {calls} calls, up to {runs} flow runs (AppFlow charges per flow run: about ${:.2} at $0.001 a run, plus data processing)",
+            b.cases,
+            b.steps,
+            target.endpoint.base_url(),
+            u64::from(b.cases) * 3,
+            runs as f64 * 0.001
+        );
+        return Ok(None);
+    }
+    target.probe().await?;
+    let name = target.endpoint.base_url().to_owned();
+    console.note(format_args!(
+        "exploring {name} ({}) with seed {}: up to {} sequences of up to {} steps, {}s",
+        target.kind.as_str(),
+        b.seed,
+        b.cases,
+        b.steps,
+        b.time.as_secs()
+    ));
+    let player = Player {
+        endpoint: target.endpoint.clone(),
+        fixtures: target.fixtures.clone(),
+        control: target.abilities.control,
+        event_source: target.abilities.event_source,
+        poll: options.poll,
+        tolerate: options.tolerate.clone(),
+    };
+    let mut summary = explore(player, options.budget.clone()).await;
+    if let (Some(f), Some(dir)) = (&mut summary.finding, &options.save) {
+        let text = scenario_file::write(
+            &f.sequence,
+            &target.fixtures,
+            &scenario_file::Provenance {
+                seed: summary.seed,
+                target: &format!("{} ({})", name, target.kind.as_str()),
+                original_steps: f.original_steps,
+            },
+        );
+        std::fs::create_dir_all(dir).map_err(|e| {
+            CommandError::Internal(format!("failed to create {}: {e}", dir.display()))
+        })?;
+        let path = dir.join(format!("explore_{}_{}.yaml", summary.seed, f.sequence.names));
+        std::fs::write(&path, redactor.clean(&text)).map_err(|e| {
+            CommandError::Internal(format!("failed to write {}: {e}", path.display()))
+        })?;
+        f.file = Some(path);
+    }
+    report::render(&summary, &name, console.out)
+        .map_err(|e| CommandError::Internal(format!("failed to print the report: {e}")))?;
+    if let Some(path) = &options.json {
+        super::write_file(path, "JSON", &redactor, |w| report::write_json(&summary, &name, w))?;
+    }
+    Ok(Some(summary))
+}

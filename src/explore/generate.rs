@@ -1,0 +1,262 @@
+//! The call sequences `explore` plays, generated (and shrunk) by
+//! proptest-state-machine from a small reference state: which of a
+//! sequence's three flow slots exist, so that creates and re-creates land
+//! on free names and the other calls mostly on live flows.
+
+use proptest::prelude::*;
+use proptest::strategy::BoxedStrategy;
+use proptest_state_machine::ReferenceStateMachine;
+use serde::Serialize;
+
+use crate::appflow::TriggerType;
+
+/// Flow slots per sequence (each its own name, re-created under it).
+pub const SLOTS: u8 = 3;
+/// Tokens per sequence (shared by StartFlow and CreateFlow/UpdateFlow: T6).
+pub const TOKENS: u8 = 5;
+
+/// A near miss of a name or a token: another value that looks alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Variant {
+    /// The value itself.
+    Plain,
+    /// Letter case flipped: another (valid) value.
+    Upper,
+    /// A leading space.
+    Lead,
+    /// A trailing space.
+    Trail,
+    /// Padded to this many characters (255 and 256 are valid, 257 not).
+    Len(u16),
+}
+
+/// The clientToken of a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum TokenArg {
+    /// No clientToken (T7).
+    None,
+    /// Token `k` of the sequence's pool, or a near miss of it.
+    Pool(u8, Variant),
+}
+
+/// One generated step: calls on slots and pool tokens, made concrete
+/// (names, tokens) when played.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Step {
+    Create {
+        slot: u8,
+        trigger: TriggerType,
+        token: TokenArg,
+        variant: u8,
+    },
+    Update {
+        slot: u8,
+        token: TokenArg,
+        variant: u8,
+    },
+    Start {
+        slot: u8,
+        name: Variant,
+        token: TokenArg,
+    },
+    Stop {
+        slot: u8,
+    },
+    Delete {
+        slot: u8,
+        force: bool,
+    },
+    Describe {
+        slot: u8,
+    },
+    List {
+        page: u8,
+    },
+    Records {
+        slot: u8,
+        page: u8,
+    },
+    /// Cancel run `run` (modulo the runs seen so far), or an id no run has.
+    Cancel {
+        slot: u8,
+        run: Option<u8>,
+    },
+    /// StartFlow calls sent at once on one flow.
+    Burst {
+        slot: u8,
+        tokens: Vec<TokenArg>,
+    },
+    /// The target's clock moves 8 hours (skipped without the test-control API).
+    Clock,
+}
+
+/// What a slot is, as far as the generator knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    Free,
+    Live(TriggerType),
+    /// Deleted without forceDelete: gone, or kept by a run in progress.
+    Unsure(TriggerType),
+}
+
+/// The generator's state: the slots, and how many pool tokens are in use.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub slots: [Slot; SLOTS as usize],
+    pub tokens: u8,
+}
+
+/// The reference state machine of proptest-state-machine.
+pub struct Generator;
+
+fn trigger() -> impl Strategy<Value = TriggerType> {
+    prop_oneof![
+        3 => Just(TriggerType::OnDemand),
+        2 => Just(TriggerType::Scheduled),
+        1 => Just(TriggerType::Event),
+    ]
+}
+
+fn variant() -> impl Strategy<Value = Variant> {
+    prop_oneof![
+        12 => Just(Variant::Plain),
+        1 => Just(Variant::Upper),
+        1 => Just(Variant::Lead),
+        1 => Just(Variant::Trail),
+        1 => prop_oneof![Just(255u16), Just(256), Just(257)].prop_map(Variant::Len),
+    ]
+}
+
+fn near_miss() -> impl Strategy<Value = Variant> {
+    prop_oneof![
+        Just(Variant::Upper),
+        Just(Variant::Lead),
+        Just(Variant::Trail),
+        prop_oneof![Just(255u16), Just(256), Just(257)].prop_map(Variant::Len),
+    ]
+}
+
+/// A clientToken: none, a fresh one, a replay of one used before, or a
+/// near miss of one used before (`used` tokens of the pool are in use).
+fn token(used: u8, near_misses: bool) -> BoxedStrategy<TokenArg> {
+    let fresh = TokenArg::Pool(used.min(TOKENS - 1), Variant::Plain);
+    if used == 0 {
+        return prop_oneof![1 => Just(TokenArg::None), 4 => Just(fresh)].boxed();
+    }
+    let near = if near_misses { 2 } else { 0 };
+    prop::strategy::Union::new_weighted(vec![
+        (1, Just(TokenArg::None).boxed()),
+        (4, Just(fresh).boxed()),
+        (4, (0..used).prop_map(|k| TokenArg::Pool(k, Variant::Plain)).boxed()),
+        (near, (0..used, near_miss()).prop_map(|(k, v)| TokenArg::Pool(k, v)).boxed()),
+    ]
+    .into_iter()
+    .filter(|(w, _)| *w > 0)
+    .collect())
+    .boxed()
+}
+
+impl ReferenceStateMachine for Generator {
+    type State = Plan;
+    type Transition = Step;
+
+    fn init_state() -> BoxedStrategy<Plan> {
+        Just(Plan {
+            slots: [Slot::Free; SLOTS as usize],
+            tokens: 0,
+        })
+        .boxed()
+    }
+
+    fn transitions(state: &Plan) -> BoxedStrategy<Step> {
+        let free: Vec<u8> = (0..SLOTS)
+            .filter(|s| !matches!(state.slots[*s as usize], Slot::Live(_)))
+            .collect();
+        let live: Vec<u8> = (0..SLOTS)
+            .filter(|s| matches!(state.slots[*s as usize], Slot::Live(_)))
+            .collect();
+        // Mostly a live flow; now and then any slot (a flow that is gone).
+        let slot = if live.is_empty() {
+            (0..SLOTS).boxed()
+        } else {
+            prop_oneof![6 => prop::sample::select(live.clone()), 1 => 0..SLOTS].boxed()
+        };
+        let used = state.tokens;
+        let mut options: Vec<(u32, BoxedStrategy<Step>)> = vec![
+            (10, (slot.clone(), variant(), token(used, true))
+                .prop_map(|(slot, name, token)| Step::Start { slot, name, token }).boxed()),
+            (2, slot.clone().prop_map(|slot| Step::Stop { slot }).boxed()),
+            (2, (slot.clone(), prop::bool::weighted(0.7))
+                .prop_map(|(slot, force)| Step::Delete { slot, force }).boxed()),
+            (2, slot.clone().prop_map(|slot| Step::Describe { slot }).boxed()),
+            (1, (1..4u8).prop_map(|page| Step::List { page }).boxed()),
+            (2, (slot.clone(), 1..4u8).prop_map(|(slot, page)| Step::Records { slot, page }).boxed()),
+            (1, (slot.clone(), prop::option::weighted(0.8, 0..4u8))
+                .prop_map(|(slot, run)| Step::Cancel { slot, run }).boxed()),
+            (1, (slot.clone(), token(used, false), 0..2u8)
+                .prop_map(|(slot, token, variant)| Step::Update { slot, token, variant }).boxed()),
+            (2, (slot, prop::collection::vec(token(used, false), 2..4))
+                .prop_map(|(slot, tokens)| Step::Burst { slot, tokens }).boxed()),
+            (1, Just(Step::Clock).boxed()),
+        ];
+        if !free.is_empty() {
+            // Mostly creates while nothing exists; re-creates later.
+            let weight = if live.is_empty() { 12 } else { 3 };
+            options.push((
+                weight,
+                (prop::sample::select(free), trigger(), token(used, false), 0..2u8)
+                    .prop_map(|(slot, trigger, token, variant)| Step::Create {
+                        slot,
+                        trigger,
+                        token,
+                        variant,
+                    })
+                    .boxed(),
+            ));
+        }
+        prop::strategy::Union::new_weighted(options).boxed()
+    }
+
+    fn apply(mut state: Plan, step: &Step) -> Plan {
+        let fresh = |t: &TokenArg| matches!(t, TokenArg::Pool(k, _) if *k >= state.tokens);
+        let takes = match step {
+            Step::Create { token, .. } | Step::Update { token, .. } | Step::Start { token, .. } => {
+                fresh(token)
+            }
+            Step::Burst { tokens, .. } => tokens.iter().any(fresh),
+            _ => false,
+        };
+        if takes {
+            state.tokens = (state.tokens + 1).min(TOKENS);
+        }
+        match step {
+            Step::Create { slot, trigger, .. } => state.slots[*slot as usize] = Slot::Live(*trigger),
+            Step::Delete { slot, force } => {
+                let s = &mut state.slots[*slot as usize];
+                *s = match (*s, force) {
+                    (_, true) | (Slot::Free, _) => Slot::Free,
+                    (Slot::Live(t) | Slot::Unsure(t), false) => Slot::Unsure(t),
+                };
+            }
+            _ => {}
+        }
+        state
+    }
+
+    /// Shrinking keeps a create off a name that is surely live (a second
+    /// flow of one name is a case the contract does not decide).
+    fn preconditions(state: &Plan, step: &Step) -> bool {
+        match step {
+            Step::Create { slot, .. } => !matches!(state.slots[*slot as usize], Slot::Live(_)),
+            _ => true,
+        }
+    }
+}
+
+/// The trigger type a slot's flow was last created with in `steps`.
+pub fn slot_trigger(steps: &[Step], slot: u8) -> Option<TriggerType> {
+    steps.iter().rev().find_map(|s| match s {
+        Step::Create { slot: s, trigger, .. } if *s == slot => Some(*trigger),
+        _ => None,
+    })
+}

@@ -1,0 +1,163 @@
+//! `explore`: call sequences generated from the contract's model and
+//! played against a target. proptest-state-machine generates the
+//! sequences (flows of each trigger type, fresh-token starts, replays,
+//! tokens of other flows and operations, near misses, stops, updates,
+//! deletes and re-creates, reads, cancels, bursts, clock moves) and
+//! shrinks a failing one against the live target; the model
+//! ([`crate::model`]) judges every answer; the shrunk sequence is written
+//! as a scenario file that `check` replays; the report names the
+//! behaviour profiles the target stayed consistent with (its fingerprint).
+
+mod generate;
+mod names;
+mod observe;
+mod play;
+pub mod report;
+pub mod scenario_file;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use proptest_state_machine::ReferenceStateMachine;
+
+pub use generate::{Generator, Plan, Slot, Step, TokenArg, Variant};
+pub use play::{AdmittedView, Ending, Played, Player, Sequence};
+pub use report::{Fingerprint, Summary};
+
+use crate::model::{Dimension, ProfileSet};
+
+/// What one exploration does.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    /// Sequences generated at most.
+    pub cases: u32,
+    /// Steps per sequence at most.
+    pub steps: usize,
+    /// The seed of the generator (the same seed, the same sequences).
+    pub seed: u64,
+    /// Generation stops after this long (shrinking a finding may add to it).
+    pub time: Duration,
+    /// Shrinking a finding stops after this long.
+    pub shrink_time: Duration,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self {
+            cases: 256,
+            steps: 12,
+            seed: 0,
+            time: Duration::from_secs(60),
+            shrink_time: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Running counts, shared with the proptest closure.
+#[derive(Debug, Default)]
+struct Tally {
+    sequences: usize,
+    passed: usize,
+    unjudged: Vec<String>,
+    not_run: usize,
+    calls: usize,
+    /// The profiles each passing sequence left, and the dimensions it narrowed.
+    fingerprints: Vec<ProfileSet>,
+    /// The last failing sequence played (during shrinking: the smallest yet).
+    last_failure: Option<Sequence>,
+    first_failure_at: Option<Duration>,
+    first_failure_steps: usize,
+    shrink_runs: usize,
+}
+
+/// Explores `player`'s target within `budget`. Runs proptest on a blocking
+/// thread; each sequence is played on the current tokio runtime.
+pub async fn explore(player: Player, budget: Budget) -> Summary {
+    let handle = tokio::runtime::Handle::current();
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let started = Instant::now();
+    let t = tally.clone();
+    let b = budget.clone();
+    let failed = tokio::task::spawn_blocking(move || run_proptest(&handle, &player, &b, &t))
+        .await
+        .unwrap_or_else(|e| Some(format!("the explorer stopped: {e}")));
+    let elapsed = started.elapsed();
+    let tally = std::mem::take(&mut *tally.lock().unwrap_or_else(|p| p.into_inner()));
+    report::summarise(budget, elapsed, failed, tally)
+}
+
+/// proptest's run: the failure's reason, or `None` when every sequence passed.
+fn run_proptest(
+    handle: &tokio::runtime::Handle,
+    player: &Player,
+    budget: &Budget,
+    tally: &Arc<Mutex<Tally>>,
+) -> Option<String> {
+    let config = Config {
+        cases: budget.cases,
+        failure_persistence: None,
+        max_shrink_time: u32::try_from(budget.shrink_time.as_millis()).unwrap_or(u32::MAX),
+        max_shrink_iters: 2048,
+        max_global_rejects: 100_000,
+        max_local_rejects: 100_000,
+        ..Config::default()
+    };
+    let mut seed = [0u8; 32];
+    seed[..8].copy_from_slice(&budget.seed.to_le_bytes());
+    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+    let strategy = Generator::sequential_strategy(1..=budget.steps.max(1));
+    let started = Instant::now();
+    let lock = || tally.lock().unwrap_or_else(|p| p.into_inner());
+    let result = runner.run(&strategy, |(_, steps, seen)| {
+        let shrinking = lock().last_failure.is_some();
+        if !shrinking && started.elapsed() > budget.time {
+            lock().not_run += 1;
+            return Ok(());
+        }
+        let sequence = handle.block_on(player.play(&steps, seen.as_ref()));
+        let mut t = lock();
+        t.calls += sequence.calls;
+        if shrinking {
+            t.shrink_runs += 1;
+        } else {
+            t.sequences += 1;
+        }
+        match &sequence.ending {
+            Ending::Passed => {
+                if !shrinking {
+                    t.passed += 1;
+                    t.fingerprints.push(sequence.profiles);
+                }
+                Ok(())
+            }
+            Ending::Unjudged(why) => {
+                if !shrinking {
+                    t.unjudged.push(why.clone());
+                }
+                Ok(())
+            }
+            Ending::Failed => {
+                if t.first_failure_at.is_none() {
+                    t.first_failure_at = Some(started.elapsed());
+                    t.first_failure_steps = steps.len();
+                }
+                t.last_failure = Some(sequence);
+                Err(TestCaseError::fail("an answer outside the admitted set"))
+            }
+        }
+    });
+    match result {
+        Ok(()) => None,
+        Err(TestError::Fail(why, _)) => Some(why.to_string()),
+        Err(TestError::Abort(why)) => Some(format!("aborted: {why}")),
+    }
+}
+
+/// The dimensions a set of profiles has settled (one candidate left).
+pub fn settled(p: ProfileSet) -> Vec<Dimension> {
+    Dimension::ALL
+        .into_iter()
+        .filter(|d| p.candidates(*d).len() == 1)
+        .collect()
+}

@@ -1,0 +1,210 @@
+//! A step's calls made concrete: the sequence's own flow names and fresh
+//! tokens (or the templates a scenario file writes for them), and the
+//! request bodies.
+
+use serde_json::{Value, json};
+
+use super::generate::{Step, TokenArg, Variant};
+use crate::appflow::{Operation, TriggerType};
+use crate::fixtures::FixtureVars;
+
+/// What names, tokens and executionIds become in a request.
+pub trait Namer {
+    /// The flow name of `slot`, or a near miss of it.
+    fn name(&self, slot: u8, v: Variant) -> String;
+    /// Pool token `k`, or a near miss of it.
+    fn token(&self, k: u8, v: Variant) -> String;
+    /// The executionId of the sequence's run `i` (in the order answered),
+    /// or an id no run has.
+    fn run(&self, i: Option<usize>) -> String;
+}
+
+/// Real values: names under the harness's prefix (`ah-`, so `cleanup`
+/// finds what a killed run left) and UUID tokens, fresh per sequence.
+#[derive(Debug, Clone)]
+pub struct Concrete {
+    /// 10 random lowercase letters and digits, fresh per sequence.
+    pub sequence: String,
+    tokens: Vec<String>,
+    /// executionIds answered so far, in order.
+    pub runs: Vec<String>,
+}
+
+impl Concrete {
+    /// Fresh names and tokens.
+    pub fn fresh() -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        Self {
+            sequence: id[..10].to_owned(),
+            tokens: (0..super::generate::TOKENS)
+                .map(|_| format!("ah-{}", uuid::Uuid::new_v4()))
+                .collect(),
+            runs: Vec::new(),
+        }
+    }
+}
+
+/// `base` with a near miss applied.
+pub fn vary(base: &str, v: Variant) -> String {
+    match v {
+        Variant::Plain => base.to_owned(),
+        Variant::Upper => base.to_ascii_uppercase(),
+        Variant::Lead => format!(" {base}"),
+        Variant::Trail => format!("{base} "),
+        Variant::Len(n) => {
+            let mut s: String = base.chars().take(n as usize).collect();
+            while s.len() < n as usize {
+                s.push('x');
+            }
+            s
+        }
+    }
+}
+
+impl Namer for Concrete {
+    fn name(&self, slot: u8, v: Variant) -> String {
+        vary(&format!("ah-x{}-s{slot}", self.sequence), v)
+    }
+
+    fn token(&self, k: u8, v: Variant) -> String {
+        vary(&self.tokens[k as usize % self.tokens.len()], v)
+    }
+
+    fn run(&self, i: Option<usize>) -> String {
+        match i {
+            Some(i) if !self.runs.is_empty() => self.runs[i % self.runs.len()].clone(),
+            _ => format!("ah-norun-{}", self.sequence),
+        }
+    }
+}
+
+/// The clientToken value of `t`, if any.
+pub fn token_of(n: &dyn Namer, t: TokenArg) -> Option<String> {
+    match t {
+        TokenArg::None => None,
+        TokenArg::Pool(k, v) => Some(n.token(k, v)),
+    }
+}
+
+/// The description that tells two inputs apart (T13); `cleanup` matches
+/// flows by name prefix, so the text may vary.
+fn description(variant: u8) -> String {
+    if variant == 0 {
+        crate::fixtures::DESCRIPTION.to_owned()
+    } else {
+        format!("{}, variant {variant}", crate::fixtures::DESCRIPTION)
+    }
+}
+
+/// The requests of one step (one, or a burst's), `None` for a clock move.
+/// `trigger` is the slot's trigger type (for UpdateFlow's body).
+pub fn requests(
+    step: &Step,
+    n: &dyn Namer,
+    fixtures: &FixtureVars,
+    trigger: TriggerType,
+) -> Vec<(Operation, Value)> {
+    let with = |mut body: Value, token: TokenArg, variant: u8| {
+        body["description"] = json!(description(variant));
+        if let Some(t) = token_of(n, token) {
+            body["clientToken"] = json!(t);
+        }
+        body
+    };
+    let plain = |slot: u8| n.name(slot, Variant::Plain);
+    let one = |op: Operation, body: Value| vec![(op, body)];
+    match step {
+        Step::Create {
+            slot,
+            trigger,
+            token,
+            variant,
+        } => one(
+            Operation::CreateFlow,
+            with(fixtures.body(&plain(*slot), *trigger), *token, *variant),
+        ),
+        Step::Update {
+            slot,
+            token,
+            variant,
+        } => one(
+            Operation::UpdateFlow,
+            with(fixtures.body(&plain(*slot), trigger), *token, *variant),
+        ),
+        Step::Start { slot, name, token } => {
+            one(Operation::StartFlow, start_body(n.name(*slot, *name), token_of(n, *token)))
+        }
+        Step::Burst { slot, tokens } => tokens
+            .iter()
+            .map(|t| (Operation::StartFlow, start_body(plain(*slot), token_of(n, *t))))
+            .collect(),
+        Step::Stop { slot } => one(Operation::StopFlow, json!({ "flowName": plain(*slot) })),
+        Step::Delete { slot, force } => one(
+            Operation::DeleteFlow,
+            json!({ "flowName": plain(*slot), "forceDelete": force }),
+        ),
+        Step::Describe { slot } => {
+            one(Operation::DescribeFlow, json!({ "flowName": plain(*slot) }))
+        }
+        Step::List { page } => one(Operation::ListFlows, json!({ "maxResults": page })),
+        Step::Records { slot, page } => one(
+            Operation::DescribeFlowExecutionRecords,
+            json!({ "flowName": plain(*slot), "maxResults": page }),
+        ),
+        Step::Cancel { slot, run } => one(
+            Operation::CancelFlowExecutions,
+            json!({ "flowName": plain(*slot), "executionIds": [n.run(run.map(usize::from))] }),
+        ),
+        Step::Clock => Vec::new(),
+    }
+}
+
+fn start_body(name: String, token: Option<String>) -> Value {
+    match token {
+        Some(t) => json!({ "flowName": name, "clientToken": t }),
+        None => json!({ "flowName": name }),
+    }
+}
+
+/// The model's view of a request: the same names and tokens.
+pub fn model_call(
+    step: &Step,
+    op: Operation,
+    body: &Value,
+    trigger: TriggerType,
+) -> crate::model::Call {
+    use crate::model::Call;
+    let s = |k: &str| body[k].as_str().unwrap_or_default().to_owned();
+    let token = body["clientToken"].as_str().map(str::to_owned);
+    let name = s("flowName");
+    match (op, step) {
+        (Operation::CreateFlow, Step::Create { trigger, variant, .. }) => Call::CreateFlow {
+            name,
+            trigger: *trigger,
+            token,
+            variant: *variant,
+        },
+        (Operation::UpdateFlow, Step::Update { variant, .. }) => Call::UpdateFlow {
+            name,
+            trigger,
+            token,
+            variant: *variant,
+        },
+        (Operation::StopFlow, _) => Call::StopFlow { name },
+        (Operation::DeleteFlow, _) => Call::DeleteFlow {
+            name,
+            force: body["forceDelete"] == true,
+        },
+        (Operation::DescribeFlow, _) => Call::DescribeFlow { name },
+        (Operation::ListFlows, Step::List { page }) => Call::ListFlows { page: *page },
+        (Operation::DescribeFlowExecutionRecords, Step::Records { page, .. }) => Call::Records {
+            name,
+            page: *page,
+        },
+        (Operation::CancelFlowExecutions, _) => Call::Cancel {
+            name,
+            execution_id: body["executionIds"][0].as_str().unwrap_or_default().to_owned(),
+        },
+        _ => Call::StartFlow { name, token },
+    }
+}

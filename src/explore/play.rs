@@ -1,0 +1,309 @@
+//! Playing one generated sequence against a target: each step made
+//! concrete, sent, read, and judged by the model; bursts sent at once; a
+//! read that lacks a new run polled within a bound (L2); the sequence's
+//! flows deleted after it, whatever happened.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::generate::{SLOTS, Step, slot_trigger};
+use super::names::{Concrete, Namer, model_call, requests};
+use super::observe::{Read, Unjudged, read};
+use crate::appflow::{Operation, TriggerType};
+use crate::client::Endpoint;
+use crate::fixtures::FixtureVars;
+use crate::model::{Admitted, Call, Observed, ProfileSet, Verdict, Worlds};
+
+/// How a sequence is played.
+#[derive(Debug, Clone)]
+pub struct Player {
+    pub endpoint: Endpoint,
+    pub fixtures: Arc<FixtureVars>,
+    /// The target has the test-control API (clock moves are played).
+    pub control: bool,
+    /// Event flows can be made (else their creates are skipped).
+    pub event_source: bool,
+    /// How long a read may lack a new run (L2).
+    pub poll: Duration,
+    /// Rule ids of known deviations: a failing answer that every admitted
+    /// answer's rules name one of ends its sequence as not judged (counted
+    /// and reported), not as a finding.
+    pub tolerate: Vec<String>,
+}
+
+/// One step as played.
+#[derive(Debug, Clone, Serialize)]
+pub struct Played {
+    /// 1-based.
+    pub index: usize,
+    pub step: Step,
+    /// The model's calls (a burst has several), empty when skipped.
+    pub calls: Vec<Call>,
+    /// What the contract admitted for the (first) call, before it was sent.
+    pub admitted: Vec<AdmittedView>,
+    pub observed: Vec<Observed>,
+    /// The answers' bodies, for reports.
+    pub bodies: Vec<String>,
+    /// The rule ids that decided the answers.
+    pub rules: Vec<&'static str>,
+    /// Wire and shape rules the answers broke.
+    pub violations: Vec<String>,
+    /// Why the step was not played.
+    pub skipped: Option<String>,
+    /// Whether this is the step that failed.
+    pub failed: bool,
+}
+
+/// An admitted answer, as reports show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdmittedView {
+    pub answer: String,
+    pub rules: Vec<&'static str>,
+    /// The profiles it belongs to (`C1 conflict|idempotent, ...`).
+    pub profiles: String,
+    #[serde(skip)]
+    pub admitted: Admitted,
+}
+
+/// How a sequence ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "outcome", content = "reason")]
+pub enum Ending {
+    Passed,
+    /// An answer outside the admitted set.
+    Failed,
+    /// Not judged: throttled, unanswered, unreachable.
+    Unjudged(String),
+}
+
+/// A played sequence.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sequence {
+    pub names: String,
+    pub steps: Vec<Played>,
+    pub ending: Ending,
+    /// The profiles the target stayed consistent with.
+    #[serde(skip)]
+    pub profiles: ProfileSet,
+    pub calls: usize,
+}
+
+impl Player {
+    /// Plays `steps` with fresh names and tokens; `seen` counts the steps
+    /// played (proptest-state-machine drops unplayed ones when shrinking).
+    pub async fn play(&self, steps: &[Step], seen: Option<&Arc<AtomicUsize>>) -> Sequence {
+        let mut names = Concrete::fresh();
+        let mut worlds = Worlds::new();
+        let mut out = Sequence {
+            names: names.sequence.clone(),
+            steps: Vec::new(),
+            ending: Ending::Passed,
+            profiles: ProfileSet::ALL,
+            calls: 0,
+        };
+        for (i, step) in steps.iter().enumerate() {
+            if let Some(s) = seen {
+                s.fetch_add(1, Ordering::SeqCst);
+            }
+            let trigger = slot_trigger(&steps[..i], slot_of(step)).unwrap_or(TriggerType::OnDemand);
+            let mut played = Played {
+                index: i + 1,
+                step: step.clone(),
+                calls: Vec::new(),
+                admitted: Vec::new(),
+                observed: Vec::new(),
+                bodies: Vec::new(),
+                rules: Vec::new(),
+                violations: Vec::new(),
+                skipped: None,
+                failed: false,
+            };
+            let result = self
+                .play_step(step, trigger, &mut names, &mut worlds, &mut played, &mut out.calls)
+                .await;
+            out.steps.push(played);
+            match result {
+                Ok(true) => {}
+                Ok(false) => {
+                    if let Some(last) = out.steps.last_mut() {
+                        last.failed = true;
+                    }
+                    out.ending = Ending::Failed;
+                    break;
+                }
+                Err(Unjudged(why)) => {
+                    out.ending = Ending::Unjudged(format!("step {}: {why}", i + 1));
+                    break;
+                }
+            }
+        }
+        out.profiles = worlds.profiles();
+        self.clean_up(steps, &names, &mut out.calls).await;
+        out
+    }
+
+    /// Plays one step; `Ok(false)` when an answer is outside the admitted set.
+    async fn play_step(
+        &self,
+        step: &Step,
+        trigger: TriggerType,
+        names: &mut Concrete,
+        worlds: &mut Worlds,
+        played: &mut Played,
+        calls: &mut usize,
+    ) -> Result<bool, Unjudged> {
+        if let Step::Create { trigger: TriggerType::Event, .. } = step
+            && !self.event_source
+        {
+            played.skipped = Some("no event source on this target".into());
+            return Ok(true);
+        }
+        if *step == Step::Clock {
+            if !self.control {
+                played.skipped = Some("no test-control API".into());
+                return Ok(true);
+            }
+            let secs = crate::model::TOKEN_TTL_SECS;
+            *calls += 1;
+            let body = bytes::Bytes::from(serde_json::json!({ "seconds": secs }).to_string());
+            let moved = self.endpoint.call_path("/_harness/clock", body).await;
+            if !matches!(moved.map(|c| c.outcome), Ok(crate::client::Outcome::Reply(r)) if r.status == 200) {
+                return Err(Unjudged("the clock did not move".into()));
+            }
+            let call = Call::AdvanceClock { secs };
+            worlds.judge(&call, &Observed::default());
+            played.calls.push(call);
+            return Ok(true);
+        }
+        let reqs = requests(step, names, &self.fixtures, trigger);
+        let model: Vec<Call> = reqs
+            .iter()
+            .map(|(op, body)| model_call(step, *op, body, trigger))
+            .collect();
+        played.admitted = worlds
+            .admitted(&model[0])
+            .into_iter()
+            .map(|a| AdmittedView {
+                answer: a.expect.to_string(),
+                rules: a.rules.clone(),
+                profiles: a.profiles.to_string(),
+                admitted: a,
+            })
+            .collect();
+        played.calls = model.clone();
+        let flow_trigger = Some(trigger);
+        let verdict = if reqs.len() == 1 {
+            let (op, body) = &reqs[0];
+            let started = Instant::now();
+            loop {
+                let r = read(&self.endpoint, *op, body, flow_trigger).await?;
+                *calls += r.calls;
+                let v = worlds.judge(&model[0], &r.observed);
+                let lagging = v == Verdict::Lagging && started.elapsed() < self.poll;
+                if !lagging || r.observed.status != 200 {
+                    record(played, r);
+                    break v;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        } else {
+            let sends = reqs
+                .iter()
+                .map(|(op, body)| read(&self.endpoint, *op, body, flow_trigger));
+            let reads = futures_util::future::join_all(sends).await;
+            let mut answers = Vec::new();
+            for r in reads {
+                let r = r?;
+                *calls += r.calls;
+                answers.push(r.observed.clone());
+                record(played, r);
+            }
+            worlds.judge_burst(&model, &answers)
+        };
+        for o in &played.observed {
+            if let Some(id) = &o.execution_id
+                && o.status == 200
+                && !names.runs.contains(id)
+            {
+                names.runs.push(id.clone());
+            }
+        }
+        match verdict {
+            Verdict::Admitted { rules } => {
+                played.rules = rules;
+                Ok(played.violations.is_empty())
+            }
+            Verdict::Lagging | Verdict::Refused => {
+                let known = self.tolerate.iter().find(|t| {
+                    !played.admitted.is_empty()
+                        && played.admitted.iter().all(|a| a.rules.contains(&t.as_str()))
+                });
+                match known {
+                    Some(rule) => Err(Unjudged(format!(
+                        "a known deviation from {rule} (tolerated): {} answered {}",
+                        played.calls.first().map(super::report::describe).unwrap_or_default(),
+                        played.observed.first().map(|o| format!("{} {}", o.status, o.error.as_deref().unwrap_or(""))).unwrap_or_default()
+                    ))),
+                    None => Ok(false),
+                }
+            }
+        }
+    }
+
+    /// Deletes the sequence's flows (scheduled and event flows stopped first).
+    async fn clean_up(&self, steps: &[Step], names: &Concrete, calls: &mut usize) {
+        for slot in 0..SLOTS {
+            let Some(trigger) = slot_trigger(steps, slot) else {
+                continue;
+            };
+            let name = names.name(slot, super::generate::Variant::Plain);
+            if trigger != TriggerType::OnDemand {
+                crate::fixtures::stop_flow(&self.endpoint, &name).await;
+                *calls += 1;
+            }
+            crate::fixtures::delete_flow(&self.endpoint, &name).await;
+            *calls += 1;
+        }
+    }
+}
+
+fn record(played: &mut Played, r: Read) {
+    played.observed.push(r.observed);
+    played.bodies.push(r.body);
+    played.violations.extend(r.violations);
+}
+
+/// The slot a step is about (0 for steps about none).
+pub fn slot_of(step: &Step) -> u8 {
+    match step {
+        Step::Create { slot, .. }
+        | Step::Update { slot, .. }
+        | Step::Start { slot, .. }
+        | Step::Stop { slot }
+        | Step::Delete { slot, .. }
+        | Step::Describe { slot }
+        | Step::Records { slot, .. }
+        | Step::Cancel { slot, .. }
+        | Step::Burst { slot, .. } => *slot,
+        Step::List { .. } | Step::Clock => 0,
+    }
+}
+
+/// The operation of a step's calls (`None` for a clock move).
+pub fn operation_of(step: &Step) -> Option<Operation> {
+    Some(match step {
+        Step::Create { .. } => Operation::CreateFlow,
+        Step::Update { .. } => Operation::UpdateFlow,
+        Step::Start { .. } | Step::Burst { .. } => Operation::StartFlow,
+        Step::Stop { .. } => Operation::StopFlow,
+        Step::Delete { .. } => Operation::DeleteFlow,
+        Step::Describe { .. } => Operation::DescribeFlow,
+        Step::List { .. } => Operation::ListFlows,
+        Step::Records { .. } => Operation::DescribeFlowExecutionRecords,
+        Step::Cancel { .. } => Operation::CancelFlowExecutions,
+        Step::Clock => return None,
+    })
+}

@@ -1,0 +1,272 @@
+//! What an exploration found, as data (the [`Summary`]), and its
+//! renderings: the terminal's numbered steps with expected and actual side
+//! by side, and the JSON report.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::play::{Ending, Sequence};
+use super::{Budget, Tally};
+use crate::model::{Call, Dimension};
+
+/// One [chosen] rule in the target's fingerprint.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fingerprint {
+    /// The APPFLOW.md rule id.
+    pub rule: &'static str,
+    pub dimension: Dimension,
+    /// The candidates every judged sequence stayed consistent with (all of
+    /// them when the rule was never exercised; none when sequences disagreed).
+    pub candidates: Vec<&'static str>,
+    /// Whether some sequence settled the rule.
+    pub exercised: bool,
+    /// The `serve` flag that behaves like the target, when settled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serve_flag: Option<String>,
+}
+
+/// A sequence with an answer outside the admitted set, shrunk.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub sequence: Sequence,
+    /// Seconds from the start until the first failing sequence.
+    pub found_after_secs: f64,
+    /// Steps of the first failing sequence, before shrinking.
+    pub original_steps: usize,
+    /// Sequences played while shrinking.
+    pub shrink_runs: usize,
+    /// Where the scenario file was written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+}
+
+/// An exploration's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub seed: u64,
+    pub cases: u32,
+    pub max_steps: usize,
+    pub elapsed_secs: f64,
+    /// Sequences played (shrinking attempts not included).
+    pub sequences: usize,
+    pub passed: usize,
+    /// Sequences that could not be judged, with why (never passed).
+    pub unjudged: Vec<String>,
+    /// Sequences generated after the time budget ran out, not played.
+    pub not_run: usize,
+    /// AppFlow and test-control calls sent, shrinking included.
+    pub calls: usize,
+    pub finding: Option<Finding>,
+    pub fingerprint: Vec<Fingerprint>,
+    /// proptest's own error, when it stopped for another reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Summary {
+    /// Passed: something was judged, nothing failed, no rule switched
+    /// candidates between sequences.
+    pub fn passed(&self) -> bool {
+        self.finding.is_none()
+            && self.error.is_none()
+            && self.passed > 0
+            && self.fingerprint.iter().all(|f| !f.candidates.is_empty())
+    }
+}
+
+pub(super) fn summarise(
+    budget: Budget,
+    elapsed: Duration,
+    failed: Option<String>,
+    t: Tally,
+) -> Summary {
+    let fingerprint = Dimension::ALL
+        .into_iter()
+        .map(|d| {
+            let mut candidates = d.candidates().to_vec();
+            let mut exercised = false;
+            for p in &t.fingerprints {
+                let c = p.candidates(d);
+                exercised |= c.len() == 1;
+                candidates.retain(|x| c.contains(x));
+            }
+            let serve_flag = match (d.flag(), candidates.as_slice()) {
+                (Some(flag), [one]) if exercised => Some(format!("{flag} {one}")),
+                _ => None,
+            };
+            Fingerprint {
+                rule: d.rule(),
+                dimension: d,
+                candidates,
+                exercised,
+                serve_flag,
+            }
+        })
+        .collect();
+    let finding = t.last_failure.map(|sequence| Finding {
+        sequence,
+        found_after_secs: t.first_failure_at.unwrap_or_default().as_secs_f64(),
+        original_steps: t.first_failure_steps,
+        shrink_runs: t.shrink_runs,
+        file: None,
+    });
+    let error = failed.filter(|_| finding.is_none());
+    Summary {
+        seed: budget.seed,
+        cases: budget.cases,
+        max_steps: budget.steps,
+        elapsed_secs: elapsed.as_secs_f64(),
+        sequences: t.sequences,
+        passed: t.passed,
+        unjudged: t.unjudged,
+        not_run: t.not_run,
+        calls: t.calls,
+        finding,
+        fingerprint,
+        error,
+    }
+}
+
+/// A call in a few words: `StartFlow ah-x1-s0 token ah-3f..`.
+pub fn describe(call: &Call) -> String {
+    let short = |t: &Option<String>| match t {
+        None => "no token".to_owned(),
+        Some(t) if t.len() > 24 => format!("token {:?}..({} chars)", &t[..16], t.len()),
+        Some(t) => format!("token {t:?}"),
+    };
+    let name = |n: &str| {
+        if n.len() > 40 {
+            format!("{:?}..({} chars)", &n[..24], n.len())
+        } else {
+            format!("{n:?}")
+        }
+    };
+    match call {
+        Call::CreateFlow { name: n, trigger, token, variant } => {
+            format!("CreateFlow {} {trigger} input#{variant} {}", name(n), short(token))
+        }
+        Call::UpdateFlow { name: n, token, variant, .. } => {
+            format!("UpdateFlow {} input#{variant} {}", name(n), short(token))
+        }
+        Call::StartFlow { name: n, token } => format!("StartFlow {} {}", name(n), short(token)),
+        Call::StopFlow { name: n } => format!("StopFlow {}", name(n)),
+        Call::DeleteFlow { name: n, force } => format!("DeleteFlow {} force={force}", name(n)),
+        Call::DescribeFlow { name: n } => format!("DescribeFlow {}", name(n)),
+        Call::ListFlows { page } => format!("ListFlows (pages of {page})"),
+        Call::Records { name: n, page } => {
+            format!("DescribeFlowExecutionRecords {} (pages of {page})", name(n))
+        }
+        Call::Cancel { name: n, execution_id } => {
+            format!("CancelFlowExecutions {} [{execution_id}]", name(n))
+        }
+        Call::AdvanceClock { secs } => format!("advance the clock {}h", secs / 3600),
+    }
+}
+
+/// The terminal report.
+pub fn render(s: &Summary, target: &str, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        w,
+        "explored {target} with seed {}: {} sequences ({} passed, {} not judged, {} not run for time), {} calls in {:.1}s ({:.0} sequences/s, {:.0} calls/s)",
+        s.seed,
+        s.sequences,
+        s.passed,
+        s.unjudged.len(),
+        s.not_run,
+        s.calls,
+        s.elapsed_secs,
+        s.sequences as f64 / s.elapsed_secs.max(1e-3),
+        s.calls as f64 / s.elapsed_secs.max(1e-3),
+    )?;
+    for u in s.unjudged.iter().take(5) {
+        writeln!(w, "  not judged: {u}")?;
+    }
+    if let Some(f) = &s.finding {
+        render_finding(f, w)?;
+    }
+    if let Some(e) = &s.error {
+        writeln!(w, "FAILED: {e}")?;
+    }
+    writeln!(w, "fingerprint ([chosen] rules):")?;
+    for f in &s.fingerprint {
+        let state = match (f.exercised, f.candidates.as_slice()) {
+            (_, []) => "INCONSISTENT: sequences disagreed".to_owned(),
+            (false, _) => "never exercised".to_owned(),
+            (true, c) => c.join(" or "),
+        };
+        let flag = f.serve_flag.as_deref().map(|x| format!("  (serve {x})")).unwrap_or_default();
+        writeln!(w, "  {:<3} {state}{flag}", f.rule)?;
+    }
+    if s.passed == 0 {
+        writeln!(w, "FAILED: no sequence was judged")?;
+    }
+    writeln!(w, "{}", if s.passed() { "PASSED" } else { "FAILED" })
+}
+
+fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
+    let seq = &f.sequence;
+    writeln!(
+        w,
+        "FOUND an answer outside the contract after {:.1}s: shrunk from {} to {} steps ({} sequences tried)",
+        f.found_after_secs,
+        f.original_steps,
+        seq.steps.len(),
+        f.shrink_runs
+    )?;
+    for p in &seq.steps {
+        let what = p.calls.first().map_or_else(|| format!("{:?}", p.step), describe);
+        let burst = if p.calls.len() > 1 {
+            format!(" x{} at once", p.calls.len())
+        } else {
+            String::new()
+        };
+        let answers: Vec<String> = p
+            .observed
+            .iter()
+            .map(|o| serde_json::to_string(o).unwrap_or_default())
+            .collect();
+        let mark = if p.failed { "FAILED" } else { "" };
+        writeln!(w, "  {:>2}. {what}{burst} {mark}", p.index)?;
+        if let Some(why) = &p.skipped {
+            writeln!(w, "      skipped: {why}")?;
+            continue;
+        }
+        if p.failed {
+            for a in &p.admitted {
+                writeln!(w, "      expected: {}  [{}]  ({})", a.answer, a.rules.join(", "), a.profiles)?;
+            }
+            for (o, body) in answers.iter().zip(&p.bodies) {
+                writeln!(w, "      actual:   {o}  body {body}")?;
+            }
+            for v in &p.violations {
+                writeln!(w, "      broke:    {v}")?;
+            }
+        } else {
+            writeln!(w, "      -> {}  [{}]", answers.join(" | "), p.rules.join(", "))?;
+        }
+    }
+    if let Some(file) = &f.file {
+        writeln!(
+            w,
+            "saved as {} (replay: appflow-harness check {} --no-snapshots)",
+            file.display(),
+            file.display()
+        )?;
+    }
+    if let Ending::Unjudged(why) = &seq.ending {
+        writeln!(w, "  (the shrunk sequence's last replay was not judged: {why})")?;
+    }
+    Ok(())
+}
+
+/// The JSON report.
+pub fn write_json(s: &Summary, target: &str, w: &mut dyn Write) -> io::Result<()> {
+    let mut v = serde_json::to_value(s).map_err(io::Error::other)?;
+    v["target"] = serde_json::Value::String(target.to_owned());
+    v["result"] = serde_json::Value::String(if s.passed() { "passed" } else { "failed" }.into());
+    serde_json::to_writer_pretty(&mut *w, &v).map_err(io::Error::other)?;
+    writeln!(w)
+}

@@ -1,0 +1,136 @@
+//! The calls the model knows, with concrete names and tokens, and an answer
+//! projected to what the contract decides.
+
+use serde::Serialize;
+
+use crate::appflow::{Operation, TriggerType};
+
+/// One call, as the model sees it: names and tokens as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "call")]
+pub enum Call {
+    /// CreateFlow of the fixture body; `variant` stands for the input
+    /// (two calls with the same variant and name have the same input: T13).
+    CreateFlow {
+        name: String,
+        trigger: TriggerType,
+        token: Option<String>,
+        variant: u8,
+    },
+    /// UpdateFlow to the fixture body of the flow's own trigger type.
+    UpdateFlow {
+        name: String,
+        trigger: TriggerType,
+        token: Option<String>,
+        variant: u8,
+    },
+    StartFlow {
+        name: String,
+        token: Option<String>,
+    },
+    StopFlow {
+        name: String,
+    },
+    DeleteFlow {
+        name: String,
+        force: bool,
+    },
+    DescribeFlow {
+        name: String,
+    },
+    /// ListFlows read through every page of `page` flows.
+    ListFlows {
+        page: u8,
+    },
+    /// DescribeFlowExecutionRecords read through every page of `page` runs.
+    Records {
+        name: String,
+        page: u8,
+    },
+    /// CancelFlowExecutions of one execution id.
+    Cancel {
+        name: String,
+        execution_id: String,
+    },
+    /// The target's clock moved forward (test-control API).
+    AdvanceClock {
+        secs: u64,
+    },
+}
+
+impl Call {
+    /// The AppFlow operation, `None` for a clock move.
+    pub fn operation(&self) -> Option<Operation> {
+        Some(match self {
+            Self::CreateFlow { .. } => Operation::CreateFlow,
+            Self::UpdateFlow { .. } => Operation::UpdateFlow,
+            Self::StartFlow { .. } => Operation::StartFlow,
+            Self::StopFlow { .. } => Operation::StopFlow,
+            Self::DeleteFlow { .. } => Operation::DeleteFlow,
+            Self::DescribeFlow { .. } => Operation::DescribeFlow,
+            Self::ListFlows { .. } => Operation::ListFlows,
+            Self::Records { .. } => Operation::DescribeFlowExecutionRecords,
+            Self::Cancel { .. } => Operation::CancelFlowExecutions,
+            Self::AdvanceClock { .. } => return None,
+        })
+    }
+
+    /// The flow name the call is about, if any.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::CreateFlow { name, .. }
+            | Self::UpdateFlow { name, .. }
+            | Self::StartFlow { name, .. }
+            | Self::StopFlow { name }
+            | Self::DeleteFlow { name, .. }
+            | Self::DescribeFlow { name }
+            | Self::Records { name, .. }
+            | Self::Cancel { name, .. } => Some(name),
+            Self::ListFlows { .. } | Self::AdvanceClock { .. } => None,
+        }
+    }
+}
+
+/// A listed flow, as read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListedFlow {
+    pub name: String,
+    pub trigger: Option<String>,
+    pub status: Option<String>,
+}
+
+/// A listed run, as read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListedRun {
+    pub id: String,
+    pub status: Option<String>,
+}
+
+/// An answer projected to what the contract decides; a member the call
+/// does not read stays `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Observed {
+    pub status: u16,
+    /// The error type as the SDKs read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(rename = "flowStatus", skip_serializing_if = "Option::is_none")]
+    pub flow_status: Option<String>,
+    /// `executionId`, when present and not null.
+    #[serde(rename = "executionId", skip_serializing_if = "Option::is_none")]
+    pub execution_id: Option<String>,
+    #[serde(rename = "triggerType", skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<String>,
+    /// ListFlows: every listed flow over all pages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flows: Option<Vec<ListedFlow>>,
+    /// Records: every listed run over all pages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runs: Option<Vec<ListedRun>>,
+    /// CancelFlowExecutions: `invalidExecutions` (absent reads as empty: W8).
+    #[serde(rename = "invalidExecutions", skip_serializing_if = "Option::is_none")]
+    pub invalid: Option<Vec<String>>,
+    /// A paged read broke paging itself (a page over its size, a loop).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paging: Option<String>,
+}

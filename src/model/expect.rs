@@ -1,0 +1,214 @@
+//! What the contract admits for one call in one world, and whether an
+//! observed answer is one of those.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::call::Observed;
+use super::state::State;
+use crate::appflow::{ErrorKind, ExecutionStatus, FlowStatus, TriggerType};
+
+/// The executionId a StartFlow answer must carry (O3, T1, T9).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub enum Exec {
+    /// Absent or null (scheduled and event flows, O3).
+    Absent,
+    /// Present, and never answered before (a new run).
+    New,
+    /// The executionId of an earlier run (a replay).
+    Same(String),
+}
+
+/// The body of a 200 the contract admits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub enum OkBody {
+    /// StartFlow.
+    Start { flow_status: FlowStatus, exec: Exec },
+    /// CreateFlow, UpdateFlow, StopFlow: the flow's status.
+    Status(FlowStatus),
+    /// A 200 whose `flowStatus` the contract does not decide (the world adopts it).
+    AnyStatus,
+    /// DescribeFlow.
+    Describe {
+        flow_status: FlowStatus,
+        trigger: TriggerType,
+    },
+    /// DeleteFlow.
+    Deleted,
+    /// ListFlows: these flows listed once each (with trigger and status),
+    /// those not at all; other flows of the account are not judged.
+    List {
+        present: Vec<(String, TriggerType, FlowStatus)>,
+        absent: Vec<String>,
+    },
+    /// Records: exactly these runs (as a set), each with a status of its list.
+    Records {
+        runs: Vec<(String, Vec<ExecutionStatus>)>,
+    },
+    /// CancelFlowExecutions: exactly these `invalidExecutions` (as a set).
+    Cancel { invalid: Vec<String> },
+}
+
+/// An answer the contract admits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub enum Expect {
+    /// The contract does not decide this answer.
+    Any,
+    /// Some 4xx error; the contract does not say which.
+    AnyError,
+    /// This error, with its status (W2).
+    Error(#[serde(serialize_with = "error_name")] ErrorKind),
+    /// 200 with this body.
+    Ok(OkBody),
+}
+
+fn error_name<S: serde::Serializer>(k: &ErrorKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(k.name())
+}
+
+/// How an answer compares with one admitted answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fit {
+    Yes,
+    /// A read that lacks a run the model knows: admitted for a bounded time (L2).
+    Lagging,
+    No,
+}
+
+impl Expect {
+    /// Whether `o` is this answer, in a world whose state (before the call) is `s`.
+    pub fn fit(&self, o: &Observed, s: &State) -> Fit {
+        let yes = |b: bool| if b { Fit::Yes } else { Fit::No };
+        match self {
+            Self::Any => Fit::Yes,
+            Self::AnyError => yes((400..500).contains(&o.status) && o.status != 429),
+            Self::Error(k) => {
+                yes(o.status == k.status() && o.error.as_deref() == Some(k.name()))
+            }
+            Self::Ok(_) if o.status != 200 || o.paging.is_some() => Fit::No,
+            Self::Ok(body) => body.fit(o, s),
+        }
+    }
+}
+
+impl OkBody {
+    fn fit(&self, o: &Observed, s: &State) -> Fit {
+        let yes = |b: bool| if b { Fit::Yes } else { Fit::No };
+        let status_is = |f: FlowStatus| o.flow_status.as_deref() == Some(f.as_str());
+        match self {
+            Self::Start { flow_status, exec } => yes(status_is(*flow_status)
+                && match exec {
+                    Exec::Absent => o.execution_id.is_none(),
+                    Exec::New => o.execution_id.as_ref().is_some_and(|id| {
+                        !id.is_empty()
+                            && id.len() <= 256
+                            && !id.chars().any(char::is_whitespace)
+                            && !s.execution_ids.contains(id)
+                    }),
+                    Exec::Same(id) => o.execution_id.as_ref() == Some(id),
+                }),
+            Self::Status(f) => yes(status_is(*f)),
+            Self::AnyStatus => yes(o.flow_status.is_some()),
+            Self::Describe {
+                flow_status,
+                trigger,
+            } => yes(status_is(*flow_status) && o.trigger.as_deref() == Some(trigger.as_str())),
+            Self::Deleted => Fit::Yes,
+            Self::List { present, absent } => {
+                let listed = o.flows.as_deref().unwrap_or_default();
+                let count = |n: &str| listed.iter().filter(|f| f.name == n).count();
+                let ok_present = present.iter().all(|(n, t, st)| {
+                    count(n) == 1
+                        && listed.iter().any(|f| {
+                            f.name == *n
+                                && f.trigger.as_deref() == Some(t.as_str())
+                                && f.status.as_deref() == Some(st.as_str())
+                        })
+                });
+                yes(ok_present && absent.iter().all(|n| count(n) == 0))
+            }
+            Self::Records { runs } => {
+                let listed = o.runs.as_deref().unwrap_or_default();
+                let mut lagging = false;
+                for (id, statuses) in runs {
+                    let found: Vec<_> = listed.iter().filter(|r| r.id == *id).collect();
+                    match found.as_slice() {
+                        [] => lagging = true,
+                        [r] if statuses
+                            .iter()
+                            .any(|st| r.status.as_deref() == Some(st.as_str())) => {}
+                        _ => return Fit::No,
+                    }
+                }
+                let extra = listed
+                    .iter()
+                    .any(|r| !runs.iter().any(|(id, _)| *id == r.id));
+                match (extra, lagging) {
+                    (true, _) => Fit::No,
+                    (false, true) => Fit::Lagging,
+                    (false, false) => Fit::Yes,
+                }
+            }
+            Self::Cancel { invalid } => {
+                let got = o.invalid.as_deref().unwrap_or_default();
+                let mut a: Vec<&String> = got.iter().collect();
+                let mut b: Vec<&String> = invalid.iter().collect();
+                a.sort();
+                b.sort();
+                yes(a == b)
+            }
+        }
+    }
+}
+
+impl fmt::Display for Expect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Any => f.write_str("any answer (undecided)"),
+            Self::AnyError => f.write_str("a 4xx error (which one is undecided)"),
+            Self::Error(k) => write!(f, "{} {}", k.status(), k.name()),
+            Self::Ok(body) => match body {
+                OkBody::Start { flow_status, exec } => {
+                    let e = match exec {
+                        Exec::Absent => "no executionId".to_owned(),
+                        Exec::New => "a new executionId".to_owned(),
+                        Exec::Same(id) => format!("executionId {id}"),
+                    };
+                    write!(f, "200 flowStatus {flow_status}, {e}")
+                }
+                OkBody::Status(s) => write!(f, "200 flowStatus {s}"),
+                OkBody::AnyStatus => f.write_str("200 with a flowStatus"),
+                OkBody::Describe {
+                    flow_status,
+                    trigger,
+                } => write!(f, "200 flowStatus {flow_status}, triggerType {trigger}"),
+                OkBody::Deleted => f.write_str("200"),
+                OkBody::List { present, absent } => {
+                    let p: Vec<String> = present
+                        .iter()
+                        .map(|(n, t, s)| format!("{n} ({t}, {s})"))
+                        .collect();
+                    write!(f, "200 listing [{}]", p.join(", "))?;
+                    if !absent.is_empty() {
+                        write!(f, " and not [{}]", absent.join(", "))?;
+                    }
+                    Ok(())
+                }
+                OkBody::Records { runs } => {
+                    let r: Vec<String> = runs
+                        .iter()
+                        .map(|(id, st)| {
+                            let st: Vec<&str> = st.iter().map(|s| s.as_str()).collect();
+                            format!("{id} ({})", st.join("|"))
+                        })
+                        .collect();
+                    write!(f, "200 with exactly the runs [{}]", r.join(", "))
+                }
+                OkBody::Cancel { invalid } => {
+                    write!(f, "200 invalidExecutions [{}]", invalid.join(", "))
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The worlds a target may be in after the answers so far: each a state
+//! with the profiles that lead to it. Judging an answer keeps the worlds
+//! that admit it (narrowing the profiles); a burst of calls at once is
+//! judged against every order of its calls (linearisability).
+
+use super::call::{Call, Observed};
+use super::expect::{Expect, Fit};
+use super::profile::ProfileSet;
+use super::rules::{Branch, branches};
+use super::state::{Phase, State};
+use crate::appflow::ExecutionStatus;
+
+/// More worlds than this are merged no further: a sequence that branches
+/// this much is cut short as undecidable.
+pub const MAX_WORLDS: usize = 256;
+
+/// The worlds still possible.
+#[derive(Debug, Clone)]
+pub struct Worlds {
+    pub worlds: Vec<(State, ProfileSet)>,
+}
+
+/// One admitted answer of a call, over all worlds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admitted {
+    pub expect: Expect,
+    pub rules: Vec<&'static str>,
+    pub profiles: ProfileSet,
+}
+
+/// How an answer was judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Some world admits it; the worlds moved on.
+    Admitted { rules: Vec<&'static str> },
+    /// A read lacks a run the model knows: read again, within a bound (L2).
+    Lagging,
+    /// No world admits it.
+    Refused,
+}
+
+impl Default for Worlds {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Worlds {
+    /// The start of a sequence: nothing exists, every profile is possible.
+    pub fn new() -> Self {
+        Self {
+            worlds: vec![(State::default(), ProfileSet::ALL)],
+        }
+    }
+
+    /// The profiles still consistent with every answer.
+    pub fn profiles(&self) -> ProfileSet {
+        self.worlds
+            .iter()
+            .fold(ProfileSet::NONE, |a, (_, p)| a.or(*p))
+    }
+
+    /// Every answer the contract admits for `call` now, merged by answer.
+    pub fn admitted(&self, call: &Call) -> Vec<Admitted> {
+        let mut out: Vec<Admitted> = Vec::new();
+        for (s, p) in &self.worlds {
+            for b in branches(s, *p, call) {
+                if b.profiles.is_empty() {
+                    continue;
+                }
+                match out.iter_mut().find(|a| a.expect == b.expect) {
+                    Some(a) => {
+                        a.profiles = a.profiles.or(b.profiles);
+                        for r in b.rules {
+                            if !a.rules.contains(&r) {
+                                a.rules.push(r);
+                            }
+                        }
+                    }
+                    None => out.push(Admitted {
+                        expect: b.expect,
+                        rules: b.rules,
+                        profiles: b.profiles,
+                    }),
+                }
+            }
+        }
+        out
+    }
+
+    /// Judges the answer `o` to `call`; on `Admitted`, the worlds move on.
+    pub fn judge(&mut self, call: &Call, o: &Observed) -> Verdict {
+        let (next, rules, lagging) = step(&self.worlds, call, o);
+        if next.is_empty() {
+            return if lagging {
+                Verdict::Lagging
+            } else {
+                Verdict::Refused
+            };
+        }
+        self.worlds = next;
+        Verdict::Admitted { rules }
+    }
+
+    /// Judges the answers to calls sent at once: admitted when some order
+    /// of the calls explains every answer (T5, C1 under bursts).
+    pub fn judge_burst(&mut self, calls: &[Call], answers: &[Observed]) -> Verdict {
+        let mut all: Vec<(State, ProfileSet)> = Vec::new();
+        let mut rules = Vec::new();
+        for order in permutations(calls.len()) {
+            let mut worlds = self.worlds.clone();
+            for &i in &order {
+                let (next, r, _) = step(&worlds, &calls[i], &answers[i]);
+                worlds = next;
+                for x in r {
+                    if !rules.contains(&x) {
+                        rules.push(x);
+                    }
+                }
+                if worlds.is_empty() {
+                    break;
+                }
+            }
+            for w in worlds {
+                merge(&mut all, w);
+            }
+        }
+        if all.is_empty() {
+            return Verdict::Refused;
+        }
+        rules.push("T5");
+        self.worlds = all;
+        Verdict::Admitted { rules }
+    }
+}
+
+/// The worlds after `o`, the rules of the branches that admitted it, and
+/// whether some branch found it lagging.
+fn step(
+    worlds: &[(State, ProfileSet)],
+    call: &Call,
+    o: &Observed,
+) -> (Vec<(State, ProfileSet)>, Vec<&'static str>, bool) {
+    let mut next = Vec::new();
+    let mut rules = Vec::new();
+    let mut lagging = false;
+    for (s, p) in worlds {
+        for b in branches(s, *p, call) {
+            if b.profiles.is_empty() {
+                continue;
+            }
+            match b.expect.fit(o, s) {
+                Fit::Yes => {
+                    for r in &b.rules {
+                        if !rules.contains(r) {
+                            rules.push(*r);
+                        }
+                    }
+                    let profiles = b.profiles;
+                    merge(&mut next, (after(b, call, o), profiles));
+                }
+                Fit::Lagging => lagging = true,
+                Fit::No => {}
+            }
+        }
+    }
+    (next, rules, lagging)
+}
+
+/// A branch's state, with what the answer told: a new run's executionId,
+/// the statuses a read showed.
+fn after(b: Branch, call: &Call, o: &Observed) -> State {
+    let mut next = b.next;
+    if let (Some((name, i)), Some(id)) = (&b.new_run, &o.execution_id) {
+        if let Some(f) = next.flows.get_mut(name) {
+            f.runs[*i].id = id.clone();
+        }
+        next.execution_ids.insert(id.clone());
+    }
+    if let (Call::Records { name, .. }, Some(runs), 200) = (call, &o.runs, o.status)
+        && let Some(f) = next.flows.get_mut(name)
+    {
+        for r in &mut f.runs {
+            let seen = runs
+                .iter()
+                .find(|x| x.id == r.id)
+                .and_then(|x| x.status.as_deref());
+            if r.phase == Phase::Running
+                && seen == Some(ExecutionStatus::Successful.as_str())
+            {
+                r.phase = Phase::Finished;
+            }
+        }
+    }
+    next
+}
+
+fn merge(into: &mut Vec<(State, ProfileSet)>, w: (State, ProfileSet)) {
+    if let Some((_, p)) = into.iter_mut().find(|(s, _)| *s == w.0) {
+        *p = p.or(w.1);
+    } else if into.len() < MAX_WORLDS {
+        into.push(w);
+    }
+}
+
+/// Every order of `0..n` (n is a burst's size, at most a handful).
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![Vec::new()];
+    }
+    let mut out = Vec::new();
+    for rest in permutations(n - 1) {
+        for at in 0..=rest.len() {
+            let mut p = rest.clone();
+            p.insert(at, n - 1);
+            out.push(p);
+        }
+    }
+    out
+}

@@ -1,0 +1,24 @@
+//! The StartFlow contract of APPFLOW.md as a pure state machine, written
+//! from the contract alone (it imports nothing from `emulator`, and the
+//! emulator nothing from it): flows by name, runs, tokens, the clock.
+//! Given a state and a call it answers the set of answers the contract
+//! admits, projected to what the contract decides, each naming its rule
+//! ids; [chosen] rules are alternatives kept as a set of behaviour
+//! profiles that every answer narrows ([`Worlds`]).
+
+mod call;
+mod expect;
+mod judge;
+mod profile;
+mod rules;
+mod state;
+
+pub use call::{Call, ListedFlow, ListedRun, Observed};
+pub use expect::{Exec, Expect, Fit, OkBody};
+pub use judge::{Admitted, MAX_WORLDS, Verdict, Worlds};
+pub use profile::{Dimension, PROFILES, Profile, ProfileSet};
+pub use rules::{Branch, branches};
+pub use state::{Phase, State, TOKEN_TTL_SECS, valid_flow_name, valid_token};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,423 @@
+//! The contract as a transition relation: for a state, the profiles still
+//! possible and a call, every answer the contract admits (a branch per
+//! answer, naming its rule ids) and the state after it.
+
+use super::call::Call;
+use super::expect::{Exec, Expect, OkBody};
+use super::profile::{Dimension, ProfileSet};
+use super::state::{
+    Flow, Phase, Run, State, StoredOp, StoredStart, valid_flow_name, valid_token,
+};
+use crate::appflow::{ErrorKind, FlowStatus, Operation, TriggerType};
+
+/// One admitted answer, the profiles it belongs to, and the state after it.
+#[derive(Debug, Clone)]
+pub struct Branch {
+    pub profiles: ProfileSet,
+    /// The APPFLOW.md rule ids that decide this answer.
+    pub rules: Vec<&'static str>,
+    pub expect: Expect,
+    pub next: State,
+    /// A StartFlow that makes a run: (flow, run index) whose executionId
+    /// the answer gives.
+    pub new_run: Option<(String, usize)>,
+}
+
+fn branch(profiles: ProfileSet, rules: &[&'static str], expect: Expect, next: State) -> Branch {
+    Branch {
+        profiles,
+        rules: rules.to_vec(),
+        expect,
+        next,
+        new_run: None,
+    }
+}
+
+/// Every answer the contract admits for `call` in state `s`, for the
+/// profiles `p`.
+pub fn branches(s: &State, p: ProfileSet, call: &Call) -> Vec<Branch> {
+    let same = |rules: &[&'static str], expect: Expect| vec![branch(p, rules, expect, s.clone())];
+    if let Some(name) = call.name()
+        && !valid_flow_name(name)
+    {
+        return same(&["V1", "V3"], Expect::Error(ErrorKind::Validation));
+    }
+    let token = match call {
+        Call::CreateFlow { token, .. }
+        | Call::UpdateFlow { token, .. }
+        | Call::StartFlow { token, .. } => token.as_deref(),
+        _ => None,
+    };
+    if token.is_some_and(|t| !valid_token(t)) {
+        return same(&["V2", "V3"], Expect::Error(ErrorKind::Validation));
+    }
+    match call {
+        Call::CreateFlow {
+            name,
+            trigger,
+            variant,
+            ..
+        } => create(s, p, name, *trigger, token, *variant),
+        Call::UpdateFlow { name, variant, .. } => update(s, p, name, token, *variant),
+        Call::StartFlow { name, .. } => start(s, p, name, token),
+        Call::StopFlow { name } => stop(s, p, name),
+        Call::DeleteFlow { name, force } => delete(s, p, name, *force),
+        Call::DescribeFlow { name } => match s.flows.get(name) {
+            None => same(&["L6"], Expect::Error(ErrorKind::ResourceNotFound)),
+            Some(f) => same(
+                &["O2", "L1"],
+                Expect::Ok(OkBody::Describe {
+                    flow_status: f.status,
+                    trigger: f.trigger,
+                }),
+            ),
+        },
+        Call::ListFlows { .. } => {
+            let present = s
+                .flows
+                .iter()
+                .map(|(n, f)| (n.clone(), f.trigger, f.status))
+                .collect();
+            let absent = s
+                .names
+                .iter()
+                .filter(|n| !s.flows.contains_key(*n))
+                .cloned()
+                .collect();
+            same(&["S4", "S2"], Expect::Ok(OkBody::List { present, absent }))
+        }
+        Call::Records { name, .. } => match s.flows.get(name) {
+            None => same(&["L6"], Expect::AnyError),
+            // Scheduled and event flows run on their own on a real service.
+            Some(f) if f.trigger != TriggerType::OnDemand => same(&["L2"], Expect::Any),
+            Some(f) => {
+                let runs = f
+                    .runs
+                    .iter()
+                    .map(|r| (r.id.clone(), r.phase.statuses().to_vec()))
+                    .collect();
+                same(&["L2", "S2"], Expect::Ok(OkBody::Records { runs }))
+            }
+        },
+        Call::Cancel { name, execution_id } => cancel(s, p, name, execution_id),
+        Call::AdvanceClock { secs } => {
+            let mut next = s.clone();
+            next.now += secs;
+            vec![branch(p, &["T4"], Expect::Any, next)]
+        }
+    }
+}
+
+fn create(
+    s: &State,
+    p: ProfileSet,
+    name: &str,
+    trigger: TriggerType,
+    token: Option<&str>,
+    variant: u8,
+) -> Vec<Branch> {
+    let input = format!("{name}/{trigger}/{variant}");
+    if let Some(t) = token
+        && let Some(stored) = s.op_tokens.get(&(Operation::CreateFlow, t.to_owned()))
+        && s.remembered(stored.at)
+        && !s.ended(stored, name)
+    {
+        return if stored.input == input && s.live(name, stored.generation).is_some() {
+            vec![branch(p, &["T13"], Expect::Ok(OkBody::Status(stored.flow_status)), s.clone())]
+        } else {
+            vec![branch(p, &["T13"], Expect::Error(ErrorKind::Conflict), s.clone())]
+        };
+    }
+    let ended = token
+        .and_then(|t| s.op_tokens.get(&(Operation::CreateFlow, t.to_owned())))
+        .is_some_and(|st| s.remembered(st.at) && s.ended(st, name));
+    if s.flows.contains_key(name) {
+        // A second flow of the same name: refused, how is not decided.
+        return vec![branch(p, &["L1"], Expect::AnyError, s.clone())];
+    }
+    let made = |p: ProfileSet, status: FlowStatus| {
+        let mut next = s.clone();
+        let generation = next.new_generation();
+        next.names.insert(name.to_owned());
+        next.flows.insert(
+            name.to_owned(),
+            Flow {
+                trigger,
+                status,
+                generation,
+                runs: Vec::new(),
+            },
+        );
+        if let Some(t) = token {
+            next.op_tokens.insert(
+                (Operation::CreateFlow, t.to_owned()),
+                StoredOp {
+                    at: s.now,
+                    flow: name.to_owned(),
+                    generation,
+                    input: input.clone(),
+                    flow_status: status,
+                },
+            );
+        }
+        let rules: &[&'static str] = if ended { &["L1", "T14"] } else { &["L1"] };
+        branch(p, rules, Expect::Ok(OkBody::Status(status)), next)
+    };
+    match trigger {
+        TriggerType::OnDemand => vec![made(p, FlowStatus::Active)],
+        TriggerType::Scheduled => vec![made(p, FlowStatus::Draft)],
+        TriggerType::Event => {
+            let [draft, active] = p.split(Dimension::EventInitialStatus);
+            vec![
+                made(draft, FlowStatus::Draft),
+                made(active, FlowStatus::Active),
+            ]
+        }
+    }
+}
+
+fn update(s: &State, p: ProfileSet, name: &str, token: Option<&str>, variant: u8) -> Vec<Branch> {
+    let Some(flow) = s.flows.get(name) else {
+        return vec![branch(p, &["L6"], Expect::AnyError, s.clone())];
+    };
+    let input = format!("{name}/{}/{variant}", flow.trigger);
+    if let Some(t) = token
+        && let Some(stored) = s.op_tokens.get(&(Operation::UpdateFlow, t.to_owned()))
+        && s.remembered(stored.at)
+        && !s.ended(stored, name)
+    {
+        return if stored.input == input && stored.flow == name {
+            vec![branch(p, &["T13"], Expect::Ok(OkBody::Status(stored.flow_status)), s.clone())]
+        } else {
+            vec![branch(p, &["T13"], Expect::Error(ErrorKind::Conflict), s.clone())]
+        };
+    }
+    let mut next = s.clone();
+    if let Some(t) = token {
+        next.op_tokens.insert(
+            (Operation::UpdateFlow, t.to_owned()),
+            StoredOp {
+                at: s.now,
+                flow: name.to_owned(),
+                generation: flow.generation,
+                input,
+                flow_status: flow.status,
+            },
+        );
+    }
+    // The model's reading: an update that keeps the trigger keeps the status.
+    vec![branch(p, &["T13"], Expect::Ok(OkBody::Status(flow.status)), next)]
+}
+
+fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -> Vec<Branch> {
+    let Some(flow) = s.flows.get(name) else {
+        return vec![branch(p, &["L7", "T10"], Expect::Error(ErrorKind::ResourceNotFound), s.clone())];
+    };
+    let mut rules: Vec<&'static str> = Vec::new();
+    if let Some(t) = token {
+        let key = (t.to_owned(), name.to_owned());
+        if let Some(stored) = s.start_tokens.get(&key)
+            && stored.generation == flow.generation
+            && s.remembered(stored.at)
+        {
+            let exec = match stored.run {
+                Some(i) => Exec::Same(flow.runs[i].id.clone()),
+                None => Exec::Absent,
+            };
+            let rules: &[&'static str] = if flow.trigger == TriggerType::OnDemand {
+                &["T1", "T9", "T10"]
+            } else {
+                &["T1", "T11"]
+            };
+            return vec![branch(
+                p,
+                rules,
+                Expect::Ok(OkBody::Start {
+                    flow_status: stored.flow_status,
+                    exec,
+                }),
+                s.clone(),
+            )];
+        }
+        let foreign = s.start_tokens.iter().any(|((tk, f), st)| {
+            tk == t && f != name && s.remembered(st.at) && s.live(f, st.generation).is_some()
+        });
+        if foreign {
+            if flow.trigger != TriggerType::OnDemand {
+                let [conflict, validation] = p.split(Dimension::ForeignTokenError);
+                return vec![
+                    branch(conflict, &["T2", "T8"], Expect::Error(ErrorKind::Conflict), s.clone()),
+                    branch(validation, &["T2", "T8"], Expect::Error(ErrorKind::Validation), s.clone()),
+                ];
+            }
+            rules.push("T3");
+        }
+        if s.start_tokens.contains_key(&key) {
+            rules.push("T4");
+        }
+    } else {
+        rules.push("T7");
+    }
+    let remember = |next: &mut State, run: Option<usize>, status: FlowStatus| {
+        if let Some(t) = token {
+            next.start_tokens.insert(
+                (t.to_owned(), name.to_owned()),
+                StoredStart {
+                    at: s.now,
+                    generation: flow.generation,
+                    flow_status: status,
+                    run,
+                },
+            );
+        }
+    };
+    match flow.trigger {
+        TriggerType::OnDemand => {
+            let run = |p: ProfileSet, finished: bool, extra: &'static str| {
+                let mut next = s.clone();
+                if finished {
+                    next.finish_runs(name);
+                }
+                let f = next.flows.get_mut(name).expect("the flow is live");
+                f.runs.push(Run {
+                    id: String::new(),
+                    phase: Phase::Running,
+                });
+                let i = f.runs.len() - 1;
+                let status = f.status;
+                remember(&mut next, Some(i), status);
+                let mut b = branch(
+                    p,
+                    &[],
+                    Expect::Ok(OkBody::Start {
+                        flow_status: status,
+                        exec: Exec::New,
+                    }),
+                    next,
+                );
+                b.rules = [&["L2", "O3", "S1"][..], &rules, &[extra]].concat();
+                b.rules.retain(|r| !r.is_empty());
+                b.new_run = Some((name.to_owned(), i));
+                b
+            };
+            let last_may_run = flow.runs.last().is_some_and(|r| r.phase == Phase::Running);
+            if !last_may_run {
+                return vec![run(p, false, "")];
+            }
+            let [accept, conflict] = p.split(Dimension::InProgressStart);
+            vec![
+                run(accept, false, "C2"),
+                branch(conflict, &["C2"], Expect::Error(ErrorKind::Conflict), s.clone()),
+                run(conflict, true, "C2"),
+            ]
+        }
+        TriggerType::Scheduled | TriggerType::Event => {
+            let activate = |p: ProfileSet, rule: &'static str| {
+                let mut next = s.clone();
+                if let Some(f) = next.flows.get_mut(name) {
+                    f.status = FlowStatus::Active;
+                }
+                remember(&mut next, None, FlowStatus::Active);
+                let mut b = branch(
+                    p,
+                    &[rule, "O3"],
+                    Expect::Ok(OkBody::Start {
+                        flow_status: FlowStatus::Active,
+                        exec: Exec::Absent,
+                    }),
+                    next,
+                );
+                b.rules.extend(rules.iter().copied());
+                b
+            };
+            if flow.status != FlowStatus::Active {
+                return vec![activate(p, "L3")];
+            }
+            let [conflict, idempotent] = p.split(Dimension::ActiveStart);
+            vec![
+                branch(conflict, &["C1"], Expect::Error(ErrorKind::Conflict), s.clone()),
+                activate(idempotent, "C1"),
+            ]
+        }
+    }
+}
+
+fn stop(s: &State, p: ProfileSet, name: &str) -> Vec<Branch> {
+    let Some(flow) = s.flows.get(name) else {
+        return vec![branch(p, &["L6"], Expect::AnyError, s.clone())];
+    };
+    if flow.trigger == TriggerType::OnDemand {
+        return vec![branch(p, &["L4"], Expect::Error(ErrorKind::UnsupportedOperation), s.clone())];
+    }
+    if flow.status != FlowStatus::Active {
+        // Stopping a flow that is not active: refused, how is not decided.
+        return vec![branch(p, &["L5"], Expect::AnyError, s.clone())];
+    }
+    let [suspended, draft] = p.split(Dimension::StoppedStatus);
+    [(suspended, FlowStatus::Suspended), (draft, FlowStatus::Draft)]
+        .into_iter()
+        .map(|(p, status)| {
+            let mut next = s.clone();
+            if let Some(f) = next.flows.get_mut(name) {
+                f.status = status;
+            }
+            branch(p, &["L5"], Expect::Ok(OkBody::Status(status)), next)
+        })
+        .collect()
+}
+
+fn delete(s: &State, p: ProfileSet, name: &str, force: bool) -> Vec<Branch> {
+    if !s.flows.contains_key(name) {
+        return vec![branch(p, &["L6"], Expect::Error(ErrorKind::ResourceNotFound), s.clone())];
+    }
+    let mut gone = s.clone();
+    gone.delete(name);
+    let deleted = branch(p, &["L6", "T14"], Expect::Ok(OkBody::Deleted), gone);
+    if force || !s.may_run(name) {
+        return vec![deleted];
+    }
+    vec![
+        branch(p, &["L6"], Expect::Error(ErrorKind::Conflict), s.clone()),
+        deleted,
+    ]
+}
+
+fn cancel(s: &State, p: ProfileSet, name: &str, id: &str) -> Vec<Branch> {
+    let Some(flow) = s.flows.get(name) else {
+        return vec![branch(p, &["L6"], Expect::AnyError, s.clone())];
+    };
+    let invalid = |next: State| {
+        branch(
+            p,
+            &["S3"],
+            Expect::Ok(OkBody::Cancel {
+                invalid: vec![id.to_owned()],
+            }),
+            next,
+        )
+    };
+    let Some(i) = flow.runs.iter().position(|r| r.id == id) else {
+        return vec![invalid(s.clone())];
+    };
+    if flow.runs[i].phase != Phase::Running {
+        return vec![invalid(s.clone())];
+    }
+    let with_phase = |phase: Phase| {
+        let mut next = s.clone();
+        if let Some(f) = next.flows.get_mut(name) {
+            f.runs[i].phase = phase;
+        }
+        next
+    };
+    vec![
+        branch(
+            p,
+            &["S3"],
+            Expect::Ok(OkBody::Cancel {
+                invalid: Vec::new(),
+            }),
+            with_phase(Phase::Canceling),
+        ),
+        invalid(with_phase(Phase::Finished)),
+    ]
+}

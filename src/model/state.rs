@@ -1,0 +1,177 @@
+//! What the contract remembers between calls: flows by name, their runs,
+//! StartFlow tokens per (token, flow), CreateFlow/UpdateFlow tokens per
+//! operation, and the clock.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::appflow::{ExecutionStatus, FlowStatus, Operation, TriggerType};
+
+/// How long a clientToken is remembered (T1, T4): 8 hours, in seconds.
+pub const TOKEN_TTL_SECS: u64 = 8 * 3600;
+
+/// Where a run is, as far as the answers so far tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Phase {
+    /// Started; it may have finished since (L2: InProgress, later Successful).
+    Running,
+    /// Seen finished (Successful).
+    Finished,
+    /// Canceled while running (S3: CancelStarted, then Canceled).
+    Canceling,
+}
+
+impl Phase {
+    /// The statuses a read may show for a run in this phase (L2, S3).
+    pub fn statuses(self) -> &'static [ExecutionStatus] {
+        match self {
+            Self::Running => &[ExecutionStatus::InProgress, ExecutionStatus::Successful],
+            Self::Finished => &[ExecutionStatus::Successful],
+            Self::Canceling => &[ExecutionStatus::CancelStarted, ExecutionStatus::Canceled],
+        }
+    }
+}
+
+/// One run of an on-demand flow.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Run {
+    /// Its executionId as the target answered it (empty until answered).
+    pub id: String,
+    pub phase: Phase,
+}
+
+/// A live flow.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Flow {
+    pub trigger: TriggerType,
+    pub status: FlowStatus,
+    /// Which incarnation of the name (a re-created flow is a new one: T14).
+    pub generation: u32,
+    pub runs: Vec<Run>,
+}
+
+/// A successful StartFlow answer kept for its token (T1, T9, T12).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StoredStart {
+    /// Model seconds when the token was first used.
+    pub at: u64,
+    pub generation: u32,
+    pub flow_status: FlowStatus,
+    /// The run it started (index into the flow's runs).
+    pub run: Option<usize>,
+}
+
+/// A successful CreateFlow/UpdateFlow answer kept for its token (T13).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StoredOp {
+    pub at: u64,
+    pub flow: String,
+    pub generation: u32,
+    /// What identifies the input (a digest of the request's members).
+    pub input: String,
+    pub flow_status: FlowStatus,
+}
+
+/// The whole state of one sequence's world.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct State {
+    /// Model seconds since the sequence began (moved only by clock steps).
+    pub now: u64,
+    pub flows: BTreeMap<String, Flow>,
+    /// Every flow name the sequence has used (to judge lists).
+    pub names: BTreeSet<String>,
+    /// (token, flow name) -> the first answer.
+    pub start_tokens: BTreeMap<(String, String), StoredStart>,
+    /// (operation, token) -> the first answer.
+    pub op_tokens: BTreeMap<(Operation, String), StoredOp>,
+    /// Every executionId answered so far (O3: a new one per run).
+    pub execution_ids: BTreeSet<String>,
+    next_generation: u32,
+}
+
+impl State {
+    /// A fresh generation number for a flow made now.
+    pub fn new_generation(&mut self) -> u32 {
+        self.next_generation += 1;
+        self.next_generation
+    }
+
+    /// Whether a token first used at `at` is still remembered (T4).
+    pub fn remembered(&self, at: u64) -> bool {
+        self.now < at + TOKEN_TTL_SECS
+    }
+
+    /// The live flow `name` of generation `generation`, if it still exists.
+    pub fn live(&self, name: &str, generation: u32) -> Option<&Flow> {
+        self.flows.get(name).filter(|f| f.generation == generation)
+    }
+
+    /// Removes a flow and its StartFlow tokens (T14). Its CreateFlow and
+    /// UpdateFlow tokens stay: they are new calls for a flow re-created
+    /// under the name (T14), and other input anywhere else (T13).
+    pub fn delete(&mut self, name: &str) {
+        if let Some(flow) = self.flows.remove(name) {
+            let g = flow.generation;
+            self.start_tokens
+                .retain(|(_, f), s| !(f == name && s.generation == g));
+        }
+    }
+
+    /// Whether a CreateFlow/UpdateFlow token stored for a flow that was
+    /// deleted is used again on that flow's name (T14: a new call).
+    pub fn ended(&self, stored: &StoredOp, name: &str) -> bool {
+        stored.flow == name && self.live(name, stored.generation).is_none()
+    }
+
+    /// Every run of flow `name` that may still be running is finished.
+    pub fn finish_runs(&mut self, name: &str) {
+        if let Some(f) = self.flows.get_mut(name) {
+            for r in &mut f.runs {
+                if r.phase == Phase::Running {
+                    r.phase = Phase::Finished;
+                }
+            }
+        }
+    }
+
+    /// Whether flow `name` has a run that may still be running.
+    pub fn may_run(&self, name: &str) -> bool {
+        self.flows
+            .get(name)
+            .is_some_and(|f| f.runs.iter().any(|r| r.phase == Phase::Running))
+    }
+}
+
+/// V1: flowName length 2..=256, `^[a-zA-Z0-9][\w!@#.-]+$`.
+pub fn valid_flow_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    (2..=256).contains(&b.len())
+        && b[0].is_ascii_alphanumeric()
+        && b[1..]
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || b"_!@#.-".contains(&c))
+}
+
+/// V2: clientToken length 1..=256, printable ASCII (space included).
+pub fn valid_token(token: &str) -> bool {
+    (1..=256).contains(&token.len()) && token.bytes().all(|c| (b' '..=b'~').contains(&c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_tokens_follow_v1_and_v2() {
+        assert!(valid_flow_name("ah-x1"));
+        assert!(!valid_flow_name("a"));
+        assert!(!valid_flow_name(" ah"));
+        assert!(!valid_flow_name("ah "));
+        assert!(valid_flow_name(&"a".repeat(256)));
+        assert!(!valid_flow_name(&"a".repeat(257)));
+        assert!(valid_token(" x "));
+        assert!(!valid_token(""));
+        assert!(valid_token(&"t".repeat(256)));
+        assert!(!valid_token(&"t".repeat(257)));
+        assert!(!valid_token("café"));
+    }
+}
