@@ -93,8 +93,14 @@ async fn a_fixed_seed_exploration_of_the_embedded_emulator_finds_nothing_and_nam
             target.emulator.profile.in_progress_start = InProgressStart::Conflict;
         }
         let (s, out) = explore(options(target, short(7, 200), None)).await;
-        assert!(s.passed(), "the emulator must pass its own model ({flags:?}):\n{out}");
-        assert!(s.sequences >= 100, "a few hundred sequences were judged:\n{out}");
+        assert!(
+            s.passed(),
+            "the emulator must pass its own model ({flags:?}):\n{out}"
+        );
+        assert!(
+            s.sequences >= 100,
+            "a few hundred sequences were judged:\n{out}"
+        );
         for (rule, candidate) in expected {
             let f = s.fingerprint.iter().find(|f| f.rule == rule).expect("rule");
             assert_eq!(
@@ -127,7 +133,9 @@ impl Change for Conforming {
                         m.insert("Message".into(), msg);
                     }
                     for (k, x) in m.iter_mut() {
-                        if k.ends_with("At") && let Some(f) = x.as_f64() {
+                        if k.ends_with("At")
+                            && let Some(f) = x.as_f64()
+                        {
                             *x = json!(f as i64);
                         }
                         walk(x);
@@ -168,7 +176,10 @@ async fn a_run_that_judges_nothing_fails() {
     };
     let o = options(url("http://127.0.0.1:9"), short(1, 5), None);
     let r = run_summary(o, &Environment::default(), &mut console).await;
-    assert!(r.is_err(), "an unreachable target is an error, never a pass");
+    assert!(
+        r.is_err(),
+        "an unreachable target is an error, never a pass"
+    );
     // Every answer throttled: nothing judged, the run fails.
     struct Throttles;
     impl Change for Throttles {
@@ -186,7 +197,10 @@ async fn a_run_that_judges_nothing_fails() {
     let (s, out) = explore(options(url(&u), budget, None)).await;
     assert!(!s.passed(), "{out}");
     assert_eq!(s.passed, 0, "{out}");
-    assert!(!s.unjudged.is_empty(), "the throttled sequences are counted: {out}");
+    assert!(
+        !s.unjudged.is_empty(),
+        "the throttled sequences are counted: {out}"
+    );
     assert!(out.contains("FAILED: no sequence was judged"), "{out}");
 }
 
@@ -206,7 +220,12 @@ async fn the_emulator_keeps_create_flow_tokens_after_delete_flow_which_t14_forbi
         panic!("seed 4 meets the deviation:\n{out}")
     };
     assert!(out.contains("T14"), "{out}");
-    let failed = f.sequence.steps.iter().find(|p| p.failed).expect("a failing step");
+    let failed = f
+        .sequence
+        .steps
+        .iter()
+        .find(|p| p.failed)
+        .expect("a failing step");
     assert_eq!(failed.observed[0].status, 409, "{out}");
 }
 
@@ -247,14 +266,18 @@ impl Change for FirstTriggerSticks {
             && let Some(n) = body["flowName"].as_str()
         {
             let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
-            m.entry(n.to_owned()).or_insert(body["triggerConfig"]["triggerType"].clone());
+            m.entry(n.to_owned())
+                .or_insert(body["triggerConfig"]["triggerType"].clone());
         }
     }
     fn answer(&self, path: &str, request: &Value, a: &mut Answer) {
         let m = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if path == "/describe-flow"
             && a.status == 200
-            && let (Some(first), Some(j)) = (request["flowName"].as_str().and_then(|n| m.get(n)), a.json.as_mut())
+            && let (Some(first), Some(j)) = (
+                request["flowName"].as_str().and_then(|n| m.get(n)),
+                a.json.as_mut(),
+            )
         {
             j["triggerConfig"]["triggerType"] = first.clone();
         }
@@ -267,7 +290,9 @@ impl Change for FirstTriggerSticks {
 struct OldRunsLinger(Mutex<HashMap<String, (Vec<String>, Vec<String>)>>);
 impl Change for OldRunsLinger {
     fn answer(&self, path: &str, request: &Value, a: &mut Answer) {
-        let Some(name) = request["flowName"].as_str() else { return };
+        let Some(name) = request["flowName"].as_str() else {
+            return;
+        };
         let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let (current, old) = m.entry(name.to_owned()).or_default();
         match (path, a.status, a.json.as_mut()) {
@@ -309,7 +334,9 @@ impl Change for ForeignTokensNeverExpire {
         let name = request["flowName"].as_str().unwrap_or_default().to_owned();
         match (path, a.status) {
             ("/create-flow", 200) => {
-                let t = request["triggerConfig"]["triggerType"].as_str().unwrap_or_default();
+                let t = request["triggerConfig"]["triggerType"]
+                    .as_str()
+                    .unwrap_or_default();
                 triggers.insert(name, t.to_owned());
             }
             ("/start-flow", 200) => {
@@ -343,9 +370,15 @@ async fn found(area: &str, change: impl Change, seed: u64) {
     let file = f.file.clone().expect("saved");
     let text = std::fs::read_to_string(&file).expect("file");
     let (code, replay) = check_file(url(&u), &file).await;
-    assert_eq!(code, 1, "{area}: the saved file fails on the faulty endpoint:\n{text}\n{replay}");
+    assert_eq!(
+        code, 1,
+        "{area}: the saved file fails on the faulty endpoint:\n{text}\n{replay}"
+    );
     let (code, clean) = check_file(TargetOptions::new(TargetChoice::Embedded), &file).await;
-    assert_eq!(code, 0, "{area}: the saved file passes on the emulator:\n{text}\n{clean}");
+    assert_eq!(
+        code, 0,
+        "{area}: the saved file passes on the emulator:\n{text}\n{clean}"
+    );
     eprintln!(
         "{area}: found after {:.1}s (sequence {} of {}), shrunk from {} to {} steps in {} tries",
         f.found_after_secs,

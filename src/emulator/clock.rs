@@ -22,6 +22,14 @@ impl Clock {
         self.last_ms.fetch_max(t, Ordering::Relaxed).max(t)
     }
 
+    /// The wall clock in epoch milliseconds, without the offset: what a
+    /// client's clock says (SigV4's 15-minute window, W7, is judged by it).
+    pub fn wall(&self) -> Millis {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64)
+    }
+
     pub fn advance(&self, ms: u64) -> Millis {
         self.offset_ms.fetch_add(ms, Ordering::Relaxed);
         self.now()

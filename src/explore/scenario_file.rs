@@ -87,7 +87,11 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
         if p.skipped.is_some() {
             continue;
         }
-        for r in p.rules.iter().chain(p.admitted.iter().flat_map(|a| a.rules.iter())) {
+        for r in p
+            .rules
+            .iter()
+            .chain(p.admitted.iter().flat_map(|a| a.rules.iter()))
+        {
             if !covers.contains(r) && crate::contract::rule_ids().contains(r) {
                 covers.push(r);
             }
@@ -111,14 +115,21 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
         from.original_steps,
         seq.steps.len()
     );
-    let _ = writeln!(out, "# Replay: appflow-harness check THIS_FILE --no-snapshots");
+    let _ = writeln!(
+        out,
+        "# Replay: appflow-harness check THIS_FILE --no-snapshots"
+    );
     let what = failing.map_or_else(String::new, |p| {
         let op = operation_of(&p.step).map_or("a step", |o| o.name());
         let expected: Vec<&str> = p.admitted.iter().map(|a| a.answer.as_str()).collect();
         let actual: Vec<String> = p
             .observed
             .iter()
-            .map(|o| format!("{} {}", o.status, o.error.as_deref().unwrap_or("")).trim().to_owned())
+            .map(|o| {
+                format!("{} {}", o.status, o.error.as_deref().unwrap_or(""))
+                    .trim()
+                    .to_owned()
+            })
             .collect();
         format!(
             "step {} ({op}) answered {}, the contract admits {}",
@@ -127,13 +138,22 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
             expected.join(" or ")
         )
     });
-    let _ = writeln!(out, "description: {}", json!(format!("explore finding: {what}")));
+    let _ = writeln!(
+        out,
+        "description: {}",
+        json!(format!("explore finding: {what}"))
+    );
     let _ = writeln!(out, "contract: chosen");
     let _ = writeln!(out, "covers: [{}]", covers.join(", "));
-    if steps
-        .iter()
-        .any(|s| matches!(s, Step::Create { trigger: TriggerType::Event, .. }))
-    {
+    if steps.iter().any(|s| {
+        matches!(
+            s,
+            Step::Create {
+                trigger: TriggerType::Event,
+                ..
+            }
+        )
+    }) {
         let _ = writeln!(out, "needs: [event-source]");
     }
     let tokens = t.tokens.borrow();
@@ -151,8 +171,13 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
         }
     }
     for (alias, n) in t.flows.borrow().iter() {
-        let shape = n.map(|n| format!(", name: {{ length: {n} }}")).unwrap_or_default();
-        let _ = writeln!(out, "  {alias}: {{ trigger: OnDemand, exists: false{shape} }}");
+        let shape = n
+            .map(|n| format!(", name: {{ length: {n} }}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {alias}: {{ trigger: OnDemand, exists: false{shape} }}"
+        );
     }
     out.push_str("steps:\n");
     out.push_str(&body);
@@ -160,9 +185,7 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
 }
 
 fn mentions(step: &Step, slot: u8) -> bool {
-    step != &Step::Clock
-        && !matches!(step, Step::List { .. })
-        && super::play::slot_of(step) == slot
+    step != &Step::Clock && !matches!(step, Step::List { .. }) && super::play::slot_of(step) == slot
 }
 
 /// One played step as YAML lines (a burst of several tokens as one step each).
@@ -191,7 +214,13 @@ fn step_text(
     let expect = expectation(p, runs);
     let run_id = |o: &crate::model::Observed| o.execution_id.clone().filter(|_| o.status == 200);
     let capture_ok = p.admitted.iter().all(|a| {
-        matches!(&a.admitted.expect, Expect::Ok(OkBody::Start { exec: Exec::New, .. }))
+        matches!(
+            &a.admitted.expect,
+            Expect::Ok(OkBody::Start {
+                exec: Exec::New,
+                ..
+            })
+        )
     });
     let count = if same_burst { 1 } else { reqs.len() };
     for (k, (_, body)) in reqs.iter().take(count).enumerate() {
@@ -209,7 +238,15 @@ fn step_text(
             let _ = writeln!(out, "  - {}: {}", op.name(), body);
         }
         if k == 0 {
-            let _ = writeln!(out, "    name: {}", json!(format!("step {}{}", p.index, if p.failed { " (the failing step)" } else { "" })));
+            let _ = writeln!(
+                out,
+                "    name: {}",
+                json!(format!(
+                    "step {}{}",
+                    p.index,
+                    if p.failed { " (the failing step)" } else { "" }
+                ))
+            );
         }
         if same_burst && reqs.len() > 1 {
             let _ = writeln!(out, "    concurrent: {}", reqs.len());
@@ -220,16 +257,16 @@ fn step_text(
         let mut e = expect.clone();
         if same_burst && reqs.len() > 1 {
             let on_demand = trigger == TriggerType::OnDemand
-                && p.admitted.iter().all(|a| matches!(a.admitted.expect, Expect::Ok(_)));
+                && p.admitted
+                    .iter()
+                    .all(|a| matches!(a.admitted.expect, Expect::Ok(_)));
             if let Some(m) = e.as_object_mut() {
                 m.remove("body");
                 if on_demand {
                     m.insert("distinct".into(), json!({ "executionId": 1 }));
                 }
             }
-        } else if !same_burst
-            && let Some(m) = e.as_object_mut()
-        {
+        } else if !same_burst && let Some(m) = e.as_object_mut() {
             m.remove("body");
             m.remove("error");
             m.insert("status".into(), json!([200, 400, 409]));
@@ -237,7 +274,12 @@ fn step_text(
         if e.as_object().is_some_and(|m| !m.is_empty()) {
             let _ = writeln!(out, "    expect: {e}");
         }
-        let new_ids: Vec<String> = p.observed.iter().filter_map(run_id).filter(|id| !runs.contains(id)).collect();
+        let new_ids: Vec<String> = p
+            .observed
+            .iter()
+            .filter_map(run_id)
+            .filter(|id| !runs.contains(id))
+            .collect();
         for id in new_ids {
             runs.push(id);
             if capture_ok && reqs.len() == 1 {
@@ -288,7 +330,11 @@ fn expectation(p: &Played, runs: &[String]) -> Value {
     let mut out = serde_json::Map::new();
     out.insert(
         "status".into(),
-        if statuses.len() == 1 { json!(statuses[0]) } else { json!(statuses) },
+        if statuses.len() == 1 {
+            json!(statuses[0])
+        } else {
+            json!(statuses)
+        },
     );
     if let [Expect::Error(k), rest @ ..] = admitted.as_slice()
         && rest.iter().all(|e| **e == Expect::Error(*k))
@@ -317,12 +363,20 @@ fn one_of(values: Vec<String>) -> Value {
     let mut v = values;
     v.sort();
     v.dedup();
-    if v.len() == 1 { json!(v[0]) } else { json!({ "one-of": v }) }
+    if v.len() == 1 {
+        json!(v[0])
+    } else {
+        json!({ "one-of": v })
+    }
 }
 
 /// The body expectation all admitted 200s share, if any can be written.
 fn ok_body(oks: &[&OkBody], p: &Played, runs: &[String]) -> Option<Value> {
-    let capture = |id: &str| runs.iter().position(|r| r == id).map(|i| format!("{{{{r{i}}}}}"));
+    let capture = |id: &str| {
+        runs.iter()
+            .position(|r| r == id)
+            .map(|i| format!("{{{{r{i}}}}}"))
+    };
     match oks[0] {
         OkBody::Start { .. } => {
             let mut statuses = Vec::new();
@@ -338,7 +392,11 @@ fn ok_body(oks: &[&OkBody], p: &Played, runs: &[String]) -> Option<Value> {
                 Some(json!({ "absent": true }))
             } else if execs.iter().all(|e| *e == Exec::New) {
                 // A new run: not the run the target answered, if that was an earlier one.
-                let earlier = p.observed.first().and_then(|o| o.execution_id.as_deref()).and_then(capture);
+                let earlier = p
+                    .observed
+                    .first()
+                    .and_then(|o| o.execution_id.as_deref())
+                    .and_then(capture);
                 Some(match earlier {
                     Some(c) => json!({ "present": true, "not": c }),
                     None => json!({ "present": true }),
@@ -397,7 +455,9 @@ fn ok_body(oks: &[&OkBody], p: &Played, runs: &[String]) -> Option<Value> {
                 }
                 st.sort();
                 st.dedup();
-                items.push(json!({ "executionId": capture(id)?, "executionStatus": { "one-of": st } }));
+                items.push(
+                    json!({ "executionId": capture(id)?, "executionStatus": { "one-of": st } }),
+                );
             }
             let mut list = json!({ "length": want.len() });
             if !items.is_empty() {
