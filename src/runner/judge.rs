@@ -66,8 +66,14 @@ pub(super) fn contract(cx: &Context<'_>, r: &Reply) -> (Vec<Violation>, Vec<Note
     )
 }
 
-/// The step's expectations over every answer of one attempt.
-pub(super) fn judge(step: &Step, expected_body: Option<&Value>, calls: &[Call]) -> Judged {
+/// The step's expectations over every answer of one attempt; the bodies
+/// are the step's expected body and each `one-of` alternative's, rendered.
+pub(super) fn judge(
+    step: &Step,
+    expected_body: Option<&Value>,
+    alternative_bodies: &[Option<Value>],
+    calls: &[Call],
+) -> Judged {
     let mut judged = Judged::default();
     let mut out: Vec<Failure> = Vec::new();
     let mut push = |f: Failure| {
@@ -114,7 +120,7 @@ pub(super) fn judge(step: &Step, expected_body: Option<&Value>, calls: &[Call]) 
                     for f in against(step, e, expected_body, r) {
                         push(f);
                     }
-                } else if let Some(f) = none_of(step, &e.one_of, r) {
+                } else if let Some(f) = none_of(step, &e.one_of, alternative_bodies, r) {
                     push(f);
                 }
                 if judged.unfixable.is_none() {
@@ -153,18 +159,28 @@ pub(super) fn judge(step: &Step, expected_body: Option<&Value>, calls: &[Call]) 
     judged
 }
 
-/// An answer that meets none of `alternatives`: one failure naming them all.
-fn none_of(step: &Step, alternatives: &[Expect], r: &Reply) -> Option<Failure> {
+/// An answer that meets none of `alternatives` (whose rendered bodies are
+/// `bodies`, index for index): one failure naming them all.
+fn none_of(
+    step: &Step,
+    alternatives: &[Expect],
+    bodies: &[Option<Value>],
+    r: &Reply,
+) -> Option<Failure> {
     let mut reasons = Vec::new();
-    for alt in alternatives {
-        let body = alt.body.as_ref();
+    for (i, alt) in alternatives.iter().enumerate() {
+        let body = bodies.get(i).and_then(Option::as_ref).or(alt.body.as_ref());
         let failures = against(step, alt, body, r);
         if failures.is_empty() {
             return None;
         }
         reasons.push(failures[0].message.clone());
     }
-    let shown: Vec<String> = alternatives.iter().map(describe).collect();
+    let shown: Vec<String> = alternatives
+        .iter()
+        .enumerate()
+        .map(|(i, alt)| describe(alt, bodies.get(i).and_then(Option::as_ref)))
+        .collect();
     Some(failure(
         step,
         FailureKind::Expectation,
@@ -184,7 +200,7 @@ fn none_of(step: &Step, alternatives: &[Expect], r: &Reply) -> Option<Failure> {
 }
 
 /// `400 ValidationException`, `413`, `200 {...}`.
-fn describe(e: &Expect) -> String {
+fn describe(e: &Expect, rendered_body: Option<&Value>) -> String {
     let mut parts = Vec::new();
     if let Some(s) = &e.status {
         parts.push(s.iter().map(u16::to_string).collect::<Vec<_>>().join("/"));
@@ -192,7 +208,7 @@ fn describe(e: &Expect) -> String {
     if let Some(t) = &e.error {
         parts.push(t.clone());
     }
-    if let Some(b) = &e.body {
+    if let Some(b) = rendered_body.or(e.body.as_ref()) {
         parts.push(cut(&b.to_string()));
     }
     if parts.is_empty() {

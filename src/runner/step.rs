@@ -129,6 +129,13 @@ pub(super) async fn play_call(
         .and_then(|v| v.get("flowName").and_then(Value::as_str))
         .and_then(|n| names.triggers.get(n).copied());
     let expected_body = step.expect.body.as_ref().map(|b| names.bindings.render(b));
+    // Each alternative's body with its templates filled in, as the main one.
+    let alternative_bodies: Vec<Option<Value>> = step
+        .expect
+        .one_of
+        .iter()
+        .map(|a| a.body.as_ref().map(|b| names.bindings.render(b)))
+        .collect();
     let deadline = step.expect.eventually.map(|d| Instant::now() + d);
     // A step that expects a 429 gets it as it comes.
     let expects_throttle = step
@@ -172,7 +179,7 @@ pub(super) async fn play_call(
                 calls
             }
         };
-        let judged = judge(step, expected_body.as_ref(), &calls);
+        let judged = judge(step, expected_body.as_ref(), &alternative_bodies, &calls);
         match deadline {
             Some(_) if !judged.failures.is_empty() && judged.unfixable.is_some() => {
                 break (calls, judged);
