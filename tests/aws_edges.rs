@@ -472,7 +472,7 @@ async fn a_dry_run_prints_the_plan_and_sends_nothing() {
         "{out}"
     );
     assert!(
-        out.contains("total: 42 scenarios, 54 flows created and deleted"),
+        out.contains("total: 44 scenarios, 56 flows created and deleted"),
         "{out}"
     );
     assert!(out.contains("AppFlow charges per flow run"), "{out}");

@@ -133,21 +133,31 @@ async fn hand_signed_for_s3_or_16_minutes_off_is_refused_with_the_part_named() {
         "{answer}"
     );
 
-    // 16 minutes later on the emulator's clock, the same signature is stale.
+    // Signed 16 minutes off the server's clock, either way.
+    let sixteen = Duration::from_secs(16 * 60);
+    for (time, starts) in [
+        (now - sixteen, "Signature expired: "),
+        (now + sixteen, "Signature not yet current: "),
+    ] {
+        let off = Signer::new(KEY, SECRET, None, "us-east-1")
+            .sign("POST", &target, body, time)
+            .expect("sign");
+        let (status, answer) = post_signed(&url, body, &off).await;
+        assert_eq!(status, 403, "{answer}");
+        assert_eq!(answer["type"], "InvalidSignatureException", "{answer}");
+        let message = answer["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with(starts), "{answer}");
+    }
+    // A client that follows the emulator's clock, moved 16 minutes ahead,
+    // passes; so does one signing with the wall clock.
     emu.handle().clock().advance(16 * 60_000);
-    let (status, answer) = post_signed(&url, body, &good).await;
-    assert_eq!(status, 403, "{answer}");
-    assert_eq!(answer["type"], "InvalidSignatureException", "{answer}");
-    let message = answer["message"].as_str().unwrap_or_default();
-    assert!(message.starts_with("Signature expired: "), "{answer}");
-    let fresh = Signer::new(KEY, SECRET, None, "us-east-1")
-        .sign("POST", &target, body, now + Duration::from_secs(16 * 60))
+    let ahead = Signer::new(KEY, SECRET, None, "us-east-1")
+        .sign("POST", &target, body, now + sixteen)
         .expect("sign");
-    let (status, answer) = post_signed(&url, body, &fresh).await;
-    assert_eq!(
-        status, 404,
-        "a signature made at the emulator's time passes: {answer}"
-    );
+    for headers in [&ahead, &good] {
+        let (status, answer) = post_signed(&url, body, headers).await;
+        assert_eq!(status, 404, "{answer}");
+    }
 }
 
 /// A JSON object of about `bytes` bytes: a StartFlow on a missing flow,
@@ -316,4 +326,43 @@ async fn sigterm_answers_the_request_in_flight_and_exits_0() {
         Some(0),
         "SIGTERM exits 0 like Ctrl-C: {status:?}"
     );
+}
+
+#[tokio::test]
+async fn run_records_past_the_retention_are_evicted_and_counted() {
+    let emu = Emulator::start_with(Config {
+        max_runs_per_flow: 2,
+        token_ttl_ms: 60_000,
+        run_time_ms: 1_000,
+        ..Config::default()
+    })
+    .await
+    .expect("emulator");
+    let api = crate::support::Api::new(&emu.url());
+    api.create("kept", TriggerType::OnDemand).await;
+    for n in 0..4 {
+        let r = api.start("kept", Some(&format!("t{n}"))).await;
+        assert_eq!(r.status, 200, "{}", r.body_text());
+    }
+    assert_eq!(
+        api.counters().await["runsEvicted"],
+        json!(0),
+        "no run goes while its token can be replayed"
+    );
+    emu.handle().clock().advance(61_000);
+    let replay = api.start("kept", Some("t0")).await;
+    let records = api
+        .call("DescribeFlowExecutionRecords", json!({"flowName": "kept"}))
+        .await;
+    let listed = records
+        .json
+        .as_ref()
+        .map(|j| j["flowExecutions"].as_array().map(Vec::len));
+    assert_eq!(replay.status, 200, "{}", replay.body_text());
+    assert_eq!(
+        api.counters().await["runsEvicted"],
+        json!(3),
+        "the four old runs, less the newest kept beside the new one"
+    );
+    assert_eq!(listed, Some(Some(2)), "the newest 2 are listed");
 }

@@ -78,10 +78,12 @@ pub(super) async fn guard(State(handle): State<Handle>, request: Request, next: 
         // Too large or unreadable: W6's answer, as the operation would give.
         Err(e) => return error_response(&e),
     };
+    let now = handle.clock().now();
     let expected = sigv4::Expected {
         keys: &keys,
         region: &region,
-        now: handle.clock().now(),
+        now,
+        wall: now.saturating_sub(handle.clock().offset()),
     };
     if let Err(e) = sigv4::verify(
         parts.method.as_str(),
