@@ -172,7 +172,11 @@ fn padded_start(bytes: usize) -> Vec<u8> {
 /// client that writes its whole body before it reads (so a server that
 /// answers without reading the body and closes makes the write fail: the
 /// reset of issue 20). Answers the status, or what went wrong.
-async fn post_whole_then_read(addr: std::net::SocketAddr, body: &[u8]) -> Result<u16, String> {
+async fn post_whole_then_read(
+    addr: std::net::SocketAddr,
+    path: &str,
+    body: &[u8],
+) -> Result<u16, String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let socket = tokio::net::TcpSocket::new_v4().map_err(|e| e.to_string())?;
     socket
@@ -180,7 +184,7 @@ async fn post_whole_then_read(addr: std::net::SocketAddr, body: &[u8]) -> Result
         .map_err(|e| e.to_string())?;
     let mut stream = socket.connect(addr).await.map_err(|e| e.to_string())?;
     let head = format!(
-        "POST /start-flow HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
     );
     stream
@@ -216,7 +220,7 @@ async fn large_bodies_refused_by_the_throttle_get_an_answer_never_a_reset() {
     // One after another, as a client's retries would come.
     let mut statuses = Vec::new();
     for n in 0..8 {
-        let status = post_whole_then_read(emu.addr(), &body)
+        let status = post_whole_then_read(emu.addr(), "/start-flow", &body)
             .await
             .unwrap_or_else(|e| panic!("request {n}: {e}"));
         statuses.push(status);
@@ -261,10 +265,18 @@ async fn bodies_over_the_limit_get_a_400_with_and_without_the_edge_layer() {
     ] {
         let edges = config.has_edges();
         let emu = Emulator::start_with(config).await.expect("emulator");
-        let status = post_whole_then_read(emu.addr(), &padded_start(3 << 20))
+        let status = post_whole_then_read(emu.addr(), "/start-flow", &padded_start(3 << 20))
             .await
             .unwrap_or_else(|e| panic!("edges {edges}: {e}"));
         assert_eq!(status, 400, "edges {edges}: W6's ValidationException");
+        if !edges {
+            // A route that is no operation answers its 404 after the body too.
+            let status =
+                post_whole_then_read(emu.addr(), "/no-such-operation", &padded_start(600 << 10))
+                    .await
+                    .unwrap_or_else(|e| panic!("unknown route: {e}"));
+            assert_eq!(status, 404, "UnknownOperationException");
+        }
     }
 }
 
