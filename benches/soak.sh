@@ -47,10 +47,11 @@ while [ "$(date +%s)" -lt "$end" ]; do
   n=$((n + 1))
   # Fresh tokens only; each process creates its flows, verifies its runs
   # (within the token TTL) and deletes its flows.
-  load_kib=$( { /usr/bin/time -f %M "$bin" load --target "$url" --run-time "${secs}s" \
+  /usr/bin/time -o /tmp/soak-load.time -f %M "$bin" load --target "$url" --run-time "${secs}s" \
       --mix fresh=100,replay=0,conflict=0,describe=0 --users 8 --min-verified 1 \
-      --json "/tmp/soak-load-$n.json" >/tmp/soak-load.log 2>&1; } 2>&1 | tail -1) \
+      --json "/tmp/soak-load-$n.json" >/tmp/soak-load.log 2>&1 \
     || echo "load $n failed: $(tail -3 /tmp/soak-load.log)" >&2
+  load_kib=$(tail -1 /tmp/soak-load.time)
   elapsed=$(( $(date +%s) - start ))
   counters=$(curl -fsS "$url/_harness/counters" | tr -d '\n' \
     | grep -o '"\(requests\|tokensHeld\|runsEvicted\)":[0-9]*' | tr '\n' ' ')

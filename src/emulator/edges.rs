@@ -78,12 +78,12 @@ pub(super) async fn guard(State(handle): State<Handle>, request: Request, next: 
         // Too large or unreadable: W6's answer, as the operation would give.
         Err(e) => return error_response(&e),
     };
+    let now = handle.clock().now();
     let expected = sigv4::Expected {
         keys: &keys,
         region: &region,
-        // The wall clock, not the test-control offset: no client's signer
-        // shares that offset, and a moved clock must not expire signatures.
-        now: handle.clock().wall(),
+        now,
+        wall: handle.clock().wall(),
     };
     if let Err(e) = sigv4::verify(
         parts.method.as_str(),

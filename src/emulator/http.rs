@@ -37,6 +37,8 @@ pub(super) async fn operation<O: Operation>(State(handle): State<Handle>, body: 
             Box::pin(tokio::time::sleep(Duration::from_millis(f.latency_ms))).await;
         }
         if f.when == FaultWhen::Before && f.kind != FaultKind::Latency {
+            // Read first, as every refusal: the client reads the answer.
+            let _ = read_limited(body).await;
             return fault_response(f);
         }
     }
@@ -199,7 +201,8 @@ fn fault_response(f: Fault) -> Response {
 }
 
 /// Routes that are no AppFlow operation answer as API Gateway does, in JSON.
-pub(super) async fn unknown_route(uri: axum::http::Uri) -> Response {
+pub(super) async fn unknown_route(uri: axum::http::Uri, body: Body) -> Response {
+    let _ = read_limited(body).await;
     error_response(&ApiError::new(
         ErrorKind::UnknownOperation,
         format!("No AppFlow operation at {}", uri.path()),
@@ -208,7 +211,8 @@ pub(super) async fn unknown_route(uri: axum::http::Uri) -> Response {
 
 /// A wrong method on an operation's route is no operation either (W1: every
 /// operation is a POST), so it answers the same 404 as the error table says.
-pub(super) async fn wrong_method() -> Response {
+pub(super) async fn wrong_method(body: Body) -> Response {
+    let _ = read_limited(body).await;
     error_response(&ApiError::new(
         ErrorKind::UnknownOperation,
         "AppFlow operations are POST requests",

@@ -1,7 +1,10 @@
 //! SigV4 verification as AWS does it (APPFLOW.md W7): the key, then the
 //! credential scope (the emulator's region, service `appflow`, the date of
-//! `X-Amz-Date`), then `X-Amz-Date` within 15 minutes of the emulator's
-//! clock, then the signature itself, recomputed with aws-sigv4. Each refusal
+//! `X-Amz-Date`), then `X-Amz-Date` within 15 minutes of the server's
+//! clock (the emulator's clock, or the wall clock when the test-control API
+//! moved the emulator's ahead: a client signs with its own wall clock, and
+//! a signed `check` that moves the clock 8 hours must still pass), then the
+//! signature itself, recomputed with aws-sigv4. Each refusal
 //! is a 403 whose message says which part was wrong, in AWS's words.
 //! Presigned (query-string) signatures are refused with a message saying so.
 
@@ -24,7 +27,10 @@ pub struct Expected<'a> {
     /// `ACCESS_KEY:SECRET`.
     pub keys: &'a str,
     pub region: &'a str,
+    /// The emulator's clock.
     pub now: Millis,
+    /// The wall clock (`now` less the offset the control API added).
+    pub wall: Millis,
 }
 
 fn denied(kind: ErrorKind, message: impl Into<String>) -> ApiError {
@@ -102,7 +108,8 @@ pub fn verify(
             "X-Amz-Date '{amz_date}' is not an ISO-8601 basic time such as 20261129T131500Z"
         ))
     })?;
-    check_time(scope_date, amz_date, date, expected.now)?;
+    check_time(scope_date, amz_date, date, expected.now)
+        .or_else(|e| check_time(scope_date, amz_date, date, expected.wall).map_err(|_| e))?;
     let host = headers
         .get("host")
         .and_then(|v| v.to_str().ok())

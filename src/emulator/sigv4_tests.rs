@@ -64,6 +64,7 @@ fn check(headers: &HeaderMap, uri: &str, body: &[u8], now: Millis) -> Result<(),
         keys: KEYS,
         region: "us-east-1",
         now,
+        wall: now,
     };
     verify("POST", &uri, headers, body, expected)
 }
@@ -178,6 +179,28 @@ fn x_amz_date_must_be_within_15_minutes_and_match_the_scope() {
     let (kind, message) = refusal(check(&other_day, "/start-flow", BODY, NOW));
     assert_eq!(kind, ErrorKind::InvalidSignature);
     assert!(message.contains("'20261128' != '20261129'"), "{message}");
+}
+
+#[test]
+fn the_wall_clock_counts_when_the_emulators_clock_was_moved_ahead() {
+    let signed = signed_for("appflow", "us-east-1", at(NOW));
+    let uri: axum::http::Uri = "/start-flow".parse().expect("uri");
+    let moved = |now, wall| {
+        let expected = Expected {
+            keys: KEYS,
+            region: "us-east-1",
+            now,
+            wall,
+        };
+        verify("POST", &uri, &signed, BODY, expected)
+    };
+    assert_eq!(
+        moved(NOW + 8 * 3_600_000, NOW),
+        Ok(()),
+        "signed at the wall clock"
+    );
+    let (_, message) = refusal(moved(NOW + 8 * 3_600_000, NOW + 16 * 60_000));
+    assert!(message.starts_with("Signature expired"), "{message}");
 }
 
 #[test]
