@@ -12,14 +12,15 @@ SECS=${2:-10}
 RSS_SECS=${3:-60}
 source benches/common.sh
 cargo build --release --quiet --bin appflow-harness --example goose_baseline
-BIN=target/release/appflow-harness
+T=${CARGO_TARGET_DIR:-target}
+BIN=$T/release/appflow-harness
 PORT=4593
-start_emulator $PORT
+start_emulator $PORT "$BIN"
 trap 'kill $EMU 2>/dev/null' EXIT
 wrk_rps=(); load_rps=(); goose_rps=()
 for i in $(seq 1 "$RUNS"); do
   wrk_rps+=("$(fresh_wrk "http://127.0.0.1:$PORT" "lw$i" | awk '/Requests\/sec/ {print $2}')")
-  goose_rps+=("$(taskset -c 1 target/release/examples/goose_baseline "http://127.0.0.1:$PORT" 64 "$SECS" | awk '/goose_baseline/ {print $(NF-1)}')")
+  goose_rps+=("$(taskset -c 1 "$T/release/examples/goose_baseline" "http://127.0.0.1:$PORT" 64 "$SECS" | awk '/goose_baseline/ {print $(NF-1)}')")
   taskset -c 1 $BIN load --target "http://127.0.0.1:$PORT" --users 64 --hatch-rate 640 --run-time "${SECS}s" \
     --mix fresh=100 --flows 16 --json /tmp/load_vs_wrk.json >/tmp/load_vs_wrk.txt 2>&1 || { cat /tmp/load_vs_wrk.txt; exit 1; }
   load_rps+=("$(python3 -c 'import json;print(json.load(open("/tmp/load_vs_wrk.json"))["requests_per_second"])')")
