@@ -71,7 +71,10 @@ fn chart(
         );
     }
     let x_step = nice(x_max / 7.0);
-    for t in (0..).map(|i| f64::from(i) * x_step).take_while(|t| *t <= x_max) {
+    for t in (0..)
+        .map(|i| f64::from(i) * x_step)
+        .take_while(|t| *t <= x_max)
+    {
         let _ = write!(
             svg,
             r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#5a6375" text-anchor="middle">{} s</text>"##,
