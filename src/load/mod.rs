@@ -319,7 +319,7 @@ async fn attack(
     config.no_transaction_metrics = true;
     config.no_scenario_metrics = true;
     config.timeout = Some(o.timeout.as_secs().max(1).to_string());
-    let ctx = Arc::new(Ctx { state, signer });
+    let ctx = Arc::new(Ctx::new(state, signer, url).map_err(LoadError::Option)?);
     let mut scenario = scenario!("StartFlow");
     let m = o.mix;
     let parts = [
@@ -328,6 +328,20 @@ async fn attack(
         (m.conflict, Transaction::Conflict),
         (m.describe, Transaction::Describe),
     ];
+    if o.client == options::Client::Tuned {
+        let timeout = o.timeout;
+        let f: goose::goose::TransactionFunction = Arc::new(move |user| {
+            Box::pin(async move {
+                user.set_client_builder(transactions::client(timeout))
+                    .await
+                    .map_err(Box::new)
+            })
+        });
+        let on_start = goose::goose::Transaction::new(f)
+            .set_name("client")
+            .set_on_start();
+        scenario = scenario.register_transaction(on_start);
+    }
     for (weight, which) in parts {
         if weight == 0 {
             continue;
