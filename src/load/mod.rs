@@ -16,6 +16,7 @@ mod render;
 pub mod report;
 pub mod settle;
 pub mod state;
+pub mod token;
 mod transactions;
 pub mod verdict;
 
@@ -169,26 +170,7 @@ pub async fn run_with(
             worker: options.worker,
             options: options.as_json(),
         };
-        let by_request = state
-            .metrics
-            .snapshot()
-            .into_iter()
-            .map(|(name, h, statuses, failures)| {
-                report::RequestFigures::new(name, h, statuses, failures, secs)
-            })
-            .collect();
-        let series = report::SeriesReport {
-            interval_ms: state.metrics.interval_ms(),
-            by_request: state.metrics.series(),
-        };
-        let mut report = LoadReport::new(
-            run,
-            secs,
-            by_request,
-            state.metrics.reasons(),
-            verdict,
-            series,
-        );
+        let mut report = report_of(&state, run, verdict, secs);
         report.interrupted = hooks.stop.load(Ordering::Relaxed);
         report.judge(&options.thresholds);
         report
@@ -198,6 +180,35 @@ pub async fn run_with(
         crate::fixtures::delete_flow(&endpoint, &name).await;
     }
     result
+}
+
+/// The report of `state`'s figures, not yet judged.
+fn report_of(
+    state: &LoadState,
+    run: report::RunInfo,
+    verdict: verdict::Verdict,
+    secs: f64,
+) -> LoadReport {
+    let by_request = state
+        .metrics
+        .snapshot()
+        .into_iter()
+        .map(|(name, h, statuses, failures)| {
+            report::RequestFigures::new(name, h, statuses, failures, secs)
+        })
+        .collect();
+    let series = report::SeriesReport {
+        interval_ms: state.metrics.interval_ms(),
+        by_request: state.metrics.series(),
+    };
+    LoadReport::new(
+        run,
+        secs,
+        by_request,
+        state.metrics.reasons(),
+        verdict,
+        series,
+    )
 }
 
 fn epoch_now() -> f64 {
