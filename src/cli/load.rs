@@ -80,6 +80,10 @@ pub struct LoadArgs {
     /// No progress line (it is printed only on a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
+    /// Send with goose's default HTTP client instead of the harness's tuned
+    /// one (for benches/load_vs_wrk.sh's comparison).
+    #[arg(long, hide = true)]
+    pub goose_client: bool,
 }
 
 /// What `load` (and `load merge`) write, and the limits that fail it.
@@ -171,6 +175,11 @@ impl From<LoadArgs> for LoadCommandOptions {
                 worker,
                 start_at: a.start_at,
                 progress: !a.no_progress && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                client: if a.goose_client {
+                    crate::load::options::Client::Goose
+                } else {
+                    crate::load::options::Client::Tuned
+                },
             },
             target,
             outputs: a.outputs.into(),

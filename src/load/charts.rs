@@ -57,8 +57,8 @@ fn chart(
         r##"<svg width="{W}" height="{H}" viewBox="0 0 {W} {H}" role="img" aria-label="{}"><rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="#fafbfd" stroke="#dde"/>"##,
         esc(title)
     );
-    for i in 0..=4 {
-        let v = y_max * f64::from(i) / 4.0;
+    for i in 0..=5 {
+        let v = y_max * f64::from(i) / 5.0;
         let _ = write!(
             svg,
             r##"<line x1="{LEFT}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="#e6e8ef"/><text x="{:.1}" y="{:.1}" font-size="10" fill="#5a6375" text-anchor="end">{}</text>"##,
@@ -70,8 +70,11 @@ fn chart(
             short(v)
         );
     }
-    for i in 0..=6 {
-        let t = x_max * f64::from(i) / 6.0;
+    let x_step = nice(x_max / 7.0);
+    for t in (0..)
+        .map(|i| f64::from(i) * x_step)
+        .take_while(|t| *t <= x_max)
+    {
         let _ = write!(
             svg,
             r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#5a6375" text-anchor="middle">{} s</text>"##,

@@ -127,9 +127,18 @@ td.n{{text-align:right;font-variant-numeric:tabular-nums}}.ok{{color:#2e7d32}}.b
             t.actual
         )?;
     }
+    writeln!(w, "</table>")?;
+    tokens(r, w)?;
+    figures(r, w)
+}
+
+/// The token classes and the witnesses.
+fn tokens(r: &LoadReport, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
+    let v = &r.verdict;
+    let c = &v.classes;
     writeln!(
         w,
-        "</table><h2>Fresh tokens</h2><table><tr><th>class</th><th>tokens</th></tr>"
+        "<h2>Fresh tokens</h2><table><tr><th>class</th><th>tokens</th></tr>"
     )?;
     for (name, n) in [
         ("exactly once", c.exactly_once),
@@ -168,6 +177,11 @@ td.n{{text-align:right;font-variant-numeric:tabular-nums}}.ok{{color:#2e7d32}}.b
         }
         writeln!(w, "</table>")?;
     }
+    Ok(())
+}
+
+/// The series charts, latency pictures, error reasons and notes.
+fn figures(r: &LoadReport, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
     if !r.series.by_request.is_empty() {
         writeln!(
             w,

@@ -9,62 +9,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
-/// An id as answered: a UUID as its number, anything else as text.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Id {
-    /// A hyphenated UUID, as its 128-bit number.
-    Uuid(u128),
-    /// Any other id, as it was answered.
-    Text(Box<str>),
-}
-
-impl Id {
-    /// `s` as an id (compact when it is a UUID).
-    pub fn new(s: &str) -> Self {
-        match uuid::Uuid::try_parse(s) {
-            Ok(u) if u.hyphenated().to_string() == s => Self::Uuid(u.as_u128()),
-            _ => Self::Text(s.into()),
-        }
-    }
-}
-
-impl std::fmt::Display for Id {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Uuid(n) => write!(f, "{}", uuid::Uuid::from_u128(*n).hyphenated()),
-            Self::Text(t) => f.write_str(t),
-        }
-    }
-}
-
-/// How a fresh token's start ended, as the client saw it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Final {
-    /// 200 with this executionId.
-    Started(Id),
-    /// A definite refusal (a 4xx other than 429): no run may exist.
-    Refused(u16),
-    /// No definite answer (no answer, a 5xx, a 429, lost answers) even
-    /// after the retries: a run may or may not exist.
-    Indeterminate,
-}
-
-/// One fresh token's story, as the transaction ends it.
-#[derive(Debug, Clone)]
-pub struct Record {
-    /// The token's number in this run (`state::token`).
-    pub n: u64,
-    /// Requests sent with this token.
-    pub attempts: u8,
-    /// Whether any attempt's answer was lost or never came (a retry followed).
-    pub interrupted: bool,
-    /// How it ended.
-    pub last: Final,
-    /// The last answer's x-amzn-RequestId, for witnesses.
-    pub request_id: Option<Id>,
-    /// Milliseconds since the attack started, at the last answer.
-    pub at_ms: u32,
-}
+pub use super::token::{Final, Id, Record};
 
 /// Exact counts of one flow's (or every flow's) tokens and runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -206,12 +151,33 @@ impl Book {
         new
     }
 
-    /// Where a read starting at `now_ms` may stop: the newest runs of
-    /// reads at least `window_ms` old (every run older than those was
-    /// listed, and read, by then). None while the flow is unordered.
-    pub fn stops(&self, now_ms: u32, window_ms: u32) -> Vec<Id> {
+    /// Whether a read starting at `now_ms` must go deep: some answer is
+    /// older than `settle_ms` and its run was not listed yet (it may have
+    /// been listed late, behind runs read before), so the read must reach
+    /// back a whole window before the answer can be called lost.
+    pub fn deep(&self, now_ms: u32, settle_ms: u32) -> bool {
+        self.waiting
+            .values()
+            .flatten()
+            .any(|r| r.at_ms.saturating_add(settle_ms) <= now_ms)
+    }
+
+    /// Where a read starting at `now_ms` may stop: at the newest run of the
+    /// last read (runs are listed newest first, so what follows was read);
+    /// `deep`, at the newest runs of reads at least `window_ms` old (every
+    /// run older than those was listed, and read, by then). None while the
+    /// flow is unordered.
+    pub fn stops(&self, now_ms: u32, window_ms: u32, deep: bool) -> Vec<Id> {
         if self.unordered {
             return Vec::new();
+        }
+        if !deep {
+            return self
+                .markers
+                .back()
+                .map(|(_, id)| id.clone())
+                .into_iter()
+                .collect();
         }
         self.markers
             .iter()
@@ -221,11 +187,19 @@ impl Book {
     }
 
     /// After a complete read that started at `started_ms`, whose newest
-    /// run was `newest`: answers older than `settle_ms` before the read and
-    /// still not listed are lost; listed runs no answer named within
-    /// `orphan_ms` are extra; runs older than `horizon_ms` are forgotten.
-    /// `last`: the attack is over and every answer is in.
-    pub fn settle(&mut self, newest: Option<Id>, started_ms: u32, w: Windows, last: bool) {
+    /// run was `newest`: if the read was `deep`, answers older than
+    /// `settle_ms` before the read and still not listed are lost; listed
+    /// runs no answer named within `orphan_ms` are extra; runs older than
+    /// `horizon_ms` are forgotten. `last`: the attack is over and every
+    /// answer is in.
+    pub fn settle(
+        &mut self,
+        newest: Option<Id>,
+        started_ms: u32,
+        w: Windows,
+        deep: bool,
+        last: bool,
+    ) {
         if let Some(id) = newest {
             self.markers.push_back((started_ms, id));
             while self.markers.len() > 16 {
@@ -236,9 +210,10 @@ impl Book {
             .waiting
             .iter()
             .filter(|(_, rs)| {
-                last || rs
-                    .iter()
-                    .all(|r| r.at_ms.saturating_add(w.settle_ms) <= started_ms)
+                last || (deep
+                    && rs
+                        .iter()
+                        .all(|r| r.at_ms.saturating_add(w.settle_ms) <= started_ms))
             })
             .map(|(id, _)| id.clone())
             .collect();
@@ -365,13 +340,19 @@ mod tests {
         b.listed([Id::new("a"), Id::new("b")], 20);
         b.answer(started(1, "b", 30));
         b.answer(started(2, "c", 40));
-        b.settle(Some(Id::new("b")), 20, W, false);
+        b.settle(Some(Id::new("b")), 20, W, true, false);
         assert_eq!(
             b.tally.exactly_once, 2,
             "a listed after, b before its answer"
         );
         assert_eq!(b.tally.lost, 0, "c is not old enough to be lost");
-        b.settle(None, 1_000, W, false);
+        assert!(
+            b.deep(1_000, W.settle_ms),
+            "c waits longer than settle: a deep read"
+        );
+        b.settle(None, 1_000, W, false, false);
+        assert_eq!(b.tally.lost, 0, "only a deep read calls a run lost");
+        b.settle(None, 1_000, W, true, false);
         assert_eq!(b.tally.lost, 1, "c was never listed: lost");
         assert_eq!(b.held(), 0, "everything settled is forgotten: {b:?}");
         b.listed([Id::new("a")], 1_100);
@@ -385,10 +366,24 @@ mod tests {
     fn runs_no_answer_names_are_extra_and_reads_stop_at_old_markers() {
         let mut b = Book::default();
         b.listed([Id::new("x")], 0);
-        b.settle(Some(Id::new("x")), 0, W, false);
-        assert!(b.stops(100, W.window_ms).is_empty(), "too recent a marker");
-        assert_eq!(b.stops(200, W.window_ms), vec![Id::new("x")]);
-        b.settle(None, 600, W, false);
-        assert_eq!((b.tally.extra, b.extra.len()), (1, 1));
+        b.settle(Some(Id::new("x")), 0, W, false, false);
+        b.listed([Id::new("y")], 100);
+        b.settle(Some(Id::new("y")), 100, W, false, false);
+        assert_eq!(
+            b.stops(150, W.window_ms, false),
+            vec![Id::new("y")],
+            "a shallow read stops at the last read's newest"
+        );
+        assert!(
+            b.stops(150, W.window_ms, true).is_empty(),
+            "too recent markers for a deep read"
+        );
+        assert_eq!(b.stops(250, W.window_ms, true), vec![Id::new("x")]);
+        b.settle(None, 550, W, false, false);
+        assert_eq!(
+            (b.tally.extra, b.extra.len()),
+            (1, 1),
+            "x is extra, y still waits"
+        );
     }
 }

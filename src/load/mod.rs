@@ -16,6 +16,7 @@ mod render;
 pub mod report;
 pub mod settle;
 pub mod state;
+pub mod token;
 mod transactions;
 pub mod verdict;
 
@@ -169,26 +170,7 @@ pub async fn run_with(
             worker: options.worker,
             options: options.as_json(),
         };
-        let by_request = state
-            .metrics
-            .snapshot()
-            .into_iter()
-            .map(|(name, h, statuses, failures)| {
-                report::RequestFigures::new(name, h, statuses, failures, secs)
-            })
-            .collect();
-        let series = report::SeriesReport {
-            interval_ms: state.metrics.interval_ms(),
-            by_request: state.metrics.series(),
-        };
-        let mut report = LoadReport::new(
-            run,
-            secs,
-            by_request,
-            state.metrics.reasons(),
-            verdict,
-            series,
-        );
+        let mut report = report_of(&state, run, verdict, secs);
         report.interrupted = hooks.stop.load(Ordering::Relaxed);
         report.judge(&options.thresholds);
         report
@@ -198,6 +180,35 @@ pub async fn run_with(
         crate::fixtures::delete_flow(&endpoint, &name).await;
     }
     result
+}
+
+/// The report of `state`'s figures, not yet judged.
+fn report_of(
+    state: &LoadState,
+    run: report::RunInfo,
+    verdict: verdict::Verdict,
+    secs: f64,
+) -> LoadReport {
+    let by_request = state
+        .metrics
+        .snapshot()
+        .into_iter()
+        .map(|(name, h, statuses, failures)| {
+            report::RequestFigures::new(name, h, statuses, failures, secs)
+        })
+        .collect();
+    let series = report::SeriesReport {
+        interval_ms: state.metrics.interval_ms(),
+        by_request: state.metrics.series(),
+    };
+    LoadReport::new(
+        run,
+        secs,
+        by_request,
+        state.metrics.reasons(),
+        verdict,
+        series,
+    )
 }
 
 fn epoch_now() -> f64 {
@@ -319,7 +330,7 @@ async fn attack(
     config.no_transaction_metrics = true;
     config.no_scenario_metrics = true;
     config.timeout = Some(o.timeout.as_secs().max(1).to_string());
-    let ctx = Arc::new(Ctx { state, signer });
+    let ctx = Arc::new(Ctx::new(state, signer, url).map_err(LoadError::Option)?);
     let mut scenario = scenario!("StartFlow");
     let m = o.mix;
     let parts = [
@@ -328,6 +339,20 @@ async fn attack(
         (m.conflict, Transaction::Conflict),
         (m.describe, Transaction::Describe),
     ];
+    if o.client == options::Client::Tuned {
+        let timeout = o.timeout;
+        let f: goose::goose::TransactionFunction = Arc::new(move |user| {
+            Box::pin(async move {
+                user.set_client_builder(transactions::client(timeout))
+                    .await
+                    .map_err(Box::new)
+            })
+        });
+        let on_start = goose::goose::Transaction::new(f)
+            .set_name("client")
+            .set_on_start();
+        scenario = scenario.register_transaction(on_start);
+    }
     for (weight, which) in parts {
         if weight == 0 {
             continue;

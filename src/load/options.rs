@@ -163,6 +163,20 @@ pub struct LoadOptions {
     pub start_at: Option<f64>,
     /// Print a progress line every few seconds.
     pub progress: bool,
+    /// Each user's HTTP client: [`Client::Tuned`] (HTTP/1 only,
+    /// TCP_NODELAY, one kept connection per user, no proxy lookup, no
+    /// decompression), or goose's default (for comparisons).
+    pub client: Client,
+}
+
+/// Which HTTP client each goose user sends with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Client {
+    /// Ours, set with goose's `set_client_builder` when a user starts.
+    #[default]
+    Tuned,
+    /// goose's default client.
+    Goose,
 }
 
 impl Default for LoadOptions {
@@ -185,6 +199,7 @@ impl Default for LoadOptions {
             worker: None,
             start_at: None,
             progress: false,
+            client: Client::Tuned,
         }
     }
 }

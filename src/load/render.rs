@@ -11,6 +11,13 @@ impl LoadReport {
     /// # Errors
     /// The writer's.
     pub fn render(&self, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
+        self.render_table(w)?;
+        self.render_correctness(w)?;
+        self.render_rest(w)
+    }
+
+    /// The table of request types and the total line.
+    fn render_table(&self, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
         writeln!(
             w,
             "{:<20} {:>9} {:>8} {:>10} {:>9} {:>9} {:>9} {:>9}",
@@ -50,7 +57,11 @@ impl LoadReport {
             } else {
                 String::new()
             }
-        )?;
+        )
+    }
+
+    /// The correctness section: token classes, errors, witnesses, examples.
+    fn render_correctness(&self, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
         let v = &self.verdict;
         let c = &v.classes;
         writeln!(
@@ -103,6 +114,11 @@ impl LoadReport {
         for e in &v.examples {
             writeln!(w, "  e.g. {e}")?;
         }
+        Ok(())
+    }
+
+    /// Availability, evidence, thresholds, notes.
+    fn render_rest(&self, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
         let a = &self.availability;
         writeln!(
             w,

@@ -1,9 +1,12 @@
-//! Verification as the attack runs: every few hundred milliseconds each
-//! flow's runs are read newest first, down to a run already read at least
-//! a window ago (every older run was listed by then and read), and matched
-//! with the answers (`ledger::Book`). Answers older than `--settle-ms` that
-//! no read listed are lost; runs that no answer named are extra. After the
-//! attack only the tail is read, until a read finds nothing new.
+//! Verification as the attack runs: every `--settle-ms`/2 each flow's runs
+//! are read newest first down to the newest run of the last read (so each
+//! run is read about once), and matched with the answers (`ledger::Book`).
+//! When an answer older than `--settle-ms` still waits for its run, the
+//! read goes deep: down to a run read at least a window ago (every run
+//! older than that was listed by then, however late, and read); only an
+//! answer that a deep read does not find is lost. Runs that no answer
+//! named are extra. After the attack only the tail is read, until a read
+//! finds nothing new.
 //!
 //! A target that does not list newest first with `startedAt` (S2 is a
 //! choice, not AWS's documented order) is not trusted to: its flows are
@@ -39,22 +42,26 @@ pub fn windows(settle: Duration, timeout: Duration) -> (Windows, Duration) {
     (w, every)
 }
 
-/// One read of flow `f` (a full one for an unordered flow when `tail`);
-/// answers how many runs were new.
+/// One read of flow `f` (a full one for an unordered flow when `tail`; a
+/// deep one when an answer waits too long, or `deep`); answers how many
+/// runs were new.
 async fn pass(
     endpoint: &Endpoint,
     state: &LoadState,
     f: usize,
     w: Windows,
     tail: bool,
+    deep: bool,
 ) -> Result<u64, String> {
     let started = state.elapsed_ms();
-    let (stops, unordered, bound) = {
+    let (stops, unordered, bound, deep) = {
         let b = state.ledger.book(f);
+        let deep = deep || b.deep(started, w.settle_ms);
         (
-            b.stops(started, w.window_ms),
+            b.stops(started, w.window_ms, deep),
             b.unordered,
             records::page_bound(b.tally.issued),
+            deep,
         )
     };
     if unordered && !tail {
@@ -84,7 +91,7 @@ async fn pass(
         !stop
     })
     .await?;
-    state.ledger.book(f).settle(newest, started, w, false);
+    state.ledger.book(f).settle(newest, started, w, deep, false);
     Ok(new)
 }
 
@@ -110,7 +117,7 @@ pub async fn during(
             if stop.load(Ordering::Relaxed) {
                 return None;
             }
-            if let Err(e) = pass(&endpoint, &state, f, w, false).await {
+            if let Err(e) = pass(&endpoint, &state, f, w, false, false).await {
                 return Some(e);
             }
         }
@@ -133,7 +140,7 @@ pub async fn tail(
     loop {
         let mut new = 0;
         for f in 0..state.flows.len() {
-            new += pass(endpoint, state, f, w, true).await?;
+            new += pass(endpoint, state, f, w, true, false).await?;
         }
         let waiting: usize = (0..state.flows.len())
             .map(|f| state.ledger.book(f).waiting())
@@ -143,9 +150,16 @@ pub async fn tail(
         }
         tokio::time::sleep(Duration::from_millis(200).min(settle)).await;
     }
+    // An answer still waiting may have its run listed late, behind runs
+    // read before: one deep read of its flow before it is called lost.
+    for f in 0..state.flows.len() {
+        if state.ledger.book(f).waiting() > 0 {
+            pass(endpoint, state, f, w, true, true).await?;
+        }
+    }
     let now = state.elapsed_ms();
     for f in 0..state.flows.len() {
-        state.ledger.book(f).settle(None, now, w, true);
+        state.ledger.book(f).settle(None, now, w, true, true);
     }
     Ok(())
 }

@@ -20,15 +20,35 @@ use crate::client::sigv4::Signer;
 /// (the AWS SDKs' standard retry mode makes three attempts).
 pub const ATTEMPTS: u8 = 3;
 
-/// StartFlow's path, from the vocabulary.
-const START: &str = Operation::StartFlow.path();
-
 /// What every transaction shares.
 pub struct Ctx {
     /// The run's shared state.
     pub state: Arc<LoadState>,
     /// Signs each request when the target needs SigV4.
     pub signer: Option<Signer>,
+    /// StartFlow's and DescribeFlow's URLs, parsed once (not per request).
+    pub start: reqwest::Url,
+    /// DescribeFlow's URL.
+    pub describe: reqwest::Url,
+}
+
+impl Ctx {
+    /// The context of an attack on `base` (the target's URL).
+    ///
+    /// # Errors
+    /// A base URL that does not parse.
+    pub fn new(state: Arc<LoadState>, signer: Option<Signer>, base: &str) -> Result<Self, String> {
+        let url = |op: Operation| {
+            reqwest::Url::parse(&format!("{}{}", base.trim_end_matches('/'), op.path()))
+                .map_err(|e| format!("{base}: {e}"))
+        };
+        Ok(Self {
+            state,
+            signer,
+            start: url(Operation::StartFlow)?,
+            describe: url(Operation::DescribeFlow)?,
+        })
+    }
 }
 
 /// What came back from one call.
@@ -43,17 +63,18 @@ struct Answer {
 async fn post(
     user: &mut GooseUser,
     ctx: &Ctx,
-    path: &str,
+    url: &reqwest::Url,
     name: &'static str,
     body: String,
 ) -> Result<(u64, Option<Answer>), Box<TransactionError>> {
+    let path = url.path();
     let mut rb = user
-        .get_request_builder(&GooseMethod::Post, path)?
+        .client
+        .post(url.clone())
         .header("content-type", "application/json");
     if let Some(signer) = &ctx.signer {
-        let url = user.build_url(path)?;
         let signed = match signer.refresh().await {
-            Ok(()) => signer.sign("POST", &url, body.as_bytes(), SystemTime::now()),
+            Ok(()) => signer.sign("POST", url.as_str(), body.as_bytes(), SystemTime::now()),
             Err(e) => Err(e),
         };
         match signed {
@@ -110,6 +131,23 @@ async fn post(
     Ok((micros, answer))
 }
 
+/// Each user's HTTP client: HTTP/1 only (AppFlow's restJson1 over plain
+/// or TLS connections; no ALPN or h2 upgrade cost), TCP_NODELAY (one small
+/// request at a time per connection), one kept connection per user (a user
+/// sends one request at a time), no proxy lookup and no decompression
+/// (answers are small JSON), no redirects.
+pub fn client(timeout: std::time::Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .http1_only()
+        .tcp_nodelay(true)
+        .pool_max_idle_per_host(1)
+        .no_proxy()
+        .no_gzip()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .user_agent(concat!("appflow-harness/", env!("CARGO_PKG_VERSION")))
+}
+
 fn start_body(flow: &str, token: &str) -> String {
     serde_json::json!({ "flowName": flow, "clientToken": token }).to_string()
 }
@@ -138,7 +176,7 @@ pub async fn fresh(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
     let mut attempt = 0u8;
     let (last, request_id) = loop {
         attempt += 1;
-        let (micros, answer) = post(user, ctx, START, "StartFlow fresh", body.clone()).await?;
+        let (micros, answer) = post(user, ctx, &ctx.start, "StartFlow fresh", body.clone()).await?;
         let lost = answer.is_some() && state.lose(n, attempt);
         let definite = match &answer {
             Some(a) if lost => {
@@ -216,7 +254,7 @@ pub async fn replay(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
     let (micros, answer) = post(
         user,
         ctx,
-        START,
+        &ctx.start,
         "StartFlow replay",
         start_body(&state.flows[used.flow], &used.token),
     )
@@ -261,7 +299,7 @@ pub async fn conflict(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
     let (micros, answer) = post(
         user,
         ctx,
-        START,
+        &ctx.start,
         "StartFlow conflict",
         start_body(flow, &used.token),
     )
@@ -300,14 +338,7 @@ pub async fn conflict(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
 pub async fn describe(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
     let state = &ctx.state;
     let body = serde_json::json!({ "flowName": state.flows[state.pick_flow()] }).to_string();
-    let (micros, answer) = post(
-        user,
-        ctx,
-        Operation::DescribeFlow.path(),
-        "DescribeFlow",
-        body,
-    )
-    .await?;
+    let (micros, answer) = post(user, ctx, &ctx.describe, "DescribeFlow", body).await?;
     let failure = match &answer {
         Some(a)
             if a.status == 200 && a.body.as_ref().and_then(|b| b.get("flowStatus")).is_some() =>

@@ -26,6 +26,9 @@ enum Fault {
     TwoRuns,
     /// Every 10th fresh start makes no run it lists.
     LosesRuns,
+    /// Lists every 4th run at once, the others up to 0.6 s late (behind
+    /// runs listed before them), as an eventually consistent list does.
+    LateRuns,
 }
 
 #[derive(Default)]
@@ -109,6 +112,17 @@ fn fake_app(fault: Fault, newest_first: bool) -> axum::Router {
                 .get(flow)
                 .cloned()
                 .unwrap_or_default();
+        if s.0 == Fault::LateRuns {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("time")
+                .as_secs_f64();
+            let mut i = 0;
+            runs.retain(|(_, at)| {
+                i += 1;
+                now >= at + f64::from(i % 4) * 0.2
+            });
+        }
         if s.2 {
             runs.reverse();
         }
@@ -149,7 +163,26 @@ async fn attack(fault: Fault, newest_first: bool) -> LoadReport {
     let mut o = options(Mix::default());
     o.run_time = Duration::from_secs(1);
     o.users = 2;
+    if fault == Fault::LateRuns {
+        // Runs are listed at most 0.6 s late; reads go on for 3 s.
+        o.settle = Duration::from_millis(1000);
+        o.run_time = Duration::from_secs(3);
+    }
     load::run(&target, &o).await.expect("load")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_listed_late_behind_others_are_found_not_lost() {
+    let _one = ONE_ATTACK.lock().await;
+    let report = attack(Fault::LateRuns, true).await;
+    let t = text(&report);
+    let v = &report.verdict;
+    assert!(v.clean(), "late runs are within --settle-ms: {t}");
+    assert_eq!(
+        v.verified(),
+        v.fresh_tokens,
+        "every token's run found though 3 in 4 were listed behind newer runs: {t}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
