@@ -79,7 +79,9 @@ impl RateState {
             return None;
         }
         let wait = (1.0 - self.current_capacity) / self.fill_rate;
-        Some(Duration::from_secs_f64(wait.clamp(0.001, RECHECK.as_secs_f64())))
+        Some(Duration::from_secs_f64(
+            wait.clamp(0.001, RECHECK.as_secs_f64()),
+        ))
     }
 
     /// Learns from one answer: `throttled` when it was a 429.
