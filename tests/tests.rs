@@ -5,6 +5,7 @@ mod support;
 mod aws_edges;
 mod catalogue_faults;
 mod compare;
+mod compare_signals;
 mod contract_room;
 mod emulator_contract;
 mod emulator_robustness;
