@@ -33,9 +33,10 @@ pub(super) async fn read_all_pages(
     let mut items: Vec<Value> = Vec::new();
     let mut merged: Option<(Call, Value)> = None;
     loop {
-        let (call, retried) =
+        let (call, repeats) =
             call_once(endpoint, operation, Bytes::from(request.to_string()), retry).await;
-        o.throttled += retried;
+        o.throttled += repeats.throttled;
+        o.lost += repeats.lost;
         observe(std::slice::from_ref(&call), cx, o);
         let body = match &call.outcome {
             Outcome::Reply(r) if r.status == 200 => r.json.clone(),
@@ -91,7 +92,7 @@ pub(super) async fn send_many(
     body: Bytes,
     n: u32,
     retry: bool,
-) -> (Vec<Call>, u32) {
+) -> (Vec<Call>, Repeats) {
     let mut set = tokio::task::JoinSet::new();
     for i in 0..n.max(1) {
         let (endpoint, body) = (endpoint.clone(), body.clone());
@@ -103,42 +104,75 @@ pub(super) async fn send_many(
             Ok(pair) => calls.push(pair),
             Err(e) => calls.push((
                 u32::MAX,
-                (no_answer(TransportKind::Closed, e.to_string()), 0),
+                (
+                    no_answer(TransportKind::Closed, e.to_string()),
+                    Repeats::default(),
+                ),
             )),
         }
     }
     calls.sort_by_key(|(i, _)| *i);
-    let retried = calls.iter().map(|(_, (_, r))| r).sum();
-    (calls.into_iter().map(|(_, (c, _))| c).collect(), retried)
+    let mut repeats = Repeats::default();
+    for (_, (_, r)) in &calls {
+        repeats.throttled += r.throttled;
+        repeats.lost += r.lost;
+    }
+    (calls.into_iter().map(|(_, (c, _))| c).collect(), repeats)
+}
+
+/// How often a call was sent again: after a throttle, after no answer.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Repeats {
+    /// 429s answered and retried.
+    pub throttled: u32,
+    /// Attempts that got no answer in time and were repeated.
+    pub lost: u32,
 }
 
 /// One call whose client error (a bad URL, a signing failure) counts as no
-/// answer. With `retry_throttles`, a 429 is retried after an exponential
-/// backoff with jitter, up to [`THROTTLE_RETRIES`] times (the endpoint
-/// client's shared rate also slows down); the retries come back with it.
+/// answer. With `safe` (the request may be repeated as it is), a 429 is
+/// retried after an exponential backoff with jitter, up to
+/// [`THROTTLE_RETRIES`] times (the endpoint client's shared rate also slows
+/// down), and an attempt that timed out is repeated up to [`LOST_RETRIES`]
+/// times (a DeleteFlow until it answers, 200 or 404); the repeats come back
+/// with the call.
 async fn call_once(
     endpoint: &Endpoint,
     operation: Operation,
     body: Bytes,
-    retry_throttles: bool,
-) -> (Call, u32) {
-    let mut retries = 0;
+    safe: bool,
+) -> (Call, Repeats) {
+    let mut r = Repeats::default();
     loop {
         let c = endpoint
             .call(operation, body.clone())
             .await
             .unwrap_or_else(|e| no_answer(TransportKind::Connect, e.to_string()));
         let throttled = matches!(&c.outcome, Outcome::Reply(r) if r.status == 429);
-        if !(throttled && retry_throttles && retries < THROTTLE_RETRIES) {
-            return (c, retries);
+        let lost = matches!(
+            &c.outcome,
+            Outcome::Transport {
+                kind: TransportKind::Timeout,
+                ..
+            }
+        );
+        if safe && throttled && r.throttled < THROTTLE_RETRIES {
+            tokio::time::sleep(crate::fixtures::backoff(r.throttled)).await;
+            r.throttled += 1;
+        } else if safe && lost && r.lost < LOST_RETRIES {
+            r.lost += 1;
+        } else {
+            return (c, r);
         }
-        tokio::time::sleep(crate::fixtures::backoff(retries)).await;
-        retries += 1;
     }
 }
 
 /// Throttled calls are retried this many times at most.
 pub(super) const THROTTLE_RETRIES: u32 = 10;
+
+/// Calls that got no answer in time are repeated this many times at most
+/// (each waits the whole timeout).
+pub(super) const LOST_RETRIES: u32 = 2;
 
 fn no_answer(kind: TransportKind, message: String) -> Call {
     Call {
