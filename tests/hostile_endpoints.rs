@@ -239,3 +239,22 @@ async fn an_endpoint_that_answers_200_to_everything_has_no_test_control_api() {
         "{written}"
     );
 }
+
+#[tokio::test]
+async fn an_endpoint_that_wants_signatures_gets_a_hint_for_sign() {
+    let (mut serve, url) = crate::support::spawn_serve(&["--verify-sigv4", "AKIDEXAMPLE:secret"]);
+    let dir = tempdir();
+    let (code, out) = check(
+        &["{root}/scenarios/unknown_flow.yaml", "--target", &url],
+        &dir,
+    )
+    .await;
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert_eq!(code, 1, "unsigned requests are refused: {out}");
+    assert!(
+        out.contains("hint: the endpoint answered 403 MissingAuthenticationToken")
+            && out.contains("add --sign"),
+        "the user is told what to do: {out}"
+    );
+}

@@ -286,3 +286,62 @@ async fn a_target_without_control_api_skips_those_steps_and_says_so() {
             .is_some_and(|r| r.contains("/_harness/"))
     );
 }
+
+/// In front of `upstream`: the first DeleteFlow is applied upstream, and its
+/// answer held back for 2 s (past the harness's timeout).
+async fn late_first_delete(upstream: String) -> String {
+    use axum::body::Bytes;
+    use axum::http::{StatusCode, Uri};
+    let first = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let http = reqwest::Client::new();
+    let app = axum::Router::new().fallback(move |uri: Uri, body: Bytes| {
+        let (first, http, upstream) = (first.clone(), http.clone(), upstream.clone());
+        async move {
+            let r = http
+                .post(format!("{upstream}{}", uri.path()))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .expect("upstream");
+            let status = StatusCode::from_u16(r.status().as_u16()).expect("status");
+            let headers = r.headers().clone();
+            let body = r.bytes().await.expect("body");
+            if uri.path() == "/delete-flow" && first.swap(false, Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            let mut out = axum::response::Response::new(axum::body::Body::from(body));
+            *out.status_mut() = status;
+            for name in ["content-type", "x-amzn-requestid", "x-amzn-errortype"] {
+                if let Some(v) = headers.get(name) {
+                    out.headers_mut().insert(name, v.clone());
+                }
+            }
+            out
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn a_delete_whose_answer_was_lost_is_repeated_and_the_scenario_replayed_not_failed() {
+    let emulator = appflow_harness::emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let url = late_first_delete(emulator.url()).await;
+    let summary = check(&url, "start_after_delete", Duration::from_millis(500)).await;
+    let s = &summary.scenarios[0];
+    assert_eq!(
+        s.status,
+        Status::Passed,
+        "a lost DeleteFlow is repeated (its 404 then says nothing about the rule), and the undecided play is replayed with fresh flows: {:?}",
+        s.failures
+    );
+    assert_eq!(s.attempts, 2, "played again once: {:?}", s.failures);
+    assert!(summary.passed());
+}

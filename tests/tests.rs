@@ -6,6 +6,8 @@ mod aws_edges;
 mod catalogue_faults;
 mod compare;
 mod compare_flags;
+mod compare_signals;
+mod contract_room;
 mod emulator_contract;
 mod emulator_edges;
 mod emulator_robustness;

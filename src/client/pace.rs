@@ -23,6 +23,8 @@ const SMOOTH: f64 = 0.8;
 const BETA: f64 = 0.7;
 /// CUBIC's scale constant.
 const SCALE_CONSTANT: f64 = 0.4;
+/// A waiter asks for a token again after this long at most.
+pub const RECHECK: Duration = Duration::from_millis(100);
 
 /// The token bucket and its rate controller; times are seconds.
 #[derive(Debug, Clone)]
@@ -64,21 +66,22 @@ impl RateState {
         }
     }
 
-    /// Takes a token for one request: how long to wait before sending it
-    /// (zero when a token was there). Waiters queue: the bucket goes into
-    /// debt, so the next one waits longer.
-    pub fn acquire(&mut self, now: f64) -> Duration {
+    /// Takes a token for one request if there is one (`None`), else says
+    /// how long to wait before asking again: at most [`RECHECK`], so that a
+    /// waiter sees the rate rise again as soon as it does.
+    pub fn try_acquire(&mut self, now: f64) -> Option<Duration> {
         if !self.enabled {
-            return Duration::ZERO;
+            return None;
         }
         self.refill(now);
-        let wait = if self.current_capacity >= 1.0 {
-            0.0
-        } else {
-            (1.0 - self.current_capacity) / self.fill_rate
-        };
-        self.current_capacity -= 1.0;
-        Duration::from_secs_f64(wait.max(0.0))
+        if self.current_capacity >= 1.0 {
+            self.current_capacity -= 1.0;
+            return None;
+        }
+        let wait = (1.0 - self.current_capacity) / self.fill_rate;
+        Some(Duration::from_secs_f64(
+            wait.clamp(0.001, RECHECK.as_secs_f64()),
+        ))
     }
 
     /// Learns from one answer: `throttled` when it was a 429.
@@ -86,10 +89,16 @@ impl RateState {
         self.measure(now);
         let calculated = if throttled {
             self.throttles += 1;
-            let rate = if self.enabled {
-                self.measured_tx_rate.min(self.fill_rate)
-            } else {
+            // Before the first half-second is measured, the rate so far.
+            let measured = if self.measured_tx_rate > 0.0 {
                 self.measured_tx_rate
+            } else {
+                self.request_count as f64 / (now - self.last_tx_rate_bucket).max(0.5)
+            };
+            let rate = if self.enabled {
+                measured.min(self.fill_rate)
+            } else {
+                measured
             };
             self.last_max_rate = rate.max(MIN_FILL_RATE);
             self.time_window = self.window();
@@ -175,12 +184,15 @@ impl AdaptiveRate {
 
     /// Waits until a request may leave.
     pub async fn acquire(&self) {
-        let wait = {
-            let now = self.now();
-            self.lock().acquire(now)
-        };
-        if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
+        loop {
+            let wait = {
+                let now = self.now();
+                self.lock().try_acquire(now)
+            };
+            match wait {
+                None => return,
+                Some(w) => tokio::time::sleep(w).await,
+            }
         }
     }
 
@@ -216,8 +228,13 @@ mod tests {
     ) -> f64 {
         let mut t = start;
         while t < start + secs {
-            t += s.acquire(t).as_secs_f64().max(1.0 / rps);
-            s.update(throttle(t), t);
+            match s.try_acquire(t) {
+                Some(w) => t += w.as_secs_f64(),
+                None => {
+                    t += 1.0 / rps;
+                    s.update(throttle(t), t);
+                }
+            }
         }
         t
     }
@@ -226,7 +243,7 @@ mod tests {
     fn unthrottled_and_without_a_ceiling_nothing_waits() {
         let mut s = RateState::new(None, 0.0);
         for i in 0..1000 {
-            assert_eq!(s.acquire(i as f64 * 0.001), Duration::ZERO);
+            assert_eq!(s.try_acquire(i as f64 * 0.001), None);
             s.update(false, i as f64 * 0.001);
         }
         assert_eq!(s.rate(), None);
@@ -264,7 +281,11 @@ mod tests {
         let mut window: Vec<f64> = Vec::new();
         let mut sent_ok = 0u32;
         while t < 120.0 {
-            t += s.acquire(t).as_secs_f64().max(0.001);
+            if let Some(w) = s.try_acquire(t) {
+                t += w.as_secs_f64();
+                continue;
+            }
+            t += 0.001;
             window.retain(|x| t - x < 1.0);
             let throttled = window.len() >= 20;
             if !throttled {
@@ -276,6 +297,7 @@ mod tests {
             s.update(throttled, t);
         }
         let rate = s.rate().expect("throttling enables pacing");
+        eprintln!("settled rate {rate}, {sent_ok} answered in the last 60 s");
         assert!(
             rate > 2.0 && rate < 60.0,
             "settles near the allowed rate: {rate}"

@@ -126,6 +126,7 @@ pub async fn run(
     if interrupt.load(std::sync::atomic::Ordering::Relaxed) {
         return Ok(Outcome::Interrupted);
     }
+    let undecided = b.inconclusive() || t.inconclusive();
     let t = &comparison.totals;
     // Fail closed: a comparison that compared nothing proves nothing.
     if t.compared_fields == 0 {
@@ -135,5 +136,13 @@ pub async fn run(
         return Ok(Outcome::Failed);
     }
     let failed = t.violations > 0 || (options.fail_on == FailOn::Gap && t.gaps > 0);
+    // A side that could not judge a scenario (throttled, unanswered, even
+    // after replays) leaves the comparison unverified: not a pass.
+    if !failed && undecided {
+        console.note(format_args!(
+            "some scenarios could not be judged on one side (inconclusive): not everything was compared"
+        ));
+        return Ok(Outcome::Inconclusive);
+    }
     Ok(Outcome::from_passed(!failed))
 }

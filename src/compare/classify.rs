@@ -325,3 +325,27 @@ fn scenario(
         by_operation,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::same_meaning;
+    use serde_json::json;
+
+    #[test]
+    fn renumbered_placeholders_after_a_difference_and_absent_empty_lists_are_no_gaps() {
+        let (a, b) = (json!("<execution-id:2>"), json!("<execution-id:3>"));
+        assert!(
+            same_meaning(Some(&a), Some(&b), true),
+            "renumbering that follows an earlier difference"
+        );
+        assert!(
+            !same_meaning(Some(&a), Some(&b), false),
+            "on its own, a different run is a difference"
+        );
+        assert!(
+            same_meaning(None, Some(&json!([])), false),
+            "W8: absent equals empty"
+        );
+        assert!(!same_meaning(None, Some(&json!(["x"])), false));
+    }
+}

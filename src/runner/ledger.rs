@@ -36,6 +36,8 @@ pub(super) struct Observed {
     pub answers: usize,
     /// Throttled answers retried with the same request.
     pub throttled: u32,
+    /// Attempts that got no answer in time and were repeated.
+    pub lost: u32,
     pub latencies: Vec<Duration>,
     /// The transcript entry.
     pub entry: Value,

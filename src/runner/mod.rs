@@ -17,6 +17,7 @@ mod judge;
 mod ledger;
 mod result;
 mod scenario_run;
+mod send;
 pub mod snapshot_check;
 mod step;
 mod transcript;

@@ -28,6 +28,15 @@ pub trait Change: Send + Sync + 'static {
         None
     }
     fn answer(&self, _path: &str, _request: &Value, _answer: &mut Answer) {}
+    /// Forward the request body re-serialised (compact) rather than as it
+    /// came: padding whitespace never reaches the emulator's size limit.
+    fn compact(&self) -> bool {
+        false
+    }
+    /// Close the connection without an answer.
+    fn drop_connection(&self, _path: &str, _size: usize) -> bool {
+        false
+    }
 }
 
 struct Proxy {
@@ -80,13 +89,19 @@ async fn forward(State(p): State<Arc<Proxy>>, request: Request) -> Response {
         .unwrap_or_default();
     let size = bytes.len();
     let mut body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if p.change.drop_connection(&path, size) {
+        let failing = futures_util::stream::once(async {
+            Err::<Bytes, std::io::Error>(std::io::Error::other("dropped by the proxy"))
+        });
+        return Response::new(axum::body::Body::from_stream(failing));
+    }
     let answer = match p.change.intercept(&path, &body, size) {
         Some(a) => a,
         None => {
             let before = body.clone();
             p.change.request(&path, &mut body);
             // Sent as it came unless the change changed it.
-            let sent = if body == before {
+            let sent = if body == before && !(p.change.compact() && body.is_object()) {
                 bytes.clone()
             } else {
                 Bytes::from(body.to_string())
