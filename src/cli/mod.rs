@@ -12,6 +12,7 @@ mod doctor;
 mod emulator;
 mod load;
 mod serve;
+pub mod values;
 
 use clap::{Parser, Subcommand};
 
