@@ -43,7 +43,7 @@ pub struct CheckArgs {
     pub json: Option<PathBuf>,
     /// Scenarios run at once (those that change the clock, faults or quotas
     /// run alone); default 8, or 2 against AWS.
-    #[arg(long)]
+    #[arg(long, value_parser = super::values::at_least_one)]
     pub jobs: Option<usize>,
     /// Only scenarios whose name contains this text.
     #[arg(long)]

@@ -26,7 +26,7 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
     /// Scenarios run at once on each side; default 8, or 2 when a side is AWS.
-    #[arg(long)]
+    #[arg(long, value_parser = super::values::at_least_one)]
     pub jobs: Option<usize>,
     /// Only scenarios whose name contains this text.
     #[arg(long)]

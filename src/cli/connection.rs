@@ -36,16 +36,16 @@ pub struct ConnectionArgs {
     /// endpoint); default: AWS_REGION, else us-east-1.
     #[arg(long)]
     pub region: Option<String>,
-    /// Seconds to wait for one answer.
-    #[arg(long, default_value_t = 10)]
+    /// Seconds to wait for one answer (1 or more).
+    #[arg(long, default_value_t = 10, value_parser = super::values::seconds)]
     pub timeout_secs: u64,
-    /// The largest answer read, in bytes; a larger one fails its step
-    /// ("answer larger than N bytes") without being read past the limit.
-    #[arg(long, default_value_t = crate::client::DEFAULT_ANSWER_LIMIT)]
+    /// The largest answer read, in bytes; a larger one is read no further
+    /// and counts as a failed call ("answer larger than N bytes").
+    #[arg(long, default_value_t = crate::client::DEFAULT_ANSWER_LIMIT, value_parser = super::values::bytes)]
     pub max_answer_bytes: usize,
-    /// At most this many requests a second to the target, all scenarios
-    /// together (be gentle with real AWS).
-    #[arg(long)]
+    /// At most this many requests a second to the target, all calls of the
+    /// command together (be gentle with real AWS).
+    #[arg(long, value_parser = super::values::rate)]
     pub max_rps: Option<f64>,
     /// The shared-config profile for AWS credentials and region (default:
     /// AWS_PROFILE, else `default`).
@@ -109,7 +109,7 @@ impl ConnectionArgs {
             choice,
             region: self.region.clone(),
             sign: self.sign,
-            timeout: Duration::from_secs(self.timeout_secs.max(1)),
+            timeout: Duration::from_secs(self.timeout_secs),
             answer_limit: self.max_answer_bytes,
             max_rps: self.max_rps,
             profile: self.profile.clone(),

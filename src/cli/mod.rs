@@ -13,6 +13,7 @@ mod emulator;
 mod explore;
 mod load;
 mod serve;
+pub mod values;
 
 use clap::{Parser, Subcommand};
 

@@ -69,16 +69,22 @@ pub async fn run(
             .map_err(|e| CommandError::Internal(format!("failed to print the table: {e}")))?;
         return Ok(Outcome::from_passed(table.iter().all(|r| r.covered())));
     }
+    super::output_paths::check_writable(&[
+        ("--junit", options.junit.as_deref()),
+        ("--json", options.json.as_deref()),
+    ])?;
     let redactor = Arc::new(env.redactor());
-    let target = endpoint::resolve(options.target, env).await?;
     if options.dry_run {
-        plan(&scenarios, &target, console);
+        // Nothing is sent, so nothing is signed: no credentials needed.
+        let target = super::check_plan::DryTarget::of(options.target, env).await?;
+        super::check_plan::plan(&scenarios, &target, console);
         return Ok(Outcome::Passed);
     }
+    let target = endpoint::resolve(options.target, env).await?;
     target.probe().await?;
     console.note(format_args!(
-        "running {} scenario(s) against {} ({}{})",
-        scenarios.len(),
+        "running {} against {} ({}{})",
+        super::plural(scenarios.len(), "scenario"),
         target.endpoint.base_url(),
         target.kind.as_str(),
         if target.abilities.control {
@@ -99,13 +105,7 @@ pub async fn run(
             console.note(format_args!(
                 "reference: `{reference}` in {} ({})",
                 root.display(),
-                match options.snapshot_mode {
-                    SnapshotMode::Auto =>
-                        "strict if recorded on this kind of target, parity otherwise",
-                    SnapshotMode::Strict => "strict",
-                    SnapshotMode::Parity => "parity: differences are reported, not failures",
-                    SnapshotMode::Record => "recording",
-                }
+                mode_words(options.snapshot_mode, &reference, target.kind)
             ));
             Some(Snapshots {
                 root: root.clone(),
@@ -169,87 +169,20 @@ pub fn default_reference(root: &std::path::Path, kind: TargetKind, mode: Snapsho
     }
 }
 
-/// `--dry-run`: what a run would create and start on `target`, and what it
-/// would skip; nothing is sent to the target.
-fn plan(
-    scenarios: &[crate::scenario::Scenario],
-    target: &crate::endpoint::Target,
-    console: &mut Console<'_>,
-) {
-    use crate::appflow::{Operation, TriggerType};
-    use crate::scenario::Action;
-    let (mut flows, mut starts, mut runs, mut skipped) = (0, 0u64, 0u64, 0);
-    let _ = writeln!(
-        console.out,
-        "dry run against {} ({}, {}): nothing is sent",
-        target.endpoint.base_url(),
-        target.kind.as_str(),
-        target.region
-    );
-    for s in scenarios {
-        let on_demand: Vec<String> = s
-            .flows
-            .iter()
-            .filter(|(_, f)| f.trigger == TriggerType::OnDemand)
-            .map(|(a, _)| format!("{{{{flow.{a}}}}}"))
-            .collect();
-        let mut s_starts = 0u64;
-        let mut s_runs = 0u64;
-        let mut s_skipped = 0;
-        for st in &s.steps {
-            if st.depends_on_control() && !target.abilities.control {
-                s_skipped += 1;
-                continue;
-            }
-            if let Action::Call {
-                operation: Operation::StartFlow,
-                body,
-            } = &st.action
-            {
-                s_starts += u64::from(st.concurrent);
-                let name = body
-                    .get("flowName")
-                    .and_then(serde_json::Value::as_str)
-                    .unwrap_or("");
-                if on_demand.iter().any(|f| f == name) {
-                    // Concurrent starts with one token make one run.
-                    s_runs += if body.get("clientToken").is_some() {
-                        1
-                    } else {
-                        u64::from(st.concurrent)
-                    };
-                }
-            }
-        }
-        let triggers: Vec<String> = s
-            .flows
-            .iter()
-            .map(|(a, f)| format!("{a}: {}", f.trigger))
-            .collect();
-        let _ = writeln!(
-            console.out,
-            "  {}: {} flow(s) [{}], {} step(s), {} StartFlow call(s), up to {} on-demand run(s){}",
-            s.name,
-            s.flows.len(),
-            triggers.join(", "),
-            s.steps.len(),
-            s_starts,
-            s_runs,
-            if s_skipped > 0 {
-                format!(", {s_skipped} step(s) skipped (no test-control API)")
-            } else {
-                String::new()
-            }
-        );
-        flows += s.flows.len();
-        starts += s_starts;
-        runs += s_runs;
-        skipped += s_skipped;
+/// Which snapshot mode applies, in words: `auto` resolved for a reference
+/// recorded on targets of the kind its name says (each recording's own
+/// provenance has the last word, as in the runner).
+fn mode_words(mode: SnapshotMode, reference: &str, kind: TargetKind) -> String {
+    match mode {
+        SnapshotMode::Auto if reference == kind.as_str() => format!(
+            "strict: recorded on {reference} targets like this one, a difference fails (--snapshots auto)"
+        ),
+        SnapshotMode::Auto => format!(
+            "parity: recorded on {reference}, this target is {}; differences are reported, not failures (--snapshots auto)",
+            kind.as_str()
+        ),
+        SnapshotMode::Strict => "strict: a difference fails".into(),
+        SnapshotMode::Parity => "parity: differences are reported, not failures".into(),
+        SnapshotMode::Record => "recording: this run's transcripts become the reference".into(),
     }
-    let _ = writeln!(
-        console.out,
-        "total: {} scenarios, {flows} flows created and deleted, {starts} StartFlow calls, up to {runs} flow runs (AppFlow charges per flow run: about ${:.3} at $0.001 a run, plus data processing), {skipped} steps skipped",
-        scenarios.len(),
-        runs as f64 * 0.001
-    );
 }

@@ -76,13 +76,22 @@ pub async fn run(
     for f in &leftovers {
         let _ = writeln!(console.out, "{} ({}, {})", f.name, f.trigger, f.status);
     }
-    if !options.yes {
-        let _ = writeln!(
-            console.out,
-            "{} leftover flow(s) on {}; run again with --yes to delete them",
-            leftovers.len(),
-            target.endpoint.base_url()
-        );
+    if !options.yes || leftovers.is_empty() {
+        let found = super::plural(leftovers.len(), "leftover flow");
+        let at = target.endpoint.base_url();
+        let _ = match (leftovers.is_empty(), target.kind) {
+            // The embedded emulator starts empty in this process: nothing
+            // a killed run left can be there.
+            (true, endpoint::TargetKind::Embedded) => writeln!(
+                console.out,
+                "no leftover flow on {at}: the embedded emulator starts empty; name the target a killed run used (--target aws or --target URL)"
+            ),
+            (true, _) => writeln!(console.out, "no leftover flow on {at}: nothing to delete"),
+            (false, _) => writeln!(
+                console.out,
+                "{found} on {at}; run again with --yes to delete them"
+            ),
+        };
         return Ok(Outcome::from_passed(broken.is_none()));
     }
     let mut failed = 0;

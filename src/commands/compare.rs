@@ -49,6 +49,11 @@ pub async fn run(
     console: &mut Console<'_>,
 ) -> Result<Outcome, CommandError> {
     let scenarios = super::load_scenarios(&options.scenarios, options.filter.as_deref())?;
+    super::output_paths::check_writable(&[
+        ("--json", options.json.as_deref()),
+        ("--markdown", options.markdown.as_deref()),
+        ("--html", options.html.as_deref()),
+    ])?;
     let transformers = crate::snapshot::transform::load(&options.snapshot_root)
         .map_err(|e| CommandError::InvalidInput(vec![e]))?;
     let side = |spec: &str| -> Result<TargetOptions, CommandError> {
@@ -59,8 +64,20 @@ pub async fn run(
             ..options.connection.clone()
         })
     };
-    let baseline = endpoint::resolve(side(&options.baseline)?, env).await?;
-    let target = endpoint::resolve(side(&options.target)?, env).await?;
+    // Each side's errors name its own flag (`--baseline aws: no credentials`).
+    let resolve = |flag: &'static str, spec: &str| {
+        let options = side(spec);
+        async move {
+            endpoint::resolve(options?, env).await.map_err(|e| match e {
+                endpoint::TargetError::Credentials(m) => {
+                    CommandError::TargetUnreachable(format!("{flag} aws: {m}"))
+                }
+                e => e.into(),
+            })
+        }
+    };
+    let baseline = resolve("--baseline", &options.baseline).await?;
+    let target = resolve("--target", &options.target).await?;
     baseline.probe().await?;
     target.probe().await?;
     console.note(format_args!(

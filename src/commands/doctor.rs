@@ -12,9 +12,13 @@ use crate::client::{Outcome as CallOutcome, Reply};
 use crate::endpoint::{self, Environment, TargetOptions};
 
 /// What to do about a failed answer.
-fn hint(r: &Reply) -> &'static str {
+fn hint(r: &Reply, signed: bool) -> &'static str {
     let message = r.message().unwrap_or("").to_ascii_lowercase();
     match (r.status, r.error_type.as_deref()) {
+        // Nothing was signed: the target wants signatures.
+        (403, _) if !signed => {
+            "the target wants signed requests and these were not signed: add --sign (with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set), or use --target aws"
+        }
         (403, Some("AccessDeniedException")) => {
             "the identity lacks AppFlow permissions: grant appflow:ListFlows, CreateFlow, DescribeFlow, UpdateFlow, DeleteFlow, StartFlow, StopFlow, DescribeFlowExecutionRecords and CancelFlowExecutions (README: Running against real AWS)"
         }
@@ -104,7 +108,10 @@ pub async fn run(
                         r.body_text()
                     ),
                 );
-                say(console, format!("             fix: {}", hint(&r)));
+                say(
+                    console,
+                    format!("             fix: {}", hint(&r, t.signer.is_some())),
+                );
             }
             CallOutcome::Transport { message, .. } => {
                 healthy = false;
@@ -154,7 +161,7 @@ pub async fn run(
                         console,
                         format!(
                             "             fix: {}; then appflow-harness cleanup --yes",
-                            hint(&r)
+                            hint(&r, t.signer.is_some())
                         ),
                     );
                 }

@@ -5,11 +5,13 @@
 //! ([`Outcome::exit_code`], [`CommandError::exit_code`]).
 
 pub mod check;
+mod check_plan;
 pub mod cleanup;
 pub mod compare;
 pub mod doctor;
 pub mod explore;
 pub mod load;
+pub mod output_paths;
 pub mod serve;
 
 use std::io::Write;
@@ -209,23 +211,41 @@ pub(crate) fn load_scenarios(
     let mut scenarios = crate::scenario::load(&paths).map_err(|errors| {
         let mut lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         lines.push(format!(
-            "{} invalid scenario file(s); nothing was run",
-            errors.len()
+            "{} invalid; nothing was run",
+            plural(errors.len(), "scenario file")
         ));
         CommandError::InvalidInput(lines)
     })?;
+    let found = scenarios.len();
     if let Some(f) = filter {
         scenarios.retain(|s| s.name.contains(f));
     }
     if scenarios.is_empty() {
-        return Err(CommandError::InvalidInput(vec![format!(
-            "no scenario to run (looked in {})",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )]));
+        let looked = paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        // A filter that matches nothing is the command line's fault (usage);
+        // a folder without scenarios is the input's.
+        return Err(match filter {
+            Some(f) if found > 0 => CommandError::Usage(format!(
+                "no scenario to run: --filter `{f}` matches none of the {} in {looked} (it keeps those whose file name contains it)",
+                plural(found, "scenario")
+            )),
+            _ => CommandError::InvalidInput(vec![format!(
+                "no scenario to run (no *.yaml file in {looked})"
+            )]),
+        });
     }
     Ok(scenarios)
+}
+
+/// `1 scenario`, `2 scenarios`: a count with its noun (English plural in `s`).
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

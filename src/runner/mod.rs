@@ -49,7 +49,9 @@ pub enum SnapshotMode {
     /// Differences are reported, never failures: expectations and the
     /// contract decide.
     Parity,
-    /// The transcript becomes the recording (`--record`).
+    /// The transcript becomes the recording (`--record`; not a value of
+    /// `--snapshots`, so the flag offers the three comparison modes only).
+    #[value(skip)]
     Record,
 }
 
