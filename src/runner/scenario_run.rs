@@ -232,7 +232,7 @@ async fn play_steps(
         };
         let calls = observed.sent;
         let bindings = &mut fx.bindings;
-        let status = ledger.fold(step.index, &step.name, observed, |k, v| {
+        let status = ledger.fold(step.index, observed, |k, v| {
             bindings.values.insert(k, v);
         });
         ledger.steps.push(StepResult {
