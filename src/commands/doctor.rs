@@ -11,10 +11,13 @@ use crate::appflow::{Operation, TriggerType};
 use crate::client::{Outcome as CallOutcome, Reply};
 use crate::endpoint::{self, Environment, TargetOptions};
 
-/// What to do about a failed answer.
-fn hint(r: &Reply) -> &'static str {
+/// What to do about a failed answer; `signed`: whether the request was.
+fn hint(r: &Reply, signed: bool) -> &'static str {
     let message = r.message().unwrap_or("").to_ascii_lowercase();
     match (r.status, r.error_type.as_deref()) {
+        (403, Some(t)) if !signed && t.starts_with("MissingAuthenticationToken") => {
+            "the endpoint wants signed requests (W7): add --sign (credentials from the AWS chain: AWS_PROFILE, AWS_ACCESS_KEY_ID ...)"
+        }
         (403, Some("AccessDeniedException")) => {
             "the identity lacks AppFlow permissions: grant appflow:ListFlows, CreateFlow, DescribeFlow, UpdateFlow, DeleteFlow, StartFlow, StopFlow, DescribeFlowExecutionRecords and CancelFlowExecutions (README: Running against real AWS)"
         }
@@ -104,7 +107,10 @@ pub async fn run(
                         r.body_text()
                     ),
                 );
-                say(console, format!("             fix: {}", hint(&r)));
+                say(
+                    console,
+                    format!("             fix: {}", hint(&r, t.signer.is_some())),
+                );
             }
             CallOutcome::Transport { message, .. } => {
                 healthy = false;
@@ -157,7 +163,7 @@ pub async fn run(
                         console,
                         format!(
                             "             fix: {}; then appflow-harness cleanup --yes",
-                            hint(&r)
+                            hint(&r, t.signer.is_some())
                         ),
                     );
                 }
