@@ -130,6 +130,8 @@ pub async fn run(
     let signals = options
         .watch_signals
         .then(|| super::watch_signals(interrupt.clone()));
+    // Shares the adaptive rate with every request of the run.
+    let endpoint = target.endpoint.clone();
     let out = &mut *console.out;
     let summary = runner::run(scenarios, Arc::new(target), runner_options, |r| {
         let _ = writeln!(out, "{}", report::terminal::scenario_line(r));
@@ -140,6 +142,14 @@ pub async fn run(
     }
     report::terminal::render(&summary, console.out)
         .map_err(|e| CommandError::Internal(format!("failed to print the report: {e}")))?;
+    let pace = endpoint.pace();
+    if pace.throttles() > 0 {
+        console.note(format_args!(
+            "pacing: {} throttling answer(s) lowered the send rate of the whole run; it ended at {:.1} requests/s",
+            pace.throttles(),
+            pace.rate().unwrap_or(0.0)
+        ));
+    }
     if let Some(path) = &options.junit {
         write_file(path, "junit", &redactor, |w| {
             report::junit::render(&summary, w)

@@ -13,10 +13,16 @@ pub fn scenario_line(r: &ScenarioResult) -> String {
         Status::Skipped => "SKIP",
         Status::Inconclusive => "INCONCLUSIVE",
     };
+    // Steps of an outcome the endpoint did not choose (`when:`) are no gap.
     let skipped = r
         .steps
         .iter()
         .filter(|s| s.status == Status::Skipped)
+        .filter(|s| {
+            !s.skipped
+                .as_deref()
+                .is_some_and(|w| w.starts_with(crate::runner::NOT_APPLICABLE))
+        })
         .count();
     let mut line = format!("{tag} {} ({:.0} ms)", r.name, r.duration_ms);
     if r.attempts > 1 {

@@ -77,13 +77,12 @@ pub(super) struct Ledger {
 }
 
 impl Ledger {
-    /// Folds the observation of step `step` (1-based) named `name`; answers
+    /// Folds the observation of step `step` (1-based); answers
     /// the step's status. Failures after an undecided step become
     /// inconclusive; captures go to `bind`.
     pub fn fold(
         &mut self,
         step: usize,
-        name: &str,
         mut o: Observed,
         mut bind: impl FnMut(String, Value),
     ) -> Status {
@@ -164,11 +163,9 @@ impl Ledger {
         if o.stop.is_some() && self.stopped.is_none() {
             self.stopped = o.stop;
         }
-        if status == Status::Inconclusive && self.undecided.is_none() {
-            self.undecided = Some(o.undecided.unwrap_or_else(|| {
-                format!("it follows step {step} ({name}), which could not be judged")
-            }));
-        } else if o.undecided.is_some() && self.undecided.is_none() {
+        // A step whose effect is unknown (an undecided write, or a read
+        // whose captures later steps use) makes the later failures moot.
+        if self.undecided.is_none() {
             self.undecided = o.undecided;
         }
         self.failures.extend(o.failures);
@@ -252,6 +249,7 @@ mod tests {
     fn failures_after_an_undecided_step_are_inconclusive_not_failed() {
         let mut l = Ledger::default();
         let throttled = Observed {
+            undecided: Some("step 1 (delete) could not be judged".into()),
             failures: vec![Failure::new(
                 Some(1),
                 FailureKind::Inconclusive,
@@ -259,10 +257,7 @@ mod tests {
             )],
             ..Observed::default()
         };
-        assert_eq!(
-            l.fold(1, "delete", throttled, |_, _| {}),
-            Status::Inconclusive
-        );
+        assert_eq!(l.fold(1, throttled, |_, _| {}), Status::Inconclusive);
         let follows = Observed {
             failures: vec![Failure::new(
                 Some(2),
@@ -271,7 +266,7 @@ mod tests {
             )],
             ..Observed::default()
         };
-        assert_eq!(l.fold(2, "start", follows, |_, _| {}), Status::Inconclusive);
+        assert_eq!(l.fold(2, follows, |_, _| {}), Status::Inconclusive);
         assert!(
             l.failures
                 .iter()
@@ -296,7 +291,7 @@ mod tests {
                 request_ids: vec!["same".into()],
                 ..Observed::default()
             };
-            l.fold(i + 1, "list", o, |_, _| {});
+            l.fold(i + 1, o, |_, _| {});
         }
         let counts = l.contract_failures();
         assert_eq!(
@@ -315,5 +310,56 @@ mod tests {
         );
         assert_eq!(counts[1].id, "W3");
         assert_eq!(counts[1].count, 2);
+    }
+
+    #[test]
+    fn an_undecided_read_without_captures_taints_nothing() {
+        let mut l = Ledger::default();
+        let read = Observed {
+            failures: vec![Failure::new(
+                Some(1),
+                FailureKind::Inconclusive,
+                "throttled".into(),
+            )],
+            ..Observed::default()
+        };
+        assert_eq!(l.fold(1, read, |_, _| {}), Status::Inconclusive);
+        let next = Observed {
+            failures: vec![Failure::new(
+                Some(2),
+                FailureKind::Expectation,
+                "status".into(),
+            )],
+            ..Observed::default()
+        };
+        assert_eq!(
+            l.fold(2, next, |_, _| {}),
+            Status::Failed,
+            "a read has no effect to depend on"
+        );
+    }
+
+    #[test]
+    fn a_foreign_run_after_a_refused_start_names_that_start_not_another_client() {
+        let mut l = Ledger::default();
+        let refused = Observed {
+            operation: Some(Operation::StartFlow),
+            first_status: Some(400),
+            ..Observed::default()
+        };
+        l.fold(1, refused, |_, _| {});
+        let listed = Observed {
+            operation: Some(Operation::DescribeFlowExecutionRecords),
+            listed: vec!["run-1".into()],
+            ..Observed::default()
+        };
+        l.fold(2, listed, |_, _| {});
+        let notes = l.notes();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].contains("the StartFlow of step 1 answered 400"),
+            "{notes:?}"
+        );
+        assert!(!notes[0].contains("another client"), "{notes:?}");
     }
 }

@@ -120,7 +120,11 @@ fn finish(a: &Attempt<'_>, mut ledger: Ledger, started: Instant) -> ScenarioResu
                 skipped: ledger
                     .steps
                     .iter()
-                    .filter(|st| st.skipped.is_some())
+                    .filter(|st| {
+                        st.skipped
+                            .as_deref()
+                            .is_some_and(|w| !w.starts_with(NOT_APPLICABLE))
+                    })
                     .map(|st| st.index)
                     .collect(),
                 request_ids: &ledger.request_ids,
@@ -188,7 +192,7 @@ fn skip_reason(a: &Attempt<'_>, ledger: &Ledger, step: &Step) -> Option<String> 
     match ledger.statuses.get(&when.step) {
         Some(got) if when.status.contains(got) => None,
         Some(got) => Some(format!(
-            "not applicable: step {} answered {got}; this step checks the outcome of {}",
+            "{NOT_APPLICABLE}: step {} answered {got}; this step checks the outcome of {}",
             when.step,
             when.status
                 .iter()
@@ -196,7 +200,10 @@ fn skip_reason(a: &Attempt<'_>, ledger: &Ledger, step: &Step) -> Option<String> 
                 .collect::<Vec<_>>()
                 .join(" or ")
         )),
-        None => Some(format!("not applicable: step {} got no answer", when.step)),
+        None => Some(format!(
+            "{NOT_APPLICABLE}: step {} got no answer",
+            when.step
+        )),
     }
 }
 
@@ -232,7 +239,7 @@ async fn play_steps(
         };
         let calls = observed.sent;
         let bindings = &mut fx.bindings;
-        let status = ledger.fold(step.index, &step.name, observed, |k, v| {
+        let status = ledger.fold(step.index, observed, |k, v| {
             bindings.values.insert(k, v);
         });
         ledger.steps.push(StepResult {
@@ -245,6 +252,10 @@ async fn play_steps(
     }
     *playing.lock().unwrap_or_else(|p| p.into_inner()) = None;
 }
+
+/// How the reason of a step not played because of its `when:` begins: the
+/// endpoint chose another outcome the contract allows (not a gap in the run).
+pub const NOT_APPLICABLE: &str = "not applicable";
 
 /// Why a step was skipped after Ctrl-C.
 pub const INTERRUPTED: &str = "interrupted (Ctrl-C): not played";

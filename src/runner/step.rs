@@ -217,14 +217,8 @@ pub(super) async fn play_call(
         judged.failures = vec![Failure::new(
             Some(step.index),
             FailureKind::Inconclusive,
-            why.clone(),
+            why,
         )];
-        o.undecided = (!operation.is_read() || !step.capture.is_empty()).then(|| {
-            format!(
-                "step {} ({}) could not be judged: {why}",
-                step.index, step.name
-            )
-        });
     }
     o.failures = judged.failures;
     o.first_status = calls.first().and_then(|c| match &c.outcome {
@@ -232,6 +226,21 @@ pub(super) async fn play_call(
         Outcome::Transport { .. } => None,
     });
     capture(step, &calls, &mut o);
+    // Its effect unknown: a write not judged, or captures later steps use.
+    let unjudged = o
+        .failures
+        .iter()
+        .find(|f| f.kind == FailureKind::Inconclusive);
+    if let Some(f) = unjudged
+        && (!operation.is_read() || !step.capture.is_empty())
+    {
+        o.undecided = Some(format!(
+            "step {} ({}) could not be judged: {}",
+            step.index,
+            step.name,
+            f.message.lines().next().unwrap_or("")
+        ));
+    }
     watch_runs(operation, &calls, &mut o);
     let own = |name: &str| names.triggers.contains_key(name);
     o.entry = record_call(step, shown, &calls, names.normaliser, &own);
