@@ -18,7 +18,7 @@ pub struct ExploreArgs {
     /// Sequences to generate (default 256; 20 against AWS).
     #[arg(long)]
     pub cases: Option<u32>,
-    /// Steps per sequence at most (default 12; 8 against AWS).
+    /// Steps per sequence at most (default 20; 8 against AWS).
     #[arg(long)]
     pub steps: Option<usize>,
     /// The generator's seed (default: random; printed, so a run can be repeated).
@@ -74,7 +74,7 @@ impl From<ExploreArgs> for ExploreOptions {
             target: a.target.options(a.emulator.config(), EmbeddedRuntime::Shared),
             budget: crate::explore::Budget {
                 cases: a.cases.unwrap_or(if aws { 20 } else { 256 }),
-                steps: a.steps.unwrap_or(if aws { 8 } else { 12 }),
+                steps: a.steps.unwrap_or(if aws { 8 } else { 20 }),
                 seed: a.seed.unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0 % 1_000_000),
                 time: a.time,
                 shrink_time: Duration::from_secs(if aws { 600 } else { 60 }),

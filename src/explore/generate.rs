@@ -197,7 +197,7 @@ impl ReferenceStateMachine for Generator {
                 .prop_map(|(slot, token, variant)| Step::Update { slot, token, variant }).boxed()),
             (2, (slot, prop::collection::vec(token(used, false), 2..4))
                 .prop_map(|(slot, tokens)| Step::Burst { slot, tokens }).boxed()),
-            (1, Just(Step::Clock).boxed()),
+            (2, Just(Step::Clock).boxed()),
         ];
         if !free.is_empty() {
             // Mostly creates while nothing exists; re-creates later.

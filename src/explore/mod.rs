@@ -46,7 +46,7 @@ impl Default for Budget {
     fn default() -> Self {
         Self {
             cases: 256,
-            steps: 12,
+            steps: 20,
             seed: 0,
             time: Duration::from_secs(60),
             shrink_time: Duration::from_secs(60),

@@ -40,11 +40,16 @@ pub struct Played {
     /// 1-based.
     pub index: usize,
     pub step: Step,
+    /// The trigger type the step's bodies were made with (UpdateFlow's).
+    pub trigger: TriggerType,
     /// The model's calls (a burst has several), empty when skipped.
     pub calls: Vec<Call>,
     /// What the contract admitted for the (first) call, before it was sent.
     pub admitted: Vec<AdmittedView>,
     pub observed: Vec<Observed>,
+    /// A burst's calls judged one after another in the order sent: what
+    /// the contract admits for each (a scenario file plays them so).
+    pub one_by_one: Vec<Vec<AdmittedView>>,
     /// The answers' bodies, for reports.
     pub bodies: Vec<String>,
     /// The rule ids that decided the answers.
@@ -108,12 +113,20 @@ impl Player {
             if let Some(s) = seen {
                 s.fetch_add(1, Ordering::SeqCst);
             }
-            let trigger = slot_trigger(&steps[..i], slot_of(step)).unwrap_or(TriggerType::OnDemand);
+            // The live flow's trigger where the model knows it, else the
+            // slot's last create (UpdateFlow keeps a flow's trigger type).
+            let slot = slot_of(step);
+            let trigger = worlds
+                .trigger_of(&names.name(slot, super::generate::Variant::Plain))
+                .or_else(|| slot_trigger(&steps[..i], slot))
+                .unwrap_or(TriggerType::OnDemand);
             let mut played = Played {
                 index: i + 1,
                 step: step.clone(),
+                trigger,
                 calls: Vec::new(),
                 admitted: Vec::new(),
+                one_by_one: Vec::new(),
                 observed: Vec::new(),
                 bodies: Vec::new(),
                 rules: Vec::new(),
@@ -183,16 +196,7 @@ impl Player {
             .iter()
             .map(|(op, body)| model_call(step, *op, body, trigger))
             .collect();
-        played.admitted = worlds
-            .admitted(&model[0])
-            .into_iter()
-            .map(|a| AdmittedView {
-                answer: a.expect.to_string(),
-                rules: a.rules.clone(),
-                profiles: a.profiles.to_string(),
-                admitted: a,
-            })
-            .collect();
+        played.admitted = views(worlds, &model[0]);
         played.calls = model.clone();
         let flow_trigger = Some(trigger);
         let verdict = if reqs.len() == 1 {
@@ -220,6 +224,11 @@ impl Player {
                 *calls += r.calls;
                 answers.push(r.observed.clone());
                 record(played, r);
+            }
+            let mut one_by_one = worlds.clone();
+            for (c, o) in model.iter().zip(&answers) {
+                played.one_by_one.push(views(&one_by_one, c));
+                let _ = one_by_one.judge(c, o);
             }
             worlds.judge_burst(&model, &answers)
         };
@@ -268,6 +277,20 @@ impl Player {
             *calls += 1;
         }
     }
+}
+
+/// What the contract admits for `call` in `worlds`, as reports show it.
+fn views(worlds: &Worlds, call: &Call) -> Vec<AdmittedView> {
+    worlds
+        .admitted(call)
+        .into_iter()
+        .map(|a| AdmittedView {
+            answer: a.expect.to_string(),
+            rules: a.rules.clone(),
+            profiles: a.profiles.to_string(),
+            admitted: a,
+        })
+        .collect()
 }
 
 fn record(played: &mut Played, r: Read) {

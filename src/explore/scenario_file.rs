@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use super::generate::{SLOTS, Step, Variant, slot_trigger};
 use super::names::{Namer, requests};
-use super::play::{Played, Sequence, operation_of};
+use super::play::{AdmittedView, Played, Sequence, operation_of};
+use crate::model::Observed;
 use crate::appflow::TriggerType;
 use crate::fixtures::FixtureVars;
 use crate::model::{Exec, Expect, OkBody};
@@ -83,7 +84,7 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
     let mut covers: Vec<&str> = Vec::new();
     let mut body = String::new();
     let mut after_clock = false;
-    for (i, p) in seq.steps.iter().enumerate() {
+    for p in &seq.steps {
         if p.skipped.is_some() {
             continue;
         }
@@ -97,9 +98,7 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
             after_clock = true;
             continue;
         }
-        let trigger = slot_trigger(&steps[..i], super::play::slot_of(&p.step))
-            .unwrap_or(TriggerType::OnDemand);
-        step_text(p, &t, fixtures, trigger, &mut runs, after_clock, &mut body);
+        step_text(p, &t, fixtures, p.trigger, &mut runs, after_clock, &mut body);
     }
     let mut out = String::new();
     let failing = seq.steps.iter().find(|p| p.failed);
@@ -188,11 +187,8 @@ fn step_text(
         Step::Burst { tokens, .. } => tokens.windows(2).all(|w| w[0] == w[1]),
         _ => true,
     };
-    let expect = expectation(p, runs);
-    let run_id = |o: &crate::model::Observed| o.execution_id.clone().filter(|_| o.status == 200);
-    let capture_ok = p.admitted.iter().all(|a| {
-        matches!(&a.admitted.expect, Expect::Ok(OkBody::Start { exec: Exec::New, .. }))
-    });
+    let expect = expectation(&p.admitted, p.failed, p.observed.first(), &p.step, runs);
+    let run_id = |o: &Observed| o.execution_id.clone().filter(|_| o.status == 200);
     let count = if same_burst { 1 } else { reqs.len() };
     for (k, (_, body)) in reqs.iter().take(count).enumerate() {
         // A space beside a template is kept only in a raw body (the
@@ -217,7 +213,12 @@ fn step_text(
         if after_clock {
             let _ = writeln!(out, "    needs-control: true");
         }
-        let mut e = expect.clone();
+        let mut e = if same_burst {
+            expect.clone()
+        } else {
+            let admitted = p.one_by_one.get(k).map_or(&p.admitted[..], |a| &a[..]);
+            expectation(admitted, p.failed, p.observed.get(k), &p.step, runs)
+        };
         if same_burst && reqs.len() > 1 {
             let on_demand = trigger == TriggerType::OnDemand
                 && p.admitted.iter().all(|a| matches!(a.admitted.expect, Expect::Ok(_)));
@@ -227,20 +228,30 @@ fn step_text(
                     m.insert("distinct".into(), json!({ "executionId": 1 }));
                 }
             }
-        } else if !same_burst
-            && let Some(m) = e.as_object_mut()
-        {
-            m.remove("body");
-            m.remove("error");
-            m.insert("status".into(), json!([200, 400, 409]));
         }
         if e.as_object().is_some_and(|m| !m.is_empty()) {
             let _ = writeln!(out, "    expect: {e}");
         }
-        let new_ids: Vec<String> = p.observed.iter().filter_map(run_id).filter(|id| !runs.contains(id)).collect();
-        for id in new_ids {
+        let admitted_k = if same_burst {
+            &p.admitted[..]
+        } else {
+            p.one_by_one.get(k).map_or(&p.admitted[..], |a| &a[..])
+        };
+        let capture_ok = admitted_k.iter().all(|a| {
+            matches!(&a.admitted.expect, Expect::Ok(OkBody::Start { exec: Exec::New, .. }))
+        });
+        let answers: Vec<&crate::model::Observed> = if same_burst {
+            p.observed.iter().collect()
+        } else {
+            p.observed.get(k).into_iter().collect()
+        };
+        let single = !same_burst || reqs.len() == 1;
+        for id in answers.into_iter().filter_map(run_id) {
+            if runs.contains(&id) {
+                continue;
+            }
             runs.push(id);
-            if capture_ok && reqs.len() == 1 {
+            if capture_ok && single {
                 let _ = writeln!(out, "    capture: {{ r{}: executionId }}", runs.len() - 1);
             }
         }
@@ -248,13 +259,17 @@ fn step_text(
 }
 
 /// The `expect:` of a step, from every answer the model admitted.
-fn expectation(p: &Played, runs: &[String]) -> Value {
-    let mut admitted: Vec<&Expect> = p.admitted.iter().map(|a| &a.admitted.expect).collect();
+fn expectation(
+    views: &[AdmittedView],
+    failed: bool,
+    observed: Option<&Observed>,
+    step: &Step,
+    runs: &[String],
+) -> Value {
+    let mut admitted: Vec<&Expect> = views.iter().map(|a| &a.admitted.expect).collect();
     // The failing step expects what the contract admits with the status the
     // target gave, when it admits that status at all: the body is the fault.
-    if p.failed
-        && let Some(actual) = p.observed.first()
-    {
+    if failed && let Some(actual) = observed {
         let same: Vec<&Expect> = admitted
             .iter()
             .copied()
@@ -303,11 +318,11 @@ fn expectation(p: &Played, runs: &[String]) -> Value {
         })
         .collect();
     if oks.len() == admitted.len()
-        && let Some(b) = ok_body(&oks, p, runs)
+        && let Some(b) = ok_body(&oks, observed, runs)
     {
         out.insert("body".into(), b);
     }
-    if matches!(p.step, Step::Records { .. }) && out.contains_key("body") {
+    if matches!(step, Step::Records { .. }) && out.contains_key("body") {
         out.insert("eventually".into(), json!("10s"));
     }
     Value::Object(out)
@@ -321,7 +336,7 @@ fn one_of(values: Vec<String>) -> Value {
 }
 
 /// The body expectation all admitted 200s share, if any can be written.
-fn ok_body(oks: &[&OkBody], p: &Played, runs: &[String]) -> Option<Value> {
+fn ok_body(oks: &[&OkBody], observed: Option<&Observed>, runs: &[String]) -> Option<Value> {
     let capture = |id: &str| runs.iter().position(|r| r == id).map(|i| format!("{{{{r{i}}}}}"));
     match oks[0] {
         OkBody::Start { .. } => {
@@ -338,7 +353,7 @@ fn ok_body(oks: &[&OkBody], p: &Played, runs: &[String]) -> Option<Value> {
                 Some(json!({ "absent": true }))
             } else if execs.iter().all(|e| *e == Exec::New) {
                 // A new run: not the run the target answered, if that was an earlier one.
-                let earlier = p.observed.first().and_then(|o| o.execution_id.as_deref()).and_then(capture);
+                let earlier = observed.and_then(|o| o.execution_id.as_deref()).and_then(capture);
                 Some(match earlier {
                     Some(c) => json!({ "present": true, "not": c }),
                     None => json!({ "present": true }),

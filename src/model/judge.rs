@@ -60,6 +60,16 @@ impl Worlds {
             .fold(ProfileSet::NONE, |a, (_, p)| a.or(*p))
     }
 
+    /// The trigger type of the live flow `name`, when every world agrees.
+    pub fn trigger_of(&self, name: &str) -> Option<crate::appflow::TriggerType> {
+        let mut triggers = self
+            .worlds
+            .iter()
+            .map(|(s, _)| s.flows.get(name).map(|f| f.trigger));
+        let first = triggers.next()??;
+        triggers.all(|t| t == Some(first)).then_some(first)
+    }
+
     /// Every answer the contract admits for `call` now, merged by answer.
     pub fn admitted(&self, call: &Call) -> Vec<Admitted> {
         let mut out: Vec<Admitted> = Vec::new();

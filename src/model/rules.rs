@@ -214,10 +214,12 @@ fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -> Vec<Branc
         return vec![branch(p, &["L7", "T10"], Expect::Error(ErrorKind::ResourceNotFound), s.clone())];
     };
     let mut rules: Vec<&'static str> = Vec::new();
+    let mut extra: Vec<Branch> = Vec::new();
     if let Some(t) = token {
         let key = (t.to_owned(), name.to_owned());
         if let Some(stored) = s.start_tokens.get(&key)
             && stored.generation == flow.generation
+            && !stored.ended
             && s.remembered(stored.at)
         {
             let exec = match stored.run {
@@ -240,8 +242,19 @@ fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -> Vec<Branc
             )];
         }
         let foreign = s.start_tokens.iter().any(|((tk, f), st)| {
-            tk == t && f != name && s.remembered(st.at) && s.live(f, st.generation).is_some()
+            tk == t && f != name && s.remembered(st.at) && !st.ended
         });
+        // Used on a flow since deleted: T14 ends the token for a flow
+        // re-created under that name; whether it still counts for T2 on
+        // another flow, APPFLOW.md does not say, so both answers stand.
+        let ended_elsewhere = s.start_tokens.iter().any(|((tk, f), st)| {
+            tk == t && f != name && s.remembered(st.at) && st.ended
+        });
+        if ended_elsewhere && !foreign && flow.trigger != TriggerType::OnDemand {
+            let [conflict, validation] = p.split(Dimension::ForeignTokenError);
+            extra.push(branch(conflict, &["T2", "T14"], Expect::Error(ErrorKind::Conflict), s.clone()));
+            extra.push(branch(validation, &["T2", "T14"], Expect::Error(ErrorKind::Validation), s.clone()));
+        }
         if foreign {
             if flow.trigger != TriggerType::OnDemand {
                 let [conflict, validation] = p.split(Dimension::ForeignTokenError);
@@ -252,8 +265,10 @@ fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -> Vec<Branc
             }
             rules.push("T3");
         }
-        if s.start_tokens.contains_key(&key) {
-            rules.push("T4");
+        match s.start_tokens.get(&key) {
+            Some(st) if st.ended || st.generation != flow.generation => rules.push("T14"),
+            Some(_) => rules.push("T4"),
+            None => {}
         }
     } else {
         rules.push("T7");
@@ -267,6 +282,7 @@ fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -> Vec<Branc
                     generation: flow.generation,
                     flow_status: status,
                     run,
+                    ended: false,
                 },
             );
         }
@@ -330,14 +346,15 @@ fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -> Vec<Branc
                 b.rules.extend(rules.iter().copied());
                 b
             };
+            let mut out = extra;
             if flow.status != FlowStatus::Active {
-                return vec![activate(p, "L3")];
+                out.push(activate(p, "L3"));
+                return out;
             }
             let [conflict, idempotent] = p.split(Dimension::ActiveStart);
-            vec![
-                branch(conflict, &["C1"], Expect::Error(ErrorKind::Conflict), s.clone()),
-                activate(idempotent, "C1"),
-            ]
+            out.push(branch(conflict, &["C1"], Expect::Error(ErrorKind::Conflict), s.clone()));
+            out.push(activate(idempotent, "C1"));
+            out
         }
     }
 }

@@ -58,6 +58,8 @@ pub struct StoredStart {
     pub flow_status: FlowStatus,
     /// The run it started (index into the flow's runs).
     pub run: Option<usize>,
+    /// The flow was deleted (T14: the token ended with it).
+    pub ended: bool,
 }
 
 /// A successful CreateFlow/UpdateFlow answer kept for its token (T13).
@@ -111,8 +113,11 @@ impl State {
     pub fn delete(&mut self, name: &str) {
         if let Some(flow) = self.flows.remove(name) {
             let g = flow.generation;
-            self.start_tokens
-                .retain(|(_, f), s| !(f == name && s.generation == g));
+            for ((_, f), s) in &mut self.start_tokens {
+                if f == name && s.generation == g {
+                    s.ended = true;
+                }
+            }
         }
     }
 
