@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use appflow_harness::commands::Console;
@@ -213,6 +213,7 @@ async fn the_emulator_keeps_create_flow_tokens_after_delete_flow_which_t14_forbi
 // ---- faults no scenario of the catalogue covers, one per area ----------
 
 /// tokens: clientTokens compared after trimming spaces (` t` replays `t`).
+#[derive(Clone)]
 struct TrimsTokens;
 impl Change for TrimsTokens {
     fn request(&self, path: &str, body: &mut Value) {
@@ -226,6 +227,7 @@ impl Change for TrimsTokens {
 }
 
 /// validation: flowNames trimmed, so a name with a space finds the flow.
+#[derive(Clone)]
 struct TrimsFlowNames;
 impl Change for TrimsFlowNames {
     fn request(&self, _: &str, body: &mut Value) {
@@ -239,8 +241,8 @@ impl Change for TrimsFlowNames {
 
 /// lifecycle: DescribeFlow answers the trigger type of the first flow ever
 /// made under a name, after a re-create with another.
-#[derive(Default)]
-struct FirstTriggerSticks(Mutex<HashMap<String, Value>>);
+#[derive(Default, Clone)]
+struct FirstTriggerSticks(Arc<Mutex<HashMap<String, Value>>>);
 impl Change for FirstTriggerSticks {
     fn request(&self, path: &str, body: &mut Value) {
         if path == "/create-flow"
@@ -263,8 +265,8 @@ impl Change for FirstTriggerSticks {
 
 /// reads: the records of a re-created flow still list the runs of the
 /// deleted flow of the same name.
-#[derive(Default)]
-struct OldRunsLinger(Mutex<HashMap<String, (Vec<String>, Vec<String>)>>);
+#[derive(Default, Clone)]
+struct OldRunsLinger(Arc<Mutex<HashMap<String, (Vec<String>, Vec<String>)>>>);
 impl Change for OldRunsLinger {
     fn answer(&self, path: &str, request: &Value, a: &mut Answer) {
         let Some(name) = request["flowName"].as_str() else { return };
@@ -291,8 +293,8 @@ impl Change for OldRunsLinger {
 
 /// time: a StartFlow token used on another flow stays a conflict on a
 /// scheduled/event flow after its 8 hours are over (T2 without T4).
-#[derive(Default)]
-struct ForeignTokensNeverExpire(Mutex<(HashMap<String, String>, HashMap<String, String>)>);
+#[derive(Default, Clone)]
+struct ForeignTokensNeverExpire(Arc<Mutex<(HashMap<String, String>, HashMap<String, String>)>>);
 impl Change for ForeignTokensNeverExpire {
     fn intercept(&self, path: &str, body: &Value, _: usize) -> Option<Answer> {
         let m = self.0.lock().unwrap_or_else(|p| p.into_inner());
@@ -325,11 +327,26 @@ impl Change for ForeignTokensNeverExpire {
 
 /// Explores the emulator behind `change` with the default budget; the
 /// finding's file must fail `check` there and pass on the emulator.
-async fn found(area: &str, change: impl Change, seed: u64) {
+async fn found(area: &str, change: impl Change + Clone, seed: u64) {
+    found_at(
+        area,
+        move |up| {
+            let change = change.clone();
+            Box::pin(async move { proxy::start(&up, change).await })
+        },
+        seed,
+    )
+    .await;
+}
+
+type Start = std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>>;
+
+/// As [`found`], with the faulty endpoint started by `start(upstream)`.
+async fn found_at(area: &str, start: impl Fn(String) -> Start, seed: u64) {
     let emulator = appflow_harness::emulator::Emulator::start()
         .await
         .expect("emulator");
-    let u = proxy::start(&emulator.url(), change).await;
+    let u = start(emulator.url()).await;
     let dir: PathBuf = crate::scenarios::tempdir();
     let budget = Budget {
         seed,
@@ -380,4 +397,112 @@ async fn old_runs_in_a_re_created_flow_are_found_and_saved() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_conflict_that_never_expires_is_found_and_saved() {
     found("time", ForeignTokensNeverExpire::default(), 1).await;
+}
+
+/// concurrency: StartFlow calls that overlap on one scheduled or event flow
+/// (a burst, one token or several) answer 409 to all but the first to
+/// arrive, though a replay of the activating token must answer its 200
+/// (T5, T11): the activation is not linearisable. A proxy of its own, as
+/// the fault needs calls held in flight (30 ms) to overlap.
+mod racing {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use axum::body::Bytes;
+    use axum::extract::{Request, State};
+    use axum::http::{Method, StatusCode};
+    use axum::response::Response;
+    use serde_json::Value;
+
+    #[derive(Default)]
+    struct Shared {
+        inflight: Mutex<HashMap<String, usize>>,
+        triggers: Mutex<HashMap<String, String>>,
+        upstream: String,
+        http: reqwest::Client,
+    }
+
+    pub async fn start(upstream: &str) -> String {
+        let shared = Arc::new(Shared {
+            upstream: upstream.to_owned(),
+            ..Shared::default()
+        });
+        let app = axum::Router::new().fallback(handle).with_state(shared);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        url
+    }
+
+    fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+        m.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn handle(State(s): State<Arc<Shared>>, request: Request) -> Response {
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let bytes = axum::body::to_bytes(request.into_body(), 8 << 20).await.unwrap_or_default();
+        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let name = body["flowName"].as_str().unwrap_or_default().to_owned();
+        if path == "/create-flow" {
+            let t = body["triggerConfig"]["triggerType"].as_str().unwrap_or_default();
+            lock(&s.triggers).insert(name.clone(), t.to_owned());
+        }
+        let overlapping = path == "/start-flow" && {
+            let mut m = lock(&s.inflight);
+            let n = m.entry(name.clone()).or_insert(0);
+            *n += 1;
+            *n > 1
+        };
+        if path == "/start-flow" {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        let url = format!("{}{path}", s.upstream);
+        let sent = match method {
+            Method::GET => s.http.get(&url),
+            Method::DELETE => s.http.delete(&url),
+            _ => s.http.post(&url).header("content-type", "application/json").body(Bytes::clone(&bytes)),
+        }
+        .send()
+        .await;
+        if path == "/start-flow"
+            && let Some(n) = lock(&s.inflight).get_mut(&name)
+        {
+            *n -= 1;
+        }
+        let Ok(r) = sent else {
+            return Response::builder().status(502).body(axum::body::Body::empty()).expect("response");
+        };
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let raw = r.bytes().await.unwrap_or_default();
+        let scheduled = lock(&s.triggers).get(&name).is_some_and(|t| t != "OnDemand");
+        if overlapping && scheduled && status == 200 {
+            return crate::explore::racing::conflict();
+        }
+        let mut response = Response::new(axum::body::Body::from(raw));
+        *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+        for h in ["content-type", "x-amzn-requestid", "x-amzn-errortype"] {
+            if let Some(v) = headers.get(h) {
+                response.headers_mut().insert(h, v.clone());
+            }
+        }
+        response
+    }
+
+    pub fn conflict() -> Response {
+        Response::builder()
+            .status(409)
+            .header("content-type", "application/json")
+            .header("x-amzn-requestid", uuid::Uuid::new_v4().to_string())
+            .header("x-amzn-errortype", "ConflictException")
+            .body(axum::body::Body::from(r#"{"message":"the flow is being activated"}"#))
+            .expect("response")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_activation_that_is_not_linearisable_is_found_and_saved() {
+    found_at("concurrency", |up| Box::pin(async move { racing::start(&up).await }), 1).await;
 }

@@ -195,7 +195,11 @@ impl ReferenceStateMachine for Generator {
                 .prop_map(|(slot, run)| Step::Cancel { slot, run }).boxed()),
             (1, (slot.clone(), token(used, false), 0..2u8)
                 .prop_map(|(slot, token, variant)| Step::Update { slot, token, variant }).boxed()),
-            (2, (slot, prop::collection::vec(token(used, false), 2..4))
+            // Half the bursts repeat one token (T5), half mix tokens.
+            (2, (slot, prop_oneof![
+                (token(used, false), 2..4usize).prop_map(|(t, n)| vec![t; n]),
+                prop::collection::vec(token(used, false), 2..4),
+            ])
                 .prop_map(|(slot, tokens)| Step::Burst { slot, tokens }).boxed()),
             (2, Just(Step::Clock).boxed()),
         ];
