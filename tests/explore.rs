@@ -93,8 +93,14 @@ async fn a_fixed_seed_exploration_of_the_embedded_emulator_finds_nothing_and_nam
             target.emulator.profile.in_progress_start = InProgressStart::Conflict;
         }
         let (s, out) = explore(options(target, short(7, 200), None)).await;
-        assert!(s.passed(), "the emulator must pass its own model ({flags:?}):\n{out}");
-        assert!(s.sequences >= 100, "a few hundred sequences were judged:\n{out}");
+        assert!(
+            s.passed(),
+            "the emulator must pass its own model ({flags:?}):\n{out}"
+        );
+        assert!(
+            s.sequences >= 100,
+            "a few hundred sequences were judged:\n{out}"
+        );
         for (rule, candidate) in expected {
             let f = s.fingerprint.iter().find(|f| f.rule == rule).expect("rule");
             assert_eq!(
@@ -127,7 +133,9 @@ impl Change for Conforming {
                         m.insert("Message".into(), msg);
                     }
                     for (k, x) in m.iter_mut() {
-                        if k.ends_with("At") && let Some(f) = x.as_f64() {
+                        if k.ends_with("At")
+                            && let Some(f) = x.as_f64()
+                        {
                             *x = json!(f as i64);
                         }
                         walk(x);
@@ -168,7 +176,10 @@ async fn a_run_that_judges_nothing_fails() {
     };
     let o = options(url("http://127.0.0.1:9"), short(1, 5), None);
     let r = run_summary(o, &Environment::default(), &mut console).await;
-    assert!(r.is_err(), "an unreachable target is an error, never a pass");
+    assert!(
+        r.is_err(),
+        "an unreachable target is an error, never a pass"
+    );
     // Every answer throttled: nothing judged, the run fails.
     struct Throttles;
     impl Change for Throttles {
@@ -186,7 +197,10 @@ async fn a_run_that_judges_nothing_fails() {
     let (s, out) = explore(options(url(&u), budget, None)).await;
     assert!(!s.passed(), "{out}");
     assert_eq!(s.passed, 0, "{out}");
-    assert!(!s.unjudged.is_empty(), "the throttled sequences are counted: {out}");
+    assert!(
+        !s.unjudged.is_empty(),
+        "the throttled sequences are counted: {out}"
+    );
     assert!(out.contains("FAILED: no sequence was judged"), "{out}");
 }
 
@@ -206,7 +220,12 @@ async fn the_emulator_keeps_create_flow_tokens_after_delete_flow_which_t14_forbi
         panic!("seed 4 meets the deviation:\n{out}")
     };
     assert!(out.contains("T14"), "{out}");
-    let failed = f.sequence.steps.iter().find(|p| p.failed).expect("a failing step");
+    let failed = f
+        .sequence
+        .steps
+        .iter()
+        .find(|p| p.failed)
+        .expect("a failing step");
     assert_eq!(failed.observed[0].status, 409, "{out}");
 }
 
@@ -249,14 +268,18 @@ impl Change for FirstTriggerSticks {
             && let Some(n) = body["flowName"].as_str()
         {
             let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
-            m.entry(n.to_owned()).or_insert(body["triggerConfig"]["triggerType"].clone());
+            m.entry(n.to_owned())
+                .or_insert(body["triggerConfig"]["triggerType"].clone());
         }
     }
     fn answer(&self, path: &str, request: &Value, a: &mut Answer) {
         let m = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if path == "/describe-flow"
             && a.status == 200
-            && let (Some(first), Some(j)) = (request["flowName"].as_str().and_then(|n| m.get(n)), a.json.as_mut())
+            && let (Some(first), Some(j)) = (
+                request["flowName"].as_str().and_then(|n| m.get(n)),
+                a.json.as_mut(),
+            )
         {
             j["triggerConfig"]["triggerType"] = first.clone();
         }
@@ -266,10 +289,15 @@ impl Change for FirstTriggerSticks {
 /// reads: the records of a re-created flow still list the runs of the
 /// deleted flow of the same name.
 #[derive(Default, Clone)]
-struct OldRunsLinger(Arc<Mutex<HashMap<String, (Vec<String>, Vec<String>)>>>);
+struct OldRunsLinger(Arc<Mutex<HashMap<String, Runs>>>);
+
+/// A name's runs: of the flow now, of the flows deleted before it.
+type Runs = (Vec<String>, Vec<String>);
 impl Change for OldRunsLinger {
     fn answer(&self, path: &str, request: &Value, a: &mut Answer) {
-        let Some(name) = request["flowName"].as_str() else { return };
+        let Some(name) = request["flowName"].as_str() else {
+            return;
+        };
         let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let (current, old) = m.entry(name.to_owned()).or_default();
         match (path, a.status, a.json.as_mut()) {
@@ -294,7 +322,10 @@ impl Change for OldRunsLinger {
 /// time: a StartFlow token used on another flow stays a conflict on a
 /// scheduled/event flow after its 8 hours are over (T2 without T4).
 #[derive(Default, Clone)]
-struct ForeignTokensNeverExpire(Arc<Mutex<(HashMap<String, String>, HashMap<String, String>)>>);
+struct ForeignTokensNeverExpire(Arc<Mutex<TokensAndTriggers>>);
+
+/// token -> its first flow; flow -> its trigger type.
+type TokensAndTriggers = (HashMap<String, String>, HashMap<String, String>);
 impl Change for ForeignTokensNeverExpire {
     fn intercept(&self, path: &str, body: &Value, _: usize) -> Option<Answer> {
         let m = self.0.lock().unwrap_or_else(|p| p.into_inner());
@@ -311,7 +342,9 @@ impl Change for ForeignTokensNeverExpire {
         let name = request["flowName"].as_str().unwrap_or_default().to_owned();
         match (path, a.status) {
             ("/create-flow", 200) => {
-                let t = request["triggerConfig"]["triggerType"].as_str().unwrap_or_default();
+                let t = request["triggerConfig"]["triggerType"]
+                    .as_str()
+                    .unwrap_or_default();
                 triggers.insert(name, t.to_owned());
             }
             ("/start-flow", 200) => {
@@ -360,9 +393,15 @@ async fn found_at(area: &str, start: impl Fn(String) -> Start, seed: u64) {
     let file = f.file.clone().expect("saved");
     let text = std::fs::read_to_string(&file).expect("file");
     let (code, replay) = check_file(url(&u), &file).await;
-    assert_eq!(code, 1, "{area}: the saved file fails on the faulty endpoint:\n{text}\n{replay}");
+    assert_eq!(
+        code, 1,
+        "{area}: the saved file fails on the faulty endpoint:\n{text}\n{replay}"
+    );
     let (code, clean) = check_file(TargetOptions::new(TargetChoice::Embedded), &file).await;
-    assert_eq!(code, 0, "{area}: the saved file passes on the emulator:\n{text}\n{clean}");
+    assert_eq!(
+        code, 0,
+        "{area}: the saved file passes on the emulator:\n{text}\n{clean}"
+    );
     eprintln!(
         "{area}: found after {:.1}s (sequence {} of {}), shrunk from {} to {} steps in {} tries",
         f.found_after_secs,
@@ -429,7 +468,9 @@ mod racing {
             ..Shared::default()
         });
         let app = axum::Router::new().fallback(handle).with_state(shared);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(async move { axum::serve(listener, app).await });
         url
@@ -442,11 +483,15 @@ mod racing {
     async fn handle(State(s): State<Arc<Shared>>, request: Request) -> Response {
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
-        let bytes = axum::body::to_bytes(request.into_body(), 8 << 20).await.unwrap_or_default();
+        let bytes = axum::body::to_bytes(request.into_body(), 8 << 20)
+            .await
+            .unwrap_or_default();
         let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         let name = body["flowName"].as_str().unwrap_or_default().to_owned();
         if path == "/create-flow" {
-            let t = body["triggerConfig"]["triggerType"].as_str().unwrap_or_default();
+            let t = body["triggerConfig"]["triggerType"]
+                .as_str()
+                .unwrap_or_default();
             lock(&s.triggers).insert(name.clone(), t.to_owned());
         }
         let overlapping = path == "/start-flow" && {
@@ -462,7 +507,11 @@ mod racing {
         let sent = match method {
             Method::GET => s.http.get(&url),
             Method::DELETE => s.http.delete(&url),
-            _ => s.http.post(&url).header("content-type", "application/json").body(Bytes::clone(&bytes)),
+            _ => s
+                .http
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(Bytes::clone(&bytes)),
         }
         .send()
         .await;
@@ -472,12 +521,17 @@ mod racing {
             *n -= 1;
         }
         let Ok(r) = sent else {
-            return Response::builder().status(502).body(axum::body::Body::empty()).expect("response");
+            return Response::builder()
+                .status(502)
+                .body(axum::body::Body::empty())
+                .expect("response");
         };
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let raw = r.bytes().await.unwrap_or_default();
-        let scheduled = lock(&s.triggers).get(&name).is_some_and(|t| t != "OnDemand");
+        let scheduled = lock(&s.triggers)
+            .get(&name)
+            .is_some_and(|t| t != "OnDemand");
         if overlapping && scheduled && status == 200 {
             return crate::explore::racing::conflict();
         }
@@ -497,12 +551,19 @@ mod racing {
             .header("content-type", "application/json")
             .header("x-amzn-requestid", uuid::Uuid::new_v4().to_string())
             .header("x-amzn-errortype", "ConflictException")
-            .body(axum::body::Body::from(r#"{"message":"the flow is being activated"}"#))
+            .body(axum::body::Body::from(
+                r#"{"message":"the flow is being activated"}"#,
+            ))
             .expect("response")
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_activation_that_is_not_linearisable_is_found_and_saved() {
-    found_at("concurrency", |up| Box::pin(async move { racing::start(&up).await }), 1).await;
+    found_at(
+        "concurrency",
+        |up| Box::pin(async move { racing::start(&up).await }),
+        1,
+    )
+    .await;
 }

@@ -71,11 +71,15 @@ impl From<ExploreArgs> for ExploreOptions {
     fn from(a: ExploreArgs) -> Self {
         let aws = a.target.target == TargetChoice::Aws;
         Self {
-            target: a.target.options(a.emulator.config(), EmbeddedRuntime::Shared),
+            target: a
+                .target
+                .options(a.emulator.config(), EmbeddedRuntime::Shared),
             budget: crate::explore::Budget {
                 cases: a.cases.unwrap_or(if aws { 20 } else { 256 }),
                 steps: a.steps.unwrap_or(if aws { 8 } else { 20 }),
-                seed: a.seed.unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0 % 1_000_000),
+                seed: a
+                    .seed
+                    .unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0 % 1_000_000),
                 time: a.time,
                 shrink_time: Duration::from_secs(if aws { 600 } else { 60 }),
             },

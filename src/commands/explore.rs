@@ -92,7 +92,10 @@ pub async fn run_summary(
         std::fs::create_dir_all(dir).map_err(|e| {
             CommandError::Internal(format!("failed to create {}: {e}", dir.display()))
         })?;
-        let path = dir.join(format!("explore_{}_{}.yaml", summary.seed, f.sequence.names));
+        let path = dir.join(format!(
+            "explore_{}_{}.yaml",
+            summary.seed, f.sequence.names
+        ));
         std::fs::write(&path, redactor.clean(&text)).map_err(|e| {
             CommandError::Internal(format!("failed to write {}: {e}", path.display()))
         })?;
@@ -101,7 +104,9 @@ pub async fn run_summary(
     report::render(&summary, &name, console.out)
         .map_err(|e| CommandError::Internal(format!("failed to print the report: {e}")))?;
     if let Some(path) = &options.json {
-        super::write_file(path, "JSON", &redactor, |w| report::write_json(&summary, &name, w))?;
+        super::write_file(path, "JSON", &redactor, |w| {
+            report::write_json(&summary, &name, w)
+        })?;
     }
     Ok(Some(summary))
 }

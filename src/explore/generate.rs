@@ -144,15 +144,27 @@ fn token(used: u8, near_misses: bool) -> BoxedStrategy<TokenArg> {
         return prop_oneof![1 => Just(TokenArg::None), 4 => Just(fresh)].boxed();
     }
     let near = if near_misses { 2 } else { 0 };
-    prop::strategy::Union::new_weighted(vec![
-        (1, Just(TokenArg::None).boxed()),
-        (4, Just(fresh).boxed()),
-        (4, (0..used).prop_map(|k| TokenArg::Pool(k, Variant::Plain)).boxed()),
-        (near, (0..used, near_miss()).prop_map(|(k, v)| TokenArg::Pool(k, v)).boxed()),
-    ]
-    .into_iter()
-    .filter(|(w, _)| *w > 0)
-    .collect())
+    prop::strategy::Union::new_weighted(
+        vec![
+            (1, Just(TokenArg::None).boxed()),
+            (4, Just(fresh).boxed()),
+            (
+                4,
+                (0..used)
+                    .prop_map(|k| TokenArg::Pool(k, Variant::Plain))
+                    .boxed(),
+            ),
+            (
+                near,
+                (0..used, near_miss())
+                    .prop_map(|(k, v)| TokenArg::Pool(k, v))
+                    .boxed(),
+            ),
+        ]
+        .into_iter()
+        .filter(|(w, _)| *w > 0)
+        .collect(),
+    )
     .boxed()
 }
 
@@ -183,24 +195,61 @@ impl ReferenceStateMachine for Generator {
         };
         let used = state.tokens;
         let mut options: Vec<(u32, BoxedStrategy<Step>)> = vec![
-            (10, (slot.clone(), variant(), token(used, true))
-                .prop_map(|(slot, name, token)| Step::Start { slot, name, token }).boxed()),
+            (
+                10,
+                (slot.clone(), variant(), token(used, true))
+                    .prop_map(|(slot, name, token)| Step::Start { slot, name, token })
+                    .boxed(),
+            ),
             (2, slot.clone().prop_map(|slot| Step::Stop { slot }).boxed()),
-            (2, (slot.clone(), prop::bool::weighted(0.7))
-                .prop_map(|(slot, force)| Step::Delete { slot, force }).boxed()),
-            (2, slot.clone().prop_map(|slot| Step::Describe { slot }).boxed()),
+            (
+                2,
+                (slot.clone(), prop::bool::weighted(0.7))
+                    .prop_map(|(slot, force)| Step::Delete { slot, force })
+                    .boxed(),
+            ),
+            (
+                2,
+                slot.clone()
+                    .prop_map(|slot| Step::Describe { slot })
+                    .boxed(),
+            ),
             (1, (1..4u8).prop_map(|page| Step::List { page }).boxed()),
-            (2, (slot.clone(), 1..4u8).prop_map(|(slot, page)| Step::Records { slot, page }).boxed()),
-            (1, (slot.clone(), prop::option::weighted(0.8, 0..4u8))
-                .prop_map(|(slot, run)| Step::Cancel { slot, run }).boxed()),
-            (1, (slot.clone(), token(used, false), 0..2u8)
-                .prop_map(|(slot, token, variant)| Step::Update { slot, token, variant }).boxed()),
+            (
+                2,
+                (slot.clone(), 1..4u8)
+                    .prop_map(|(slot, page)| Step::Records { slot, page })
+                    .boxed(),
+            ),
+            (
+                1,
+                (slot.clone(), prop::option::weighted(0.8, 0..4u8))
+                    .prop_map(|(slot, run)| Step::Cancel { slot, run })
+                    .boxed(),
+            ),
+            (
+                1,
+                (slot.clone(), token(used, false), 0..2u8)
+                    .prop_map(|(slot, token, variant)| Step::Update {
+                        slot,
+                        token,
+                        variant,
+                    })
+                    .boxed(),
+            ),
             // Half the bursts repeat one token (T5), half mix tokens.
-            (2, (slot, prop_oneof![
-                (token(used, false), 2..4usize).prop_map(|(t, n)| vec![t; n]),
-                prop::collection::vec(token(used, false), 2..4),
-            ])
-                .prop_map(|(slot, tokens)| Step::Burst { slot, tokens }).boxed()),
+            (
+                2,
+                (
+                    slot,
+                    prop_oneof![
+                        (token(used, false), 2..4usize).prop_map(|(t, n)| vec![t; n]),
+                        prop::collection::vec(token(used, false), 2..4),
+                    ],
+                )
+                    .prop_map(|(slot, tokens)| Step::Burst { slot, tokens })
+                    .boxed(),
+            ),
             (2, Just(Step::Clock).boxed()),
         ];
         if !free.is_empty() {
@@ -208,7 +257,12 @@ impl ReferenceStateMachine for Generator {
             let weight = if live.is_empty() { 12 } else { 3 };
             options.push((
                 weight,
-                (prop::sample::select(free), trigger(), token(used, false), 0..2u8)
+                (
+                    prop::sample::select(free),
+                    trigger(),
+                    token(used, false),
+                    0..2u8,
+                )
                     .prop_map(|(slot, trigger, token, variant)| Step::Create {
                         slot,
                         trigger,
@@ -234,7 +288,9 @@ impl ReferenceStateMachine for Generator {
             state.tokens = (state.tokens + 1).min(TOKENS);
         }
         match step {
-            Step::Create { slot, trigger, .. } => state.slots[*slot as usize] = Slot::Live(*trigger),
+            Step::Create { slot, trigger, .. } => {
+                state.slots[*slot as usize] = Slot::Live(*trigger)
+            }
             Step::Delete { slot, force } => {
                 let s = &mut state.slots[*slot as usize];
                 *s = match (*s, force) {
@@ -260,7 +316,9 @@ impl ReferenceStateMachine for Generator {
 /// The trigger type a slot's flow was last created with in `steps`.
 pub fn slot_trigger(steps: &[Step], slot: u8) -> Option<TriggerType> {
     steps.iter().rev().find_map(|s| match s {
-        Step::Create { slot: s, trigger, .. } if *s == slot => Some(*trigger),
+        Step::Create {
+            slot: s, trigger, ..
+        } if *s == slot => Some(*trigger),
         _ => None,
     })
 }

@@ -105,7 +105,8 @@ fn run_proptest(
     };
     let mut seed = [0u8; 32];
     seed[..8].copy_from_slice(&budget.seed.to_le_bytes());
-    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
     let strategy = Generator::sequential_strategy(1..=budget.steps.max(1));
     let started = Instant::now();
     let lock = || tally.lock().unwrap_or_else(|p| p.into_inner());

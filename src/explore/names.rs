@@ -131,12 +131,18 @@ pub fn requests(
             Operation::UpdateFlow,
             with(fixtures.body(&plain(*slot), trigger), *token, *variant),
         ),
-        Step::Start { slot, name, token } => {
-            one(Operation::StartFlow, start_body(n.name(*slot, *name), token_of(n, *token)))
-        }
+        Step::Start { slot, name, token } => one(
+            Operation::StartFlow,
+            start_body(n.name(*slot, *name), token_of(n, *token)),
+        ),
         Step::Burst { slot, tokens } => tokens
             .iter()
-            .map(|t| (Operation::StartFlow, start_body(plain(*slot), token_of(n, *t))))
+            .map(|t| {
+                (
+                    Operation::StartFlow,
+                    start_body(plain(*slot), token_of(n, *t)),
+                )
+            })
             .collect(),
         Step::Stop { slot } => one(Operation::StopFlow, json!({ "flowName": plain(*slot) })),
         Step::Delete { slot, force } => one(
@@ -178,7 +184,12 @@ pub fn model_call(
     let token = body["clientToken"].as_str().map(str::to_owned);
     let name = s("flowName");
     match (op, step) {
-        (Operation::CreateFlow, Step::Create { trigger, variant, .. }) => Call::CreateFlow {
+        (
+            Operation::CreateFlow,
+            Step::Create {
+                trigger, variant, ..
+            },
+        ) => Call::CreateFlow {
             name,
             trigger: *trigger,
             token,
@@ -197,13 +208,15 @@ pub fn model_call(
         },
         (Operation::DescribeFlow, _) => Call::DescribeFlow { name },
         (Operation::ListFlows, Step::List { page }) => Call::ListFlows { page: *page },
-        (Operation::DescribeFlowExecutionRecords, Step::Records { page, .. }) => Call::Records {
-            name,
-            page: *page,
-        },
+        (Operation::DescribeFlowExecutionRecords, Step::Records { page, .. }) => {
+            Call::Records { name, page: *page }
+        }
         (Operation::CancelFlowExecutions, _) => Call::Cancel {
             name,
-            execution_id: body["executionIds"][0].as_str().unwrap_or_default().to_owned(),
+            execution_id: body["executionIds"][0]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
         },
         _ => Call::StartFlow { name, token },
     }

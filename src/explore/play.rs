@@ -135,7 +135,14 @@ impl Player {
                 failed: false,
             };
             let result = self
-                .play_step(step, trigger, &mut names, &mut worlds, &mut played, &mut out.calls)
+                .play_step(
+                    step,
+                    trigger,
+                    &mut names,
+                    &mut worlds,
+                    &mut played,
+                    &mut out.calls,
+                )
                 .await;
             out.steps.push(played);
             match result {
@@ -168,7 +175,10 @@ impl Player {
         played: &mut Played,
         calls: &mut usize,
     ) -> Result<bool, Unjudged> {
-        if let Step::Create { trigger: TriggerType::Event, .. } = step
+        if let Step::Create {
+            trigger: TriggerType::Event,
+            ..
+        } = step
             && !self.event_source
         {
             played.skipped = Some("no event source on this target".into());
@@ -183,7 +193,8 @@ impl Player {
             *calls += 1;
             let body = bytes::Bytes::from(serde_json::json!({ "seconds": secs }).to_string());
             let moved = self.endpoint.call_path("/_harness/clock", body).await;
-            if !matches!(moved.map(|c| c.outcome), Ok(crate::client::Outcome::Reply(r)) if r.status == 200) {
+            if !matches!(moved.map(|c| c.outcome), Ok(crate::client::Outcome::Reply(r)) if r.status == 200)
+            {
                 return Err(Unjudged("the clock did not move".into()));
             }
             let call = Call::AdvanceClock { secs };
@@ -248,13 +259,24 @@ impl Player {
             Verdict::Lagging | Verdict::Refused => {
                 let known = self.tolerate.iter().find(|t| {
                     !played.admitted.is_empty()
-                        && played.admitted.iter().all(|a| a.rules.contains(&t.as_str()))
+                        && played
+                            .admitted
+                            .iter()
+                            .all(|a| a.rules.contains(&t.as_str()))
                 });
                 match known {
                     Some(rule) => Err(Unjudged(format!(
                         "a known deviation from {rule} (tolerated): {} answered {}",
-                        played.calls.first().map(super::report::describe).unwrap_or_default(),
-                        played.observed.first().map(|o| format!("{} {}", o.status, o.error.as_deref().unwrap_or(""))).unwrap_or_default()
+                        played
+                            .calls
+                            .first()
+                            .map(super::report::describe)
+                            .unwrap_or_default(),
+                        played
+                            .observed
+                            .first()
+                            .map(|o| format!("{} {}", o.status, o.error.as_deref().unwrap_or("")))
+                            .unwrap_or_default()
                     ))),
                     None => Ok(false),
                 }

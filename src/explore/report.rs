@@ -145,10 +145,24 @@ pub fn describe(call: &Call) -> String {
         }
     };
     match call {
-        Call::CreateFlow { name: n, trigger, token, variant } => {
-            format!("CreateFlow {} {trigger} input#{variant} {}", name(n), short(token))
+        Call::CreateFlow {
+            name: n,
+            trigger,
+            token,
+            variant,
+        } => {
+            format!(
+                "CreateFlow {} {trigger} input#{variant} {}",
+                name(n),
+                short(token)
+            )
         }
-        Call::UpdateFlow { name: n, token, variant, .. } => {
+        Call::UpdateFlow {
+            name: n,
+            token,
+            variant,
+            ..
+        } => {
             format!("UpdateFlow {} input#{variant} {}", name(n), short(token))
         }
         Call::StartFlow { name: n, token } => format!("StartFlow {} {}", name(n), short(token)),
@@ -159,7 +173,10 @@ pub fn describe(call: &Call) -> String {
         Call::Records { name: n, page } => {
             format!("DescribeFlowExecutionRecords {} (pages of {page})", name(n))
         }
-        Call::Cancel { name: n, execution_id } => {
+        Call::Cancel {
+            name: n,
+            execution_id,
+        } => {
             format!("CancelFlowExecutions {} [{execution_id}]", name(n))
         }
         Call::AdvanceClock { secs } => format!("advance the clock {}h", secs / 3600),
@@ -197,7 +214,11 @@ pub fn render(s: &Summary, target: &str, w: &mut dyn Write) -> io::Result<()> {
             (false, _) => "never exercised".to_owned(),
             (true, c) => c.join(" or "),
         };
-        let flag = f.serve_flag.as_deref().map(|x| format!("  (serve {x})")).unwrap_or_default();
+        let flag = f
+            .serve_flag
+            .as_deref()
+            .map(|x| format!("  (serve {x})"))
+            .unwrap_or_default();
         writeln!(w, "  {:<3} {state}{flag}", f.rule)?;
     }
     if s.passed == 0 {
@@ -217,7 +238,10 @@ fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
         f.shrink_runs
     )?;
     for p in &seq.steps {
-        let what = p.calls.first().map_or_else(|| format!("{:?}", p.step), describe);
+        let what = p
+            .calls
+            .first()
+            .map_or_else(|| format!("{:?}", p.step), describe);
         let burst = if p.calls.len() > 1 {
             format!(" x{} at once", p.calls.len())
         } else {
@@ -236,7 +260,13 @@ fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
         }
         if p.failed {
             for a in &p.admitted {
-                writeln!(w, "      expected: {}  [{}]  ({})", a.answer, a.rules.join(", "), a.profiles)?;
+                writeln!(
+                    w,
+                    "      expected: {}  [{}]  ({})",
+                    a.answer,
+                    a.rules.join(", "),
+                    a.profiles
+                )?;
             }
             for (o, body) in answers.iter().zip(&p.bodies) {
                 writeln!(w, "      actual:   {o}  body {body}")?;
@@ -245,7 +275,12 @@ fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
                 writeln!(w, "      broke:    {v}")?;
             }
         } else {
-            writeln!(w, "      -> {}  [{}]", answers.join(" | "), p.rules.join(", "))?;
+            writeln!(
+                w,
+                "      -> {}  [{}]",
+                answers.join(" | "),
+                p.rules.join(", ")
+            )?;
         }
     }
     if let Some(file) = &f.file {
@@ -257,7 +292,10 @@ fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     if let Ending::Unjudged(why) = &seq.ending {
-        writeln!(w, "  (the shrunk sequence's last replay was not judged: {why})")?;
+        writeln!(
+            w,
+            "  (the shrunk sequence's last replay was not judged: {why})"
+        )?;
     }
     Ok(())
 }

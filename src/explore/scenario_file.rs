@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 use super::generate::{SLOTS, Step, Variant, slot_trigger};
 use super::names::{Namer, requests};
 use super::play::{AdmittedView, Played, Sequence, operation_of};
-use crate::model::Observed;
 use crate::appflow::TriggerType;
 use crate::fixtures::FixtureVars;
+use crate::model::Observed;
 use crate::model::{Exec, Expect, OkBody};
 
 /// Names and tokens as a scenario file's templates.
@@ -88,7 +88,11 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
         if p.skipped.is_some() {
             continue;
         }
-        for r in p.rules.iter().chain(p.admitted.iter().flat_map(|a| a.rules.iter())) {
+        for r in p
+            .rules
+            .iter()
+            .chain(p.admitted.iter().flat_map(|a| a.rules.iter()))
+        {
             if !covers.contains(r) && crate::contract::rule_ids().contains(r) {
                 covers.push(r);
             }
@@ -98,7 +102,15 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
             after_clock = true;
             continue;
         }
-        step_text(p, &t, fixtures, p.trigger, &mut runs, after_clock, &mut body);
+        step_text(
+            p,
+            &t,
+            fixtures,
+            p.trigger,
+            &mut runs,
+            after_clock,
+            &mut body,
+        );
     }
     let mut out = String::new();
     let failing = seq.steps.iter().find(|p| p.failed);
@@ -110,14 +122,21 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
         from.original_steps,
         seq.steps.len()
     );
-    let _ = writeln!(out, "# Replay: appflow-harness check THIS_FILE --no-snapshots");
+    let _ = writeln!(
+        out,
+        "# Replay: appflow-harness check THIS_FILE --no-snapshots"
+    );
     let what = failing.map_or_else(String::new, |p| {
         let op = operation_of(&p.step).map_or("a step", |o| o.name());
         let expected: Vec<&str> = p.admitted.iter().map(|a| a.answer.as_str()).collect();
         let actual: Vec<String> = p
             .observed
             .iter()
-            .map(|o| format!("{} {}", o.status, o.error.as_deref().unwrap_or("")).trim().to_owned())
+            .map(|o| {
+                format!("{} {}", o.status, o.error.as_deref().unwrap_or(""))
+                    .trim()
+                    .to_owned()
+            })
             .collect();
         format!(
             "step {} ({op}) answered {}, the contract admits {}",
@@ -126,13 +145,22 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
             expected.join(" or ")
         )
     });
-    let _ = writeln!(out, "description: {}", json!(format!("explore finding: {what}")));
+    let _ = writeln!(
+        out,
+        "description: {}",
+        json!(format!("explore finding: {what}"))
+    );
     let _ = writeln!(out, "contract: chosen");
     let _ = writeln!(out, "covers: [{}]", covers.join(", "));
-    if steps
-        .iter()
-        .any(|s| matches!(s, Step::Create { trigger: TriggerType::Event, .. }))
-    {
+    if steps.iter().any(|s| {
+        matches!(
+            s,
+            Step::Create {
+                trigger: TriggerType::Event,
+                ..
+            }
+        )
+    }) {
         let _ = writeln!(out, "needs: [event-source]");
     }
     let tokens = t.tokens.borrow();
@@ -150,8 +178,13 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
         }
     }
     for (alias, n) in t.flows.borrow().iter() {
-        let shape = n.map(|n| format!(", name: {{ length: {n} }}")).unwrap_or_default();
-        let _ = writeln!(out, "  {alias}: {{ trigger: OnDemand, exists: false{shape} }}");
+        let shape = n
+            .map(|n| format!(", name: {{ length: {n} }}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {alias}: {{ trigger: OnDemand, exists: false{shape} }}"
+        );
     }
     out.push_str("steps:\n");
     out.push_str(&body);
@@ -159,9 +192,7 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
 }
 
 fn mentions(step: &Step, slot: u8) -> bool {
-    step != &Step::Clock
-        && !matches!(step, Step::List { .. })
-        && super::play::slot_of(step) == slot
+    step != &Step::Clock && !matches!(step, Step::List { .. }) && super::play::slot_of(step) == slot
 }
 
 /// One played step as YAML lines (a burst of several tokens as one step each).
@@ -205,7 +236,15 @@ fn step_text(
             let _ = writeln!(out, "  - {}: {}", op.name(), body);
         }
         if k == 0 {
-            let _ = writeln!(out, "    name: {}", json!(format!("step {}{}", p.index, if p.failed { " (the failing step)" } else { "" })));
+            let _ = writeln!(
+                out,
+                "    name: {}",
+                json!(format!(
+                    "step {}{}",
+                    p.index,
+                    if p.failed { " (the failing step)" } else { "" }
+                ))
+            );
         }
         if same_burst && reqs.len() > 1 {
             let _ = writeln!(out, "    concurrent: {}", reqs.len());
@@ -221,7 +260,9 @@ fn step_text(
         };
         if same_burst && reqs.len() > 1 {
             let on_demand = trigger == TriggerType::OnDemand
-                && p.admitted.iter().all(|a| matches!(a.admitted.expect, Expect::Ok(_)));
+                && p.admitted
+                    .iter()
+                    .all(|a| matches!(a.admitted.expect, Expect::Ok(_)));
             if let Some(m) = e.as_object_mut() {
                 m.remove("body");
                 if on_demand {
@@ -238,7 +279,13 @@ fn step_text(
             p.one_by_one.get(k).map_or(&p.admitted[..], |a| &a[..])
         };
         let capture_ok = admitted_k.iter().all(|a| {
-            matches!(&a.admitted.expect, Expect::Ok(OkBody::Start { exec: Exec::New, .. }))
+            matches!(
+                &a.admitted.expect,
+                Expect::Ok(OkBody::Start {
+                    exec: Exec::New,
+                    ..
+                })
+            )
         });
         let answers: Vec<&crate::model::Observed> = if same_burst {
             p.observed.iter().collect()
@@ -303,7 +350,11 @@ fn expectation(
     let mut out = serde_json::Map::new();
     out.insert(
         "status".into(),
-        if statuses.len() == 1 { json!(statuses[0]) } else { json!(statuses) },
+        if statuses.len() == 1 {
+            json!(statuses[0])
+        } else {
+            json!(statuses)
+        },
     );
     if let [Expect::Error(k), rest @ ..] = admitted.as_slice()
         && rest.iter().all(|e| **e == Expect::Error(*k))
@@ -332,12 +383,20 @@ fn one_of(values: Vec<String>) -> Value {
     let mut v = values;
     v.sort();
     v.dedup();
-    if v.len() == 1 { json!(v[0]) } else { json!({ "one-of": v }) }
+    if v.len() == 1 {
+        json!(v[0])
+    } else {
+        json!({ "one-of": v })
+    }
 }
 
 /// The body expectation all admitted 200s share, if any can be written.
 fn ok_body(oks: &[&OkBody], observed: Option<&Observed>, runs: &[String]) -> Option<Value> {
-    let capture = |id: &str| runs.iter().position(|r| r == id).map(|i| format!("{{{{r{i}}}}}"));
+    let capture = |id: &str| {
+        runs.iter()
+            .position(|r| r == id)
+            .map(|i| format!("{{{{r{i}}}}}"))
+    };
     match oks[0] {
         OkBody::Start { .. } => {
             let mut statuses = Vec::new();
@@ -353,7 +412,9 @@ fn ok_body(oks: &[&OkBody], observed: Option<&Observed>, runs: &[String]) -> Opt
                 Some(json!({ "absent": true }))
             } else if execs.iter().all(|e| *e == Exec::New) {
                 // A new run: not the run the target answered, if that was an earlier one.
-                let earlier = observed.and_then(|o| o.execution_id.as_deref()).and_then(capture);
+                let earlier = observed
+                    .and_then(|o| o.execution_id.as_deref())
+                    .and_then(capture);
                 Some(match earlier {
                     Some(c) => json!({ "present": true, "not": c }),
                     None => json!({ "present": true }),
@@ -412,7 +473,9 @@ fn ok_body(oks: &[&OkBody], observed: Option<&Observed>, runs: &[String]) -> Opt
                 }
                 st.sort();
                 st.dedup();
-                items.push(json!({ "executionId": capture(id)?, "executionStatus": { "one-of": st } }));
+                items.push(
+                    json!({ "executionId": capture(id)?, "executionStatus": { "one-of": st } }),
+                );
             }
             let mut list = json!({ "length": want.len() });
             if !items.is_empty() {

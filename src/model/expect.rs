@@ -83,9 +83,7 @@ impl Expect {
         match self {
             Self::Any => Fit::Yes,
             Self::AnyError => yes((400..500).contains(&o.status) && o.status != 429),
-            Self::Error(k) => {
-                yes(o.status == k.status() && o.error.as_deref() == Some(k.name()))
-            }
+            Self::Error(k) => yes(o.status == k.status() && o.error.as_deref() == Some(k.name())),
             Self::Ok(_) if o.status != 200 || o.paging.is_some() => Fit::No,
             Self::Ok(body) => body.fit(o, s),
         }

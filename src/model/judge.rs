@@ -195,9 +195,7 @@ fn after(b: Branch, call: &Call, o: &Observed) -> State {
                 .iter()
                 .find(|x| x.id == r.id)
                 .and_then(|x| x.status.as_deref());
-            if r.phase == Phase::Running
-                && seen == Some(ExecutionStatus::Successful.as_str())
-            {
+            if r.phase == Phase::Running && seen == Some(ExecutionStatus::Successful.as_str()) {
                 r.phase = Phase::Finished;
             }
         }

@@ -5,9 +5,7 @@
 use super::call::Call;
 use super::expect::{Exec, Expect, OkBody};
 use super::profile::{Dimension, ProfileSet};
-use super::state::{
-    Flow, Phase, Run, State, StoredOp, StoredStart, valid_flow_name, valid_token,
-};
+use super::state::{Flow, Phase, Run, State, StoredOp, StoredStart, valid_flow_name, valid_token};
 use crate::appflow::{ErrorKind, FlowStatus, Operation, TriggerType};
 
 /// One admitted answer, the profiles it belongs to, and the state after it.
@@ -123,9 +121,19 @@ fn create(
         && !s.ended(stored, name)
     {
         return if stored.input == input && s.live(name, stored.generation).is_some() {
-            vec![branch(p, &["T13"], Expect::Ok(OkBody::Status(stored.flow_status)), s.clone())]
+            vec![branch(
+                p,
+                &["T13"],
+                Expect::Ok(OkBody::Status(stored.flow_status)),
+                s.clone(),
+            )]
         } else {
-            vec![branch(p, &["T13"], Expect::Error(ErrorKind::Conflict), s.clone())]
+            vec![branch(
+                p,
+                &["T13"],
+                Expect::Error(ErrorKind::Conflict),
+                s.clone(),
+            )]
         };
     }
     let ended = token
@@ -187,9 +195,19 @@ fn update(s: &State, p: ProfileSet, name: &str, token: Option<&str>, variant: u8
         && !s.ended(stored, name)
     {
         return if stored.input == input && stored.flow == name {
-            vec![branch(p, &["T13"], Expect::Ok(OkBody::Status(stored.flow_status)), s.clone())]
+            vec![branch(
+                p,
+                &["T13"],
+                Expect::Ok(OkBody::Status(stored.flow_status)),
+                s.clone(),
+            )]
         } else {
-            vec![branch(p, &["T13"], Expect::Error(ErrorKind::Conflict), s.clone())]
+            vec![branch(
+                p,
+                &["T13"],
+                Expect::Error(ErrorKind::Conflict),
+                s.clone(),
+            )]
         };
     }
     let mut next = s.clone();
@@ -206,12 +224,22 @@ fn update(s: &State, p: ProfileSet, name: &str, token: Option<&str>, variant: u8
         );
     }
     // The model's reading: an update that keeps the trigger keeps the status.
-    vec![branch(p, &["T13"], Expect::Ok(OkBody::Status(flow.status)), next)]
+    vec![branch(
+        p,
+        &["T13"],
+        Expect::Ok(OkBody::Status(flow.status)),
+        next,
+    )]
 }
 
 fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -> Vec<Branch> {
     let Some(flow) = s.flows.get(name) else {
-        return vec![branch(p, &["L7", "T10"], Expect::Error(ErrorKind::ResourceNotFound), s.clone())];
+        return vec![branch(
+            p,
+            &["L7", "T10"],
+            Expect::Error(ErrorKind::ResourceNotFound),
+            s.clone(),
+        )];
     };
     let mut rules: Vec<&'static str> = Vec::new();
     let mut extra: Vec<Branch> = Vec::new();
@@ -241,26 +269,48 @@ fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -> Vec<Branc
                 s.clone(),
             )];
         }
-        let foreign = s.start_tokens.iter().any(|((tk, f), st)| {
-            tk == t && f != name && s.remembered(st.at) && !st.ended
-        });
+        let foreign = s
+            .start_tokens
+            .iter()
+            .any(|((tk, f), st)| tk == t && f != name && s.remembered(st.at) && !st.ended);
         // Used on a flow since deleted: T14 ends the token for a flow
         // re-created under that name; whether it still counts for T2 on
         // another flow, APPFLOW.md does not say, so both answers stand.
-        let ended_elsewhere = s.start_tokens.iter().any(|((tk, f), st)| {
-            tk == t && f != name && s.remembered(st.at) && st.ended
-        });
+        let ended_elsewhere = s
+            .start_tokens
+            .iter()
+            .any(|((tk, f), st)| tk == t && f != name && s.remembered(st.at) && st.ended);
         if ended_elsewhere && !foreign && flow.trigger != TriggerType::OnDemand {
             let [conflict, validation] = p.split(Dimension::ForeignTokenError);
-            extra.push(branch(conflict, &["T2", "T14"], Expect::Error(ErrorKind::Conflict), s.clone()));
-            extra.push(branch(validation, &["T2", "T14"], Expect::Error(ErrorKind::Validation), s.clone()));
+            extra.push(branch(
+                conflict,
+                &["T2", "T14"],
+                Expect::Error(ErrorKind::Conflict),
+                s.clone(),
+            ));
+            extra.push(branch(
+                validation,
+                &["T2", "T14"],
+                Expect::Error(ErrorKind::Validation),
+                s.clone(),
+            ));
         }
         if foreign {
             if flow.trigger != TriggerType::OnDemand {
                 let [conflict, validation] = p.split(Dimension::ForeignTokenError);
                 return vec![
-                    branch(conflict, &["T2", "T8"], Expect::Error(ErrorKind::Conflict), s.clone()),
-                    branch(validation, &["T2", "T8"], Expect::Error(ErrorKind::Validation), s.clone()),
+                    branch(
+                        conflict,
+                        &["T2", "T8"],
+                        Expect::Error(ErrorKind::Conflict),
+                        s.clone(),
+                    ),
+                    branch(
+                        validation,
+                        &["T2", "T8"],
+                        Expect::Error(ErrorKind::Validation),
+                        s.clone(),
+                    ),
                 ];
             }
             rules.push("T3");
@@ -323,7 +373,12 @@ fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -> Vec<Branc
             let [accept, conflict] = p.split(Dimension::InProgressStart);
             vec![
                 run(accept, false, "C2"),
-                branch(conflict, &["C2"], Expect::Error(ErrorKind::Conflict), s.clone()),
+                branch(
+                    conflict,
+                    &["C2"],
+                    Expect::Error(ErrorKind::Conflict),
+                    s.clone(),
+                ),
                 run(conflict, true, "C2"),
             ]
         }
@@ -352,7 +407,12 @@ fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -> Vec<Branc
                 return out;
             }
             let [conflict, idempotent] = p.split(Dimension::ActiveStart);
-            out.push(branch(conflict, &["C1"], Expect::Error(ErrorKind::Conflict), s.clone()));
+            out.push(branch(
+                conflict,
+                &["C1"],
+                Expect::Error(ErrorKind::Conflict),
+                s.clone(),
+            ));
             out.push(activate(idempotent, "C1"));
             out
         }
@@ -364,28 +424,41 @@ fn stop(s: &State, p: ProfileSet, name: &str) -> Vec<Branch> {
         return vec![branch(p, &["L6"], Expect::AnyError, s.clone())];
     };
     if flow.trigger == TriggerType::OnDemand {
-        return vec![branch(p, &["L4"], Expect::Error(ErrorKind::UnsupportedOperation), s.clone())];
+        return vec![branch(
+            p,
+            &["L4"],
+            Expect::Error(ErrorKind::UnsupportedOperation),
+            s.clone(),
+        )];
     }
     if flow.status != FlowStatus::Active {
         // Stopping a flow that is not active: refused, how is not decided.
         return vec![branch(p, &["L5"], Expect::AnyError, s.clone())];
     }
     let [suspended, draft] = p.split(Dimension::StoppedStatus);
-    [(suspended, FlowStatus::Suspended), (draft, FlowStatus::Draft)]
-        .into_iter()
-        .map(|(p, status)| {
-            let mut next = s.clone();
-            if let Some(f) = next.flows.get_mut(name) {
-                f.status = status;
-            }
-            branch(p, &["L5"], Expect::Ok(OkBody::Status(status)), next)
-        })
-        .collect()
+    [
+        (suspended, FlowStatus::Suspended),
+        (draft, FlowStatus::Draft),
+    ]
+    .into_iter()
+    .map(|(p, status)| {
+        let mut next = s.clone();
+        if let Some(f) = next.flows.get_mut(name) {
+            f.status = status;
+        }
+        branch(p, &["L5"], Expect::Ok(OkBody::Status(status)), next)
+    })
+    .collect()
 }
 
 fn delete(s: &State, p: ProfileSet, name: &str, force: bool) -> Vec<Branch> {
     if !s.flows.contains_key(name) {
-        return vec![branch(p, &["L6"], Expect::Error(ErrorKind::ResourceNotFound), s.clone())];
+        return vec![branch(
+            p,
+            &["L6"],
+            Expect::Error(ErrorKind::ResourceNotFound),
+            s.clone(),
+        )];
     }
     let mut gone = s.clone();
     gone.delete(name);

@@ -50,49 +50,86 @@ fn admitted(v: Verdict) -> bool {
 #[test]
 fn a_target_always_answering_draft_after_stop_passes_one_switching_fails() {
     let mut w = Worlds::new();
-    let stop = Call::StopFlow { name: "ah-s".into() };
-    assert!(admitted(w.judge(&create("ah-s", TriggerType::Scheduled), &ok("Draft"))));
+    let stop = Call::StopFlow {
+        name: "ah-s".into(),
+    };
+    assert!(admitted(
+        w.judge(&create("ah-s", TriggerType::Scheduled), &ok("Draft"))
+    ));
     for _ in 0..2 {
         assert!(admitted(w.judge(&start("ah-s", None), &ok("Active"))));
-        assert!(admitted(w.judge(&stop, &ok("Draft"))), "Draft is L5's other candidate");
+        assert!(
+            admitted(w.judge(&stop, &ok("Draft"))),
+            "Draft is L5's other candidate"
+        );
     }
     assert_eq!(w.profiles().candidates(Dimension::StoppedStatus), ["draft"]);
     assert!(admitted(w.judge(&start("ah-s", None), &ok("Active"))));
-    assert_eq!(w.judge(&stop, &ok("Suspended")), Verdict::Refused, "no profile explains both");
+    assert_eq!(
+        w.judge(&stop, &ok("Suspended")),
+        Verdict::Refused,
+        "no profile explains both"
+    );
 }
 
 #[test]
 fn replays_answer_the_first_run_and_a_new_token_a_new_one() {
     let mut w = Worlds::new();
-    assert!(admitted(w.judge(&create("ah-o", TriggerType::OnDemand), &ok("Active"))));
+    assert!(admitted(
+        w.judge(&create("ah-o", TriggerType::OnDemand), &ok("Active"))
+    ));
     assert!(admitted(w.judge(&start("ah-o", Some("t1")), &ok_run("e1"))));
     assert!(admitted(w.judge(&start("ah-o", Some("t1")), &ok_run("e1"))));
-    assert_eq!(w.judge(&start("ah-o", Some("t1")), &ok_run("e9")), Verdict::Refused);
+    assert_eq!(
+        w.judge(&start("ah-o", Some("t1")), &ok_run("e9")),
+        Verdict::Refused
+    );
     assert_eq!(
         w.judge(&start("ah-o", Some("t2")), &ok_run("e1")),
         Verdict::Refused,
         "a new token must not answer an earlier run"
     );
     // After 8 hours the token is a new call (T4).
-    assert!(admitted(w.judge(&Call::AdvanceClock { secs: TOKEN_TTL_SECS }, &Observed::default())));
+    assert!(admitted(w.judge(
+        &Call::AdvanceClock {
+            secs: TOKEN_TTL_SECS
+        },
+        &Observed::default()
+    )));
     assert!(admitted(w.judge(&start("ah-o", Some("t1")), &ok_run("e2"))));
 }
 
 #[test]
 fn c2_conflict_is_admitted_only_while_a_run_may_be_in_progress() {
     let mut w = Worlds::new();
-    assert!(admitted(w.judge(&create("ah-o", TriggerType::OnDemand), &ok("Active"))));
-    assert_eq!(w.judge(&start("ah-o", None), &err(409, "ConflictException")), Verdict::Refused);
+    assert!(admitted(
+        w.judge(&create("ah-o", TriggerType::OnDemand), &ok("Active"))
+    ));
+    assert_eq!(
+        w.judge(&start("ah-o", None), &err(409, "ConflictException")),
+        Verdict::Refused
+    );
     assert!(admitted(w.judge(&start("ah-o", None), &ok_run("e1"))));
-    assert!(admitted(w.judge(&start("ah-o", None), &err(409, "ConflictException"))));
-    assert_eq!(w.profiles().candidates(Dimension::InProgressStart), ["conflict"]);
+    assert!(admitted(
+        w.judge(&start("ah-o", None), &err(409, "ConflictException"))
+    ));
+    assert_eq!(
+        w.profiles().candidates(Dimension::InProgressStart),
+        ["conflict"]
+    );
 }
 
 #[test]
 fn a_same_token_burst_must_make_one_run() {
     let mut w = Worlds::new();
-    assert!(admitted(w.judge(&create("ah-o", TriggerType::OnDemand), &ok("Active"))));
-    let calls = vec![start("ah-o", Some("t")), start("ah-o", Some("t")), start("ah-o", Some("t"))];
+    assert!(admitted(
+        w.judge(&create("ah-o", TriggerType::OnDemand), &ok("Active"))
+    ));
+    let calls = vec![
+        start("ah-o", Some("t")),
+        start("ah-o", Some("t")),
+        start("ah-o", Some("t")),
+    ];
     let same = vec![ok_run("e1"), ok_run("e1"), ok_run("e1")];
     assert!(admitted(w.clone().judge_burst(&calls, &same)));
     let two = vec![ok_run("e1"), ok_run("e2"), ok_run("e1")];
@@ -102,11 +139,26 @@ fn a_same_token_burst_must_make_one_run() {
 #[test]
 fn near_misses_are_other_tokens_or_invalid() {
     let mut w = Worlds::new();
-    assert!(admitted(w.judge(&create("ah-o", TriggerType::OnDemand), &ok("Active"))));
-    assert!(admitted(w.judge(&start("ah-o", Some("tok")), &ok_run("e1"))));
-    assert!(admitted(w.judge(&start("ah-o", Some("tok ")), &ok_run("e2"))));
+    assert!(admitted(
+        w.judge(&create("ah-o", TriggerType::OnDemand), &ok("Active"))
+    ));
+    assert!(admitted(
+        w.judge(&start("ah-o", Some("tok")), &ok_run("e1"))
+    ));
+    assert!(admitted(
+        w.judge(&start("ah-o", Some("tok ")), &ok_run("e2"))
+    ));
     let long = "t".repeat(257);
-    assert!(admitted(w.judge(&start("ah-o", Some(&long)), &err(400, "ValidationException"))));
-    assert_eq!(w.judge(&start("ah-o", Some(&long)), &ok_run("e3")), Verdict::Refused);
-    assert!(admitted(w.judge(&start("AH-O", None), &err(404, "ResourceNotFoundException"))));
+    assert!(admitted(w.judge(
+        &start("ah-o", Some(&long)),
+        &err(400, "ValidationException")
+    )));
+    assert_eq!(
+        w.judge(&start("ah-o", Some(&long)), &ok_run("e3")),
+        Verdict::Refused
+    );
+    assert!(admitted(w.judge(
+        &start("AH-O", None),
+        &err(404, "ResourceNotFoundException")
+    )));
 }
