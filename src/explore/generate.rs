@@ -203,7 +203,7 @@ impl ReferenceStateMachine for Generator {
             ),
             (2, slot.clone().prop_map(|slot| Step::Stop { slot }).boxed()),
             (
-                2,
+                3,
                 (slot.clone(), prop::bool::weighted(0.7))
                     .prop_map(|(slot, force)| Step::Delete { slot, force })
                     .boxed(),
@@ -216,7 +216,7 @@ impl ReferenceStateMachine for Generator {
             ),
             (1, (1..4u8).prop_map(|page| Step::List { page }).boxed()),
             (
-                2,
+                3,
                 (slot.clone(), 1..4u8)
                     .prop_map(|(slot, page)| Step::Records { slot, page })
                     .boxed(),
@@ -237,14 +237,25 @@ impl ReferenceStateMachine for Generator {
                     })
                     .boxed(),
             ),
-            // Half the bursts repeat one token (T5), half mix tokens.
+            // Half the bursts repeat one token (T5), half use fresh tokens
+            // each (or none): a scenario file replays the first kind at
+            // once (`concurrent:`), the second one call after another.
             (
                 2,
                 (
                     slot,
                     prop_oneof![
                         (token(used, false), 2..4usize).prop_map(|(t, n)| vec![t; n]),
-                        prop::collection::vec(token(used, false), 2..4),
+                        (prop::bool::ANY, 2..4u8).prop_map(move |(none, n)| {
+                            (0..n)
+                                .map(|i| match none {
+                                    true => TokenArg::None,
+                                    false => {
+                                        TokenArg::Pool((used + i).min(TOKENS - 1), Variant::Plain)
+                                    }
+                                })
+                                .collect()
+                        }),
                     ],
                 )
                     .prop_map(|(slot, tokens)| Step::Burst { slot, tokens })
@@ -276,17 +287,18 @@ impl ReferenceStateMachine for Generator {
     }
 
     fn apply(mut state: Plan, step: &Step) -> Plan {
-        let fresh = |t: &TokenArg| matches!(t, TokenArg::Pool(k, _) if *k >= state.tokens);
-        let takes = match step {
-            Step::Create { token, .. } | Step::Update { token, .. } | Step::Start { token, .. } => {
-                fresh(token)
-            }
-            Step::Burst { tokens, .. } => tokens.iter().any(fresh),
-            _ => false,
+        let highest = |t: &TokenArg| match t {
+            TokenArg::Pool(k, _) => k + 1,
+            TokenArg::None => 0,
         };
-        if takes {
-            state.tokens = (state.tokens + 1).min(TOKENS);
-        }
+        let uses = match step {
+            Step::Create { token, .. } | Step::Update { token, .. } | Step::Start { token, .. } => {
+                highest(token)
+            }
+            Step::Burst { tokens, .. } => tokens.iter().map(highest).max().unwrap_or(0),
+            _ => 0,
+        };
+        state.tokens = state.tokens.max(uses).min(TOKENS);
         match step {
             Step::Create { slot, trigger, .. } => {
                 state.slots[*slot as usize] = Slot::Live(*trigger)

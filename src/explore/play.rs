@@ -239,7 +239,9 @@ impl Player {
             let mut one_by_one = worlds.clone();
             for (c, o) in model.iter().zip(&answers) {
                 played.one_by_one.push(views(&one_by_one, c));
-                let _ = one_by_one.judge(c, o);
+                if !matches!(one_by_one.judge(c, o), Verdict::Admitted { .. }) {
+                    one_by_one.assume(c);
+                }
             }
             worlds.judge_burst(&model, &answers)
         };
@@ -254,6 +256,19 @@ impl Player {
         match verdict {
             Verdict::Admitted { rules } => {
                 played.rules = rules;
+                // A tolerated rule that decided a call (not a deletion):
+                // what follows depends on it, so the sequence stops here.
+                let decided = !matches!(step, Step::Delete { .. });
+                if let Some(rule) = self
+                    .tolerate
+                    .iter()
+                    .find(|t| decided && played.rules.contains(&t.as_str()))
+                {
+                    return Err(Unjudged(format!(
+                        "step {} relies on {rule}, a tolerated deviation; not judged further",
+                        played.index
+                    )));
+                }
                 Ok(played.violations.is_empty())
             }
             Verdict::Lagging | Verdict::Refused => {

@@ -98,6 +98,21 @@ impl Worlds {
         out
     }
 
+    /// Moves on as if `call` got any answer the contract admits (a run it
+    /// makes has no executionId yet): what a scenario file that plays the
+    /// call may meet next.
+    pub fn assume(&mut self, call: &Call) {
+        let mut next = Vec::new();
+        for (s, p) in &self.worlds {
+            for b in branches(s, *p, call) {
+                if !b.profiles.is_empty() {
+                    merge(&mut next, (b.next, b.profiles));
+                }
+            }
+        }
+        self.worlds = next;
+    }
+
     /// Judges the answer `o` to `call`; on `Admitted`, the worlds move on.
     pub fn judge(&mut self, call: &Call, o: &Observed) -> Verdict {
         let (next, rules, lagging) = step(&self.worlds, call, o);
