@@ -215,7 +215,11 @@ fn step_text(
         _ => {}
     }
     let same_burst = match &p.step {
-        Step::Burst { tokens, .. } => tokens.windows(2).all(|w| w[0] == w[1]),
+        // One token repeated: `concurrent:` (no token: each call is new, T7).
+        Step::Burst { tokens, .. } => {
+            tokens.first() != Some(&super::generate::TokenArg::None)
+                && tokens.windows(2).all(|w| w[0] == w[1])
+        }
         _ => true,
     };
     let expect =
