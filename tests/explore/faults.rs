@@ -243,3 +243,33 @@ async fn an_activation_that_is_not_linearisable_is_found_and_saved() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalogue_misses_every_one_of_these_faults() {
+    let catalogue = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let emulator = appflow_harness::emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let up = emulator.url();
+    let endpoints = [
+        ("tokens", proxy::start(&up, TrimsTokens).await),
+        ("validation", proxy::start(&up, TrimsFlowNames).await),
+        (
+            "lifecycle",
+            proxy::start(&up, FirstTriggerSticks::default()).await,
+        ),
+        ("reads", proxy::start(&up, OldRunsLinger::default()).await),
+        (
+            "time",
+            proxy::start(&up, ForeignTokensNeverExpire::default()).await,
+        ),
+        ("concurrency", super::racing::start(&up).await),
+    ];
+    for (area, u) in endpoints {
+        let (code, out) = check_file(url(&u), &catalogue).await;
+        assert_eq!(
+            code, 0,
+            "{area}: the catalogue passes this endpoint (only explore finds the fault):\n{out}"
+        );
+    }
+}

@@ -61,7 +61,8 @@ async fn handle(State(s): State<Arc<Shared>>, request: Request) -> Response {
             .unwrap_or_default();
         lock(&s.triggers).insert(name.clone(), t.to_owned());
     }
-    let overlapping = path == "/start-flow" && body["clientToken"].is_string() && {
+    let counted = path == "/start-flow" && body["clientToken"].is_string();
+    let overlapping = counted && {
         let mut m = lock(&s.inflight);
         let n = m.entry(key.clone()).or_insert(0);
         *n += 1;
@@ -82,16 +83,18 @@ async fn handle(State(s): State<Arc<Shared>>, request: Request) -> Response {
     }
     .send()
     .await;
-    if path == "/start-flow"
-        && let Some(n) = lock(&s.inflight).get_mut(&key)
-    {
-        *n -= 1;
+    if counted && let Some(n) = lock(&s.inflight).get_mut(&key) {
+        *n = n.saturating_sub(1);
     }
-    let Ok(r) = sent else {
-        return Response::builder()
-            .status(502)
-            .body(axum::body::Body::empty())
-            .expect("response");
+    // The emulator closed the connection (an injected fault): so does the proxy.
+    let r = match sent {
+        Ok(r) => r,
+        Err(e) => {
+            let failing = futures_util::stream::once(async move {
+                Err::<Bytes, std::io::Error>(std::io::Error::other(e.to_string()))
+            });
+            return Response::new(axum::body::Body::from_stream(failing));
+        }
     };
     let status = r.status().as_u16();
     let headers = r.headers().clone();
