@@ -14,6 +14,7 @@ use crate::endpoint::{EmbeddedRuntime, TargetChoice};
 #[derive(Debug, Args)]
 pub struct ExploreArgs {
     #[command(flatten)]
+    /// Which target, and how to reach it.
     pub target: TargetArgs,
     /// Sequences to generate (default 256; 20 against AWS).
     #[arg(long)]
@@ -47,6 +48,7 @@ pub struct ExploreArgs {
     #[arg(long)]
     pub tolerate: Vec<String>,
     #[command(flatten)]
+    /// The embedded emulator (with `--target embedded`).
     pub emulator: EmulatorArgs,
 }
 

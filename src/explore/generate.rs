@@ -43,47 +43,76 @@ pub enum TokenArg {
 /// (names, tokens) when played.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Step {
+    /// CreateFlow of the fixture body.
     Create {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
+        /// The trigger type.
         trigger: TriggerType,
+        /// The clientToken, if any.
         token: TokenArg,
+        /// Which input (two calls with the same variant and name send the same).
         variant: u8,
     },
+    /// UpdateFlow of the slot's flow (its own trigger type).
     Update {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
+        /// The clientToken, if any.
         token: TokenArg,
+        /// Which input (two calls with the same variant and name send the same).
         variant: u8,
     },
+    /// StartFlow, maybe on a near miss of the name.
     Start {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
+        /// The flow name, as sent.
         name: Variant,
+        /// The clientToken, if any.
         token: TokenArg,
     },
+    /// StopFlow.
     Stop {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
     },
+    /// DeleteFlow.
     Delete {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
+        /// `forceDelete`.
         force: bool,
     },
+    /// DescribeFlow.
     Describe {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
     },
+    /// ListFlows through every page.
     List {
+        /// `maxResults` of each page read.
         page: u8,
     },
+    /// DescribeFlowExecutionRecords through every page.
     Records {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
+        /// `maxResults` of each page read.
         page: u8,
     },
     /// Cancel run `run` (modulo the runs seen so far), or an id no run has.
     Cancel {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
+        /// The run, by the order runs were answered (modulo their number).
         run: Option<u8>,
     },
     /// StartFlow calls sent at once on one flow.
     Burst {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
+        /// The tokens of the calls sent at once.
         tokens: Vec<TokenArg>,
     },
     /// The target's clock moves 8 hours (skipped without the test-control API).
@@ -93,7 +122,9 @@ pub enum Step {
 /// What a slot is, as far as the generator knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Slot {
+    /// Never created, or deleted with forceDelete.
     Free,
+    /// Created with this trigger type.
     Live(TriggerType),
     /// Deleted without forceDelete: gone, or kept by a run in progress.
     Unsure(TriggerType),
@@ -102,7 +133,9 @@ pub enum Slot {
 /// The generator's state: the slots, and how many pool tokens are in use.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// What each slot is.
     pub slots: [Slot; SLOTS as usize],
+    /// The tokens of the calls sent at once.
     pub tokens: u8,
 }
 

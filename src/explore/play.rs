@@ -20,7 +20,9 @@ use crate::model::{Admitted, Call, Observed, ProfileSet, Verdict, Worlds};
 /// How a sequence is played.
 #[derive(Debug, Clone)]
 pub struct Player {
+    /// The target.
     pub endpoint: Endpoint,
+    /// What the fixture flows are made of.
     pub fixtures: Arc<FixtureVars>,
     /// The target has the test-control API (clock moves are played).
     pub control: bool,
@@ -39,6 +41,7 @@ pub struct Player {
 pub struct Played {
     /// 1-based.
     pub index: usize,
+    /// The generated step.
     pub step: Step,
     /// The trigger type the step's bodies were made with (UpdateFlow's).
     pub trigger: TriggerType,
@@ -46,6 +49,7 @@ pub struct Played {
     pub calls: Vec<Call>,
     /// What the contract admitted for the (first) call, before it was sent.
     pub admitted: Vec<AdmittedView>,
+    /// The answers, as the model sees them.
     pub observed: Vec<Observed>,
     /// A burst's calls judged one after another in the order sent: what
     /// the contract admits for each (a scenario file plays them so).
@@ -65,11 +69,14 @@ pub struct Played {
 /// An admitted answer, as reports show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct AdmittedView {
+    /// The answer, in words.
     pub answer: String,
+    /// The rule ids that decide it.
     pub rules: Vec<&'static str>,
     /// The profiles it belongs to (`C1 conflict|idempotent, ...`).
     pub profiles: String,
     #[serde(skip)]
+    /// The admitted answer itself.
     pub admitted: Admitted,
 }
 
@@ -77,6 +84,7 @@ pub struct AdmittedView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "outcome", content = "reason")]
 pub enum Ending {
+    /// Every answer was admitted.
     Passed,
     /// An answer outside the admitted set.
     Failed,
@@ -87,12 +95,16 @@ pub enum Ending {
 /// A played sequence.
 #[derive(Debug, Clone, Serialize)]
 pub struct Sequence {
+    /// The sequence's name part (`ah-x<names>-s<slot>`).
     pub names: String,
+    /// The steps played (up to the failing one).
     pub steps: Vec<Played>,
+    /// How it ended.
     pub ending: Ending,
     /// The profiles the target stayed consistent with.
     #[serde(skip)]
     pub profiles: ProfileSet,
+    /// Calls sent, clean-up included.
     pub calls: usize,
 }
 

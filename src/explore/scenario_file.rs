@@ -71,8 +71,11 @@ impl Namer for Templates {
 
 /// Where the file came from, for its header.
 pub struct Provenance<'a> {
+    /// The generator's seed.
     pub seed: u64,
+    /// The target, in words.
     pub target: &'a str,
+    /// Steps of the failing sequence before shrinking.
     pub original_steps: usize,
 }
 

@@ -17,14 +17,18 @@ pub const MAX_WORLDS: usize = 256;
 /// The worlds still possible.
 #[derive(Debug, Clone)]
 pub struct Worlds {
+    /// (state, profiles) pairs, merged by state.
     pub worlds: Vec<(State, ProfileSet)>,
 }
 
 /// One admitted answer of a call, over all worlds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Admitted {
+    /// The admitted answer.
     pub expect: Expect,
+    /// The APPFLOW.md rule ids that decide it.
     pub rules: Vec<&'static str>,
+    /// The profiles it belongs to.
     pub profiles: ProfileSet,
 }
 
@@ -32,7 +36,11 @@ pub struct Admitted {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// Some world admits it; the worlds moved on.
-    Admitted { rules: Vec<&'static str> },
+    /// Some world admits it; the worlds moved on (`rules` decided it).
+    Admitted {
+        /// The rule ids of the branches that admitted it.
+        rules: Vec<&'static str>,
+    },
     /// A read lacks a run the model knows: read again, within a bound (L2).
     Lagging,
     /// No world admits it.

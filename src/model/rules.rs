@@ -11,10 +11,13 @@ use crate::appflow::{ErrorKind, FlowStatus, Operation, TriggerType};
 /// One admitted answer, the profiles it belongs to, and the state after it.
 #[derive(Debug, Clone)]
 pub struct Branch {
+    /// The profiles it belongs to.
     pub profiles: ProfileSet,
     /// The APPFLOW.md rule ids that decide this answer.
     pub rules: Vec<&'static str>,
+    /// The admitted answer.
     pub expect: Expect,
+    /// The state after the answer.
     pub next: State,
     /// A StartFlow that makes a run: (flow, run index) whose executionId
     /// the answer gives.

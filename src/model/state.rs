@@ -42,10 +42,13 @@ pub struct Run {
 /// A live flow.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Flow {
+    /// The trigger type.
     pub trigger: TriggerType,
+    /// The status as listed.
     pub status: FlowStatus,
     /// Which incarnation of the name (a re-created flow is a new one: T14).
     pub generation: u32,
+    /// Runs as a set, each with the statuses a read may show.
     pub runs: Vec<Run>,
 }
 
@@ -55,6 +58,7 @@ pub struct StoredStart {
     /// Model seconds when the token was first used.
     pub at: u64,
     pub generation: u32,
+    /// `flowStatus`.
     pub flow_status: FlowStatus,
     /// The run it started (index into the flow's runs).
     pub run: Option<usize>,
@@ -70,6 +74,7 @@ pub struct StoredOp {
     pub generation: u32,
     /// What identifies the input (a digest of the request's members).
     pub input: String,
+    /// `flowStatus`.
     pub flow_status: FlowStatus,
 }
 
@@ -78,6 +83,7 @@ pub struct StoredOp {
 pub struct State {
     /// Model seconds since the sequence began (moved only by clock steps).
     pub now: u64,
+    /// Live flows by name.
     pub flows: BTreeMap<String, Flow>,
     /// Every flow name the sequence has used (to judge lists).
     pub names: BTreeSet<String>,
