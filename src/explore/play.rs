@@ -30,9 +30,10 @@ pub struct Player {
     pub event_source: bool,
     /// How long a read may lack a new run (L2).
     pub poll: Duration,
-    /// Rule ids of known deviations: a failing answer that every admitted
-    /// answer's rules name one of ends its sequence as not judged (counted
-    /// and reported), not as a finding.
+    /// Rule ids of known deviations: a failing answer where one of them
+    /// decided an admitted answer ends its sequence as not judged (counted
+    /// and reported), not as a finding; so does an admitted answer one of
+    /// them decided (what follows depends on it).
     pub tolerate: Vec<String>,
 }
 
@@ -285,11 +286,10 @@ impl Player {
             }
             Verdict::Lagging | Verdict::Refused => {
                 let known = self.tolerate.iter().find(|t| {
-                    !played.admitted.is_empty()
-                        && played
-                            .admitted
-                            .iter()
-                            .all(|a| a.rules.contains(&t.as_str()))
+                    played
+                        .admitted
+                        .iter()
+                        .any(|a| a.rules.contains(&t.as_str()))
                 });
                 match known {
                     Some(rule) => Err(Unjudged(format!(
