@@ -14,11 +14,12 @@ use crate::endpoint::{EmbeddedRuntime, TargetChoice};
 #[derive(Debug, Args)]
 pub struct ExploreArgs {
     #[command(flatten)]
+    /// Which target, and how to reach it.
     pub target: TargetArgs,
     /// Sequences to generate (default 256; 20 against AWS).
     #[arg(long)]
     pub cases: Option<u32>,
-    /// Steps per sequence at most (default 12; 8 against AWS).
+    /// Steps per sequence at most (default 20; 8 against AWS).
     #[arg(long)]
     pub steps: Option<usize>,
     /// The generator's seed (default: random; printed, so a run can be repeated).
@@ -47,6 +48,7 @@ pub struct ExploreArgs {
     #[arg(long)]
     pub tolerate: Vec<String>,
     #[command(flatten)]
+    /// The embedded emulator (with `--target embedded`).
     pub emulator: EmulatorArgs,
 }
 
@@ -76,7 +78,7 @@ impl From<ExploreArgs> for ExploreOptions {
                 .options(a.emulator.config(), EmbeddedRuntime::Shared),
             budget: crate::explore::Budget {
                 cases: a.cases.unwrap_or(if aws { 20 } else { 256 }),
-                steps: a.steps.unwrap_or(if aws { 8 } else { 12 }),
+                steps: a.steps.unwrap_or(if aws { 8 } else { 20 }),
                 seed: a
                     .seed
                     .unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0 % 1_000_000),

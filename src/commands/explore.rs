@@ -12,13 +12,17 @@ use crate::explore::{Budget, Player, Summary, explore, report, scenario_file};
 /// `explore`'s options.
 #[derive(Debug, Clone)]
 pub struct ExploreOptions {
+    /// The target, resolved as `check` resolves it.
     pub target: TargetOptions,
+    /// How many sequences, how long, which seed.
     pub budget: Budget,
     /// How long a read may lack a new run (L2).
     pub poll: Duration,
     /// The folder the shrunk scenario file goes to.
     pub save: Option<PathBuf>,
+    /// Where the JSON report goes.
     pub json: Option<PathBuf>,
+    /// Print the plan and its price; send nothing.
     pub dry_run: bool,
     /// Rule ids of known deviations (`--tolerate`).
     pub tolerate: Vec<String>,

@@ -43,47 +43,76 @@ pub enum TokenArg {
 /// (names, tokens) when played.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Step {
+    /// CreateFlow of the fixture body.
     Create {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
+        /// The trigger type.
         trigger: TriggerType,
+        /// The clientToken, if any.
         token: TokenArg,
+        /// Which input (two calls with the same variant and name send the same).
         variant: u8,
     },
+    /// UpdateFlow of the slot's flow (its own trigger type).
     Update {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
+        /// The clientToken, if any.
         token: TokenArg,
+        /// Which input (two calls with the same variant and name send the same).
         variant: u8,
     },
+    /// StartFlow, maybe on a near miss of the name.
     Start {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
+        /// The flow name, as sent.
         name: Variant,
+        /// The clientToken, if any.
         token: TokenArg,
     },
+    /// StopFlow.
     Stop {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
     },
+    /// DeleteFlow.
     Delete {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
+        /// `forceDelete`.
         force: bool,
     },
+    /// DescribeFlow.
     Describe {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
     },
+    /// ListFlows through every page.
     List {
+        /// `maxResults` of each page read.
         page: u8,
     },
+    /// DescribeFlowExecutionRecords through every page.
     Records {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
+        /// `maxResults` of each page read.
         page: u8,
     },
     /// Cancel run `run` (modulo the runs seen so far), or an id no run has.
     Cancel {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
+        /// The run, by the order runs were answered (modulo their number).
         run: Option<u8>,
     },
     /// StartFlow calls sent at once on one flow.
     Burst {
+        /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
+        /// The tokens of the calls sent at once.
         tokens: Vec<TokenArg>,
     },
     /// The target's clock moves 8 hours (skipped without the test-control API).
@@ -93,7 +122,9 @@ pub enum Step {
 /// What a slot is, as far as the generator knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Slot {
+    /// Never created, or deleted with forceDelete.
     Free,
+    /// Created with this trigger type.
     Live(TriggerType),
     /// Deleted without forceDelete: gone, or kept by a run in progress.
     Unsure(TriggerType),
@@ -102,7 +133,9 @@ pub enum Slot {
 /// The generator's state: the slots, and how many pool tokens are in use.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// What each slot is.
     pub slots: [Slot; SLOTS as usize],
+    /// The tokens of the calls sent at once.
     pub tokens: u8,
 }
 
@@ -203,7 +236,7 @@ impl ReferenceStateMachine for Generator {
             ),
             (2, slot.clone().prop_map(|slot| Step::Stop { slot }).boxed()),
             (
-                2,
+                3,
                 (slot.clone(), prop::bool::weighted(0.7))
                     .prop_map(|(slot, force)| Step::Delete { slot, force })
                     .boxed(),
@@ -216,7 +249,7 @@ impl ReferenceStateMachine for Generator {
             ),
             (1, (1..4u8).prop_map(|page| Step::List { page }).boxed()),
             (
-                2,
+                3,
                 (slot.clone(), 1..4u8)
                     .prop_map(|(slot, page)| Step::Records { slot, page })
                     .boxed(),
@@ -237,13 +270,31 @@ impl ReferenceStateMachine for Generator {
                     })
                     .boxed(),
             ),
+            // Half the bursts repeat one token (T5), half use fresh tokens
+            // each (or none): a scenario file replays the first kind at
+            // once (`concurrent:`), the second one call after another.
             (
                 2,
-                (slot, prop::collection::vec(token(used, false), 2..4))
+                (
+                    slot,
+                    prop_oneof![
+                        (token(used, false), 2..4usize).prop_map(|(t, n)| vec![t; n]),
+                        (prop::bool::ANY, 2..4u8).prop_map(move |(none, n)| {
+                            (0..n)
+                                .map(|i| match none {
+                                    true => TokenArg::None,
+                                    false => {
+                                        TokenArg::Pool((used + i).min(TOKENS - 1), Variant::Plain)
+                                    }
+                                })
+                                .collect()
+                        }),
+                    ],
+                )
                     .prop_map(|(slot, tokens)| Step::Burst { slot, tokens })
                     .boxed(),
             ),
-            (1, Just(Step::Clock).boxed()),
+            (2, Just(Step::Clock).boxed()),
         ];
         if !free.is_empty() {
             // Mostly creates while nothing exists; re-creates later.
@@ -269,17 +320,18 @@ impl ReferenceStateMachine for Generator {
     }
 
     fn apply(mut state: Plan, step: &Step) -> Plan {
-        let fresh = |t: &TokenArg| matches!(t, TokenArg::Pool(k, _) if *k >= state.tokens);
-        let takes = match step {
-            Step::Create { token, .. } | Step::Update { token, .. } | Step::Start { token, .. } => {
-                fresh(token)
-            }
-            Step::Burst { tokens, .. } => tokens.iter().any(fresh),
-            _ => false,
+        let highest = |t: &TokenArg| match t {
+            TokenArg::Pool(k, _) => k + 1,
+            TokenArg::None => 0,
         };
-        if takes {
-            state.tokens = (state.tokens + 1).min(TOKENS);
-        }
+        let uses = match step {
+            Step::Create { token, .. } | Step::Update { token, .. } | Step::Start { token, .. } => {
+                highest(token)
+            }
+            Step::Burst { tokens, .. } => tokens.iter().map(highest).max().unwrap_or(0),
+            _ => 0,
+        };
+        state.tokens = state.tokens.max(uses).min(TOKENS);
         match step {
             Step::Create { slot, trigger, .. } => {
                 state.slots[*slot as usize] = Slot::Live(*trigger)

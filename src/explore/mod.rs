@@ -8,6 +8,7 @@
 //! as a scenario file that `check` replays; the report names the
 //! behaviour profiles the target stayed consistent with (its fingerprint).
 
+mod file_expect;
 mod generate;
 mod names;
 mod observe;
@@ -46,7 +47,7 @@ impl Default for Budget {
     fn default() -> Self {
         Self {
             cases: 256,
-            steps: 12,
+            steps: 20,
             seed: 0,
             time: Duration::from_secs(60),
             shrink_time: Duration::from_secs(60),

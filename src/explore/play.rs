@@ -20,7 +20,9 @@ use crate::model::{Admitted, Call, Observed, ProfileSet, Verdict, Worlds};
 /// How a sequence is played.
 #[derive(Debug, Clone)]
 pub struct Player {
+    /// The target.
     pub endpoint: Endpoint,
+    /// What the fixture flows are made of.
     pub fixtures: Arc<FixtureVars>,
     /// The target has the test-control API (clock moves are played).
     pub control: bool,
@@ -28,9 +30,10 @@ pub struct Player {
     pub event_source: bool,
     /// How long a read may lack a new run (L2).
     pub poll: Duration,
-    /// Rule ids of known deviations: a failing answer that every admitted
-    /// answer's rules name one of ends its sequence as not judged (counted
-    /// and reported), not as a finding.
+    /// Rule ids of known deviations: a failing answer where one of them
+    /// decided an admitted answer ends its sequence as not judged (counted
+    /// and reported), not as a finding; so does an admitted answer one of
+    /// them decided (what follows depends on it).
     pub tolerate: Vec<String>,
 }
 
@@ -39,12 +42,19 @@ pub struct Player {
 pub struct Played {
     /// 1-based.
     pub index: usize,
+    /// The generated step.
     pub step: Step,
+    /// The trigger type the step's bodies were made with (UpdateFlow's).
+    pub trigger: TriggerType,
     /// The model's calls (a burst has several), empty when skipped.
     pub calls: Vec<Call>,
     /// What the contract admitted for the (first) call, before it was sent.
     pub admitted: Vec<AdmittedView>,
+    /// The answers, as the model sees them.
     pub observed: Vec<Observed>,
+    /// A burst's calls judged one after another in the order sent: what
+    /// the contract admits for each (a scenario file plays them so).
+    pub one_by_one: Vec<Vec<AdmittedView>>,
     /// The answers' bodies, for reports.
     pub bodies: Vec<String>,
     /// The rule ids that decided the answers.
@@ -60,11 +70,14 @@ pub struct Played {
 /// An admitted answer, as reports show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct AdmittedView {
+    /// The answer, in words.
     pub answer: String,
+    /// The rule ids that decide it.
     pub rules: Vec<&'static str>,
     /// The profiles it belongs to (`C1 conflict|idempotent, ...`).
     pub profiles: String,
     #[serde(skip)]
+    /// The admitted answer itself.
     pub admitted: Admitted,
 }
 
@@ -72,6 +85,7 @@ pub struct AdmittedView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "outcome", content = "reason")]
 pub enum Ending {
+    /// Every answer was admitted.
     Passed,
     /// An answer outside the admitted set.
     Failed,
@@ -82,12 +96,16 @@ pub enum Ending {
 /// A played sequence.
 #[derive(Debug, Clone, Serialize)]
 pub struct Sequence {
+    /// The sequence's name part (`ah-x<names>-s<slot>`).
     pub names: String,
+    /// The steps played (up to the failing one).
     pub steps: Vec<Played>,
+    /// How it ended.
     pub ending: Ending,
     /// The profiles the target stayed consistent with.
     #[serde(skip)]
     pub profiles: ProfileSet,
+    /// Calls sent, clean-up included.
     pub calls: usize,
 }
 
@@ -108,12 +126,20 @@ impl Player {
             if let Some(s) = seen {
                 s.fetch_add(1, Ordering::SeqCst);
             }
-            let trigger = slot_trigger(&steps[..i], slot_of(step)).unwrap_or(TriggerType::OnDemand);
+            // The live flow's trigger where the model knows it, else the
+            // slot's last create (UpdateFlow keeps a flow's trigger type).
+            let slot = slot_of(step);
+            let trigger = worlds
+                .trigger_of(&names.name(slot, super::generate::Variant::Plain))
+                .or_else(|| slot_trigger(&steps[..i], slot))
+                .unwrap_or(TriggerType::OnDemand);
             let mut played = Played {
                 index: i + 1,
                 step: step.clone(),
+                trigger,
                 calls: Vec::new(),
                 admitted: Vec::new(),
+                one_by_one: Vec::new(),
                 observed: Vec::new(),
                 bodies: Vec::new(),
                 rules: Vec::new(),
@@ -194,16 +220,7 @@ impl Player {
             .iter()
             .map(|(op, body)| model_call(step, *op, body, trigger))
             .collect();
-        played.admitted = worlds
-            .admitted(&model[0])
-            .into_iter()
-            .map(|a| AdmittedView {
-                answer: a.expect.to_string(),
-                rules: a.rules.clone(),
-                profiles: a.profiles.to_string(),
-                admitted: a,
-            })
-            .collect();
+        played.admitted = views(worlds, &model[0]);
         played.calls = model.clone();
         let flow_trigger = Some(trigger);
         let verdict = if reqs.len() == 1 {
@@ -232,6 +249,13 @@ impl Player {
                 answers.push(r.observed.clone());
                 record(played, r);
             }
+            let mut one_by_one = worlds.clone();
+            for (c, o) in model.iter().zip(&answers) {
+                played.one_by_one.push(views(&one_by_one, c));
+                if !matches!(one_by_one.judge(c, o), Verdict::Admitted { .. }) {
+                    one_by_one.assume(c);
+                }
+            }
             worlds.judge_burst(&model, &answers)
         };
         for o in &played.observed {
@@ -245,15 +269,27 @@ impl Player {
         match verdict {
             Verdict::Admitted { rules } => {
                 played.rules = rules;
+                // A tolerated rule that decided a call (not a deletion):
+                // what follows depends on it, so the sequence stops here.
+                let decided = !matches!(step, Step::Delete { .. });
+                if let Some(rule) = self
+                    .tolerate
+                    .iter()
+                    .find(|t| decided && played.rules.contains(&t.as_str()))
+                {
+                    return Err(Unjudged(format!(
+                        "step {} relies on {rule}, a tolerated deviation; not judged further",
+                        played.index
+                    )));
+                }
                 Ok(played.violations.is_empty())
             }
             Verdict::Lagging | Verdict::Refused => {
                 let known = self.tolerate.iter().find(|t| {
-                    !played.admitted.is_empty()
-                        && played
-                            .admitted
-                            .iter()
-                            .all(|a| a.rules.contains(&t.as_str()))
+                    played
+                        .admitted
+                        .iter()
+                        .any(|a| a.rules.contains(&t.as_str()))
                 });
                 match known {
                     Some(rule) => Err(Unjudged(format!(
@@ -290,6 +326,20 @@ impl Player {
             *calls += 1;
         }
     }
+}
+
+/// What the contract admits for `call` in `worlds`, as reports show it.
+fn views(worlds: &Worlds, call: &Call) -> Vec<AdmittedView> {
+    worlds
+        .admitted(call)
+        .into_iter()
+        .map(|a| AdmittedView {
+            answer: a.expect.to_string(),
+            rules: a.rules.clone(),
+            profiles: a.profiles.to_string(),
+            admitted: a,
+        })
+        .collect()
 }
 
 fn record(played: &mut Played, r: Read) {

@@ -17,6 +17,7 @@ use crate::model::{Call, Dimension};
 pub struct Fingerprint {
     /// The APPFLOW.md rule id.
     pub rule: &'static str,
+    /// The dimension of the profiles.
     pub dimension: Dimension,
     /// The candidates every judged sequence stayed consistent with (all of
     /// them when the rule was never exercised; none when sequences disagreed).
@@ -31,6 +32,7 @@ pub struct Fingerprint {
 /// A sequence with an answer outside the admitted set, shrunk.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
+    /// The shrunk sequence, as last played.
     pub sequence: Sequence,
     /// Seconds from the start until the first failing sequence.
     pub found_after_secs: f64,
@@ -46,12 +48,17 @@ pub struct Finding {
 /// An exploration's result.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    /// The generator's seed.
     pub seed: u64,
+    /// Sequences asked for.
     pub cases: u32,
+    /// Steps per sequence at most.
     pub max_steps: usize,
+    /// Wall-clock seconds, shrinking included.
     pub elapsed_secs: f64,
     /// Sequences played (shrinking attempts not included).
     pub sequences: usize,
+    /// Sequences judged and passed.
     pub passed: usize,
     /// Sequences that could not be judged, with why (never passed).
     pub unjudged: Vec<String>,
@@ -59,7 +66,9 @@ pub struct Summary {
     pub not_run: usize,
     /// AppFlow and test-control calls sent, shrinking included.
     pub calls: usize,
+    /// The shrunk failing sequence, if any.
     pub finding: Option<Finding>,
+    /// Per [chosen] rule, the candidates the target stayed consistent with.
     pub fingerprint: Vec<Fingerprint>,
     /// proptest's own error, when it stopped for another reason.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -8,13 +8,14 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::generate::{SLOTS, Step, Variant, slot_trigger};
 use super::names::{Namer, requests};
 use super::play::{Played, Sequence, operation_of};
 use crate::appflow::TriggerType;
 use crate::fixtures::FixtureVars;
+use crate::model::Observed;
 use crate::model::{Exec, Expect, OkBody};
 
 /// Names and tokens as a scenario file's templates.
@@ -70,8 +71,11 @@ impl Namer for Templates {
 
 /// Where the file came from, for its header.
 pub struct Provenance<'a> {
+    /// The generator's seed.
     pub seed: u64,
+    /// The target, in words.
     pub target: &'a str,
+    /// Steps of the failing sequence before shrinking.
     pub original_steps: usize,
 }
 
@@ -83,7 +87,7 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
     let mut covers: Vec<&str> = Vec::new();
     let mut body = String::new();
     let mut after_clock = false;
-    for (i, p) in seq.steps.iter().enumerate() {
+    for p in &seq.steps {
         if p.skipped.is_some() {
             continue;
         }
@@ -101,9 +105,15 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
             after_clock = true;
             continue;
         }
-        let trigger = slot_trigger(&steps[..i], super::play::slot_of(&p.step))
-            .unwrap_or(TriggerType::OnDemand);
-        step_text(p, &t, fixtures, trigger, &mut runs, after_clock, &mut body);
+        step_text(
+            p,
+            &t,
+            fixtures,
+            p.trigger,
+            &mut runs,
+            after_clock,
+            &mut body,
+        );
     }
     let mut out = String::new();
     let failing = seq.steps.iter().find(|p| p.failed);
@@ -208,20 +218,16 @@ fn step_text(
         _ => {}
     }
     let same_burst = match &p.step {
-        Step::Burst { tokens, .. } => tokens.windows(2).all(|w| w[0] == w[1]),
+        // One token repeated: `concurrent:` (no token: each call is new, T7).
+        Step::Burst { tokens, .. } => {
+            tokens.first() != Some(&super::generate::TokenArg::None)
+                && tokens.windows(2).all(|w| w[0] == w[1])
+        }
         _ => true,
     };
-    let expect = expectation(p, runs);
-    let run_id = |o: &crate::model::Observed| o.execution_id.clone().filter(|_| o.status == 200);
-    let capture_ok = p.admitted.iter().all(|a| {
-        matches!(
-            &a.admitted.expect,
-            Expect::Ok(OkBody::Start {
-                exec: Exec::New,
-                ..
-            })
-        )
-    });
+    let expect =
+        super::file_expect::expectation(&p.admitted, p.failed, p.observed.first(), &p.step, runs);
+    let run_id = |o: &Observed| o.execution_id.clone().filter(|_| o.status == 200);
     let count = if same_burst { 1 } else { reqs.len() };
     for (k, (_, body)) in reqs.iter().take(count).enumerate() {
         // A space beside a template is kept only in a raw body (the
@@ -254,7 +260,12 @@ fn step_text(
         if after_clock {
             let _ = writeln!(out, "    needs-control: true");
         }
-        let mut e = expect.clone();
+        let mut e = if same_burst {
+            expect.clone()
+        } else {
+            let admitted = p.one_by_one.get(k).map_or(&p.admitted[..], |a| &a[..]);
+            super::file_expect::expectation(admitted, p.failed, p.observed.get(k), &p.step, runs)
+        };
         if same_burst && reqs.len() > 1 {
             let on_demand = trigger == TriggerType::OnDemand
                 && p.admitted
@@ -266,216 +277,38 @@ fn step_text(
                     m.insert("distinct".into(), json!({ "executionId": 1 }));
                 }
             }
-        } else if !same_burst && let Some(m) = e.as_object_mut() {
-            m.remove("body");
-            m.remove("error");
-            m.insert("status".into(), json!([200, 400, 409]));
         }
         if e.as_object().is_some_and(|m| !m.is_empty()) {
             let _ = writeln!(out, "    expect: {e}");
         }
-        let new_ids: Vec<String> = p
-            .observed
-            .iter()
-            .filter_map(run_id)
-            .filter(|id| !runs.contains(id))
-            .collect();
-        for id in new_ids {
+        let admitted_k = if same_burst {
+            &p.admitted[..]
+        } else {
+            p.one_by_one.get(k).map_or(&p.admitted[..], |a| &a[..])
+        };
+        let capture_ok = admitted_k.iter().all(|a| {
+            matches!(
+                &a.admitted.expect,
+                Expect::Ok(OkBody::Start {
+                    exec: Exec::New,
+                    ..
+                })
+            )
+        });
+        let answers: Vec<&crate::model::Observed> = if same_burst {
+            p.observed.iter().collect()
+        } else {
+            p.observed.get(k).into_iter().collect()
+        };
+        let single = !same_burst || reqs.len() == 1;
+        for id in answers.into_iter().filter_map(run_id) {
+            if runs.contains(&id) {
+                continue;
+            }
             runs.push(id);
-            if capture_ok && reqs.len() == 1 {
+            if capture_ok && single {
                 let _ = writeln!(out, "    capture: {{ r{}: executionId }}", runs.len() - 1);
             }
         }
-    }
-}
-
-/// The `expect:` of a step, from every answer the model admitted.
-fn expectation(p: &Played, runs: &[String]) -> Value {
-    let mut admitted: Vec<&Expect> = p.admitted.iter().map(|a| &a.admitted.expect).collect();
-    // The failing step expects what the contract admits with the status the
-    // target gave, when it admits that status at all: the body is the fault.
-    if p.failed
-        && let Some(actual) = p.observed.first()
-    {
-        let same: Vec<&Expect> = admitted
-            .iter()
-            .copied()
-            .filter(|e| match e {
-                Expect::Ok(_) => actual.status == 200,
-                Expect::Error(k) => k.status() == actual.status,
-                _ => false,
-            })
-            .collect();
-        if !same.is_empty() {
-            admitted = same;
-        }
-    }
-    if admitted.is_empty() || admitted.iter().any(|e| **e == Expect::Any) {
-        return json!({});
-    }
-    let mut statuses: Vec<u16> = Vec::new();
-    for e in &admitted {
-        let s: &[u16] = match e {
-            Expect::Error(k) => &[k.status()],
-            Expect::Ok(_) => &[200],
-            _ => &[400, 401, 402, 403, 404, 409],
-        };
-        for x in s {
-            if !statuses.contains(x) {
-                statuses.push(*x);
-            }
-        }
-    }
-    statuses.sort_unstable();
-    let mut out = serde_json::Map::new();
-    out.insert(
-        "status".into(),
-        if statuses.len() == 1 {
-            json!(statuses[0])
-        } else {
-            json!(statuses)
-        },
-    );
-    if let [Expect::Error(k), rest @ ..] = admitted.as_slice()
-        && rest.iter().all(|e| **e == Expect::Error(*k))
-    {
-        out.insert("error".into(), json!(k.name()));
-    }
-    let oks: Vec<&OkBody> = admitted
-        .iter()
-        .filter_map(|e| match e {
-            Expect::Ok(b) => Some(b),
-            _ => None,
-        })
-        .collect();
-    if oks.len() == admitted.len()
-        && let Some(b) = ok_body(&oks, p, runs)
-    {
-        out.insert("body".into(), b);
-    }
-    if matches!(p.step, Step::Records { .. }) && out.contains_key("body") {
-        out.insert("eventually".into(), json!("10s"));
-    }
-    Value::Object(out)
-}
-
-fn one_of(values: Vec<String>) -> Value {
-    let mut v = values;
-    v.sort();
-    v.dedup();
-    if v.len() == 1 {
-        json!(v[0])
-    } else {
-        json!({ "one-of": v })
-    }
-}
-
-/// The body expectation all admitted 200s share, if any can be written.
-fn ok_body(oks: &[&OkBody], p: &Played, runs: &[String]) -> Option<Value> {
-    let capture = |id: &str| {
-        runs.iter()
-            .position(|r| r == id)
-            .map(|i| format!("{{{{r{i}}}}}"))
-    };
-    match oks[0] {
-        OkBody::Start { .. } => {
-            let mut statuses = Vec::new();
-            let mut execs = Vec::new();
-            for b in oks {
-                if let OkBody::Start { flow_status, exec } = b {
-                    statuses.push(flow_status.to_string());
-                    execs.push(exec.clone());
-                }
-            }
-            let mut body = json!({ "flowStatus": one_of(statuses) });
-            let exec = if execs.iter().all(|e| *e == Exec::Absent) {
-                Some(json!({ "absent": true }))
-            } else if execs.iter().all(|e| *e == Exec::New) {
-                // A new run: not the run the target answered, if that was an earlier one.
-                let earlier = p
-                    .observed
-                    .first()
-                    .and_then(|o| o.execution_id.as_deref())
-                    .and_then(capture);
-                Some(match earlier {
-                    Some(c) => json!({ "present": true, "not": c }),
-                    None => json!({ "present": true }),
-                })
-            } else if let Exec::Same(id) = &execs[0]
-                && execs.iter().all(|e| *e == execs[0])
-            {
-                capture(id).map(Value::String)
-            } else {
-                None
-            };
-            if let Some(e) = exec {
-                body["executionId"] = e;
-            }
-            Some(body)
-        }
-        OkBody::Status(_) => {
-            let s: Vec<String> = oks
-                .iter()
-                .filter_map(|b| match b {
-                    OkBody::Status(s) => Some(s.to_string()),
-                    _ => None,
-                })
-                .collect();
-            (s.len() == oks.len()).then(|| json!({ "flowStatus": one_of(s) }))
-        }
-        OkBody::Describe { trigger, .. } => {
-            let s: Vec<String> = oks
-                .iter()
-                .filter_map(|b| match b {
-                    OkBody::Describe { flow_status, .. } => Some(flow_status.to_string()),
-                    _ => None,
-                })
-                .collect();
-            Some(json!({ "flowStatus": one_of(s), "triggerConfig": { "triggerType": trigger } }))
-        }
-        OkBody::Records { runs: want } => {
-            let ids: Vec<&String> = want.iter().map(|(id, _)| id).collect();
-            let same_runs = oks.iter().all(|b| {
-                matches!(b, OkBody::Records { runs } if runs.iter().map(|(id, _)| id).collect::<Vec<_>>() == ids)
-            });
-            if !same_runs {
-                return None;
-            }
-            let mut items = Vec::new();
-            for (id, _) in want {
-                let mut st: Vec<String> = Vec::new();
-                for b in oks {
-                    if let OkBody::Records { runs } = b {
-                        for (rid, s) in runs {
-                            if rid == id {
-                                st.extend(s.iter().map(ToString::to_string));
-                            }
-                        }
-                    }
-                }
-                st.sort();
-                st.dedup();
-                items.push(
-                    json!({ "executionId": capture(id)?, "executionStatus": { "one-of": st } }),
-                );
-            }
-            let mut list = json!({ "length": want.len() });
-            if !items.is_empty() {
-                list["contains"] = Value::Array(items);
-            }
-            Some(json!({ "flowExecutions": list }))
-        }
-        OkBody::Cancel { invalid } => {
-            if invalid.is_empty() || !oks.iter().all(|b| *b == oks[0]) {
-                return None;
-            }
-            let ids: Vec<Value> = invalid
-                .iter()
-                .map(|id| capture(id).map_or_else(|| json!("ah-norun-scenario"), Value::String))
-                .collect();
-            Some(json!({ "invalidExecutions": ids }))
-        }
-        // ListFlows is account-wide: the file does not judge its contents.
-        OkBody::List { .. } | OkBody::AnyStatus | OkBody::Deleted => None,
     }
 }

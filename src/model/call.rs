@@ -12,48 +12,72 @@ pub enum Call {
     /// CreateFlow of the fixture body; `variant` stands for the input
     /// (two calls with the same variant and name have the same input: T13).
     CreateFlow {
+        /// The flow name, as sent.
         name: String,
+        /// The trigger type.
         trigger: TriggerType,
+        /// The clientToken, if any.
         token: Option<String>,
+        /// Which input (two calls with the same variant and name send the same).
         variant: u8,
     },
     /// UpdateFlow to the fixture body of the flow's own trigger type.
     UpdateFlow {
+        /// The flow name, as sent.
         name: String,
+        /// The trigger type.
         trigger: TriggerType,
+        /// The clientToken, if any.
         token: Option<String>,
+        /// Which input (two calls with the same variant and name send the same).
         variant: u8,
     },
+    /// StartFlow.
     StartFlow {
+        /// The flow name, as sent.
         name: String,
+        /// The clientToken, if any.
         token: Option<String>,
     },
+    /// StopFlow.
     StopFlow {
+        /// The flow name, as sent.
         name: String,
     },
+    /// DeleteFlow.
     DeleteFlow {
+        /// The flow name, as sent.
         name: String,
+        /// `forceDelete`.
         force: bool,
     },
+    /// DescribeFlow.
     DescribeFlow {
+        /// The flow name, as sent.
         name: String,
     },
     /// ListFlows read through every page of `page` flows.
     ListFlows {
+        /// `maxResults` of each page read.
         page: u8,
     },
     /// DescribeFlowExecutionRecords read through every page of `page` runs.
     Records {
+        /// The flow name, as sent.
         name: String,
+        /// `maxResults` of each page read.
         page: u8,
     },
     /// CancelFlowExecutions of one execution id.
     Cancel {
+        /// The flow name, as sent.
         name: String,
+        /// The execution id to cancel.
         execution_id: String,
     },
     /// The target's clock moved forward (test-control API).
     AdvanceClock {
+        /// Seconds the clock moved.
         secs: u64,
     },
 }
@@ -94,15 +118,20 @@ impl Call {
 /// A listed flow, as read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ListedFlow {
+    /// The flow name, as sent.
     pub name: String,
+    /// The trigger type.
     pub trigger: Option<String>,
+    /// The status as listed.
     pub status: Option<String>,
 }
 
 /// A listed run, as read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ListedRun {
+    /// The executionId.
     pub id: String,
+    /// The status as listed.
     pub status: Option<String>,
 }
 
@@ -110,16 +139,19 @@ pub struct ListedRun {
 /// does not read stays `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Observed {
+    /// The status as listed.
     pub status: u16,
     /// The error type as the SDKs read it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(rename = "flowStatus", skip_serializing_if = "Option::is_none")]
+    /// `flowStatus`.
     pub flow_status: Option<String>,
     /// `executionId`, when present and not null.
     #[serde(rename = "executionId", skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<String>,
     #[serde(rename = "triggerType", skip_serializing_if = "Option::is_none")]
+    /// DescribeFlow: `triggerConfig.triggerType`.
     pub trigger: Option<String>,
     /// ListFlows: every listed flow over all pages.
     #[serde(skip_serializing_if = "Option::is_none")]

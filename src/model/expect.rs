@@ -24,14 +24,22 @@ pub enum Exec {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum OkBody {
     /// StartFlow.
-    Start { flow_status: FlowStatus, exec: Exec },
+    /// StartFlow: `flowStatus` and the executionId.
+    Start {
+        /// `flowStatus`.
+        flow_status: FlowStatus,
+        /// The executionId.
+        exec: Exec,
+    },
     /// CreateFlow, UpdateFlow, StopFlow: the flow's status.
     Status(FlowStatus),
     /// A 200 whose `flowStatus` the contract does not decide (the world adopts it).
     AnyStatus,
     /// DescribeFlow.
     Describe {
+        /// `flowStatus`.
         flow_status: FlowStatus,
+        /// The trigger type.
         trigger: TriggerType,
     },
     /// DeleteFlow.
@@ -39,15 +47,21 @@ pub enum OkBody {
     /// ListFlows: these flows listed once each (with trigger and status),
     /// those not at all; other flows of the account are not judged.
     List {
+        /// Flows listed once each, with trigger type and status.
         present: Vec<(String, TriggerType, FlowStatus)>,
+        /// Flows not listed at all.
         absent: Vec<String>,
     },
     /// Records: exactly these runs (as a set), each with a status of its list.
     Records {
+        /// Runs as a set, each with the statuses a read may show.
         runs: Vec<(String, Vec<ExecutionStatus>)>,
     },
     /// CancelFlowExecutions: exactly these `invalidExecutions` (as a set).
-    Cancel { invalid: Vec<String> },
+    Cancel {
+        /// The execution ids, as a set.
+        invalid: Vec<String>,
+    },
 }
 
 /// An answer the contract admits.
@@ -70,9 +84,11 @@ fn error_name<S: serde::Serializer>(k: &ErrorKind, s: S) -> Result<S::Ok, S::Err
 /// How an answer compares with one admitted answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fit {
+    /// It is the admitted answer.
     Yes,
     /// A read that lacks a run the model knows: admitted for a bounded time (L2).
     Lagging,
+    /// It is not.
     No,
 }
 

@@ -17,14 +17,18 @@ pub const MAX_WORLDS: usize = 256;
 /// The worlds still possible.
 #[derive(Debug, Clone)]
 pub struct Worlds {
+    /// (state, profiles) pairs, merged by state.
     pub worlds: Vec<(State, ProfileSet)>,
 }
 
 /// One admitted answer of a call, over all worlds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Admitted {
+    /// The admitted answer.
     pub expect: Expect,
+    /// The APPFLOW.md rule ids that decide it.
     pub rules: Vec<&'static str>,
+    /// The profiles it belongs to.
     pub profiles: ProfileSet,
 }
 
@@ -32,7 +36,11 @@ pub struct Admitted {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// Some world admits it; the worlds moved on.
-    Admitted { rules: Vec<&'static str> },
+    /// Some world admits it; the worlds moved on (`rules` decided it).
+    Admitted {
+        /// The rule ids of the branches that admitted it.
+        rules: Vec<&'static str>,
+    },
     /// A read lacks a run the model knows: read again, within a bound (L2).
     Lagging,
     /// No world admits it.
@@ -58,6 +66,16 @@ impl Worlds {
         self.worlds
             .iter()
             .fold(ProfileSet::NONE, |a, (_, p)| a.or(*p))
+    }
+
+    /// The trigger type of the live flow `name`, when every world agrees.
+    pub fn trigger_of(&self, name: &str) -> Option<crate::appflow::TriggerType> {
+        let mut triggers = self
+            .worlds
+            .iter()
+            .map(|(s, _)| s.flows.get(name).map(|f| f.trigger));
+        let first = triggers.next()??;
+        triggers.all(|t| t == Some(first)).then_some(first)
     }
 
     /// Every answer the contract admits for `call` now, merged by answer.
@@ -86,6 +104,21 @@ impl Worlds {
             }
         }
         out
+    }
+
+    /// Moves on as if `call` got any answer the contract admits (a run it
+    /// makes has no executionId yet): what a scenario file that plays the
+    /// call may meet next.
+    pub fn assume(&mut self, call: &Call) {
+        let mut next = Vec::new();
+        for (s, p) in &self.worlds {
+            for b in branches(s, *p, call) {
+                if !b.profiles.is_empty() {
+                    merge(&mut next, (b.next, b.profiles));
+                }
+            }
+        }
+        self.worlds = next;
     }
 
     /// Judges the answer `o` to `call`; on `Admitted`, the worlds move on.

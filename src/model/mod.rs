@@ -11,6 +11,7 @@ mod expect;
 mod judge;
 mod profile;
 mod rules;
+mod start;
 mod state;
 
 pub use call::{Call, ListedFlow, ListedRun, Observed};

@@ -3,25 +3,33 @@
 //! answer, naming its rule ids) and the state after it.
 
 use super::call::Call;
-use super::expect::{Exec, Expect, OkBody};
+use super::expect::{Expect, OkBody};
 use super::profile::{Dimension, ProfileSet};
-use super::state::{Flow, Phase, Run, State, StoredOp, StoredStart, valid_flow_name, valid_token};
+use super::state::{Flow, Phase, State, StoredOp, valid_flow_name, valid_token};
 use crate::appflow::{ErrorKind, FlowStatus, Operation, TriggerType};
 
 /// One admitted answer, the profiles it belongs to, and the state after it.
 #[derive(Debug, Clone)]
 pub struct Branch {
+    /// The profiles it belongs to.
     pub profiles: ProfileSet,
     /// The APPFLOW.md rule ids that decide this answer.
     pub rules: Vec<&'static str>,
+    /// The admitted answer.
     pub expect: Expect,
+    /// The state after the answer.
     pub next: State,
     /// A StartFlow that makes a run: (flow, run index) whose executionId
     /// the answer gives.
     pub new_run: Option<(String, usize)>,
 }
 
-fn branch(profiles: ProfileSet, rules: &[&'static str], expect: Expect, next: State) -> Branch {
+pub(super) fn branch(
+    profiles: ProfileSet,
+    rules: &[&'static str],
+    expect: Expect,
+    next: State,
+) -> Branch {
     Branch {
         profiles,
         rules: rules.to_vec(),
@@ -57,7 +65,7 @@ pub fn branches(s: &State, p: ProfileSet, call: &Call) -> Vec<Branch> {
             ..
         } => create(s, p, name, *trigger, token, *variant),
         Call::UpdateFlow { name, variant, .. } => update(s, p, name, token, *variant),
-        Call::StartFlow { name, .. } => start(s, p, name, token),
+        Call::StartFlow { name, .. } => super::start::start(s, p, name, token),
         Call::StopFlow { name } => stop(s, p, name),
         Call::DeleteFlow { name, force } => delete(s, p, name, *force),
         Call::DescribeFlow { name } => match s.flows.get(name) {
@@ -230,164 +238,6 @@ fn update(s: &State, p: ProfileSet, name: &str, token: Option<&str>, variant: u8
         Expect::Ok(OkBody::Status(flow.status)),
         next,
     )]
-}
-
-fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -> Vec<Branch> {
-    let Some(flow) = s.flows.get(name) else {
-        return vec![branch(
-            p,
-            &["L7", "T10"],
-            Expect::Error(ErrorKind::ResourceNotFound),
-            s.clone(),
-        )];
-    };
-    let mut rules: Vec<&'static str> = Vec::new();
-    if let Some(t) = token {
-        let key = (t.to_owned(), name.to_owned());
-        if let Some(stored) = s.start_tokens.get(&key)
-            && stored.generation == flow.generation
-            && s.remembered(stored.at)
-        {
-            let exec = match stored.run {
-                Some(i) => Exec::Same(flow.runs[i].id.clone()),
-                None => Exec::Absent,
-            };
-            let rules: &[&'static str] = if flow.trigger == TriggerType::OnDemand {
-                &["T1", "T9", "T10"]
-            } else {
-                &["T1", "T11"]
-            };
-            return vec![branch(
-                p,
-                rules,
-                Expect::Ok(OkBody::Start {
-                    flow_status: stored.flow_status,
-                    exec,
-                }),
-                s.clone(),
-            )];
-        }
-        let foreign = s.start_tokens.iter().any(|((tk, f), st)| {
-            tk == t && f != name && s.remembered(st.at) && s.live(f, st.generation).is_some()
-        });
-        if foreign {
-            if flow.trigger != TriggerType::OnDemand {
-                let [conflict, validation] = p.split(Dimension::ForeignTokenError);
-                return vec![
-                    branch(
-                        conflict,
-                        &["T2", "T8"],
-                        Expect::Error(ErrorKind::Conflict),
-                        s.clone(),
-                    ),
-                    branch(
-                        validation,
-                        &["T2", "T8"],
-                        Expect::Error(ErrorKind::Validation),
-                        s.clone(),
-                    ),
-                ];
-            }
-            rules.push("T3");
-        }
-        if s.start_tokens.contains_key(&key) {
-            rules.push("T4");
-        }
-    } else {
-        rules.push("T7");
-    }
-    let remember = |next: &mut State, run: Option<usize>, status: FlowStatus| {
-        if let Some(t) = token {
-            next.start_tokens.insert(
-                (t.to_owned(), name.to_owned()),
-                StoredStart {
-                    at: s.now,
-                    generation: flow.generation,
-                    flow_status: status,
-                    run,
-                },
-            );
-        }
-    };
-    match flow.trigger {
-        TriggerType::OnDemand => {
-            let run = |p: ProfileSet, finished: bool, extra: &'static str| {
-                let mut next = s.clone();
-                if finished {
-                    next.finish_runs(name);
-                }
-                let f = next.flows.get_mut(name).expect("the flow is live");
-                f.runs.push(Run {
-                    id: String::new(),
-                    phase: Phase::Running,
-                });
-                let i = f.runs.len() - 1;
-                let status = f.status;
-                remember(&mut next, Some(i), status);
-                let mut b = branch(
-                    p,
-                    &[],
-                    Expect::Ok(OkBody::Start {
-                        flow_status: status,
-                        exec: Exec::New,
-                    }),
-                    next,
-                );
-                b.rules = [&["L2", "O3", "S1"][..], &rules, &[extra]].concat();
-                b.rules.retain(|r| !r.is_empty());
-                b.new_run = Some((name.to_owned(), i));
-                b
-            };
-            let last_may_run = flow.runs.last().is_some_and(|r| r.phase == Phase::Running);
-            if !last_may_run {
-                return vec![run(p, false, "")];
-            }
-            let [accept, conflict] = p.split(Dimension::InProgressStart);
-            vec![
-                run(accept, false, "C2"),
-                branch(
-                    conflict,
-                    &["C2"],
-                    Expect::Error(ErrorKind::Conflict),
-                    s.clone(),
-                ),
-                run(conflict, true, "C2"),
-            ]
-        }
-        TriggerType::Scheduled | TriggerType::Event => {
-            let activate = |p: ProfileSet, rule: &'static str| {
-                let mut next = s.clone();
-                if let Some(f) = next.flows.get_mut(name) {
-                    f.status = FlowStatus::Active;
-                }
-                remember(&mut next, None, FlowStatus::Active);
-                let mut b = branch(
-                    p,
-                    &[rule, "O3"],
-                    Expect::Ok(OkBody::Start {
-                        flow_status: FlowStatus::Active,
-                        exec: Exec::Absent,
-                    }),
-                    next,
-                );
-                b.rules.extend(rules.iter().copied());
-                b
-            };
-            if flow.status != FlowStatus::Active {
-                return vec![activate(p, "L3")];
-            }
-            let [conflict, idempotent] = p.split(Dimension::ActiveStart);
-            vec![
-                branch(
-                    conflict,
-                    &["C1"],
-                    Expect::Error(ErrorKind::Conflict),
-                    s.clone(),
-                ),
-                activate(idempotent, "C1"),
-            ]
-        }
-    }
 }
 
 fn stop(s: &State, p: ProfileSet, name: &str) -> Vec<Branch> {

@@ -42,10 +42,13 @@ pub struct Run {
 /// A live flow.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Flow {
+    /// The trigger type.
     pub trigger: TriggerType,
+    /// The status as listed.
     pub status: FlowStatus,
     /// Which incarnation of the name (a re-created flow is a new one: T14).
     pub generation: u32,
+    /// Runs as a set, each with the statuses a read may show.
     pub runs: Vec<Run>,
 }
 
@@ -55,9 +58,12 @@ pub struct StoredStart {
     /// Model seconds when the token was first used.
     pub at: u64,
     pub generation: u32,
+    /// `flowStatus`.
     pub flow_status: FlowStatus,
     /// The run it started (index into the flow's runs).
     pub run: Option<usize>,
+    /// The flow was deleted (T14: the token ended with it).
+    pub ended: bool,
 }
 
 /// A successful CreateFlow/UpdateFlow answer kept for its token (T13).
@@ -68,6 +74,7 @@ pub struct StoredOp {
     pub generation: u32,
     /// What identifies the input (a digest of the request's members).
     pub input: String,
+    /// `flowStatus`.
     pub flow_status: FlowStatus,
 }
 
@@ -76,6 +83,7 @@ pub struct StoredOp {
 pub struct State {
     /// Model seconds since the sequence began (moved only by clock steps).
     pub now: u64,
+    /// Live flows by name.
     pub flows: BTreeMap<String, Flow>,
     /// Every flow name the sequence has used (to judge lists).
     pub names: BTreeSet<String>,
@@ -111,8 +119,11 @@ impl State {
     pub fn delete(&mut self, name: &str) {
         if let Some(flow) = self.flows.remove(name) {
             let g = flow.generation;
-            self.start_tokens
-                .retain(|(_, f), s| !(f == name && s.generation == g));
+            for ((_, f), s) in &mut self.start_tokens {
+                if f == name && s.generation == g {
+                    s.ended = true;
+                }
+            }
         }
     }
 

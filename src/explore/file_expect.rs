@@ -1,0 +1,202 @@
+//! A scenario file step's `expect:` from the answers the model admitted:
+//! statuses (a list where profiles or timing differ), the error type when
+//! only one is admitted, and the body members every admitted 200 shares.
+
+use serde_json::{Value, json};
+
+use super::generate::Step;
+use super::play::AdmittedView;
+use crate::model::{Exec, Expect, Observed, OkBody};
+
+/// The `expect:` of a step, from every answer the model admitted.
+pub(super) fn expectation(
+    views: &[AdmittedView],
+    failed: bool,
+    observed: Option<&Observed>,
+    step: &Step,
+    runs: &[String],
+) -> Value {
+    let mut admitted: Vec<&Expect> = views.iter().map(|a| &a.admitted.expect).collect();
+    // The failing step expects what the contract admits with the status the
+    // target gave, when it admits that status at all: the body is the fault.
+    if failed && let Some(actual) = observed {
+        let same: Vec<&Expect> = admitted
+            .iter()
+            .copied()
+            .filter(|e| match e {
+                Expect::Ok(_) => actual.status == 200,
+                Expect::Error(k) => k.status() == actual.status,
+                _ => false,
+            })
+            .collect();
+        if !same.is_empty() {
+            admitted = same;
+        }
+    }
+    if admitted.is_empty() || admitted.iter().any(|e| **e == Expect::Any) {
+        return json!({});
+    }
+    let mut statuses: Vec<u16> = Vec::new();
+    for e in &admitted {
+        let s: &[u16] = match e {
+            Expect::Error(k) => &[k.status()],
+            Expect::Ok(_) => &[200],
+            _ => &[400, 401, 402, 403, 404, 409],
+        };
+        for x in s {
+            if !statuses.contains(x) {
+                statuses.push(*x);
+            }
+        }
+    }
+    statuses.sort_unstable();
+    let mut out = serde_json::Map::new();
+    out.insert(
+        "status".into(),
+        if statuses.len() == 1 {
+            json!(statuses[0])
+        } else {
+            json!(statuses)
+        },
+    );
+    if let [Expect::Error(k), rest @ ..] = admitted.as_slice()
+        && rest.iter().all(|e| **e == Expect::Error(*k))
+    {
+        out.insert("error".into(), json!(k.name()));
+    }
+    let oks: Vec<&OkBody> = admitted
+        .iter()
+        .filter_map(|e| match e {
+            Expect::Ok(b) => Some(b),
+            _ => None,
+        })
+        .collect();
+    if oks.len() == admitted.len()
+        && let Some(b) = ok_body(&oks, observed, runs)
+    {
+        out.insert("body".into(), b);
+    }
+    if matches!(step, Step::Records { .. }) && out.contains_key("body") {
+        out.insert("eventually".into(), json!("10s"));
+    }
+    Value::Object(out)
+}
+
+fn one_of(values: Vec<String>) -> Value {
+    let mut v = values;
+    v.sort();
+    v.dedup();
+    if v.len() == 1 {
+        json!(v[0])
+    } else {
+        json!({ "one-of": v })
+    }
+}
+
+/// The body expectation all admitted 200s share, if any can be written.
+fn ok_body(oks: &[&OkBody], observed: Option<&Observed>, runs: &[String]) -> Option<Value> {
+    let capture = |id: &str| {
+        runs.iter()
+            .position(|r| r == id)
+            .map(|i| format!("{{{{r{i}}}}}"))
+    };
+    match oks[0] {
+        OkBody::Start { .. } => {
+            let mut statuses = Vec::new();
+            let mut execs = Vec::new();
+            for b in oks {
+                if let OkBody::Start { flow_status, exec } = b {
+                    statuses.push(flow_status.to_string());
+                    execs.push(exec.clone());
+                }
+            }
+            let mut body = json!({ "flowStatus": one_of(statuses) });
+            let exec = if execs.iter().all(|e| *e == Exec::Absent) {
+                Some(json!({ "absent": true }))
+            } else if execs.iter().all(|e| *e == Exec::New) {
+                // A new run: not the run the target answered, if that was an earlier one.
+                let earlier = observed
+                    .and_then(|o| o.execution_id.as_deref())
+                    .and_then(capture);
+                Some(match earlier {
+                    Some(c) => json!({ "present": true, "not": c }),
+                    None => json!({ "present": true }),
+                })
+            } else if let Exec::Same(id) = &execs[0]
+                && execs.iter().all(|e| *e == execs[0])
+            {
+                capture(id).map(Value::String)
+            } else {
+                None
+            };
+            if let Some(e) = exec {
+                body["executionId"] = e;
+            }
+            Some(body)
+        }
+        OkBody::Status(_) => {
+            let s: Vec<String> = oks
+                .iter()
+                .filter_map(|b| match b {
+                    OkBody::Status(s) => Some(s.to_string()),
+                    _ => None,
+                })
+                .collect();
+            (s.len() == oks.len()).then(|| json!({ "flowStatus": one_of(s) }))
+        }
+        OkBody::Describe { trigger, .. } => {
+            let s: Vec<String> = oks
+                .iter()
+                .filter_map(|b| match b {
+                    OkBody::Describe { flow_status, .. } => Some(flow_status.to_string()),
+                    _ => None,
+                })
+                .collect();
+            Some(json!({ "flowStatus": one_of(s), "triggerConfig": { "triggerType": trigger } }))
+        }
+        OkBody::Records { runs: want } => {
+            let ids: Vec<&String> = want.iter().map(|(id, _)| id).collect();
+            let same_runs = oks.iter().all(|b| {
+                matches!(b, OkBody::Records { runs } if runs.iter().map(|(id, _)| id).collect::<Vec<_>>() == ids)
+            });
+            if !same_runs {
+                return None;
+            }
+            let mut items = Vec::new();
+            for (id, _) in want {
+                let mut st: Vec<String> = Vec::new();
+                for b in oks {
+                    if let OkBody::Records { runs } = b {
+                        for (rid, s) in runs {
+                            if rid == id {
+                                st.extend(s.iter().map(ToString::to_string));
+                            }
+                        }
+                    }
+                }
+                st.sort();
+                st.dedup();
+                items.push(
+                    json!({ "executionId": capture(id)?, "executionStatus": { "one-of": st } }),
+                );
+            }
+            let mut list = json!({ "length": want.len() });
+            if !items.is_empty() {
+                list["contains"] = Value::Array(items);
+            }
+            Some(json!({ "flowExecutions": list }))
+        }
+        OkBody::Cancel { invalid } => {
+            if invalid.is_empty() || !oks.iter().all(|b| *b == oks[0]) {
+                return None;
+            }
+            let ids: Vec<Value> = invalid
+                .iter()
+                .map(|id| capture(id).map_or_else(|| json!("ah-norun-scenario"), Value::String))
+                .collect();
+            Some(json!({ "invalidExecutions": ids }))
+        }
+        // ListFlows is account-wide: the file does not judge its contents.
+        OkBody::List { .. } | OkBody::AnyStatus | OkBody::Deleted => None,
+    }
+}

@@ -1,0 +1,129 @@
+//! concurrency: StartFlow calls with one token that overlap on a scheduled
+//! or event flow answer 409 to all but the first to arrive, though every
+//! replay of the activating token must answer its 200 (T5, T11): the
+//! activation is not linearisable. Calls one after another are served
+//! right. A proxy of its own, as the fault needs calls held in flight
+//! (30 ms) to overlap.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use serde_json::Value;
+
+#[derive(Default)]
+struct Shared {
+    inflight: Mutex<HashMap<String, usize>>,
+    triggers: Mutex<HashMap<String, String>>,
+    upstream: String,
+    http: reqwest::Client,
+}
+
+/// Starts the racing endpoint in front of `upstream`; answers its URL.
+pub async fn start(upstream: &str) -> String {
+    let shared = Arc::new(Shared {
+        upstream: upstream.to_owned(),
+        ..Shared::default()
+    });
+    let app = axum::Router::new().fallback(handle).with_state(shared);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+async fn handle(State(s): State<Arc<Shared>>, request: Request) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let bytes = axum::body::to_bytes(request.into_body(), 8 << 20)
+        .await
+        .unwrap_or_default();
+    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let name = body["flowName"].as_str().unwrap_or_default().to_owned();
+    // Calls race per flow and token: one token's replays racing its first use.
+    let key = format!(
+        "{name}\n{}",
+        body["clientToken"].as_str().unwrap_or_default()
+    );
+    if path == "/create-flow" {
+        let t = body["triggerConfig"]["triggerType"]
+            .as_str()
+            .unwrap_or_default();
+        lock(&s.triggers).insert(name.clone(), t.to_owned());
+    }
+    let counted = path == "/start-flow" && body["clientToken"].is_string();
+    let overlapping = counted && {
+        let mut m = lock(&s.inflight);
+        let n = m.entry(key.clone()).or_insert(0);
+        *n += 1;
+        *n > 1
+    };
+    if path == "/start-flow" {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    let url = format!("{}{path}", s.upstream);
+    let sent = match method {
+        Method::GET => s.http.get(&url),
+        Method::DELETE => s.http.delete(&url),
+        _ => s
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(Bytes::clone(&bytes)),
+    }
+    .send()
+    .await;
+    if counted && let Some(n) = lock(&s.inflight).get_mut(&key) {
+        *n = n.saturating_sub(1);
+    }
+    // The emulator closed the connection (an injected fault): so does the proxy.
+    let r = match sent {
+        Ok(r) => r,
+        Err(e) => {
+            let failing = futures_util::stream::once(async move {
+                Err::<Bytes, std::io::Error>(std::io::Error::other(e.to_string()))
+            });
+            return Response::new(axum::body::Body::from_stream(failing));
+        }
+    };
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let raw = r.bytes().await.unwrap_or_default();
+    let scheduled = lock(&s.triggers)
+        .get(&name)
+        .is_some_and(|t| t != "OnDemand");
+    if overlapping && scheduled && status == 200 {
+        return conflict();
+    }
+    let mut response = Response::new(axum::body::Body::from(raw));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    for h in ["content-type", "x-amzn-requestid", "x-amzn-errortype"] {
+        if let Some(v) = headers.get(h) {
+            response.headers_mut().insert(h, v.clone());
+        }
+    }
+    response
+}
+
+/// The 409 an overlapping call gets.
+fn conflict() -> Response {
+    Response::builder()
+        .status(409)
+        .header("content-type", "application/json")
+        .header("x-amzn-requestid", uuid::Uuid::new_v4().to_string())
+        .header("x-amzn-errortype", "ConflictException")
+        .body(axum::body::Body::from(
+            r#"{"message":"the flow is being activated"}"#,
+        ))
+        .expect("response")
+}
