@@ -33,11 +33,10 @@ pub struct Concrete {
 impl Concrete {
     /// Fresh names and tokens.
     pub fn fresh() -> Self {
-        let id = uuid::Uuid::new_v4().simple().to_string();
         Self {
-            sequence: id[..10].to_owned(),
+            sequence: crate::names::run_id(10),
             tokens: (0..super::generate::TOKENS)
-                .map(|_| format!("ah-{}", uuid::Uuid::new_v4()))
+                .map(|_| crate::names::scenario_token())
                 .collect(),
             runs: Vec::new(),
         }
@@ -63,7 +62,10 @@ pub fn vary(base: &str, v: Variant) -> String {
 
 impl Namer for Concrete {
     fn name(&self, slot: u8, v: Variant) -> String {
-        vary(&format!("ah-x{}-s{slot}", self.sequence), v)
+        vary(
+            &format!("{}x{}-s{slot}", crate::names::CHECK_PREFIX, self.sequence),
+            v,
+        )
     }
 
     fn token(&self, k: u8, v: Variant) -> String {
@@ -73,7 +75,7 @@ impl Namer for Concrete {
     fn run(&self, i: Option<usize>) -> String {
         match i {
             Some(i) if !self.runs.is_empty() => self.runs[i % self.runs.len()].clone(),
-            _ => format!("ah-norun-{}", self.sequence),
+            _ => format!("{}norun-{}", crate::names::CHECK_PREFIX, self.sequence),
         }
     }
 }

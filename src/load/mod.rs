@@ -115,10 +115,7 @@ pub async fn run_with(
     let worker = options
         .worker
         .map_or_else(String::new, |(i, _)| format!("w{i}-"));
-    let run_id = format!(
-        "{worker}{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    );
+    let run_id = format!("{worker}{}", crate::names::run_id(8));
     let flows: Vec<String> = (0..options.flows)
         .map(|i| LoadState::flow_name(&run_id, false, i))
         .collect();

@@ -10,9 +10,6 @@ use std::time::Instant;
 use super::ledger::Ledger;
 use super::metrics::Metrics;
 
-/// The prefix of every flow and token `load` makes (`cleanup` finds them by it).
-pub const PREFIX: &str = "ld-";
-
 /// A fresh token's first answer.
 #[derive(Debug, Clone)]
 pub struct Used {
@@ -97,15 +94,12 @@ impl LoadState {
 
     /// Fresh token number `n` of this run.
     pub fn token(&self, n: u64) -> String {
-        format!("{PREFIX}{}-{n}", self.run_id)
+        crate::names::load_token(&self.run_id, n)
     }
 
     /// The name of this run's on-demand flow `i` (`scheduled`: scheduled flow `i`).
     pub fn flow_name(run_id: &str, scheduled: bool, i: usize) -> String {
-        format!(
-            "{PREFIX}{run_id}-{}-{i}",
-            if scheduled { "sc" } else { "od" }
-        )
+        crate::names::load_flow(run_id, if scheduled { "sc" } else { "od" }, i)
     }
 
     /// Whether the answer to attempt `attempt` of token `n` is thrown away
