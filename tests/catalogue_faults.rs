@@ -272,7 +272,7 @@ async fn every_one_sided_fault_is_caught_by_the_catalogue_naming_scenario_and_st
     caught(
         &play_through(RecordsIgnoreNextToken).await,
         "execution_records_paging",
-        6,
+        8,
         "body.flowExecutions",
     );
     caught(

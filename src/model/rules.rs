@@ -123,10 +123,13 @@ fn create(
     variant: u8,
 ) -> Vec<Branch> {
     let input = format!("{name}/{trigger}/{variant}");
-    if let Some(t) = token
-        && let Some(stored) = s.op_tokens.get(&(Operation::CreateFlow, t.to_owned()))
-        && s.remembered(stored.at)
+    let stored = token
+        .and_then(|t| s.op_tokens.get(&(Operation::CreateFlow, t.to_owned())))
+        .filter(|st| s.remembered(st.at));
+    let either = stored.is_some_and(|st| s.orphaned_elsewhere(st, name));
+    if let Some(stored) = stored
         && !s.ended(stored, name)
+        && !either
     {
         return if stored.input == input && s.live(name, stored.generation).is_some() {
             vec![branch(
@@ -179,7 +182,7 @@ fn create(
         let rules: &[&'static str] = if ended { &["L1", "T14"] } else { &["L1"] };
         branch(p, rules, Expect::Ok(OkBody::Status(status)), next)
     };
-    match trigger {
+    let mut branches = match trigger {
         TriggerType::OnDemand => vec![made(p, FlowStatus::Active)],
         TriggerType::Scheduled => vec![made(p, FlowStatus::Draft)],
         TriggerType::Event => {
@@ -189,7 +192,18 @@ fn create(
                 made(active, FlowStatus::Active),
             ]
         }
+    };
+    if either {
+        // The token of a deleted flow on another name: remembered (T13,
+        // other input) or ended with its flow (T14, a new call).
+        branches.push(branch(
+            p,
+            &["T13", "T14"],
+            Expect::Error(ErrorKind::Conflict),
+            s.clone(),
+        ));
     }
+    branches
 }
 
 fn update(s: &State, p: ProfileSet, name: &str, token: Option<&str>, variant: u8) -> Vec<Branch> {
@@ -197,10 +211,13 @@ fn update(s: &State, p: ProfileSet, name: &str, token: Option<&str>, variant: u8
         return vec![branch(p, &["L6"], Expect::AnyError, s.clone())];
     };
     let input = format!("{name}/{}/{variant}", flow.trigger);
-    if let Some(t) = token
-        && let Some(stored) = s.op_tokens.get(&(Operation::UpdateFlow, t.to_owned()))
-        && s.remembered(stored.at)
+    let stored = token
+        .and_then(|t| s.op_tokens.get(&(Operation::UpdateFlow, t.to_owned())))
+        .filter(|st| s.remembered(st.at));
+    let either = stored.is_some_and(|st| s.orphaned_elsewhere(st, name));
+    if let Some(stored) = stored
         && !s.ended(stored, name)
+        && !either
     {
         return if stored.input == input && stored.flow == name {
             vec![branch(
@@ -232,12 +249,22 @@ fn update(s: &State, p: ProfileSet, name: &str, token: Option<&str>, variant: u8
         );
     }
     // The model's reading: an update that keeps the trigger keeps the status.
-    vec![branch(
+    let mut branches = vec![branch(
         p,
         &["T13"],
         Expect::Ok(OkBody::Status(flow.status)),
         next,
-    )]
+    )];
+    if either {
+        // As in `create`: a deleted flow's token, remembered or ended.
+        branches.push(branch(
+            p,
+            &["T13", "T14"],
+            Expect::Error(ErrorKind::Conflict),
+            s.clone(),
+        ));
+    }
+    branches
 }
 
 fn stop(s: &State, p: ProfileSet, name: &str) -> Vec<Branch> {

@@ -133,6 +133,14 @@ impl State {
         stored.flow == name && self.live(name, stored.generation).is_none()
     }
 
+    /// Whether a CreateFlow/UpdateFlow token stored for a flow that was
+    /// deleted is used on another name: T14 ends the token with its flow,
+    /// T13 would remember it; the contract does not say which wins there,
+    /// so both answers are admitted.
+    pub fn orphaned_elsewhere(&self, stored: &StoredOp, name: &str) -> bool {
+        stored.flow != name && self.live(&stored.flow, stored.generation).is_none()
+    }
+
     /// Every run of flow `name` that may still be running is finished.
     pub fn finish_runs(&mut self, name: &str) {
         if let Some(f) = self.flows.get_mut(name) {

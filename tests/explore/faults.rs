@@ -245,7 +245,7 @@ async fn an_activation_that_is_not_linearisable_is_found_and_saved() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_catalogue_misses_every_one_of_these_faults() {
+async fn the_catalogue_misses_five_of_these_six_faults_and_catches_the_sixth_by_t14() {
     let catalogue = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let emulator = appflow_harness::emulator::Emulator::start()
         .await
@@ -267,6 +267,16 @@ async fn the_catalogue_misses_every_one_of_these_faults() {
     ];
     for (area, u) in endpoints {
         let (code, out) = check_file(url(&u), &catalogue).await;
+        if area == "reads" {
+            // Explore found this one first; the catalogue has caught it since
+            // T14's scenario (a re-created flow lists only its own runs).
+            assert_eq!(
+                code, 1,
+                "reads: start_token_after_recreate catches old runs in a re-created flow:\n{out}"
+            );
+            assert!(out.contains("FAIL start_token_after_recreate"), "{out}");
+            continue;
+        }
         assert_eq!(
             code, 0,
             "{area}: the catalogue passes this endpoint (only explore finds the fault):\n{out}"
