@@ -57,6 +57,7 @@ impl CheckOptions {
     }
 }
 
+// Long on purpose: the command's sequence (load, resolve, run, report, exit) in one place.
 pub async fn run(
     options: CheckOptions,
     env: &Environment,

@@ -43,6 +43,7 @@ pub struct CompareOptions {
     pub watch_signals: bool,
 }
 
+// Long on purpose: the command's sequence (load, resolve both sides, run both, classify, report) in one place.
 pub async fn run(
     options: CompareOptions,
     env: &Environment,

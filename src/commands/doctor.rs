@@ -39,6 +39,7 @@ fn hint(r: &Reply, signed: bool) -> &'static str {
     }
 }
 
+// Long on purpose: the diagnosis as the user reads it: resolve, one read, one fixture flow, each with what to fix.
 pub async fn run(
     options: TargetOptions,
     env: &Environment,

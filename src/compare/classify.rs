@@ -156,6 +156,7 @@ fn rules_of(message: &str, s: &Scenario) -> Vec<String> {
     }
 }
 
+// Long on purpose: one pass over a scenario's steps and paths, every difference classified in the order the report shows.
 fn scenario(
     s: &Scenario,
     b: &ScenarioResult,

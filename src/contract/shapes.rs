@@ -147,6 +147,7 @@ impl Model {
         }
     }
 
+    // Long on purpose: one walk over the model's shape kinds (structure, list, map, string, number, timestamp, enum).
     fn check(
         &self,
         name: &str,

@@ -42,6 +42,7 @@ fn invalid(message: impl Into<String>) -> ApiError {
 }
 
 /// Checks a request's SigV4 signature; the error is the 403 to answer.
+// Long on purpose: AWS's checks in the order AWS makes them (header, scope, date, signature), each with its own refusal.
 pub fn verify(
     method: &str,
     uri: &axum::http::Uri,

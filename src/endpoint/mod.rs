@@ -63,6 +63,7 @@ impl std::fmt::Debug for Target {
 /// The one place a target is resolved: its region (`--region`, else
 /// `AWS_REGION`, else us-east-1) goes to the embedded emulator's ARNs and to
 /// the signer alike; credentials come from `env`.
+// Long on purpose: the one place a target is resolved (region, endpoint, signer, abilities), kept whole on purpose.
 pub async fn resolve(options: TargetOptions, env: &Environment) -> Result<Target, TargetError> {
     let fixtures = std::sync::Arc::new(
         crate::fixtures::FixtureVars::load(options.config_file.as_deref(), &options.vars)

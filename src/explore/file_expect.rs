@@ -94,6 +94,7 @@ fn one_of(values: Vec<String>) -> Value {
 }
 
 /// The body expectation all admitted 200s share, if any can be written.
+// Long on purpose: one match over the model's expected bodies, operation by operation.
 fn ok_body(oks: &[&OkBody], observed: Option<&Observed>, runs: &[String]) -> Option<Value> {
     let capture = |id: &str| {
         runs.iter()

@@ -213,6 +213,7 @@ impl ReferenceStateMachine for Generator {
         .boxed()
     }
 
+    // Long on purpose: the weighted list of every call the generator makes, kept together so the weights read as one table.
     fn transitions(state: &Plan) -> BoxedStrategy<Step> {
         let free: Vec<u8> = (0..SLOTS)
             .filter(|s| !matches!(state.slots[*s as usize], Slot::Live(_)))

@@ -179,6 +179,7 @@ impl Player {
     }
 
     /// Plays one step; `Ok(false)` when an answer is outside the admitted set.
+    // Long on purpose: one match over the generated steps, each sent and observed the same way.
     async fn play_step(
         &self,
         step: &Step,

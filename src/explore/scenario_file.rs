@@ -80,6 +80,7 @@ pub struct Provenance<'a> {
 }
 
 /// The scenario file of a failing sequence.
+// Long on purpose: the scenario file top to bottom, as it reads.
 pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> String {
     let t = Templates::default();
     let steps: Vec<Step> = seq.steps.iter().map(|p| p.step.clone()).collect();

@@ -9,6 +9,7 @@ use super::state::{Phase, Run, State, StoredStart};
 use crate::appflow::{ErrorKind, FlowStatus, TriggerType};
 
 /// Every answer the contract admits for StartFlow of `name` with `token`.
+// Long on purpose: one match over what the contract says of a StartFlow, branch by branch with its rule ids (T1-T14, C1, C2, L2-L7): split, the rules would lose their order.
 pub(super) fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -> Vec<Branch> {
     let Some(flow) = s.flows.get(name) else {
         return vec![branch(

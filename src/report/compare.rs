@@ -26,6 +26,7 @@ fn scenario_score(s: &ScenarioParity) -> f64 {
 
 /// A line per scenario, the gaps grouped by operation and path, the
 /// violations, and the totals.
+// Long on purpose: the comparison's terminal report top to bottom.
 pub fn terminal(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
     writeln!(
         w,

@@ -45,6 +45,7 @@ pub fn scenario_line(r: &ScenarioResult) -> String {
 /// (expected and actual side by side), the snapshots written, parity
 /// differences, wire rules broken, notes, then the totals (latency in ms,
 /// calls/s, duration in s). Errors: write failures.
+// Long on purpose: the report top to bottom in the order a reader sees it.
 pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
     let failed: Vec<&ScenarioResult> = summary
         .scenarios

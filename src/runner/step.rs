@@ -91,37 +91,15 @@ pub(super) async fn play_call(
     step: &Step,
     target: &Target,
     account: &Mutex<Option<String>>,
-    names: Names<'_>,
+    mut names: Names<'_>,
 ) -> Observed {
     let mut o = Observed::default();
     let Some(operation) = step.action.operation() else {
         return o;
     };
     o.operation = Some(operation);
-    let (rendered, shown) = match &step.action {
-        Action::Call { body, .. } => {
-            let rendered = names.bindings.render(body);
-            let shown = names.normaliser.normalise(&rendered);
-            (
-                Rendered::Json(rendered),
-                json!({"operation": operation, "body": shown}),
-            )
-        }
-        Action::Raw { body, pad_to, .. } => {
-            let text = names.bindings.render_text(body);
-            let mut shown = json!({"operation": operation, "raw": names.normaliser.text(&text)});
-            if let Some(n) = pad_to {
-                shown["padded-to-bytes"] = json!(n);
-            }
-            (
-                Rendered::Raw {
-                    text,
-                    pad_to: *pad_to,
-                },
-                shown,
-            )
-        }
-        _ => return o,
+    let Some((rendered, shown)) = render(step, operation, &mut names) else {
+        return o;
     };
     let request = rendered.json();
     let trigger = request
@@ -136,7 +114,6 @@ pub(super) async fn play_call(
         .iter()
         .map(|a| a.body.as_ref().map(|b| names.bindings.render(b)))
         .collect();
-    let deadline = step.expect.eventually.map(|d| Instant::now() + d);
     // A step that expects a 429 gets it as it comes.
     let expects_throttle = step
         .expect
@@ -150,47 +127,18 @@ pub(super) async fn play_call(
         region: &target.region,
         account,
     };
-    let paged = step.all_pages.then(|| list_member(operation)).flatten();
-    let (calls, mut judged) = loop {
-        let calls = match (paged, &request) {
-            (Some(member), Some(first)) => {
-                read_all_pages(
-                    &target.endpoint,
-                    operation,
-                    first,
-                    member,
-                    retry,
-                    &cx,
-                    &mut o,
-                )
-                .await
-            }
-            _ => {
-                let (calls, repeats) = send_many(
-                    &target.endpoint,
-                    operation,
-                    rendered.bytes(),
-                    step.concurrent,
-                    retry,
-                )
-                .await;
-                o.throttled += repeats.throttled;
-                o.lost += repeats.lost;
-                observe(&calls, &cx, &mut o);
-                calls
-            }
-        };
-        let judged = judge(step, expected_body.as_ref(), &alternative_bodies, &calls);
-        match deadline {
-            Some(_) if !judged.failures.is_empty() && judged.unfixable.is_some() => {
-                break (calls, judged);
-            }
-            Some(d) if !judged.failures.is_empty() && Instant::now() + POLL < d => {
-                tokio::time::sleep(POLL).await
-            }
-            _ => break (calls, judged),
-        }
-    };
+    let (calls, mut judged) = send_and_judge(
+        step,
+        target,
+        operation,
+        &rendered,
+        request.as_ref(),
+        retry,
+        &cx,
+        (expected_body.as_ref(), &alternative_bodies),
+        &mut o,
+    )
+    .await;
     if step.expect.eventually.is_some()
         && let (Some(why), Some(first)) = (&judged.unfixable, judged.failures.first_mut())
     {
@@ -245,6 +193,89 @@ pub(super) async fn play_call(
     let own = |name: &str| names.triggers.contains_key(name);
     o.entry = record_call(step, shown, &calls, names.normaliser, &own);
     o
+}
+
+/// The step's request with its templates filled in, and the same request
+/// normalised for the transcript; `None` for a step that is not a call.
+fn render(step: &Step, operation: Operation, names: &mut Names<'_>) -> Option<(Rendered, Value)> {
+    Some(match &step.action {
+        Action::Call { body, .. } => {
+            let rendered = names.bindings.render(body);
+            let shown = names.normaliser.normalise(&rendered);
+            (
+                Rendered::Json(rendered),
+                json!({"operation": operation, "body": shown}),
+            )
+        }
+        Action::Raw { body, pad_to, .. } => {
+            let text = names.bindings.render_text(body);
+            let mut shown = json!({"operation": operation, "raw": names.normaliser.text(&text)});
+            if let Some(n) = pad_to {
+                shown["padded-to-bytes"] = json!(n);
+            }
+            (
+                Rendered::Raw {
+                    text,
+                    pad_to: *pad_to,
+                },
+                shown,
+            )
+        }
+        _ => return None,
+    })
+}
+
+/// Sends the step (every page, or `concurrent` copies at once) and judges
+/// the answers, again every POLL while an `eventually` expectation fails
+/// for a reason waiting can change, until its deadline.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the step's parts, as play_call has them"
+)]
+async fn send_and_judge(
+    step: &Step,
+    target: &Target,
+    operation: Operation,
+    rendered: &Rendered,
+    request: Option<&Value>,
+    retry: bool,
+    cx: &Context<'_>,
+    (expected_body, alternative_bodies): (Option<&Value>, &[Option<Value>]),
+    o: &mut Observed,
+) -> (Vec<Call>, super::judge::Judged) {
+    let paged = step.all_pages.then(|| list_member(operation)).flatten();
+    let deadline = step.expect.eventually.map(|d| Instant::now() + d);
+    loop {
+        let calls = match (paged, request) {
+            (Some(member), Some(first)) => {
+                read_all_pages(&target.endpoint, operation, first, member, retry, cx, o).await
+            }
+            _ => {
+                let (calls, repeats) = send_many(
+                    &target.endpoint,
+                    operation,
+                    rendered.bytes(),
+                    step.concurrent,
+                    retry,
+                )
+                .await;
+                o.throttled += repeats.throttled;
+                o.lost += repeats.lost;
+                observe(&calls, cx, o);
+                calls
+            }
+        };
+        let judged = judge(step, expected_body, alternative_bodies, &calls);
+        match deadline {
+            Some(_) if !judged.failures.is_empty() && judged.unfixable.is_some() => {
+                break (calls, judged);
+            }
+            Some(d) if !judged.failures.is_empty() && Instant::now() + POLL < d => {
+                tokio::time::sleep(POLL).await
+            }
+            _ => break (calls, judged),
+        }
+    }
 }
 
 /// Why the answers say nothing about the rule: still throttled after the
