@@ -34,7 +34,7 @@ impl ApiError {
         Self::new(ErrorKind::Validation, message)
     }
 
-    /// 404 ResourceNotFoundException for the flow `flow_name` (L6, L7): "Flow <name> does not exist".
+    /// 404 ResourceNotFoundException for the flow `flow_name` (L6, L7): `Flow <name> does not exist`.
     pub fn not_found(flow_name: &str) -> Self {
         Self::new(
             ErrorKind::ResourceNotFound,
