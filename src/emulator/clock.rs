@@ -6,6 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::model::Millis;
 
+/// The emulator's clock in epoch milliseconds: the wall clock plus an offset that
+/// `/_harness/clock` moves forward, never running backwards.
 #[derive(Debug, Default)]
 pub struct Clock {
     offset_ms: AtomicU64,
@@ -14,6 +16,8 @@ pub struct Clock {
 }
 
 impl Clock {
+    /// The emulator's time, in epoch milliseconds: wall clock plus offset, never earlier than a
+    /// time it answered before. Token TTLs (T4), run ends and quotas are judged by it.
     pub fn now(&self) -> Millis {
         let wall = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -30,11 +34,14 @@ impl Clock {
             .map_or(0, |d| d.as_millis() as u64)
     }
 
+    /// Moves the clock forward by `ms` milliseconds (the offset only grows); answers the new time
+    /// in epoch milliseconds.
     pub fn advance(&self, ms: u64) -> Millis {
         self.offset_ms.fetch_add(ms, Ordering::Relaxed);
         self.now()
     }
 
+    /// How far the clock has been moved ahead of the wall clock, in milliseconds.
     pub fn offset(&self) -> u64 {
         self.offset_ms.load(Ordering::Relaxed)
     }

@@ -1,5 +1,5 @@
 //! What an emulator is launched with: identity, quotas, timings, and the
-//! behaviour profile that switches each [chosen] rule of APPFLOW.md.
+//! behaviour profile that switches each \[chosen\] rule of APPFLOW.md.
 
 use serde::{Deserialize, Serialize};
 
@@ -43,13 +43,17 @@ pub enum InProgressStart {
     Conflict,
 }
 
-/// The behaviour profile: one switch per [chosen] rule that has a named alternative.
+/// The behaviour profile: one switch per \[chosen\] rule that has a named alternative.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Profile {
+    /// C1: StartFlow with a new token on an `Active` scheduled/event flow (409 or an idempotent 200).
     pub active_start: ActiveStart,
+    /// L5: the status StopFlow leaves a scheduled/event flow in (`Suspended` or `Draft`).
     pub stopped_status: StoppedStatus,
+    /// L1: the status a new event-triggered flow starts in (`Draft` or `Active`).
     pub event_initial_status: EventInitialStatus,
+    /// C2: StartFlow on an on-demand flow with a run in progress (accept, or 409); `accept` when absent.
     #[serde(default = "accept")]
     pub in_progress_start: InProgressStart,
 }
@@ -74,8 +78,11 @@ impl Default for Profile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
+    /// The AWS region in flow ARNs (O1) and the signature scope (W1, W7); default `us-east-1`.
     pub region: String,
+    /// The 12-digit account id in flow ARNs (O1); default `000000000000`.
     pub account: String,
+    /// The behaviour profile: which reading of each switchable \[chosen\] rule the emulator plays.
     pub profile: Profile,
     /// Flows per account (AWS: 1,000).
     pub max_flows: usize,
@@ -142,6 +149,7 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The flow ARN of O1: `arn:aws:appflow:<region>:<account>:flow/<flow_name>`.
     pub fn flow_arn(&self, flow_name: &str) -> String {
         format!(
             "arn:aws:appflow:{}:{}:flow/{flow_name}",
@@ -154,19 +162,33 @@ impl Config {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConfigPatch {
+    /// Sets [`Profile::active_start`] (C1).
     pub active_start: Option<ActiveStart>,
+    /// Sets [`Profile::stopped_status`] (L5).
     pub stopped_status: Option<StoppedStatus>,
+    /// Sets [`Profile::event_initial_status`] (L1).
     pub event_initial_status: Option<EventInitialStatus>,
+    /// Sets [`Profile::in_progress_start`] (C2).
     pub in_progress_start: Option<InProgressStart>,
+    /// Sets [`Config::max_flows`] (Q1).
     pub max_flows: Option<usize>,
+    /// Sets [`Config::max_concurrent_runs`] (Q3).
     pub max_concurrent_runs: Option<usize>,
+    /// Sets [`Config::max_runs_per_month`] (Q2).
     pub max_runs_per_month: Option<u64>,
+    /// Sets [`Config::run_time_ms`], in ms; runs already started keep their end.
     pub run_time_ms: Option<u64>,
+    /// Sets [`Config::cancel_time_ms`], in ms.
     pub cancel_time_ms: Option<u64>,
+    /// Sets [`Config::token_ttl_ms`], in ms (T4).
     pub token_ttl_ms: Option<u64>,
+    /// Sets [`Config::records_lag_ms`], in ms.
     pub records_lag_ms: Option<u64>,
+    /// Sets [`Config::max_runs_per_flow`]; 0 keeps every run.
     pub max_runs_per_flow: Option<usize>,
+    /// Sets [`Config::throttle_rps`] in requests/s; 0 turns throttling off. Takes effect only if the emulator was launched with edges.
     pub throttle_rps: Option<u32>,
+    /// Sets [`Config::verify_sigv4`] (`ACCESS_KEY:SECRET`); `""` turns checking off. Takes effect only if the emulator was launched with edges.
     pub verify_sigv4: Option<String>,
     /// Not configuration but state: the runs counted against this month's
     /// quota so far (a test sets it to reach Q2 cheaply).
@@ -174,6 +196,9 @@ pub struct ConfigPatch {
 }
 
 impl ConfigPatch {
+    /// Writes every member that is present into `config` (profile switches, quotas, timings,
+    /// throttle, signing keys); absent members leave it unchanged. `runs_this_month` is not
+    /// applied here: the control API sets it on the state.
     pub fn apply(self, config: &mut Config) {
         let p = &mut config.profile;
         if let Some(v) = self.active_start {

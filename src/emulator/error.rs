@@ -8,7 +8,9 @@ pub use crate::appflow::ErrorKind;
 /// An error an operation answers with: its kind and a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ApiError {
+    /// The AWS error type (W2): decides the HTTP status and the `x-amzn-ErrorType` header.
     pub kind: ErrorKind,
+    /// A message for people, answered as the body's `message`; the contract does not judge its text.
     pub message: String,
 }
 
@@ -19,6 +21,7 @@ impl fmt::Display for ApiError {
 }
 
 impl ApiError {
+    /// An error of `kind` with `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
@@ -26,10 +29,12 @@ impl ApiError {
         }
     }
 
+    /// 400 ValidationException (V3, W6) with `message`.
     pub fn validation(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Validation, message)
     }
 
+    /// 404 ResourceNotFoundException for the flow `flow_name` (L6, L7): `Flow <name> does not exist`.
     pub fn not_found(flow_name: &str) -> Self {
         Self::new(
             ErrorKind::ResourceNotFound,
@@ -37,10 +42,12 @@ impl ApiError {
         )
     }
 
+    /// 409 ConflictException (T2, T13, C1, C2 and the existing-flow CreateFlow) with `message`.
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Conflict, message)
     }
 
+    /// 402 ServiceQuotaExceededException (Q1-Q3) with `message`.
     pub fn quota(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::ServiceQuotaExceeded, message)
     }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+/// What an injected fault does to a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FaultKind {
@@ -32,7 +33,9 @@ pub enum FaultWhen {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultRule {
+    /// What the fault does.
     pub kind: FaultKind,
+    /// Whether the request is applied before the fault answers; `before` when absent.
     #[serde(default)]
     pub when: FaultWhen,
     /// Only requests to this operation (e.g. `StartFlow`); absent: every operation.
@@ -44,6 +47,7 @@ pub struct FaultRule {
     /// This fraction (0..=1) of matching requests, spread evenly and deterministically.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fraction: Option<f64>,
+    /// `latencyMs`: the delay a `latency` fault adds, in milliseconds (also delays other kinds when set).
     #[serde(default)]
     pub latency_ms: u64,
 }
@@ -51,17 +55,27 @@ pub struct FaultRule {
 /// The fault chosen for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
+    /// What the fault does.
     pub kind: FaultKind,
+    /// Whether the request is applied before the fault answers.
     pub when: FaultWhen,
+    /// Delay before the answer, in milliseconds (0: none).
     pub latency_ms: u64,
 }
 
+/// The faults set through `/_harness/faults`, in the order added, each with how many
+/// matching requests it has seen.
 #[derive(Debug, Default)]
 pub struct Faults {
     rules: Vec<(FaultRule, u64)>,
 }
 
 impl Faults {
+    /// Adds `rule`.
+    ///
+    /// # Errors
+    /// A message for the control API's 400 if both or neither of `count` and `fraction` are
+    /// given, `fraction` is outside 0..=1, or a `latency` fault has no `latencyMs`.
     pub fn add(&mut self, rule: FaultRule) -> Result<(), String> {
         match (rule.count, rule.fraction) {
             (Some(_), Some(_)) => return Err("give either count or fraction, not both".into()),
@@ -78,14 +92,17 @@ impl Faults {
         Ok(())
     }
 
+    /// Removes every fault.
     pub fn clear(&mut self) {
         self.rules.clear();
     }
 
+    /// Whether no fault is set (the hot path then skips the faults lock).
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
     }
 
+    /// The rules still set, as `/_harness/faults` lists them (spent `count` rules are gone).
     pub fn rules(&self) -> Vec<FaultRule> {
         self.rules.iter().map(|(r, _)| r.clone()).collect()
     }

@@ -59,6 +59,8 @@ struct Shared {
 }
 
 impl Handle {
+    /// A fresh emulator state with `config` as its launch configuration (the one
+    /// `/_harness/reset` restores); the clock starts at the wall clock.
     pub fn new(config: Config) -> Self {
         Self(Arc::new(Shared {
             state: Mutex::new(State::new(config.clone())),
@@ -77,20 +79,27 @@ impl Handle {
         self.0.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The emulator's clock (epoch milliseconds, moved forward by `/_harness/clock`).
     pub fn clock(&self) -> &Clock {
         &self.0.clock
     }
 
+    /// The injected faults, locked (poisoning is ignored, as for [`Self::lock`]).
     pub fn faults(&self) -> MutexGuard<'_, Faults> {
         self.0.faults.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Adds a fault rule for the next AppFlow requests.
+    ///
+    /// # Errors
+    /// The message of [`Faults::add`] when the rule is inconsistent.
     pub fn add_fault(&self, rule: FaultRule) -> Result<(), String> {
         self.faults().add(rule)?;
         self.0.any_faults.store(true, Ordering::Release);
         Ok(())
     }
 
+    /// Removes every injected fault.
     pub fn clear_faults(&self) {
         self.faults().clear();
         self.0.any_faults.store(false, Ordering::Release);
@@ -129,6 +138,8 @@ impl Handle {
         self.0.launch.has_edges()
     }
 
+    /// AppFlow operation requests received since launch (faulted ones included; control-API
+    /// requests and unknown routes not), as `/_harness/counters` shows. Not reset by `reset`.
     pub fn requests(&self) -> u64 {
         self.0.requests.load(Ordering::Relaxed)
     }
@@ -179,6 +190,10 @@ impl Emulator {
         Self::start_with(Config::default()).await
     }
 
+    /// Starts an emulator with `config` on `127.0.0.1:0`, in a task of the current runtime.
+    ///
+    /// # Errors
+    /// The I/O error if the listener cannot bind.
     pub async fn start_with(config: Config) -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         Self::serve(listener, config)
@@ -208,6 +223,7 @@ impl Emulator {
         })
     }
 
+    /// The loopback address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -217,6 +233,7 @@ impl Emulator {
         format!("http://{}", self.addr)
     }
 
+    /// Its shared state: control it (reset, clock, faults, config) without HTTP.
     pub fn handle(&self) -> &Handle {
         &self.handle
     }
@@ -232,6 +249,11 @@ pub struct DetachedEmulator {
 }
 
 impl DetachedEmulator {
+    /// Starts an emulator with `config` on `127.0.0.1:0` in a new thread with its own tokio
+    /// runtime of `threads` worker threads (at least 1); returns once it listens.
+    ///
+    /// # Errors
+    /// The I/O error if the thread or runtime cannot be made or the listener cannot bind.
     pub fn start(config: Config, threads: usize) -> std::io::Result<Self> {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -274,10 +296,12 @@ impl DetachedEmulator {
         })
     }
 
+    /// `http://127.0.0.1:<port>`
     pub fn url(&self) -> &str {
         &self.url
     }
 
+    /// Its shared state: control it (reset, clock, faults, config) without HTTP.
     pub fn handle(&self) -> &Handle {
         &self.handle
     }

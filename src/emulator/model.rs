@@ -44,7 +44,7 @@ pub fn validate_client_token(token: &str) -> Result<(), ApiError> {
     }
 }
 
-/// `maxResults`: 1..=100, defaulting to 20 [chosen].
+/// `maxResults`: 1..=100, defaulting to 20 \[chosen\].
 pub fn max_results(value: Option<i64>) -> Result<usize, ApiError> {
     match value {
         None => Ok(20),

@@ -26,6 +26,7 @@ pub const MAX_SKEW_MS: Millis = 15 * 60_000;
 pub struct Expected<'a> {
     /// `ACCESS_KEY:SECRET`.
     pub keys: &'a str,
+    /// The emulator's region: the credential scope must name it with service `appflow` (W1).
     pub region: &'a str,
     /// The emulator's clock.
     pub now: Millis,

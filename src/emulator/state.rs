@@ -16,22 +16,32 @@ use super::tokens::TokenStore;
 /// The definition a flow was created (or last updated) with, stored as sent.
 #[derive(Debug, Clone)]
 pub struct Definition {
+    /// `description` as sent to CreateFlow/UpdateFlow (at most 2,048 characters on CreateFlow).
     pub description: Option<String>,
+    /// `kmsArn` as sent to CreateFlow (`arn:aws:kms:...`, 20..=2,048 characters); UpdateFlow keeps it.
     pub kms_arn: Option<String>,
+    /// `triggerConfig` JSON as sent; its `triggerType` decides the flow's [`TriggerType`].
     pub trigger_config: Value,
+    /// `sourceFlowConfig` JSON as sent (has `connectorType` and `sourceConnectorProperties`).
     pub source_flow_config: Value,
+    /// `destinationFlowConfigList` JSON array as sent (each with `connectorType`).
     pub destination_flow_config_list: Value,
+    /// `tasks` JSON array as sent (each with `sourceFields` and `taskType`).
     pub tasks: Value,
+    /// `tags` as a JSON object of strings, from CreateFlow; `None` when not sent.
     pub tags: Option<Value>,
+    /// `metadataCatalogConfig` JSON as sent, if any.
     pub metadata_catalog_config: Option<Value>,
 }
 
 /// One run: 48 bytes, since a fresh-token load keeps millions of them.
 #[derive(Debug, Clone)]
 pub struct Execution {
+    /// The `executionId` StartFlow answered (O3), a random v4 UUID.
     pub id: Uuid,
     /// Global start order, for newest-first listing and page tokens.
     pub seq: u64,
+    /// When StartFlow started it, in epoch milliseconds on the emulator clock.
     pub started_at: Millis,
     /// When it succeeds; once canceled, when the cancel was asked for.
     ends_at: Millis,
@@ -39,6 +49,7 @@ pub struct Execution {
 }
 
 impl Execution {
+    /// A run with `id` and start order `seq`, started at `started_at` and succeeding at `ends_at` (epoch ms); not canceled.
     pub fn new(id: Uuid, seq: u64, started_at: Millis, ends_at: Millis) -> Self {
         Self {
             id,
@@ -55,6 +66,8 @@ impl Execution {
         self.canceled = true;
     }
 
+    /// The run's status at `now` (epoch ms): `InProgress` until its end, then `Successful`; once
+    /// canceled, `CancelStarted` for `cancel_time_ms` ms, then `Canceled` (S3).
     pub fn status(&self, now: Millis, cancel_time_ms: u64) -> ExecutionStatus {
         match self.canceled {
             true if now >= self.ends_at.saturating_add(cancel_time_ms) => ExecutionStatus::Canceled,
@@ -64,6 +77,8 @@ impl Execution {
         }
     }
 
+    /// Its `lastUpdatedAt` at `now` (epoch ms): when its current status began (the start while
+    /// `InProgress`, the end or cancel time after, plus `cancel_time_ms` once `Canceled`).
     pub fn last_updated(&self, now: Millis, cancel_time_ms: u64) -> Millis {
         match self.status(now, cancel_time_ms) {
             ExecutionStatus::Canceled => self.ends_at + cancel_time_ms,
@@ -72,19 +87,30 @@ impl Execution {
         }
     }
 
+    /// Whether it is still `InProgress` at `now` (epoch ms): not canceled and before its end;
+    /// such a run holds a slot of the concurrent-runs quota (Q3) and blocks DeleteFlow without `forceDelete`.
     pub fn is_running(&self, now: Millis) -> bool {
         !self.canceled && now < self.ends_at
     }
 }
 
+/// A flow that exists: its name, ARN (O1), trigger type, status (O2), stored definition and
+/// its run records. DeleteFlow removes it, so a deleted flow answers 404 (L6).
 #[derive(Debug, Clone)]
 pub struct Flow {
+    /// `flowName` (V1), the key it is stored under in [`State::flows`].
     pub name: Arc<str>,
+    /// `arn:aws:appflow:<region>:<account>:flow/<flowName>` (O1), computed once at CreateFlow.
     pub arn: Arc<str>,
+    /// OnDemand, Scheduled or Event, from `triggerConfig.triggerType`; decides L2/L3 and T2/T3 (T8).
     pub trigger: TriggerType,
+    /// The current `flowStatus` (O2): set by CreateFlow (L1), StartFlow (L3), StopFlow (L5) and UpdateFlow.
     pub status: FlowStatus,
+    /// The definition of the last CreateFlow or UpdateFlow.
     pub definition: Definition,
+    /// `createdAt`, in epoch milliseconds (answered as epoch seconds, W4).
     pub created_at: Millis,
+    /// `lastUpdatedAt`, in epoch milliseconds: CreateFlow, UpdateFlow, StopFlow or an activating StartFlow.
     pub updated_at: Millis,
     /// Oldest first; the oldest leave by [`State::start_execution`]'s
     /// retention rule.
@@ -94,8 +120,12 @@ pub struct Flow {
 /// A remembered CreateFlow/UpdateFlow call: its input (token removed) and answer.
 #[derive(Debug, Clone)]
 pub struct StoredCall {
+    /// The request JSON as serialized from the operation's input, `clientToken` left out; a replay
+    /// with a different input answers 409 ConflictException (T13).
     pub input: Value,
+    /// The JSON answer given the first time, answered again on a replay (T13).
     pub output: Value,
+    /// When the call was made, in epoch milliseconds; the token ends `token_ttl_ms` after it (T4).
     pub at: Millis,
 }
 
@@ -134,12 +164,20 @@ impl Running {
     }
 }
 
+/// Everything one emulator remembers (one per account and region): its configuration, flows,
+/// the three per-operation token stores (T6) and the run quotas. Operations change it under
+/// [`super::Handle::lock`], so each one is atomic (T5).
 #[derive(Debug, Default)]
 pub struct State {
+    /// The current configuration: the launch one, as changed by `/_harness/config`.
     pub config: Config,
+    /// Live flows by name; a deleted flow is removed (L6).
     pub flows: FxHashMap<Arc<str>, Flow>,
+    /// StartFlow's clientTokens: per (token, flowName) the first answer, for 8 hours by default (T1-T5, T9, T14).
     pub start_tokens: TokenStore,
+    /// CreateFlow's clientTokens: token -> the first call and answer (T13); a flow's leave when it is deleted (T14).
     pub create_tokens: HashMap<String, StoredCall>,
+    /// UpdateFlow's clientTokens: token -> the first call and answer (T13); a flow's leave when it is deleted (T14).
     pub update_tokens: HashMap<String, StoredCall>,
     running: Running,
     /// (month index, runs started in it) for the monthly quota.
@@ -150,6 +188,7 @@ pub struct State {
 }
 
 impl State {
+    /// An empty state (no flows, runs or tokens) with `config`.
     pub fn new(config: Config) -> Self {
         Self {
             config,
@@ -157,18 +196,28 @@ impl State {
         }
     }
 
+    /// The flow named `name`.
+    ///
+    /// # Errors
+    /// 404 ResourceNotFoundException (`ApiError::not_found`) if no such flow exists (L6, L7).
     pub fn flow(&self, name: &str) -> Result<&Flow, ApiError> {
         self.flows
             .get(name)
             .ok_or_else(|| ApiError::not_found(name))
     }
 
+    /// The flow named `name`, to change.
+    ///
+    /// # Errors
+    /// 404 ResourceNotFoundException (`ApiError::not_found`) if no such flow exists (L6, L7).
     pub fn flow_mut(&mut self, name: &str) -> Result<&mut Flow, ApiError> {
         self.flows
             .get_mut(name)
             .ok_or_else(|| ApiError::not_found(name))
     }
 
+    /// The status a new flow of `trigger` type starts in (L1): on-demand `Active`, scheduled
+    /// `Draft`, event as the profile's [`EventInitialStatus`] says (`Draft` by default).
     pub fn initial_status(&self, trigger: TriggerType) -> FlowStatus {
         match trigger {
             TriggerType::OnDemand => FlowStatus::Active,
@@ -224,6 +273,8 @@ impl State {
         self.month = (month_index(now), runs);
     }
 
+    /// How many runs hold a slot of the concurrent-runs quota (Q3) at `now` (epoch ms);
+    /// finished runs leave the count here, canceled ones when released.
     pub fn running_runs(&mut self, now: Millis) -> usize {
         self.running.count(now)
     }

@@ -30,9 +30,13 @@ use super::token_index::Index;
 /// One successful StartFlow call remembered under its token, as read back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenUse<'a> {
+    /// The flow the token was used on (T9: uses are kept per token and flow).
     pub flow: &'a str,
+    /// When the call was made, in epoch milliseconds; the use ends `token_ttl_ms` later (T4).
     pub first_used: Millis,
+    /// The `flowStatus` answered, given again on a replay (T1, T11).
     pub status: FlowStatus,
+    /// The `executionId` answered (`None` when the call activated a scheduled/event flow, L3).
     pub execution: Option<Uuid>,
 }
 
@@ -93,6 +97,9 @@ fn key(token: &str) -> u64 {
     h.finish()
 }
 
+/// StartFlow's token store: each successful call (T12) under its (token, flow), in a byte
+/// queue in use order, so expiry (T4) purges from the front and a deleted flow's uses end
+/// at once (T14). Memory per use is a fixed entry plus the token's bytes.
 #[derive(Debug, Default)]
 pub struct TokenStore {
     /// hash -> sequence number of the newest use under it.
@@ -228,6 +235,8 @@ impl TokenStore {
         self.uses.len()
     }
 
+    /// Gives back spare capacity of the queues (after a purge), so memory measurements see
+    /// what is held.
     pub fn shrink(&mut self) {
         self.uses.shrink_to_fit();
         self.bytes.shrink_to_fit();
@@ -237,8 +246,11 @@ impl TokenStore {
 /// What a StartFlow call answered, and when: what a replay of its token gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Answer {
+    /// When the call was made, in epoch milliseconds.
     pub at: Millis,
+    /// The `flowStatus` answered.
     pub status: FlowStatus,
+    /// The `executionId` answered; `None` when no run was started (L3).
     pub execution: Option<Uuid>,
 }
 

@@ -9,17 +9,23 @@ use crate::emulator::error::ApiError;
 use crate::emulator::model::{Millis, validate_flow_name};
 use crate::emulator::state::State;
 
+/// The model's `CancelFlowExecutionsRequest`, `POST /cancel-flow-executions`: cancel runs of
+/// one flow (S3). 400 ValidationException for a bad `flowName` (V1) or more than 100 ids;
+/// 404 ResourceNotFoundException if the flow does not exist.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CancelFlowExecutions {
+    /// `flowName` (V1) of the flow whose runs are canceled.
     pub flow_name: String,
     /// Absent: every run of the flow that is in progress.
     pub execution_ids: Option<Vec<String>>,
 }
 
+/// The model's `CancelFlowExecutionsResponse`: the ids that named no running run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CancelFlowExecutionsOutput {
+    /// `invalidExecutions`: the given ids that are unknown, not in the emulator's lowercase hyphenated form, or not running, in request order.
     pub invalid_executions: Vec<String>,
 }
 

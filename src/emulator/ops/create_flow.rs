@@ -14,30 +14,50 @@ use crate::emulator::model::{
 };
 use crate::emulator::state::{Definition, Flow, State, StoredCall};
 
+/// The model's `CreateFlowRequest`, `POST /create-flow`: a new flow, `Active` if on-demand,
+/// `Draft` if scheduled, event per the profile (L1). Errors: 400 ValidationException for a bad
+/// name (V1), token (V2) or definition; 409 ConflictException if the flow exists or the token
+/// was used with other input (T13); 402 ServiceQuotaExceededException past `max_flows` (Q1).
+/// Answers the model's `CreateFlowResponse` (`flowArn`, `flowStatus`).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateFlow {
+    /// `flowName` (V1).
     pub flow_name: String,
+    /// `description`, at most 2,048 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// `kmsArn`: `arn:aws:kms:...`, 20..=2,048 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kms_arn: Option<String>,
+    /// `triggerConfig`: needs `triggerType` (OnDemand, Scheduled or Event); Scheduled needs `triggerProperties.Scheduled.scheduleExpression`.
     pub trigger_config: Value,
+    /// `sourceFlowConfig`: needs `connectorType` and `sourceConnectorProperties`.
     pub source_flow_config: Value,
+    /// `destinationFlowConfigList`: a non-empty array, each with `connectorType` and `destinationConnectorProperties`.
     pub destination_flow_config_list: Value,
+    /// `tasks`: an array, each with a `sourceFields` array and a `taskType`.
     pub tasks: Value,
+    /// `tags`: tag key -> value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<HashMap<String, String>>,
+    /// `metadataCatalogConfig`, stored as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_catalog_config: Option<Value>,
+    /// `clientToken` (V2): same token and input within the TTL answers the first answer again,
+    /// other input 409 (T13); left out of the stored input.
     #[serde(skip_serializing)]
     pub client_token: Option<String>,
 }
 
+/// The model's `CreateFlowResponse` as a typed value (`flowArn`, `flowStatus`); the
+/// emulator itself answers CreateFlow as JSON built in `apply`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateFlowOutput {
+    /// `flowArn` (O1).
     pub flow_arn: String,
+    /// `flowStatus` the flow starts in (L1, O2).
     pub flow_status: FlowStatus,
 }
 

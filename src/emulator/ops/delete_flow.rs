@@ -8,10 +8,16 @@ use crate::emulator::error::ApiError;
 use crate::emulator::model::{Millis, validate_flow_name};
 use crate::emulator::state::State;
 
+/// The model's `DeleteFlowRequest`, `POST /delete-flow`: removes a flow and ends its tokens
+/// (L6, T14). Errors: 400 ValidationException for a bad `flowName` (V1); 404
+/// ResourceNotFoundException if it does not exist; 409 ConflictException if a run is in
+/// progress and `forceDelete` is not `true` (then its runs' quota slots are freed).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeleteFlow {
+    /// `flowName` (V1) of the flow to delete.
     pub flow_name: String,
+    /// `forceDelete`: `true` deletes a flow with a run in progress; absent means `false`.
     pub force_delete: Option<bool>,
 }
 

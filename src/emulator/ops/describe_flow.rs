@@ -8,9 +8,14 @@ use crate::emulator::error::ApiError;
 use crate::emulator::model::{Millis, epoch_seconds, validate_flow_name};
 use crate::emulator::state::{Flow, State};
 
+/// The model's `DescribeFlowRequest`, `POST /describe-flow`: answers a `DescribeFlowResponse`
+/// (ARN, status, stored definition, times in epoch seconds, `lastRunExecutionDetails` once it ran).
+/// Errors: 400 ValidationException for a bad `flowName` (V1); 404 ResourceNotFoundException
+/// if the flow does not exist (L6, L7).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DescribeFlow {
+    /// `flowName` (V1) of the flow to describe.
     pub flow_name: String,
 }
 

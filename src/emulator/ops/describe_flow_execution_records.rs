@@ -12,11 +12,18 @@ use crate::emulator::state::State;
 
 const TOKEN_PREFIX: &str = "er1.";
 
+/// The model's `DescribeFlowExecutionRecordsRequest`, `POST
+/// /describe-flow-execution-records`: a flow's runs newest first, paged (S2), runs younger than
+/// `records_lag_ms` left out. Errors: 400 ValidationException for a bad `flowName`,
+/// `maxResults` or `nextToken`; 404 ResourceNotFoundException if the flow does not exist.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DescribeFlowExecutionRecords {
+    /// `flowName` (V1) of the flow whose runs are listed.
     pub flow_name: String,
+    /// `maxResults`: page size 1..=100, 20 when absent (S2).
     pub max_results: Option<i64>,
+    /// `nextToken` of the previous page (`er1.` + hex of the last run's sequence number).
     pub next_token: Option<String>,
 }
 

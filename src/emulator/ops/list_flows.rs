@@ -10,10 +10,15 @@ use crate::emulator::state::State;
 
 const TOKEN_PREFIX: &str = "lf1.";
 
+/// The model's `ListFlowsRequest`, `POST /list-flows`: live flows in name order, each a
+/// `FlowDefinition` summary with trigger type and status, paged (S4). Errors: 400
+/// ValidationException for a bad `maxResults` or `nextToken`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListFlows {
+    /// `maxResults`: page size 1..=100, 20 when absent (S4).
     pub max_results: Option<i64>,
+    /// `nextToken` of the previous page (`lf1.` + hex of the last flow name listed).
     pub next_token: Option<String>,
 }
 

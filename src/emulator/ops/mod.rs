@@ -38,8 +38,16 @@ pub trait Operation: DeserializeOwned + Send + 'static {
     const NAME: &'static str = Self::OP.name();
     /// Its restJson1 route, e.g. `/start-flow`.
     const PATH: &'static str = Self::OP.path();
+    /// The answer on success, serialized as the JSON body of a 200 (the model's `<Name>Response`).
     type Output: Serialize;
 
+    /// Applies the request to `state` at `now` (epoch milliseconds) under the state lock, so
+    /// validation, token checks and the change are one atomic step (T5).
+    ///
+    /// # Errors
+    /// The [`ApiError`] the operation answers with (400 ValidationException, 404
+    /// ResourceNotFoundException, 409 ConflictException, 402 ServiceQuotaExceededException, ...);
+    /// nothing is changed then, and no token is remembered (T12).
     fn apply(self, state: &mut State, now: Millis) -> Result<Self::Output, ApiError>;
 
     /// Appends the output's JSON body to `body`: serde's, unless the

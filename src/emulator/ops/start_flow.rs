@@ -15,18 +15,31 @@ use crate::emulator::model::{
 use crate::emulator::state::State;
 use crate::emulator::tokens::{Answer, Token};
 
+/// The model's `StartFlowRequest`, `POST /start-flow`: runs an on-demand flow (L2, C2) or
+/// activates a scheduled/event flow (L3, C1), under the clientToken rules T1-T14. Errors:
+/// 400 ValidationException for a bad `flowName` (V1) or `clientToken` (V2); 404
+/// ResourceNotFoundException if the flow does not exist, checked before the token (L6, L7, T10);
+/// 409 ConflictException for a token used on another scheduled/event flow (T2), an `Active`
+/// scheduled/event flow under the `conflict` profile (C1), or a run in progress under the
+/// `conflict` profile (C2); 402 ServiceQuotaExceededException past the run quotas (Q2, Q3).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StartFlow {
+    /// `flowName` (V1) of the flow to start.
     pub flow_name: String,
+    /// `clientToken` (V2): absent, every call is new (T7).
     pub client_token: Option<String>,
 }
 
+/// The model's `StartFlowResponse`; a replay answers the stored one again (T1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StartFlowOutput {
+    /// `flowArn` (O1).
     pub flow_arn: Arc<str>,
+    /// `flowStatus` (O2): the flow's status for on-demand flows (S1), `Active` once activated (L3).
     pub flow_status: FlowStatus,
+    /// `executionId` (O3) of the new run; absent when a scheduled/event flow was activated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<Uuid>,
 }

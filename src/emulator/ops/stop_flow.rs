@@ -8,16 +8,25 @@ use crate::emulator::error::{ApiError, ErrorKind};
 use crate::emulator::model::{FlowStatus, Millis, TriggerType, validate_flow_name};
 use crate::emulator::state::State;
 
+/// The model's `StopFlowRequest`, `POST /stop-flow`: deactivates a scheduled/event flow to
+/// `Suspended` or `Draft` per the profile (L5). Errors: 400 ValidationException for a bad
+/// `flowName` (V1); 404 ResourceNotFoundException if it does not exist; 400
+/// UnsupportedOperationException for an on-demand flow (L4); 409 ConflictException if the
+/// flow is not `Active`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StopFlow {
+    /// `flowName` (V1) of the flow to stop.
     pub flow_name: String,
 }
 
+/// The model's `StopFlowResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StopFlowOutput {
+    /// `flowArn` (O1).
     pub flow_arn: String,
+    /// `flowStatus` after the stop: `Suspended` or `Draft` (L5).
     pub flow_status: FlowStatus,
 }
 

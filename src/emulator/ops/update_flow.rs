@@ -10,18 +10,32 @@ use crate::emulator::error::ApiError;
 use crate::emulator::model::{Millis, validate_flow_name};
 use crate::emulator::state::State;
 
+/// The model's `UpdateFlowRequest`, `POST /update-flow`: replaces a flow's definition; a
+/// changed trigger type puts the flow in that type's initial status (L1). Answers the model's
+/// `UpdateFlowResponse` (`flowStatus`). Errors: 400 ValidationException for a bad name (V1),
+/// token (V2) or definition; 404 ResourceNotFoundException if the flow does not exist
+/// (checked before the token); 409 ConflictException if the token was used with other input (T13).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateFlow {
+    /// `flowName` (V1) of the flow to update.
     pub flow_name: String,
+    /// `description`; absent clears the stored one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// `triggerConfig`, checked as CreateFlow's (`triggerType`, a Scheduled flow's `scheduleExpression`).
     pub trigger_config: Value,
+    /// `sourceFlowConfig`: needs `connectorType` and `sourceConnectorProperties`.
     pub source_flow_config: Value,
+    /// `destinationFlowConfigList`: a non-empty array, each with `connectorType` and `destinationConnectorProperties`.
     pub destination_flow_config_list: Value,
+    /// `tasks`: an array, each with a `sourceFields` array and a `taskType`.
     pub tasks: Value,
+    /// `metadataCatalogConfig`, stored as sent; absent clears it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_catalog_config: Option<Value>,
+    /// `clientToken` (V2): same token and input within the TTL answers the first answer again,
+    /// other input 409 (T13); left out of the stored input.
     #[serde(skip_serializing)]
     pub client_token: Option<String>,
 }
