@@ -18,7 +18,7 @@ use crate::snapshot::transform::{self, Transformer};
 pub enum Class {
     /// One side breaks an expectation or a contract rule at the step (it fails there).
     Violation,
-    /// Both sides conform and answer differently, where the contract leaves room ([chosen] rules, W8): reported, not a failure.
+    /// Both sides conform and answer differently, where the contract leaves room (\[chosen\] rules, W8): reported, not a failure.
     Gap,
     /// A difference the scenario lists under `known_differences` for the target's kind.
     Known,
