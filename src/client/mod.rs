@@ -72,7 +72,8 @@ pub const DEFAULT_ANSWER_LIMIT: usize = 4 << 20;
 pub struct Call {
     /// The answer, or why there is none.
     pub outcome: Outcome,
-    /// Time from sending the request to the end of its answer (pacing and signing excluded).
+    /// Time from sending the request to the end of its answer, or to the transport failure (pacing
+    /// and signing excluded).
     pub latency: Duration,
 }
 

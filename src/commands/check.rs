@@ -28,7 +28,8 @@ pub struct CheckOptions {
     pub snapshot_mode: SnapshotMode,
     /// Where to write the JUnit XML report (`--junit`), if anywhere.
     pub junit: Option<PathBuf>,
-    /// Where to write the JSON report (`--json`, a [`runner::Summary`] with its schema), if anywhere.
+    /// Where to write the JSON report (`--json`, a [`runner::Summary`] with its schema), if
+    /// anywhere.
     pub json: Option<PathBuf>,
     /// Scenarios played at once (`--jobs`; [`CheckOptions::new`] sets 8).
     pub jobs: usize,

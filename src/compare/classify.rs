@@ -18,11 +18,13 @@ use crate::snapshot::transform::{self, Transformer};
 pub enum Class {
     /// One side breaks an expectation or a contract rule at the step (it fails there).
     Violation,
-    /// Both sides conform and answer differently, where the contract leaves room (\[chosen\] rules, W8): reported, not a failure.
+    /// Both sides conform and answer differently, where the contract leaves room (\[chosen\] rules,
+    /// W8): reported, not a failure.
     Gap,
     /// A difference the scenario lists under `known_differences` for the target's kind.
     Known,
-    /// Not judged: the step was skipped on one side, or could not be judged (throttled, unanswered).
+    /// Not judged: the step was skipped on one side, or could not be judged (throttled,
+    /// unanswered).
     NotCompared,
 }
 
@@ -59,7 +61,8 @@ pub struct Entry {
     /// The step's name from the scenario file, when the entry is at a step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step_name: Option<String>,
-    /// The AppFlow operation the step calls (`StartFlow`, ...); `None` for test-control steps and failures.
+    /// The AppFlow operation the step calls (`StartFlow`, ...); `None` for test-control steps and
+    /// failures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
     /// The transcript path (`response.body.flowStatus`) of a field difference.
@@ -77,7 +80,8 @@ pub struct Entry {
     /// For violations: the APPFLOW.md rule ids at stake.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<String>,
-    /// The failure message of a violation or the reason a step was not compared; `None` for field differences.
+    /// The failure message of a violation or the reason a step was not compared; `None` for field
+    /// differences.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
@@ -97,7 +101,8 @@ pub struct ScenarioParity {
     pub compared_fields: usize,
     /// Answer fields (JSON leaves of the transcript) that were equal on both sides.
     pub equal_fields: usize,
-    /// Every classified difference: the failures of both sides first, then one per differing field, in step order.
+    /// Every classified difference: the failures of both sides first, then, step by step, the
+    /// steps not compared and one entry per differing field.
     pub entries: Vec<Entry>,
     /// Each compared step's answers side by side, for the steps that differ.
     pub steps: Vec<StepPair>,
@@ -112,9 +117,9 @@ pub struct StepPair {
     pub step: usize,
     /// The step's name from the scenario file.
     pub name: String,
-    /// The baseline's transcript entry for the step (name and index removed).
+    /// The baseline's transcript entry for the step (its `name` and `step` keys removed).
     pub baseline: Value,
-    /// The target's transcript entry for the step (name and index removed).
+    /// The target's transcript entry for the step (its `name` and `step` keys removed).
     pub target: Value,
 }
 

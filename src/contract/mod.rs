@@ -24,7 +24,8 @@ pub use crate::appflow::MODEL_JSON;
 pub struct Violation {
     /// Where in the answer: `status`, `header x-amzn-RequestId`, `body.flowStatus`, ...
     pub at: String,
-    /// The rule in words, as shown in the report (e.g. "answers are JSON, with content-type application/json, not none").
+    /// The rule in words, as shown in the report (e.g. "answers are JSON, with content-type
+    /// application/json, not none").
     pub rule: String,
     /// The APPFLOW.md rule it breaks (W2, O1, ...).
     pub id: &'static str,
@@ -125,7 +126,8 @@ pub fn open_questions() -> &'static [&'static str] {
 }
 
 /// The service model the harness ships ([`MODEL_JSON`], the AppFlow Smithy JSON AST),
-/// parsed once on first use; the shapes answers are checked against (W5, O2, V1/V2 patterns).
+/// parsed once on first use: the shapes answers are checked against (types, enums, lengths,
+/// patterns; members it does not list are W5 notes).
 pub fn model() -> &'static Model {
     static MODEL: OnceLock<Model> = OnceLock::new();
     MODEL.get_or_init(|| Model::parse(MODEL_JSON))

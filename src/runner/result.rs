@@ -10,8 +10,8 @@ use crate::appflow::TargetKind;
 use crate::diff::Difference;
 use crate::scenario::ContractTag;
 
-/// How a step or a scenario ended; a run passes only when every scenario
-/// [`Passed`](Status::Passed) (fail closed: skipped or inconclusive is no pass).
+/// How a step or a scenario ended. A run passes when no scenario failed or was
+/// inconclusive and at least one passed ([`Summary::passed`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
@@ -146,7 +146,8 @@ pub struct ScenarioResult {
     pub file: String,
     /// The scenario's `description`, one line for the reports.
     pub description: String,
-    /// Where the scenario's expectations come from (`contract:` model, doc, seen, chosen), if the file says.
+    /// Where the scenario's expectations come from (`contract:` model, doc, seen, chosen), if the
+    /// file says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contract: Option<ContractTag>,
     /// The APPFLOW.md rule ids the scenario covers.
@@ -188,7 +189,8 @@ pub struct ScenarioResult {
     /// Findings that break no rule: members the model does not list (W5),
     /// runs on this scenario's flows that it did not start.
     pub notes: Vec<String>,
-    /// Latency of every call that got an answer, for the run's percentiles (not serialised).
+    /// Latency of every call sent (fixture setup included, answered or not), for the run's
+    /// percentiles (not serialised).
     #[serde(skip)]
     pub latencies: Vec<Duration>,
 }
@@ -250,17 +252,17 @@ pub struct Totals {
     pub inconclusive: usize,
     /// Replays of undecided scenarios, over the run.
     pub replays: u32,
-    /// Calls that got an answer over the run (the number of latencies measured).
+    /// Calls sent over the run, fixture setup included (the number of latencies measured).
     pub calls: usize,
     /// Answers that came, over all scenarios (the base of the wire counts).
     pub answers: usize,
     /// Throttled answers retried with the same request, over all scenarios.
     pub throttled_retries: u32,
-    /// Median call latency over the run, in milliseconds (0 when no call was answered).
+    /// Median call latency over the run, in milliseconds (0 when no call was sent).
     pub latency_p50_ms: f64,
-    /// 99th-percentile call latency over the run, in milliseconds (0 when no call was answered).
+    /// 99th-percentile call latency over the run, in milliseconds (0 when no call was sent).
     pub latency_p99_ms: f64,
-    /// Answered calls per second of wall-clock run time (0 for a zero-length run).
+    /// Calls sent per second of wall-clock run time (0 for a zero-length run).
     pub calls_per_second: f64,
     /// Wall-clock time of the whole run, in milliseconds.
     pub duration_ms: f64,
@@ -323,7 +325,7 @@ impl Summary {
 
 impl Totals {
     /// The totals of `scenarios`, played over `elapsed` wall-clock time:
-    /// percentiles are nearest-rank over every answered call's latency.
+    /// percentiles are nearest-rank over every call's latency.
     pub fn of(scenarios: &[ScenarioResult], elapsed: Duration) -> Self {
         let mut lat: Vec<Duration> = scenarios
             .iter()
