@@ -15,12 +15,22 @@ use bytes::Bytes;
 use crate::appflow::Operation;
 use sigv4::Signer;
 
+/// Why a request could not be sent at all (as opposed to sent and unanswered,
+/// which is an [`Outcome::Transport`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
+    /// The endpoint URL does not parse, or its scheme is not http or https.
     #[error("invalid endpoint url {url:?}: {reason}")]
-    BadUrl { url: String, reason: String },
+    BadUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it (the parser's message, or the scheme rule).
+        reason: String,
+    },
+    /// reqwest could not build its client (e.g. no TLS backend); the message says why.
     #[error("failed to build the http client: {0}")]
     Build(String),
+    /// Credentials could not be refreshed or the request could not be SigV4-signed (W1, W7).
     #[error("failed to sign the request: {0}")]
     Sign(String),
 }
@@ -28,19 +38,26 @@ pub enum ClientError {
 /// What happened to one call: an answer, or why there is none.
 #[derive(Debug, Clone)]
 pub enum Outcome {
+    /// An answer came (any status, any body, however malformed), read up to the answer limit.
     Reply(Reply),
     /// No complete answer: connection refused or closed, timeout, bad HTTP.
     Transport {
+        /// What kind of transport failure it was.
         kind: TransportKind,
+        /// The error with its whole cause chain, for the report.
         message: String,
     },
 }
 
+/// Why a call got no answer; one per [`Outcome::Transport`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TransportKind {
+    /// The connection could not be made (refused, unreachable, DNS).
     Connect,
+    /// No complete answer within the endpoint's timeout (the `--timeout` flag).
     Timeout,
+    /// The connection closed or the HTTP exchange broke before the answer was complete.
     Closed,
     /// The answer was larger than the endpoint's answer limit; reading stopped there.
     TooLarge,
@@ -53,7 +70,10 @@ pub const DEFAULT_ANSWER_LIMIT: usize = 4 << 20;
 /// A call's outcome and how long it took.
 #[derive(Debug, Clone)]
 pub struct Call {
+    /// The answer, or why there is none.
     pub outcome: Outcome,
+    /// Time from sending the request to the end of its answer, or to the transport failure (pacing
+    /// and signing excluded).
     pub latency: Duration,
 }
 
@@ -117,6 +137,7 @@ impl Endpoint {
         self
     }
 
+    /// The endpoint's base URL as given, without a trailing `/` (e.g. `http://127.0.0.1:4566`).
     pub fn base_url(&self) -> &str {
         &self.base
     }

@@ -39,6 +39,8 @@ impl fmt::Debug for Signer {
 const REFRESH_AHEAD: std::time::Duration = std::time::Duration::from_secs(300);
 
 impl Signer {
+    /// A signer with fixed keys (`session_token` for temporary ones) for `region`;
+    /// the keys are never refreshed, and they never reach `Debug` output.
     pub fn new(
         access_key_id: &str,
         secret_access_key: &str,

@@ -10,10 +10,13 @@ use crate::endpoint::{self, Environment, TargetOptions};
 use crate::report;
 use crate::runner::{self, Options as RunnerOptions, SnapshotMode, Snapshots, StepHook};
 
+/// What `appflow-harness check` is told: the scenarios, the target and how to
+/// reach it, the reference to compare with, the report files, and concurrency.
 #[derive(Clone)]
 pub struct CheckOptions {
     /// Scenario files or folders; empty means `scenarios/`.
     pub scenarios: Vec<PathBuf>,
+    /// The endpoint to check and how to reach it (choice, region, signing, pacing, timeouts).
     pub target: TargetOptions,
     /// The snapshot root (references in `<root>/<name>/`); `None` compares
     /// with no reference.
@@ -21,9 +24,14 @@ pub struct CheckOptions {
     /// The reference to compare with (default: the target's kind if it has a
     /// recording, else `aws` if recorded, else `embedded`).
     pub reference: Option<String>,
+    /// How transcripts are held against the reference (`--snapshots`, or `--record`).
     pub snapshot_mode: SnapshotMode,
+    /// Where to write the JUnit XML report (`--junit`), if anywhere.
     pub junit: Option<PathBuf>,
+    /// Where to write the JSON report (`--json`, a [`runner::Summary`] with its schema), if
+    /// anywhere.
     pub json: Option<PathBuf>,
+    /// Scenarios played at once (`--jobs`; [`CheckOptions::new`] sets 8).
     pub jobs: usize,
     /// Only scenarios whose name contains this text.
     pub filter: Option<String>,
@@ -38,6 +46,8 @@ pub struct CheckOptions {
 }
 
 impl CheckOptions {
+    /// Options for checking `target` with the defaults: `scenarios/`, the snapshot
+    /// root `snapshots`, auto mode, no reports, 8 jobs, no filter, no signals, no dry run.
     pub fn new(target: TargetOptions) -> Self {
         Self {
             scenarios: Vec::new(),
@@ -57,6 +67,18 @@ impl CheckOptions {
     }
 }
 
+/// Runs `check`: loads the scenarios, resolves and probes the target, plays
+/// every scenario, prints the terminal report and writes the JUnit/JSON files.
+/// With `list_coverage` it prints APPFLOW.md's rule coverage instead (failed if a
+/// rule is uncovered); with `dry_run` it prints the plan and sends nothing.
+/// Returns the run's [`Outcome`] (failed, inconclusive, passed, interrupted).
+/// Errors: [`CommandError::InvalidInput`] for invalid scenario, `transformers.yaml`
+/// or fixture configuration files, or no scenario file at all; [`CommandError::Usage`]
+/// for a filter that matches nothing, an unwritable report path, a bad endpoint URL,
+/// missing `--sign` keys or credentials the endpoint refuses (403, W7);
+/// [`CommandError::TargetUnreachable`] when the emulator cannot start, nothing answers
+/// the probe, or the AWS credential chain finds none; [`CommandError::Internal`] when
+/// the terminal report or a report file cannot be written.
 // Long on purpose: the command's sequence (load, resolve, run, report, exit) in one place.
 pub async fn run(
     options: CheckOptions,

@@ -15,8 +15,11 @@ use crate::endpoint::{self, Environment, TargetOptions};
 /// The prefixes of the flows `check` (`ah-`) and `load` (`ld-`) create.
 pub use crate::names::HARNESS_PREFIXES;
 
+/// What `appflow-harness cleanup` is told: the endpoint, which flows count as
+/// leftovers (name prefix or fixture description, age), and whether to delete them.
 #[derive(Debug, Clone)]
 pub struct CleanupOptions {
+    /// The endpoint to clean and how to reach it (choice, region, signing, pacing).
     pub target: TargetOptions,
     /// Flow name prefixes to match (default: the harness's own).
     pub prefixes: Vec<String>,
@@ -35,13 +38,27 @@ pub const HARNESS_DESCRIPTION: &str = crate::fixtures::DESCRIPTION;
 /// A leftover flow.
 #[derive(Debug, Clone)]
 pub struct Leftover {
+    /// The flow's name (`flowName`; empty if ListFlows left it out).
     pub name: String,
+    /// The flow's description; [`HARNESS_DESCRIPTION`] marks the harness's fixtures.
     pub description: String,
+    /// The flow's trigger type as ListFlows gives it (`OnDemand`, `Scheduled`, `Event`).
     pub trigger: String,
+    /// The flow's status as ListFlows gives it (`Active`, `Suspended`, ...; O2).
     pub status: String,
+    /// When the flow was created, in epoch seconds (W4); `None` if not given.
     pub created_at: Option<f64>,
 }
 
+/// Runs `cleanup`: lists every flow through all ListFlows pages (S4, paged as S2),
+/// keeps those with a harness prefix (or the fixture description) and at least
+/// `older_than` old, and prints them; with `yes` it stops each active scheduled or
+/// event flow, then deletes every one (`forceDelete`, 6 tries with backoff).
+/// Returns [`Outcome::Failed`] when a delete failed or the endpoint's paging broke
+/// S2 (a repeated `nextToken`, too many pages), else [`Outcome::Passed`].
+/// Errors: those of resolving and probing the target (see `check`'s
+/// [`run`](super::check::run)), and [`CommandError::TargetUnreachable`] when a
+/// ListFlows page fails (error answer or no answer, after its retries).
 pub async fn run(
     options: CleanupOptions,
     env: &Environment,

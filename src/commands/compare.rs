@@ -22,27 +22,50 @@ pub enum FailOn {
     Gap,
 }
 
+/// What `appflow-harness compare` is told: the scenarios, the two sides (baseline
+/// and target) with their shared connection flags, the reports and what fails the run.
 #[derive(Debug, Clone)]
 pub struct CompareOptions {
+    /// Scenario files or folders; empty means `scenarios/`.
     pub scenarios: Vec<PathBuf>,
+    /// Only scenarios whose name contains this text.
     pub filter: Option<String>,
     /// `embedded[:flags]`, an http(s) URL, or `aws`.
     pub baseline: String,
+    /// The side compared with the baseline; the same forms as `baseline`.
     pub target: String,
     /// Region, signing, timeouts and answer limit, shared by both sides
     /// (the choice and emulator configuration come from each spec).
     pub connection: TargetOptions,
+    /// Scenarios played at once on each side (`--jobs`).
     pub jobs: usize,
     /// Where `transformers.yaml` is read from.
     pub snapshot_root: PathBuf,
+    /// Where to write the comparison as JSON (`--json`), if anywhere.
     pub json: Option<PathBuf>,
+    /// Where to write the comparison as Markdown for a PR (`--markdown`), if anywhere.
     pub markdown: Option<PathBuf>,
+    /// Where to write the comparison as one HTML page (`--html`), if anywhere.
     pub html: Option<PathBuf>,
+    /// Whether gaps fail the run too, or only violations (`--fail-on`).
     pub fail_on: FailOn,
     /// Stop on Ctrl-C / SIGTERM (cleaning up both sides).
     pub watch_signals: bool,
 }
 
+/// Runs `compare`: plays the scenarios on both sides at once (each with its own
+/// run id and fixtures, cleaning up its own), classifies every difference
+/// ([`classify`]: violation, gap, known, not compared), prints the terminal report
+/// and writes the JSON, Markdown and HTML files.
+/// Returns [`Outcome::Failed`] on a violation (or a gap with `--fail-on gap`) and when
+/// no answer field was compared at all (fail closed); [`Outcome::Inconclusive`] when
+/// nothing failed but a side could not judge a scenario; [`Outcome::Interrupted`] on Ctrl-C.
+/// Errors: as `check`'s [`run`](super::check::run) ([`CommandError::InvalidInput`] for
+/// invalid files, [`CommandError::Usage`] for bad flags, paths and refused credentials,
+/// [`CommandError::TargetUnreachable`] for a side that cannot start or be reached,
+/// [`CommandError::Internal`] for a report that cannot be written), plus
+/// [`CommandError::Usage`] for a side spec that does not parse; a side without AWS
+/// credentials names its flag (`--baseline aws: ...`).
 // Long on purpose: the command's sequence (load, resolve both sides, run both, classify, report) in one place.
 pub async fn run(
     options: CompareOptions,

@@ -39,6 +39,14 @@ fn hint(r: &Reply, signed: bool) -> &'static str {
     }
 }
 
+/// Runs `doctor` on the endpoint `options` resolve to: prints its kind, base URL,
+/// region, where the credentials come from (and the access key id's last 4
+/// characters, never a secret), its abilities; then one ListFlows read and one
+/// on-demand fixture flow created and deleted, each failure with what to fix.
+/// Returns [`Outcome::Failed`] when the read or the fixture failed, else
+/// [`Outcome::Passed`]. Errors: those of resolving the target (see `check`'s
+/// [`run`](super::check::run)), and [`CommandError::Usage`] when the read cannot
+/// be sent (the request cannot be signed).
 // Long on purpose: the diagnosis as the user reads it: resolve, one read, one fixture flow, each with what to fix.
 pub async fn run(
     options: TargetOptions,

@@ -12,16 +12,24 @@ use crate::runner::{FailureKind, ScenarioResult, Status, Summary};
 use crate::scenario::Scenario;
 use crate::snapshot::transform::{self, Transformer};
 
+/// The class of one difference between the baseline and the target run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Class {
+    /// One side breaks an expectation or a contract rule at the step (it fails there).
     Violation,
+    /// Both sides conform and answer differently, where the contract leaves room (\[chosen\] rules,
+    /// W8): reported, not a failure.
     Gap,
+    /// A difference the scenario lists under `known_differences` for the target's kind.
     Known,
+    /// Not judged: the step was skipped on one side, or could not be judged (throttled,
+    /// unanswered).
     NotCompared,
 }
 
 impl Class {
+    /// The name shown in the reports (`"violation"`, `"gap"`, `"known"`, `"not compared"`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Violation => "violation",
@@ -32,28 +40,38 @@ impl Class {
     }
 }
 
+/// Which of the two compared runs an entry is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Side {
+    /// The run compare takes as the reference (`left` in the diff).
     Baseline,
+    /// The run under comparison (`right` in the diff).
     Target,
 }
 
 /// One classified difference.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
+    /// Violation, gap, known or not compared.
     pub class: Class,
+    /// The 1-based step the difference is at; `None` for a failure of the whole scenario (setup).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<usize>,
+    /// The step's name from the scenario file, when the entry is at a step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step_name: Option<String>,
+    /// The AppFlow operation the step calls (`StartFlow`, ...); `None` for test-control steps and
+    /// failures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
     /// The transcript path (`response.body.flowStatus`) of a field difference.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// The baseline's value at `path` (`None` when absent there, or for failures).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Value>,
+    /// The target's value at `path` (`None` when absent there, or for failures).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<Value>,
     /// For violations: the side that breaks a rule.
@@ -62,6 +80,8 @@ pub struct Entry {
     /// For violations: the APPFLOW.md rule ids at stake.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<String>,
+    /// The failure message of a violation or the reason a step was not compared; `None` for field
+    /// differences.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
@@ -69,13 +89,20 @@ pub struct Entry {
 /// One scenario on both sides.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioParity {
+    /// The scenario's name.
     pub name: String,
+    /// The scenario's `description`, one line for the reports.
     pub description: String,
+    /// How the scenario ended on the baseline.
     pub baseline_status: Status,
+    /// How the scenario ended on the target.
     pub target_status: Status,
     /// Answer fields compared, and how many were equal.
     pub compared_fields: usize,
+    /// Answer fields (JSON leaves of the transcript) that were equal on both sides.
     pub equal_fields: usize,
+    /// Every classified difference: the failures of both sides first, then, step by step, the
+    /// steps not compared and one entry per differing field.
     pub entries: Vec<Entry>,
     /// Each compared step's answers side by side, for the steps that differ.
     pub steps: Vec<StepPair>,
@@ -86,9 +113,13 @@ pub struct ScenarioParity {
 /// A step's transcript entry on both sides (after transformers).
 #[derive(Debug, Clone, Serialize)]
 pub struct StepPair {
+    /// The step's 1-based index in the scenario file.
     pub step: usize,
+    /// The step's name from the scenario file.
     pub name: String,
+    /// The baseline's transcript entry for the step (its `name` and `step` keys removed).
     pub baseline: Value,
+    /// The target's transcript entry for the step (its `name` and `step` keys removed).
     pub target: Value,
 }
 

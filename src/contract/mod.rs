@@ -18,16 +18,21 @@ pub use shapes::Model;
 
 pub use crate::appflow::MODEL_JSON;
 
+/// One contract rule an answer breaks, where, and its APPFLOW.md rule id
+/// (wire rules W1-W8, output rules O1-O3, the status table, model shapes).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Violation {
     /// Where in the answer: `status`, `header x-amzn-RequestId`, `body.flowStatus`, ...
     pub at: String,
+    /// The rule in words, as shown in the report (e.g. "answers are JSON, with content-type
+    /// application/json, not none").
     pub rule: String,
     /// The APPFLOW.md rule it breaks (W2, O1, ...).
     pub id: &'static str,
 }
 
 impl Violation {
+    /// A violation at `at` (a transcript path such as `body.flowArn`) of `rule`, with rule id `id`.
     pub fn new(at: &str, rule: String, id: &'static str) -> Self {
         Self {
             at: at.to_owned(),
@@ -47,14 +52,18 @@ impl Violation {
 /// list (W5), activity the run did not cause.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Note {
+    /// Where in the answer (`body.flows.0.extra`); the runner folds list indices with [`folded`].
     pub at: String,
+    /// What was found, in words, with the rule id that allows it (e.g. W5).
     pub text: String,
 }
 
 /// What checking one answer found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Findings {
+    /// Rules the answer breaks; empty when it conforms.
     pub violations: Vec<Violation>,
+    /// Findings that break no rule (W5 members, activity the run did not cause).
     pub notes: Vec<Note>,
 }
 
@@ -116,6 +125,9 @@ pub fn open_questions() -> &'static [&'static str] {
     })
 }
 
+/// The service model the harness ships ([`MODEL_JSON`], the AppFlow Smithy JSON AST),
+/// parsed once on first use: the shapes answers are checked against (types, enums, lengths,
+/// patterns; members it does not list are W5 notes).
 pub fn model() -> &'static Model {
     static MODEL: OnceLock<Model> = OnceLock::new();
     MODEL.get_or_init(|| Model::parse(MODEL_JSON))

@@ -8,6 +8,8 @@ use serde_json::Value;
 
 use super::{Note, Violation};
 
+/// The service model's shapes, indexed for checking: each operation's input and
+/// output shape, and every member pattern compiled once.
 pub struct Model {
     shapes: serde_json::Map<String, Value>,
     outputs: HashMap<String, String>,
@@ -26,6 +28,8 @@ pub fn folded(at: &str) -> String {
 }
 
 impl Model {
+    /// Indexes a Smithy JSON AST model (`shapes`, `operations`). Never fails: JSON that
+    /// does not parse, or lacks those keys, gives an empty model that checks nothing.
     pub fn parse(json: &str) -> Self {
         let model: Value = serde_json::from_str(json).unwrap_or(Value::Null);
         let shapes = model

@@ -51,6 +51,9 @@ details{border:1px solid #e3e6ee;border-radius:8px;padding:.4rem .8rem;margin:.5
 code{background:#f1f2f6;border-radius:3px;padding:0 .25rem}
 "#;
 
+/// Writes `c` as one self-contained HTML page (inline style, no script, values
+/// HTML-escaped): totals, a parity table per operation and per scenario,
+/// then each difference with both sides' answers. Errors: write failures of `w`.
 // Long on purpose: the page top to bottom, one section after another; split, the HTML's nesting would spread over functions.
 pub fn render(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
     let t = &c.totals;

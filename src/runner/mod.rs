@@ -63,13 +63,17 @@ pub struct Snapshots {
     pub root: PathBuf,
     /// The reference's name: by default the kind of target it was recorded on.
     pub reference: String,
+    /// How the transcript is held against the reference: auto, strict, parity, or record.
     pub mode: SnapshotMode,
     /// Applied to both sides before comparing.
     pub transformers: Vec<crate::snapshot::transform::Transformer>,
 }
 
+/// How a `check` run plays its scenarios, besides the endpoint: concurrency, the
+/// reference to compare with, identity (run id, date), secrets and interruption.
 #[derive(Clone)]
 pub struct Options {
+    /// Scenarios played at once (at least 1 is used; the `--jobs` flag, 8 from [`Options::new`]).
     pub jobs: usize,
     /// The reference to compare with; `None` compares with none.
     pub snapshots: Option<Snapshots>,
@@ -79,6 +83,7 @@ pub struct Options {
     pub run_id: String,
     /// Recording date for snapshot metadata (YYYY-MM-DD).
     pub today: String,
+    /// Called before each step is played (progress display, tests); `None` calls nothing.
     pub step_hook: Option<StepHook>,
     /// Cleans transcripts and snapshots of secrets.
     pub redactor: Arc<crate::redact::Redactor>,
@@ -88,6 +93,8 @@ pub struct Options {
 }
 
 impl Options {
+    /// Options with `run_id` and `today` (YYYY-MM-DD): 8 jobs, no reference, no
+    /// profile, no step hook, an empty redactor, not interrupted.
     pub fn new(run_id: &str, today: &str) -> Self {
         Self {
             jobs: 8,

@@ -10,6 +10,8 @@ use crate::appflow::TargetKind;
 use crate::diff::Difference;
 use crate::scenario::ContractTag;
 
+/// How a step or a scenario ended. A run passes when no scenario failed or was
+/// inconclusive and at least one passed ([`Summary::passed`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
@@ -57,6 +59,7 @@ impl std::fmt::Display for FailureKind {
 }
 
 impl FailureKind {
+    /// The kebab-case name used in JSON and the terminal (`"expectation"`, `"wire"`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Expectation => "expectation",
@@ -72,20 +75,27 @@ impl FailureKind {
     }
 }
 
+/// One failed check of a scenario: what kind, at which step, and the message
+/// shown to the user (with the expected and actual values where a comparison failed).
 #[derive(Debug, Clone, Serialize)]
 pub struct Failure {
     /// 1-based step, or absent for setup and snapshot failures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<usize>,
+    /// What kind of check failed.
     pub kind: FailureKind,
+    /// What failed, in words, for the terminal and the reports.
     pub message: String,
+    /// The value the check wanted (status, error type, body), rendered, if it compared values.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
+    /// The value the answer had, rendered; set together with `expected`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actual: Option<String>,
 }
 
 impl Failure {
+    /// A failure with no expected/actual pair (`step` 1-based, or `None` for setup and snapshot).
     pub fn new(step: Option<usize>, kind: FailureKind, message: String) -> Self {
         Self {
             step,
@@ -97,13 +107,19 @@ impl Failure {
     }
 }
 
+/// What happened at one step of a scenario: one entry per step, in the order played.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepResult {
+    /// 1-based position of the step in its scenario file.
     pub index: usize,
+    /// The step's name from the scenario file.
     pub name: String,
+    /// Passed, failed, skipped or inconclusive.
     pub status: Status,
+    /// Why the step was not played, when it was skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// Requests sent for the step (0 when it was not played).
     pub calls: usize,
 }
 
@@ -120,11 +136,18 @@ impl StepResult {
     }
 }
 
+/// The outcome of one scenario file: its identity, status, per-step results,
+/// failures, transcript and counts; one per scenario in the run's [`Summary`].
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioResult {
+    /// The scenario's name (from the file).
     pub name: String,
+    /// The scenario file's path, as given on the command line or found in the folder.
     pub file: String,
+    /// The scenario's `description`, one line for the reports.
     pub description: String,
+    /// Where the scenario's expectations come from (`contract:` model, doc, seen, chosen), if the
+    /// file says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contract: Option<ContractTag>,
     /// The APPFLOW.md rule ids the scenario covers.
@@ -132,9 +155,14 @@ pub struct ScenarioResult {
     /// Open questions (number, text) a recording of it on AWS would settle.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub settles: Vec<(usize, String)>,
+    /// The scenario's verdict: failed on any failure other than an inconclusive one,
+    /// inconclusive on those alone, passed if a step ran, else skipped.
     pub status: Status,
+    /// One entry per step, in the order played (skipped steps included).
     pub steps: Vec<StepResult>,
+    /// Every failed check of the scenario (empty when it passed).
     pub failures: Vec<Failure>,
+    /// Wall-clock time to play the scenario (all attempts), in milliseconds.
     pub duration_ms: f64,
     /// The normalised transcript (what the snapshot holds).
     pub transcript: serde_json::Value,
@@ -161,6 +189,8 @@ pub struct ScenarioResult {
     /// Findings that break no rule: members the model does not list (W5),
     /// runs on this scenario's flows that it did not start.
     pub notes: Vec<String>,
+    /// Latency of every call sent (fixture setup included, answered or not), for the run's
+    /// percentiles (not serialised).
     #[serde(skip)]
     pub latencies: Vec<Duration>,
 }
@@ -197,39 +227,60 @@ impl ScenarioResult {
 /// A wire rule and how often a scenario's answers broke it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WireCount {
+    /// Where in the answer the rule was broken (`header x-amzn-RequestId`, `body.flowStatus`, ...).
     pub at: String,
+    /// The rule in words, as the contract check words it.
     pub rule: String,
+    /// The APPFLOW.md rule id it breaks (W2, W3, O1, ...).
     pub id: &'static str,
+    /// How many answers of the scenario (or the run, in [`Summary::wire`]) broke it.
     pub count: usize,
 }
 
+/// Counts and latency figures over all scenarios of a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Totals {
+    /// Scenarios in the run (played or skipped).
     pub scenarios: usize,
+    /// Scenarios with [`Status::Passed`].
     pub passed: usize,
+    /// Scenarios with [`Status::Failed`].
     pub failed: usize,
+    /// Scenarios with [`Status::Skipped`].
     pub skipped: usize,
     /// Scenarios that could not be judged even after their replays.
     pub inconclusive: usize,
     /// Replays of undecided scenarios, over the run.
     pub replays: u32,
+    /// Calls sent over the run, fixture setup included (the number of latencies measured).
     pub calls: usize,
     /// Answers that came, over all scenarios (the base of the wire counts).
     pub answers: usize,
     /// Throttled answers retried with the same request, over all scenarios.
     pub throttled_retries: u32,
+    /// Median call latency over the run, in milliseconds (0 when no call was sent).
     pub latency_p50_ms: f64,
+    /// 99th-percentile call latency over the run, in milliseconds (0 when no call was sent).
     pub latency_p99_ms: f64,
+    /// Calls sent per second of wall-clock run time (0 for a zero-length run).
     pub calls_per_second: f64,
+    /// Wall-clock time of the whole run, in milliseconds.
     pub duration_ms: f64,
 }
 
+/// Everything a `check` run produces: the endpoint it talked to, one
+/// [`ScenarioResult`] per scenario in the order given, and the totals. `report/` renders it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    /// The endpoint's base URL (e.g. `http://127.0.0.1:4566`, or the AWS regional endpoint).
     pub target: String,
+    /// Which kind of endpoint it is (emulator or AWS), as resolved from the flags.
     pub target_kind: TargetKind,
+    /// The AWS region the requests were signed for and ARNs are checked against (O1).
     pub region: String,
+    /// One entry per scenario, in the order given on the command line.
     pub scenarios: Vec<ScenarioResult>,
+    /// Counts and latency figures over all scenarios.
     pub totals: Totals,
 }
 
@@ -273,6 +324,8 @@ impl Summary {
 }
 
 impl Totals {
+    /// The totals of `scenarios`, played over `elapsed` wall-clock time:
+    /// percentiles are nearest-rank over every call's latency.
     pub fn of(scenarios: &[ScenarioResult], elapsed: Duration) -> Self {
         let mut lat: Vec<Duration> = scenarios
             .iter()

@@ -24,6 +24,7 @@ pub struct ReferenceUse {
     /// The kind of target the recording was made on, if one was found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recorded_on: Option<String>,
+    /// When the recording was made (YYYY-MM-DD, from its provenance), if one was found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recorded: Option<String>,
 }
