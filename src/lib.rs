@@ -42,3 +42,4 @@ pub mod runner;
 pub mod safe_text;
 pub mod scenario;
 pub mod snapshot;
+pub mod transform;

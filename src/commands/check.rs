@@ -123,7 +123,7 @@ pub async fn run(
                 .reference
                 .clone()
                 .unwrap_or_else(|| default_reference(root, target.kind, options.snapshot_mode));
-            let transformers = crate::snapshot::transform::load(root)
+            let transformers = crate::snapshot::load_transformers(root)
                 .map_err(|e| CommandError::InvalidInput(vec![e]))?;
             console.note(format_args!(
                 "reference: `{reference}` in {} ({})",

@@ -78,7 +78,7 @@ pub async fn run(
         ("--markdown", options.markdown.as_deref()),
         ("--html", options.html.as_deref()),
     ])?;
-    let transformers = crate::snapshot::transform::load(&options.snapshot_root)
+    let transformers = crate::snapshot::load_transformers(&options.snapshot_root)
         .map_err(|e| CommandError::InvalidInput(vec![e]))?;
     let side = |spec: &str| -> Result<TargetOptions, CommandError> {
         let (choice, emulator) = parse_spec(spec).map_err(CommandError::Usage)?;

@@ -20,7 +20,7 @@ pub struct ScenarioFile {
     /// Values of this scenario's transcript that are not behaviour (see
     /// snapshots/transformers.yaml).
     #[serde(default)]
-    pub transform: Vec<crate::snapshot::transform::Transformer>,
+    pub transform: Vec<crate::transform::Transformer>,
     /// Runs alone, after the others (it lists or counts account-wide things).
     #[serde(default)]
     pub exclusive: bool,

@@ -20,6 +20,14 @@ pub use duration::parse_duration;
 pub use plan::{Action, ContractTag, Expect, FlowPlan, Need, Scenario, ScenarioError, Step};
 pub use validate::parse;
 
+/// `sha256:<hex>` of a scenario file's text.
+pub fn digest(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(text.as_bytes());
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
 /// Loads scenario files: each argument is a file or a folder (its `*.yaml`,
 /// not descending into `invalid/`). Sorted by path; all errors are returned.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<ScenarioError>> {

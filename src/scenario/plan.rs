@@ -44,7 +44,7 @@ pub struct Scenario {
     /// `sha256:<hex>` of the file's text (recordings' provenance).
     pub digest: String,
     /// Transformers of this scenario, besides the reference's.
-    pub transform: Vec<crate::snapshot::transform::Transformer>,
+    pub transform: Vec<crate::transform::Transformer>,
     /// Asked to run alone (`exclusive: true`).
     pub alone: bool,
     /// The APPFLOW.md rule ids it covers.

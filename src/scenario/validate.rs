@@ -73,7 +73,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
         path: path.to_path_buf(),
         description: file.description,
         contract,
-        digest: crate::snapshot::provenance_digest(text),
+        digest: super::digest(text),
         transform: file.transform,
         alone: file.exclusive,
         covers: file.covers,

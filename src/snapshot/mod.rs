@@ -6,13 +6,15 @@
 //! targets never overwrite each other.
 
 mod provenance;
-pub mod transform;
+/// The transformers, as snapshot comparisons use them.
+pub use crate::transform;
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-pub use provenance::{Provenance, digest as provenance_digest};
+pub use crate::scenario::digest as provenance_digest;
+pub use provenance::Provenance;
 
 /// `dir/<scenario>.snap`.
 pub fn path_for(dir: &Path, scenario: &str) -> PathBuf {
@@ -122,6 +124,24 @@ pub fn diff(expected: &str, actual: &str) -> String {
         .context_radius(3)
         .header("snapshot", "actual")
         .to_string()
+}
+
+/// The file that holds the transformers of a snapshot directory.
+pub const FILE: &str = "transformers.yaml";
+
+/// The built-in set, used when the snapshot directory has no transformers file.
+pub const DEFAULTS: &str = include_str!("../../snapshots/transformers.yaml");
+
+/// The transformers of the snapshot directory `dir`: its `transformers.yaml`,
+/// else the built-in set.
+pub fn load_transformers(dir: &Path) -> Result<Vec<transform::Transformer>, String> {
+    let path = dir.join(FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => DEFAULTS.to_owned(),
+        Err(e) => return Err(format!("failed to read {}: {e}", path.display())),
+    };
+    transform::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 #[cfg(test)]

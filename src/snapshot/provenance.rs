@@ -60,11 +60,3 @@ pub(super) fn of(text: &str) -> Option<Provenance> {
         .ok()
         .map(|h| h.info)
 }
-
-/// `sha256:<hex>` of a scenario file's text.
-pub fn digest(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let hash = Sha256::digest(text.as_bytes());
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
-}

@@ -2,10 +2,10 @@
 //! both sides before two transcripts are compared (a run and its reference,
 //! or the two targets of `compare`), as LocalStack's snapshot library does.
 //! The defaults live in `snapshots/transformers.yaml`, for users to edit; a
-//! scenario adds its own under `transform:`.
+//! scenario adds its own under `transform:`. Pure: reading the file is
+//! `snapshot::load_transformers`'s.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -31,24 +31,6 @@ pub struct Transformer {
     /// Why the value is not behaviour (documentation only).
     #[serde(default)]
     pub why: Option<String>,
-}
-
-/// The file that holds the transformers of a snapshot directory.
-pub const FILE: &str = "transformers.yaml";
-
-/// The built-in set, used when the snapshot directory has no transformers file.
-pub const DEFAULTS: &str = include_str!("../../snapshots/transformers.yaml");
-
-/// The transformers of the snapshot directory `dir`: its `transformers.yaml`,
-/// else the built-in set.
-pub fn load(dir: &Path) -> Result<Vec<Transformer>, String> {
-    let path = dir.join(FILE);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => DEFAULTS.to_owned(),
-        Err(e) => return Err(format!("failed to read {}: {e}", path.display())),
-    };
-    parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Parses a transformers file (a YAML list). Errors: bad YAML, an unknown key,
@@ -145,7 +127,7 @@ mod tests {
 
     #[test]
     fn the_defaults_hide_the_caller_and_run_counters_and_nothing_else() {
-        let ts = parse(DEFAULTS).expect("the shipped transformers parse");
+        let ts = parse(crate::snapshot::DEFAULTS).expect("the shipped transformers parse");
         let mut a = json!({"steps": [{"response": {"body": {"createdBy": "arn:aws:iam::<account>:root",
             "flowExecutions": [{"executionResult": {"bytesProcessed": 0, "maxPageSize": 0}, "executionStatus": "Successful"}]}}}]});
         let mut b = json!({"steps": [{"response": {"body": {"createdBy": "arn:aws:iam::<account>:user/ci",
