@@ -72,6 +72,12 @@ pub enum Command {
     Cleanup(CleanupArgs),
     /// A goose load test of StartFlow that also verifies that nothing was
     /// lost or duplicated: every fresh token one run, every replay the first run.
+    #[cfg_attr(
+        not(feature = "load"),
+        command(
+            about = "The goose load test: not in this build (built without the `load` feature)"
+        )
+    )]
     Load(LoadArgs),
     /// Generated call sequences judged by the contract's model; a failing
     /// one is shrunk and saved as a scenario file; the target's fingerprint.
