@@ -31,6 +31,7 @@ pub mod endpoint;
 pub mod exit_codes;
 pub mod explore;
 pub mod fixtures;
+#[cfg(feature = "load")]
 pub mod load;
 pub mod model;
 pub mod names;

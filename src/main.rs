@@ -5,6 +5,8 @@ use clap::Parser;
 use appflow_harness::cli;
 
 fn main() {
+    // Before any HTTP client (ours, goose's or the AWS SDK's) is built.
+    appflow_harness::client::install_tls_provider();
     let cli = cli::Cli::parse();
     let result = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt.block_on(cli::run(cli)),

@@ -143,6 +143,28 @@ pub struct MergeArgs {
     pub outputs: LoadOutputs,
 }
 
+/// Runs `load` (or `load merge`) with its parsed flags.
+pub(super) async fn run(
+    args: LoadArgs,
+    env: &crate::endpoint::Environment,
+    console: &mut crate::commands::Console<'_>,
+) -> Result<crate::commands::Outcome, crate::commands::CommandError> {
+    use crate::commands::load;
+    match args {
+        LoadArgs {
+            action: Some(LoadAction::Merge(m)),
+            ..
+        } => load::merge(
+            &m.reports,
+            &m.outputs.clone().into(),
+            &m.outputs.thresholds(),
+            env,
+            console,
+        ),
+        args => load::run(args.into(), env, console).await,
+    }
+}
+
 impl From<LoadArgs> for LoadCommandOptions {
     fn from(a: LoadArgs) -> Self {
         let target = a.target.options(

@@ -11,6 +11,12 @@ mod connection;
 mod doctor;
 mod emulator;
 mod explore;
+#[cfg(feature = "load")]
+mod load;
+// Without the `load` feature: a `load` that takes any words and says how to
+// get the real one.
+#[cfg(not(feature = "load"))]
+#[path = "load_absent.rs"]
 mod load;
 mod serve;
 pub mod values;
@@ -24,7 +30,9 @@ pub use connection::{ConnectionArgs, TargetArgs};
 pub use doctor::DoctorArgs;
 pub use emulator::EmulatorArgs;
 pub use explore::ExploreArgs;
-pub use load::{LoadAction, LoadArgs, LoadOutputs, MergeArgs};
+pub use load::LoadArgs;
+#[cfg(feature = "load")]
+pub use load::{LoadAction, LoadOutputs, MergeArgs};
 pub use serve::ServeArgs;
 
 use crate::commands::{self, CommandError, Console, Outcome};
@@ -64,6 +72,12 @@ pub enum Command {
     Cleanup(CleanupArgs),
     /// A goose load test of StartFlow that also verifies that nothing was
     /// lost or duplicated: every fresh token one run, every replay the first run.
+    #[cfg_attr(
+        not(feature = "load"),
+        command(
+            about = "The goose load test: not in this build (built without the `load` feature)"
+        )
+    )]
     Load(LoadArgs),
     /// Generated call sequences judged by the contract's model; a failing
     /// one is shrunk and saved as a scenario file; the target's fingerprint.
@@ -106,17 +120,7 @@ pub async fn run_with(
         Command::Compare(args) => commands::compare::run(args.into(), env, console).await,
         Command::Doctor(a) => commands::doctor::run(a.options(), env, console).await,
         Command::Cleanup(a) => commands::cleanup::run(a.into(), env, console).await,
-        Command::Load(LoadArgs {
-            action: Some(LoadAction::Merge(m)),
-            ..
-        }) => commands::load::merge(
-            &m.reports,
-            &m.outputs.clone().into(),
-            &m.outputs.thresholds(),
-            env,
-            console,
-        ),
-        Command::Load(args) => commands::load::run(args.into(), env, console).await,
+        Command::Load(args) => load::run(args, env, console).await,
         Command::Explore(args) => commands::explore::run(args.into(), env, console).await,
     }
 }

@@ -89,6 +89,18 @@ pub struct Endpoint {
     pace: std::sync::Arc<pace::AdaptiveRate>,
 }
 
+/// Makes rustls' ring provider the process's default, once (later calls do
+/// nothing). Call before building any HTTP client: reqwest is built without
+/// a provider of its own, and where goose or the AWS SDK bring aws-lc-rs
+/// too, rustls needs to be told which one to use.
+pub fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Err: a provider is already installed, which is all we need.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 impl Endpoint {
     /// `url` is the endpoint's base, e.g. `http://127.0.0.1:4566`.
     pub fn new(url: &str, timeout: Duration, signer: Option<Signer>) -> Result<Self, ClientError> {
@@ -102,6 +114,7 @@ impl Endpoint {
                 reason: "the scheme must be http or https".into(),
             });
         }
+        install_tls_provider();
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .pool_max_idle_per_host(256)

@@ -10,6 +10,7 @@ pub mod cleanup;
 pub mod compare;
 pub mod doctor;
 pub mod explore;
+#[cfg(feature = "load")]
 pub mod load;
 pub mod output_paths;
 pub mod serve;

@@ -1,15 +1,9 @@
 //! The process environment a target is resolved from, read once at the edge
-//! so that resolution itself is a function of its inputs; and the AWS SDK's
-//! credential chain (aws-config) for when it holds no keys.
+//! so that resolution itself is a function of its inputs; the AWS SDK's
+//! credential chain for when it holds no keys is in `sdk_chain`.
 
-use aws_config::ecs::EcsCredentialsProvider;
-use aws_config::imds::credentials::ImdsCredentialsProvider;
-use aws_config::meta::credentials::CredentialsProviderChain;
-use aws_config::meta::region::ProvideRegion;
-use aws_config::profile::{ProfileFileCredentialsProvider, ProfileFileRegionProvider};
-use aws_config::web_identity_token::WebIdentityTokenCredentialsProvider;
-use aws_credential_types::provider::SharedCredentialsProvider;
-
+use super::TargetError;
+use super::sdk_chain;
 use crate::client::sigv4::Signer;
 
 /// What the environment says about AWS; never printed whole.
@@ -94,47 +88,20 @@ impl Environment {
             .unwrap_or_else(|| "default".into())
     }
 
-    /// The region the profile names, if it names one.
+    /// The region the profile names, if it names one (always `None` in a
+    /// build without the `aws` feature).
     pub async fn profile_region(&self, profile: &str) -> Option<String> {
-        let provider = ProfileFileRegionProvider::builder()
-            .profile_name(profile)
-            .build();
-        ProvideRegion::region(&provider)
-            .await
-            .map(|r| r.to_string())
+        sdk_chain::profile_region(profile).await
     }
 
     /// Credentials for `region`: the environment's keys, else the AWS SDK's
     /// chain (the profile's keys, SSO or role; web identity; container; and
-    /// instance metadata where allowed). The error names what was tried.
-    pub async fn credentials(&self, profile: &str, region: &str) -> Result<Signer, String> {
+    /// instance metadata where allowed). The error names what was tried; in
+    /// a build without the `aws` feature, that the chain is not built in.
+    pub async fn credentials(&self, profile: &str, region: &str) -> Result<Signer, TargetError> {
         if let Some(s) = self.signer(region) {
             return Ok(s);
         }
-        let mut chain = CredentialsProviderChain::first_try(
-            "Profile",
-            ProfileFileCredentialsProvider::builder()
-                .profile_name(profile)
-                .build(),
-        )
-        .or_else(
-            "WebIdentityToken",
-            WebIdentityTokenCredentialsProvider::builder().build(),
-        )
-        .or_else("EcsContainer", EcsCredentialsProvider::builder().build());
-        let mut tried = format!(
-            "the environment (AWS_ACCESS_KEY_ID), profile `{profile}` in the shared config and credentials files (keys, SSO, role), web identity, container credentials"
-        );
-        if self.instance_metadata {
-            chain = chain.or_else(
-                "Ec2InstanceMetadata",
-                ImdsCredentialsProvider::builder().build(),
-            );
-            tried.push_str(", instance metadata");
-        }
-        let source = format!("profile `{profile}` (the AWS SDK's credential chain)");
-        Signer::from_provider(SharedCredentialsProvider::new(chain), source, region)
-            .await
-            .map_err(|e| format!("no credentials: tried {tried}: {e}"))
+        sdk_chain::credentials(profile, region, self.instance_metadata).await
     }
 }

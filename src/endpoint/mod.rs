@@ -8,6 +8,12 @@
 mod abilities;
 mod environment;
 mod options;
+#[cfg(feature = "aws")]
+mod sdk_chain;
+// Without the `aws` feature: no chain, and an error saying how to get it.
+#[cfg(not(feature = "aws"))]
+#[path = "sdk_chain_absent.rs"]
+mod sdk_chain;
 mod spec;
 
 pub use crate::appflow::TargetKind;
@@ -136,10 +142,7 @@ pub async fn resolve(options: TargetOptions, env: &Environment) -> Result<Target
             })
         }
         TargetChoice::Aws => {
-            let signer = env
-                .credentials(&profile, &region)
-                .await
-                .map_err(TargetError::Credentials)?;
+            let signer = env.credentials(&profile, &region).await?;
             let url = options
                 .endpoint_url
                 .clone()

@@ -132,6 +132,12 @@ pub enum TargetError {
     /// what was tried.
     #[error("--target aws: {0}")]
     Credentials(String),
+    /// `--target aws` in a build without the `aws` feature, and no keys in
+    /// the environment: the SDK's credential chain is not built in.
+    #[error(
+        "aws needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones); this build has no `aws` feature (it was built with --no-default-features), so profiles, SSO, roles, web identity, container and instance credentials are not read: build with the default features, e.g. `cargo run -- check --target aws`"
+    )]
+    NoSdkChain,
     /// The endpoint refused the credentials (403 to the probe); the message
     /// names their source and the end of the access key id, never a secret.
     #[error("{0}")]
@@ -149,6 +155,7 @@ impl TargetError {
             self,
             Self::Client(ClientError::BadUrl { .. } | ClientError::Sign(_))
                 | Self::NoCredentials(_)
+                | Self::NoSdkChain
                 | Self::Rejected(_)
         )
     }

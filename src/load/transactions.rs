@@ -137,6 +137,7 @@ async fn post(
 /// sends one request at a time), no proxy lookup and no decompression
 /// (answers are small JSON), no redirects.
 pub fn client(timeout: std::time::Duration) -> reqwest::ClientBuilder {
+    crate::client::install_tls_provider();
     reqwest::Client::builder()
         .http1_only()
         .tcp_nodelay(true)
