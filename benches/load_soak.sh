@@ -4,14 +4,14 @@
 # (VmHWM) of each sampled every minute. With verification during the run
 # the ledger holds only the unsettled window, so load's peak at the end
 # should stay within 1.2x its peak after the first minute.
-# Usage: benches/load_soak.sh [MINUTES] [THROTTLE_RPS] [USERS]
+# Usage: benches/load_soak.sh [MINUTES] [THROTTLE_RPS] [USERS]   (NO_BUILD=1: use the build there is)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MINUTES=${1:-5}
 RATE=${2:-2000}
 USERS=${3:-16}
 PORT=4594
-cargo build --release --quiet --bin appflow-harness
+[ -n "${NO_BUILD:-}" ] || cargo build --release --quiet --bin appflow-harness
 BIN=${CARGO_TARGET_DIR:-target}/release/appflow-harness
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 taskset -c 0 "$BIN" serve --port $PORT --max-concurrent-runs 1000000000 \

@@ -34,18 +34,19 @@ fn nice(max: f64) -> f64 {
         .unwrap_or(10.0 * p)
 }
 
-/// A chart of `lines` (and `bars`, drawn first) over `x_max` seconds.
+/// A chart of `lines` (and `bars`, each that many seconds wide, drawn
+/// first) over `x_max` seconds.
 fn chart(
     title: &str,
     unit: &str,
     x_max: f64,
     lines: &[Line<'_>],
-    bars: Option<&Line<'_>>,
+    bars: Option<(&Line<'_>, f64)>,
 ) -> String {
     let y_max = nice(
         lines
             .iter()
-            .chain(bars)
+            .chain(bars.map(|b| b.0))
             .flat_map(|l| l.points.iter().map(|p| p.1))
             .fold(0.0, f64::max),
     );
@@ -89,8 +90,9 @@ fn chart(
         TOP + 8.0,
         esc(unit)
     );
-    if let Some(b) = bars {
-        let width = (pw / x_max).max(1.0);
+    if let Some((b, bar_secs)) = bars {
+        // Each bar spans its interval (`bar_secs` wide).
+        let width = (bar_secs / x_max * pw).max(1.0);
         for (t, v) in b.points.iter().filter(|p| p.1 > 0.0) {
             let _ = write!(
                 svg,
@@ -116,7 +118,7 @@ fn chart(
             l.color
         );
     }
-    for (i, l) in lines.iter().chain(bars).enumerate() {
+    for (i, l) in lines.iter().chain(bars.map(|b| b.0)).enumerate() {
         let ly = TOP + 12.0 + 15.0 * i as f64;
         let _ = write!(
             svg,
@@ -158,18 +160,19 @@ pub fn series_svgs(s: &Series, interval_ms: u64, duration_secs: f64) -> (String,
     let mut next = 0u32;
     for p in &s.points {
         // Intervals without requests are zeros, not a line across the gap.
+        // Lines through the middle of each interval, bars across it.
         while next < p.index {
-            rate.push((f64::from(next) * step, 0.0));
+            rate.push(((f64::from(next) + 0.5) * step, 0.0));
             next += 1;
         }
-        rate.push((f64::from(p.index) * step, p.requests as f64 / step));
+        rate.push(((f64::from(p.index) + 0.5) * step, p.requests as f64 / step));
         fails.push((f64::from(p.index) * step, p.failed() as f64 / step));
         next = p.index + 1;
     }
     let lat = |f: fn(&super::metrics::Point) -> u64| -> Vec<(f64, f64)> {
         s.points
             .iter()
-            .map(|p| (f64::from(p.index) * step, f(p) as f64 / 1000.0))
+            .map(|p| ((f64::from(p.index) + 0.5) * step, f(p) as f64 / 1000.0))
             .collect()
     };
     let throughput = chart(
@@ -181,11 +184,14 @@ pub fn series_svgs(s: &Series, interval_ms: u64, duration_secs: f64) -> (String,
             color: "#3b7dd8",
             points: rate,
         }],
-        Some(&Line {
-            label: "failures/s",
-            color: "#b3261e",
-            points: fails,
-        }),
+        Some((
+            &Line {
+                label: "failures/s",
+                color: "#b3261e",
+                points: fails,
+            },
+            step,
+        )),
     );
     let latency = chart(
         &format!("{}: latency percentiles", s.name),

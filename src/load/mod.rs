@@ -337,12 +337,16 @@ async fn attack(
         (m.describe, Transaction::Describe),
     ];
     if o.client == options::Client::Tuned {
-        let timeout = o.timeout;
+        // One client, built once (its TLS roots parsed once, not per user),
+        // whose pool keeps a connection per user.
+        let client = transactions::client(o.timeout, o.users)
+            .build()
+            .map_err(|e| LoadError::Goose(format!("the HTTP client: {e}")))?;
         let f: goose::goose::TransactionFunction = Arc::new(move |user| {
+            let client = client.clone();
             Box::pin(async move {
-                user.set_client_builder(transactions::client(timeout))
-                    .await
-                    .map_err(Box::new)
+                user.client = client;
+                Ok(())
             })
         });
         let on_start = goose::goose::Transaction::new(f)

@@ -163,7 +163,7 @@ pub struct LoadOptions {
     pub start_at: Option<f64>,
     /// Print a progress line every few seconds.
     pub progress: bool,
-    /// Each user's HTTP client: [`Client::Tuned`] (HTTP/1 only,
+    /// The users' HTTP client: [`Client::Tuned`] (one for all, HTTP/1 only,
     /// TCP_NODELAY, one kept connection per user, no proxy lookup, no
     /// decompression), or goose's default (for comparisons).
     pub client: Client,

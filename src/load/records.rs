@@ -71,15 +71,18 @@ pub async fn read_newest_first(
                 ));
             }
         };
-        let summary = reply.body_summary();
-        let Some(page) = reply
+        // The summary (escaped text) only for the error: it is costly per page.
+        if !reply
             .json
-            .filter(|j| j.get("flowExecutions").is_some_and(Value::is_array))
-        else {
+            .as_ref()
+            .is_some_and(|j| j.get("flowExecutions").is_some_and(Value::is_array))
+        {
             return Err(format!(
-                "{op:?} {flow}: the answer lists no flowExecutions: {summary}"
+                "{op:?} {flow}: the answer lists no flowExecutions: {}",
+                reply.body_summary()
             ));
-        };
+        }
+        let page = reply.json.unwrap_or_default();
         let listed: Vec<Listed> = page["flowExecutions"]
             .as_array()
             .into_iter()

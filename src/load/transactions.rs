@@ -131,17 +131,17 @@ async fn post(
     Ok((micros, answer))
 }
 
-/// Each user's HTTP client: HTTP/1 only (AppFlow's restJson1 over plain
-/// or TLS connections; no ALPN or h2 upgrade cost), TCP_NODELAY (one small
-/// request at a time per connection), one kept connection per user (a user
-/// sends one request at a time), no proxy lookup and no decompression
-/// (answers are small JSON), no redirects.
-pub fn client(timeout: std::time::Duration) -> reqwest::ClientBuilder {
+/// The users' HTTP client: HTTP/1 only (AppFlow's restJson1 over plain or
+/// TLS connections; no ALPN or h2 upgrade cost), TCP_NODELAY (one small
+/// request at a time per connection), a pool that keeps one connection per
+/// user (`users`; a user sends one request at a time), no proxy lookup and
+/// no decompression (answers are small JSON), no redirects.
+pub fn client(timeout: std::time::Duration, users: usize) -> reqwest::ClientBuilder {
     crate::client::install_tls_provider();
     reqwest::Client::builder()
         .http1_only()
         .tcp_nodelay(true)
-        .pool_max_idle_per_host(1)
+        .pool_max_idle_per_host(users)
         .no_proxy()
         .no_gzip()
         .redirect(reqwest::redirect::Policy::none())
