@@ -15,8 +15,10 @@ use crate::load::Thresholds;
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct LoadArgs {
+    /// `load merge`, or none for an attack.
     #[command(subcommand)]
     pub action: Option<LoadAction>,
+    /// The target to attack and how to reach it.
     #[command(flatten)]
     pub target: TargetArgs,
     /// Concurrent goose users (at least 1).
@@ -42,6 +44,7 @@ pub struct LoadArgs {
     /// (1s, 10s, 500ms; at least 100ms).
     #[arg(long, default_value = "1s", value_parser = crate::load::options::parse_run_time)]
     pub interval: Duration,
+    /// The reports to write and the thresholds that fail the run.
     #[command(flatten)]
     pub outputs: LoadOutputs,
     /// Recent fresh tokens kept for replays (bounds the harness's memory).
@@ -139,6 +142,7 @@ pub struct MergeArgs {
     /// The workers' JSON reports.
     #[arg(required = true)]
     pub reports: Vec<PathBuf>,
+    /// The merged reports to write and the thresholds applied to the whole.
     #[command(flatten)]
     pub outputs: LoadOutputs,
 }

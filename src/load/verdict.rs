@@ -33,34 +33,51 @@ pub struct TokenClasses {
 /// One anomaly, with what is needed to find it on the target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Witness {
+    /// The token class it illustrates: `lost` or `duplicated`.
     pub class: String,
+    /// The flow the token was sent to.
     pub flow: String,
+    /// The clientToken (`ld-<run id>-<n>`), where one was sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// The executionId answered or listed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<String>,
+    /// The answer's `x-amzn-RequestId` (W3), to find it in the target's logs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// Milliseconds after the attack began.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at_ms: Option<u32>,
+    /// How many times the token was sent (retries after lost answers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<u8>,
 }
 
+/// The correctness verdict of a load run: every fresh token against the runs
+/// the target listed (T1, T5, T7, L2), with exact counts per class and a
+/// bounded sample of witnesses.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     /// How runs were counted: `records` (DescribeFlowExecutionRecords).
     pub counted_by: String,
+    /// Fresh tokens sent (each must have started exactly one run).
     pub fresh_tokens: u64,
+    /// What became of them, class by class (exact counts).
     pub classes: TokenClasses,
+    /// Runs listed on the run's flows.
     pub runs_found: u64,
-    /// Requests sent with fresh tokens, and how many were retries.
+    /// Requests sent with fresh tokens.
     pub attempts: u64,
+    /// How many of those were retries of the same token (after a lost answer).
     pub retries: u64,
+    /// Replays answered with another run than the token's first (T1).
     pub wrong_replays: u64,
+    /// Tokens reused on a scheduled flow that did not answer 409 (T2).
     pub wrong_conflicts: u64,
+    /// Witnesses of the anomalies, at most 20 per class.
     pub witnesses: Vec<Witness>,
+    /// Example lines of what went wrong, for the terminal and HTML reports.
     pub examples: Vec<String>,
     /// Why counting failed, if it did (the verdict is then not clean).
     #[serde(skip_serializing_if = "Option::is_none")]
