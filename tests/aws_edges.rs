@@ -6,10 +6,8 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use appflow_harness::commands::Console;
 use appflow_harness::emulator::{Config, Emulator};
 use appflow_harness::endpoint::Environment;
-use clap::Parser;
 use serde_json::{Value, json};
 
 const KEY: &str = "AKIDHARNESSEDGE0";
@@ -25,21 +23,7 @@ fn env(secret: &str) -> Environment {
 }
 
 async fn run(args: &[&str], env: &Environment) -> (i32, String) {
-    let mut argv = vec!["appflow-harness"];
-    argv.extend(args);
-    let cli = appflow_harness::cli::Cli::try_parse_from(argv).expect("args");
-    let (mut out, mut log) = (Vec::new(), Vec::new());
-    let mut console = Console {
-        out: &mut out,
-        log: &mut log,
-    };
-    let result = appflow_harness::cli::run_with(cli, env, &mut console).await;
-    let mut text = String::from_utf8_lossy(&out).into_owned();
-    text.push_str(&String::from_utf8_lossy(&log));
-    if let Err(e) = &result {
-        text.push_str(&e.to_string());
-    }
-    (crate::support::exit_code(&result), text)
+    crate::support::run_cli(args, env).await
 }
 
 fn edge_config(throttle: Option<u32>, lag: u64) -> Config {

@@ -7,9 +7,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use appflow_harness::commands::Console;
 use appflow_harness::endpoint::Environment;
-use clap::Parser;
 use serde_json::{Value, json};
 
 use crate::support::proxy::{self, Answer, Change};
@@ -27,18 +25,8 @@ fn tempdir() -> PathBuf {
 
 /// Runs a command line as a user would; answers its exit code and output.
 async fn run(args: &[String]) -> (i32, String) {
-    let mut argv = vec!["appflow-harness".to_owned()];
-    argv.extend(args.iter().cloned());
-    let cli = appflow_harness::cli::Cli::try_parse_from(argv).expect("args");
-    let (mut out, mut log) = (Vec::new(), Vec::new());
-    let mut console = Console {
-        out: &mut out,
-        log: &mut log,
-    };
-    let result = appflow_harness::cli::run_with(cli, &Environment::default(), &mut console).await;
-    let mut text = String::from_utf8_lossy(&out).into_owned();
-    text.push_str(&String::from_utf8_lossy(&log));
-    (crate::support::exit_code(&result), text)
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    crate::support::run_cli(&args, &Environment::default()).await
 }
 
 fn strings(args: &[&str]) -> Vec<String> {

@@ -4,29 +4,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use appflow_harness::commands::Console;
 use appflow_harness::emulator::{Config, Emulator};
 use appflow_harness::endpoint::Environment;
-use clap::Parser;
 use serde_json::Value;
 
 use crate::support::proxy::{self, Answer, Change};
 
-/// Runs a command line in-process with `env`; its exit code and output.
-async fn run(args: &[&str], env: &Environment) -> (i32, String) {
-    let mut argv = vec!["appflow-harness"];
-    argv.extend_from_slice(args);
-    let cli = appflow_harness::cli::Cli::try_parse_from(argv).expect("args");
-    let (mut out, mut log) = (Vec::new(), Vec::new());
-    let mut console = Console {
-        out: &mut out,
-        log: &mut log,
-    };
-    let result = appflow_harness::cli::run_with(cli, env, &mut console).await;
-    let mut text = String::from_utf8_lossy(&out).into_owned();
-    text.push_str(&String::from_utf8_lossy(&log));
-    (crate::support::exit_code(&result), text)
-}
+use crate::support::run_cli as run;
 
 /// What passed through the proxy: the status of every AppFlow answer and
 /// the source bucket of every CreateFlow request.

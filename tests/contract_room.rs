@@ -8,10 +8,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use appflow_harness::commands::{Console, Outcome};
+use appflow_harness::commands::Outcome;
 use appflow_harness::endpoint::Environment;
 use appflow_harness::runner::{self, Options, Status, Summary};
-use clap::Parser;
 use serde_json::{Value, json};
 
 use crate::support::proxy::{self, Answer, Change};
@@ -19,20 +18,7 @@ use crate::support::url_target;
 
 /// `appflow-harness ARGS` in-process; the exit code and what it printed.
 async fn run(args: &[&str]) -> (i32, String) {
-    let argv: Vec<String> = std::iter::once("appflow-harness")
-        .chain(args.iter().copied())
-        .map(str::to_owned)
-        .collect();
-    let cli = appflow_harness::cli::Cli::try_parse_from(argv).expect("args");
-    let (mut out, mut log) = (Vec::new(), Vec::new());
-    let mut console = Console {
-        out: &mut out,
-        log: &mut log,
-    };
-    let result = appflow_harness::cli::run_with(cli, &Environment::default(), &mut console).await;
-    let mut text = String::from_utf8_lossy(&out).into_owned();
-    text.push_str(&String::from_utf8_lossy(&log));
-    (crate::support::exit_code(&result), text)
+    crate::support::run_cli(args, &Environment::default()).await
 }
 
 fn scenario(name: &str) -> String {

@@ -114,6 +114,24 @@ pub fn branches(s: &State, p: ProfileSet, call: &Call) -> Vec<Branch> {
     }
 }
 
+/// The CreateFlow/UpdateFlow call stored for `token`, if still remembered (T13).
+fn remembered_op<'a>(s: &'a State, op: Operation, token: Option<&str>) -> Option<&'a StoredOp> {
+    token
+        .and_then(|t| s.op_tokens.get(&(op, t.to_owned())))
+        .filter(|st| s.remembered(st.at))
+}
+
+/// The token of a deleted flow used on another name: remembered (T13, other
+/// input: 409) or ended with its flow (T14, a new call); this is the 409.
+fn orphan_conflict(s: &State, p: ProfileSet) -> Branch {
+    branch(
+        p,
+        &["T13", "T14"],
+        Expect::Error(ErrorKind::Conflict),
+        s.clone(),
+    )
+}
+
 fn create(
     s: &State,
     p: ProfileSet,
@@ -123,9 +141,7 @@ fn create(
     variant: u8,
 ) -> Vec<Branch> {
     let input = format!("{name}/{trigger}/{variant}");
-    let stored = token
-        .and_then(|t| s.op_tokens.get(&(Operation::CreateFlow, t.to_owned())))
-        .filter(|st| s.remembered(st.at));
+    let stored = remembered_op(s, Operation::CreateFlow, token);
     let either = stored.is_some_and(|st| s.orphaned_elsewhere(st, name));
     if let Some(stored) = stored
         && !s.ended(stored, name)
@@ -194,14 +210,7 @@ fn create(
         }
     };
     if either {
-        // The token of a deleted flow on another name: remembered (T13,
-        // other input) or ended with its flow (T14, a new call).
-        branches.push(branch(
-            p,
-            &["T13", "T14"],
-            Expect::Error(ErrorKind::Conflict),
-            s.clone(),
-        ));
+        branches.push(orphan_conflict(s, p));
     }
     branches
 }
@@ -211,9 +220,7 @@ fn update(s: &State, p: ProfileSet, name: &str, token: Option<&str>, variant: u8
         return vec![branch(p, &["L6"], Expect::AnyError, s.clone())];
     };
     let input = format!("{name}/{}/{variant}", flow.trigger);
-    let stored = token
-        .and_then(|t| s.op_tokens.get(&(Operation::UpdateFlow, t.to_owned())))
-        .filter(|st| s.remembered(st.at));
+    let stored = remembered_op(s, Operation::UpdateFlow, token);
     let either = stored.is_some_and(|st| s.orphaned_elsewhere(st, name));
     if let Some(stored) = stored
         && !s.ended(stored, name)
@@ -256,13 +263,7 @@ fn update(s: &State, p: ProfileSet, name: &str, token: Option<&str>, variant: u8
         next,
     )];
     if either {
-        // As in `create`: a deleted flow's token, remembered or ended.
-        branches.push(branch(
-            p,
-            &["T13", "T14"],
-            Expect::Error(ErrorKind::Conflict),
-            s.clone(),
-        ));
+        branches.push(orphan_conflict(s, p));
     }
     branches
 }

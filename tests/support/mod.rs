@@ -200,3 +200,24 @@ pub fn spawn_serve(args: &[&str]) -> (std::process::Child, String) {
         .to_owned();
     (serve, url)
 }
+
+/// `appflow-harness ARGS` run in-process as a user would, with `env` as the
+/// process environment: the exit code, and what it printed (stdout, then
+/// stderr, then the final error line `main` would print).
+pub async fn run_cli(args: &[&str], env: &appflow_harness::endpoint::Environment) -> (i32, String) {
+    use clap::Parser;
+    let argv = std::iter::once("appflow-harness").chain(args.iter().copied());
+    let cli = appflow_harness::cli::Cli::try_parse_from(argv).expect("args");
+    let (mut out, mut log) = (Vec::new(), Vec::new());
+    let mut console = appflow_harness::commands::Console {
+        out: &mut out,
+        log: &mut log,
+    };
+    let result = appflow_harness::cli::run_with(cli, env, &mut console).await;
+    let mut text = String::from_utf8_lossy(&out).into_owned();
+    text.push_str(&String::from_utf8_lossy(&log));
+    if let Err(e) = &result {
+        text.push_str(&e.to_string());
+    }
+    (exit_code(&result), text)
+}
