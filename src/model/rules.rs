@@ -121,6 +121,17 @@ fn remembered_op<'a>(s: &'a State, op: Operation, token: Option<&str>) -> Option
         .filter(|st| s.remembered(st.at))
 }
 
+/// A remembered CreateFlow/UpdateFlow token used again (T13): the same input
+/// answers the first response again, other input 409.
+fn replay_or_conflict(s: &State, p: ProfileSet, stored: &StoredOp, same: bool) -> Branch {
+    let expect = if same {
+        Expect::Ok(OkBody::Status(stored.flow_status))
+    } else {
+        Expect::Error(ErrorKind::Conflict)
+    };
+    branch(p, &["T13"], expect, s.clone())
+}
+
 /// The token of a deleted flow used on another name: remembered (T13, other
 /// input: 409) or ended with its flow (T14, a new call); this is the 409.
 fn orphan_conflict(s: &State, p: ProfileSet) -> Branch {
@@ -147,25 +158,10 @@ fn create(
         && !s.ended(stored, name)
         && !either
     {
-        return if stored.input == input && s.live(name, stored.generation).is_some() {
-            vec![branch(
-                p,
-                &["T13"],
-                Expect::Ok(OkBody::Status(stored.flow_status)),
-                s.clone(),
-            )]
-        } else {
-            vec![branch(
-                p,
-                &["T13"],
-                Expect::Error(ErrorKind::Conflict),
-                s.clone(),
-            )]
-        };
+        let same = stored.input == input && s.live(name, stored.generation).is_some();
+        return vec![replay_or_conflict(s, p, stored, same)];
     }
-    let ended = token
-        .and_then(|t| s.op_tokens.get(&(Operation::CreateFlow, t.to_owned())))
-        .is_some_and(|st| s.remembered(st.at) && s.ended(st, name));
+    let ended = stored.is_some_and(|st| s.ended(st, name));
     if s.flows.contains_key(name) {
         // A second flow of the same name: refused, how is not decided.
         return vec![branch(p, &["L1"], Expect::AnyError, s.clone())];
@@ -226,21 +222,8 @@ fn update(s: &State, p: ProfileSet, name: &str, token: Option<&str>, variant: u8
         && !s.ended(stored, name)
         && !either
     {
-        return if stored.input == input && stored.flow == name {
-            vec![branch(
-                p,
-                &["T13"],
-                Expect::Ok(OkBody::Status(stored.flow_status)),
-                s.clone(),
-            )]
-        } else {
-            vec![branch(
-                p,
-                &["T13"],
-                Expect::Error(ErrorKind::Conflict),
-                s.clone(),
-            )]
-        };
+        let same = stored.input == input && stored.flow == name;
+        return vec![replay_or_conflict(s, p, stored, same)];
     }
     let mut next = s.clone();
     if let Some(t) = token {

@@ -4,11 +4,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use appflow_harness::emulator::Config;
 use appflow_harness::load;
 use serde_json::{Value, json};
 
-use super::{ONE_ATTACK, options, run_cli, text};
+use super::{ONE_ATTACK, options, run_cli, text, unbounded_quotas};
 
 #[test]
 fn options_without_meaning_are_refused_before_anything_starts() {
@@ -53,13 +52,9 @@ impl crate::support::proxy::Change for ThrottleReads {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_target_that_throttles_every_third_read_still_has_every_token_verified() {
     let _one = ONE_ATTACK.lock().await;
-    let emu = appflow_harness::emulator::Emulator::start_with(Config {
-        max_concurrent_runs: usize::MAX,
-        max_runs_per_month: u64::MAX,
-        ..Config::default()
-    })
-    .await
-    .expect("emulator");
+    let emu = appflow_harness::emulator::Emulator::start_with(unbounded_quotas())
+        .await
+        .expect("emulator");
     let throttle = ThrottleReads(AtomicU64::new(0));
     let url = crate::support::proxy::start(&emu.url(), throttle).await;
     let target = crate::support::url_target(&url, Duration::from_secs(5)).await;
@@ -106,13 +101,9 @@ impl crate::support::proxy::Change for EchoToken {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endpoint_that_echoes_next_token_is_a_violation_not_a_hang() {
     let _one = ONE_ATTACK.lock().await;
-    let emu = appflow_harness::emulator::Emulator::start_with(Config {
-        max_concurrent_runs: usize::MAX,
-        max_runs_per_month: u64::MAX,
-        ..Config::default()
-    })
-    .await
-    .expect("emulator");
+    let emu = appflow_harness::emulator::Emulator::start_with(unbounded_quotas())
+        .await
+        .expect("emulator");
     let url = crate::support::proxy::start(&emu.url(), EchoToken).await;
     let target = crate::support::url_target(&url, Duration::from_secs(5)).await;
     let mut o = options("fresh=100".parse().expect("mix"));

@@ -38,6 +38,16 @@ pub(crate) fn options(mix: Mix) -> LoadOptions {
     }
 }
 
+/// The emulator's configuration with its run quotas lifted (Q2, Q3), so a
+/// load test meets no 402 it did not ask for.
+pub(crate) fn unbounded_quotas() -> Config {
+    Config {
+        max_concurrent_runs: usize::MAX,
+        max_runs_per_month: u64::MAX,
+        ..Config::default()
+    }
+}
+
 pub(crate) fn text(report: &LoadReport) -> String {
     let mut out = Vec::new();
     report.render(&mut out).expect("render");
@@ -47,11 +57,7 @@ pub(crate) fn text(report: &LoadReport) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_short_load_on_the_emulator_has_a_clean_verdict_and_every_transaction() {
     let _one = ONE_ATTACK.lock().await;
-    let config = Config {
-        max_concurrent_runs: usize::MAX,
-        max_runs_per_month: u64::MAX,
-        ..Config::default()
-    };
+    let config = unbounded_quotas();
     let target = crate::support::embedded_target(config).await;
     let mix: Mix = "fresh=70,replay=15,conflict=10,describe=5"
         .parse()
@@ -116,11 +122,7 @@ async fn a_short_load_on_the_emulator_has_a_clean_verdict_and_every_transaction(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_lost_after_the_work_was_done_are_recovered_and_nothing_is_lost() {
     let _one = ONE_ATTACK.lock().await;
-    let config = Config {
-        max_concurrent_runs: usize::MAX,
-        max_runs_per_month: u64::MAX,
-        ..Config::default()
-    };
+    let config = unbounded_quotas();
     let target = crate::support::embedded_target(config).await;
     // The emulator starts the run, then drops the connection, for 10% of
     // StartFlows; the client also throws away 10% of the answers it gets.
