@@ -30,6 +30,18 @@ pub struct TokenClasses {
     pub refused: u64,
 }
 
+impl TokenClasses {
+    /// Adds `o`'s counts to these (workers' classes summed by `load merge`).
+    pub fn add(&mut self, o: &TokenClasses) {
+        self.exactly_once += o.exactly_once;
+        self.recovered += o.recovered;
+        self.lost += o.lost;
+        self.duplicated += o.duplicated;
+        self.unanswered += o.unanswered;
+        self.refused += o.refused;
+    }
+}
+
 /// One anomaly, with what is needed to find it on the target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Witness {
@@ -188,13 +200,7 @@ pub fn merge(verdicts: &[Verdict]) -> Verdict {
         m.retries += v.retries;
         m.wrong_replays += v.wrong_replays;
         m.wrong_conflicts += v.wrong_conflicts;
-        let (a, b) = (&mut m.classes, &v.classes);
-        a.exactly_once += b.exactly_once;
-        a.recovered += b.recovered;
-        a.lost += b.lost;
-        a.duplicated += b.duplicated;
-        a.unanswered += b.unanswered;
-        a.refused += b.refused;
+        m.classes.add(&v.classes);
         for w in &v.witnesses {
             if m.witnesses.iter().filter(|x| x.class == w.class).count() < WITNESSES {
                 m.witnesses.push(w.clone());
