@@ -195,13 +195,37 @@ pub async fn call_retrying(
     body: &str,
     attempts: u32,
 ) -> Result<Call, ClientError> {
+    retrying(endpoint, operation, body, attempts, true).await
+}
+
+/// [`call_retrying`] with the answer's body left unparsed
+/// ([`Endpoint::call_unparsed`]), for bulk reads that parse it themselves.
+pub async fn call_retrying_unparsed(
+    endpoint: &Endpoint,
+    operation: Operation,
+    body: &str,
+    attempts: u32,
+) -> Result<Call, ClientError> {
+    retrying(endpoint, operation, body, attempts, false).await
+}
+
+async fn retrying(
+    endpoint: &Endpoint,
+    operation: Operation,
+    body: &str,
+    attempts: u32,
+    parse: bool,
+) -> Result<Call, ClientError> {
     let mut attempt = 0;
     loop {
         pause(attempt).await;
         attempt += 1;
-        let call = endpoint
-            .call(operation, Bytes::from(body.to_owned()))
-            .await?;
+        let body = Bytes::from(body.to_owned());
+        let call = if parse {
+            endpoint.call(operation, body).await?
+        } else {
+            endpoint.call_unparsed(operation, body).await?
+        };
         let again = match &call.outcome {
             Outcome::Reply(r) => r.status == 429 || r.status >= 500,
             Outcome::Transport { .. } => true,

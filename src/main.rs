@@ -4,6 +4,14 @@ use clap::Parser;
 
 use appflow_harness::cli;
 
+/// With the load generator built in, mimalloc serves every allocation: the
+/// load test's hot path allocates per request (goose's request metrics,
+/// reqwest's headers and bodies), and glibc's malloc and free were about
+/// 15% of its CPU in perf (benches/load_vs_wrk.sh measures the effect).
+#[cfg(feature = "load")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // Before any HTTP client (ours, goose's or the AWS SDK's) is built.
     appflow_harness::client::install_tls_provider();

@@ -29,26 +29,41 @@ impl Reply {
     /// the request id and content type from `headers`, and `raw` as JSON unless
     /// it is blank or not JSON.
     pub fn new(status: u16, headers: &HeaderMap, raw: Bytes) -> Self {
-        let json = if raw.iter().all(u8::is_ascii_whitespace) {
-            None
-        } else {
-            serde_json::from_slice(&raw).ok()
-        };
+        Self::unparsed(status, headers, raw).parsed()
+    }
+
+    /// An answer whose body is not parsed yet (`json` is `None`; the error
+    /// type comes from the header alone): for bulk reads whose caller parses
+    /// `raw` into a shape of its own and calls [`Reply::parsed`] only when
+    /// that fails or the answer is an error.
+    pub fn unparsed(status: u16, headers: &HeaderMap, raw: Bytes) -> Self {
         let header = |name: &str| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
-        let error_type = error_type(header("x-amzn-errortype").as_deref(), json.as_ref());
         Self {
             status,
-            error_type,
+            error_type: error_type(header("x-amzn-errortype").as_deref(), None),
             request_id: header("x-amzn-requestid"),
             content_type: header("content-type"),
-            json,
+            json: None,
             raw,
         }
+    }
+
+    /// This answer with `raw` parsed as JSON (unless it is blank, not JSON,
+    /// or parsed already) and the error type read by the SDKs' rule
+    /// ([`error_type`], W2): the header first, then the body.
+    pub fn parsed(mut self) -> Self {
+        if self.json.is_none() && !self.raw.iter().all(u8::is_ascii_whitespace) {
+            self.json = serde_json::from_slice(&self.raw).ok();
+            if self.error_type.is_none() {
+                self.error_type = error_type(None, self.json.as_ref());
+            }
+        }
+        self
     }
 
     /// The error message, `message` or `Message`.
@@ -85,17 +100,18 @@ impl Reply {
 /// The SDKs' rule: the header first, then body `code`, then `__type`;
 /// keep what stands after `#` and before `:`.
 pub fn error_type(header: Option<&str>, body: Option<&Value>) -> Option<String> {
-    let raw = header
-        .filter(|h| !h.is_empty())
-        .map(str::to_owned)
-        .or_else(|| {
-            let b = body?;
-            b.get("code")
-                .or_else(|| b.get("__type"))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })?;
-    let name = raw.split(':').next().unwrap_or(&raw);
+    let member = |k: &str| body.and_then(|b| b.get(k));
+    // `code` wins over `__type` when present, even when it is not a string.
+    let from_body = member("code").or_else(|| member("__type"));
+    error_name(header, from_body.and_then(Value::as_str))
+}
+
+/// The SDKs' rule on the error name already taken from the answer: the
+/// header first (unless empty), else the body's (`code`, else `__type`);
+/// keep what stands after `#` and before `:`. `None` when neither names one.
+pub fn error_name(header: Option<&str>, body: Option<&str>) -> Option<String> {
+    let raw = header.filter(|h| !h.is_empty()).or(body)?;
+    let name = raw.split(':').next().unwrap_or(raw);
     let name = name.rsplit('#').next().unwrap_or(name);
     (!name.is_empty()).then(|| name.to_owned())
 }

@@ -162,6 +162,24 @@ impl Endpoint {
 
     /// Posts `body` to `path` under the endpoint (AppFlow routes and `/_harness/`).
     pub async fn call_path(&self, path: &str, body: Bytes) -> Result<Call, ClientError> {
+        self.send(path, body, true).await
+    }
+
+    /// Calls `operation` like [`Endpoint::call`], but leaves the answer's body
+    /// unparsed ([`Reply::unparsed`]): for bulk reads (a load test's records
+    /// pages) whose caller parses only the members it needs.
+    ///
+    /// # Errors
+    /// As [`Endpoint::call`].
+    pub async fn call_unparsed(
+        &self,
+        operation: Operation,
+        body: Bytes,
+    ) -> Result<Call, ClientError> {
+        self.send(operation.path(), body, false).await
+    }
+
+    async fn send(&self, path: &str, body: Bytes, parse: bool) -> Result<Call, ClientError> {
         self.pace.acquire().await;
         let url = format!("{}{}", self.base, path);
         let mut request = self
@@ -180,7 +198,7 @@ impl Endpoint {
         }
         let started = Instant::now();
         let outcome = match request.send().await {
-            Ok(response) => self.read(response).await,
+            Ok(response) => self.read(response, parse).await,
             Err(e) => transport(&e),
         };
         // The SDKs' adaptive mode: a throttle slows every request of the run.
@@ -194,7 +212,7 @@ impl Endpoint {
     }
 
     /// Reads an answer as a stream, stopping at the answer limit.
-    async fn read(&self, mut response: reqwest::Response) -> Outcome {
+    async fn read(&self, mut response: reqwest::Response, parse: bool) -> Outcome {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let limit = self.answer_limit;
@@ -219,7 +237,10 @@ impl Endpoint {
                     }
                     body.extend_from_slice(&chunk);
                 }
-                Ok(None) => return Outcome::Reply(Reply::new(status, &headers, Bytes::from(body))),
+                Ok(None) => {
+                    let reply = Reply::unparsed(status, &headers, Bytes::from(body));
+                    return Outcome::Reply(if parse { reply.parsed() } else { reply });
+                }
                 Err(e) => return transport(&e),
             }
         }
@@ -246,7 +267,7 @@ impl Endpoint {
         if !response.status().is_success() {
             return None;
         }
-        match self.read(response).await {
+        match self.read(response, true).await {
             Outcome::Reply(r) => r.json,
             Outcome::Transport { .. } => None,
         }

@@ -126,7 +126,12 @@ pub async fn run_with(
         run_id,
         flows.clone(),
         scheduled.clone(),
-        options.pool,
+        // Only replays and conflicts read the pool: without them nothing is kept.
+        if options.mix.replay == 0 && options.mix.conflict == 0 {
+            0
+        } else {
+            options.pool
+        },
         options.interval,
     );
     state.lose_answers_bp = (options.lose_answers_pct * 100.0).round() as u32;

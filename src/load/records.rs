@@ -7,7 +7,10 @@
 
 use std::collections::HashSet;
 
+use serde::Deserialize;
 use serde_json::{Value, json};
+
+use crate::reply::Reply;
 
 use super::ledger::Id;
 use crate::appflow::Operation;
@@ -53,16 +56,17 @@ pub async fn read_newest_first(
         if let Some(t) = &token {
             body["nextToken"] = json!(t);
         }
-        let call = crate::fixtures::call_retrying(endpoint, op, &body.to_string(), PAGE_ATTEMPTS)
-            .await
-            .map_err(|e| format!("{op:?} {flow}: {e}"))?;
+        let call =
+            crate::fixtures::call_retrying_unparsed(endpoint, op, &body.to_string(), PAGE_ATTEMPTS)
+                .await
+                .map_err(|e| format!("{op:?} {flow}: {e}"))?;
         let reply = match call.outcome {
             Outcome::Reply(r) if r.status == 200 => r,
             Outcome::Reply(r) => {
+                let status = r.status;
                 return Err(format!(
-                    "{op:?} {flow}: {} {} (after {PAGE_ATTEMPTS} attempts for 429 and 5xx)",
-                    r.status,
-                    r.body_summary()
+                    "{op:?} {flow}: {status} {} (after {PAGE_ATTEMPTS} attempts for 429 and 5xx)",
+                    r.parsed().body_summary()
                 ));
             }
             Outcome::Transport { message, .. } => {
@@ -71,33 +75,13 @@ pub async fn read_newest_first(
                 ));
             }
         };
-        // The summary (escaped text) only for the error: it is costly per page.
-        if !reply
-            .json
-            .as_ref()
-            .is_some_and(|j| j.get("flowExecutions").is_some_and(Value::is_array))
-        {
-            return Err(format!(
-                "{op:?} {flow}: the answer lists no flowExecutions: {}",
-                reply.body_summary()
-            ));
-        }
-        let page = reply.json.unwrap_or_default();
-        let listed: Vec<Listed> = page["flowExecutions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| {
-                Some(Listed {
-                    id: Id::new(e.get("executionId")?.as_str()?),
-                    started_at: e.get("startedAt").and_then(Value::as_f64),
-                })
-            })
-            .collect();
+        let (listed, next) = page(reply).map_err(|summary| {
+            format!("{op:?} {flow}: the answer lists no flowExecutions: {summary}")
+        })?;
         if !each(&listed) {
             return Ok(());
         }
-        match page.get("nextToken").and_then(Value::as_str) {
+        match next.as_deref() {
             None => return Ok(()),
             Some(t) if !tokens_seen.insert(t.to_owned()) => {
                 return Err(format!(
@@ -117,4 +101,72 @@ pub async fn read_newest_first(
 /// sent: room for every run twice over at one run a page, and some more.
 pub fn page_bound(tokens: u64) -> u64 {
     tokens.saturating_mul(2).saturating_add(1_000)
+}
+
+/// A records page as far as the verdict reads it: each run's id and
+/// `startedAt`, and `nextToken`. Members not named here are skipped without
+/// being built (a page holds up to 100 records; this is read for every run
+/// of a load test).
+#[derive(Deserialize)]
+struct Page<'a> {
+    #[serde(rename = "flowExecutions", borrow)]
+    flow_executions: Vec<Execution<'a>>,
+    #[serde(rename = "nextToken", default)]
+    next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Execution<'a> {
+    #[serde(rename = "executionId", default, borrow)]
+    execution_id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(rename = "startedAt", default)]
+    started_at: Option<f64>,
+}
+
+/// The runs a 200 page lists and its `nextToken`: read into [`Page`] when
+/// the answer has that shape, else leniently from the whole JSON value
+/// (records that are not objects or lack an executionId skipped, a
+/// `startedAt` or `nextToken` of another type read as absent).
+///
+/// # Errors
+/// The body's summary, when the answer lists no `flowExecutions` array.
+fn page(reply: Reply) -> Result<(Vec<Listed>, Option<String>), String> {
+    if let Ok(p) = serde_json::from_slice::<Page<'_>>(&reply.raw) {
+        let listed = p
+            .flow_executions
+            .into_iter()
+            .filter_map(|e| {
+                Some(Listed {
+                    id: Id::new(&e.execution_id?),
+                    started_at: e.started_at,
+                })
+            })
+            .collect();
+        return Ok((listed, p.next_token));
+    }
+    let reply = reply.parsed();
+    let Some(executions) = reply
+        .json
+        .as_ref()
+        .and_then(|j| j.get("flowExecutions"))
+        .and_then(Value::as_array)
+    else {
+        return Err(reply.body_summary());
+    };
+    let listed = executions
+        .iter()
+        .filter_map(|e| {
+            Some(Listed {
+                id: Id::new(e.get("executionId")?.as_str()?),
+                started_at: e.get("startedAt").and_then(Value::as_f64),
+            })
+        })
+        .collect();
+    let next = reply
+        .json
+        .as_ref()
+        .and_then(|j| j.get("nextToken"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Ok((listed, next))
 }

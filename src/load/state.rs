@@ -55,8 +55,8 @@ const EXAMPLES: usize = 5;
 
 impl LoadState {
     /// The state of run `run_id` over `flows` (on demand) and `scheduled`,
-    /// keeping `pool_size` recent tokens for replays and the latency series
-    /// per `interval`.
+    /// keeping `pool_size` recent tokens for replays (0: none, when no
+    /// transaction replays) and the latency series per `interval`.
     pub fn new(
         run_id: String,
         flows: Vec<String>,
@@ -71,7 +71,7 @@ impl LoadState {
             flows,
             scheduled,
             pool: Mutex::new(VecDeque::with_capacity(pool_size)),
-            pool_size: pool_size.max(1),
+            pool_size,
             next_token: AtomicU64::new(0),
             next_pick: AtomicUsize::new(0),
             lose_answers_bp: 0,
@@ -119,8 +119,17 @@ impl LoadState {
         u32::try_from(self.started.elapsed().as_millis()).unwrap_or(u32::MAX)
     }
 
-    /// Keeps `used` for replays (the oldest goes when the pool is full).
+    /// Whether fresh tokens are kept for replays (some transaction reads the pool).
+    pub fn keeps_tokens(&self) -> bool {
+        self.pool_size > 0
+    }
+
+    /// Keeps `used` for replays (the oldest goes when the pool is full;
+    /// nothing when the pool's size is 0).
     pub fn remember(&self, used: Used) {
+        if self.pool_size == 0 {
+            return;
+        }
         let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
         if pool.len() == self.pool_size {
             pool.pop_front();

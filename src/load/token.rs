@@ -11,10 +11,18 @@ pub enum Id {
 }
 
 impl Id {
-    /// `s` as an id (compact when it is a UUID).
+    /// `s` as an id (compact when it is a UUID written as its lowercase
+    /// hyphenated form, so that `to_string` gives `s` back; any other
+    /// spelling is kept as text). Allocates only for text ids: this runs
+    /// for every answer and every listed run of a load test.
     pub fn new(s: &str) -> Self {
+        let canonical = s.len() == 36
+            && s.bytes().enumerate().all(|(i, b)| match i {
+                8 | 13 | 18 | 23 => b == b'-',
+                _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+            });
         match uuid::Uuid::try_parse(s) {
-            Ok(u) if u.hyphenated().to_string() == s => Self::Uuid(u.as_u128()),
+            Ok(u) if canonical => Self::Uuid(u.as_u128()),
             _ => Self::Text(s.into()),
         }
     }
@@ -56,4 +64,43 @@ pub struct Record {
     pub request_id: Option<Id>,
     /// Milliseconds since the attack started, at the last answer.
     pub at_ms: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Id;
+
+    #[test]
+    fn ids_are_compact_only_when_they_print_back_as_answered() {
+        let lower = "0f8fad5b-d9cb-469f-a165-70867728950e";
+        assert!(
+            matches!(Id::new(lower), Id::Uuid(_)),
+            "a lowercase UUID is a number"
+        );
+        for other in [
+            "0F8FAD5B-D9CB-469F-A165-70867728950E",
+            "0f8fad5bd9cb469fa16570867728950e",
+            "{0f8fad5b-d9cb-469f-a165-70867728950e}",
+            "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e",
+            "run-1",
+            "",
+        ] {
+            assert!(
+                matches!(Id::new(other), Id::Text(_)),
+                "{other:?} stays text"
+            );
+        }
+        for s in [lower, "0F8FAD5B-D9CB-469F-A165-70867728950E", "run-1"] {
+            assert_eq!(
+                Id::new(s).to_string(),
+                s,
+                "every id prints as it was answered"
+            );
+        }
+        assert_ne!(
+            Id::new(lower),
+            Id::new(&lower.to_uppercase()),
+            "spellings differ"
+        );
+    }
 }
