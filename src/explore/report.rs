@@ -189,6 +189,18 @@ pub fn describe(call: &Call) -> String {
             format!("CancelFlowExecutions {} [{execution_id}]", name(n))
         }
         Call::AdvanceClock { secs } => format!("advance the clock {}h", secs / 3600),
+        Call::LargeStart {
+            name: n,
+            token,
+            bytes,
+        } => format!("StartFlow {} {} padded to {bytes} bytes", name(n), short(token)),
+        Call::SetQuotas {
+            flows,
+            runs,
+            concurrent,
+        } => format!(
+            "set the quotas: room for {flows} more flows, {runs} runs this month, {concurrent} more concurrent runs"
+        ),
     }
 }
 

@@ -143,7 +143,7 @@ impl Change for ForeignTokensNeverExpire {
 
 /// Explores the emulator behind `change` with the default budget; the
 /// finding's file must fail `check` there and pass on the emulator.
-async fn found(area: &str, change: impl Change + Clone, seed: u64) {
+pub(super) async fn found(area: &str, change: impl Change + Clone, seed: u64) {
     found_at(
         area,
         move |up| {
@@ -155,12 +155,12 @@ async fn found(area: &str, change: impl Change + Clone, seed: u64) {
     .await;
 }
 
-type Start = std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>>;
+pub(super) type Start = std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>>;
 
 /// As [`found`], with the faulty endpoint started by `start(upstream)`.
 /// Each run has the default budget (256 sequences of up to 20 steps); a
 /// fault that seed `seed` misses gets two more seeds before the test fails.
-async fn found_at(area: &str, start: impl Fn(String) -> Start, seed: u64) {
+pub(super) async fn found_at(area: &str, start: impl Fn(String) -> Start, seed: u64) {
     let emulator = appflow_harness::emulator::Emulator::start()
         .await
         .expect("emulator");

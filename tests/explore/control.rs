@@ -1,0 +1,138 @@
+//! The generated steps that need the test-control API or a large body:
+//! quotas (Q1-Q3, T12), lost answers (T1, T5), body sizes (W6). Endpoints
+//! with one fault each in them are found with the default budget and the
+//! saved file reproduces it; the embedded emulator passes with these
+//! steps in the mix.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use appflow_harness::endpoint::{TargetChoice, TargetOptions};
+use appflow_harness::explore::Budget;
+use serde_json::{Value, json};
+
+use super::faults::found;
+use super::{explore, options};
+use crate::support::proxy::{self, Answer, Change};
+
+/// quotas: the runs-this-month quota (Q2) counts a replayed StartFlow
+/// (T1: no new run) as a run, so the quota bites too early. The proxy
+/// keeps its own count from the limits it sees set and answers 402 itself.
+#[derive(Default, Clone)]
+struct ReplaysCountAsRuns(Arc<Mutex<(u64, Option<u64>)>>);
+impl Change for ReplaysCountAsRuns {
+    fn intercept(&self, path: &str, _: &Value, _: usize) -> Option<Answer> {
+        let m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let full = m.1.is_some_and(|limit| m.0 >= limit);
+        (path == "/start-flow" && full).then(|| {
+            proxy::error(
+                402,
+                "ServiceQuotaExceededException",
+                "The number of flow runs this month exceeds the quota",
+            )
+        })
+    }
+    fn request(&self, path: &str, body: &mut Value) {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if path == "/_harness/config" {
+            if let Some(n) = body["maxRunsPerMonth"].as_u64() {
+                m.1 = Some(n);
+            }
+            if let Some(n) = body["runsThisMonth"].as_u64() {
+                m.0 = n;
+            }
+        }
+    }
+    fn answer(&self, path: &str, _: &Value, a: &mut Answer) {
+        let ran = a.json.as_ref().is_some_and(|j| j["executionId"].is_string());
+        if path == "/start-flow" && a.status == 200 && ran {
+            self.0.lock().unwrap_or_else(|p| p.into_inner()).0 += 1;
+        }
+    }
+}
+
+/// lost answers: a StartFlow whose answer was lost is forgotten with its
+/// token: a retry with the token is a new call (a second run; on an active
+/// scheduled flow a conflict).
+#[derive(Default, Clone)]
+struct ForgetsLostTokens(Arc<Mutex<HashSet<(String, String)>>>);
+fn key(body: &Value) -> Option<(String, String)> {
+    Some((
+        body["clientToken"].as_str()?.to_owned(),
+        body["flowName"].as_str()?.to_owned(),
+    ))
+}
+impl Change for ForgetsLostTokens {
+    fn request(&self, path: &str, body: &mut Value) {
+        let lost = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if path == "/start-flow"
+            && let Some(k) = key(body)
+            && lost.contains(&k)
+        {
+            body["clientToken"] = json!(k.0.chars().rev().collect::<String>());
+        }
+    }
+    fn lost(&self, path: &str, request: &Value) {
+        if path == "/start-flow"
+            && let Some(k) = key(request)
+        {
+            self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(k);
+        }
+    }
+}
+
+/// body sizes: a StartFlow over 1 MiB is refused with 400
+/// ValidationException, but the run starts anyway (the body reaches the
+/// emulator compacted, and its 200 is replaced).
+#[derive(Default, Clone)]
+struct RefusesLargeButRuns(Arc<Mutex<HashSet<String>>>);
+impl Change for RefusesLargeButRuns {
+    fn intercept(&self, path: &str, body: &Value, size: usize) -> Option<Answer> {
+        if path == "/start-flow" && size > 1 << 20 {
+            let mut large = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            large.insert(body.to_string());
+        }
+        None
+    }
+    fn compact(&self) -> bool {
+        true
+    }
+    fn answer(&self, path: &str, request: &Value, a: &mut Answer) {
+        let mut large = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if path == "/start-flow" && large.remove(&request.to_string()) {
+            *a = proxy::error(400, "ValidationException", "Request body too large");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quota_that_counts_replays_as_runs_is_found_and_saved() {
+    found("quotas", ReplaysCountAsRuns::default(), 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_a_lost_answer_treated_as_new_is_found_and_saved() {
+    found("lost answers", ForgetsLostTokens::default(), 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_body_refused_but_run_anyway_is_found_and_saved() {
+    found("body sizes", RefusesLargeButRuns::default(), 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_emulator_passes_quota_lost_answer_and_large_body_steps_over_seeds() {
+    for seed in [21, 22, 23] {
+        let budget = Budget {
+            seed,
+            cases: 80,
+            ..Budget::default()
+        };
+        let target = TargetOptions::new(TargetChoice::Embedded);
+        let (s, out) = explore(options(target, budget, None)).await;
+        assert!(
+            s.passed() && s.unjudged.is_empty(),
+            "the emulator passes its model with quota, lost-answer and large-body steps, none unjudged (seed {seed}):\n{out}"
+        );
+    }
+}
