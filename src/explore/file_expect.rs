@@ -131,7 +131,11 @@ fn ok_body(oks: &[&OkBody], observed: Option<&Observed>, runs: &[String]) -> Opt
             for b in oks {
                 if let OkBody::Start { flow_status, exec } = b {
                     statuses.push(flow_status.to_string());
-                    execs.push(if is_new(exec) { Exec::New } else { exec.clone() });
+                    execs.push(if is_new(exec) {
+                        Exec::New
+                    } else {
+                        exec.clone()
+                    });
                 }
             }
             let mut body = json!({ "flowStatus": one_of(statuses) });

@@ -281,7 +281,7 @@ impl ReferenceStateMachine for Generator {
                     .prop_map(|(slot, token)| Step::Large { slot, token })
                     .boxed(),
             ),
-            (2, quota()),
+            (3, quota()),
         ];
         if !free.is_empty() {
             // Mostly creates while nothing exists; re-creates later.

@@ -9,6 +9,7 @@
 //! as a scenario file that `check` replays; the report names the
 //! behaviour profiles the target stayed consistent with (its fingerprint).
 
+mod control;
 mod file_expect;
 mod generate;
 mod names;
@@ -17,7 +18,6 @@ mod play;
 pub mod report;
 pub mod scenario_file;
 mod strategies;
-mod control;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -193,7 +193,11 @@ pub fn describe(call: &Call) -> String {
             name: n,
             token,
             bytes,
-        } => format!("StartFlow {} {} padded to {bytes} bytes", name(n), short(token)),
+        } => format!(
+            "StartFlow {} {} padded to {bytes} bytes",
+            name(n),
+            short(token)
+        ),
         Call::SetQuotas {
             flows,
             runs,

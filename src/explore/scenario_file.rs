@@ -108,7 +108,13 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
             continue;
         }
         // A quota step is a `configure:`; a lost answer a `fault:` before its call.
-        if let Some(c) = &p.control {
+        // A lost step that was answered after all is written as a plain call.
+        let answered = p.observed.first().is_some_and(|o| o.status != 0);
+        if let Some(c) = p
+            .control
+            .as_ref()
+            .filter(|_| !(answered && matches!(p.step, Step::Lost { .. })))
+        {
             let key = if let Step::Lost { .. } = p.step {
                 "fault"
             } else {
@@ -121,7 +127,15 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
             }
         }
         let mut text = String::new();
-        step_text(p, &t, fixtures, p.trigger, &mut runs, after_clock, &mut text);
+        step_text(
+            p,
+            &t,
+            fixtures,
+            p.trigger,
+            &mut runs,
+            after_clock,
+            &mut text,
+        );
         body.push_str(&super::file_expect::guarded(&text, guard.as_deref()));
         // W6: what follows a large body holds for the outcome it had (refused or served).
         if let (Step::Large { .. }, Some(o)) = (&p.step, p.observed.first()) {
@@ -288,7 +302,8 @@ fn step_text(
         if after_clock {
             let _ = writeln!(out, "    needs-control: true");
         }
-        let mut e = if let Step::Lost { .. } = p.step {
+        let lost = p.observed.first().is_some_and(|o| o.status == 0);
+        let mut e = if matches!(p.step, Step::Lost { .. }) && lost {
             json!({ "no-response": true })
         } else if same_burst {
             expect.clone()

@@ -237,7 +237,11 @@ impl fmt::Display for Expect {
                         .iter()
                         .map(|(id, st)| {
                             let st: Vec<&str> = st.iter().map(|s| s.as_str()).collect();
-                            let id = if id.is_empty() { "(a lost answer's run, if any)" } else { id };
+                            let id = if id.is_empty() {
+                                "(a lost answer's run, if any)"
+                            } else {
+                                id
+                            };
                             format!("{id} ({})", st.join("|"))
                         })
                         .collect();

@@ -57,7 +57,6 @@ fn records(ids: &[&str]) -> Observed {
     }
 }
 
-
 fn read() -> Call {
     Call::Records {
         name: "ah-q".into(),
@@ -161,7 +160,9 @@ fn a_large_start_is_refused_with_nothing_done_or_served_once() {
     };
     let mut w = Worlds::new();
     assert!(yes(w.judge(&create("ah-q"), &ok("Active"))));
-    assert!(!yes(w.clone().judge(&large, &err(500, "InternalServerException"))));
+    assert!(!yes(w
+        .clone()
+        .judge(&large, &err(500, "InternalServerException"))));
     let mut refused = w.clone();
     assert!(yes(refused.judge(&large, &err(400, "ValidationException"))));
     assert!(

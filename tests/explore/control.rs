@@ -17,14 +17,31 @@ use crate::support::proxy::{self, Answer, Change};
 
 /// quotas: the runs-this-month quota (Q2) counts a replayed StartFlow
 /// (T1: no new run) as a run, so the quota bites too early. The proxy
-/// keeps its own count from the limits it sees set and answers 402 itself.
+/// keeps its own count from the limits it sees set, and answers 402 itself
+/// where the emulator would start a run.
 #[derive(Default, Clone)]
-struct ReplaysCountAsRuns(Arc<Mutex<(u64, Option<u64>)>>);
+struct ReplaysCountAsRuns(Arc<Mutex<Counted>>);
+
+/// Runs counted (replays too), the limit, on-demand flows, tokens used.
+#[derive(Default)]
+struct Counted {
+    used: u64,
+    limit: Option<u64>,
+    on_demand: HashSet<String>,
+    tokens: HashSet<(String, String)>,
+}
 impl Change for ReplaysCountAsRuns {
-    fn intercept(&self, path: &str, _: &Value, _: usize) -> Option<Answer> {
+    fn intercept(&self, path: &str, body: &Value, _: usize) -> Option<Answer> {
         let m = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let full = m.1.is_some_and(|limit| m.0 >= limit);
-        (path == "/start-flow" && full).then(|| {
+        let full = m.limit.is_some_and(|limit| m.used >= limit);
+        let name = body["flowName"].as_str().unwrap_or_default();
+        let replay = key(body).is_some_and(|k| m.tokens.contains(&k));
+        // Bad tokens are refused first (V2), as by the emulator.
+        let valid = body["clientToken"].as_str().is_none_or(|t| {
+            (1..=256).contains(&t.len()) && t.bytes().all(|c| (b' '..=b'~').contains(&c))
+        });
+        let starts = m.on_demand.contains(name) && valid && !replay;
+        (path == "/start-flow" && full && starts).then(|| {
             proxy::error(
                 402,
                 "ServiceQuotaExceededException",
@@ -36,17 +53,35 @@ impl Change for ReplaysCountAsRuns {
         let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if path == "/_harness/config" {
             if let Some(n) = body["maxRunsPerMonth"].as_u64() {
-                m.1 = Some(n);
+                m.limit = Some(n);
             }
             if let Some(n) = body["runsThisMonth"].as_u64() {
-                m.0 = n;
+                m.used = n;
             }
         }
     }
-    fn answer(&self, path: &str, _: &Value, a: &mut Answer) {
-        let ran = a.json.as_ref().is_some_and(|j| j["executionId"].is_string());
-        if path == "/start-flow" && a.status == 200 && ran {
-            self.0.lock().unwrap_or_else(|p| p.into_inner()).0 += 1;
+    fn answer(&self, path: &str, request: &Value, a: &mut Answer) {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let name = request["flowName"].as_str().unwrap_or_default().to_owned();
+        let ran = a
+            .json
+            .as_ref()
+            .is_some_and(|j| j["executionId"].is_string());
+        match (path, a.status) {
+            ("/create-flow", 200) if request["triggerConfig"]["triggerType"] == "OnDemand" => {
+                m.on_demand.insert(name);
+            }
+            ("/delete-flow", 200) => {
+                m.on_demand.remove(&name);
+                m.tokens.retain(|(_, f)| *f != name);
+            }
+            ("/start-flow", 200) if ran => {
+                m.used += 1;
+                if let Some(k) = key(request) {
+                    m.tokens.insert(k);
+                }
+            }
+            _ => {}
         }
     }
 }
