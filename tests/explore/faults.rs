@@ -227,12 +227,12 @@ async fn a_re_created_flow_with_the_old_trigger_is_found_and_saved() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn old_runs_in_a_re_created_flow_are_found_and_saved() {
-    found("reads", OldRunsLinger::default(), 1).await;
+    found("reads", OldRunsLinger::default(), 4).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_conflict_that_never_expires_is_found_and_saved() {
-    found("time", ForeignTokensNeverExpire::default(), 1).await;
+    found("time", ForeignTokensNeverExpire::default(), 4).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
