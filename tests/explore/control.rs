@@ -171,3 +171,50 @@ async fn the_embedded_emulator_passes_quota_lost_answer_and_large_body_steps_ove
         );
     }
 }
+
+/// Without the test-control API, and a 402 on every third CreateFlow: the
+/// account's own quota, which the model cannot know.
+#[derive(Default, Clone)]
+struct NoControlAndFullAccount(Arc<Mutex<u64>>);
+impl Change for NoControlAndFullAccount {
+    fn intercept(&self, path: &str, _: &Value, _: usize) -> Option<Answer> {
+        if path.starts_with("/_harness") {
+            return Some(proxy::error(404, "UnknownOperationException", "no"));
+        }
+        let mut n = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if path == "/create-flow" {
+            *n += 1;
+            if (*n).is_multiple_of(3) {
+                return Some(proxy::error(
+                    402,
+                    "ServiceQuotaExceededException",
+                    "The number of flows exceeds the quota",
+                ));
+            }
+        }
+        None
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_402_where_the_quotas_are_unknown_is_not_judged_and_never_a_finding() {
+    let emulator = appflow_harness::emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let u = proxy::start(&emulator.url(), NoControlAndFullAccount::default()).await;
+    let budget = Budget {
+        seed: 5,
+        cases: 60,
+        ..Budget::default()
+    };
+    let (s, out) = explore(options(super::url(&u), budget, None)).await;
+    assert!(
+        s.finding.is_none(),
+        "a 402 on an account whose quotas explore does not know is no finding:\n{out}"
+    );
+    assert!(
+        s.unjudged.iter().any(|why| why.contains("402")),
+        "the sequences it stopped are counted as not judged, with the reason:\n{out}"
+    );
+    assert!(s.passed > 0, "the other sequences are judged:\n{out}");
+}
