@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::play::{Ending, Sequence};
-use super::{Budget, Tally};
+use super::{Budget, Step, Tally};
 use crate::model::{Call, Dimension};
 
 /// One [chosen] rule in the target's fingerprint.
@@ -275,7 +275,13 @@ fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
         let answers: Vec<String> = p
             .observed
             .iter()
-            .map(|o| serde_json::to_string(o).unwrap_or_default())
+            .map(|o| match (&p.step, o.status) {
+                (Step::Lost { after, .. }, 0) => format!(
+                    "no answer (dropped {} the call was applied, as the step asked)",
+                    if *after { "after" } else { "before" }
+                ),
+                _ => serde_json::to_string(o).unwrap_or_default(),
+            })
             .collect();
         let mark = if p.failed { "FAILED" } else { "" };
         writeln!(w, "  {:>2}. {what}{burst} {mark}", p.index)?;
