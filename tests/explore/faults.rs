@@ -197,7 +197,7 @@ pub(super) async fn found_at(area: &str, start: impl Fn(String) -> Start, seed: 
         code, 0,
         "{area}: the saved file passes on the emulator:\n{text}\n{clean}"
     );
-    eprintln!("{area}: the saved file:\n{text}");
+    eprintln!("{area}: the report:\n{out}\n{area}: the saved file:\n{text}");
     eprintln!(
         "{area}: found by seed {} (run {tries}) after {:.1}s (sequence {} of {}), shrunk from {} to {} steps in {} tries",
         s.seed,
