@@ -8,6 +8,7 @@ use proptest::strategy::BoxedStrategy;
 use proptest_state_machine::ReferenceStateMachine;
 use serde::Serialize;
 
+use super::strategies::{quota, token, trigger, variant};
 use crate::appflow::TriggerType;
 
 /// Flow slots per sequence (each its own name, re-created under it).
@@ -117,7 +118,38 @@ pub enum Step {
     },
     /// The target's clock moves 8 hours (skipped without the test-control API).
     Clock,
+    /// StartFlow whose answer the target drops (a test-control `drop`
+    /// fault, with the run started or not: `after`); skipped without it.
+    Lost {
+        /// The flow slot (0..SLOTS) the step is about.
+        slot: u8,
+        /// The clientToken, if any.
+        token: TokenArg,
+        /// The run starts before the answer is dropped (else it never arrives).
+        after: bool,
+    },
+    /// StartFlow padded with spaces to [`LARGE_BODY`] bytes (W6).
+    Large {
+        /// The flow slot (0..SLOTS) the step is about.
+        slot: u8,
+        /// The clientToken, if any.
+        token: TokenArg,
+    },
+    /// The account's quotas set as the room left from now (Q1-Q3; skipped
+    /// without the test-control API).
+    Quota {
+        /// Q1: flows the sequence may add.
+        flows: u8,
+        /// Q2: runs this month.
+        runs: u8,
+        /// Q3: runs that may start before it can bite.
+        concurrent: u8,
+    },
 }
+
+/// The size a [`Step::Large`] body is padded to, in bytes: over 1 MiB, what
+/// emulators commonly accept, and under API Gateway's 10 MB.
+pub const LARGE_BODY: usize = 1_100_000;
 
 /// What a slot is, as far as the generator knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,65 +173,6 @@ pub struct Plan {
 
 /// The reference state machine of proptest-state-machine.
 pub struct Generator;
-
-fn trigger() -> impl Strategy<Value = TriggerType> {
-    prop_oneof![
-        3 => Just(TriggerType::OnDemand),
-        2 => Just(TriggerType::Scheduled),
-        1 => Just(TriggerType::Event),
-    ]
-}
-
-fn variant() -> impl Strategy<Value = Variant> {
-    prop_oneof![
-        12 => Just(Variant::Plain),
-        1 => Just(Variant::Upper),
-        1 => Just(Variant::Lead),
-        1 => Just(Variant::Trail),
-        1 => prop_oneof![Just(255u16), Just(256), Just(257)].prop_map(Variant::Len),
-    ]
-}
-
-fn near_miss() -> impl Strategy<Value = Variant> {
-    prop_oneof![
-        Just(Variant::Upper),
-        Just(Variant::Lead),
-        Just(Variant::Trail),
-        prop_oneof![Just(255u16), Just(256), Just(257)].prop_map(Variant::Len),
-    ]
-}
-
-/// A clientToken: none, a fresh one, a replay of one used before, or a
-/// near miss of one used before (`used` tokens of the pool are in use).
-fn token(used: u8, near_misses: bool) -> BoxedStrategy<TokenArg> {
-    let fresh = TokenArg::Pool(used.min(TOKENS - 1), Variant::Plain);
-    if used == 0 {
-        return prop_oneof![1 => Just(TokenArg::None), 4 => Just(fresh)].boxed();
-    }
-    let near = if near_misses { 2 } else { 0 };
-    prop::strategy::Union::new_weighted(
-        vec![
-            (1, Just(TokenArg::None).boxed()),
-            (4, Just(fresh).boxed()),
-            (
-                4,
-                (0..used)
-                    .prop_map(|k| TokenArg::Pool(k, Variant::Plain))
-                    .boxed(),
-            ),
-            (
-                near,
-                (0..used, near_miss())
-                    .prop_map(|(k, v)| TokenArg::Pool(k, v))
-                    .boxed(),
-            ),
-        ]
-        .into_iter()
-        .filter(|(w, _)| *w > 0)
-        .collect(),
-    )
-    .boxed()
-}
 
 impl ReferenceStateMachine for Generator {
     type State = Plan;
@@ -277,7 +250,7 @@ impl ReferenceStateMachine for Generator {
             (
                 2,
                 (
-                    slot,
+                    slot.clone(),
                     prop_oneof![
                         (token(used, false), 2..4usize).prop_map(|(t, n)| vec![t; n]),
                         (prop::bool::ANY, 2..4u8).prop_map(move |(none, n)| {
@@ -296,6 +269,19 @@ impl ReferenceStateMachine for Generator {
                     .boxed(),
             ),
             (2, Just(Step::Clock).boxed()),
+            (
+                2,
+                (slot.clone(), token(used, false), prop::bool::ANY)
+                    .prop_map(|(slot, token, after)| Step::Lost { slot, token, after })
+                    .boxed(),
+            ),
+            (
+                1,
+                (slot.clone(), token(used, false))
+                    .prop_map(|(slot, token)| Step::Large { slot, token })
+                    .boxed(),
+            ),
+            (3, quota()),
         ];
         if !free.is_empty() {
             // Mostly creates while nothing exists; re-creates later.
@@ -326,9 +312,11 @@ impl ReferenceStateMachine for Generator {
             TokenArg::None => 0,
         };
         let uses = match step {
-            Step::Create { token, .. } | Step::Update { token, .. } | Step::Start { token, .. } => {
-                highest(token)
-            }
+            Step::Create { token, .. }
+            | Step::Update { token, .. }
+            | Step::Start { token, .. }
+            | Step::Lost { token, .. }
+            | Step::Large { token, .. } => highest(token),
             Step::Burst { tokens, .. } => tokens.iter().map(highest).max().unwrap_or(0),
             _ => 0,
         };

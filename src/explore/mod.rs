@@ -2,12 +2,14 @@
 //! played against a target. proptest-state-machine generates the
 //! sequences (flows of each trigger type, fresh-token starts, replays,
 //! tokens of other flows and operations, near misses, stops, updates,
-//! deletes and re-creates, reads, cancels, bursts, clock moves) and
+//! deletes and re-creates, reads, cancels, bursts, clock moves, quota
+//! limits, lost answers, large bodies) and
 //! shrinks a failing one against the live target; the model
 //! ([`crate::model`]) judges every answer; the shrunk sequence is written
 //! as a scenario file that `check` replays; the report names the
 //! behaviour profiles the target stayed consistent with (its fingerprint).
 
+mod control;
 mod file_expect;
 mod generate;
 mod names;
@@ -15,6 +17,7 @@ mod observe;
 mod play;
 pub mod report;
 pub mod scenario_file;
+mod strategies;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,7 +25,7 @@ use std::time::{Duration, Instant};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
 
-pub use generate::{Generator, Plan, Slot, Step, TokenArg, Variant};
+pub use generate::{Generator, LARGE_BODY, Plan, Slot, Step, TokenArg, Variant};
 pub use play::{AdmittedView, Ending, Played, Player, Sequence};
 pub use report::{Fingerprint, Summary};
 

@@ -28,6 +28,9 @@ pub struct Concrete {
     tokens: Vec<String>,
     /// executionIds answered so far, in order.
     pub runs: Vec<String>,
+    /// The target's configuration before the sequence's first quota step
+    /// (put back after the sequence).
+    pub saved_config: Option<serde_json::Value>,
 }
 
 impl Concrete {
@@ -39,6 +42,7 @@ impl Concrete {
                 .map(|_| crate::names::scenario_token())
                 .collect(),
             runs: Vec::new(),
+            saved_config: None,
         }
     }
 }
@@ -98,7 +102,7 @@ fn description(variant: u8) -> String {
     }
 }
 
-/// The requests of one step (one, or a burst's), `None` for a clock move.
+/// The requests of one step (one, or a burst's), none for a control step.
 /// `trigger` is the slot's trigger type (for UpdateFlow's body).
 pub fn requests(
     step: &Step,
@@ -133,6 +137,10 @@ pub fn requests(
             Operation::UpdateFlow,
             with(fixtures.body(&plain(*slot), trigger), *token, *variant),
         ),
+        Step::Lost { slot, token, .. } | Step::Large { slot, token } => one(
+            Operation::StartFlow,
+            start_body(plain(*slot), token_of(n, *token)),
+        ),
         Step::Start { slot, name, token } => one(
             Operation::StartFlow,
             start_body(n.name(*slot, *name), token_of(n, *token)),
@@ -163,7 +171,7 @@ pub fn requests(
             Operation::CancelFlowExecutions,
             json!({ "flowName": plain(*slot), "executionIds": [n.run(run.map(usize::from))] }),
         ),
-        Step::Clock => Vec::new(),
+        Step::Clock | Step::Quota { .. } => Vec::new(),
     }
 }
 
@@ -202,6 +210,11 @@ pub fn model_call(
             trigger,
             token,
             variant: *variant,
+        },
+        (Operation::StartFlow, Step::Large { .. }) => Call::LargeStart {
+            name,
+            token,
+            bytes: super::generate::LARGE_BODY,
         },
         (Operation::StopFlow, _) => Call::StopFlow { name },
         (Operation::DeleteFlow, _) => Call::DeleteFlow {

@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::generate::{SLOTS, Step, slot_trigger};
+pub use super::control::{operation_of, slot_of};
+use super::generate::{LARGE_BODY, SLOTS, Step, slot_trigger};
 use super::names::{Concrete, Namer, model_call, requests};
-use super::observe::{Read, Unjudged, read};
-use crate::appflow::{Operation, TriggerType};
+use super::observe::{Read, Unjudged, read, read_with};
+use crate::appflow::TriggerType;
 use crate::client::Endpoint;
 use crate::fixtures::FixtureVars;
 use crate::model::{Admitted, Call, Observed, ProfileSet, Verdict, Worlds};
@@ -65,6 +66,9 @@ pub struct Played {
     pub skipped: Option<String>,
     /// Whether this is the step that failed.
     pub failed: bool,
+    /// A control step's `configure:` or `fault:`, as a scenario file writes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<serde_json::Value>,
 }
 
 /// An admitted answer, as reports show it.
@@ -146,6 +150,7 @@ impl Player {
                 violations: Vec::new(),
                 skipped: None,
                 failed: false,
+                control: None,
             };
             let result = self
                 .play_step(
@@ -174,6 +179,7 @@ impl Player {
             }
         }
         out.profiles = worlds.profiles();
+        super::control::restore(&self.endpoint, names.saved_config.take()).await;
         self.clean_up(steps, &names, &mut out.calls).await;
         out
     }
@@ -198,23 +204,36 @@ impl Player {
             played.skipped = Some("no event source on this target".into());
             return Ok(true);
         }
-        if *step == Step::Clock {
-            if !self.control {
-                played.skipped = Some("no test-control API".into());
-                return Ok(true);
-            }
-            let secs = crate::model::TOKEN_TTL_SECS;
+        let control = matches!(step, Step::Clock | Step::Quota { .. } | Step::Lost { .. });
+        if control && !self.control {
+            played.skipped = Some("no test-control API".into());
+            return Ok(true);
+        }
+        if let Step::Clock | Step::Quota { .. } = step {
             *calls += 1;
-            let body = bytes::Bytes::from(serde_json::json!({ "seconds": secs }).to_string());
-            let moved = self.endpoint.call_path("/_harness/clock", body).await;
-            if !matches!(moved.map(|c| c.outcome), Ok(crate::client::Outcome::Reply(r)) if r.status == 200)
-            {
-                return Err(Unjudged("the clock did not move".into()));
-            }
-            let call = Call::AdvanceClock { secs };
+            let call = if *step == Step::Clock {
+                super::control::advance_clock(&self.endpoint).await?
+            } else {
+                let flows = worlds.worlds.first().map_or(0, |(s, _)| s.flows.len());
+                let runs = names.runs.len() + played.index;
+                let (call, file) = super::control::set_quotas(
+                    &self.endpoint,
+                    step,
+                    &mut names.saved_config,
+                    flows,
+                    runs,
+                )
+                .await?;
+                played.control = Some(file);
+                call
+            };
             worlds.judge(&call, &Observed::default());
             played.calls.push(call);
             return Ok(true);
+        }
+        if let Step::Lost { after, .. } = step {
+            *calls += 1;
+            played.control = Some(super::control::drop_next_start(&self.endpoint, *after).await?);
         }
         let reqs = requests(step, names, &self.fixtures, trigger);
         let model: Vec<Call> = reqs
@@ -227,8 +246,22 @@ impl Player {
         let verdict = if reqs.len() == 1 {
             let (op, body) = &reqs[0];
             let started = Instant::now();
+            let pad = matches!(step, Step::Large { .. }).then_some(LARGE_BODY);
+            let lossy = matches!(step, Step::Lost { .. });
             loop {
-                let r = read(&self.endpoint, *op, body, flow_trigger).await?;
+                let got = read_with(&self.endpoint, *op, body, flow_trigger, pad, lossy).await?;
+                let Some(r) = got else {
+                    *calls += 1;
+                    played.observed.push(Observed::default());
+                    played
+                        .bodies
+                        .push("(no answer: dropped, as the step asked)".into());
+                    break worlds.lost(&model[0]);
+                };
+                if lossy {
+                    // Answered after all: the fault must not meet a later call.
+                    self.endpoint.delete("/_harness/faults").await;
+                }
                 *calls += r.calls;
                 let v = worlds.judge(&model[0], &r.observed);
                 let lagging = v == Verdict::Lagging && started.elapsed() < self.poll;
@@ -286,6 +319,12 @@ impl Player {
                 Ok(played.violations.is_empty())
             }
             Verdict::Lagging | Verdict::Refused => {
+                if !worlds.quotas_known() && played.observed.iter().any(|o| o.status == 402) {
+                    return Err(Unjudged(format!(
+                        "step {}: 402, a quota of the account (Q1-Q3), whose limits are unknown without a quota step",
+                        played.index
+                    )));
+                }
                 let known = self.tolerate.iter().find(|t| {
                     played
                         .admitted
@@ -347,36 +386,4 @@ fn record(played: &mut Played, r: Read) {
     played.observed.push(r.observed);
     played.bodies.push(r.body);
     played.violations.extend(r.violations);
-}
-
-/// The slot a step is about (0 for steps about none).
-pub fn slot_of(step: &Step) -> u8 {
-    match step {
-        Step::Create { slot, .. }
-        | Step::Update { slot, .. }
-        | Step::Start { slot, .. }
-        | Step::Stop { slot }
-        | Step::Delete { slot, .. }
-        | Step::Describe { slot }
-        | Step::Records { slot, .. }
-        | Step::Cancel { slot, .. }
-        | Step::Burst { slot, .. } => *slot,
-        Step::List { .. } | Step::Clock => 0,
-    }
-}
-
-/// The operation of a step's calls (`None` for a clock move).
-pub fn operation_of(step: &Step) -> Option<Operation> {
-    Some(match step {
-        Step::Create { .. } => Operation::CreateFlow,
-        Step::Update { .. } => Operation::UpdateFlow,
-        Step::Start { .. } | Step::Burst { .. } => Operation::StartFlow,
-        Step::Stop { .. } => Operation::StopFlow,
-        Step::Delete { .. } => Operation::DeleteFlow,
-        Step::Describe { .. } => Operation::DescribeFlow,
-        Step::List { .. } => Operation::ListFlows,
-        Step::Records { .. } => Operation::DescribeFlowExecutionRecords,
-        Step::Cancel { .. } => Operation::CancelFlowExecutions,
-        Step::Clock => return None,
-    })
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::play::{Ending, Sequence};
-use super::{Budget, Tally};
+use super::{Budget, Step, Tally};
 use crate::model::{Call, Dimension};
 
 /// One [chosen] rule in the target's fingerprint.
@@ -189,6 +189,22 @@ pub fn describe(call: &Call) -> String {
             format!("CancelFlowExecutions {} [{execution_id}]", name(n))
         }
         Call::AdvanceClock { secs } => format!("advance the clock {}h", secs / 3600),
+        Call::LargeStart {
+            name: n,
+            token,
+            bytes,
+        } => format!(
+            "StartFlow {} {} padded to {bytes} bytes",
+            name(n),
+            short(token)
+        ),
+        Call::SetQuotas {
+            flows,
+            runs,
+            concurrent,
+        } => format!(
+            "set the quotas: room for {flows} more flows, {runs} runs this month, {concurrent} more concurrent runs"
+        ),
     }
 }
 
@@ -259,7 +275,13 @@ fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
         let answers: Vec<String> = p
             .observed
             .iter()
-            .map(|o| serde_json::to_string(o).unwrap_or_default())
+            .map(|o| match (&p.step, o.status) {
+                (Step::Lost { after, .. }, 0) => format!(
+                    "no answer (dropped {} the call was applied, as the step asked)",
+                    if *after { "after" } else { "before" }
+                ),
+                _ => serde_json::to_string(o).unwrap_or_default(),
+            })
             .collect();
         let mark = if p.failed { "FAILED" } else { "" };
         writeln!(w, "  {:>2}. {what}{burst} {mark}", p.index)?;

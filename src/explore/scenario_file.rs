@@ -16,7 +16,7 @@ use super::play::{Played, Sequence, operation_of};
 use crate::appflow::TriggerType;
 use crate::fixtures::FixtureVars;
 use crate::model::Observed;
-use crate::model::{Exec, Expect, OkBody};
+use crate::model::{Expect, OkBody};
 
 /// Names and tokens as a scenario file's templates.
 #[derive(Default)]
@@ -88,6 +88,7 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
     let mut covers: Vec<&str> = Vec::new();
     let mut body = String::new();
     let mut after_clock = false;
+    let mut guard: Option<String> = None;
     for p in &seq.steps {
         if p.skipped.is_some() {
             continue;
@@ -106,6 +107,26 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
             after_clock = true;
             continue;
         }
+        // A quota step is a `configure:`; a lost answer a `fault:` before its call.
+        // A lost step that was answered after all is written as a plain call.
+        let answered = p.observed.first().is_some_and(|o| o.status != 0);
+        if let Some(c) = p
+            .control
+            .as_ref()
+            .filter(|_| !(answered && matches!(p.step, Step::Lost { .. })))
+        {
+            let key = if let Step::Lost { .. } = p.step {
+                "fault"
+            } else {
+                "configure"
+            };
+            let _ = writeln!(body, "  - {key}: {c}");
+            after_clock = true;
+            if let Step::Quota { .. } = p.step {
+                continue;
+            }
+        }
+        let mut text = String::new();
         step_text(
             p,
             &t,
@@ -113,8 +134,18 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
             p.trigger,
             &mut runs,
             after_clock,
-            &mut body,
+            &mut text,
         );
+        body.push_str(&super::file_expect::guarded(&text, guard.as_deref()));
+        // W6: what follows a large body holds for the outcome it had (refused or served).
+        if let (Step::Large { .. }, Some(o)) = (&p.step, p.observed.first()) {
+            let index = body.lines().filter(|l| l.starts_with("  - ")).count();
+            let statuses = match o.status {
+                400 | 413 => "[400, 413]".to_owned(),
+                s => format!("[{s}]"),
+            };
+            guard = Some(format!("{{ step: {index}, status: {statuses} }}"));
+        }
     }
     let mut out = String::new();
     let failing = seq.steps.iter().find(|p| p.failed);
@@ -196,7 +227,9 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
 }
 
 fn mentions(step: &Step, slot: u8) -> bool {
-    step != &Step::Clock && !matches!(step, Step::List { .. }) && super::play::slot_of(step) == slot
+    step != &Step::Clock
+        && !matches!(step, Step::List { .. } | Step::Quota { .. })
+        && super::play::slot_of(step) == slot
 }
 
 /// One played step as YAML lines (a burst of several tokens as one step each).
@@ -234,7 +267,15 @@ fn step_text(
         // A space beside a template is kept only in a raw body (the
         // template engine reads `" {{x}}"` as the whole value `{{x}}`).
         let text = body.to_string();
-        if text.contains("\" {{") || text.contains("}} \"") {
+        if let Step::Large { .. } = p.step {
+            let _ = writeln!(
+                out,
+                "  - raw: {{ operation: {}, body: {}, pad-to: {} }}",
+                op.name(),
+                json!(text),
+                super::generate::LARGE_BODY
+            );
+        } else if text.contains("\" {{") || text.contains("}} \"") {
             let _ = writeln!(
                 out,
                 "  - raw: {{ operation: {}, body: {} }}",
@@ -261,7 +302,10 @@ fn step_text(
         if after_clock {
             let _ = writeln!(out, "    needs-control: true");
         }
-        let mut e = if same_burst {
+        let lost = p.observed.first().is_some_and(|o| o.status == 0);
+        let mut e = if matches!(p.step, Step::Lost { .. }) && lost {
+            json!({ "no-response": true })
+        } else if same_burst {
             expect.clone()
         } else {
             let admitted = p.one_by_one.get(k).map_or(&p.admitted[..], |a| &a[..]);
@@ -287,14 +331,9 @@ fn step_text(
         } else {
             p.one_by_one.get(k).map_or(&p.admitted[..], |a| &a[..])
         };
-        let capture_ok = admitted_k.iter().all(|a| {
-            matches!(
-                &a.admitted.expect,
-                Expect::Ok(OkBody::Start {
-                    exec: Exec::New,
-                    ..
-                })
-            )
+        let capture_ok = admitted_k.iter().all(|a| match &a.admitted.expect {
+            Expect::Ok(OkBody::Start { exec, .. }) => super::file_expect::is_new(exec),
+            _ => false,
         });
         let answers: Vec<&crate::model::Observed> = if same_burst {
             p.observed.iter().collect()
@@ -306,8 +345,9 @@ fn step_text(
             if runs.contains(&id) {
                 continue;
             }
-            runs.push(id);
+            // Only captured runs are named later (no template without its capture).
             if capture_ok && single {
+                runs.push(id);
                 let _ = writeln!(out, "    capture: {{ r{}: executionId }}", runs.len() - 1);
             }
         }

@@ -75,6 +75,27 @@ pub enum Call {
         /// The execution id to cancel.
         execution_id: String,
     },
+    /// StartFlow with its body padded with spaces to `bytes` bytes (W6:
+    /// refused with nothing done, or served as any StartFlow).
+    LargeStart {
+        /// The flow name, as sent.
+        name: String,
+        /// The clientToken, if any.
+        token: Option<String>,
+        /// The body's size, in bytes.
+        bytes: usize,
+    },
+    /// The account's quotas set (test-control API), each as the room left
+    /// from now on: flows the sequence may add (Q1), runs this month (Q2),
+    /// runs that may start before the concurrent-runs quota can bite (Q3).
+    SetQuotas {
+        /// Q1: flows the sequence may add.
+        flows: u8,
+        /// Q2: runs this month.
+        runs: u8,
+        /// Q3: runs that may start before it can bite.
+        concurrent: u8,
+    },
     /// The target's clock moved forward (test-control API).
     AdvanceClock {
         /// Seconds the clock moved.
@@ -88,14 +109,14 @@ impl Call {
         Some(match self {
             Self::CreateFlow { .. } => Operation::CreateFlow,
             Self::UpdateFlow { .. } => Operation::UpdateFlow,
-            Self::StartFlow { .. } => Operation::StartFlow,
+            Self::StartFlow { .. } | Self::LargeStart { .. } => Operation::StartFlow,
             Self::StopFlow { .. } => Operation::StopFlow,
             Self::DeleteFlow { .. } => Operation::DeleteFlow,
             Self::DescribeFlow { .. } => Operation::DescribeFlow,
             Self::ListFlows { .. } => Operation::ListFlows,
             Self::Records { .. } => Operation::DescribeFlowExecutionRecords,
             Self::Cancel { .. } => Operation::CancelFlowExecutions,
-            Self::AdvanceClock { .. } => return None,
+            Self::AdvanceClock { .. } | Self::SetQuotas { .. } => return None,
         })
     }
 
@@ -105,12 +126,13 @@ impl Call {
             Self::CreateFlow { name, .. }
             | Self::UpdateFlow { name, .. }
             | Self::StartFlow { name, .. }
+            | Self::LargeStart { name, .. }
             | Self::StopFlow { name }
             | Self::DeleteFlow { name, .. }
             | Self::DescribeFlow { name }
             | Self::Records { name, .. }
             | Self::Cancel { name, .. } => Some(name),
-            Self::ListFlows { .. } | Self::AdvanceClock { .. } => None,
+            Self::ListFlows { .. } | Self::AdvanceClock { .. } | Self::SetQuotas { .. } => None,
         }
     }
 }

@@ -16,7 +16,8 @@ pub enum Exec {
     Absent,
     /// Present, and never answered before (a new run).
     New,
-    /// The executionId of an earlier run (a replay).
+    /// The executionId of an earlier run (a replay); empty: the run whose
+    /// StartFlow answer was lost, so any id not answered before.
     Same(String),
 }
 
@@ -73,6 +74,8 @@ pub enum Expect {
     AnyError,
     /// This error, with its status (W2).
     Error(#[serde(serialize_with = "error_name")] ErrorKind),
+    /// 413, whatever the error type (W6: a body larger than the endpoint accepts).
+    TooLarge,
     /// 200 with this body.
     Ok(OkBody),
 }
@@ -100,6 +103,7 @@ impl Expect {
             Self::Any => Fit::Yes,
             Self::AnyError => yes((400..500).contains(&o.status) && o.status != 429),
             Self::Error(k) => yes(o.status == k.status() && o.error.as_deref() == Some(k.name())),
+            Self::TooLarge => yes(o.status == 413),
             Self::Ok(_) if o.status != 200 || o.paging.is_some() => Fit::No,
             Self::Ok(body) => body.fit(o, s),
         }
@@ -110,16 +114,20 @@ impl OkBody {
     fn fit(&self, o: &Observed, s: &State) -> Fit {
         let yes = |b: bool| if b { Fit::Yes } else { Fit::No };
         let status_is = |f: FlowStatus| o.flow_status.as_deref() == Some(f.as_str());
+        let fresh = || {
+            o.execution_id.as_ref().is_some_and(|id| {
+                !id.is_empty()
+                    && id.len() <= 256
+                    && !id.chars().any(char::is_whitespace)
+                    && !s.execution_ids.contains(id)
+            })
+        };
         match self {
             Self::Start { flow_status, exec } => yes(status_is(*flow_status)
                 && match exec {
                     Exec::Absent => o.execution_id.is_none(),
-                    Exec::New => o.execution_id.as_ref().is_some_and(|id| {
-                        !id.is_empty()
-                            && id.len() <= 256
-                            && !id.chars().any(char::is_whitespace)
-                            && !s.execution_ids.contains(id)
-                    }),
+                    Exec::New => fresh(),
+                    Exec::Same(id) if id.is_empty() => fresh(),
                     Exec::Same(id) => o.execution_id.as_ref() == Some(id),
                 }),
             Self::Status(f) => yes(status_is(*f)),
@@ -142,10 +150,13 @@ impl OkBody {
                 });
                 yes(ok_present && absent.iter().all(|n| count(n) == 0))
             }
+            // A run whose StartFlow answer was lost (empty id) may be
+            // listed under any id not known, or not at all (it may not exist).
             Self::Records { runs } => {
                 let listed = o.runs.as_deref().unwrap_or_default();
+                let unknown = runs.iter().filter(|(id, _)| id.is_empty()).count();
                 let mut lagging = false;
-                for (id, statuses) in runs {
+                for (id, statuses) in runs.iter().filter(|(id, _)| !id.is_empty()) {
                     let found: Vec<_> = listed.iter().filter(|r| r.id == *id).collect();
                     match found.as_slice() {
                         [] => lagging = true,
@@ -155,9 +166,17 @@ impl OkBody {
                         _ => return Fit::No,
                     }
                 }
-                let extra = listed
+                let extra: Vec<_> = listed
                     .iter()
-                    .any(|r| !runs.iter().any(|(id, _)| *id == r.id));
+                    .filter(|r| !runs.iter().any(|(id, _)| *id == r.id))
+                    .collect();
+                let running = [ExecutionStatus::InProgress, ExecutionStatus::Successful];
+                let extra = extra.len() > unknown
+                    || !extra.iter().all(|r| {
+                        running
+                            .iter()
+                            .any(|st| r.status.as_deref() == Some(st.as_str()))
+                    });
                 match (extra, lagging) {
                     (true, _) => Fit::No,
                     (false, true) => Fit::Lagging,
@@ -182,11 +201,15 @@ impl fmt::Display for Expect {
             Self::Any => f.write_str("any answer (undecided)"),
             Self::AnyError => f.write_str("a 4xx error (which one is undecided)"),
             Self::Error(k) => write!(f, "{} {}", k.status(), k.name()),
+            Self::TooLarge => f.write_str("413 (body too large)"),
             Self::Ok(body) => match body {
                 OkBody::Start { flow_status, exec } => {
                     let e = match exec {
                         Exec::Absent => "no executionId".to_owned(),
                         Exec::New => "a new executionId".to_owned(),
+                        Exec::Same(id) if id.is_empty() => {
+                            "the executionId of the run whose answer was lost".to_owned()
+                        }
                         Exec::Same(id) => format!("executionId {id}"),
                     };
                     write!(f, "200 flowStatus {flow_status}, {e}")
@@ -214,6 +237,11 @@ impl fmt::Display for Expect {
                         .iter()
                         .map(|(id, st)| {
                             let st: Vec<&str> = st.iter().map(|s| s.as_str()).collect();
+                            let id = if id.is_empty() {
+                                "(a lost answer's run, if any)"
+                            } else {
+                                id
+                            };
                             format!("{id} ({})", st.join("|"))
                         })
                         .collect();

@@ -121,6 +121,37 @@ impl Worlds {
         self.worlds = next;
     }
 
+    /// Moves on after `call` got no answer (its answer lost, as the
+    /// test-control API was asked to): it happened or it did not, in every
+    /// way the contract admits; later answers narrow (a run it made has no
+    /// executionId until a replay of its token or a read tells it).
+    pub fn lost(&mut self, call: &Call) -> Verdict {
+        let mut next = Vec::new();
+        let mut rules = Vec::new();
+        for (s, p) in &self.worlds {
+            merge(&mut next, (s.clone(), *p));
+            for b in branches(s, *p, call) {
+                if b.profiles.is_empty() {
+                    continue;
+                }
+                for r in &b.rules {
+                    if !rules.contains(r) {
+                        rules.push(*r);
+                    }
+                }
+                merge(&mut next, (b.next, b.profiles));
+            }
+        }
+        self.worlds = next;
+        Verdict::Admitted { rules }
+    }
+
+    /// Whether every world knows the account's quotas (Q1-Q3): without a
+    /// quota step, a 402 is the account's own limit and is not judged.
+    pub fn quotas_known(&self) -> bool {
+        self.worlds.iter().all(|(s, _)| s.quotas.known)
+    }
+
     /// Judges the answer `o` to `call`; on `Admitted`, the worlds move on.
     pub fn judge(&mut self, call: &Call, o: &Observed) -> Verdict {
         let (next, rules, lagging) = step(&self.worlds, call, o);
@@ -213,6 +244,21 @@ fn after(b: Branch, call: &Call, o: &Observed) -> State {
     if let (Call::Records { name, .. }, Some(runs), 200) = (call, &o.runs, o.status)
         && let Some(f) = next.flows.get_mut(name)
     {
+        // One run whose answer was lost and one listed run nobody answered:
+        // that is its id (with more of either, which is which stays open).
+        let unknown: Vec<usize> = (0..f.runs.len())
+            .filter(|i| f.runs[*i].id.is_empty())
+            .collect();
+        let extra: Vec<&String> = runs
+            .iter()
+            .map(|x| &x.id)
+            .filter(|id| !f.runs.iter().any(|r| r.id == **id))
+            .collect();
+        let mut adopted = None;
+        if let ([i], [id]) = (unknown.as_slice(), extra.as_slice()) {
+            f.runs[*i].id = (*id).clone();
+            adopted = Some((*id).clone());
+        }
         for r in &mut f.runs {
             let seen = runs
                 .iter()
@@ -221,6 +267,9 @@ fn after(b: Branch, call: &Call, o: &Observed) -> State {
             if r.phase == Phase::Running && seen == Some(ExecutionStatus::Successful.as_str()) {
                 r.phase = Phase::Finished;
             }
+        }
+        if let Some(id) = adopted {
+            next.execution_ids.insert(id);
         }
     }
     next

@@ -10,6 +10,7 @@ mod call;
 mod expect;
 mod judge;
 mod profile;
+mod quota;
 mod rules;
 mod start;
 mod state;
@@ -19,7 +20,9 @@ pub use expect::{Exec, Expect, Fit, OkBody};
 pub use judge::{Admitted, MAX_WORLDS, Verdict, Worlds};
 pub use profile::{Dimension, PROFILES, Profile, ProfileSet};
 pub use rules::{Branch, branches};
-pub use state::{Phase, State, TOKEN_TTL_SECS, valid_flow_name, valid_token};
+pub use state::{Phase, Quotas, State, TOKEN_TTL_SECS, valid_flow_name, valid_token};
 
+#[cfg(test)]
+mod quota_tests;
 #[cfg(test)]
 mod tests;

@@ -40,8 +40,13 @@ pub(super) fn branch(
 }
 
 /// Every answer the contract admits for `call` in state `s`, for the
-/// profiles `p`.
+/// profiles `p`, the account's quotas (Q1-Q3) included.
 pub fn branches(s: &State, p: ProfileSet, call: &Call) -> Vec<Branch> {
+    super::quota::apply(s, call, unlimited(s, p, call))
+}
+
+/// Every answer the contract admits for `call`, quotas aside.
+fn unlimited(s: &State, p: ProfileSet, call: &Call) -> Vec<Branch> {
     let same = |rules: &[&'static str], expect: Expect| vec![branch(p, rules, expect, s.clone())];
     if let Some(name) = call.name()
         && !valid_flow_name(name)
@@ -51,7 +56,8 @@ pub fn branches(s: &State, p: ProfileSet, call: &Call) -> Vec<Branch> {
     let token = match call {
         Call::CreateFlow { token, .. }
         | Call::UpdateFlow { token, .. }
-        | Call::StartFlow { token, .. } => token.as_deref(),
+        | Call::StartFlow { token, .. }
+        | Call::LargeStart { token, .. } => token.as_deref(),
         _ => None,
     };
     if token.is_some_and(|t| !valid_token(t)) {
@@ -66,6 +72,12 @@ pub fn branches(s: &State, p: ProfileSet, call: &Call) -> Vec<Branch> {
         } => create(s, p, name, *trigger, token, *variant),
         Call::UpdateFlow { name, variant, .. } => update(s, p, name, token, *variant),
         Call::StartFlow { name, .. } => super::start::start(s, p, name, token),
+        Call::LargeStart { name, .. } => super::quota::large(s, p, name, token),
+        Call::SetQuotas {
+            flows,
+            runs,
+            concurrent,
+        } => vec![super::quota::set(s, p, *flows, *runs, *concurrent)],
         Call::StopFlow { name } => stop(s, p, name),
         Call::DeleteFlow { name, force } => delete(s, p, name, *force),
         Call::DescribeFlow { name } => match s.flows.get(name) {

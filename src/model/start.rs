@@ -37,7 +37,7 @@ pub(super) fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -
             } else {
                 &["T1", "T11"]
             };
-            return vec![branch(
+            let mut b = branch(
                 p,
                 rules,
                 Expect::Ok(OkBody::Start {
@@ -45,7 +45,14 @@ pub(super) fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -
                     exec,
                 }),
                 s.clone(),
-            )];
+            );
+            // The run of a lost answer: the replay tells its executionId.
+            if let Some(i) = stored.run
+                && flow.runs[i].id.is_empty()
+            {
+                b.new_run = Some((name.to_owned(), i));
+            }
+            return vec![b];
         }
         let foreign = s
             .start_tokens

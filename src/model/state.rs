@@ -34,7 +34,9 @@ impl Phase {
 /// One run of an on-demand flow.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Run {
-    /// Its executionId as the target answered it (empty until answered).
+    /// Its executionId as the target answered it (empty until answered;
+    /// a run whose StartFlow answer was lost stays empty until a replay of
+    /// its token or a read tells it).
     pub id: String,
     pub phase: Phase,
 }
@@ -78,6 +80,31 @@ pub struct StoredOp {
     pub flow_status: FlowStatus,
 }
 
+/// What the model knows of the account's quotas (Q1-Q3). Unknown until a
+/// quota step of the test-control API sets them relative to the account
+/// then; an unknown limit is the account's own (AWS: 1,000 flows, 10
+/// million runs a month, 1,000 concurrent runs, shared with flows that are
+/// not the sequence's), so a 402 there is not judged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Quotas {
+    /// Whether the limits below are known.
+    pub known: bool,
+    /// Q1: the most live flows of the sequence the account has room for.
+    pub flows: usize,
+    /// Q2: runs the month may count since the limit was set.
+    pub runs: u64,
+    /// Q2: runs counted since then (at least, at most): a clock move may
+    /// begin a new month.
+    pub runs_used: (u64, u64),
+    /// Q3: runs that may start, since the limit was set, before it can bite.
+    pub concurrent: u64,
+    /// Q3: runs started since then (some may have finished: an upper bound).
+    pub started: u64,
+    /// A scheduled/event flow was active since: runs of its own may count
+    /// against Q2 and Q3, so they may bite at any time.
+    pub scheduled: bool,
+}
+
 /// The whole state of one sequence's world.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct State {
@@ -93,6 +120,8 @@ pub struct State {
     pub op_tokens: BTreeMap<(Operation, String), StoredOp>,
     /// Every executionId answered so far (O3: a new one per run).
     pub execution_ids: BTreeSet<String>,
+    /// The account's quotas, as far as the model knows them.
+    pub quotas: Quotas,
     next_generation: u32,
 }
 

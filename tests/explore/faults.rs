@@ -143,7 +143,7 @@ impl Change for ForeignTokensNeverExpire {
 
 /// Explores the emulator behind `change` with the default budget; the
 /// finding's file must fail `check` there and pass on the emulator.
-async fn found(area: &str, change: impl Change + Clone, seed: u64) {
+pub(super) async fn found(area: &str, change: impl Change + Clone, seed: u64) {
     found_at(
         area,
         move |up| {
@@ -155,12 +155,12 @@ async fn found(area: &str, change: impl Change + Clone, seed: u64) {
     .await;
 }
 
-type Start = std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>>;
+pub(super) type Start = std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>>;
 
 /// As [`found`], with the faulty endpoint started by `start(upstream)`.
 /// Each run has the default budget (256 sequences of up to 20 steps); a
 /// fault that seed `seed` misses gets two more seeds before the test fails.
-async fn found_at(area: &str, start: impl Fn(String) -> Start, seed: u64) {
+pub(super) async fn found_at(area: &str, start: impl Fn(String) -> Start, seed: u64) {
     let emulator = appflow_harness::emulator::Emulator::start()
         .await
         .expect("emulator");
@@ -197,6 +197,7 @@ async fn found_at(area: &str, start: impl Fn(String) -> Start, seed: u64) {
         code, 0,
         "{area}: the saved file passes on the emulator:\n{text}\n{clean}"
     );
+    eprintln!("{area}: the report:\n{out}\n{area}: the saved file:\n{text}");
     eprintln!(
         "{area}: found by seed {} (run {tries}) after {:.1}s (sequence {} of {}), shrunk from {} to {} steps in {} tries",
         s.seed,
@@ -226,12 +227,12 @@ async fn a_re_created_flow_with_the_old_trigger_is_found_and_saved() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn old_runs_in_a_re_created_flow_are_found_and_saved() {
-    found("reads", OldRunsLinger::default(), 1).await;
+    found("reads", OldRunsLinger::default(), 4).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_conflict_that_never_expires_is_found_and_saved() {
-    found("time", ForeignTokensNeverExpire::default(), 1).await;
+    found("time", ForeignTokensNeverExpire::default(), 4).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

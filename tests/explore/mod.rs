@@ -206,5 +206,6 @@ async fn a_run_that_judges_nothing_fails() {
     assert!(out.contains("FAILED: no sequence was judged"), "{out}");
 }
 
+mod control;
 mod faults;
 mod racing;

@@ -33,6 +33,9 @@ pub trait Change: Send + Sync + 'static {
     fn compact(&self) -> bool {
         false
     }
+    /// The emulator closed the connection without an answer to this
+    /// request (`request` as forwarded), and so does the proxy.
+    fn lost(&self, _path: &str, _request: &Value) {}
     /// Close the connection without an answer.
     fn drop_connection(&self, _path: &str, _size: usize) -> bool {
         false
@@ -120,7 +123,14 @@ async fn forward(State(p): State<Arc<Proxy>>, request: Request) -> Response {
                 Ok(r) => {
                     let status = r.status().as_u16();
                     let headers = r.headers().clone();
-                    let raw = r.bytes().await.unwrap_or_default();
+                    let Ok(raw) = r.bytes().await else {
+                        p.change.lost(&path, &body);
+                        return Response::new(axum::body::Body::from_stream(
+                            futures_util::stream::once(async {
+                                Err::<Bytes, std::io::Error>(std::io::Error::other("lost"))
+                            }),
+                        ));
+                    };
                     Answer {
                         status,
                         headers,
@@ -130,6 +140,7 @@ async fn forward(State(p): State<Arc<Proxy>>, request: Request) -> Response {
                 }
                 // The emulator closed the connection: so does the proxy.
                 Err(e) => {
+                    p.change.lost(&path, &body);
                     let failing = futures_util::stream::once(async move {
                         Err::<Bytes, std::io::Error>(std::io::Error::other(e.to_string()))
                     });
