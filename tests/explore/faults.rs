@@ -16,7 +16,7 @@ use crate::support::proxy::{self, Answer, Change};
 
 /// tokens: clientTokens compared after trimming spaces (` t` replays `t`).
 #[derive(Clone)]
-struct TrimsTokens;
+pub(super) struct TrimsTokens;
 impl Change for TrimsTokens {
     fn request(&self, path: &str, body: &mut Value) {
         if path == "/start-flow"

@@ -27,6 +27,7 @@ pub(super) fn options(
         poll: Duration::from_secs(2),
         save: save.map(Path::to_path_buf),
         json: None,
+        junit: None,
         dry_run: false,
         // The emulator keeps CreateFlow tokens after DeleteFlow (see the
         // test below that names it); every other rule is judged.
@@ -208,3 +209,4 @@ async fn a_run_that_judges_nothing_fails() {
 
 mod faults;
 mod racing;
+mod reports;
