@@ -84,21 +84,22 @@ pub(super) async fn read_all_pages(
     vec![call]
 }
 
-/// Sends the request `n` times at once; the calls in order, each retried
-/// when throttled and `retry` allows, and how many retries there were.
+/// Sends `bodies` at once (a `concurrent` step's copies); the calls in
+/// order, each retried when throttled and `retry` allows, and how many
+/// retries there were.
 pub(super) async fn send_many(
     endpoint: &Endpoint,
     operation: Operation,
-    body: Bytes,
-    n: u32,
+    bodies: &[Bytes],
     retry: bool,
 ) -> (Vec<Call>, Repeats) {
     let mut set = tokio::task::JoinSet::new();
-    for i in 0..n.max(1) {
+    for (i, body) in bodies.iter().enumerate() {
         let (endpoint, body) = (endpoint.clone(), body.clone());
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
         set.spawn(async move { (i, call_once(&endpoint, operation, body, retry).await) });
     }
-    let mut calls = Vec::with_capacity(n as usize);
+    let mut calls = Vec::with_capacity(bodies.len());
     while let Some(joined) = set.join_next().await {
         match joined {
             Ok(pair) => calls.push(pair),

@@ -104,6 +104,7 @@ pub(super) fn expect_plan(e: ExpectFile) -> Result<Expect, String> {
         if alt.eventually.is_some()
             || alt.no_response
             || !alt.distinct.is_empty()
+            || !alt.status_count.is_empty()
             || !alt.one_of.is_empty()
         {
             return Err(format!(
@@ -124,6 +125,7 @@ pub(super) fn expect_plan(e: ExpectFile) -> Result<Expect, String> {
         body: e.body,
         eventually,
         distinct: e.distinct,
+        status_count: e.status_count,
         no_response: e.no_response,
         one_of,
     })
