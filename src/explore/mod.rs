@@ -8,6 +8,7 @@
 //! as a scenario file that `check` replays; the report names the
 //! behaviour profiles the target stayed consistent with (its fingerprint).
 
+mod burst;
 mod file_expect;
 mod generate;
 mod names;

@@ -65,6 +65,10 @@ pub struct Played {
     pub skipped: Option<String>,
     /// Whether this is the step that failed.
     pub failed: bool,
+    /// A burst's worlds before it was sent: a scenario file's expectations
+    /// for its calls at once hold in every order these allow.
+    #[serde(skip)]
+    pub before: Option<Worlds>,
 }
 
 /// An admitted answer, as reports show it.
@@ -146,6 +150,7 @@ impl Player {
                 violations: Vec::new(),
                 skipped: None,
                 failed: false,
+                before: None,
             };
             let result = self
                 .play_step(
@@ -250,6 +255,7 @@ impl Player {
                 answers.push(r.observed.clone());
                 record(played, r);
             }
+            played.before = Some(worlds.clone());
             let mut one_by_one = worlds.clone();
             for (c, o) in model.iter().zip(&answers) {
                 played.one_by_one.push(views(&one_by_one, c));

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use super::generate::{SLOTS, Step, Variant, slot_trigger};
+use super::generate::{SLOTS, Step, TokenArg, Variant, slot_trigger};
 use super::names::{Namer, requests};
 use super::play::{Played, Sequence, operation_of};
 use crate::appflow::TriggerType;
@@ -195,6 +195,30 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
     out
 }
 
+/// Marks a run no step captures in the list of runs (its place counts, as
+/// in the order runs were answered, but no template names it).
+const UNCAPTURED: char = '\u{1}';
+
+/// Whether `id` is in `runs`, captured or not.
+fn known(runs: &[String], id: &str) -> bool {
+    runs.iter()
+        .any(|r| r == id || r.strip_prefix(UNCAPTURED) == Some(id))
+}
+
+/// The executionId of a 200.
+fn run_id(o: &Observed) -> Option<String> {
+    o.execution_id.clone().filter(|_| o.status == 200)
+}
+
+/// A step's `name:` in the file.
+fn step_name(p: &Played) -> String {
+    format!(
+        "step {}{}",
+        p.index,
+        if p.failed { " (the failing step)" } else { "" }
+    )
+}
+
 fn mentions(step: &Step, slot: u8) -> bool {
     step != &Step::Clock && !matches!(step, Step::List { .. }) && super::play::slot_of(step) == slot
 }
@@ -218,6 +242,31 @@ fn step_text(
         Step::Records { .. } => reqs[0].1["maxResults"] = json!(100),
         _ => {}
     }
+    if let (Step::Burst { tokens, .. }, Some(before)) = (&p.step, &p.before)
+        && (tokens.first() == Some(&TokenArg::None) || tokens.windows(2).any(|w| w[0] != w[1]))
+    {
+        let t: Vec<Option<String>> = reqs
+            .iter()
+            .map(|(_, b)| b["clientToken"].as_str().map(str::to_owned))
+            .collect();
+        super::burst::lines(&reqs[0].1, &t, out);
+        let _ = writeln!(out, "    name: {}", json!(step_name(p)));
+        if after_clock {
+            let _ = writeln!(out, "    needs-control: true");
+        }
+        let e = super::burst::outcomes(before, &p.calls)
+            .map_or_else(|| json!({}), |v| super::burst::expectation(&v, &p.step, runs));
+        if e.as_object().is_some_and(|m| !m.is_empty()) {
+            let _ = writeln!(out, "    expect: {e}");
+        }
+        // Which answer is whose depends on the order: no step names them.
+        for id in p.observed.iter().filter_map(run_id) {
+            if !known(runs, &id) {
+                runs.push(format!("{UNCAPTURED}{id}"));
+            }
+        }
+        return;
+    }
     let same_burst = match &p.step {
         // One token repeated: `concurrent:` (no token: each call is new, T7).
         Step::Burst { tokens, .. } => {
@@ -228,7 +277,6 @@ fn step_text(
     };
     let expect =
         super::file_expect::expectation(&p.admitted, p.failed, p.observed.first(), &p.step, runs);
-    let run_id = |o: &Observed| o.execution_id.clone().filter(|_| o.status == 200);
     let count = if same_burst { 1 } else { reqs.len() };
     for (k, (_, body)) in reqs.iter().take(count).enumerate() {
         // A space beside a template is kept only in a raw body (the
@@ -248,11 +296,7 @@ fn step_text(
             let _ = writeln!(
                 out,
                 "    name: {}",
-                json!(format!(
-                    "step {}{}",
-                    p.index,
-                    if p.failed { " (the failing step)" } else { "" }
-                ))
+                json!(step_name(p))
             );
         }
         if same_burst && reqs.len() > 1 {
@@ -303,12 +347,14 @@ fn step_text(
         };
         let single = !same_burst || reqs.len() == 1;
         for id in answers.into_iter().filter_map(run_id) {
-            if runs.contains(&id) {
+            if known(runs, &id) {
                 continue;
             }
-            runs.push(id);
             if capture_ok && single {
+                runs.push(id);
                 let _ = writeln!(out, "    capture: {{ r{}: executionId }}", runs.len() - 1);
+            } else {
+                runs.push(format!("{UNCAPTURED}{id}"));
             }
         }
     }

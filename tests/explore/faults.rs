@@ -155,12 +155,17 @@ async fn found(area: &str, change: impl Change + Clone, seed: u64) {
     .await;
 }
 
-type Start = std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>>;
+pub(super) type Start = std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>>;
 
 /// As [`found`], with the faulty endpoint started by `start(upstream)`.
 /// Each run has the default budget (256 sequences of up to 20 steps); a
 /// fault that seed `seed` misses gets two more seeds before the test fails.
-async fn found_at(area: &str, start: impl Fn(String) -> Start, seed: u64) {
+/// Answers the saved file and its text.
+pub(super) async fn found_at(
+    area: &str,
+    start: impl Fn(String) -> Start,
+    seed: u64,
+) -> (PathBuf, String) {
     let emulator = appflow_harness::emulator::Emulator::start()
         .await
         .expect("emulator");
@@ -207,6 +212,7 @@ async fn found_at(area: &str, start: impl Fn(String) -> Start, seed: u64) {
         f.sequence.steps.len(),
         f.shrink_runs
     );
+    (file, text)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -207,6 +207,8 @@ async fn a_run_that_judges_nothing_fails() {
     assert!(out.contains("FAILED: no sequence was judged"), "{out}");
 }
 
+mod coalescing;
 mod faults;
 mod racing;
 mod reports;
+mod saved_files;

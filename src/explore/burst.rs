@@ -1,0 +1,173 @@
+//! A burst with several tokens (or none) written as a scenario file's
+//! concurrent step: `concurrent: N`, `each:` with a clientToken per copy,
+//! and expectations that hold in every order of the calls the contract
+//! allows (per answer the admitted outcomes as `one-of`, and the counts of
+//! statuses and distinct executionIds every order agrees on).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use super::file_expect::of_expects;
+use super::generate::Step;
+use crate::model::{Call, Exec, Expect, OkBody, Worlds, branches};
+
+/// More answer vectors than this: the step's answers get no expectation
+/// beyond the contract (the file still replays the calls at once).
+const MAX_OUTCOMES: usize = 4096;
+
+/// Every vector of answers (index for index with `calls`) that some order
+/// of the calls admits from `worlds`; `None` when there are too many.
+pub(super) fn outcomes(worlds: &Worlds, calls: &[Call]) -> Option<Vec<Vec<Expect>>> {
+    let mut out: BTreeSet<Vec<String>> = BTreeSet::new();
+    let mut vectors = Vec::new();
+    for order in orders(calls.len()) {
+        // (state, profiles, answers so far by call index)
+        let mut paths = vec![];
+        for (s, p) in &worlds.worlds {
+            paths.push((s.clone(), *p, vec![None; calls.len()]));
+        }
+        for &i in &order {
+            let mut next = Vec::new();
+            for (s, p, answers) in &paths {
+                for b in branches(s, *p, &calls[i]) {
+                    if b.profiles.is_empty() {
+                        continue;
+                    }
+                    let mut a: Vec<Option<Expect>> = answers.clone();
+                    a[i] = Some(b.expect);
+                    next.push((b.next, b.profiles, a));
+                }
+            }
+            if next.len() > MAX_OUTCOMES {
+                return None;
+            }
+            paths = next;
+        }
+        for (_, _, answers) in paths {
+            let v: Vec<Expect> = answers.into_iter().flatten().collect();
+            let key: Vec<String> = v.iter().map(|e| format!("{e:?}")).collect();
+            if out.insert(key) {
+                vectors.push(v);
+            }
+        }
+    }
+    Some(vectors)
+}
+
+/// Every order of `0..n` (a burst is a handful of calls).
+fn orders(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![Vec::new()];
+    }
+    let mut out = Vec::new();
+    for rest in orders(n - 1) {
+        for at in 0..=rest.len() {
+            let mut p = rest.clone();
+            p.insert(at, n - 1);
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The status an answer has, if one.
+fn status_of(e: &Expect) -> Option<u16> {
+    match e {
+        Expect::Ok(_) => Some(200),
+        Expect::Error(k) => Some(k.status()),
+        Expect::Any | Expect::AnyError => None,
+    }
+}
+
+/// The `expect:` of the concurrent step: what every answer meets (one
+/// alternative per admitted status), and the counts all orders agree on.
+pub(super) fn expectation(vectors: &[Vec<Expect>], step: &Step, runs: &[String]) -> Value {
+    let all: Vec<&Expect> = vectors.iter().flatten().collect();
+    if all.is_empty() || all.iter().any(|e| status_of(e).is_none()) {
+        return json!({});
+    }
+    let mut by_status: BTreeMap<u16, Vec<&Expect>> = BTreeMap::new();
+    for e in &all {
+        if let Some(s) = status_of(e) {
+            let group = by_status.entry(s).or_default();
+            if !group.contains(e) {
+                group.push(e);
+            }
+        }
+    }
+    let alternatives: Vec<Value> = by_status
+        .values()
+        .map(|group| of_expects(group, None, step, runs))
+        .collect();
+    let mut out = match alternatives.as_slice() {
+        [one] => one.clone(),
+        _ => json!({ "one-of": alternatives }),
+    };
+    let Some(m) = out.as_object_mut() else {
+        return json!({});
+    };
+    let mut counts = serde_json::Map::new();
+    for s in by_status.keys() {
+        let seen: BTreeSet<usize> = vectors
+            .iter()
+            .map(|v| v.iter().filter(|e| status_of(e) == Some(*s)).count())
+            .collect();
+        if let [n] = seen.into_iter().collect::<Vec<_>>()[..] {
+            counts.insert(s.to_string(), json!(n));
+        }
+    }
+    if by_status.len() > 1 && !counts.is_empty() {
+        m.insert("status-count".into(), Value::Object(counts));
+    }
+    if let Some(n) = distinct_ids(vectors) {
+        m.insert("distinct".into(), json!({ "executionId": n }));
+    }
+    out
+}
+
+/// How many distinct executionId values (absent counted as one) every
+/// order's answers carry, when the model decides it: each new run one,
+/// no replay of an earlier run.
+fn distinct_ids(vectors: &[Vec<Expect>]) -> Option<usize> {
+    let mut seen = BTreeSet::new();
+    for v in vectors {
+        let mut new = 0;
+        let mut absent = false;
+        for e in v {
+            match e {
+                Expect::Ok(OkBody::Start {
+                    exec: Exec::New, ..
+                }) => new += 1,
+                Expect::Ok(OkBody::Start {
+                    exec: Exec::Same(_),
+                    ..
+                })
+                | Expect::Any
+                | Expect::AnyError => return None,
+                _ => absent = true,
+            }
+        }
+        seen.insert(new + usize::from(absent));
+    }
+    (seen.len() == 1).then(|| seen.into_iter().next().unwrap_or(0))
+}
+
+/// The step's request with a clientToken per copy moved to `each:`, as
+/// YAML lines (`base`: the first request; `tokens`: each copy's token).
+pub(super) fn lines(base: &Value, tokens: &[Option<String>], out: &mut String) {
+    let mut body = base.clone();
+    if let Some(m) = body.as_object_mut() {
+        m.remove("clientToken");
+    }
+    let _ = writeln!(out, "  - StartFlow: {body}");
+    let _ = writeln!(out, "    concurrent: {}", tokens.len());
+    if tokens.iter().any(Option::is_some) {
+        let each: Vec<Value> = tokens
+            .iter()
+            .map(|t| t.as_ref().map_or(Value::Null, |t| json!(t)))
+            .collect();
+        let _ = writeln!(out, "    each: {}", json!({ "clientToken": each }));
+    }
+}
