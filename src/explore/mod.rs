@@ -11,6 +11,7 @@
 mod burst;
 mod file_expect;
 mod generate;
+mod list_expect;
 mod names;
 mod observe;
 mod play;

@@ -21,6 +21,9 @@ use crate::model::{Exec, Expect, OkBody};
 /// Names and tokens as a scenario file's templates.
 #[derive(Default)]
 struct Templates {
+    /// The flow names the sequence was played with, up to the slot number
+    /// (`ah-x<sequence>-s`): a model's name becomes `{{flow.s<slot>}}`.
+    played_prefix: String,
     /// Flow aliases beyond the slots: alias -> name length (None: default).
     flows: RefCell<BTreeMap<String, Option<u16>>>,
     /// Token aliases with a length.
@@ -82,7 +85,10 @@ pub struct Provenance<'a> {
 /// The scenario file of a failing sequence.
 // Long on purpose: the scenario file top to bottom, as it reads.
 pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> String {
-    let t = Templates::default();
+    let t = Templates {
+        played_prefix: format!("{}x{}-s", crate::names::CHECK_PREFIX, seq.names),
+        ..Templates::default()
+    };
     let steps: Vec<Step> = seq.steps.iter().map(|p| p.step.clone()).collect();
     let mut runs: Vec<String> = Vec::new();
     let mut covers: Vec<&str> = Vec::new();
@@ -238,7 +244,6 @@ fn step_text(
     };
     let mut reqs = requests(&p.step, t, fixtures, trigger);
     match &p.step {
-        Step::List { .. } => reqs[0].1 = json!({ "maxResults": 100 }),
         Step::Records { .. } => reqs[0].1["maxResults"] = json!(100),
         _ => {}
     }
@@ -275,7 +280,7 @@ fn step_text(
         }
         _ => true,
     };
-    let expect =
+    let mut expect =
         super::file_expect::expectation(&p.admitted, p.failed, p.observed.first(), &p.step, runs);
     let count = if same_burst { 1 } else { reqs.len() };
     for (k, (_, body)) in reqs.iter().take(count).enumerate() {
@@ -301,6 +306,19 @@ fn step_text(
         }
         if same_burst && reqs.len() > 1 {
             let _ = writeln!(out, "    concurrent: {}", reqs.len());
+        }
+        if let Step::List { .. } = p.step {
+            let _ = writeln!(out, "    all-pages: true");
+            let template = |name: &str| {
+                let slot: u8 = name.strip_prefix(&t.played_prefix)?.parse().ok()?;
+                Some(format!("{{{{flow.s{slot}}}}}"))
+            };
+            if let (Some(flows), Some(m)) = (
+                super::list_expect::flows(&p.admitted, &template),
+                expect.as_object_mut(),
+            ) {
+                m.insert("body".into(), json!({ "flows": flows }));
+            }
         }
         if after_clock {
             let _ = writeln!(out, "    needs-control: true");
