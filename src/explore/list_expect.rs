@@ -13,7 +13,10 @@ use crate::model::{Expect, OkBody};
 /// when an admitted answer is not a list. `template` names a flow of the
 /// sequence as the file does (`{{flow.s0}}`); flows it cannot name are
 /// left out.
-pub(super) fn flows(views: &[AdmittedView], template: &dyn Fn(&str) -> Option<String>) -> Option<Value> {
+pub(super) fn flows(
+    views: &[AdmittedView],
+    template: &dyn Fn(&str) -> Option<String>,
+) -> Option<Value> {
     let lists: Vec<(&Vec<_>, &Vec<String>)> = views
         .iter()
         .map(|a| match &a.admitted.expect {

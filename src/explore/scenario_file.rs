@@ -243,9 +243,8 @@ fn step_text(
         return;
     };
     let mut reqs = requests(&p.step, t, fixtures, trigger);
-    match &p.step {
-        Step::Records { .. } => reqs[0].1["maxResults"] = json!(100),
-        _ => {}
+    if let Step::Records { .. } = &p.step {
+        reqs[0].1["maxResults"] = json!(100);
     }
     if let (Step::Burst { tokens, .. }, Some(before)) = (&p.step, &p.before)
         && (tokens.first() == Some(&TokenArg::None) || tokens.windows(2).any(|w| w[0] != w[1]))
@@ -259,8 +258,10 @@ fn step_text(
         if after_clock {
             let _ = writeln!(out, "    needs-control: true");
         }
-        let e = super::burst::outcomes(before, &p.calls)
-            .map_or_else(|| json!({}), |v| super::burst::expectation(&v, &p.step, runs));
+        let e = super::burst::outcomes(before, &p.calls).map_or_else(
+            || json!({}),
+            |v| super::burst::expectation(&v, &p.step, runs),
+        );
         if e.as_object().is_some_and(|m| !m.is_empty()) {
             let _ = writeln!(out, "    expect: {e}");
         }
@@ -298,11 +299,7 @@ fn step_text(
             let _ = writeln!(out, "  - {}: {}", op.name(), body);
         }
         if k == 0 {
-            let _ = writeln!(
-                out,
-                "    name: {}",
-                json!(step_name(p))
-            );
+            let _ = writeln!(out, "    name: {}", json!(step_name(p)));
         }
         if same_burst && reqs.len() > 1 {
             let _ = writeln!(out, "    concurrent: {}", reqs.len());

@@ -32,7 +32,10 @@ pub fn render(s: &Summary, target: &str, w: &mut (impl Write + ?Sized)) -> io::R
         ("sequences-not-judged", s.unjudged.len().to_string()),
         ("sequences-not-run", s.not_run.to_string()),
         ("calls", s.calls.to_string()),
-        ("result", if s.passed() { "passed" } else { "failed" }.into()),
+        (
+            "result",
+            if s.passed() { "passed" } else { "failed" }.into(),
+        ),
     ] {
         suite.add_property((k.to_owned(), v));
     }
@@ -51,10 +54,7 @@ pub fn render(s: &Summary, target: &str, w: &mut (impl Write + ?Sized)) -> io::R
             NonSuccessKind::Failure,
             "no sequence was judged: the run proves nothing",
             "nothing-judged",
-            format!(
-                "{} sequences played, none judged and passed",
-                s.sequences
-            ),
+            format!("{} sequences played, none judged and passed", s.sequences),
         )
     };
     let mut c = case("sequences judged", judged);
@@ -151,7 +151,10 @@ fn fingerprint_case(f: &Fingerprint) -> TestCase {
     let status = match (f.exercised, f.candidates.as_slice()) {
         (_, []) => non_success(
             NonSuccessKind::Failure,
-            format!("{}: sequences disagreed (no profile explains every answer)", f.rule),
+            format!(
+                "{}: sequences disagreed (no profile explains every answer)",
+                f.rule
+            ),
             "inconsistent",
             "",
         ),

@@ -181,3 +181,25 @@ fn no_answer(kind: TransportKind, message: String) -> Call {
         latency: Duration::ZERO,
     }
 }
+
+/// Whether a throttled request may be sent again as it is: reads; writes
+/// whose effect is the same however often they land (DeleteFlow ends with
+/// the flow gone, StopFlow with it stopped); and writes that carry a
+/// clientToken, which is what the token is for. Decided on the request as
+/// rendered.
+pub(super) fn retry_safe(operation: Operation, request: Option<&Value>) -> bool {
+    operation.is_read()
+        || matches!(operation, Operation::DeleteFlow | Operation::StopFlow)
+        || request
+            .and_then(|r| r.get("clientToken"))
+            .is_some_and(|t| t.as_str().is_some_and(|t| !t.is_empty()))
+}
+
+/// The list member a paginated read answers.
+pub(super) fn list_member(operation: Operation) -> Option<&'static str> {
+    match operation {
+        Operation::ListFlows => Some("flows"),
+        Operation::DescribeFlowExecutionRecords => Some("flowExecutions"),
+        _ => None,
+    }
+}

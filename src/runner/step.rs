@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::judge::{Context, contract, judge};
 use super::ledger::Observed;
-use super::send::{THROTTLE_RETRIES, read_all_pages, send_many};
+use super::send::{THROTTLE_RETRIES, list_member, read_all_pages, retry_safe, send_many};
 use super::transcript::record_call;
 use super::{Failure, FailureKind};
 use crate::appflow::{Operation, TriggerType};
@@ -61,28 +61,6 @@ impl Rendered {
                 Bytes::from(t)
             }
         }
-    }
-}
-
-/// Whether a throttled request may be sent again as it is: reads; writes
-/// whose effect is the same however often they land (DeleteFlow ends with
-/// the flow gone, StopFlow with it stopped); and writes that carry a
-/// clientToken, which is what the token is for. Decided on the request as
-/// rendered.
-fn retry_safe(operation: Operation, request: Option<&Value>) -> bool {
-    operation.is_read()
-        || matches!(operation, Operation::DeleteFlow | Operation::StopFlow)
-        || request
-            .and_then(|r| r.get("clientToken"))
-            .is_some_and(|t| t.as_str().is_some_and(|t| !t.is_empty()))
-}
-
-/// The list member a paginated read answers.
-fn list_member(operation: Operation) -> Option<&'static str> {
-    match operation {
-        Operation::ListFlows => Some("flows"),
-        Operation::DescribeFlowExecutionRecords => Some("flowExecutions"),
-        _ => None,
     }
 }
 
@@ -282,8 +260,7 @@ async fn send_and_judge(
                 read_all_pages(&target.endpoint, operation, first, member, retry, cx, o).await
             }
             _ => {
-                let (calls, repeats) =
-                    send_many(&target.endpoint, operation, bodies, retry).await;
+                let (calls, repeats) = send_many(&target.endpoint, operation, bodies, retry).await;
                 o.throttled += repeats.throttled;
                 o.lost += repeats.lost;
                 observe(&calls, cx, o);

@@ -226,7 +226,9 @@ fn each_check(
         return Ok(());
     }
     let Action::Call { operation, .. } = action else {
-        return Err("`each` varies the members of an operation's request (not raw or control steps)".into());
+        return Err(
+            "`each` varies the members of an operation's request (not raw or control steps)".into(),
+        );
     };
     let members = crate::contract::model().input_members(operation.name());
     for (member, values) in each {

@@ -67,7 +67,11 @@ async fn handle(State(s): State<Arc<Shared>>, request: Request) -> Response {
     };
     if let Some(mut rx) = joined {
         // Merged into the call in flight: its answer, as it comes.
-        let answer = rx.wait_for(Option::is_some).await.ok().and_then(|a| a.clone());
+        let answer = rx
+            .wait_for(Option::is_some)
+            .await
+            .ok()
+            .and_then(|a| a.clone());
         return answer.flatten().map_or_else(closed, |u| u.response());
     }
     tokio::time::sleep(Duration::from_millis(30)).await;

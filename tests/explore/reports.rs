@@ -47,13 +47,19 @@ fn failure_text(c: &TestCase) -> (String, String) {
             description,
             ..
         } => (
-            message.as_ref().map(|m| m.as_str().to_owned()).unwrap_or_default(),
+            message
+                .as_ref()
+                .map(|m| m.as_str().to_owned())
+                .unwrap_or_default(),
             description
                 .as_ref()
                 .map(|d| d.as_str().to_owned())
                 .unwrap_or_default(),
         ),
-        other => panic!("{} is a failure or an error, not {other:?}", c.name.as_str()),
+        other => panic!(
+            "{} is a failure or an error, not {other:?}",
+            c.name.as_str()
+        ),
     }
 }
 
@@ -74,7 +80,9 @@ async fn a_finding_is_a_failing_test_case_with_its_numbered_steps_and_rule_ids()
     let finding = case(&r, "finding");
     let (message, text) = failure_text(finding);
     assert!(
-        message.contains("answered") && message.contains("the contract admits") && message.contains("L2"),
+        message.contains("answered")
+            && message.contains("the contract admits")
+            && message.contains("L2"),
         "the message names expected, actual and rule ids: {message}"
     );
     for want in [" 1. ", "FAILED", "expected:", "actual:", "saved as"] {
@@ -128,7 +136,10 @@ async fn a_clean_run_is_green_and_names_the_fingerprint() {
         "the fingerprint names the emulator's profile (C1 conflict): {c1:#?}"
     );
     assert!(
-        !suite.test_cases.iter().any(|c| c.name.as_str().starts_with("finding")),
+        !suite
+            .test_cases
+            .iter()
+            .any(|c| c.name.as_str().starts_with("finding")),
         "no finding"
     );
 }

@@ -42,7 +42,10 @@ async fn starts_at_once_merged_into_one_run_are_saved_as_a_concurrent_step() {
 /// maxResults leaves room), as a flow was listed (an item of the
 /// emulator's, renamed).
 #[derive(Default, Clone)]
-struct DeletedFlowsListed(Arc<Mutex<(Option<Value>, HashMap<String, Value>)>>);
+struct DeletedFlowsListed(Arc<Mutex<Lingering>>);
+
+/// A listed item to copy; the deleted flow that lingers, by name.
+type Lingering = (Option<Value>, HashMap<String, Value>);
 impl Change for DeletedFlowsListed {
     fn answer(&self, path: &str, request: &Value, a: &mut Answer) {
         let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
