@@ -171,3 +171,87 @@ pub(super) fn lines(base: &Value, tokens: &[Option<String>], out: &mut String) {
         let _ = writeln!(out, "    each: {}", json!({ "clientToken": each }));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::appflow::TriggerType;
+    use crate::model::Observed;
+
+    fn answer(status: u16, flow_status: Option<&str>, error: Option<&str>) -> Observed {
+        Observed {
+            status,
+            flow_status: flow_status.map(str::to_owned),
+            error: error.map(str::to_owned),
+            ..Observed::default()
+        }
+    }
+
+    fn start(name: &str, token: &str) -> Call {
+        Call::StartFlow {
+            name: name.into(),
+            token: Some(token.into()),
+        }
+    }
+
+    #[test]
+    fn different_tokens_on_a_draft_scheduled_flow_under_conflict_expect_exactly_one_200() {
+        let mut w = Worlds::new();
+        for (name, _) in [("flow-a", 0), ("flow-b", 1)] {
+            let create = Call::CreateFlow {
+                name: name.into(),
+                trigger: TriggerType::Scheduled,
+                token: None,
+                variant: 0,
+            };
+            w.judge(&create, &answer(200, Some("Draft"), None));
+        }
+        // C1 settled as conflict: a second token on the Active flow is refused.
+        w.judge(
+            &start("flow-a", "token-0"),
+            &answer(200, Some("Active"), None),
+        );
+        w.judge(
+            &start("flow-a", "token-1"),
+            &answer(409, None, Some("ConflictException")),
+        );
+        let calls = [start("flow-b", "token-2"), start("flow-b", "token-3")];
+        let vectors = outcomes(&w, &calls).expect("a handful of orders");
+        let step = Step::Burst {
+            slot: 1,
+            tokens: Vec::new(),
+        };
+        let e = expectation(&vectors, &step, &[]);
+        assert_eq!(
+            e["status-count"],
+            json!({ "200": 1, "409": 1 }),
+            "every order has one activation and one conflict: {e}"
+        );
+        assert_eq!(e["one-of"][0]["status"], 200, "{e}");
+        assert_eq!(e["one-of"][0]["body"]["flowStatus"], "Active", "{e}");
+        assert_eq!(e["one-of"][1]["error"], "ConflictException", "{e}");
+    }
+
+    #[test]
+    fn no_count_is_written_where_profiles_disagree() {
+        let mut w = Worlds::new();
+        let create = Call::CreateFlow {
+            name: "flow-b".into(),
+            trigger: TriggerType::Scheduled,
+            token: None,
+            variant: 0,
+        };
+        w.judge(&create, &answer(200, Some("Draft"), None));
+        let calls = [start("flow-b", "token-2"), start("flow-b", "token-3")];
+        let vectors = outcomes(&w, &calls).expect("a handful of orders");
+        let step = Step::Burst {
+            slot: 0,
+            tokens: Vec::new(),
+        };
+        let e = expectation(&vectors, &step, &[]);
+        assert!(
+            e.get("status-count").is_none_or(|c| c.get("200").is_none()),
+            "C1 unsettled: one or two 200s, no count of 200s: {e}"
+        );
+    }
+}
