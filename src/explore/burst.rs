@@ -11,6 +11,9 @@ use serde_json::{Value, json};
 
 use super::file_expect::of_expects;
 use super::generate::Step;
+use super::play::Played;
+use super::scenario_file::{StepLines, UNCAPTURED, known, run_id};
+use crate::appflow::Operation;
 use crate::model::{Call, Exec, Expect, OkBody, Worlds, branches};
 
 /// More answer vectors than this: the step's answers get no expectation
@@ -154,21 +157,64 @@ fn distinct_ids(vectors: &[Vec<Expect>]) -> Option<usize> {
     (seen.len() == 1).then(|| seen.into_iter().next().unwrap_or(0))
 }
 
-/// The step's request with a clientToken per copy moved to `each:`, as
-/// YAML lines (`base`: the first request; `tokens`: each copy's token).
-pub(super) fn lines(base: &Value, tokens: &[Option<String>], out: &mut String) {
-    let mut body = base.clone();
+/// A burst with several tokens or none as YAML lines: the request with a
+/// clientToken per copy moved to `each:`, `concurrent: N`, and the
+/// expectations every order allows (from `p.before`, the worlds before it).
+/// The first answer is captured when every order makes it a new run; the
+/// other runs are kept uncaptured (which answer is whose depends on the order).
+pub(super) fn step_text(
+    p: &Played,
+    reqs: &[(Operation, Value)],
+    lines: &StepLines,
+    runs: &mut Vec<String>,
+    out: &mut String,
+) {
+    let Some((_, first)) = reqs.first() else {
+        return;
+    };
+    let mut body = first.clone();
     if let Some(m) = body.as_object_mut() {
         m.remove("clientToken");
     }
     let _ = writeln!(out, "  - StartFlow: {body}");
-    let _ = writeln!(out, "    concurrent: {}", tokens.len());
-    if tokens.iter().any(Option::is_some) {
-        let each: Vec<Value> = tokens
-            .iter()
-            .map(|t| t.as_ref().map_or(Value::Null, |t| json!(t)))
-            .collect();
-        let _ = writeln!(out, "    each: {}", json!({ "clientToken": each }));
+    let _ = writeln!(out, "    concurrent: {}", reqs.len());
+    let tokens: Vec<Value> = reqs
+        .iter()
+        .map(|(_, b)| b.get("clientToken").cloned().unwrap_or(Value::Null))
+        .collect();
+    if tokens.iter().any(|t| !t.is_null()) {
+        let _ = writeln!(out, "    each: {}", json!({ "clientToken": tokens }));
+    }
+    lines.write(out);
+    let vectors = p.before.as_ref().and_then(|w| outcomes(w, &p.calls));
+    let e = vectors
+        .as_ref()
+        .map_or_else(|| json!({}), |v| expectation(v, &p.step, runs));
+    if e.as_object().is_some_and(|m| !m.is_empty()) {
+        let _ = writeln!(out, "    expect: {e}");
+    }
+    let first_is_new = vectors.as_ref().is_some_and(|v| {
+        !v.is_empty()
+            && v.iter().all(|answers| {
+                matches!(
+                    answers.first(),
+                    Some(Expect::Ok(OkBody::Start {
+                        exec: Exec::New,
+                        ..
+                    }))
+                )
+            })
+    });
+    for (k, id) in p.observed.iter().map(run_id).enumerate() {
+        let Some(id) = id.filter(|id| !known(runs, id)) else {
+            continue;
+        };
+        if k == 0 && first_is_new {
+            runs.push(id);
+            let _ = writeln!(out, "    capture: {{ r{}: executionId }}", runs.len() - 1);
+        } else {
+            runs.push(format!("{UNCAPTURED}{id}"));
+        }
     }
 }
 

@@ -28,6 +28,8 @@ struct Templates {
     flows: RefCell<BTreeMap<String, Option<u16>>>,
     /// Token aliases with a length.
     tokens: RefCell<BTreeMap<String, u16>>,
+    /// The runs answered before the step being written (see [`UNCAPTURED`]).
+    runs: RefCell<Vec<String>>,
 }
 
 impl Namer for Templates {
@@ -64,10 +66,16 @@ impl Namer for Templates {
         }
     }
 
+    /// Run `i` modulo the runs answered so far, as the played sequence
+    /// chose it; a run no step captured cannot be named, so it becomes an
+    /// id no run has (the file's expectation is then the model's weaker one).
     fn run(&self, i: Option<usize>) -> String {
+        let runs = self.runs.borrow();
         match i {
-            Some(i) => format!("{{{{r{i}}}}}"),
-            None => "ah-norun-scenario".into(),
+            Some(i) if !runs.is_empty() && !runs[i % runs.len()].starts_with(UNCAPTURED) => {
+                format!("{{{{r{}}}}}", i % runs.len())
+            }
+            _ => "ah-norun-scenario".into(),
         }
     }
 }
@@ -203,16 +211,16 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
 
 /// Marks a run no step captures in the list of runs (its place counts, as
 /// in the order runs were answered, but no template names it).
-const UNCAPTURED: char = '\u{1}';
+pub(super) const UNCAPTURED: char = '\u{1}';
 
 /// Whether `id` is in `runs`, captured or not.
-fn known(runs: &[String], id: &str) -> bool {
+pub(super) fn known(runs: &[String], id: &str) -> bool {
     runs.iter()
         .any(|r| r == id || r.strip_prefix(UNCAPTURED) == Some(id))
 }
 
 /// The executionId of a 200.
-fn run_id(o: &Observed) -> Option<String> {
+pub(super) fn run_id(o: &Observed) -> Option<String> {
     o.execution_id.clone().filter(|_| o.status == 200)
 }
 
@@ -229,7 +237,8 @@ fn mentions(step: &Step, slot: u8) -> bool {
     step != &Step::Clock && !matches!(step, Step::List { .. }) && super::play::slot_of(step) == slot
 }
 
-/// One played step as YAML lines (a burst of several tokens as one step each).
+/// One played step as YAML lines: one request, or a burst as one
+/// concurrent step.
 fn step_text(
     p: &Played,
     t: &Templates,
@@ -242,111 +251,78 @@ fn step_text(
     let Some(op) = operation_of(&p.step) else {
         return;
     };
+    t.runs.replace(runs.clone());
     let mut reqs = requests(&p.step, t, fixtures, trigger);
     if let Step::Records { .. } = &p.step {
         reqs[0].1["maxResults"] = json!(100);
     }
-    if let (Step::Burst { tokens, .. }, Some(before)) = (&p.step, &p.before)
+    // Several tokens, or none (each call is new, T7): every order counts.
+    if let Step::Burst { tokens, .. } = &p.step
         && (tokens.first() == Some(&TokenArg::None) || tokens.windows(2).any(|w| w[0] != w[1]))
     {
-        let t: Vec<Option<String>> = reqs
-            .iter()
-            .map(|(_, b)| b["clientToken"].as_str().map(str::to_owned))
-            .collect();
-        super::burst::lines(&reqs[0].1, &t, out);
-        let _ = writeln!(out, "    name: {}", json!(step_name(p)));
-        if after_clock {
-            let _ = writeln!(out, "    needs-control: true");
-        }
-        let e = super::burst::outcomes(before, &p.calls).map_or_else(
-            || json!({}),
-            |v| super::burst::expectation(&v, &p.step, runs),
-        );
-        if e.as_object().is_some_and(|m| !m.is_empty()) {
-            let _ = writeln!(out, "    expect: {e}");
-        }
-        // Which answer is whose depends on the order: no step names them.
-        for id in p.observed.iter().filter_map(run_id) {
-            if !known(runs, &id) {
-                runs.push(format!("{UNCAPTURED}{id}"));
-            }
-        }
+        let names = StepLines {
+            name: step_name(p),
+            after_clock,
+        };
+        super::burst::step_text(p, &reqs, &names, runs, out);
         return;
     }
-    let same_burst = match &p.step {
-        // One token repeated: `concurrent:` (no token: each call is new, T7).
-        Step::Burst { tokens, .. } => {
-            tokens.first() != Some(&super::generate::TokenArg::None)
-                && tokens.windows(2).all(|w| w[0] == w[1])
-        }
-        _ => true,
-    };
     let mut expect =
         super::file_expect::expectation(&p.admitted, p.failed, p.observed.first(), &p.step, runs);
-    let count = if same_burst { 1 } else { reqs.len() };
-    for (k, (_, body)) in reqs.iter().take(count).enumerate() {
-        // A space beside a template is kept only in a raw body (the
-        // template engine reads `" {{x}}"` as the whole value `{{x}}`).
-        let text = body.to_string();
-        if text.contains("\" {{") || text.contains("}} \"") {
-            let _ = writeln!(
-                out,
-                "  - raw: {{ operation: {}, body: {} }}",
-                op.name(),
-                json!(text)
-            );
-        } else {
-            let _ = writeln!(out, "  - {}: {}", op.name(), body);
+    let body = &reqs[0].1;
+    // A space beside a template is kept only in a raw body (the
+    // template engine reads `" {{x}}"` as the whole value `{{x}}`).
+    let text = body.to_string();
+    if text.contains("\" {{") || text.contains("}} \"") {
+        let _ = writeln!(
+            out,
+            "  - raw: {{ operation: {}, body: {} }}",
+            op.name(),
+            json!(text)
+        );
+    } else {
+        let _ = writeln!(out, "  - {}: {}", op.name(), body);
+    }
+    // One token repeated (T5): one run, one executionId.
+    let burst = reqs.len() > 1;
+    if burst {
+        let _ = writeln!(out, "    concurrent: {}", reqs.len());
+    }
+    if let Step::List { .. } = p.step {
+        let _ = writeln!(out, "    all-pages: true");
+        let template = |name: &str| {
+            let slot: u8 = name.strip_prefix(&t.played_prefix)?.parse().ok()?;
+            Some(format!("{{{{flow.s{slot}}}}}"))
+        };
+        if let (Some(flows), Some(m)) = (
+            super::list_expect::flows(&p.admitted, &template),
+            expect.as_object_mut(),
+        ) {
+            m.insert("body".into(), json!({ "flows": flows }));
         }
-        if k == 0 {
-            let _ = writeln!(out, "    name: {}", json!(step_name(p)));
-        }
-        if same_burst && reqs.len() > 1 {
-            let _ = writeln!(out, "    concurrent: {}", reqs.len());
-        }
-        if let Step::List { .. } = p.step {
-            let _ = writeln!(out, "    all-pages: true");
-            let template = |name: &str| {
-                let slot: u8 = name.strip_prefix(&t.played_prefix)?.parse().ok()?;
-                Some(format!("{{{{flow.s{slot}}}}}"))
-            };
-            if let (Some(flows), Some(m)) = (
-                super::list_expect::flows(&p.admitted, &template),
-                expect.as_object_mut(),
-            ) {
-                m.insert("body".into(), json!({ "flows": flows }));
+    }
+    StepLines {
+        name: step_name(p),
+        after_clock,
+    }
+    .write(out);
+    if burst {
+        let on_demand = trigger == TriggerType::OnDemand
+            && p.admitted
+                .iter()
+                .all(|a| matches!(a.admitted.expect, Expect::Ok(_)));
+        if let Some(m) = expect.as_object_mut() {
+            m.remove("body");
+            if on_demand {
+                m.insert("distinct".into(), json!({ "executionId": 1 }));
             }
         }
-        if after_clock {
-            let _ = writeln!(out, "    needs-control: true");
-        }
-        let mut e = if same_burst {
-            expect.clone()
-        } else {
-            let admitted = p.one_by_one.get(k).map_or(&p.admitted[..], |a| &a[..]);
-            super::file_expect::expectation(admitted, p.failed, p.observed.get(k), &p.step, runs)
-        };
-        if same_burst && reqs.len() > 1 {
-            let on_demand = trigger == TriggerType::OnDemand
-                && p.admitted
-                    .iter()
-                    .all(|a| matches!(a.admitted.expect, Expect::Ok(_)));
-            if let Some(m) = e.as_object_mut() {
-                m.remove("body");
-                if on_demand {
-                    m.insert("distinct".into(), json!({ "executionId": 1 }));
-                }
-            }
-        }
-        if e.as_object().is_some_and(|m| !m.is_empty()) {
-            let _ = writeln!(out, "    expect: {e}");
-        }
-        let admitted_k = if same_burst {
-            &p.admitted[..]
-        } else {
-            p.one_by_one.get(k).map_or(&p.admitted[..], |a| &a[..])
-        };
-        let capture_ok = admitted_k.iter().all(|a| {
+    }
+    if expect.as_object().is_some_and(|m| !m.is_empty()) {
+        let _ = writeln!(out, "    expect: {expect}");
+    }
+    let capture_ok = !burst
+        && p.admitted.iter().all(|a| {
             matches!(
                 &a.admitted.expect,
                 Expect::Ok(OkBody::Start {
@@ -355,22 +331,33 @@ fn step_text(
                 })
             )
         });
-        let answers: Vec<&crate::model::Observed> = if same_burst {
-            p.observed.iter().collect()
+    for id in p.observed.iter().filter_map(run_id) {
+        if known(runs, &id) {
+            continue;
+        }
+        if capture_ok {
+            runs.push(id);
+            let _ = writeln!(out, "    capture: {{ r{}: executionId }}", runs.len() - 1);
         } else {
-            p.observed.get(k).into_iter().collect()
-        };
-        let single = !same_burst || reqs.len() == 1;
-        for id in answers.into_iter().filter_map(run_id) {
-            if known(runs, &id) {
-                continue;
-            }
-            if capture_ok && single {
-                runs.push(id);
-                let _ = writeln!(out, "    capture: {{ r{}: executionId }}", runs.len() - 1);
-            } else {
-                runs.push(format!("{UNCAPTURED}{id}"));
-            }
+            runs.push(format!("{UNCAPTURED}{id}"));
+        }
+    }
+}
+
+/// The lines every step of the file carries.
+pub(super) struct StepLines {
+    /// Its `name:`.
+    pub name: String,
+    /// It follows a clock move (`needs-control: true`).
+    pub after_clock: bool,
+}
+
+impl StepLines {
+    /// `name:` and, after a clock move, `needs-control:`.
+    pub(super) fn write(&self, out: &mut String) {
+        let _ = writeln!(out, "    name: {}", json!(self.name));
+        if self.after_clock {
+            let _ = writeln!(out, "    needs-control: true");
         }
     }
 }
