@@ -92,6 +92,9 @@ pub(super) fn expect_plan(e: ExpectFile) -> Result<Expect, String> {
             return Err(format!("expect.status {s} is not an HTTP status"));
         }
     }
+    if let Some(s) = e.status_count.keys().find(|s| !(100..=599).contains(*s)) {
+        return Err(format!("expect.status-count {s} is not an HTTP status"));
+    }
     if e.no_response && (e.status.is_some() || e.error.is_some() || e.body.is_some()) {
         return Err("expect.no-response excludes status, error and body".into());
     }
