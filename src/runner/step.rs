@@ -184,11 +184,13 @@ fn render(step: &Step, operation: Operation, names: &mut Names<'_>) -> Option<(R
     Some(match &step.action {
         Action::Call { body, .. } => {
             let rendered = names.bindings.render(body);
-            let shown = names.normaliser.normalise(&rendered);
-            (
-                Rendered::Json(rendered),
-                json!({"operation": operation, "body": shown}),
-            )
+            let mut shown =
+                json!({"operation": operation, "body": names.normaliser.normalise(&rendered)});
+            if !step.each.is_empty() {
+                let each = names.bindings.render(&json!(step.each));
+                shown["each"] = names.normaliser.normalise(&each);
+            }
+            (Rendered::Json(rendered), shown)
         }
         Action::Raw { body, pad_to, .. } => {
             let text = names.bindings.render_text(body);

@@ -163,3 +163,70 @@ async fn a_deleted_flow_still_listed_is_saved_as_an_excludes() {
 async fn a_flow_lost_on_a_later_page_is_saved_as_a_contains_over_all_pages() {
     list_fault("paging (flow lost on page 2)", LosesAFlowOnLaterPages).await;
 }
+
+/// Records the clientTokens of StartFlow requests.
+#[derive(Default, Clone)]
+struct Tokens(Arc<Mutex<Vec<Value>>>);
+impl Change for Tokens {
+    fn request(&self, path: &str, body: &mut Value) {
+        if path == "/start-flow" {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(body["clientToken"].clone());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_copy_of_a_concurrent_step_sends_its_own_fresh_token_or_none() {
+    let emulator = appflow_harness::emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let seen = Tokens::default();
+    let u = proxy::start(&emulator.url(), seen.clone()).await;
+    let dir = crate::scenarios::tempdir();
+    let file = dir.join("each.yaml");
+    std::fs::write(
+        &file,
+        r#"description: three starts at once, two tokens and none, on an on-demand flow
+contract: chosen
+covers: [T1, T7]
+flows:
+  nightly: { trigger: OnDemand }
+steps:
+  - StartFlow: { flowName: "{{flow.nightly}}" }
+    concurrent: 3
+    each: { clientToken: ["{{token.a}}", "{{token.b}}", null] }
+    expect: { status: [200, 409], distinct: { executionId: 3 } }
+"#,
+    )
+    .expect("write");
+    for run in 0..2 {
+        let (code, out) = check_file(url(&u), &file).await;
+        assert_eq!(
+            code, 0,
+            "run {run}: three new runs (or C2 refusals):\n{out}"
+        );
+    }
+    let tokens = seen.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let sent: Vec<&str> = tokens.iter().filter_map(Value::as_str).collect();
+    assert_eq!(tokens.len(), 6, "three calls per run: {tokens:?}");
+    assert_eq!(
+        sent.len(),
+        4,
+        "one call of three per run has no token: {tokens:?}"
+    );
+    assert!(
+        sent.iter().all(|t| !t.contains("{{")),
+        "templates are rendered: {tokens:?}"
+    );
+    let mut fresh = sent.clone();
+    fresh.sort_unstable();
+    fresh.dedup();
+    assert_eq!(
+        fresh.len(),
+        4,
+        "every copy and every run its own token: {tokens:?}"
+    );
+}
