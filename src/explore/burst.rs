@@ -4,7 +4,7 @@
 //! allows (per answer the admitted outcomes as `one-of`, and the counts of
 //! statuses and distinct executionIds every order agrees on).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
@@ -14,7 +14,7 @@ use super::generate::Step;
 use super::play::Played;
 use super::scenario_file::{StepLines, UNCAPTURED, known, run_id};
 use crate::appflow::Operation;
-use crate::model::{Call, Exec, Expect, OkBody, Worlds, branches};
+use crate::model::{Call, Exec, Expect, OkBody, Worlds, branches, permutations};
 
 /// More answer vectors than this: the step's answers get no expectation
 /// beyond the contract (the file still replays the calls at once).
@@ -23,9 +23,9 @@ const MAX_OUTCOMES: usize = 4096;
 /// Every vector of answers (index for index with `calls`) that some order
 /// of the calls admits from `worlds`; `None` when there are too many.
 pub(super) fn outcomes(worlds: &Worlds, calls: &[Call]) -> Option<Vec<Vec<Expect>>> {
-    let mut out: BTreeSet<Vec<String>> = BTreeSet::new();
+    let mut seen: HashSet<Vec<Expect>> = HashSet::new();
     let mut vectors = Vec::new();
-    for order in orders(calls.len()) {
+    for order in permutations(calls.len()) {
         // (state, profiles, answers so far by call index)
         let mut paths = vec![];
         for (s, p) in &worlds.worlds {
@@ -50,29 +50,12 @@ pub(super) fn outcomes(worlds: &Worlds, calls: &[Call]) -> Option<Vec<Vec<Expect
         }
         for (_, _, answers) in paths {
             let v: Vec<Expect> = answers.into_iter().flatten().collect();
-            let key: Vec<String> = v.iter().map(|e| format!("{e:?}")).collect();
-            if out.insert(key) {
+            if seen.insert(v.clone()) {
                 vectors.push(v);
             }
         }
     }
     Some(vectors)
-}
-
-/// Every order of `0..n` (a burst is a handful of calls).
-fn orders(n: usize) -> Vec<Vec<usize>> {
-    if n == 0 {
-        return vec![Vec::new()];
-    }
-    let mut out = Vec::new();
-    for rest in orders(n - 1) {
-        for at in 0..=rest.len() {
-            let mut p = rest.clone();
-            p.insert(at, n - 1);
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// The status an answer has, if one.
