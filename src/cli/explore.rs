@@ -34,6 +34,10 @@ pub struct ExploreArgs {
     /// Write a JSON report here.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Write a JUnit XML report here (the finding, what was judged, the
+    /// fingerprint).
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
     /// How long a read may lack a new run before it fails (L2; default 2s,
     /// 30s against AWS).
     #[arg(long, value_parser = parse_duration)]
@@ -90,6 +94,7 @@ impl From<ExploreArgs> for ExploreOptions {
                 .unwrap_or(Duration::from_secs(if aws { 30 } else { 2 })),
             save: a.save,
             json: a.json,
+            junit: a.junit,
             dry_run: a.dry_run,
             tolerate: a.tolerate,
         }

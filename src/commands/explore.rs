@@ -1,5 +1,5 @@
 //! `explore`: resolves the target, plays generated sequences against it,
-//! prints the report (and writes the JSON one), saves the shrunk failing
+//! prints the report (and writes the JSON and JUnit ones), saves the shrunk failing
 //! sequence as a scenario file.
 
 use std::path::PathBuf;
@@ -22,6 +22,8 @@ pub struct ExploreOptions {
     pub save: Option<PathBuf>,
     /// Where the JSON report goes.
     pub json: Option<PathBuf>,
+    /// Where the JUnit XML report goes.
+    pub junit: Option<PathBuf>,
     /// Print the plan and its price; send nothing.
     pub dry_run: bool,
     /// Rule ids of known deviations (`--tolerate`).
@@ -110,6 +112,11 @@ pub async fn run_summary(
     if let Some(path) = &options.json {
         super::write_file(path, "JSON", &redactor, |w| {
             report::write_json(&summary, &name, w)
+        })?;
+    }
+    if let Some(path) = &options.junit {
+        super::write_file(path, "JUnit", &redactor, |w| {
+            crate::report::explore_junit::render(&summary, &name, w)
         })?;
     }
     Ok(Some(summary))

@@ -33,11 +33,24 @@ pub(super) fn expectation(
             admitted = same;
         }
     }
+    of_expects(&admitted, observed, step, runs)
+}
+
+/// The `expect:` every one of `admitted` meets: statuses, the error type
+/// when only one is admitted, the body members every admitted 200 shares
+/// (`observed`: the target's answer, whose earlier run a new one must not
+/// be). Empty when an answer is undecided.
+pub(super) fn of_expects(
+    admitted: &[&Expect],
+    observed: Option<&Observed>,
+    step: &Step,
+    runs: &[String],
+) -> Value {
     if admitted.is_empty() || admitted.iter().any(|e| **e == Expect::Any) {
         return json!({});
     }
     let mut statuses: Vec<u16> = Vec::new();
-    for e in &admitted {
+    for e in admitted {
         let s: &[u16] = match e {
             Expect::Error(k) => &[k.status()],
             Expect::Ok(_) => &[200],
@@ -60,7 +73,7 @@ pub(super) fn expectation(
             json!(statuses)
         },
     );
-    if let [Expect::Error(k), rest @ ..] = admitted.as_slice()
+    if let [Expect::Error(k), rest @ ..] = admitted
         && rest.iter().all(|e| **e == Expect::Error(*k))
     {
         out.insert("error".into(), json!(k.name()));
@@ -119,6 +132,8 @@ fn one_of(values: Vec<String>) -> Value {
 /// The body expectation all admitted 200s share, if any can be written.
 // Long on purpose: one match over the model's expected bodies, operation by operation.
 fn ok_body(oks: &[&OkBody], observed: Option<&Observed>, runs: &[String]) -> Option<Value> {
+    // A run no step captured is kept in `runs` (its place counts) marked
+    // by UNCAPTURED, so that it is never named.
     let capture = |id: &str| {
         runs.iter()
             .position(|r| r == id)

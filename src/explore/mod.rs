@@ -9,9 +9,11 @@
 //! as a scenario file that `check` replays; the report names the
 //! behaviour profiles the target stayed consistent with (its fingerprint).
 
+mod burst;
 mod control;
 mod file_expect;
 mod generate;
+mod list_expect;
 mod names;
 mod observe;
 mod play;

@@ -69,6 +69,10 @@ pub struct Played {
     /// A control step's `configure:` or `fault:`, as a scenario file writes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub control: Option<serde_json::Value>,
+    /// A burst's worlds before it was sent: a scenario file's expectations
+    /// for its calls at once hold in every order these allow.
+    #[serde(skip)]
+    pub before: Option<Worlds>,
 }
 
 /// An admitted answer, as reports show it.
@@ -151,6 +155,7 @@ impl Player {
                 skipped: None,
                 failed: false,
                 control: None,
+                before: None,
             };
             let result = self
                 .play_step(
@@ -283,6 +288,7 @@ impl Player {
                 answers.push(r.observed.clone());
                 record(played, r);
             }
+            played.before = Some(worlds.clone());
             let mut one_by_one = worlds.clone();
             for (c, o) in model.iter().zip(&answers) {
                 played.one_by_one.push(views(&one_by_one, c));

@@ -252,7 +252,10 @@ pub fn render(s: &Summary, target: &str, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "{}", if s.passed() { "PASSED" } else { "FAILED" })
 }
 
-fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
+/// A finding as numbered steps: each step's answer and rule ids, the
+/// failing step's admitted answers (rules, profiles) beside the actual one,
+/// the saved file. The terminal and the JUnit report print the same text.
+pub fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
     let seq = &f.sequence;
     writeln!(
         w,

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use super::generate::{SLOTS, Step, Variant, slot_trigger};
+use super::generate::{SLOTS, Step, TokenArg, Variant, slot_trigger};
 use super::names::{Namer, requests};
 use super::play::{Played, Sequence, operation_of};
 use crate::appflow::TriggerType;
@@ -21,10 +21,15 @@ use crate::model::{Expect, OkBody};
 /// Names and tokens as a scenario file's templates.
 #[derive(Default)]
 struct Templates {
+    /// The flow names the sequence was played with, up to the slot number
+    /// (`ah-x<sequence>-s`): a model's name becomes `{{flow.s<slot>}}`.
+    played_prefix: String,
     /// Flow aliases beyond the slots: alias -> name length (None: default).
     flows: RefCell<BTreeMap<String, Option<u16>>>,
     /// Token aliases with a length.
     tokens: RefCell<BTreeMap<String, u16>>,
+    /// The runs answered before the step being written (see [`UNCAPTURED`]).
+    runs: RefCell<Vec<String>>,
 }
 
 impl Namer for Templates {
@@ -61,10 +66,16 @@ impl Namer for Templates {
         }
     }
 
+    /// Run `i` modulo the runs answered so far, as the played sequence
+    /// chose it; a run no step captured cannot be named, so it becomes an
+    /// id no run has (the file's expectation is then the model's weaker one).
     fn run(&self, i: Option<usize>) -> String {
+        let runs = self.runs.borrow();
         match i {
-            Some(i) => format!("{{{{r{i}}}}}"),
-            None => "ah-norun-scenario".into(),
+            Some(i) if !runs.is_empty() && !runs[i % runs.len()].starts_with(UNCAPTURED) => {
+                format!("{{{{r{}}}}}", i % runs.len())
+            }
+            _ => "ah-norun-scenario".into(),
         }
     }
 }
@@ -82,7 +93,10 @@ pub struct Provenance<'a> {
 /// The scenario file of a failing sequence.
 // Long on purpose: the scenario file top to bottom, as it reads.
 pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> String {
-    let t = Templates::default();
+    let t = Templates {
+        played_prefix: format!("{}x{}-s", crate::names::CHECK_PREFIX, seq.names),
+        ..Templates::default()
+    };
     let steps: Vec<Step> = seq.steps.iter().map(|p| p.step.clone()).collect();
     let mut runs: Vec<String> = Vec::new();
     let mut covers: Vec<&str> = Vec::new();
@@ -226,13 +240,38 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
     out
 }
 
+/// Marks a run no step captures in the list of runs (its place counts, as
+/// in the order runs were answered, but no template names it).
+pub(super) const UNCAPTURED: char = '\u{1}';
+
+/// Whether `id` is in `runs`, captured or not.
+pub(super) fn known(runs: &[String], id: &str) -> bool {
+    runs.iter()
+        .any(|r| r == id || r.strip_prefix(UNCAPTURED) == Some(id))
+}
+
+/// The executionId of a 200.
+pub(super) fn run_id(o: &Observed) -> Option<String> {
+    o.execution_id.clone().filter(|_| o.status == 200)
+}
+
+/// A step's `name:` in the file.
+fn step_name(p: &Played) -> String {
+    format!(
+        "step {}{}",
+        p.index,
+        if p.failed { " (the failing step)" } else { "" }
+    )
+}
+
 fn mentions(step: &Step, slot: u8) -> bool {
     step != &Step::Clock
         && !matches!(step, Step::List { .. } | Step::Quota { .. })
         && super::play::slot_of(step) == slot
 }
 
-/// One played step as YAML lines (a burst of several tokens as one step each).
+/// One played step as YAML lines: one request, or a burst as one
+/// concurrent step.
 fn step_text(
     p: &Played,
     t: &Templates,
@@ -245,111 +284,120 @@ fn step_text(
     let Some(op) = operation_of(&p.step) else {
         return;
     };
+    t.runs.replace(runs.clone());
     let mut reqs = requests(&p.step, t, fixtures, trigger);
-    match &p.step {
-        Step::List { .. } => reqs[0].1 = json!({ "maxResults": 100 }),
-        Step::Records { .. } => reqs[0].1["maxResults"] = json!(100),
-        _ => {}
+    if let Step::Records { .. } = &p.step {
+        reqs[0].1["maxResults"] = json!(100);
     }
-    let same_burst = match &p.step {
-        // One token repeated: `concurrent:` (no token: each call is new, T7).
-        Step::Burst { tokens, .. } => {
-            tokens.first() != Some(&super::generate::TokenArg::None)
-                && tokens.windows(2).all(|w| w[0] == w[1])
-        }
-        _ => true,
-    };
-    let expect =
-        super::file_expect::expectation(&p.admitted, p.failed, p.observed.first(), &p.step, runs);
-    let run_id = |o: &Observed| o.execution_id.clone().filter(|_| o.status == 200);
-    let count = if same_burst { 1 } else { reqs.len() };
-    for (k, (_, body)) in reqs.iter().take(count).enumerate() {
-        // A space beside a template is kept only in a raw body (the
-        // template engine reads `" {{x}}"` as the whole value `{{x}}`).
-        let text = body.to_string();
-        if let Step::Large { .. } = p.step {
-            let _ = writeln!(
-                out,
-                "  - raw: {{ operation: {}, body: {}, pad-to: {} }}",
-                op.name(),
-                json!(text),
-                super::generate::LARGE_BODY
-            );
-        } else if text.contains("\" {{") || text.contains("}} \"") {
-            let _ = writeln!(
-                out,
-                "  - raw: {{ operation: {}, body: {} }}",
-                op.name(),
-                json!(text)
-            );
-        } else {
-            let _ = writeln!(out, "  - {}: {}", op.name(), body);
-        }
-        if k == 0 {
-            let _ = writeln!(
-                out,
-                "    name: {}",
-                json!(format!(
-                    "step {}{}",
-                    p.index,
-                    if p.failed { " (the failing step)" } else { "" }
-                ))
-            );
-        }
-        if same_burst && reqs.len() > 1 {
-            let _ = writeln!(out, "    concurrent: {}", reqs.len());
-        }
-        if after_clock {
-            let _ = writeln!(out, "    needs-control: true");
-        }
-        let lost = p.observed.first().is_some_and(|o| o.status == 0);
-        let mut e = if matches!(p.step, Step::Lost { .. }) && lost {
-            json!({ "no-response": true })
-        } else if same_burst {
-            expect.clone()
-        } else {
-            let admitted = p.one_by_one.get(k).map_or(&p.admitted[..], |a| &a[..]);
-            super::file_expect::expectation(admitted, p.failed, p.observed.get(k), &p.step, runs)
+    // Several tokens, or none (each call is new, T7): every order counts.
+    if let Step::Burst { tokens, .. } = &p.step
+        && (tokens.first() == Some(&TokenArg::None) || tokens.windows(2).any(|w| w[0] != w[1]))
+    {
+        let names = StepLines {
+            name: step_name(p),
+            after_clock,
         };
-        if same_burst && reqs.len() > 1 {
-            let on_demand = trigger == TriggerType::OnDemand
-                && p.admitted
-                    .iter()
-                    .all(|a| matches!(a.admitted.expect, Expect::Ok(_)));
-            if let Some(m) = e.as_object_mut() {
-                m.remove("body");
-                if on_demand {
-                    m.insert("distinct".into(), json!({ "executionId": 1 }));
-                }
+        super::burst::step_text(p, &reqs, &names, runs, out);
+        return;
+    }
+    let mut expect =
+        super::file_expect::expectation(&p.admitted, p.failed, p.observed.first(), &p.step, runs);
+    let body = &reqs[0].1;
+    // A space beside a template is kept only in a raw body (the
+    // template engine reads `" {{x}}"` as the whole value `{{x}}`).
+    let text = body.to_string();
+    if let Step::Large { .. } = p.step {
+        let _ = writeln!(
+            out,
+            "  - raw: {{ operation: {}, body: {}, pad-to: {} }}",
+            op.name(),
+            json!(text),
+            super::generate::LARGE_BODY
+        );
+    } else if text.contains("\" {{") || text.contains("}} \"") {
+        let _ = writeln!(
+            out,
+            "  - raw: {{ operation: {}, body: {} }}",
+            op.name(),
+            json!(text)
+        );
+    } else {
+        let _ = writeln!(out, "  - {}: {}", op.name(), body);
+    }
+    // One token repeated (T5): one run, one executionId.
+    let burst = reqs.len() > 1;
+    if burst {
+        let _ = writeln!(out, "    concurrent: {}", reqs.len());
+    }
+    if let Step::List { .. } = p.step {
+        let _ = writeln!(out, "    all-pages: true");
+        let template = |name: &str| {
+            let slot: u8 = name.strip_prefix(&t.played_prefix)?.parse().ok()?;
+            Some(format!("{{{{flow.s{slot}}}}}"))
+        };
+        if let (Some(flows), Some(m)) = (
+            super::list_expect::flows(&p.admitted, &template),
+            expect.as_object_mut(),
+        ) {
+            m.insert("body".into(), json!({ "flows": flows }));
+        }
+    }
+    StepLines {
+        name: step_name(p),
+        after_clock,
+    }
+    .write(out);
+    if burst {
+        let on_demand = trigger == TriggerType::OnDemand
+            && p.admitted
+                .iter()
+                .all(|a| matches!(a.admitted.expect, Expect::Ok(_)));
+        if let Some(m) = expect.as_object_mut() {
+            m.remove("body");
+            if on_demand {
+                m.insert("distinct".into(), json!({ "executionId": 1 }));
             }
         }
-        if e.as_object().is_some_and(|m| !m.is_empty()) {
-            let _ = writeln!(out, "    expect: {e}");
-        }
-        let admitted_k = if same_burst {
-            &p.admitted[..]
-        } else {
-            p.one_by_one.get(k).map_or(&p.admitted[..], |a| &a[..])
-        };
-        let capture_ok = admitted_k.iter().all(|a| match &a.admitted.expect {
+    }
+    // A lost answer (a `fault:` before the call) is expected as none.
+    if matches!(p.step, Step::Lost { .. }) && p.observed.first().is_some_and(|o| o.status == 0) {
+        expect = json!({ "no-response": true });
+    }
+    if expect.as_object().is_some_and(|m| !m.is_empty()) {
+        let _ = writeln!(out, "    expect: {expect}");
+    }
+    let capture_ok = !burst
+        && p.admitted.iter().all(|a| match &a.admitted.expect {
             Expect::Ok(OkBody::Start { exec, .. }) => super::file_expect::is_new(exec),
             _ => false,
         });
-        let answers: Vec<&crate::model::Observed> = if same_burst {
-            p.observed.iter().collect()
+    for id in p.observed.iter().filter_map(run_id) {
+        if known(runs, &id) {
+            continue;
+        }
+        if capture_ok {
+            runs.push(id);
+            let _ = writeln!(out, "    capture: {{ r{}: executionId }}", runs.len() - 1);
         } else {
-            p.observed.get(k).into_iter().collect()
-        };
-        let single = !same_burst || reqs.len() == 1;
-        for id in answers.into_iter().filter_map(run_id) {
-            if runs.contains(&id) {
-                continue;
-            }
-            // Only captured runs are named later (no template without its capture).
-            if capture_ok && single {
-                runs.push(id);
-                let _ = writeln!(out, "    capture: {{ r{}: executionId }}", runs.len() - 1);
-            }
+            runs.push(format!("{UNCAPTURED}{id}"));
+        }
+    }
+}
+
+/// The lines every step of the file carries.
+pub(super) struct StepLines {
+    /// Its `name:`.
+    pub name: String,
+    /// It follows a clock move (`needs-control: true`).
+    pub after_clock: bool,
+}
+
+impl StepLines {
+    /// `name:` and, after a clock move, `needs-control:`.
+    pub(super) fn write(&self, out: &mut String) {
+        let _ = writeln!(out, "    name: {}", json!(self.name));
+        if self.after_clock {
+            let _ = writeln!(out, "    needs-control: true");
         }
     }
 }

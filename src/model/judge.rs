@@ -284,7 +284,7 @@ fn merge(into: &mut Vec<(State, ProfileSet)>, w: (State, ProfileSet)) {
 }
 
 /// Every order of `0..n` (n is a burst's size, at most a handful).
-fn permutations(n: usize) -> Vec<Vec<usize>> {
+pub fn permutations(n: usize) -> Vec<Vec<usize>> {
     if n == 0 {
         return vec![Vec::new()];
     }

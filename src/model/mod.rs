@@ -17,7 +17,7 @@ mod state;
 
 pub use call::{Call, ListedFlow, ListedRun, Observed};
 pub use expect::{Exec, Expect, Fit, OkBody};
-pub use judge::{Admitted, MAX_WORLDS, Verdict, Worlds};
+pub use judge::{Admitted, MAX_WORLDS, Verdict, Worlds, permutations};
 pub use profile::{Dimension, PROFILES, Profile, ProfileSet};
 pub use rules::{Branch, branches};
 pub use state::{Phase, Quotas, State, TOKEN_TTL_SECS, valid_flow_name, valid_token};

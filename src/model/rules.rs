@@ -276,8 +276,29 @@ fn stop(s: &State, p: ProfileSet, name: &str) -> Vec<Branch> {
         )];
     }
     if flow.status != FlowStatus::Active {
-        // Stopping a flow that is not active: refused, how is not decided.
-        return vec![branch(p, &["L5"], Expect::AnyError, s.clone())];
+        // Stopping a flow that is not active: the contract does not say. A
+        // refusal (any 4xx) changes nothing; a 200 answers the status it
+        // keeps or the status a stop leaves (L5's candidates), and the flow
+        // has that status from then on.
+        let mut branches = vec![branch(p, &["L5"], Expect::AnyError, s.clone())];
+        let [suspended, draft] = p.split(Dimension::StoppedStatus);
+        for (p, stopped) in [
+            (suspended, FlowStatus::Suspended),
+            (draft, FlowStatus::Draft),
+        ] {
+            let mut statuses = vec![flow.status];
+            if stopped != flow.status {
+                statuses.push(stopped);
+            }
+            for status in statuses {
+                let mut next = s.clone();
+                if let Some(f) = next.flows.get_mut(name) {
+                    f.status = status;
+                }
+                branches.push(branch(p, &["L5"], Expect::Ok(OkBody::Status(status)), next));
+            }
+        }
+        return branches;
     }
     let [suspended, draft] = p.split(Dimension::StoppedStatus);
     [

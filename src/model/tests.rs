@@ -162,3 +162,35 @@ fn near_misses_are_other_tokens_or_invalid() {
         &err(404, "ResourceNotFoundException")
     )));
 }
+
+#[test]
+fn stopping_a_flow_that_is_not_active_may_be_refused_or_answer_a_status() {
+    let stop = Call::StopFlow {
+        name: "ah-s".into(),
+    };
+    let created = || {
+        let mut w = Worlds::new();
+        assert!(admitted(
+            w.judge(&create("ah-s", TriggerType::Scheduled), &ok("Draft"))
+        ));
+        w
+    };
+    // The contract does not say: a refusal, an idempotent 200 Draft (an
+    // independent fake's answer), or a 200 with L5's stopped status.
+    assert!(admitted(
+        created().judge(&stop, &err(409, "ConflictException"))
+    ));
+    assert!(admitted(created().judge(&stop, &ok("Draft"))));
+    let mut w = created();
+    assert!(admitted(w.judge(&stop, &ok("Suspended"))));
+    assert_eq!(
+        w.profiles().candidates(Dimension::StoppedStatus),
+        ["suspended"],
+        "a 200 Suspended for a Draft flow is L5's suspended candidate"
+    );
+    assert_eq!(
+        created().judge(&stop, &ok("Active")),
+        Verdict::Refused,
+        "a stop never answers Active"
+    );
+}

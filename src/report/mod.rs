@@ -1,10 +1,12 @@
 //! Reports render a [`Summary`](crate::runner::Summary): for people on a
 //! terminal, for CI as JUnit XML, and as JSON (schema: docs/report.schema.json);
 //! and a [`Comparison`](crate::compare::Comparison): terminal, Markdown, JSON
-//! (docs/compare.schema.json) and a self-contained HTML page.
+//! (docs/compare.schema.json) and a self-contained HTML page; and an
+//! exploration's JUnit report ([`explore_junit`]).
 
 pub mod compare;
 pub mod compare_html;
+pub mod explore_junit;
 pub mod json;
 pub mod junit;
 pub mod terminal;

@@ -64,6 +64,9 @@ impl Fixtures {
             if let Some(b) = &step.expect.body {
                 collect_names(b, &mut tokens);
             }
+            for v in step.each.values().flatten() {
+                collect_names(v, &mut tokens);
+            }
         }
         for name in tokens {
             if let Some(t) = name.strip_prefix("token.")

@@ -129,6 +129,21 @@ pub(super) fn judge(
             }
         }
     }
+    for (status, want) in &e.status_count {
+        let got = replies.iter().filter(|r| r.status == *status).count();
+        if got != *want {
+            push(failure(
+                step,
+                FailureKind::Expectation,
+                format!(
+                    "status-count {status}: expected {want} of {} answers to be {status}, got {got}",
+                    calls.len()
+                ),
+                Some(format!("{want} x {status}")),
+                Some(format!("{got} x {status}")),
+            ));
+        }
+    }
     for (path, want) in &e.distinct {
         let mut seen: Vec<String> = replies
             .iter()

@@ -84,21 +84,22 @@ pub(super) async fn read_all_pages(
     vec![call]
 }
 
-/// Sends the request `n` times at once; the calls in order, each retried
-/// when throttled and `retry` allows, and how many retries there were.
+/// Sends `bodies` at once (a `concurrent` step's copies); the calls in
+/// order, each retried when throttled and `retry` allows, and how many
+/// retries there were.
 pub(super) async fn send_many(
     endpoint: &Endpoint,
     operation: Operation,
-    body: Bytes,
-    n: u32,
+    bodies: &[Bytes],
     retry: bool,
 ) -> (Vec<Call>, Repeats) {
     let mut set = tokio::task::JoinSet::new();
-    for i in 0..n.max(1) {
+    for (i, body) in bodies.iter().enumerate() {
         let (endpoint, body) = (endpoint.clone(), body.clone());
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
         set.spawn(async move { (i, call_once(&endpoint, operation, body, retry).await) });
     }
-    let mut calls = Vec::with_capacity(n as usize);
+    let mut calls = Vec::with_capacity(bodies.len());
     while let Some(joined) = set.join_next().await {
         match joined {
             Ok(pair) => calls.push(pair),
@@ -178,5 +179,27 @@ fn no_answer(kind: TransportKind, message: String) -> Call {
     Call {
         outcome: Outcome::Transport { kind, message },
         latency: Duration::ZERO,
+    }
+}
+
+/// Whether a throttled request may be sent again as it is: reads; writes
+/// whose effect is the same however often they land (DeleteFlow ends with
+/// the flow gone, StopFlow with it stopped); and writes that carry a
+/// clientToken, which is what the token is for. Decided on the request as
+/// rendered.
+pub(super) fn retry_safe(operation: Operation, request: Option<&Value>) -> bool {
+    operation.is_read()
+        || matches!(operation, Operation::DeleteFlow | Operation::StopFlow)
+        || request
+            .and_then(|r| r.get("clientToken"))
+            .is_some_and(|t| t.as_str().is_some_and(|t| !t.is_empty()))
+}
+
+/// The list member a paginated read answers.
+pub(super) fn list_member(operation: Operation) -> Option<&'static str> {
+    match operation {
+        Operation::ListFlows => Some("flows"),
+        Operation::DescribeFlowExecutionRecords => Some("flowExecutions"),
+        _ => None,
     }
 }

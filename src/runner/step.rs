@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::judge::{Context, contract, judge};
 use super::ledger::Observed;
-use super::send::{THROTTLE_RETRIES, read_all_pages, send_many};
+use super::send::{THROTTLE_RETRIES, list_member, read_all_pages, retry_safe, send_many};
 use super::transcript::record_call;
 use super::{Failure, FailureKind};
 use crate::appflow::{Operation, TriggerType};
@@ -64,28 +64,6 @@ impl Rendered {
     }
 }
 
-/// Whether a throttled request may be sent again as it is: reads; writes
-/// whose effect is the same however often they land (DeleteFlow ends with
-/// the flow gone, StopFlow with it stopped); and writes that carry a
-/// clientToken, which is what the token is for. Decided on the request as
-/// rendered.
-fn retry_safe(operation: Operation, request: Option<&Value>) -> bool {
-    operation.is_read()
-        || matches!(operation, Operation::DeleteFlow | Operation::StopFlow)
-        || request
-            .and_then(|r| r.get("clientToken"))
-            .is_some_and(|t| t.as_str().is_some_and(|t| !t.is_empty()))
-}
-
-/// The list member a paginated read answers.
-fn list_member(operation: Operation) -> Option<&'static str> {
-    match operation {
-        Operation::ListFlows => Some("flows"),
-        Operation::DescribeFlowExecutionRecords => Some("flowExecutions"),
-        _ => None,
-    }
-}
-
 /// Plays a call step against `target`.
 pub(super) async fn play_call(
     step: &Step,
@@ -102,6 +80,7 @@ pub(super) async fn play_call(
         return o;
     };
     let request = rendered.json();
+    let bodies = copies(step, &rendered, names.bindings);
     let trigger = request
         .as_ref()
         .and_then(|v| v.get("flowName").and_then(Value::as_str))
@@ -120,7 +99,11 @@ pub(super) async fn play_call(
         .status
         .as_ref()
         .is_some_and(|s| s.contains(&429));
-    let retry = !expects_throttle && retry_safe(operation, request.as_ref());
+    let retry = !expects_throttle
+        && bodies.iter().all(|b| {
+            let copy = serde_json::from_slice::<Value>(b).ok();
+            retry_safe(operation, copy.as_ref().or(request.as_ref()))
+        });
     let cx = Context {
         operation,
         trigger,
@@ -131,7 +114,7 @@ pub(super) async fn play_call(
         step,
         target,
         operation,
-        &rendered,
+        &bodies,
         request.as_ref(),
         retry,
         &cx,
@@ -201,11 +184,13 @@ fn render(step: &Step, operation: Operation, names: &mut Names<'_>) -> Option<(R
     Some(match &step.action {
         Action::Call { body, .. } => {
             let rendered = names.bindings.render(body);
-            let shown = names.normaliser.normalise(&rendered);
-            (
-                Rendered::Json(rendered),
-                json!({"operation": operation, "body": shown}),
-            )
+            let mut shown =
+                json!({"operation": operation, "body": names.normaliser.normalise(&rendered)});
+            if !step.each.is_empty() {
+                let each = names.bindings.render(&json!(step.each));
+                shown["each"] = names.normaliser.normalise(&each);
+            }
+            (Rendered::Json(rendered), shown)
         }
         Action::Raw { body, pad_to, .. } => {
             let text = names.bindings.render_text(body);
@@ -225,6 +210,32 @@ fn render(step: &Step, operation: Operation, names: &mut Names<'_>) -> Option<(R
     })
 }
 
+/// The bodies a step sends at once: `concurrent` copies of the request,
+/// copy i with the i-th value of each `each` member (`null`: left out).
+fn copies(step: &Step, rendered: &Rendered, bindings: &Bindings) -> Vec<Bytes> {
+    let n = step.concurrent.max(1) as usize;
+    let base = match rendered {
+        Rendered::Json(v) if !step.each.is_empty() => v,
+        _ => return vec![rendered.bytes(); n],
+    };
+    (0..n)
+        .map(|i| {
+            let mut copy = base.clone();
+            for (member, values) in &step.each {
+                match values.get(i).map(|v| bindings.render(v)) {
+                    Some(Value::Null) | None => {
+                        if let Some(m) = copy.as_object_mut() {
+                            m.remove(member);
+                        }
+                    }
+                    Some(v) => copy[member.as_str()] = v,
+                }
+            }
+            Bytes::from(copy.to_string())
+        })
+        .collect()
+}
+
 /// Sends the step (every page, or `concurrent` copies at once) and judges
 /// the answers, again every POLL while an `eventually` expectation fails
 /// for a reason waiting can change, until its deadline.
@@ -236,7 +247,7 @@ async fn send_and_judge(
     step: &Step,
     target: &Target,
     operation: Operation,
-    rendered: &Rendered,
+    bodies: &[Bytes],
     request: Option<&Value>,
     retry: bool,
     cx: &Context<'_>,
@@ -251,14 +262,7 @@ async fn send_and_judge(
                 read_all_pages(&target.endpoint, operation, first, member, retry, cx, o).await
             }
             _ => {
-                let (calls, repeats) = send_many(
-                    &target.endpoint,
-                    operation,
-                    rendered.bytes(),
-                    step.concurrent,
-                    retry,
-                )
-                .await;
+                let (calls, repeats) = send_many(&target.endpoint, operation, bodies, retry).await;
                 o.throttled += repeats.throttled;
                 o.lost += repeats.lost;
                 observe(&calls, cx, o);

@@ -131,6 +131,11 @@ pub struct StepFile {
     /// Sends the request this many times at once (1..=1000; default 1).
     #[serde(default)]
     pub concurrent: Option<u32>,
+    /// With `concurrent: N`: request member -> N values, copy i sending the
+    /// i-th (`null`: the member left out), so calls at once may differ
+    /// (`each: { clientToken: ["{{token.a}}", "{{token.b}}"] }`).
+    #[serde(default)]
+    pub each: BTreeMap<String, Vec<Value>>,
     /// Meaningful only after an earlier test-control step: skipped with it
     /// on targets without the test-control API.
     #[serde(default, rename = "needs-control")]
@@ -193,6 +198,10 @@ pub struct ExpectFile {
     /// With `concurrent`: how many distinct values each path takes over all answers.
     #[serde(default)]
     pub distinct: BTreeMap<String, usize>,
+    /// With `concurrent`: HTTP status -> how many of the answers carry it
+    /// (`status-count: { 200: 1 }`: exactly one call of the burst succeeds).
+    #[serde(default, rename = "status-count")]
+    pub status_count: BTreeMap<u16, usize>,
     /// No answer at all is expected (a connection closed by an injected fault).
     #[serde(default, rename = "no-response")]
     pub no_response: bool,

@@ -182,6 +182,9 @@ pub struct Step {
     pub action: Action,
     /// Copies of the request sent at once (1..=1000; 1 for a single call).
     pub concurrent: u32,
+    /// With `concurrent`: request member -> one value per copy (`null`: left
+    /// out); empty when every copy is the same request.
+    pub each: BTreeMap<String, Vec<Value>>,
     /// What its answers must be, beyond the contract.
     pub expect: Expect,
     /// capture name -> dotted path into the response body
@@ -277,6 +280,8 @@ pub struct Expect {
     /// With `concurrent`: body path -> how many distinct values it takes over
     /// all answers (T5: one executionId).
     pub distinct: BTreeMap<String, usize>,
+    /// With `concurrent`: HTTP status -> how many answers carry it.
+    pub status_count: BTreeMap<u16, usize>,
     /// No answer at all is expected (a connection closed by a fault).
     pub no_response: bool,
     /// Alternatives: an answer passes when it meets one of them (their

@@ -92,6 +92,9 @@ pub(super) fn expect_plan(e: ExpectFile) -> Result<Expect, String> {
             return Err(format!("expect.status {s} is not an HTTP status"));
         }
     }
+    if let Some(s) = e.status_count.keys().find(|s| !(100..=599).contains(*s)) {
+        return Err(format!("expect.status-count {s} is not an HTTP status"));
+    }
     if e.no_response && (e.status.is_some() || e.error.is_some() || e.body.is_some()) {
         return Err("expect.no-response excludes status, error and body".into());
     }
@@ -104,6 +107,7 @@ pub(super) fn expect_plan(e: ExpectFile) -> Result<Expect, String> {
         if alt.eventually.is_some()
             || alt.no_response
             || !alt.distinct.is_empty()
+            || !alt.status_count.is_empty()
             || !alt.one_of.is_empty()
         {
             return Err(format!(
@@ -124,6 +128,7 @@ pub(super) fn expect_plan(e: ExpectFile) -> Result<Expect, String> {
         body: e.body,
         eventually,
         distinct: e.distinct,
+        status_count: e.status_count,
         no_response: e.no_response,
         one_of,
     })

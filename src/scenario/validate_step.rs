@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use super::duration::parse_duration;
@@ -128,6 +129,10 @@ fn step_plan(
     if !expect.distinct.is_empty() && concurrent == 1 {
         return Err(here.err("expect.distinct needs `concurrent: N`".into(), None));
     }
+    if !expect.status_count.is_empty() && concurrent == 1 {
+        return Err(here.err("expect.status-count needs `concurrent: N`".into(), None));
+    }
+    each_check(&s.each, concurrent, &action, flows, captured).map_err(|m| here.err(m, None))?;
     if action.operation().is_none() && (has_expect || !s.capture.is_empty()) {
         return Err(here.err(format!("`{label}` steps take no expect or capture"), None));
     }
@@ -138,6 +143,7 @@ fn step_plan(
         name: s.name.clone().unwrap_or_else(|| label.clone()),
         action,
         concurrent,
+        each: s.each,
         expect,
         capture: s.capture,
         needs_control: s.needs_control,
@@ -205,4 +211,42 @@ fn action_plan(
         ActionFile::Fault(v) => Action::Fault(v),
         ActionFile::Configure(v) => Action::Configure(v),
     })
+}
+
+/// `each:` needs `concurrent: N` and a JSON call; each member is one the
+/// operation's request has, with N values whose templates are known.
+fn each_check(
+    each: &BTreeMap<String, Vec<Value>>,
+    concurrent: u32,
+    action: &Action,
+    flows: &BTreeMap<String, FlowPlan>,
+    captured: &[String],
+) -> Result<(), String> {
+    if each.is_empty() {
+        return Ok(());
+    }
+    let Action::Call { operation, .. } = action else {
+        return Err(
+            "`each` varies the members of an operation's request (not raw or control steps)".into(),
+        );
+    };
+    let members = crate::contract::model().input_members(operation.name());
+    for (member, values) in each {
+        if !members.iter().any(|m| m == member) {
+            return Err(format!(
+                "each: `{member}` is no member of the {operation} request (it takes {})",
+                members.join(", ")
+            ));
+        }
+        if values.len() != concurrent as usize {
+            return Err(format!(
+                "each.{member} has {} values for `concurrent: {concurrent}` (one per copy)",
+                values.len()
+            ));
+        }
+        for v in values {
+            check_templates(v, flows, captured).map_err(|m| format!("each.{member}: {m}"))?;
+        }
+    }
+    Ok(())
 }

@@ -16,7 +16,7 @@ use crate::support::proxy::{self, Answer, Change};
 
 /// tokens: clientTokens compared after trimming spaces (` t` replays `t`).
 #[derive(Clone)]
-struct TrimsTokens;
+pub(super) struct TrimsTokens;
 impl Change for TrimsTokens {
     fn request(&self, path: &str, body: &mut Value) {
         if path == "/start-flow"
@@ -160,7 +160,12 @@ pub(super) type Start = std::pin::Pin<Box<dyn std::future::Future<Output = Strin
 /// As [`found`], with the faulty endpoint started by `start(upstream)`.
 /// Each run has the default budget (256 sequences of up to 20 steps); a
 /// fault that seed `seed` misses gets two more seeds before the test fails.
-pub(super) async fn found_at(area: &str, start: impl Fn(String) -> Start, seed: u64) {
+/// Answers the saved file and its text.
+pub(super) async fn found_at(
+    area: &str,
+    start: impl Fn(String) -> Start,
+    seed: u64,
+) -> (PathBuf, String) {
     let emulator = appflow_harness::emulator::Emulator::start()
         .await
         .expect("emulator");
@@ -208,6 +213,7 @@ pub(super) async fn found_at(area: &str, start: impl Fn(String) -> Start, seed: 
         f.sequence.steps.len(),
         f.shrink_runs
     );
+    (file, text)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,6 +27,7 @@ pub(super) fn options(
         poll: Duration::from_secs(2),
         save: save.map(Path::to_path_buf),
         json: None,
+        junit: None,
         dry_run: false,
         // The emulator keeps CreateFlow tokens after DeleteFlow (see the
         // test below that names it); every other rule is judged.
@@ -206,6 +207,9 @@ async fn a_run_that_judges_nothing_fails() {
     assert!(out.contains("FAILED: no sequence was judged"), "{out}");
 }
 
+mod coalescing;
 mod control;
 mod faults;
 mod racing;
+mod reports;
+mod saved_files;

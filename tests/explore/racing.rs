@@ -71,48 +71,82 @@ async fn handle(State(s): State<Arc<Shared>>, request: Request) -> Response {
     if path == "/start-flow" {
         tokio::time::sleep(Duration::from_millis(30)).await;
     }
-    let url = format!("{}{path}", s.upstream);
-    let sent = match method {
-        Method::GET => s.http.get(&url),
-        Method::DELETE => s.http.delete(&url),
-        _ => s
-            .http
-            .post(&url)
-            .header("content-type", "application/json")
-            .body(Bytes::clone(&bytes)),
-    }
-    .send()
-    .await;
+    let sent = forward(&s.http, &s.upstream, &method, &path, &bytes).await;
     if counted && let Some(n) = lock(&s.inflight).get_mut(&key) {
         *n = n.saturating_sub(1);
     }
-    // The emulator closed the connection (an injected fault): so does the proxy.
-    let r = match sent {
-        Ok(r) => r,
-        Err(e) => {
-            let failing = futures_util::stream::once(async move {
-                Err::<Bytes, std::io::Error>(std::io::Error::other(e.to_string()))
-            });
-            return Response::new(axum::body::Body::from_stream(failing));
-        }
+    let Some(upstream) = sent else {
+        return closed();
     };
-    let status = r.status().as_u16();
-    let headers = r.headers().clone();
-    let raw = r.bytes().await.unwrap_or_default();
     let scheduled = lock(&s.triggers)
         .get(&name)
         .is_some_and(|t| t != "OnDemand");
-    if overlapping && scheduled && status == 200 {
+    if overlapping && scheduled && upstream.status == 200 {
         return conflict();
     }
-    let mut response = Response::new(axum::body::Body::from(raw));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    for h in ["content-type", "x-amzn-requestid", "x-amzn-errortype"] {
-        if let Some(v) = headers.get(h) {
-            response.headers_mut().insert(h, v.clone());
+    upstream.response()
+}
+
+/// An upstream answer: status, the headers AppFlow clients read, body.
+#[derive(Clone)]
+pub(super) struct Upstream {
+    pub status: u16,
+    pub headers: Vec<(&'static str, axum::http::HeaderValue)>,
+    pub raw: Bytes,
+}
+
+impl Upstream {
+    /// The answer, sent on.
+    pub fn response(&self) -> Response {
+        let mut response = Response::new(axum::body::Body::from(self.raw.clone()));
+        *response.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
+        for (h, v) in &self.headers {
+            response.headers_mut().insert(*h, v.clone());
         }
+        response
     }
-    response
+}
+
+/// Sends the request on to `upstream`; `None` when the connection closed
+/// (an injected fault).
+pub(super) async fn forward(
+    http: &reqwest::Client,
+    upstream: &str,
+    method: &Method,
+    path: &str,
+    bytes: &Bytes,
+) -> Option<Upstream> {
+    let url = format!("{upstream}{path}");
+    let r = match *method {
+        Method::GET => http.get(&url),
+        Method::DELETE => http.delete(&url),
+        _ => http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(Bytes::clone(bytes)),
+    }
+    .send()
+    .await
+    .ok()?;
+    let status = r.status().as_u16();
+    let headers = ["content-type", "x-amzn-requestid", "x-amzn-errortype"]
+        .into_iter()
+        .filter_map(|h| r.headers().get(h).map(|v| (h, v.clone())))
+        .collect();
+    let raw = r.bytes().await.unwrap_or_default();
+    Some(Upstream {
+        status,
+        headers,
+        raw,
+    })
+}
+
+/// The emulator closed the connection: so does the proxy.
+pub(super) fn closed() -> Response {
+    let failing = futures_util::stream::once(async move {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("the upstream closed the connection"))
+    });
+    Response::new(axum::body::Body::from_stream(failing))
 }
 
 /// The 409 an overlapping call gets.

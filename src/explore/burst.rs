@@ -1,0 +1,287 @@
+//! A burst with several tokens (or none) written as a scenario file's
+//! concurrent step: `concurrent: N`, `each:` with a clientToken per copy,
+//! and expectations that hold in every order of the calls the contract
+//! allows (per answer the admitted outcomes as `one-of`, and the counts of
+//! statuses and distinct executionIds every order agrees on).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use super::file_expect::of_expects;
+use super::generate::Step;
+use super::play::Played;
+use super::scenario_file::{StepLines, UNCAPTURED, known, run_id};
+use crate::appflow::Operation;
+use crate::model::{Call, Exec, Expect, OkBody, Worlds, branches, permutations};
+
+/// More answer vectors than this: the step's answers get no expectation
+/// beyond the contract (the file still replays the calls at once).
+const MAX_OUTCOMES: usize = 4096;
+
+/// Every vector of answers (index for index with `calls`) that some order
+/// of the calls admits from `worlds`; `None` when there are too many.
+pub(super) fn outcomes(worlds: &Worlds, calls: &[Call]) -> Option<Vec<Vec<Expect>>> {
+    let mut seen: HashSet<Vec<Expect>> = HashSet::new();
+    let mut vectors = Vec::new();
+    for order in permutations(calls.len()) {
+        // (state, profiles, answers so far by call index)
+        let mut paths = vec![];
+        for (s, p) in &worlds.worlds {
+            paths.push((s.clone(), *p, vec![None; calls.len()]));
+        }
+        for &i in &order {
+            let mut next = Vec::new();
+            for (s, p, answers) in &paths {
+                for b in branches(s, *p, &calls[i]) {
+                    if b.profiles.is_empty() {
+                        continue;
+                    }
+                    let mut a: Vec<Option<Expect>> = answers.clone();
+                    a[i] = Some(b.expect);
+                    next.push((b.next, b.profiles, a));
+                }
+            }
+            if next.len() > MAX_OUTCOMES {
+                return None;
+            }
+            paths = next;
+        }
+        for (_, _, answers) in paths {
+            let v: Vec<Expect> = answers.into_iter().flatten().collect();
+            if seen.insert(v.clone()) {
+                vectors.push(v);
+            }
+        }
+    }
+    Some(vectors)
+}
+
+/// The status an answer has, if one.
+fn status_of(e: &Expect) -> Option<u16> {
+    match e {
+        Expect::Ok(_) => Some(200),
+        Expect::Error(k) => Some(k.status()),
+        Expect::TooLarge => Some(413),
+        Expect::Any | Expect::AnyError => None,
+    }
+}
+
+/// The `expect:` of the concurrent step: what every answer meets (one
+/// alternative per admitted status), and the counts all orders agree on.
+pub(super) fn expectation(vectors: &[Vec<Expect>], step: &Step, runs: &[String]) -> Value {
+    let all: Vec<&Expect> = vectors.iter().flatten().collect();
+    if all.is_empty() || all.iter().any(|e| status_of(e).is_none()) {
+        return json!({});
+    }
+    let mut by_status: BTreeMap<u16, Vec<&Expect>> = BTreeMap::new();
+    for e in &all {
+        if let Some(s) = status_of(e) {
+            let group = by_status.entry(s).or_default();
+            if !group.contains(e) {
+                group.push(e);
+            }
+        }
+    }
+    let alternatives: Vec<Value> = by_status
+        .values()
+        .map(|group| of_expects(group, None, step, runs))
+        .collect();
+    let mut out = match alternatives.as_slice() {
+        [one] => one.clone(),
+        _ => json!({ "one-of": alternatives }),
+    };
+    let Some(m) = out.as_object_mut() else {
+        return json!({});
+    };
+    let mut counts = serde_json::Map::new();
+    for s in by_status.keys() {
+        let seen: BTreeSet<usize> = vectors
+            .iter()
+            .map(|v| v.iter().filter(|e| status_of(e) == Some(*s)).count())
+            .collect();
+        if let [n] = seen.into_iter().collect::<Vec<_>>()[..] {
+            counts.insert(s.to_string(), json!(n));
+        }
+    }
+    if by_status.len() > 1 && !counts.is_empty() {
+        m.insert("status-count".into(), Value::Object(counts));
+    }
+    if let Some(n) = distinct_ids(vectors) {
+        m.insert("distinct".into(), json!({ "executionId": n }));
+    }
+    out
+}
+
+/// How many distinct executionId values (absent counted as one) every
+/// order's answers carry, when the model decides it: each new run one,
+/// no replay of an earlier run.
+fn distinct_ids(vectors: &[Vec<Expect>]) -> Option<usize> {
+    let mut seen = BTreeSet::new();
+    for v in vectors {
+        let mut new = 0;
+        let mut absent = false;
+        for e in v {
+            match e {
+                Expect::Ok(OkBody::Start {
+                    exec: Exec::New, ..
+                }) => new += 1,
+                Expect::Ok(OkBody::Start {
+                    exec: Exec::Same(_),
+                    ..
+                })
+                | Expect::Any
+                | Expect::AnyError => return None,
+                _ => absent = true,
+            }
+        }
+        seen.insert(new + usize::from(absent));
+    }
+    (seen.len() == 1).then(|| seen.into_iter().next().unwrap_or(0))
+}
+
+/// A burst with several tokens or none as YAML lines: the request with a
+/// clientToken per copy moved to `each:`, `concurrent: N`, and the
+/// expectations every order allows (from `p.before`, the worlds before it).
+/// The first answer is captured when every order makes it a new run; the
+/// other runs are kept uncaptured (which answer is whose depends on the order).
+pub(super) fn step_text(
+    p: &Played,
+    reqs: &[(Operation, Value)],
+    lines: &StepLines,
+    runs: &mut Vec<String>,
+    out: &mut String,
+) {
+    let Some((_, first)) = reqs.first() else {
+        return;
+    };
+    let mut body = first.clone();
+    if let Some(m) = body.as_object_mut() {
+        m.remove("clientToken");
+    }
+    let _ = writeln!(out, "  - StartFlow: {body}");
+    let _ = writeln!(out, "    concurrent: {}", reqs.len());
+    let tokens: Vec<Value> = reqs
+        .iter()
+        .map(|(_, b)| b.get("clientToken").cloned().unwrap_or(Value::Null))
+        .collect();
+    if tokens.iter().any(|t| !t.is_null()) {
+        let _ = writeln!(out, "    each: {}", json!({ "clientToken": tokens }));
+    }
+    lines.write(out);
+    let vectors = p.before.as_ref().and_then(|w| outcomes(w, &p.calls));
+    let e = vectors
+        .as_ref()
+        .map_or_else(|| json!({}), |v| expectation(v, &p.step, runs));
+    if e.as_object().is_some_and(|m| !m.is_empty()) {
+        let _ = writeln!(out, "    expect: {e}");
+    }
+    let first_is_new = vectors.as_ref().is_some_and(|v| {
+        !v.is_empty()
+            && v.iter().all(|answers| {
+                matches!(
+                    answers.first(),
+                    Some(Expect::Ok(OkBody::Start {
+                        exec: Exec::New,
+                        ..
+                    }))
+                )
+            })
+    });
+    for (k, id) in p.observed.iter().map(run_id).enumerate() {
+        let Some(id) = id.filter(|id| !known(runs, id)) else {
+            continue;
+        };
+        if k == 0 && first_is_new {
+            runs.push(id);
+            let _ = writeln!(out, "    capture: {{ r{}: executionId }}", runs.len() - 1);
+        } else {
+            runs.push(format!("{UNCAPTURED}{id}"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::appflow::TriggerType;
+    use crate::model::Observed;
+
+    fn answer(status: u16, flow_status: Option<&str>, error: Option<&str>) -> Observed {
+        Observed {
+            status,
+            flow_status: flow_status.map(str::to_owned),
+            error: error.map(str::to_owned),
+            ..Observed::default()
+        }
+    }
+
+    fn start(name: &str, token: &str) -> Call {
+        Call::StartFlow {
+            name: name.into(),
+            token: Some(token.into()),
+        }
+    }
+
+    #[test]
+    fn different_tokens_on_a_draft_scheduled_flow_under_conflict_expect_exactly_one_200() {
+        let mut w = Worlds::new();
+        for (name, _) in [("flow-a", 0), ("flow-b", 1)] {
+            let create = Call::CreateFlow {
+                name: name.into(),
+                trigger: TriggerType::Scheduled,
+                token: None,
+                variant: 0,
+            };
+            w.judge(&create, &answer(200, Some("Draft"), None));
+        }
+        // C1 settled as conflict: a second token on the Active flow is refused.
+        w.judge(
+            &start("flow-a", "token-0"),
+            &answer(200, Some("Active"), None),
+        );
+        w.judge(
+            &start("flow-a", "token-1"),
+            &answer(409, None, Some("ConflictException")),
+        );
+        let calls = [start("flow-b", "token-2"), start("flow-b", "token-3")];
+        let vectors = outcomes(&w, &calls).expect("a handful of orders");
+        let step = Step::Burst {
+            slot: 1,
+            tokens: Vec::new(),
+        };
+        let e = expectation(&vectors, &step, &[]);
+        assert_eq!(
+            e["status-count"],
+            json!({ "200": 1, "409": 1 }),
+            "every order has one activation and one conflict: {e}"
+        );
+        assert_eq!(e["one-of"][0]["status"], 200, "{e}");
+        assert_eq!(e["one-of"][0]["body"]["flowStatus"], "Active", "{e}");
+        assert_eq!(e["one-of"][1]["error"], "ConflictException", "{e}");
+    }
+
+    #[test]
+    fn no_count_is_written_where_profiles_disagree() {
+        let mut w = Worlds::new();
+        let create = Call::CreateFlow {
+            name: "flow-b".into(),
+            trigger: TriggerType::Scheduled,
+            token: None,
+            variant: 0,
+        };
+        w.judge(&create, &answer(200, Some("Draft"), None));
+        let calls = [start("flow-b", "token-2"), start("flow-b", "token-3")];
+        let vectors = outcomes(&w, &calls).expect("a handful of orders");
+        let step = Step::Burst {
+            slot: 0,
+            tokens: Vec::new(),
+        };
+        let e = expectation(&vectors, &step, &[]);
+        assert!(
+            e.get("status-count").is_none_or(|c| c.get("200").is_none()),
+            "C1 unsettled: one or two 200s, no count of 200s: {e}"
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! `explore`'s JUnit report, written with [`super::junit`]'s pieces: one
+//! suite for the exploration; a failing test case for the shrunk finding
+//! (its numbered steps, expected beside actual, the rule ids); test cases
+//! for what was judged, fail closed (nothing judged is a failure, sequences
+//! not judged an error); one test case per [chosen] rule of the
+//! fingerprint; the budget and counts as the suite's properties.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+
+use super::junit::{non_success, skipped, write_suite};
+use crate::explore::report::{Finding, render_finding};
+use crate::explore::{Fingerprint, Summary};
+
+/// Writes `s`, an exploration of `target`, as JUnit XML. The test cases:
+/// `finding` (failure: the shrunk sequence, when one was found),
+/// `sequences judged` (failure when none was), `sequences not judged`
+/// (error when some were not), `explorer` (error when proptest stopped for
+/// another reason), and `fingerprint <rule>` per [chosen] rule (passed
+/// when consistent, skipped when never exercised, failed when sequences
+/// disagreed). Errors: write failures.
+pub fn render(s: &Summary, target: &str, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
+    let mut suite = TestSuite::new(format!("appflow-harness explore {target}"));
+    for (k, v) in [
+        ("seed", s.seed.to_string()),
+        ("cases", s.cases.to_string()),
+        ("max-steps", s.max_steps.to_string()),
+        ("sequences", s.sequences.to_string()),
+        ("sequences-passed", s.passed.to_string()),
+        ("sequences-not-judged", s.unjudged.len().to_string()),
+        ("sequences-not-run", s.not_run.to_string()),
+        ("calls", s.calls.to_string()),
+        (
+            "result",
+            if s.passed() { "passed" } else { "failed" }.into(),
+        ),
+    ] {
+        suite.add_property((k.to_owned(), v));
+    }
+    let case = |name: &str, status: TestCaseStatus| {
+        let mut c = TestCase::new(name.to_owned(), status);
+        c.set_classname("explore");
+        c
+    };
+    if let Some(f) = &s.finding {
+        suite.add_test_case(finding_case(f)?);
+    }
+    let judged = if s.passed > 0 {
+        TestCaseStatus::success()
+    } else {
+        non_success(
+            NonSuccessKind::Failure,
+            "no sequence was judged: the run proves nothing",
+            "nothing-judged",
+            format!("{} sequences played, none judged and passed", s.sequences),
+        )
+    };
+    let mut c = case("sequences judged", judged);
+    c.set_system_out(format!(
+        "{} of {} sequences judged and passed; {} calls in {:.1}s",
+        s.passed, s.sequences, s.calls, s.elapsed_secs
+    ));
+    c.set_time(Duration::from_secs_f64(s.elapsed_secs.max(0.0)));
+    suite.add_test_case(c);
+    let unjudged = if s.unjudged.is_empty() {
+        TestCaseStatus::success()
+    } else {
+        non_success(
+            NonSuccessKind::Error,
+            format!(
+                "{} sequences could not be judged (never passed)",
+                s.unjudged.len()
+            ),
+            "not-judged",
+            s.unjudged.join("\n"),
+        )
+    };
+    suite.add_test_case(case("sequences not judged", unjudged));
+    if let Some(e) = &s.error {
+        suite.add_test_case(case(
+            "explorer",
+            non_success(NonSuccessKind::Error, e.clone(), "explorer", ""),
+        ));
+    }
+    for f in &s.fingerprint {
+        suite.add_test_case(fingerprint_case(f));
+    }
+    write_suite(suite, Duration::from_secs_f64(s.elapsed_secs.max(0.0)), w)
+}
+
+/// The finding: its failing step in the message, the numbered steps as the
+/// terminal shows them in the text; class name: the saved file, if any.
+fn finding_case(f: &Finding) -> io::Result<TestCase> {
+    let failing = f.sequence.steps.iter().find(|p| p.failed);
+    let message = failing.map_or_else(
+        || "an answer outside the admitted set".to_owned(),
+        |p| {
+            let rules: Vec<&str> = p
+                .admitted
+                .iter()
+                .flat_map(|a| a.rules.iter().copied())
+                .collect();
+            format!(
+                "step {} answered {}; the contract admits {} [{}]",
+                p.index,
+                p.observed
+                    .iter()
+                    .map(|o| format!("{} {}", o.status, o.error.as_deref().unwrap_or("")))
+                    .map(|x| x.trim().to_owned())
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                p.admitted
+                    .iter()
+                    .map(|a| a.answer.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                dedup(rules).join(", ")
+            )
+        },
+    );
+    let mut text = Vec::new();
+    render_finding(f, &mut text)?;
+    let status = non_success(
+        NonSuccessKind::Failure,
+        message,
+        "finding",
+        String::from_utf8_lossy(&text).into_owned(),
+    );
+    let mut c = TestCase::new(
+        format!("finding ({} steps)", f.sequence.steps.len()),
+        status,
+    );
+    c.set_classname(
+        f.file
+            .as_ref()
+            .map_or_else(|| "explore".to_owned(), |p| p.display().to_string()),
+    );
+    Ok(c)
+}
+
+fn dedup(mut v: Vec<&str>) -> Vec<&str> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// A [chosen] rule of the fingerprint as a test case.
+fn fingerprint_case(f: &Fingerprint) -> TestCase {
+    let status = match (f.exercised, f.candidates.as_slice()) {
+        (_, []) => non_success(
+            NonSuccessKind::Failure,
+            format!(
+                "{}: sequences disagreed (no profile explains every answer)",
+                f.rule
+            ),
+            "inconsistent",
+            "",
+        ),
+        (false, _) => skipped("never exercised"),
+        (true, _) => TestCaseStatus::success(),
+    };
+    let mut c = TestCase::new(format!("fingerprint {}", f.rule), status);
+    c.set_classname("explore.fingerprint");
+    let flag = f
+        .serve_flag
+        .as_deref()
+        .map(|x| format!(" (serve {x})"))
+        .unwrap_or_default();
+    c.set_system_out(format!("{}{flag}", f.candidates.join(" or ")));
+    c
+}
