@@ -5,7 +5,10 @@
 # emulator (release build, separate process); `load` both with its tuned
 # client and with goose's default one (--goose-client), to show the client's
 # gain. Emulator on core 0, load generators on core 1, alternating runs,
-# medians. Then the peak RSS of a longer `load` run.
+# medians. Rates are requests over the time requests were being sent:
+# goose's run time for the baseline, first request to last answer for
+# `load` (its report's requests_per_second). Then the peak RSS of a longer
+# `load` run.
 # Needs wrk and GNU time (Debian packages `wrk`, `time`).
 # Usage: benches/load_vs_wrk.sh [RUNS] [SECONDS] [RSS_SECONDS]
 set -euo pipefail
@@ -38,6 +41,11 @@ done
 mw=$(printf '%s\n' "${wrk_rps[@]}" | median); ml=$(printf '%s\n' "${load_rps[@]}" | median)
 mg=$(printf '%s\n' "${goose_rps[@]}" | median); mlg=$(printf '%s\n' "${loadg_rps[@]}" | median)
 echo "median: wrk $mw req/s, bare goose $mg req/s, load (goose's client) $mlg req/s, load $ml req/s"
+# Each run's load beside the bare goose run next to it: the host's drift
+# between runs cancels in these ratios (the noisier the machine, the more
+# they say against the ratio of medians).
+paired=$(for k in "${!load_rps[@]}"; do awk "BEGIN {print ${load_rps[$k]}/${goose_rps[$k]}}"; done | median)
+echo "median of paired ratios (load / bare goose of the same run): $(awk "BEGIN {printf \"%.3f\", $paired}")"
 echo "ratios: load/wrk $(awk "BEGIN {printf \"%.3f\", $ml/$mw}"), load/bare goose $(awk "BEGIN {printf \"%.3f\", $ml/$mg}"), bare goose/wrk $(awk "BEGIN {printf \"%.3f\", $mg/$mw}"), load (goose's client)/bare goose $(awk "BEGIN {printf \"%.3f\", $mlg/$mg}")"
 if [ "$RSS_SECS" -gt 0 ]; then
   /usr/bin/time -v taskset -c 1 $BIN load --target "http://127.0.0.1:$PORT" --users 64 --hatch-rate 640 \

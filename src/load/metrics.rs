@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -139,6 +140,10 @@ pub struct Metrics {
     interval_ms: u64,
     by_request: Mutex<BTreeMap<&'static str, Figures>>,
     reasons: Mutex<BTreeMap<String, u64>>,
+    /// When the first request was sent, ms into the attack (`u32::MAX`: none yet).
+    first_sent_ms: AtomicU32,
+    /// When the last answer came (or the last request gave up), ms into the attack.
+    last_ms: AtomicU32,
 }
 
 impl Default for Metrics {
@@ -156,7 +161,18 @@ impl Metrics {
                 .max(1),
             by_request: Mutex::default(),
             reasons: Mutex::default(),
+            first_sent_ms: AtomicU32::new(u32::MAX),
+            last_ms: AtomicU32::new(0),
         }
+    }
+
+    /// The seconds requests were being sent: from the first request's send
+    /// to the last request's end (goose's set-up and shutdown left out, as a
+    /// goose run's own rate leaves them out). `None` before any request.
+    pub fn active_secs(&self) -> Option<f64> {
+        let first = self.first_sent_ms.load(Ordering::Relaxed);
+        let last = self.last_ms.load(Ordering::Relaxed);
+        (first != u32::MAX).then(|| f64::from(last.saturating_sub(first).max(1)) / 1000.0)
     }
 
     /// The series' interval, ms.
@@ -174,6 +190,9 @@ impl Metrics {
         status: u16,
         failure: Option<String>,
     ) {
+        let sent_ms = u32::try_from(u64::from(at_ms).saturating_sub(micros / 1000)).unwrap_or(0);
+        self.first_sent_ms.fetch_min(sent_ms, Ordering::Relaxed);
+        self.last_ms.fetch_max(at_ms, Ordering::Relaxed);
         let index = u32::try_from(u64::from(at_ms) / self.interval_ms).unwrap_or(u32::MAX);
         {
             let mut m = self.by_request.lock().unwrap_or_else(|p| p.into_inner());
@@ -263,6 +282,17 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_active_time_runs_from_the_first_send_to_the_last_answer() {
+        let m = Metrics::default();
+        assert_eq!(m.active_secs(), None, "no request: no active time");
+        // Answered at 1.5 s after 500 ms in flight: sent at 1.0 s.
+        m.record("StartFlow fresh", 1_500, 500_000, 200, None);
+        m.record("StartFlow fresh", 3_000, 2_000, 200, None);
+        m.record("StartFlow fresh", 2_000, 1_000, 200, None);
+        assert_eq!(m.active_secs(), Some(2.0), "1.0 s to 3.0 s");
+    }
 
     #[test]
     fn recorded_histograms_merge_exactly() {

@@ -272,7 +272,10 @@ async fn attack_and_settle(
         )
         .await
     };
-    let secs = state.started.elapsed().as_secs_f64();
+    let secs = state
+        .metrics
+        .active_secs()
+        .unwrap_or_else(|| state.started.elapsed().as_secs_f64());
     killer.abort();
     if let Some(p) = progress {
         p.abort();

@@ -137,7 +137,8 @@ pub struct LoadReport {
     pub schema: String,
     /// Who ran what, where.
     pub run: RunInfo,
-    /// The attack's length, seconds.
+    /// The attack's length, seconds: from the first request sent to the
+    /// last request's end (the wall time of the attack when none was sent).
     pub duration_secs: f64,
     /// Requests of every type.
     pub requests: u64,
