@@ -151,7 +151,13 @@ pub(super) fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -
                 b.new_run = Some((name.to_owned(), i));
                 b
             };
-            let last_may_run = flow.runs.last().is_some_and(|r| r.phase == Phase::Running);
+            // C2 names a run "still InProgress"; one being canceled (S3's
+            // CancelStarted) may still count as one: a target may refuse then
+            // too (an independent fake does), so both are admitted.
+            let last_may_run = flow
+                .runs
+                .last()
+                .is_some_and(|r| matches!(r.phase, Phase::Running | Phase::Canceling));
             if !last_may_run {
                 return vec![run(p, false, "")];
             }

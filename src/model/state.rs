@@ -181,11 +181,15 @@ impl State {
         }
     }
 
-    /// Whether flow `name` has a run that may still be running.
+    /// Whether flow `name` has a run that may still be in progress (running,
+    /// or being canceled: S3's CancelStarted may still count as in progress
+    /// for L6's 409).
     pub fn may_run(&self, name: &str) -> bool {
-        self.flows
-            .get(name)
-            .is_some_and(|f| f.runs.iter().any(|r| r.phase == Phase::Running))
+        self.flows.get(name).is_some_and(|f| {
+            f.runs
+                .iter()
+                .any(|r| matches!(r.phase, Phase::Running | Phase::Canceling))
+        })
     }
 }
 

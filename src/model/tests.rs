@@ -194,3 +194,29 @@ fn stopping_a_flow_that_is_not_active_may_be_refused_or_answer_a_status() {
         "a stop never answers Active"
     );
 }
+
+#[test]
+fn c2_conflict_may_last_while_the_run_is_being_canceled() {
+    let mut w = Worlds::new();
+    assert!(admitted(
+        w.judge(&create("ah-o", TriggerType::OnDemand), &ok("Active"))
+    ));
+    assert!(admitted(w.judge(&start("ah-o", None), &ok_run("e1"))));
+    let cancel = Call::Cancel {
+        name: "ah-o".into(),
+        execution_id: "e1".into(),
+    };
+    let canceled = Observed {
+        status: 200,
+        invalid: Some(vec![]),
+        ..Observed::default()
+    };
+    assert!(admitted(w.judge(&cancel, &canceled)));
+    // S3: CancelStarted, then Canceled; a target may count the run as in
+    // progress until then (C2=conflict) or not.
+    assert!(admitted(
+        w.clone()
+            .judge(&start("ah-o", None), &err(409, "ConflictException"))
+    ));
+    assert!(admitted(w.judge(&start("ah-o", None), &ok_run("e2"))));
+}
