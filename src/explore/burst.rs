@@ -9,10 +9,11 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use super::file_expect::StepLines;
 use super::file_expect::of_expects;
 use super::generate::Step;
 use super::play::Played;
-use super::scenario_file::{StepLines, UNCAPTURED, known, run_id};
+use super::scenario_file::{UNCAPTURED, known, run_id};
 use crate::appflow::Operation;
 use crate::model::{Call, Exec, Expect, OkBody, Worlds, branches, permutations};
 

@@ -2,6 +2,8 @@
 //! statuses (a list where profiles or timing differ), the error type when
 //! only one is admitted, and the body members every admitted 200 shares.
 
+use std::fmt::Write as _;
+
 use serde_json::{Value, json};
 
 use super::generate::Step;
@@ -241,5 +243,23 @@ fn ok_body(oks: &[&OkBody], observed: Option<&Observed>, runs: &[String]) -> Opt
         }
         // ListFlows is account-wide: the file does not judge its contents.
         OkBody::List { .. } | OkBody::AnyStatus | OkBody::Deleted => None,
+    }
+}
+
+/// The lines every step of the file carries.
+pub(super) struct StepLines {
+    /// Its `name:`.
+    pub name: String,
+    /// It follows a clock move (`needs-control: true`).
+    pub after_clock: bool,
+}
+
+impl StepLines {
+    /// `name:` and, after a clock move, `needs-control:`.
+    pub(super) fn write(&self, out: &mut String) {
+        let _ = writeln!(out, "    name: {}", json!(self.name));
+        if self.after_clock {
+            let _ = writeln!(out, "    needs-control: true");
+        }
     }
 }

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
+use super::file_expect::StepLines;
 use super::generate::{SLOTS, Step, TokenArg, Variant, slot_trigger};
 use super::names::{Namer, requests};
 use super::play::{Played, Sequence, operation_of};
@@ -175,6 +176,21 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
         out,
         "# Replay: appflow-harness check THIS_FILE --no-snapshots"
     );
+    // Expectations follow the profile the target showed: so does the emulator.
+    let (flags, unservable) = seq.profiles.emulator_flags();
+    if !flags.is_empty() {
+        let flags = flags.join(" ");
+        let _ = writeln!(
+            out,
+            "# On the embedded emulator, with the profile the target showed: appflow-harness check THIS_FILE --no-snapshots {flags}"
+        );
+    }
+    for u in unservable {
+        let _ = writeln!(
+            out,
+            "# The target showed {u}, which the emulator does not offer."
+        );
+    }
     let what = failing.map_or_else(String::new, |p| {
         let op = operation_of(&p.step).map_or("a step", |o| o.name());
         let expected: Vec<&str> = p.admitted.iter().map(|a| a.answer.as_str()).collect();
@@ -380,24 +396,6 @@ fn step_text(
             let _ = writeln!(out, "    capture: {{ r{}: executionId }}", runs.len() - 1);
         } else {
             runs.push(format!("{UNCAPTURED}{id}"));
-        }
-    }
-}
-
-/// The lines every step of the file carries.
-pub(super) struct StepLines {
-    /// Its `name:`.
-    pub name: String,
-    /// It follows a clock move (`needs-control: true`).
-    pub after_clock: bool,
-}
-
-impl StepLines {
-    /// `name:` and, after a clock move, `needs-control:`.
-    pub(super) fn write(&self, out: &mut String) {
-        let _ = writeln!(out, "    name: {}", json!(self.name));
-        if self.after_clock {
-            let _ = writeln!(out, "    needs-control: true");
         }
     }
 }

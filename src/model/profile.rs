@@ -133,6 +133,27 @@ impl ProfileSet {
             .map(|c| names[c])
             .collect()
     }
+
+    /// The emulator flags (`--active-start idempotent`, as `serve` and
+    /// `check` take them) of the [chosen] candidates this set settled on
+    /// where they are not the emulator's default, and the settled
+    /// candidates no flag offers (`T2 validation`). A dimension still open
+    /// needs no flag.
+    pub fn emulator_flags(self) -> (Vec<String>, Vec<String>) {
+        let (mut flags, mut unservable) = (Vec::new(), Vec::new());
+        for d in Dimension::ALL {
+            let [default, _] = d.candidates();
+            if let [one] = self.candidates(d)[..]
+                && one != default
+            {
+                match d.flag() {
+                    Some(flag) => flags.push(format!("{flag} {one}")),
+                    None => unservable.push(format!("{} {one}", d.rule())),
+                }
+            }
+        }
+        (flags, unservable)
+    }
 }
 
 impl fmt::Display for ProfileSet {

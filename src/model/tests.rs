@@ -220,3 +220,28 @@ fn c2_conflict_may_last_while_the_run_is_being_canceled() {
     ));
     assert!(admitted(w.judge(&start("ah-o", None), &ok_run("e2"))));
 }
+
+#[test]
+fn the_emulator_flags_name_only_settled_candidates_that_are_not_the_default() {
+    let mut w = Worlds::new();
+    assert_eq!(
+        w.profiles().emulator_flags(),
+        (vec![], vec![]),
+        "nothing settled: no flag"
+    );
+    let stop = Call::StopFlow {
+        name: "ah-s".into(),
+    };
+    assert!(admitted(
+        w.judge(&create("ah-s", TriggerType::Scheduled), &ok("Draft"))
+    ));
+    assert!(admitted(w.judge(&start("ah-s", None), &ok("Active"))));
+    assert!(admitted(w.judge(&stop, &ok("Draft"))));
+    assert!(admitted(w.judge(&start("ah-s", None), &ok("Active"))));
+    assert!(admitted(w.judge(&start("ah-s", None), &ok("Active"))));
+    assert_eq!(
+        w.profiles().emulator_flags().0,
+        ["--active-start idempotent", "--stopped-status draft"],
+        "L5 draft and C1 idempotent settled (neither is the default)"
+    );
+}
