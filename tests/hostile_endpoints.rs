@@ -16,12 +16,7 @@ const SECRET: &str = "hArNeSsSeCrEtKeY/0123456789abcdefEXAMPLE";
 const SESSION: &str = "FwoGZXIvYXdzEJr//////////wEaDHarnessSessionToken0123456789";
 
 async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    url
+    crate::support::serve_app(app).await
 }
 
 fn json(status: StatusCode, body: String, error: Option<&str>) -> Response {

@@ -320,12 +320,7 @@ async fn late_first_delete(upstream: String) -> String {
             out
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    url
+    crate::support::serve_app(app).await
 }
 
 #[tokio::test]

@@ -4,28 +4,7 @@
 use super::*;
 use crate::appflow::TriggerType;
 
-fn ok(flow_status: &str) -> Observed {
-    Observed {
-        status: 200,
-        flow_status: Some(flow_status.into()),
-        ..Observed::default()
-    }
-}
-
-fn ok_run(id: &str) -> Observed {
-    Observed {
-        execution_id: Some(id.into()),
-        ..ok("Active")
-    }
-}
-
-fn err(status: u16, kind: &str) -> Observed {
-    Observed {
-        status,
-        error: Some(kind.into()),
-        ..Observed::default()
-    }
-}
+use super::tests::{err, ok, ok_run};
 
 fn create(name: &str) -> Call {
     Call::CreateFlow {

@@ -4,7 +4,7 @@
 use super::*;
 use crate::appflow::TriggerType;
 
-fn ok(flow_status: &str) -> Observed {
+pub(super) fn ok(flow_status: &str) -> Observed {
     Observed {
         status: 200,
         flow_status: Some(flow_status.into()),
@@ -12,14 +12,14 @@ fn ok(flow_status: &str) -> Observed {
     }
 }
 
-fn ok_run(id: &str) -> Observed {
+pub(super) fn ok_run(id: &str) -> Observed {
     Observed {
         execution_id: Some(id.into()),
         ..ok("Active")
     }
 }
 
-fn err(status: u16, kind: &str) -> Observed {
+pub(super) fn err(status: u16, kind: &str) -> Observed {
     Observed {
         status,
         error: Some(kind.into()),

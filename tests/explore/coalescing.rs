@@ -33,12 +33,7 @@ pub async fn start(upstream: &str) -> String {
         ..Shared::default()
     });
     let app = axum::Router::new().fallback(handle).with_state(shared);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    url
+    crate::support::serve_app(app).await
 }
 
 async fn handle(State(s): State<Arc<Shared>>, request: Request) -> Response {

@@ -64,6 +64,15 @@ pub(super) async fn check_file(target: TargetOptions, file: &Path) -> (i32, Stri
     )
 }
 
+/// An endpoint that throttles every AppFlow call (the control API passes).
+pub(super) struct Throttles;
+impl Change for Throttles {
+    fn intercept(&self, path: &str, _: &Value, _: usize) -> Option<Answer> {
+        (!path.starts_with("/_harness"))
+            .then(|| proxy::error(429, "ThrottlingException", "slow down"))
+    }
+}
+
 pub(super) fn url(u: &str) -> TargetOptions {
     TargetOptions::new(TargetChoice::Url(u.to_owned()))
 }
@@ -184,13 +193,6 @@ async fn a_run_that_judges_nothing_fails() {
         "an unreachable target is an error, never a pass"
     );
     // Every answer throttled: nothing judged, the run fails.
-    struct Throttles;
-    impl Change for Throttles {
-        fn intercept(&self, path: &str, _: &Value, _: usize) -> Option<Answer> {
-            (!path.starts_with("/_harness"))
-                .then(|| proxy::error(429, "ThrottlingException", "slow down"))
-        }
-    }
     let emulator = appflow_harness::emulator::Emulator::start()
         .await
         .expect("emulator");

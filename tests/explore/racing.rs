@@ -30,12 +30,7 @@ pub async fn start(upstream: &str) -> String {
         ..Shared::default()
     });
     let app = axum::Router::new().fallback(handle).with_state(shared);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    url
+    crate::support::serve_app(app).await
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -6,10 +6,9 @@ use std::path::Path;
 use appflow_harness::endpoint::{TargetChoice, TargetOptions};
 use appflow_harness::explore::Budget;
 use quick_junit::{Report, TestCase, TestCaseStatus};
-use serde_json::Value;
 
 use super::{explore, options, url};
-use crate::support::proxy::{self, Answer, Change};
+use crate::support::proxy;
 
 /// Explores with `--junit` into `dir`; the parsed report and the terminal.
 async fn junit(target: TargetOptions, budget: Budget, dir: &Path) -> (Report, String) {
@@ -146,17 +145,10 @@ async fn a_clean_run_is_green_and_names_the_fingerprint() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_that_judged_nothing_is_never_green() {
-    struct Throttles;
-    impl Change for Throttles {
-        fn intercept(&self, path: &str, _: &Value, _: usize) -> Option<Answer> {
-            (!path.starts_with("/_harness"))
-                .then(|| proxy::error(429, "ThrottlingException", "slow down"))
-        }
-    }
     let emulator = appflow_harness::emulator::Emulator::start()
         .await
         .expect("emulator");
-    let u = proxy::start(&emulator.url(), Throttles).await;
+    let u = proxy::start(&emulator.url(), super::Throttles).await;
     let dir = crate::scenarios::tempdir();
     let budget = Budget {
         seed: 1,

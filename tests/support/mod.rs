@@ -221,3 +221,14 @@ pub async fn run_cli(args: &[&str], env: &appflow_harness::endpoint::Environment
     }
     (exit_code(&result), text)
 }
+
+/// Serves `app` on a loopback port of its own (127.0.0.1:0) for the rest
+/// of the test; answers its URL (`http://127.0.0.1:PORT`).
+pub async fn serve_app(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}

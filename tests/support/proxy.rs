@@ -56,12 +56,7 @@ pub async fn start(upstream: &str, change: impl Change) -> String {
         change: Box::new(change),
     });
     let app = axum::Router::new().fallback(forward).with_state(proxy);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    url
+    crate::support::serve_app(app).await
 }
 
 /// An AWS-style error answer.
