@@ -2,7 +2,7 @@
 //! suite for the exploration; a failing test case for the shrunk finding
 //! (its numbered steps, expected beside actual, the rule ids); test cases
 //! for what was judged, fail closed (nothing judged is a failure, sequences
-//! not judged an error); one test case per [chosen] rule of the
+//! not judged skipped with the reasons); one test case per [chosen] rule of the
 //! fingerprint; the budget and counts as the suite's properties.
 
 use std::io::{self, Write};
@@ -17,7 +17,7 @@ use crate::explore::{Fingerprint, Summary};
 /// Writes `s`, an exploration of `target`, as JUnit XML. The test cases:
 /// `finding` (failure: the shrunk sequence, when one was found),
 /// `sequences judged` (failure when none was), `sequences not judged`
-/// (error when some were not), `explorer` (error when proptest stopped for
+/// (skipped with the reasons when some were not), `explorer` (error when proptest stopped for
 /// another reason), and `fingerprint <rule>` per [chosen] rule (passed
 /// when consistent, skipped when never exercised, failed when sequences
 /// disagreed). Errors: write failures.
@@ -64,18 +64,17 @@ pub fn render(s: &Summary, target: &str, w: &mut (impl Write + ?Sized)) -> io::R
     ));
     c.set_time(Duration::from_secs_f64(s.elapsed_secs.max(0.0)));
     suite.add_test_case(c);
+    // Skipped, as check's inconclusive scenarios are: never passed, and
+    // the run's result (the exit code) is decided by `sequences judged`.
     let unjudged = if s.unjudged.is_empty() {
         TestCaseStatus::success()
     } else {
-        non_success(
-            NonSuccessKind::Error,
-            format!(
-                "{} sequences could not be judged (never passed)",
-                s.unjudged.len()
-            ),
-            "not-judged",
-            s.unjudged.join("\n"),
-        )
+        let mut st = skipped(format!(
+            "{} sequences could not be judged (never passed)",
+            s.unjudged.len()
+        ));
+        st.set_description(s.unjudged.join("\n"));
+        st
     };
     suite.add_test_case(case("sequences not judged", unjudged));
     if let Some(e) = &s.error {

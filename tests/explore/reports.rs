@@ -159,12 +159,21 @@ async fn a_run_that_judged_nothing_is_never_green() {
     let (r, out) = junit(url(&u), budget, &dir).await;
     let suite = &r.test_suites[0];
     assert!(
-        suite.failures >= 1 && suite.errors >= 1,
-        "nothing judged is a failure, and the unjudged sequences an error:\n{out}\n{r:#?}"
+        suite.failures >= 1,
+        "nothing judged is a failure:\n{out}\n{r:#?}"
     );
     let (message, _) = failure_text(case(&r, "sequences judged"));
     assert!(message.contains("no sequence was judged"), "{message}");
-    let (message, text) = failure_text(case(&r, "sequences not judged"));
+    let TestCaseStatus::Skipped {
+        message,
+        description,
+        ..
+    } = &case(&r, "sequences not judged").status
+    else {
+        panic!("the unjudged sequences are skipped, with why:\n{r:#?}");
+    };
+    let message = message.as_ref().map(|m| m.as_str()).unwrap_or_default();
+    let text = description.as_ref().map(|d| d.as_str()).unwrap_or_default();
     assert!(message.contains("could not be judged"), "{message}");
     assert!(text.contains("429") || text.contains("throttled"), "{text}");
     assert_eq!(property(&r, "result"), "failed");
