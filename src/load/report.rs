@@ -232,7 +232,8 @@ impl LoadReport {
             100.0 * self.failures as f64 / self.requests as f64
         };
         self.evidence.verified_starts = self.verdict.verified();
-        self.notes.retain(|n| !n.starts_with("quota:"));
+        self.notes
+            .retain(|n| !n.starts_with("quota:") && !n.starts_with("in progress:"));
         let fresh: u64 = self
             .by_request
             .iter()
@@ -251,6 +252,19 @@ impl LoadReport {
             self.notes.push(format!(
                 "quota: {quota} StartFlow answers were 402 ServiceQuotaExceededException ({fresh} fresh starts, {} failures in all): the target's run quotas, not its behaviour, dominate this run (serve --max-concurrent-runs N --max-runs-per-month N lifts them)",
                 self.failures
+            ));
+        }
+        let refused: u64 = self
+            .by_request
+            .iter()
+            .filter(|r| r.name == "StartFlow fresh")
+            .filter_map(|r| r.statuses.get(&409))
+            .sum();
+        // A fresh start refused with 409 is C2's other candidate at work
+        // (no start while the flow's last run is InProgress), not a fault.
+        if refused > 0 && refused * 2 > self.failures {
+            self.notes.push(format!(
+                "in progress: {refused} fresh StartFlow answers were 409 ConflictException: the target refuses a start while the flow's last run is in progress (C2's other candidate in APPFLOW.md), so at most one run per flow at a time; spread the starts over more flows (--flows) or slow them (--throttle) to load it"
             ));
         }
     }

@@ -121,3 +121,33 @@ async fn an_endpoint_that_echoes_next_token_is_a_violation_not_a_hang() {
         "the violation is named with its rule: {t}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_refusing_starts_while_a_run_is_in_progress_is_named_c2_not_a_fault() {
+    use appflow_harness::emulator::config::InProgressStart;
+    let _one = ONE_ATTACK.lock().await;
+    let mut config = unbounded_quotas();
+    config.profile.in_progress_start = InProgressStart::Conflict;
+    // Runs last long enough for the next start on their flow to meet them.
+    config.run_time_ms = 60_000;
+    let emu = appflow_harness::emulator::Emulator::start_with(config)
+        .await
+        .expect("emulator");
+    let target = crate::support::url_target(&emu.url(), Duration::from_secs(5)).await;
+    let mut o = options("fresh=100".parse().expect("mix"));
+    o.users = 2;
+    o.flows = 1;
+    let report = load::run(&target, &o).await.expect("load");
+    let t = text(&report);
+    assert!(
+        report.verdict.clean(),
+        "409s are refusals, not lost or duplicated runs: {t}"
+    );
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.starts_with("in progress:") && n.contains("C2")),
+        "the report says the 409s are C2's other candidate and what to do: {t}"
+    );
+}
