@@ -112,6 +112,15 @@ pub(super) fn expectation(vectors: &[Vec<Expect>], step: &Step, runs: &[String])
     if let Some(n) = distinct_ids(vectors) {
         m.insert("distinct".into(), json!({ "executionId": n }));
     }
+    // The statuses call by call that some order allows: stronger than the
+    // counts (two calls with one token answer alike, T5).
+    let orders: BTreeSet<Vec<u16>> = vectors
+        .iter()
+        .map(|v| v.iter().filter_map(status_of).collect::<Vec<u16>>())
+        .collect();
+    if by_status.len() > 1 {
+        m.insert("statuses-in-order".into(), json!(orders));
+    }
     out
 }
 
@@ -261,6 +270,20 @@ mod tests {
         assert_eq!(e["one-of"][0]["status"], 200, "{e}");
         assert_eq!(e["one-of"][0]["body"]["flowStatus"], "Active", "{e}");
         assert_eq!(e["one-of"][1]["error"], "ConflictException", "{e}");
+        // One token twice beside another: the two copies of one token
+        // answer alike in every order (T5), which counts cannot say.
+        let calls = [
+            start("flow-b", "token-4"),
+            start("flow-b", "token-5"),
+            start("flow-b", "token-5"),
+        ];
+        let vectors = outcomes(&w, &calls).expect("a handful of orders");
+        let e = expectation(&vectors, &step, &[]);
+        assert_eq!(
+            e["statuses-in-order"],
+            json!([[200, 409, 409], [409, 200, 200]]),
+            "token-4 first, or token-5 first (its replay answers alike): {e}"
+        );
     }
 
     #[test]

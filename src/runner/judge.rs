@@ -129,6 +129,31 @@ pub(super) fn judge(
             }
         }
     }
+    if !e.statuses_in_order.is_empty() {
+        let got: Vec<u16> = calls
+            .iter()
+            .map(|c| match &c.outcome {
+                Outcome::Reply(r) => r.status,
+                Outcome::Transport { .. } => 0,
+            })
+            .collect();
+        if !e.statuses_in_order.contains(&got) {
+            let allowed: Vec<String> = e
+                .statuses_in_order
+                .iter()
+                .map(|v| format!("{v:?}"))
+                .collect();
+            push(failure(
+                step,
+                FailureKind::Expectation,
+                format!(
+                    "statuses-in-order: the copies answered {got:?}, which no order of the calls allows"
+                ),
+                Some(allowed.join(" or ")),
+                Some(format!("{got:?}")),
+            ));
+        }
+    }
     for (status, want) in &e.status_count {
         let got = replies.iter().filter(|r| r.status == *status).count();
         if got != *want {

@@ -202,6 +202,11 @@ pub struct ExpectFile {
     /// (`status-count: { 200: 1 }`: exactly one call of the burst succeeds).
     #[serde(default, rename = "status-count")]
     pub status_count: BTreeMap<u16, usize>,
+    /// With `concurrent`: the statuses of the copies in copy order must be
+    /// one of these lists (the orders the contract allows; `[[200, 409],
+    /// [409, 200]]`: the two calls never both succeed or both fail).
+    #[serde(default, rename = "statuses-in-order")]
+    pub statuses_in_order: Vec<Vec<u16>>,
     /// No answer at all is expected (a connection closed by an injected fault).
     #[serde(default, rename = "no-response")]
     pub no_response: bool,

@@ -282,6 +282,9 @@ pub struct Expect {
     pub distinct: BTreeMap<String, usize>,
     /// With `concurrent`: HTTP status -> how many answers carry it.
     pub status_count: BTreeMap<u16, usize>,
+    /// With `concurrent`: the allowed lists of the copies' statuses, in
+    /// copy order (a copy with no answer counts as 0); empty: any.
+    pub statuses_in_order: Vec<Vec<u16>>,
     /// No answer at all is expected (a connection closed by a fault).
     pub no_response: bool,
     /// Alternatives: an answer passes when it meets one of them (their

@@ -95,6 +95,16 @@ pub(super) fn expect_plan(e: ExpectFile) -> Result<Expect, String> {
     if let Some(s) = e.status_count.keys().find(|s| !(100..=599).contains(*s)) {
         return Err(format!("expect.status-count {s} is not an HTTP status"));
     }
+    if let Some(s) = e
+        .statuses_in_order
+        .iter()
+        .flatten()
+        .find(|s| !(100..=599).contains(*s))
+    {
+        return Err(format!(
+            "expect.statuses-in-order: {s} is not an HTTP status"
+        ));
+    }
     if e.no_response && (e.status.is_some() || e.error.is_some() || e.body.is_some()) {
         return Err("expect.no-response excludes status, error and body".into());
     }
@@ -108,6 +118,7 @@ pub(super) fn expect_plan(e: ExpectFile) -> Result<Expect, String> {
             || alt.no_response
             || !alt.distinct.is_empty()
             || !alt.status_count.is_empty()
+            || !alt.statuses_in_order.is_empty()
             || !alt.one_of.is_empty()
         {
             return Err(format!(
@@ -129,6 +140,7 @@ pub(super) fn expect_plan(e: ExpectFile) -> Result<Expect, String> {
         eventually,
         distinct: e.distinct,
         status_count: e.status_count,
+        statuses_in_order: e.statuses_in_order,
         no_response: e.no_response,
         one_of,
     })

@@ -132,6 +132,18 @@ fn step_plan(
     if !expect.status_count.is_empty() && concurrent == 1 {
         return Err(here.err("expect.status-count needs `concurrent: N`".into(), None));
     }
+    if !expect.statuses_in_order.is_empty()
+        && (concurrent == 1
+            || expect
+                .statuses_in_order
+                .iter()
+                .any(|v| u32::try_from(v.len()).ok() != Some(concurrent)))
+    {
+        return Err(here.err(
+            format!("expect.statuses-in-order needs `concurrent: N` and lists of N statuses (N = {concurrent})"),
+            None,
+        ));
+    }
     each_check(&s.each, concurrent, &action, flows, captured).map_err(|m| here.err(m, None))?;
     if action.operation().is_none() && (has_expect || !s.capture.is_empty()) {
         return Err(here.err(format!("`{label}` steps take no expect or capture"), None));
