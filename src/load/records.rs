@@ -135,12 +135,7 @@ fn page(reply: Reply) -> Result<(Vec<Listed>, Option<String>), String> {
         let listed = p
             .flow_executions
             .into_iter()
-            .filter_map(|e| {
-                Some(Listed {
-                    id: Id::new(&e.execution_id?),
-                    started_at: e.started_at,
-                })
-            })
+            .filter_map(|e| listed(e.execution_id.as_deref(), e.started_at))
             .collect();
         return Ok((listed, p.next_token));
     }
@@ -156,10 +151,10 @@ fn page(reply: Reply) -> Result<(Vec<Listed>, Option<String>), String> {
     let listed = executions
         .iter()
         .filter_map(|e| {
-            Some(Listed {
-                id: Id::new(e.get("executionId")?.as_str()?),
-                started_at: e.get("startedAt").and_then(Value::as_f64),
-            })
+            listed(
+                e.get("executionId").and_then(Value::as_str),
+                e.get("startedAt").and_then(Value::as_f64),
+            )
         })
         .collect();
     let next = reply
@@ -169,4 +164,12 @@ fn page(reply: Reply) -> Result<(Vec<Listed>, Option<String>), String> {
         .and_then(Value::as_str)
         .map(str::to_owned);
     Ok((listed, next))
+}
+
+/// A record with an executionId as a listed run; without one it is skipped.
+fn listed(execution_id: Option<&str>, started_at: Option<f64>) -> Option<Listed> {
+    Some(Listed {
+        id: Id::new(execution_id?),
+        started_at,
+    })
 }

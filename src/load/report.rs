@@ -240,12 +240,16 @@ impl LoadReport {
             .filter(|r| r.name == "StartFlow fresh")
             .map(|r| r.requests)
             .sum();
-        let quota: u64 = self
-            .by_request
-            .iter()
-            .filter(|r| r.name.starts_with("StartFlow"))
-            .filter_map(|r| r.statuses.get(&402))
-            .sum();
+        // Answers with `status` to the request types `named` picks.
+        let answers = |named: fn(&str) -> bool, status: u16| -> u64 {
+            self.by_request
+                .iter()
+                .filter(|r| named(&r.name))
+                .filter_map(|r| r.statuses.get(&status))
+                .sum()
+        };
+        let quota = answers(|n| n.starts_with("StartFlow"), 402);
+        let refused = answers(|n| n == "StartFlow fresh", 409);
         // Quota answers that make up most of the failures, or of the fresh
         // starts, say more about the target's quotas than its behaviour.
         if quota > 0 && (quota * 2 > self.failures || quota * 2 > fresh) {
@@ -254,12 +258,6 @@ impl LoadReport {
                 self.failures
             ));
         }
-        let refused: u64 = self
-            .by_request
-            .iter()
-            .filter(|r| r.name == "StartFlow fresh")
-            .filter_map(|r| r.statuses.get(&409))
-            .sum();
         // A fresh start refused with 409 is C2's other candidate at work
         // (no start while the flow's last run is InProgress), not a fault.
         if refused > 0 && refused * 2 > self.failures {
