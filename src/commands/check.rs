@@ -165,14 +165,7 @@ pub async fn run(
     }
     report::terminal::render(&summary, console.out)
         .map_err(|e| CommandError::Internal(format!("failed to print the report: {e}")))?;
-    let pace = endpoint.pace();
-    if pace.throttles() > 0 {
-        console.note(format_args!(
-            "pacing: {} throttling answer(s) lowered the send rate of the whole run; it ended at {:.1} requests/s",
-            pace.throttles(),
-            pace.rate().unwrap_or(0.0)
-        ));
-    }
+    console.note_pacing(endpoint.pace());
     if let Some(path) = &options.junit {
         write_file(path, "junit", &redactor, |w| {
             report::junit::render(&summary, w)

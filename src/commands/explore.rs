@@ -109,6 +109,7 @@ pub async fn run_summary(
     }
     report::render(&summary, &name, console.out)
         .map_err(|e| CommandError::Internal(format!("failed to print the report: {e}")))?;
+    console.note_pacing(target.endpoint.pace());
     if let Some(path) = &options.json {
         super::write_file(path, "JSON", &redactor, |w| {
             report::write_json(&summary, &name, w)

@@ -121,6 +121,18 @@ impl Console<'_> {
     pub fn note(&mut self, line: std::fmt::Arguments<'_>) {
         let _ = writeln!(self.log, "{line}");
     }
+
+    /// The `pacing:` line when throttling answers (429, W7) lowered the
+    /// shared send rate of a run: how many, and the rate it ended at.
+    pub fn note_pacing(&mut self, pace: &crate::client::pace::AdaptiveRate) {
+        if pace.throttles() > 0 {
+            self.note(format_args!(
+                "pacing: {} throttling answer(s) lowered the send rate of the whole run; it ended at {:.1} requests/s",
+                pace.throttles(),
+                pace.rate().unwrap_or(0.0)
+            ));
+        }
+    }
 }
 
 /// Writes a report file through `render`, cleaned by `redactor` (secrets
