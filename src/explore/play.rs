@@ -53,9 +53,6 @@ pub struct Played {
     pub admitted: Vec<AdmittedView>,
     /// The answers, as the model sees them.
     pub observed: Vec<Observed>,
-    /// A burst's calls judged one after another in the order sent: what
-    /// the contract admits for each (a scenario file plays them so).
-    pub one_by_one: Vec<Vec<AdmittedView>>,
     /// The answers' bodies, for reports.
     pub bodies: Vec<String>,
     /// The rule ids that decided the answers.
@@ -147,7 +144,6 @@ impl Player {
                 trigger,
                 calls: Vec::new(),
                 admitted: Vec::new(),
-                one_by_one: Vec::new(),
                 observed: Vec::new(),
                 bodies: Vec::new(),
                 rules: Vec::new(),
@@ -289,13 +285,6 @@ impl Player {
                 record(played, r);
             }
             played.before = Some(worlds.clone());
-            let mut one_by_one = worlds.clone();
-            for (c, o) in model.iter().zip(&answers) {
-                played.one_by_one.push(views(&one_by_one, c));
-                if !matches!(one_by_one.judge(c, o), Verdict::Admitted { .. }) {
-                    one_by_one.assume(c);
-                }
-            }
             worlds.judge_burst(&model, &answers)
         };
         for o in &played.observed {

@@ -106,21 +106,6 @@ impl Worlds {
         out
     }
 
-    /// Moves on as if `call` got any answer the contract admits (a run it
-    /// makes has no executionId yet): what a scenario file that plays the
-    /// call may meet next.
-    pub fn assume(&mut self, call: &Call) {
-        let mut next = Vec::new();
-        for (s, p) in &self.worlds {
-            for b in branches(s, *p, call) {
-                if !b.profiles.is_empty() {
-                    merge(&mut next, (b.next, b.profiles));
-                }
-            }
-        }
-        self.worlds = next;
-    }
-
     /// Moves on after `call` got no answer (its answer lost, as the
     /// test-control API was asked to): it happened or it did not, in every
     /// way the contract admits; later answers narrow (a run it made has no
