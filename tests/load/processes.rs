@@ -46,6 +46,15 @@ fn worker_report(
     )
 }
 
+/// `serve`'s flags that lift the run quotas (Q2, Q3), as `unbounded_quotas`
+/// does for an emulator in the test's process.
+const UNBOUNDED_SERVE: &[&str] = &[
+    "--max-concurrent-runs",
+    "100000000",
+    "--max-runs-per-month",
+    "100000000",
+];
+
 #[test]
 fn merge_refuses_reports_that_do_not_belong_together_and_merges_series_by_time() {
     let dir = std::env::temp_dir().join(format!("appflow-harness-merge-{}", uuid::Uuid::new_v4()));
@@ -122,12 +131,7 @@ fn merge_refuses_reports_that_do_not_belong_together_and_merges_series_by_time()
 fn three_workers_as_kubernetes_runs_them_merge_into_one_verdict() {
     use std::process::{Command, Stdio};
     let bin = env!("CARGO_BIN_EXE_appflow-harness");
-    let (mut serve, url) = crate::support::spawn_serve(&[
-        "--max-concurrent-runs",
-        "100000000",
-        "--max-runs-per-month",
-        "100000000",
-    ]);
+    let (mut serve, url) = crate::support::spawn_serve(UNBOUNDED_SERVE);
     let dir =
         std::env::temp_dir().join(format!("appflow-harness-workers-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
@@ -258,12 +262,7 @@ fn sigterm_and_sigint_mid_run_write_the_report_leave_no_flow_and_exit_130() {
         .build()
         .expect("rt");
     let bin = env!("CARGO_BIN_EXE_appflow-harness");
-    let (mut serve, url) = crate::support::spawn_serve(&[
-        "--max-concurrent-runs",
-        "100000000",
-        "--max-runs-per-month",
-        "100000000",
-    ]);
+    let (mut serve, url) = crate::support::spawn_serve(UNBOUNDED_SERVE);
     let dir = std::env::temp_dir().join(format!("appflow-harness-signal-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     for signal in ["TERM", "INT"] {
