@@ -8,6 +8,7 @@ mod compare;
 mod compare_flags;
 mod compare_signals;
 mod contract_room;
+mod debug_dumps;
 mod emulator_contract;
 mod emulator_edges;
 mod emulator_robustness;

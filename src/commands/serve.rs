@@ -43,7 +43,7 @@ pub async fn run(
         .local_addr()
         .map_or_else(|_| "?".into(), |a| a.to_string());
     console.note(format_args!(
-        "appflow-harness emulator listening on http://{addr} (region {}, account {}, profile {:?})",
+        "appflow-harness emulator listening on http://{addr} (region {}, account {}, profile {})",
         config.region, config.account, config.profile
     ));
     let app = router(Handle::new(config));

@@ -1,0 +1,91 @@
+//! No command prints a Rust `{:?}` dump to a person: struct dumps
+//! (`Profile { active_start: Conflict, .. }`), `Some(..)`, `Ok(..)`,
+//! `Err(..)` are the program's insides, not words a user can act on (the
+//! `serve` banner printed `profile Profile { .. }` twice in this project's
+//! history).
+
+use appflow_harness::endpoint::Environment;
+
+/// What a Rust debug dump looks like in text: `Name { field: `, or one of
+/// the std wrappers around a value.
+fn dumps(text: &str) -> Vec<String> {
+    let pattern = regex::Regex::new(
+        r"\b[A-Z][A-Za-z0-9]* \{ [a-z_][a-z0-9_]*: |\b(Some|Ok|Err)\([^)]|\bNone\b,",
+    )
+    .expect("regex");
+    text.lines()
+        .filter(|l| pattern.is_match(l))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_pattern_finds_a_dump_and_spares_prose() {
+    assert_eq!(
+        dumps("listening (profile Profile { active_start: Conflict })").len(),
+        1,
+        "a struct dump is found"
+    );
+    assert_eq!(dumps("answer Some(\"x\")").len(), 1, "Some(..) is found");
+    assert!(
+        dumps("FAIL start: 409 ConflictException (C1), Some flows { were } here").is_empty(),
+        "prose with capitals and braces is not a dump"
+    );
+}
+
+#[test]
+fn the_serve_banner_has_no_debug_dump() {
+    use std::io::{BufRead, BufReader};
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
+        .args(["serve", "--port", "0", "--stopped-status", "draft"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let mut line = String::new();
+    BufReader::new(serve.stderr.take().expect("stderr"))
+        .read_line(&mut line)
+        .expect("serve's banner");
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert!(
+        line.contains("--stopped-status draft"),
+        "the banner names the profile as flags: {line}"
+    );
+    assert!(dumps(&line).is_empty(), "no debug dump in: {line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_command_prints_a_debug_dump() {
+    let env = Environment::default();
+    let runs: &[&[&str]] = &[
+        &["check", "scenarios/on_demand_start.yaml", "scenarios/start_when_active.yaml"],
+        &["check", "--list-coverage"],
+        &["check", "--dry-run", "--target", "aws"],
+        &["doctor"],
+        &["cleanup"],
+        &["explore", "--cases", "5", "--seed", "3"],
+        &[
+            "compare",
+            "scenarios/start_when_active.yaml",
+            "--baseline",
+            "embedded",
+            "--target",
+            "embedded:active-start=idempotent",
+        ],
+    ];
+    for args in runs {
+        let (_code, text) = crate::support::run_cli(args, &env).await;
+        assert!(
+            text.lines().count() >= 2,
+            "`appflow-harness {}` printed something to scan: {text}",
+            args.join(" ")
+        );
+        let found = dumps(&text);
+        assert!(
+            found.is_empty(),
+            "`appflow-harness {}` printed a Rust debug dump:\n{}",
+            args.join(" "),
+            found.join("\n")
+        );
+    }
+}
