@@ -76,7 +76,7 @@ async fn no_command_prints_a_debug_dump() {
     for args in runs {
         let (_code, text) = crate::support::run_cli(args, &env).await;
         assert!(
-            text.lines().count() >= 2,
+            !text.trim().is_empty(),
             "`appflow-harness {}` printed something to scan: {text}",
             args.join(" ")
         );
