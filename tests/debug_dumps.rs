@@ -89,3 +89,37 @@ async fn no_command_prints_a_debug_dump() {
         );
     }
 }
+
+/// Every top-level module of the library is named in the crate's module
+/// map (`src/lib.rs`'s header) and in README's "Where things live", so a
+/// reader of either finds every part.
+#[test]
+fn every_module_is_named_in_the_module_map_and_the_readme() {
+    let lib = std::fs::read_to_string("src/lib.rs").expect("src/lib.rs");
+    let readme = std::fs::read_to_string("README.md").expect("README.md");
+    let layout = readme
+        .split("## Where things live")
+        .nth(1)
+        .expect("README has a \"Where things live\" section");
+    let header: String = lib
+        .lines()
+        .filter(|l| l.starts_with("//!"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let modules: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub mod "))
+        .map(|m| m.trim_end_matches(';'))
+        .collect();
+    assert!(modules.len() > 10, "the library's modules were read: {modules:?}");
+    for m in modules {
+        assert!(
+            header.contains(&format!("[`{m}`]")),
+            "src/lib.rs's module map names `{m}`"
+        );
+        assert!(
+            layout.contains(&format!("src/{m}/")) || layout.contains(&format!("src/{m}.rs")),
+            "README's \"Where things live\" names src/{m}"
+        );
+    }
+}

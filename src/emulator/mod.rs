@@ -12,7 +12,7 @@ mod edges;
 pub mod error;
 pub mod faults;
 mod http;
-pub mod model;
+pub mod fields;
 pub mod ops;
 pub mod sigv4;
 pub mod state;
