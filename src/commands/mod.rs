@@ -1,5 +1,5 @@
 //! The commands, one module each. Each takes a plain options struct (built
-//! by [`crate::cli`] or by a test), writes to the [`Console`] it is given,
+//! by the command line, `cli`, or by a test), writes to the [`Console`] it is given,
 //! and returns a typed [`Outcome`] or [`CommandError`]; only `main.rs`
 //! prints the final word and turns them into exit codes
 //! ([`Outcome::exit_code`], [`CommandError::exit_code`]).
