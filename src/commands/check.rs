@@ -89,7 +89,7 @@ pub async fn run(
     if options.list_coverage {
         let table = crate::scenario::coverage::coverage(&scenarios, crate::contract::rule_ids());
         crate::scenario::coverage::render(&table, console.out)
-            .map_err(|e| CommandError::Internal(format!("failed to print the table: {e}")))?;
+            .map_err(CommandError::io("failed to print the table"))?;
         return Ok(Outcome::from_passed(table.iter().all(|r| r.covered())));
     }
     super::output_paths::check_writable(&[
@@ -164,7 +164,7 @@ pub async fn run(
         s.abort();
     }
     report::terminal::render(&summary, console.out)
-        .map_err(|e| CommandError::Internal(format!("failed to print the report: {e}")))?;
+        .map_err(CommandError::io("failed to print the report"))?;
     console.note_pacing(endpoint.pace());
     if let Some(path) = &options.junit {
         write_file(path, "junit", &redactor, |w| {

@@ -49,7 +49,7 @@ pub async fn run(
     let app = router(Handle::new(config));
     transport::serve(listener, app, options.header_timeout, stop_signal())
         .await
-        .map_err(|e| CommandError::Internal(format!("emulator failed: {e}")))?;
+        .map_err(CommandError::io("emulator failed"))?;
     console.note(format_args!("appflow-harness emulator stopped"));
     Ok(Outcome::Passed)
 }
