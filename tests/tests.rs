@@ -17,6 +17,7 @@ mod fuzz;
 mod hostile_endpoints;
 mod house;
 mod load;
+mod newcomer;
 mod runner_faulty;
 mod scenario_invalid;
 mod scenarios;

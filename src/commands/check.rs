@@ -201,13 +201,15 @@ pub fn default_reference(root: &std::path::Path, kind: TargetKind, mode: Snapsho
 fn mode_words(mode: SnapshotMode, reference: &str, kind: TargetKind) -> String {
     match mode {
         SnapshotMode::Auto if reference == kind.as_str() => format!(
-            "strict: recorded on {reference} targets like this one, a difference fails (--snapshots auto)"
+            "strict: recorded on {reference} targets like this one, a difference fails; a scenario without a recording is judged by its expectations and the contract (--snapshots auto)"
         ),
         SnapshotMode::Auto => format!(
             "parity: recorded on {reference}, this target is {}; differences are reported, not failures (--snapshots auto)",
             kind.as_str()
         ),
-        SnapshotMode::Strict => "strict: a difference fails".into(),
+        SnapshotMode::Strict => {
+            "strict: a difference fails, and so does a scenario without a recording".into()
+        }
         SnapshotMode::Parity => "parity: differences are reported, not failures".into(),
         SnapshotMode::Record => "recording: this run's transcripts become the reference".into(),
     }

@@ -95,14 +95,18 @@ pub async fn run_summary(
                 original_steps: f.original_steps,
             },
         );
-        std::fs::create_dir_all(dir)
-            .map_err(CommandError::io(format!("failed to create {}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(CommandError::io(format!(
+            "failed to create {}",
+            dir.display()
+        )))?;
         let path = dir.join(format!(
             "explore_{}_{}.yaml",
             summary.seed, f.sequence.names
         ));
-        std::fs::write(&path, redactor.clean(&text))
-            .map_err(CommandError::io(format!("failed to write {}", path.display())))?;
+        std::fs::write(&path, redactor.clean(&text)).map_err(CommandError::io(format!(
+            "failed to write {}",
+            path.display()
+        )))?;
         f.file = Some(path);
     }
     report::render(&summary, &name, console.out)

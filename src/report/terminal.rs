@@ -187,8 +187,9 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
     }
     writeln!(
         w,
-        "\n{} scenarios against {} ({}): {} passed, {} failed, {} inconclusive, {} skipped; {} calls, latency p50 {:.2} ms, p99 {:.2} ms, {:.0} calls/s, {:.2} s",
+        "\n{} scenario{} against {} ({}): {} passed, {} failed, {} inconclusive, {} skipped; {} calls, latency p50 {:.2} ms, p99 {:.2} ms, {:.0} calls/s, {:.2} s",
         t.scenarios,
+        if t.scenarios == 1 { "" } else { "s" },
         summary.target,
         summary.target_kind.as_str(),
         t.passed,

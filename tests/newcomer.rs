@@ -1,0 +1,149 @@
+//! A newcomer's first hour, as they run it: their own first scenario,
+//! without a recording, is judged by its expectations and the contract
+//! (a missing recording is a note with the command that makes one), and
+//! nothing is written into the snapshot folder.
+
+use appflow_harness::emulator::Emulator;
+use appflow_harness::endpoint::Environment;
+
+fn tempdir() -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("appflow-harness-newcomer-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}
+
+/// Every file under `dir`, as paths relative to it.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            for e in std::fs::read_dir(&p).expect("dir") {
+                stack.push(e.expect("entry").path());
+            }
+        } else {
+            found.push(p.strip_prefix(dir).expect("under").display().to_string());
+        }
+    }
+    found
+}
+
+/// The first scenario README's quick start tells a newcomer to write (the
+/// YAML block that starts `# my/replay.yaml`), so the README stays true.
+fn my_replay() -> String {
+    let readme = std::fs::read_to_string("README.md").expect("README.md");
+    let start = readme
+        .find("# my/replay.yaml")
+        .expect("README's quick start has a first scenario");
+    let end = readme[start..].find("```").expect("its block ends") + start;
+    readme[start..end].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn my_own_scenario_without_a_recording_passes_and_writes_nothing() {
+    let dir = tempdir();
+    let file = dir.join("replay.yaml");
+    std::fs::write(&file, my_replay()).expect("write the scenario");
+    let snapshots = dir.join("snapshots");
+    let emulator = Emulator::start().await.expect("emulator");
+    let url = format!("http://{}", emulator.addr());
+    for target in [url.as_str(), "embedded"] {
+        let (code, text) = crate::support::run_cli(
+            &[
+                "check",
+                "--target",
+                target,
+                "--snapshot-dir",
+                snapshots.to_str().expect("utf8"),
+                file.to_str().expect("utf8"),
+            ],
+            &Environment::default(),
+        )
+        .await;
+        assert_eq!(
+            code,
+            appflow_harness::exit_codes::OK,
+            "a correct scenario without a recording passes on {target}: {text}"
+        );
+        assert!(
+            text.contains("no recording of this scenario") && text.contains("--record"),
+            "the missing recording is a note naming the command that makes one ({target}): {text}"
+        );
+        assert!(
+            !text.contains("FAIL"),
+            "nothing is reported failed ({target}): {text}"
+        );
+        assert_eq!(
+            files_under(&dir),
+            vec!["replay.yaml".to_owned()],
+            "nothing is written beside the scenario or into the snapshot folder ({target})"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strict_snapshots_still_ask_for_a_recording() {
+    let dir = tempdir();
+    let file = dir.join("replay.yaml");
+    std::fs::write(&file, my_replay()).expect("write the scenario");
+    let snapshots = dir.join("snapshots");
+    let (code, text) = crate::support::run_cli(
+        &[
+            "check",
+            "--snapshots",
+            "strict",
+            "--snapshot-dir",
+            snapshots.to_str().expect("utf8"),
+            file.to_str().expect("utf8"),
+        ],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(
+        code,
+        appflow_harness::exit_codes::FAILURES,
+        "--snapshots strict fails a scenario without a recording: {text}"
+    );
+    assert!(
+        text.contains("no snapshot at"),
+        "the failure names the missing recording: {text}"
+    );
+}
+
+#[test]
+fn the_readme_contents_link_to_its_sections() {
+    let readme = std::fs::read_to_string("README.md").expect("README.md");
+    // GitHub's anchors: lower case, spaces to '-', punctuation other than
+    // '-' and '_' dropped.
+    let anchors: Vec<String> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("## ").or_else(|| l.strip_prefix("### ")))
+        .map(|h| {
+            h.to_lowercase()
+                .chars()
+                .filter_map(|c| match c {
+                    ' ' => Some('-'),
+                    c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let contents = readme
+        .split("## Contents")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("README has a table of contents");
+    let links = regex::Regex::new(r"\]\(#([^)]+)\)").expect("regex");
+    let mut n = 0;
+    for c in links.captures_iter(contents) {
+        n += 1;
+        assert!(
+            anchors.iter().any(|a| a == &c[1]),
+            "the contents link #{} names a heading of README",
+            &c[1]
+        );
+    }
+    assert!(n >= 10, "the contents link every part ({n} links)");
+}
