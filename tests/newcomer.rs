@@ -147,3 +147,30 @@ fn the_readme_contents_link_to_its_sections() {
     }
     assert!(n >= 10, "the contents link every part ({n} links)");
 }
+
+/// A 429 a scenario injects on purpose (`fault: {kind: throttle}`) is no
+/// news about the target's capacity: it does not pace the scenarios after
+/// it, and the run's pacing line does not count it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_injected_throttle_does_not_pace_the_run() {
+    let scenario = |n: &str| format!("{}/scenarios/{n}.yaml", env!("CARGO_MANIFEST_DIR"));
+    let (code, text) = crate::support::run_cli(
+        &[
+            "check",
+            "--no-snapshots",
+            &scenario("throttled_then_retried"),
+            &scenario("token_replay_after_8h"),
+        ],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(code, appflow_harness::exit_codes::OK, "{text}");
+    assert!(
+        text.contains("PASS throttled_then_retried"),
+        "the injected 429 was answered and judged: {text}"
+    );
+    assert!(
+        !text.contains("pacing:"),
+        "no pacing line for a throttle the harness injected itself: {text}"
+    );
+}
