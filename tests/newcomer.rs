@@ -174,3 +174,56 @@ async fn an_injected_throttle_does_not_pace_the_run() {
         "no pacing line for a throttle the harness injected itself: {text}"
     );
 }
+
+/// The emulator's settings have one syntax: compare's `embedded:` spec takes
+/// every flag of `serve` (it was refused for `token-ttl-secs`), and the
+/// emulator's flags with a target that is not the embedded emulator are
+/// refused (they were silently ignored), exit 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_settings_have_one_syntax_and_are_never_silently_ignored() {
+    let scenario = format!(
+        "{}/scenarios/on_demand_start.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let (code, text) = crate::support::run_cli(
+        &[
+            "compare",
+            &scenario,
+            "--target",
+            "embedded:token-ttl-secs=5,active-start=idempotent",
+        ],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(
+        code,
+        appflow_harness::exit_codes::OK,
+        "compare takes serve's flags in embedded:FLAG=VALUE: {text}"
+    );
+    let emulator = Emulator::start().await.expect("emulator");
+    let url = format!("http://{}", emulator.addr());
+    for command in ["check", "explore"] {
+        let (code, text) = crate::support::run_cli(
+            &[
+                command,
+                "--target",
+                &url,
+                "--active-start",
+                "idempotent",
+                "--max-flows",
+                "5",
+            ],
+            &Environment::default(),
+        )
+        .await;
+        assert_eq!(
+            code,
+            appflow_harness::exit_codes::USAGE,
+            "{command}: emulator flags with a URL target are refused: {text}"
+        );
+        assert!(
+            text.contains("--active-start, --max-flows") && text.contains("serve"),
+            "{command}: the refusal names the flags and where they belong: {text}"
+        );
+    }
+}

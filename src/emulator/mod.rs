@@ -12,6 +12,7 @@ mod edges;
 pub mod error;
 pub mod faults;
 pub mod fields;
+pub mod flags;
 mod http;
 pub mod ops;
 pub mod sigv4;
