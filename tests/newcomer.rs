@@ -227,3 +227,48 @@ async fn emulator_settings_have_one_syntax_and_are_never_silently_ignored() {
         );
     }
 }
+
+/// `[chosen]` scenarios are marked on their line, and the open questions a
+/// recording would settle are said once at the end (30 of 47 lines carried
+/// them); each scenario names only the questions it tests (`body_too_large`
+/// claimed question 5, which the validation scenarios test).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_questions_are_said_once_by_the_scenarios_that_test_them() {
+    let scenario = |n: &str| format!("{}/scenarios/{n}.yaml", env!("CARGO_MANIFEST_DIR"));
+    let (code, text) = crate::support::run_cli(
+        &[
+            "check",
+            &scenario("body_too_large"),
+            &scenario("validation_flow_name"),
+            &scenario("validation_client_token"),
+        ],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(code, appflow_harness::exit_codes::OK, "{text}");
+    let pass_lines: Vec<&str> = text.lines().filter(|l| l.starts_with("PASS")).collect();
+    assert_eq!(pass_lines.len(), 3, "{text}");
+    assert!(
+        pass_lines.iter().all(|l| l.ends_with("[chosen]")),
+        "each line is marked, briefly: {pass_lines:?}"
+    );
+    assert_eq!(
+        text.matches("open questions").count(),
+        1,
+        "the questions are said once: {text}"
+    );
+    assert!(
+        text.contains("3 scenarios rest on rules")
+            && text.contains("5 (Does StartFlow answer ValidationException"),
+        "the closing line counts the scenarios and names question 5: {text}"
+    );
+    let (_, alone) = crate::support::run_cli(
+        &["check", &scenario("body_too_large")],
+        &Environment::default(),
+    )
+    .await;
+    assert!(
+        !alone.contains("open questions 5"),
+        "body_too_large does not claim question 5: {alone}"
+    );
+}
