@@ -272,3 +272,21 @@ async fn open_questions_are_said_once_by_the_scenarios_that_test_them() {
         "body_too_large does not claim question 5: {alone}"
     );
 }
+
+/// A `--var` key that names no fixture variable is a command-line error
+/// (exit 2, found before anything runs), not an invalid-input exit 3.
+#[test]
+fn a_misspelled_var_is_a_usage_error() {
+    use clap::Parser;
+    let parsed =
+        appflow_harness::cli::Cli::try_parse_from(["appflow-harness", "check", "--var", "foo=bar"]);
+    let e = parsed
+        .err()
+        .expect("--var foo=bar is refused while parsing");
+    assert_eq!(e.exit_code(), appflow_harness::exit_codes::USAGE);
+    assert!(
+        e.to_string()
+            .contains("no such fixture variable (source_bucket"),
+        "the refusal lists the variables: {e}"
+    );
+}

@@ -95,10 +95,15 @@ pub struct ConnectionArgs {
 }
 
 /// `KEY=VALUE` of `--var`, split at the first `=`.
+/// The key must name a fixture variable: a mistake there is a command-line
+/// error (exit 2), found before anything runs, like any other flag's.
 fn parse_var(s: &str) -> Result<(String, String), String> {
-    s.split_once('=')
+    let (k, v) = s
+        .split_once('=')
         .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
-        .ok_or_else(|| format!("`{s}` is not KEY=VALUE"))
+        .ok_or_else(|| format!("`{s}` is not KEY=VALUE"))?;
+    crate::fixtures::FixtureVars::default().set(&k, &v)?;
+    Ok((k, v))
 }
 
 impl TargetArgs {
