@@ -280,9 +280,9 @@ fn a_misspelled_var_is_a_usage_error() {
     use clap::Parser;
     let parsed =
         appflow_harness::cli::Cli::try_parse_from(["appflow-harness", "check", "--var", "foo=bar"]);
-    let e = parsed
-        .err()
-        .expect("--var foo=bar is refused while parsing");
+    let Err(e) = parsed else {
+        panic!("--var foo=bar is refused while parsing");
+    };
     assert_eq!(e.exit_code(), appflow_harness::exit_codes::USAGE);
     assert!(
         e.to_string()
