@@ -160,6 +160,24 @@ pub fn check(operation: Operation, reply: &Reply, trigger: Option<TriggerType>) 
             "W1",
         )),
     }
+    // W10: a redirect is not an AppFlow answer; the SDKs follow none, so
+    // neither does the client, and its body and headers are not judged.
+    if (300..400).contains(&reply.status) {
+        out.clear();
+        out.push(Violation::new(
+            "status",
+            format!(
+                "an answer comes from the endpoint asked: {} redirects{}, and no SDK follows it",
+                reply.status,
+                reply
+                    .location_host
+                    .as_deref()
+                    .map_or_else(String::new, |h| format!(" to {h}"))
+            ),
+            "W10",
+        ));
+        return f;
+    }
     let Some(body) = reply.json.as_ref() else {
         out.push(Violation::new(
             "body",
@@ -378,6 +396,27 @@ mod tests {
         assert_eq!(
             check(Operation::StartFlow, &garbage, None).violations[0].at,
             "body"
+        );
+    }
+
+    #[test]
+    fn a_redirect_is_w10_with_its_host_only() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "location",
+            HeaderValue::from_static("http://user:pw@127.0.0.1:9/x?X-Amz-Security-Token=t"),
+        );
+        let f = check(
+            Operation::ListFlows,
+            &Reply::new(307, &h, Bytes::new()),
+            None,
+        );
+        assert_eq!(f.violations.len(), 1, "one W10 finding only: {f:?}");
+        assert_eq!(f.violations[0].id, "W10");
+        assert!(f.violations[0].rule.contains("to 127.0.0.1:9"), "{f:?}");
+        assert!(
+            !f.violations[0].rule.contains("pw") && !f.violations[0].rule.contains("Token"),
+            "no secret of the Location is shown: {f:?}"
         );
     }
 

@@ -145,13 +145,15 @@ pub async fn run_with(
         if hooks.stop.load(Ordering::Relaxed) {
             break;
         }
+        // Recorded before it is sent: a CreateFlow whose answer is lost
+        // may have made the flow, and clean-up must delete it.
+        created.push(name.clone());
         if let Err(e) =
             crate::fixtures::create_flow(&endpoint, &target.fixtures.body(name, trigger)).await
         {
             setup = Err(LoadError::Setup(name.clone(), e));
             break;
         }
-        created.push(name.clone());
     }
     if let (Ok(()), Some(at)) = (&setup, options.start_at) {
         wait_until(at, &hooks.stop).await;
