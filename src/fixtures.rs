@@ -208,6 +208,9 @@ pub async fn create_flow(endpoint: &Endpoint, body: &Value) -> Result<std::time:
         .call;
     match call.outcome {
         Outcome::Reply(r) if r.status == 200 => Ok(call.latency),
+        Outcome::Reply(r) if r.redirect().is_some() => {
+            Err(format!("answered {}", r.redirect().unwrap_or_default()))
+        }
         Outcome::Reply(r) => Err(format!(
             "answered {} {}: {}",
             r.status,

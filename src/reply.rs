@@ -71,6 +71,20 @@ impl Reply {
         self
     }
 
+    /// For a redirect (3xx), what to tell a user instead of its body: the
+    /// status, the host it points to, and that it is not followed (W10).
+    pub fn redirect(&self) -> Option<String> {
+        (300..400).contains(&self.status).then(|| {
+            format!(
+                "{} redirect{}: not an AppFlow answer, and not followed (W10)",
+                self.status,
+                self.location_host
+                    .as_deref()
+                    .map_or_else(String::new, |h| format!(" to {h}"))
+            )
+        })
+    }
+
     /// The error message, `message` or `Message`.
     pub fn message(&self) -> Option<&str> {
         let j = self.json.as_ref()?;

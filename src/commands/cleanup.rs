@@ -171,6 +171,7 @@ async fn call(endpoint: &Endpoint, operation: Operation, body: Value) -> Result<
 fn answer(outcome: CallOutcome) -> Result<Value, String> {
     match outcome {
         CallOutcome::Reply(r) if r.status == 200 => Ok(r.json.unwrap_or(Value::Null)),
+        CallOutcome::Reply(r) if r.redirect().is_some() => Err(r.redirect().unwrap_or_default()),
         CallOutcome::Reply(r) => Err(format!("{} {}", r.status, r.body_text())),
         CallOutcome::Transport { message, .. } => Err(message),
     }

@@ -15,6 +15,9 @@ use crate::endpoint::{self, Environment, TargetOptions};
 fn hint(r: &Reply, signed: bool) -> &'static str {
     let message = r.message().unwrap_or("").to_ascii_lowercase();
     match (r.status, r.error_type.as_deref()) {
+        (300..=399, _) => {
+            "point --target or --endpoint-url at the endpoint itself: the harness, like the SDKs, follows no redirect"
+        }
         // Nothing was signed: the target wants signatures.
         (403, _) if !signed => {
             "the target wants signed requests and these were not signed: add --sign (with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set), or use --target aws"
@@ -110,14 +113,17 @@ pub async fn run(
             }
             CallOutcome::Reply(r) => {
                 healthy = false;
-                say(
-                    console,
+                let answered = r.redirect().unwrap_or_else(|| {
                     format!(
-                        "read:        FAILED: ListFlows answered {} {}: {}",
+                        "{} {}: {}",
                         r.status,
                         r.error_type.as_deref().unwrap_or(""),
                         r.body_text()
-                    ),
+                    )
+                });
+                say(
+                    console,
+                    format!("read:        FAILED: ListFlows answered {answered}"),
                 );
                 say(
                     console,

@@ -1,0 +1,408 @@
+//! Every engine calls a target through the one client: endpoints that
+//! redirect, compress unasked, end a listing with an empty `nextToken`, or
+//! lose a fixture's CreateFlow answer, met by check, explore, compare,
+//! cleanup, doctor and load's verdict reads alike.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use appflow_harness::appflow::TriggerType;
+use appflow_harness::endpoint::Environment;
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::Request;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::support::proxy::{self, Answer, Change};
+use crate::support::{Api, run_cli, serve_app};
+
+const SESSION: &str = "FwoGZXIvYXdzEJr//////////wEaDSeamsSessionToken0123456789";
+
+fn signing_env() -> Environment {
+    Environment {
+        access_key_id: Some("AKIAHARNESSSEAMS1234".into()),
+        secret_access_key: Some("sEaMsSeCrEtKeY/0123456789abcdefEXAMPLE".into()),
+        session_token: Some(SESSION.into()),
+        ..Environment::default()
+    }
+}
+
+fn scenario(name: &str) -> String {
+    format!("{}/scenarios/{name}.yaml", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The catalogue's own references, so that a conforming endpoint passes.
+fn snapshots() -> String {
+    format!("{}/snapshots", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tempdir() -> String {
+    let dir = std::env::temp_dir().join(format!("appflow-harness-seams-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir.display().to_string()
+}
+
+#[tokio::test]
+async fn a_redirecting_endpoint_is_judged_w10_by_every_engine_and_the_other_port_gets_nothing() {
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = seen.clone();
+    let other = serve_app(Router::new().fallback(move |headers: HeaderMap| {
+        let log = log.clone();
+        async move {
+            let names: Vec<String> = headers.keys().map(|k| k.to_string()).collect();
+            log.lock().expect("lock").push(names.join(","));
+            (StatusCode::OK, "{}").into_response()
+        }
+    }))
+    .await;
+    let hop = other.trim_start_matches("http://").to_owned();
+    let redirector = serve_app(Router::new().fallback(move |request: Request| {
+        let hop = hop.clone();
+        async move {
+            let to = format!("http://user:pw@{hop}{}", request.uri().path());
+            let mut r = (StatusCode::TEMPORARY_REDIRECT, "").into_response();
+            r.headers_mut()
+                .insert("location", to.parse().expect("location"));
+            r
+        }
+    }))
+    .await;
+    let dir = tempdir();
+    let env = signing_env();
+    let check = scenario("on_demand_start");
+    let runs: [(&str, Vec<&str>, bool); 5] = [
+        (
+            "check",
+            vec![
+                "check",
+                &check,
+                "--target",
+                &redirector,
+                "--sign",
+                "--snapshot-dir",
+                &dir,
+            ],
+            true,
+        ),
+        (
+            "explore",
+            vec![
+                "explore",
+                "--target",
+                &redirector,
+                "--sign",
+                "--cases",
+                "2",
+                "--steps",
+                "3",
+                "--time",
+                "20s",
+            ],
+            true,
+        ),
+        (
+            "compare",
+            vec![
+                "compare",
+                &check,
+                "--target",
+                &redirector,
+                "--sign",
+                "--snapshot-dir",
+                &dir,
+            ],
+            false,
+        ),
+        (
+            "cleanup",
+            vec!["cleanup", "--target", &redirector, "--sign", "--yes"],
+            true,
+        ),
+        (
+            "doctor",
+            vec!["doctor", "--target", &redirector, "--sign"],
+            true,
+        ),
+    ];
+    for (command, args, names_w10) in runs {
+        let (code, out) = run_cli(&args, &env).await;
+        assert_ne!(
+            code, 0,
+            "{command} must not pass against an endpoint that redirects every request:\n{out}"
+        );
+        if names_w10 {
+            assert!(
+                out.contains("W10"),
+                "{command} names W10 for a redirect:\n{out}"
+            );
+        }
+        assert!(
+            !out.contains("pw@") && !out.contains(SESSION),
+            "{command} shows nothing secret of the Location or the credentials:\n{out}"
+        );
+        assert!(
+            seen.lock().expect("lock").is_empty(),
+            "{command} sent a request to the redirect's target (headers {:?})",
+            seen.lock().expect("lock")
+        );
+    }
+}
+
+/// A gzip stream of `data` in stored (uncompressed) deflate blocks: valid
+/// gzip any decoder reads, made without a compression crate.
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    let mut chunks: Vec<&[u8]> = data.chunks(65_535).collect();
+    if chunks.is_empty() {
+        chunks.push(&[]);
+    }
+    let last = chunks.len() - 1;
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        out.push(u8::from(i == last));
+        let len = u16::try_from(chunk.len()).expect("a stored block");
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    let mut crc = !0u32;
+    for b in data {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    out.extend_from_slice(&(!crc).to_le_bytes());
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out
+}
+
+/// What the forwarding endpoint does to what passes through.
+#[derive(Clone, Copy)]
+enum Twist {
+    /// Every answer gzip-encoded, whatever the request's Accept-Encoding.
+    Gzip,
+    /// The first CreateFlow is forwarded (the flow is made) and its answer
+    /// dropped: the connection closes without it.
+    LoseFirstCreate,
+}
+
+/// A plain forwarder to `upstream` with one twist; answers its URL and a
+/// count of CreateFlow answers dropped.
+async fn forwarder(upstream: String, twist: Twist) -> (String, Arc<AtomicUsize>) {
+    let http = reqwest::Client::builder()
+        .no_gzip()
+        .build()
+        .expect("client");
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let lost_once = Arc::new(AtomicBool::new(false));
+    let counter = dropped.clone();
+    let app = Router::new().fallback(move |request: Request| {
+        let (http, upstream, counter, lost_once) = (
+            http.clone(),
+            upstream.clone(),
+            counter.clone(),
+            lost_once.clone(),
+        );
+        async move {
+            let method = request.method().clone();
+            let path = request.uri().path().to_owned();
+            let body = axum::body::to_bytes(request.into_body(), 8 << 20)
+                .await
+                .unwrap_or_default();
+            let sent = http
+                .request(method, format!("{upstream}{path}"))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .expect("the emulator answers");
+            let status = sent.status();
+            let headers = sent.headers().clone();
+            let raw = sent.bytes().await.expect("the emulator's body");
+            if matches!(twist, Twist::LoseFirstCreate)
+                && path == "/create-flow"
+                && !lost_once.swap(true, Ordering::SeqCst)
+            {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let failing = futures_util::stream::once(async {
+                    Err::<Bytes, std::io::Error>(std::io::Error::other("answer lost"))
+                });
+                return Response::new(Body::from_stream(failing));
+            }
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = status;
+            for name in ["content-type", "x-amzn-requestid", "x-amzn-errortype"] {
+                if let Some(v) = headers.get(name) {
+                    r.headers_mut().insert(name, v.clone());
+                }
+            }
+            if matches!(twist, Twist::Gzip) {
+                r.headers_mut()
+                    .insert("content-encoding", "gzip".parse().expect("value"));
+                *r.body_mut() = Body::from(gzip(&raw));
+            } else {
+                *r.body_mut() = Body::from(raw);
+            }
+            r
+        }
+    });
+    (serve_app(app).await, dropped)
+}
+
+/// A flow with one run on the emulator; the flow's name.
+async fn flow_with_a_run(api: &Api, name: &str) {
+    assert_eq!(api.create(name, TriggerType::OnDemand).await.status, 200);
+    assert_eq!(api.start(name, None).await.status, 200);
+}
+
+#[tokio::test]
+async fn an_endpoint_that_always_gzips_is_read_by_check_and_by_loads_verdict_reads() {
+    let emulator = appflow_harness::emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let (url, _) = forwarder(emulator.url(), Twist::Gzip).await;
+    let dir = snapshots();
+    let (code, out) = run_cli(
+        &[
+            "check",
+            &scenario("on_demand_start"),
+            "--target",
+            &url,
+            "--snapshot-dir",
+            &dir,
+        ],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(
+        code, 0,
+        "check passes a gzip-answering conforming endpoint:\n{out}"
+    );
+    let api = Api::new(&emulator.url());
+    flow_with_a_run(&api, "gz-flow").await;
+    let target = crate::support::url_target(&url, Duration::from_secs(10)).await;
+    let mut runs = 0;
+    appflow_harness::load::records::read_newest_first(&target.endpoint, "gz-flow", 10, |page| {
+        runs += page.len();
+        true
+    })
+    .await
+    .expect("load's verdict reads a gzip page");
+    assert_eq!(runs, 1, "the verdict read finds the flow's one run");
+}
+
+/// Ends every listing with `"nextToken": ""` instead of no token.
+struct EmptyLastToken;
+
+impl Change for EmptyLastToken {
+    fn answer(&self, path: &str, _request: &Value, answer: &mut Answer) {
+        let listing = path == "/list-flows" || path == "/describe-flow-execution-records";
+        if let (true, 200, Some(Value::Object(m))) = (listing, answer.status, &mut answer.json)
+            && !m.contains_key("nextToken")
+        {
+            m.insert("nextToken".into(), json!(""));
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_empty_last_next_token_ends_the_listing_with_w5_and_keeps_the_evidence() {
+    let emulator = appflow_harness::emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let url = proxy::start(&emulator.url(), EmptyLastToken).await;
+    let dir = tempdir();
+    let (_, out) = run_cli(
+        &[
+            "check",
+            &scenario("list_flows_paging"),
+            "--target",
+            &url,
+            "--snapshot-dir",
+            &dir,
+        ],
+        &Environment::default(),
+    )
+    .await;
+    assert!(
+        out.contains("W5") && out.contains("nextToken"),
+        "check names the empty nextToken as W5:\n{out}"
+    );
+    let api = Api::new(&emulator.url());
+    flow_with_a_run(&api, "ah-left-behind").await;
+    let target = crate::support::url_target(&url, Duration::from_secs(10)).await;
+    let mut runs = 0;
+    appflow_harness::load::records::read_newest_first(
+        &target.endpoint,
+        "ah-left-behind",
+        10,
+        |page| {
+            runs += page.len();
+            true
+        },
+    )
+    .await
+    .expect("load's verdict read ends on the empty token instead of sending it back");
+    assert_eq!(runs, 1, "the run listed before the empty token is kept");
+    let (code, out) = run_cli(
+        &["cleanup", "--target", &url, "--yes"],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(
+        code, 0,
+        "the listing is complete, so cleanup did its job:\n{out}"
+    );
+    assert!(
+        out.contains("W5"),
+        "cleanup names the empty nextToken:\n{out}"
+    );
+    assert!(
+        out.contains("deleted 1 of 1"),
+        "cleanup deletes the flow listed on that page:\n{out}"
+    );
+}
+
+#[tokio::test]
+async fn a_lost_create_flow_answer_is_replayed_and_leaves_no_flow_behind() {
+    let emulator = appflow_harness::emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let api = Api::new(&emulator.url());
+    let dir = snapshots();
+    for args in [vec!["check", "--snapshot-dir", &dir], vec!["doctor"]] {
+        let (url, dropped) = forwarder(emulator.url(), Twist::LoseFirstCreate).await;
+        let on_demand = scenario("on_demand_start");
+        let mut argv = args.clone();
+        if args[0] == "check" {
+            argv.push(&on_demand);
+        }
+        argv.extend(["--target", &url]);
+        let (code, out) = run_cli(&argv, &Environment::default()).await;
+        assert_eq!(
+            dropped.load(Ordering::SeqCst),
+            1,
+            "{}: the first CreateFlow's answer was dropped",
+            args[0]
+        );
+        assert_eq!(
+            code, 0,
+            "{}: a retried CreateFlow with its clientToken replays, no 409:\n{out}",
+            args[0]
+        );
+        let listed = api.call("ListFlows", json!({"maxResults": 100})).await;
+        assert_eq!(
+            listed.json.as_ref().map(|j| j["flows"].clone()),
+            Some(json!([])),
+            "{}: no flow is left on the emulator",
+            args[0]
+        );
+    }
+}
