@@ -301,3 +301,37 @@ async fn a_lost_create_flow_answer_is_replayed_and_leaves_no_flow_behind() {
         );
     }
 }
+
+/// Gives every answer the same `x-amzn-RequestId`.
+struct OneRequestId;
+
+impl Change for OneRequestId {
+    fn answer(&self, _path: &str, _request: &Value, answer: &mut Answer) {
+        answer
+            .headers
+            .insert("x-amzn-requestid", "the-one-id".parse().expect("value"));
+    }
+}
+
+#[tokio::test]
+async fn explore_catches_an_endpoint_that_answers_one_request_id_every_time() {
+    let emulator = appflow_harness::emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let url = proxy::start(&emulator.url(), OneRequestId).await;
+    let (code, out) = run_cli(
+        &[
+            "explore", "--target", &url, "--cases", "3", "--steps", "4", "--time", "30s",
+        ],
+        &Environment::default(),
+    )
+    .await;
+    assert_ne!(
+        code, 0,
+        "explore must not pass an endpoint that reuses one request id:\n{out}"
+    );
+    assert!(
+        out.contains("W3: every answer carries a request id of its own"),
+        "explore names W3's repeated id (the run-wide request-id ledger):\n{out}"
+    );
+}

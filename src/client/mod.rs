@@ -95,6 +95,8 @@ pub struct Endpoint {
     /// Set on a stop (SIGINT, SIGTERM): no retry is sent after it
     /// (see [`Endpoint::with_stop`]).
     stop: Arc<AtomicBool>,
+    /// The run's request ids (W3), shared by every clone.
+    request_ids: Arc<crate::contract::RequestIds>,
 }
 
 /// Makes rustls' ring provider the process's default, once (later calls do
@@ -133,6 +135,7 @@ impl Endpoint {
             answer_limit: DEFAULT_ANSWER_LIMIT,
             pace: std::sync::Arc::new(pace::AdaptiveRate::new(None)),
             stop: Arc::new(AtomicBool::new(false)),
+            request_ids: Arc::default(),
         })
     }
 
@@ -144,6 +147,13 @@ impl Endpoint {
     pub fn with_stop(mut self, stop: Arc<AtomicBool>) -> Self {
         self.stop = stop;
         self
+    }
+
+    /// The run-wide ledger of request ids (W3) that every engine judging
+    /// this endpoint's answers feeds ([`crate::contract::RequestIds::record`]);
+    /// shared by every clone, so one run over one target is one ledger.
+    pub fn request_ids(&self) -> &crate::contract::RequestIds {
+        &self.request_ids
     }
 
     /// The stop flag this endpoint's retries obey ([`Endpoint::with_stop`]).

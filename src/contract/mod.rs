@@ -3,7 +3,10 @@
 //! and the output shapes of the AppFlow service model (members, types,
 //! enums, lengths, patterns), plus StartFlow's executionId rule.
 
+mod request_ids;
 mod shapes;
+
+pub use request_ids::RequestIds;
 
 pub use shapes::folded;
 

@@ -87,7 +87,9 @@ pub async fn read_with(
                 return Visit::Stop;
             }
         };
-        for v in crate::contract::check(op, &reply, trigger).violations {
+        let repeated = endpoint.request_ids().record(reply.request_id.as_deref());
+        let found = crate::contract::check(op, &reply, trigger).violations;
+        for v in found.into_iter().chain(repeated) {
             violations.push(format!("{}: {} ({})", v.id, v.rule, v.at));
         }
         let json = reply.json.clone().unwrap_or(Value::Null);

@@ -110,6 +110,7 @@ pub(super) async fn play_call(
         trigger,
         region: &target.region,
         account,
+        request_ids: target.endpoint.request_ids(),
     };
     let (calls, mut judged) = send_and_judge(
         step,
