@@ -104,7 +104,9 @@ pub async fn run_with(
     hooks: Hooks,
 ) -> Result<LoadReport, LoadError> {
     options.validate().map_err(LoadError::Option)?;
-    let endpoint = target.endpoint.clone();
+    // After a stop, set-up sends no retry and clean-up retries within
+    // RetryPolicy::cleanup's small bound (client::Endpoint::with_stop).
+    let endpoint = target.endpoint.clone().with_stop(hooks.stop.clone());
     let url = endpoint.base_url().to_owned();
     // A signer that cannot sign stops the run before anything is sent.
     if let Some(s) = &target.signer {
