@@ -10,6 +10,7 @@ use std::time::Duration;
 use appflow_harness::appflow::TriggerType;
 use appflow_harness::endpoint::Environment;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -324,4 +325,74 @@ async fn explore_catches_an_endpoint_that_answers_one_request_id_every_time() {
         out.contains("W3: every answer carries a request id of its own"),
         "explore names W3's repeated id (the run-wide request-id ledger):\n{out}"
     );
+}
+
+#[tokio::test]
+async fn the_one_retry_loop_repeats_only_safe_requests_within_its_bounds_and_not_after_a_stop() {
+    use appflow_harness::appflow::Operation;
+    use appflow_harness::client::{Endpoint, RetryPolicy};
+    let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
+    let url = serve_app(Router::new().fallback(move |request: Request| {
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            // A server error, not a throttle: throttles would also slow the
+            // endpoint's adaptive rate, and this test counts tries only.
+            let _ = request;
+            let status = StatusCode::SERVICE_UNAVAILABLE;
+            let mut r = (status, r#"{"message":"try later"}"#).into_response();
+            r.headers_mut()
+                .insert("content-type", "application/json".parse().expect("value"));
+            r
+        }
+    }))
+    .await;
+    let endpoint = Endpoint::new(&url, Duration::from_secs(5), None).expect("endpoint");
+    // The standard bounds with millisecond waits: the test counts tries.
+    let quick = RetryPolicy {
+        base: Duration::from_millis(1),
+        cap: Duration::from_millis(2),
+        ..RetryPolicy::standard()
+    };
+    let sent = |op: Operation, body: &'static str, policy: RetryPolicy| {
+        let (endpoint, hits) = (endpoint.clone(), hits.clone());
+        async move {
+            hits.store(0, Ordering::SeqCst);
+            let r = endpoint
+                .call_with(&policy, op, Bytes::from_static(body.as_bytes()))
+                .await
+                .expect("sent");
+            (hits.load(Ordering::SeqCst), r)
+        }
+    };
+    let (n, r) = sent(Operation::ListFlows, "{}", quick).await;
+    assert_eq!(
+        n, 10,
+        "a failing read is tried the policy's 10 times in all"
+    );
+    assert_eq!(r.repeats.server_errors, 9, "and the 9 retries are counted");
+    let (n, _) = sent(Operation::StartFlow, r#"{"flowName":"f"}"#, quick).await;
+    assert_eq!(n, 1, "a StartFlow without a clientToken is never repeated");
+    let (n, _) = sent(
+        Operation::StartFlow,
+        r#"{"flowName":"f","clientToken":"t"}"#,
+        quick,
+    )
+    .await;
+    assert_eq!(
+        n, 10,
+        "with a clientToken a retry is a replay (T1), so it is sent"
+    );
+    let judged = RetryPolicy {
+        base: Duration::from_millis(1),
+        cap: Duration::from_millis(2),
+        ..RetryPolicy::judged()
+    };
+    let (n, _) = sent(Operation::DescribeFlow, r#"{"flowName":"f"}"#, judged).await;
+    assert_eq!(n, 1, "a check judges a 5xx as it comes, unretried");
+    endpoint.stop_flag().store(true, Ordering::SeqCst);
+    let (n, r) = sent(Operation::ListFlows, "{}", quick).await;
+    assert_eq!(n, 1, "after a stop no retry is sent");
+    assert!(r.stopped, "and the call says a retry was due but not sent");
 }
