@@ -1,6 +1,7 @@
 //! Flow fixtures shared by the runner and the load test: the CreateFlow
 //! body for each trigger type (S3 to S3 by default; configurable), and
-//! creating and deleting them with retries.
+//! creating (with a clientToken, so a retry is a replay) and deleting them
+//! through the endpoint client's retry loop.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::appflow::{Operation, TriggerType};
-use crate::client::{Call, ClientError, Endpoint, Outcome};
+use crate::client::{Endpoint, Outcome, RetryPolicy};
 
 /// What the fixture flows are made of: where they copy from and to, and
 /// the connector profile of an event source. Set in `appflow-harness.yaml`
@@ -186,65 +187,30 @@ pub fn create_flow_body(name: &str, trigger: TriggerType) -> Value {
     FixtureVars::default().body(name, trigger)
 }
 
-/// Calls `operation` with `body`, up to `attempts` times: throttles (429),
-/// server errors and lost connections are tried again after a backoff.
-/// Answers the last call (a client error, such as a bad URL, ends at once).
-pub async fn call_retrying(
-    endpoint: &Endpoint,
-    operation: Operation,
-    body: &str,
-    attempts: u32,
-) -> Result<Call, ClientError> {
-    retrying(endpoint, operation, body, attempts, true).await
-}
-
-/// [`call_retrying`] with the answer's body left unparsed
-/// ([`Endpoint::call_unparsed`]), for bulk reads that parse it themselves.
-pub async fn call_retrying_unparsed(
-    endpoint: &Endpoint,
-    operation: Operation,
-    body: &str,
-    attempts: u32,
-) -> Result<Call, ClientError> {
-    retrying(endpoint, operation, body, attempts, false).await
-}
-
-async fn retrying(
-    endpoint: &Endpoint,
-    operation: Operation,
-    body: &str,
-    attempts: u32,
-    parse: bool,
-) -> Result<Call, ClientError> {
-    let mut attempt = 0;
-    loop {
-        pause(attempt).await;
-        attempt += 1;
-        let body = Bytes::from(body.to_owned());
-        let call = if parse {
-            endpoint.call(operation, body).await?
-        } else {
-            endpoint.call_unparsed(operation, body).await?
-        };
-        let again = match &call.outcome {
-            Outcome::Reply(r) => r.status == 429 || r.status >= 500,
-            Outcome::Transport { .. } => true,
-        };
-        if !again || attempt >= attempts {
-            return Ok(call);
-        }
-    }
-}
-
 /// Creates a flow from a CreateFlow body; the call's latency, or what went
 /// wrong ("answered 409 ConflictException: {...}", "got no answer: ...").
-/// Throttles, server errors and lost connections are retried with backoff.
+///
+/// The body carries a clientToken (a fresh one unless it has its own), so
+/// the client's retry after a throttle, a server error or a lost answer is
+/// a replay (T13) that answers the first creation again, not a second
+/// CreateFlow that meets 409 "already exists". The caller records the flow
+/// for clean-up before calling this: a flow whose answer was lost exists.
 pub async fn create_flow(endpoint: &Endpoint, body: &Value) -> Result<std::time::Duration, String> {
-    let call = call_retrying(endpoint, Operation::CreateFlow, &body.to_string(), RETRIES)
+    let body = with_client_token(body);
+    let call = endpoint
+        .call_with(
+            &RetryPolicy::standard(),
+            Operation::CreateFlow,
+            Bytes::from(body.to_string()),
+        )
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .call;
     match call.outcome {
         Outcome::Reply(r) if r.status == 200 => Ok(call.latency),
+        Outcome::Reply(r) if r.redirect().is_some() => {
+            Err(format!("answered {}", r.redirect().unwrap_or_default()))
+        }
         Outcome::Reply(r) => Err(format!(
             "answered {} {}: {}",
             r.status,
@@ -255,43 +221,72 @@ pub async fn create_flow(endpoint: &Endpoint, body: &Value) -> Result<std::time:
     }
 }
 
-/// Deletes a flow the harness made, runs in progress included; throttles
-/// and server errors are retried. Cleanup never fails a run, so the final
-/// answer is ignored.
+/// `body` with a fresh clientToken (a UUID v4, as the SDKs fill in) unless
+/// it carries a non-empty one already.
+pub fn with_client_token(body: &Value) -> Value {
+    let mut body = body.clone();
+    if let Value::Object(m) = &mut body
+        && m.get("clientToken")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+    {
+        m.insert(
+            "clientToken".into(),
+            Value::String(uuid::Uuid::new_v4().to_string()),
+        );
+    }
+    body
+}
+
+/// Deletes a flow the harness made, runs in progress included; throttles,
+/// server errors and lost answers are retried ([`RetryPolicy::standard`],
+/// or the smaller [`RetryPolicy::cleanup`] once the endpoint's stop flag
+/// is set, so a stopped command still cleans up and exits in time).
+/// Cleanup never fails a run, so the final answer (a 404 included: a
+/// flow whose CreateFlow never landed) is ignored.
 pub async fn delete_flow(endpoint: &Endpoint, name: &str) {
-    let body = json!({ "flowName": name, "forceDelete": true }).to_string();
-    let _ = call_retrying(endpoint, Operation::DeleteFlow, &body, RETRIES).await;
+    let body = json!({ "flowName": name, "forceDelete": true });
+    cleanup_call(endpoint, Operation::DeleteFlow, &body).await;
 }
 
 /// Stops a scheduled or event flow before it is deleted; an answer other
 /// than 200 (it was not active) is fine.
 pub async fn stop_flow(endpoint: &Endpoint, name: &str) {
-    let body = json!({ "flowName": name }).to_string();
-    let _ = call_retrying(endpoint, Operation::StopFlow, &body, RETRIES).await;
+    let body = json!({ "flowName": name });
+    cleanup_call(endpoint, Operation::StopFlow, &body).await;
 }
 
-/// Set-up and clean-up calls are tried this many times at most.
-const RETRIES: u32 = 10;
-
-/// Before attempt `attempt` (0: none), the backoff of retry `attempt - 1`.
-async fn pause(attempt: u32) {
-    if attempt > 0 {
-        tokio::time::sleep(backoff(attempt - 1)).await;
-    }
-}
-
-/// The wait before retry `retry` (from 0) of a throttled or failed call:
-/// 100 ms doubled per retry up to 3.2 s, half of it random ("equal jitter",
-/// AWS's architecture blog), so that retrying clients spread out.
-pub fn backoff(retry: u32) -> std::time::Duration {
-    let cap = 100u64 << retry.min(5);
-    let random = uuid::Uuid::new_v4().as_u128() as u64;
-    std::time::Duration::from_millis(cap / 2 + random % (cap / 2).max(1))
+async fn cleanup_call(endpoint: &Endpoint, operation: Operation, body: &Value) {
+    let stopping = endpoint
+        .stop_flag()
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let policy = if stopping {
+        RetryPolicy::cleanup()
+    } else {
+        RetryPolicy {
+            after_stop: true,
+            ..RetryPolicy::standard()
+        }
+    };
+    let _ = endpoint
+        .call_with(&policy, operation, Bytes::from(body.to_string()))
+        .await;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixture_writes_carry_a_client_token_of_their_own_or_the_given_one() {
+        let fresh = with_client_token(&json!({"flowName": "f"}));
+        assert!(
+            fresh["clientToken"].as_str().is_some_and(|t| t.len() == 36),
+            "a fresh UUID token: {fresh}"
+        );
+        let kept = with_client_token(&json!({"flowName": "f", "clientToken": "mine"}));
+        assert_eq!(kept["clientToken"], "mine");
+    }
 
     #[test]
     fn fixture_variables_shape_the_bodies() {

@@ -18,6 +18,10 @@ pub struct Reply {
     pub request_id: Option<String>,
     /// `Content-Type`, if sent.
     pub content_type: Option<String>,
+    /// The host (and port) a redirect's `Location` names, if one was sent:
+    /// only the host, never a path, query or user info, so that nothing
+    /// secret a `Location` may carry reaches a report (W10).
+    pub location_host: Option<String>,
     /// The parsed body; `None` when the body is not JSON.
     pub json: Option<Value>,
     /// The body as sent (kept for reports when it is not JSON).
@@ -48,6 +52,7 @@ impl Reply {
             error_type: error_type(header("x-amzn-errortype").as_deref(), None),
             request_id: header("x-amzn-requestid"),
             content_type: header("content-type"),
+            location_host: header("location").as_deref().and_then(location_host),
             json: None,
             raw,
         }
@@ -64,6 +69,20 @@ impl Reply {
             }
         }
         self
+    }
+
+    /// For a redirect (3xx), what to tell a user instead of its body: the
+    /// status, the host it points to, and that it is not followed (W10).
+    pub fn redirect(&self) -> Option<String> {
+        (300..400).contains(&self.status).then(|| {
+            format!(
+                "{} redirect{}: not an AppFlow answer, and not followed (W10)",
+                self.status,
+                self.location_host
+                    .as_deref()
+                    .map_or_else(String::new, |h| format!(" to {h}"))
+            )
+        })
     }
 
     /// The error message, `message` or `Message`.
@@ -116,6 +135,16 @@ pub fn error_name(header: Option<&str>, body: Option<&str>) -> Option<String> {
     (!name.is_empty()).then(|| name.to_owned())
 }
 
+/// The host (and port) of an absolute `Location` (`https://user:pw@host:1/p?q`
+/// gives `host:1`); `None` for a relative one (the same host) or one with
+/// no host. User info, path and query are dropped: they may carry secrets.
+pub fn location_host(location: &str) -> Option<String> {
+    let (_, rest) = location.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    (!host.is_empty()).then(|| crate::safe_text::escape_control(host))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +167,16 @@ mod tests {
             Some("ThrottlingException")
         );
         assert_eq!(error_type(None, Some(&json!({}))), None);
+    }
+
+    #[test]
+    fn a_location_gives_its_host_and_nothing_secret() {
+        assert_eq!(
+            location_host("https://AKIA:secret@evil.example:8443/p?X-Amz-Security-Token=t")
+                .as_deref(),
+            Some("evil.example:8443")
+        );
+        assert_eq!(location_host("/relative/path"), None);
+        assert_eq!(location_host("http:///nohost"), None);
     }
 }

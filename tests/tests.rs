@@ -4,6 +4,7 @@ mod support;
 
 mod aws_edges;
 mod catalogue_faults;
+mod client_seams;
 mod compare;
 mod compare_flags;
 mod compare_signals;

@@ -74,6 +74,17 @@ impl Operation {
         }
     }
 
+    /// The list member a paginated read answers (S2, S4): `flows` for
+    /// ListFlows, `flowExecutions` for DescribeFlowExecutionRecords; `None`
+    /// for operations that are not paged. The one place the harness names it.
+    pub const fn list_member(self) -> Option<&'static str> {
+        match self {
+            Self::ListFlows => Some("flows"),
+            Self::DescribeFlowExecutionRecords => Some("flowExecutions"),
+            _ => None,
+        }
+    }
+
     /// The operation whose model name is exactly `name` (`StartFlow`, not
     /// `startFlow`), or `None`.
     pub fn from_name(name: &str) -> Option<Self> {

@@ -4,10 +4,15 @@
 
 pub mod pace;
 pub mod pages;
+pub mod retry;
 pub mod sigv4;
+pub mod transport;
 
 pub use crate::reply::{Reply, error_type};
+pub use retry::{Repeats, Retried, RetryPolicy};
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
@@ -87,6 +92,11 @@ pub struct Endpoint {
     /// The send rate shared by every clone: adaptive (throttles lower it),
     /// under the `--max-rps` ceiling.
     pace: std::sync::Arc<pace::AdaptiveRate>,
+    /// Set on a stop (SIGINT, SIGTERM): no retry is sent after it
+    /// (see [`Endpoint::with_stop`]).
+    stop: Arc<AtomicBool>,
+    /// The run's request ids (W3), shared by every clone.
+    request_ids: Arc<crate::contract::RequestIds>,
 }
 
 /// Makes rustls' ring provider the process's default, once (later calls do
@@ -114,9 +124,7 @@ impl Endpoint {
                 reason: "the scheme must be http or https".into(),
             });
         }
-        install_tls_provider();
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
+        let http = transport::builder(timeout)
             .pool_max_idle_per_host(256)
             .build()
             .map_err(|e| ClientError::Build(e.to_string()))?;
@@ -126,7 +134,31 @@ impl Endpoint {
             signer,
             answer_limit: DEFAULT_ANSWER_LIMIT,
             pace: std::sync::Arc::new(pace::AdaptiveRate::new(None)),
+            stop: Arc::new(AtomicBool::new(false)),
+            request_ids: Arc::default(),
         })
+    }
+
+    /// Shares `stop` with the caller: once it is set (a command's SIGINT or
+    /// SIGTERM handler sets it), [`Endpoint::call_with`] sends no retry
+    /// (unless its policy says [`RetryPolicy::after_stop`], as clean-up's
+    /// does) and ends a wait between tries early; first tries are the
+    /// caller's to stop. Clones made after this call share the flag.
+    pub fn with_stop(mut self, stop: Arc<AtomicBool>) -> Self {
+        self.stop = stop;
+        self
+    }
+
+    /// The run-wide ledger of request ids (W3) that every engine judging
+    /// this endpoint's answers feeds ([`crate::contract::RequestIds::record`]);
+    /// shared by every clone, so one run over one target is one ledger.
+    pub fn request_ids(&self) -> &crate::contract::RequestIds {
+        &self.request_ids
+    }
+
+    /// The stop flag this endpoint's retries obey ([`Endpoint::with_stop`]).
+    pub fn stop_flag(&self) -> &Arc<AtomicBool> {
+        &self.stop
     }
 
     /// Sends at most `per_second` requests a second, from all clones
@@ -179,6 +211,92 @@ impl Endpoint {
         self.send(operation.path(), body, false).await
     }
 
+    /// Calls `operation` under `policy`: the one retry loop of the harness.
+    /// A retry is sent only when the request is safe to repeat
+    /// ([`retry::is_safe`], read from `body`; a throttle also when the
+    /// policy says [`RetryPolicy::throttles_unsafe`]), the answer is one `policy`
+    /// retries and its bounds allow, and the stop flag is not set; each
+    /// waits the policy's backoff first. Answers the last call and the
+    /// retries before it.
+    ///
+    /// # Errors
+    /// A [`ClientError`] (bad URL, signing) ends the loop at once.
+    pub async fn call_with(
+        &self,
+        policy: &RetryPolicy,
+        operation: Operation,
+        body: Bytes,
+    ) -> Result<Retried, ClientError> {
+        self.retrying(policy, operation, body, true).await
+    }
+
+    /// [`Endpoint::call_with`] with the answer's body left unparsed
+    /// ([`Reply::unparsed`]), for bulk reads that parse it themselves.
+    ///
+    /// # Errors
+    /// As [`Endpoint::call_with`].
+    pub async fn call_with_unparsed(
+        &self,
+        policy: &RetryPolicy,
+        operation: Operation,
+        body: Bytes,
+    ) -> Result<Retried, ClientError> {
+        self.retrying(policy, operation, body, false).await
+    }
+
+    async fn retrying(
+        &self,
+        policy: &RetryPolicy,
+        operation: Operation,
+        body: Bytes,
+        parse: bool,
+    ) -> Result<Retried, ClientError> {
+        // Reads need no parse to be known safe; writes are read for a clientToken.
+        let safe = retry::is_safe(operation, None)
+            || retry::is_safe(operation, serde_json::from_slice(&body).ok().as_ref());
+        let mut repeats = Repeats::default();
+        loop {
+            let call = self.send(operation.path(), body.clone(), parse).await?;
+            let Some((kind, wait)) = policy.retry(&call, &repeats, safe) else {
+                return Ok(Retried {
+                    call,
+                    repeats,
+                    stopped: false,
+                });
+            };
+            let stopped = || !policy.after_stop && self.stop.load(Ordering::Relaxed);
+            if stopped() {
+                return Ok(Retried {
+                    call,
+                    repeats,
+                    stopped: true,
+                });
+            }
+            self.pause(wait, policy.after_stop).await;
+            if stopped() {
+                return Ok(Retried {
+                    call,
+                    repeats,
+                    stopped: true,
+                });
+            }
+            repeats.count(kind);
+        }
+    }
+
+    /// Waits `wait`, or less when the stop flag is set meanwhile (unless
+    /// `after_stop`): a stop never waits out a backoff.
+    async fn pause(&self, wait: Duration, after_stop: bool) {
+        const SLICE: Duration = Duration::from_millis(50);
+        let until = Instant::now() + wait;
+        while Instant::now() < until {
+            if !after_stop && self.stop.load(Ordering::Relaxed) {
+                return;
+            }
+            tokio::time::sleep(SLICE.min(until.saturating_duration_since(Instant::now()))).await;
+        }
+    }
+
     async fn send(&self, path: &str, body: Bytes, parse: bool) -> Result<Call, ClientError> {
         self.pace.acquire().await;
         let url = format!("{}{}", self.base, path);
@@ -198,52 +316,16 @@ impl Endpoint {
         }
         let started = Instant::now();
         let outcome = match request.send().await {
-            Ok(response) => self.read(response, parse).await,
-            Err(e) => transport(&e),
+            Ok(response) => transport::read(response, self.answer_limit, parse).await,
+            Err(e) => transport::failure(&e),
         };
         // The SDKs' adaptive mode: a throttle slows every request of the run.
-        let throttled = matches!(&outcome, Outcome::Reply(r) if r.status == 429
-            || r.error_type.as_deref().is_some_and(|t| t == "ThrottlingException" || t == "TooManyRequestsException"));
+        let throttled = matches!(&outcome, Outcome::Reply(r) if retry::is_throttle(r));
         self.pace.update(throttled);
         Ok(Call {
             outcome,
             latency: started.elapsed(),
         })
-    }
-
-    /// Reads an answer as a stream, stopping at the answer limit.
-    async fn read(&self, mut response: reqwest::Response, parse: bool) -> Outcome {
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let limit = self.answer_limit;
-        let too_large = |seen: String| Outcome::Transport {
-            kind: TransportKind::TooLarge,
-            message: format!("answer larger than {limit} bytes ({seen}); not read past the limit"),
-        };
-        if let Some(n) = response.content_length()
-            && n > limit as u64
-        {
-            return too_large(format!("Content-Length {n}"));
-        }
-        let mut body = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if body.len() + chunk.len() > limit {
-                        return too_large(format!(
-                            "more than {} bytes came",
-                            body.len() + chunk.len()
-                        ));
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => {
-                    let reply = Reply::unparsed(status, &headers, Bytes::from(body));
-                    return Outcome::Reply(if parse { reply.parsed() } else { reply });
-                }
-                Err(e) => return transport(&e),
-            }
-        }
     }
 
     /// DELETEs a path (the `/_harness/` API); whether it answered 2xx.
@@ -267,28 +349,9 @@ impl Endpoint {
         if !response.status().is_success() {
             return None;
         }
-        match self.read(response, true).await {
+        match transport::read(response, self.answer_limit, true).await {
             Outcome::Reply(r) => r.json,
             Outcome::Transport { .. } => None,
         }
     }
-}
-
-fn transport(e: &reqwest::Error) -> Outcome {
-    let kind = if e.is_timeout() {
-        TransportKind::Timeout
-    } else if e.is_connect() {
-        TransportKind::Connect
-    } else {
-        TransportKind::Closed
-    };
-    // reqwest's Display hides the cause chain; the chain says what happened.
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
-    Outcome::Transport { kind, message }
 }

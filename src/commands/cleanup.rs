@@ -5,11 +5,13 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::{CommandError, Console, Outcome};
 use crate::appflow::Operation;
-use crate::client::{Endpoint, Outcome as CallOutcome};
+use crate::client::pages::{self, End, Reading, Visit};
+use crate::client::{Endpoint, Outcome as CallOutcome, RetryPolicy};
 use crate::endpoint::{self, Environment, TargetOptions};
 
 /// The prefixes of the flows `check` (`ah-`) and `load` (`ld-`) create.
@@ -53,9 +55,10 @@ pub struct Leftover {
 /// Runs `cleanup`: lists every flow through all ListFlows pages (S4, paged as S2),
 /// keeps those with a harness prefix (or the fixture description) and at least
 /// `older_than` old, and prints them; with `yes` it stops each active scheduled or
-/// event flow, then deletes every one (`forceDelete`, 6 tries with backoff).
+/// event flow, then deletes every one (`forceDelete`, retried as [`RetryPolicy::standard`]).
 /// Returns [`Outcome::Failed`] when a delete failed or the endpoint's paging broke
-/// S2 (a repeated `nextToken`, too many pages), else [`Outcome::Passed`].
+/// S2 (a repeated `nextToken`, too many pages), else [`Outcome::Passed`] (an
+/// empty last `nextToken` is named, W5, and the list read as complete).
 /// Errors: those of resolving and probing the target (see `check`'s
 /// [`run`](super::check::run)), and [`CommandError::TargetUnreachable`] when a
 /// ListFlows page fails (error answer or no answer, after its retries).
@@ -69,11 +72,15 @@ pub async fn run(
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64());
-    let (all, broken) = list_flows(&target.endpoint)
+    let (all, paging) = list_flows(&target.endpoint)
         .await
         .map_err(CommandError::TargetUnreachable)?;
-    if let Some(why) = &broken {
+    // An empty last token is named but fails nothing: the list is complete,
+    // so cleanup did its job; a broken chain may have hidden flows.
+    let mut broken = None;
+    if let Some((why, complete)) = paging {
         let _ = writeln!(console.out, "{why}");
+        broken = (!complete).then_some(why);
     }
     let leftovers: Vec<Leftover> = all
         .into_iter()
@@ -144,62 +151,105 @@ pub async fn run(
     Ok(Outcome::from_passed(failed == 0 && broken.is_none()))
 }
 
-/// Calls `operation`, retrying throttles, server errors and lost
-/// connections with backoff (6 tries); the answer's JSON, or what went wrong.
+/// Calls `operation` through the endpoint client's retry loop
+/// ([`RetryPolicy::standard`]: throttles, server errors and lost
+/// connections retried with backoff); the answer's JSON, or what went wrong.
 async fn call(endpoint: &Endpoint, operation: Operation, body: Value) -> Result<Value, String> {
-    let c = crate::fixtures::call_retrying(endpoint, operation, &body.to_string(), 6)
+    let c = endpoint
+        .call_with(
+            &RetryPolicy::standard(),
+            operation,
+            Bytes::from(body.to_string()),
+        )
         .await
-        .map_err(|e| e.to_string())?;
-    match c.outcome {
+        .map_err(|e| e.to_string())?
+        .call;
+    answer(c.outcome)
+}
+
+/// A 200's JSON, or what went wrong.
+fn answer(outcome: CallOutcome) -> Result<Value, String> {
+    match outcome {
         CallOutcome::Reply(r) if r.status == 200 => Ok(r.json.unwrap_or(Value::Null)),
+        CallOutcome::Reply(r) if r.redirect().is_some() => Err(r.redirect().unwrap_or_default()),
         CallOutcome::Reply(r) => Err(format!("{} {}", r.status, r.body_text())),
         CallOutcome::Transport { message, .. } => Err(message),
     }
 }
 
-/// Every flow, through all the pages of ListFlows, and the violation that
-/// ended the read early, if one did: a repeated `nextToken` or more than
-/// [`crate::client::pages::MAX_PAGES`] pages (S2), never an endless loop.
-async fn list_flows(endpoint: &Endpoint) -> Result<(Vec<Leftover>, Option<String>), String> {
-    use crate::client::pages::{Next, Pager};
+/// Every flow, through all the pages of ListFlows (the client's pager),
+/// and the violation that ended the read, if one did: a repeated
+/// `nextToken` or more than [`crate::client::pages::MAX_PAGES`] pages (S2),
+/// or an empty last `nextToken` (W5; the list is complete), never an
+/// endless loop. The note says whether the list is complete all the same.
+async fn list_flows(
+    endpoint: &Endpoint,
+) -> Result<(Vec<Leftover>, Option<(String, bool)>), String> {
     let mut out = Vec::new();
-    let mut pager = Pager::default();
-    let mut body = json!({"maxResults": 100});
-    loop {
-        let page = call(endpoint, Operation::ListFlows, body.clone()).await?;
-        for f in page
-            .get("flows")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let text = |k: &str| {
-                f.get(k)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
+    let mut failed = None;
+    let read = pages::read_all(
+        endpoint,
+        &RetryPolicy::standard(),
+        Operation::ListFlows,
+        &json!({"maxResults": 100}),
+        Reading::default(),
+        |call| {
+            let page = match answer(call.outcome) {
+                Ok(page) => page,
+                Err(e) => {
+                    failed = Some(e);
+                    return Visit::Stop;
+                }
             };
-            out.push(Leftover {
-                name: text("flowName"),
-                description: text("description"),
-                trigger: text("triggerType"),
-                status: text("flowStatus"),
-                created_at: f.get("createdAt").and_then(Value::as_f64),
-            });
-        }
-        match pager.next(&page) {
-            Next::Done => return Ok((out, None)),
-            Next::More(t) => body["nextToken"] = json!(t),
-            Next::Stop(v) => {
-                let why = format!(
-                    "ListFlows stopped after {} page(s): the endpoint breaks {} ({}: {}); the flows of those pages are cleaned up, others may be left",
-                    pager.pages(),
-                    v.id,
-                    v.at,
-                    v.rule
-                );
-                return Ok((out, Some(why)));
+            let member = Operation::ListFlows.list_member().unwrap_or_default();
+            for f in page
+                .get(member)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let text = |k: &str| {
+                    f.get(k)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                out.push(Leftover {
+                    name: text("flowName"),
+                    description: text("description"),
+                    trigger: text("triggerType"),
+                    status: text("flowStatus"),
+                    created_at: f.get("createdAt").and_then(Value::as_f64),
+                });
             }
-        }
+            Visit::Next(
+                page.get("nextToken")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            )
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    if let Some(e) = failed {
+        return Err(e);
     }
+    let why = match &read.end {
+        End::Repeated(v) | End::TooMany(v) => Some((
+            format!(
+                "ListFlows stopped after {} page(s): the endpoint breaks {} ({}: {}); the flows of those pages are cleaned up, others may be left",
+                read.pages, v.id, v.at, v.rule
+            ),
+            false,
+        )),
+        End::EmptyToken(v) => Some((
+            format!(
+                "ListFlows ended after {} page(s) on an empty nextToken: the endpoint breaks {} ({}: {}); the list is complete",
+                read.pages, v.id, v.at, v.rule
+            ),
+            true,
+        )),
+        End::Complete | End::Stopped => None,
+    };
+    Ok((out, why))
 }

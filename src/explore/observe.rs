@@ -2,19 +2,17 @@
 //! throttles retried with backoff, paged reads read through every page,
 //! the wire and shape rules of `contract::check` applied to every answer.
 
-use bytes::Bytes;
 use serde_json::Value;
 
 use crate::appflow::{Operation, TriggerType};
-use crate::client::{Endpoint, Outcome, Reply};
+use crate::client::pages::{self, End, Reading, Visit};
+use crate::client::{Endpoint, Outcome, RetryPolicy};
 use crate::model::{ListedFlow, ListedRun, Observed};
 
 /// Why an answer could not be judged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unjudged(pub String);
 
-/// A throttled call is sent again this many times at most.
-const THROTTLE_RETRIES: u32 = 6;
 /// How an unanswered call's reason begins.
 const NO_ANSWER: &str = "no answer";
 /// A paged read stops after this many pages (a target that never ends).
@@ -32,37 +30,6 @@ pub struct Read {
     pub body: String,
 }
 
-/// Sends `text` (a JSON body, maybe padded: W6) to `op`, retrying
-/// throttles; the answer or why there is none.
-async fn send_text(
-    endpoint: &Endpoint,
-    op: Operation,
-    text: String,
-    calls: &mut usize,
-) -> Result<Reply, Unjudged> {
-    for attempt in 0..=THROTTLE_RETRIES {
-        if attempt > 0 {
-            tokio::time::sleep(crate::fixtures::backoff(attempt - 1)).await;
-        }
-        *calls += 1;
-        let call = endpoint
-            .call(op, Bytes::from(text.clone()))
-            .await
-            .map_err(|e| Unjudged(e.to_string()))?;
-        match call.outcome {
-            Outcome::Reply(r) if r.status == 429 => continue,
-            Outcome::Reply(r) => return Ok(r),
-            Outcome::Transport { message, .. } => {
-                return Err(Unjudged(format!("{op}: {NO_ANSWER}: {message}")));
-            }
-        }
-    }
-    Err(Unjudged(format!(
-        "{op}: throttled (429) {} times in a row",
-        THROTTLE_RETRIES + 1
-    )))
-}
-
 /// Sends one request (a paged read through all its pages) and reads it.
 pub async fn read(
     endpoint: &Endpoint,
@@ -75,9 +42,18 @@ pub async fn read(
         .ok_or_else(|| Unjudged(format!("{op}: {NO_ANSWER}")))
 }
 
+/// Why a read ended without an answer to judge.
+enum Lost {
+    /// Still throttled after the policy's retries.
+    Throttled,
+    /// No answer: the transport failure's message.
+    NoAnswer(String),
+}
+
 /// As [`read`], with the body padded with spaces to `pad` bytes (W6);
 /// `lossy`: no answer (an answer the step asked the target to drop) is
-/// `None`, not a reason to stop judging.
+/// `None`, not a reason to stop judging. Every page goes through the
+/// client's pager and retry loop ([`RetryPolicy::explore`]).
 pub async fn read_with(
     endpoint: &Endpoint,
     op: Operation,
@@ -86,28 +62,34 @@ pub async fn read_with(
     pad: Option<usize>,
     lossy: bool,
 ) -> Result<Option<Read>, Unjudged> {
-    let mut calls = 0;
-    let mut violations = Vec::new();
-    let paged = matches!(
-        op,
-        Operation::ListFlows | Operation::DescribeFlowExecutionRecords
-    );
+    let member = op.list_member();
     let page_size = body["maxResults"].as_u64().unwrap_or(20) as usize;
-    let mut request = body.clone();
+    let mut violations = Vec::new();
     let mut flows = Vec::new();
     let mut runs = Vec::new();
-    let mut tokens_seen = std::collections::BTreeSet::new();
-    for _ in 0..MAX_PAGES {
-        let mut text = request.to_string();
-        let spaces = pad.unwrap_or(0).saturating_sub(text.len());
-        text.extend(std::iter::repeat_n(' ', spaces));
-        let reply = match send_text(endpoint, op, text, &mut calls).await {
-            Err(Unjudged(why)) if lossy && why.starts_with(&format!("{op}: {NO_ANSWER}")) => {
-                return Ok(None);
+    let mut last: Option<(Observed, String, bool)> = None;
+    let mut lost = None;
+    let reading = Reading {
+        bound: MAX_PAGES,
+        parse: true,
+        pad,
+    };
+    let policy = RetryPolicy::explore();
+    let read = pages::read_all(endpoint, &policy, op, body, reading, |call| {
+        let reply = match call.outcome {
+            Outcome::Reply(r) if r.status == 429 => {
+                lost = Some(Lost::Throttled);
+                return Visit::Stop;
             }
-            r => r?,
+            Outcome::Reply(r) => r,
+            Outcome::Transport { message, .. } => {
+                lost = Some(Lost::NoAnswer(message));
+                return Visit::Stop;
+            }
         };
-        for v in crate::contract::check(op, &reply, trigger).violations {
+        let repeated = endpoint.request_ids().record(reply.request_id.as_deref());
+        let found = crate::contract::check(op, &reply, trigger).violations;
+        for v in found.into_iter().chain(repeated) {
             violations.push(format!("{}: {} ({})", v.id, v.rule, v.at));
         }
         let json = reply.json.clone().unwrap_or(Value::Null);
@@ -124,21 +106,11 @@ pub async fn read_with(
         if op == Operation::CancelFlowExecutions && reply.status == 200 {
             observed.invalid = Some(strings(&json["invalidExecutions"]));
         }
-        let done = |observed: Observed, violations: Vec<String>, calls: usize| Read {
-            observed,
-            violations,
-            calls,
-            body: reply.body_text(),
+        let Some(member) = member.filter(|_| reply.status == 200) else {
+            last = Some((observed, reply.body_text(), false));
+            return Visit::Stop;
         };
-        if !paged || reply.status != 200 {
-            return Ok(Some(done(observed, violations, calls)));
-        }
-        let items = match op {
-            Operation::ListFlows => json["flows"].as_array(),
-            _ => json["flowExecutions"].as_array(),
-        }
-        .cloned()
-        .unwrap_or_default();
+        let items = json[member].as_array().cloned().unwrap_or_default();
         if items.len() > page_size {
             observed.paging = Some(format!(
                 "a page of {} items for maxResults {page_size}",
@@ -160,25 +132,54 @@ pub async fn read_with(
                 });
             }
         }
-        let next = json["nextToken"].as_str().filter(|t| !t.is_empty());
-        match next {
-            Some(t) if !tokens_seen.insert(t.to_owned()) => {
-                observed.paging = Some(format!("nextToken {t} came twice"));
-            }
-            Some(t) if observed.paging.is_none() => {
-                request["nextToken"] = Value::String(t.to_owned());
-                continue;
-            }
-            _ => {}
+        let broken = observed.paging.is_some();
+        last = Some((observed, reply.body_text(), true));
+        if broken {
+            return Visit::Stop;
         }
+        // An empty last token ends the chain; the page's own contract
+        // check names it (W5, the model's pattern).
+        Visit::Next(json["nextToken"].as_str().map(str::to_owned))
+    })
+    .await
+    .map_err(|e| Unjudged(e.to_string()))?;
+    let calls = read.pages + read.repeats.total() as usize;
+    match lost {
+        Some(Lost::Throttled) => {
+            return Err(Unjudged(format!(
+                "{op}: throttled (429) {} times in a row",
+                read.repeats.throttled + 1
+            )));
+        }
+        Some(Lost::NoAnswer(_)) if lossy => return Ok(None),
+        Some(Lost::NoAnswer(message)) => {
+            return Err(Unjudged(format!("{op}: {NO_ANSWER}: {message}")));
+        }
+        None => {}
+    }
+    let Some((mut observed, body, listed)) = last else {
+        return Err(Unjudged(format!("{op}: {NO_ANSWER}")));
+    };
+    match &read.end {
+        End::TooMany(_) => {
+            return Err(Unjudged(format!("{op}: more than {MAX_PAGES} pages")));
+        }
+        End::Repeated(v) => observed.paging = Some(format!("{} ({})", v.rule, v.id)),
+        End::Complete | End::EmptyToken(_) | End::Stopped => {}
+    }
+    if listed {
         if op == Operation::ListFlows {
             observed.flows = Some(flows);
         } else {
             observed.runs = Some(runs);
         }
-        return Ok(Some(done(observed, violations, calls)));
     }
-    Err(Unjudged(format!("{op}: more than {MAX_PAGES} pages")))
+    Ok(Some(Read {
+        observed,
+        violations,
+        calls,
+        body,
+    }))
 }
 
 fn strings(v: &Value) -> Vec<String> {

@@ -104,7 +104,9 @@ pub async fn run_with(
     hooks: Hooks,
 ) -> Result<LoadReport, LoadError> {
     options.validate().map_err(LoadError::Option)?;
-    let endpoint = target.endpoint.clone();
+    // After a stop, set-up sends no retry and clean-up retries within
+    // RetryPolicy::cleanup's small bound (client::Endpoint::with_stop).
+    let endpoint = target.endpoint.clone().with_stop(hooks.stop.clone());
     let url = endpoint.base_url().to_owned();
     // A signer that cannot sign stops the run before anything is sent.
     if let Some(s) = &target.signer {
@@ -145,13 +147,15 @@ pub async fn run_with(
         if hooks.stop.load(Ordering::Relaxed) {
             break;
         }
+        // Recorded before it is sent: a CreateFlow whose answer is lost
+        // may have made the flow, and clean-up must delete it.
+        created.push(name.clone());
         if let Err(e) =
             crate::fixtures::create_flow(&endpoint, &target.fixtures.body(name, trigger)).await
         {
             setup = Err(LoadError::Setup(name.clone(), e));
             break;
         }
-        created.push(name.clone());
     }
     if let (Ok(()), Some(at)) = (&setup, options.start_at) {
         wait_until(at, &hooks.stop).await;

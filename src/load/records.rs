@@ -1,11 +1,11 @@
 //! Reading a flow's runs (DescribeFlowExecutionRecords) for the verdict:
-//! page by page, newest first as S2 has it, each page retried with backoff
-//! while the target throttles (429) or fails (5xx, no answer), so that a
-//! throttled read never discards evidence; a read that cannot end (a
-//! `nextToken` seen twice, or more pages than the runs made can fill) stops
-//! at once and is reported as the endpoint's violation of S2.
-
-use std::collections::HashSet;
+//! page by page, newest first as S2 has it, through the client's pager and
+//! retry loop (each page retried with backoff while the target throttles
+//! or fails, so that a throttled read never discards evidence); a read that
+//! cannot end (a `nextToken` seen twice, or more pages than the runs made
+//! can fill) stops at once and is reported as the endpoint's violation of
+//! S2; an empty last `nextToken` ends it as the SDKs end it. Pages are read
+//! lean here: only the members the verdict needs, no JSON tree.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -14,11 +14,12 @@ use crate::reply::Reply;
 
 use super::ledger::Id;
 use crate::appflow::Operation;
-use crate::client::{Endpoint, Outcome};
+use crate::client::pages::{self, End, Reading, Visit};
+use crate::client::{Endpoint, Outcome, RetryPolicy};
 
 /// Attempts per page while the target throttles or fails (about 25 s of
-/// backoff in all, `fixtures::backoff`).
-pub const PAGE_ATTEMPTS: u32 = 12;
+/// backoff in all, [`RetryPolicy::patient`]).
+pub const PAGE_ATTEMPTS: u32 = RetryPolicy::patient().attempts;
 
 /// Records asked for per page (S2's maximum).
 pub const PAGE_SIZE: u64 = 100;
@@ -49,52 +50,60 @@ pub async fn read_newest_first(
     mut each: impl FnMut(&[Listed]) -> bool,
 ) -> Result<(), String> {
     let op = Operation::DescribeFlowExecutionRecords;
-    let mut token: Option<String> = None;
-    let mut tokens_seen: HashSet<String> = HashSet::new();
-    for _ in 0..max_pages.max(1) {
-        let mut body = json!({"flowName": flow, "maxResults": PAGE_SIZE});
-        if let Some(t) = &token {
-            body["nextToken"] = json!(t);
-        }
-        let call =
-            crate::fixtures::call_retrying_unparsed(endpoint, op, &body.to_string(), PAGE_ATTEMPTS)
-                .await
-                .map_err(|e| format!("{op:?} {flow}: {e}"))?;
+    let first = json!({"flowName": flow, "maxResults": PAGE_SIZE});
+    let reading = Reading {
+        bound: usize::try_from(max_pages).unwrap_or(usize::MAX),
+        // Pages are read lean below ([`page`]), not into a JSON tree.
+        parse: false,
+        pad: None,
+    };
+    let mut failed: Option<String> = None;
+    let read = pages::read_all(endpoint, &RetryPolicy::patient(), op, &first, reading, |call| {
         let reply = match call.outcome {
             Outcome::Reply(r) if r.status == 200 => r,
             Outcome::Reply(r) => {
                 let status = r.status;
-                return Err(format!(
+                failed = Some(format!(
                     "{op:?} {flow}: {status} {} (after {PAGE_ATTEMPTS} attempts for 429 and 5xx)",
                     r.parsed().body_summary()
                 ));
+                return Visit::Stop;
             }
             Outcome::Transport { message, .. } => {
-                return Err(format!(
+                failed = Some(format!(
                     "{op:?} {flow}: {message} (after {PAGE_ATTEMPTS} attempts)"
                 ));
+                return Visit::Stop;
             }
         };
-        let (listed, next) = page(reply).map_err(|summary| {
-            format!("{op:?} {flow}: the answer lists no flowExecutions: {summary}")
-        })?;
-        if !each(&listed) {
-            return Ok(());
-        }
-        match next.as_deref() {
-            None => return Ok(()),
-            Some(t) if !tokens_seen.insert(t.to_owned()) => {
-                return Err(format!(
-                    "{op:?} {flow}: the endpoint answered the nextToken `{}` a second time in one read: the pages never end (S2: nextToken leads to the next page)",
-                    crate::safe_text::escape_control(&t.chars().take(80).collect::<String>())
+        match page(reply) {
+            Err(summary) => {
+                failed = Some(format!(
+                    "{op:?} {flow}: the answer lists no flowExecutions: {summary}"
                 ));
+                Visit::Stop
             }
-            Some(t) => token = Some(t.to_owned()),
+            Ok((listed, next)) if each(&listed) => Visit::Next(next),
+            Ok(_) => Visit::Stop,
         }
+    })
+    .await
+    .map_err(|e| format!("{op:?} {flow}: {e}"))?;
+    if let Some(e) = failed {
+        return Err(e);
     }
-    Err(format!(
-        "{op:?} {flow}: more than {max_pages} pages, more than the runs this test made can fill: the pages never end (S2)"
-    ))
+    match read.end {
+        // An empty last token ends the read as the SDKs end it: the runs
+        // read are evidence, and the endpoint's W5 is the checks' to name.
+        End::Complete | End::EmptyToken(_) | End::Stopped => Ok(()),
+        End::Repeated(v) => Err(format!(
+            "{op:?} {flow}: the endpoint answered a nextToken a second time in one read: the pages never end ({}: {})",
+            v.id, v.rule
+        )),
+        End::TooMany(_) => Err(format!(
+            "{op:?} {flow}: more than {max_pages} pages, more than the runs this test made can fill: the pages never end (S2)"
+        )),
+    }
 }
 
 /// The page bound of a read of a flow on which `tokens` fresh tokens were

@@ -113,11 +113,11 @@ impl Fixtures {
                     b.insert(k.clone(), self.bindings.render(v));
                 }
             }
+            // Recorded before it is sent: a CreateFlow whose answer is
+            // lost may have made the flow, and clean-up must delete it.
+            self.created.push(real);
             match crate::fixtures::create_flow(&target.endpoint, &body).await {
-                Ok(latency) => {
-                    latencies.push(latency);
-                    self.created.push(real);
-                }
+                Ok(latency) => latencies.push(latency),
                 Err(e) => {
                     return Err(Failure::new(
                         None,

@@ -24,6 +24,8 @@ pub(super) struct Context<'a> {
     pub region: &'a str,
     /// The account of the first ARN this run saw (O1).
     pub account: &'a Mutex<Option<String>>,
+    /// The run's request ids (W3: each answer's is its own).
+    pub request_ids: &'a crate::contract::RequestIds,
 }
 
 /// The verdict of the expectations on the answers of one attempt.
@@ -60,8 +62,14 @@ pub(super) fn contract(cx: &Context<'_>, r: &Reply) -> (Vec<Violation>, Vec<Note
         .filter(|_| r.status == 200)
         .map(|j| crate::contract::check_arns(j, cx.region, cx.account))
         .unwrap_or_default();
+    let repeated = cx.request_ids.record(r.request_id.as_deref());
     (
-        found.violations.into_iter().chain(arns).collect(),
+        found
+            .violations
+            .into_iter()
+            .chain(arns)
+            .chain(repeated)
+            .collect(),
         found.notes,
     )
 }

@@ -153,7 +153,9 @@ impl Ledger {
         for (k, text) in o.remarks {
             self.notes.entry(k).or_insert(text);
         }
-        self.track_request_ids(o.request_ids, step);
+        // W3's repeats are judged run-wide (contract::RequestIds, via the
+        // step's contract check); the ids are kept for the provenance.
+        self.request_ids.extend(o.request_ids);
         self.answers += o.answers;
         self.throttled += o.throttled;
         self.latencies.extend(o.latencies);
@@ -192,21 +194,6 @@ impl Ledger {
             .entry((at, v.rule, v.id))
             .or_insert((0, step))
             .0 += 1;
-    }
-
-    /// W3: every answer's request id is its own.
-    fn track_request_ids(&mut self, ids: Vec<String>, step: usize) {
-        for id in ids {
-            if self.request_ids.contains(&id) {
-                let key = (
-                    "header x-amzn-RequestId".to_owned(),
-                    "every answer carries a request id of its own".to_owned(),
-                    "W3",
-                );
-                self.counted.entry(key).or_insert((0, step)).0 += 1;
-            }
-            self.request_ids.push(id);
-        }
     }
 
     /// One failure per contract rule and path broken, at the first step
@@ -288,17 +275,12 @@ mod tests {
             let o = Observed {
                 violations: vec![(Operation::ListFlows, v)],
                 answers: 1,
-                request_ids: vec!["same".into()],
                 ..Observed::default()
             };
             l.fold(i + 1, o, |_, _| {});
         }
         let counts = l.contract_failures();
-        assert_eq!(
-            counts.len(),
-            2,
-            "W4 once and W3 (shared ids) once: {counts:?}"
-        );
+        assert_eq!(counts.len(), 1, "W4 once: {counts:?}");
         assert_eq!(counts[0].at, "ListFlows body.flows.*.createdAt");
         assert_eq!(counts[0].count, 3);
         assert!(
@@ -308,8 +290,6 @@ mod tests {
             "{:?}",
             l.failures
         );
-        assert_eq!(counts[1].id, "W3");
-        assert_eq!(counts[1].count, 2);
     }
 
     #[test]

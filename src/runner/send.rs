@@ -1,23 +1,26 @@
 //! Sending a step's request: `n` at once (a `concurrent` step), page by
-//! page (`all-pages`), each call retried when throttled and safe to repeat.
-//! The endpoint client's shared adaptive rate paces them all.
+//! page (`all-pages`), each call through the endpoint client's one retry
+//! loop ([`RetryPolicy::judged`]) and its one pager. The client's shared
+//! adaptive rate paces them all.
 
 use std::time::Duration;
 
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::judge::Context;
 use super::ledger::Observed;
 use super::step::observe;
 use crate::appflow::Operation;
-use crate::client::pages::{Next, Pager};
-use crate::client::{Call, Endpoint, Outcome, TransportKind};
+use crate::client::pages::{self, End, Reading, Visit};
+use crate::client::{Call, Endpoint, Outcome, Repeats, RetryPolicy, TransportKind};
 
 /// Reads every page of a list read, judged as one answer: the first
 /// page's body with every page's list in `member` and no `nextToken`. A
 /// page that is not a 200 ends the read and stands for it; a repeated
-/// token or too many pages ends it with an S2 violation.
+/// token or too many pages ends it with an S2 violation (the client's
+/// pager). An empty last token ends it too: its W5 is the page's own
+/// contract finding (the model's pattern), so it is not added twice.
 pub(super) async fn read_all_pages(
     endpoint: &Endpoint,
     operation: Operation,
@@ -27,49 +30,65 @@ pub(super) async fn read_all_pages(
     cx: &Context<'_>,
     o: &mut Observed,
 ) -> Vec<Call> {
-    let mut pager = Pager::default();
-    let mut request = first.clone();
     let page_size = first.get("maxResults").and_then(Value::as_u64);
     let mut items: Vec<Value> = Vec::new();
     let mut merged: Option<(Call, Value)> = None;
-    loop {
-        let (call, repeats) =
-            call_once(endpoint, operation, Bytes::from(request.to_string()), retry).await;
-        o.throttled += repeats.throttled;
-        o.lost += repeats.lost;
-        observe(std::slice::from_ref(&call), cx, o);
-        let body = match &call.outcome {
-            Outcome::Reply(r) if r.status == 200 => r.json.clone(),
-            _ => None,
-        };
-        let Some(body) = body else { return vec![call] };
-        let list = body
-            .get(member)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        if let Some(n) = page_size.filter(|n| list.len() as u64 > *n) {
-            o.violations.push((
-                operation,
-                crate::contract::Violation::new(
+    let mut refused: Option<Call> = None;
+    let mut violations = Vec::new();
+    let read = pages::read_all(
+        endpoint,
+        &policy(retry),
+        operation,
+        first,
+        Reading::default(),
+        |call| {
+            observe(std::slice::from_ref(&call), cx, o);
+            let body = match &call.outcome {
+                Outcome::Reply(r) if r.status == 200 => r.json.clone(),
+                _ => None,
+            };
+            let Some(body) = body else {
+                refused = Some(call);
+                return Visit::Stop;
+            };
+            let list = body
+                .get(member)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if let Some(n) = page_size.filter(|n| list.len() as u64 > *n) {
+                violations.push(crate::contract::Violation::new(
                     &format!("body.{member}"),
                     format!("a page holds at most maxResults items (asked {n})"),
                     "S2",
-                ),
-            ));
-        }
-        items.extend(list);
-        if merged.is_none() {
-            merged = Some((call, body.clone()));
-        }
-        match pager.next(&body) {
-            Next::Done => break,
-            Next::More(token) => request["nextToken"] = json!(token),
-            Next::Stop(v) => {
-                o.violations.push((operation, v));
-                break;
+                ));
             }
-        }
+            items.extend(list);
+            let token = body
+                .get("nextToken")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            if merged.is_none() {
+                merged = Some((call, body));
+            }
+            Visit::Next(token)
+        },
+    )
+    .await;
+    let read = match read {
+        Ok(read) => read,
+        Err(e) => return vec![no_answer(TransportKind::Connect, e.to_string())],
+    };
+    o.throttled += read.repeats.throttled;
+    o.lost += read.repeats.lost;
+    o.violations
+        .extend(violations.into_iter().map(|v| (operation, v)));
+    match read.end {
+        End::Repeated(v) | End::TooMany(v) => o.violations.push((operation, v)),
+        End::Complete | End::EmptyToken(_) | End::Stopped => {}
+    }
+    if let Some(call) = refused {
+        return vec![call];
     }
     let Some((mut call, mut body)) = merged else {
         return Vec::new();
@@ -82,6 +101,16 @@ pub(super) async fn read_all_pages(
         r.json = Some(body);
     }
     vec![call]
+}
+
+/// The retry policy of a judged call: [`RetryPolicy::judged`] where the
+/// step allows a retry (safe to repeat, no 429 expected), else none.
+fn policy(retry: bool) -> RetryPolicy {
+    if retry {
+        RetryPolicy::judged()
+    } else {
+        RetryPolicy::none()
+    }
 }
 
 /// Sends `bodies` at once (a `concurrent` step's copies); the calls in
@@ -115,91 +144,35 @@ pub(super) async fn send_many(
     calls.sort_by_key(|(i, _)| *i);
     let mut repeats = Repeats::default();
     for (_, (_, r)) in &calls {
-        repeats.throttled += r.throttled;
-        repeats.lost += r.lost;
+        repeats.add(*r);
     }
     (calls.into_iter().map(|(_, (c, _))| c).collect(), repeats)
 }
 
-/// How often a call was sent again: after a throttle, after no answer.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Repeats {
-    /// 429s answered and retried.
-    pub throttled: u32,
-    /// Attempts that got no answer in time and were repeated.
-    pub lost: u32,
-}
-
-/// One call whose client error (a bad URL, a signing failure) counts as no
-/// answer. With `safe` (the request may be repeated as it is), a 429 is
-/// retried after an exponential backoff with jitter, up to
-/// [`THROTTLE_RETRIES`] times (the endpoint client's shared rate also slows
-/// down), and an attempt that timed out is repeated up to [`LOST_RETRIES`]
-/// times (a DeleteFlow until it answers, 200 or 404); the repeats come back
-/// with the call.
+/// One call under the judged retry policy ([`policy`]): the endpoint
+/// client's one retry loop; a client error (a bad URL, a signing failure)
+/// counts as no answer.
 async fn call_once(
     endpoint: &Endpoint,
     operation: Operation,
     body: Bytes,
     safe: bool,
 ) -> (Call, Repeats) {
-    let mut r = Repeats::default();
-    loop {
-        let c = endpoint
-            .call(operation, body.clone())
-            .await
-            .unwrap_or_else(|e| no_answer(TransportKind::Connect, e.to_string()));
-        let throttled = matches!(&c.outcome, Outcome::Reply(r) if r.status == 429);
-        let lost = matches!(
-            &c.outcome,
-            Outcome::Transport {
-                kind: TransportKind::Timeout,
-                ..
-            }
-        );
-        if safe && throttled && r.throttled < THROTTLE_RETRIES {
-            tokio::time::sleep(crate::fixtures::backoff(r.throttled)).await;
-            r.throttled += 1;
-        } else if safe && lost && r.lost < LOST_RETRIES {
-            r.lost += 1;
-        } else {
-            return (c, r);
-        }
+    match endpoint.call_with(&policy(safe), operation, body).await {
+        Ok(r) => (r.call, r.repeats),
+        Err(e) => (
+            no_answer(TransportKind::Connect, e.to_string()),
+            Repeats::default(),
+        ),
     }
 }
 
 /// Throttled calls are retried this many times at most.
-pub(super) const THROTTLE_RETRIES: u32 = 10;
-
-/// Calls that got no answer in time are repeated this many times at most
-/// (each waits the whole timeout).
-pub(super) const LOST_RETRIES: u32 = 2;
+pub(super) const THROTTLE_RETRIES: u32 = RetryPolicy::judged().throttles;
 
 fn no_answer(kind: TransportKind, message: String) -> Call {
     Call {
         outcome: Outcome::Transport { kind, message },
         latency: Duration::ZERO,
-    }
-}
-
-/// Whether a throttled request may be sent again as it is: reads; writes
-/// whose effect is the same however often they land (DeleteFlow ends with
-/// the flow gone, StopFlow with it stopped); and writes that carry a
-/// clientToken, which is what the token is for. Decided on the request as
-/// rendered.
-pub(super) fn retry_safe(operation: Operation, request: Option<&Value>) -> bool {
-    operation.is_read()
-        || matches!(operation, Operation::DeleteFlow | Operation::StopFlow)
-        || request
-            .and_then(|r| r.get("clientToken"))
-            .is_some_and(|t| t.as_str().is_some_and(|t| !t.is_empty()))
-}
-
-/// The list member a paginated read answers.
-pub(super) fn list_member(operation: Operation) -> Option<&'static str> {
-    match operation {
-        Operation::ListFlows => Some("flows"),
-        Operation::DescribeFlowExecutionRecords => Some("flowExecutions"),
-        _ => None,
     }
 }

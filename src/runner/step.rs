@@ -12,10 +12,11 @@ use serde_json::{Value, json};
 
 use super::judge::{Context, contract, judge};
 use super::ledger::Observed;
-use super::send::{THROTTLE_RETRIES, list_member, read_all_pages, retry_safe, send_many};
+use super::send::{THROTTLE_RETRIES, read_all_pages, send_many};
 use super::transcript::record_call;
 use super::{Failure, FailureKind};
 use crate::appflow::{Operation, TriggerType};
+use crate::client::retry::is_safe as retry_safe;
 use crate::client::{Call, Outcome, TransportKind};
 use crate::endpoint::Target;
 use crate::normalise::Normaliser;
@@ -109,6 +110,7 @@ pub(super) async fn play_call(
         trigger,
         region: &target.region,
         account,
+        request_ids: target.endpoint.request_ids(),
     };
     let (calls, mut judged) = send_and_judge(
         step,
@@ -254,7 +256,7 @@ async fn send_and_judge(
     (expected_body, alternative_bodies): (Option<&Value>, &[Option<Value>]),
     o: &mut Observed,
 ) -> (Vec<Call>, super::judge::Judged) {
-    let paged = step.all_pages.then(|| list_member(operation)).flatten();
+    let paged = step.all_pages.then(|| operation.list_member()).flatten();
     let deadline = step.expect.eventually.map(|d| Instant::now() + d);
     loop {
         let calls = match (paged, request) {

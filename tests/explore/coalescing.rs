@@ -67,7 +67,15 @@ async fn handle(State(s): State<Arc<Shared>>, request: Request) -> Response {
             .await
             .ok()
             .and_then(|a| a.clone());
-        return answer.flatten().map_or_else(closed, |u| u.response());
+        // With an id of its own: the fault modelled is the merged run, not
+        // a shared request id (W3, which explore judges run-wide).
+        return answer.flatten().map_or_else(closed, |u| {
+            let mut r = u.response();
+            if let Ok(id) = format!("merged-{}", uuid::Uuid::new_v4()).parse() {
+                r.headers_mut().insert("x-amzn-requestid", id);
+            }
+            r
+        });
     }
     tokio::time::sleep(Duration::from_millis(30)).await;
     let answer = forward(&s.http, &s.upstream, &method, &path, &bytes).await;

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: a JSON-in, reply-out client,
 //! targets, and a changing proxy in front of the emulator.
 
+pub mod forwarder;
 pub mod fuzz_cases;
 pub mod proxy;
 
