@@ -290,3 +290,40 @@ fn a_misspelled_var_is_a_usage_error() {
         "the refusal lists the variables: {e}"
     );
 }
+
+/// The same situation gets the same answer from every command: a URL with
+/// nothing listening is exit 4 (TARGET_UNREACHABLE) with "unreachable" in
+/// the message, from a probe before any set-up (doctor claimed abilities
+/// and retried for 11 s, load retried its set-up for 10 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_url_is_exit_4_from_every_command() {
+    // A port that was bound and is closed again: nothing listens there.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        format!("http://{}", l.local_addr().expect("addr"))
+    };
+    let mut commands: Vec<Vec<&str>> = vec![
+        vec!["check", "--target", &dead],
+        vec!["compare", "--target", &dead],
+        vec!["explore", "--target", &dead, "--cases", "2"],
+        vec!["cleanup", "--target", &dead],
+        vec!["doctor", "--target", &dead],
+    ];
+    if cfg!(feature = "load") {
+        commands.push(vec!["load", "--target", &dead, "--run-time", "2s"]);
+    }
+    for args in commands {
+        let (code, text) = crate::support::run_cli(&args, &Environment::default()).await;
+        assert_eq!(
+            code,
+            appflow_harness::exit_codes::TARGET_UNREACHABLE,
+            "`{}` on a dead URL: {text}",
+            args.join(" ")
+        );
+        assert!(
+            text.contains("unreachable"),
+            "`{}` says the target is unreachable: {text}",
+            args.join(" ")
+        );
+    }
+}

@@ -83,6 +83,17 @@ pub async fn run(
             "credentials: none (requests are not signed)".into(),
         ),
     }
+    // Nothing answering is the whole diagnosis: said at once, exit 4, as
+    // every command says it (the abilities of a target that does not
+    // answer are unknown, and the read and fixture below would only retry).
+    if let Err(e @ crate::endpoint::TargetError::Unreachable(..)) = t.probe().await {
+        say(console, format!("reach:       FAILED: {e}"));
+        say(
+            console,
+            "             fix: start the endpoint, or check --target (scheme, host, port)".into(),
+        );
+        return Err(e.into());
+    }
     say(
         console,
         format!(

@@ -58,6 +58,9 @@ pub async fn run(
         super::watch_signals(stop.clone())
     });
     let target = endpoint::resolve(options.target, env).await?;
+    // As every command: nothing answering is exit 4 at once (not after the
+    // set-up's retries), and refused credentials exit 2 before any flow.
+    target.probe().await?;
     let o = &options.load;
     console.note(format_args!(
         "load test of {}: {} users, run time {:?}, mix {}{}",
