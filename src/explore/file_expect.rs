@@ -1,14 +1,15 @@
 //! A scenario file step's `expect:` from the answers the model admitted:
 //! statuses (a list where profiles or timing differ), the error type when
 //! only one is admitted, and the body members every admitted 200 shares.
-
-use std::fmt::Write as _;
+//! Built as the format's own structs ([`crate::scenario::file`]), which
+//! `scenario::write` serializes.
 
 use serde_json::{Value, json};
 
 use super::generate::Step;
 use super::play::AdmittedView;
 use crate::model::{Exec, Expect, Observed, OkBody};
+use crate::scenario::file::{ExpectFile, StatusFile, StepFile};
 
 /// The `expect:` of a step, from every answer the model admitted.
 pub(super) fn expectation(
@@ -17,7 +18,7 @@ pub(super) fn expectation(
     observed: Option<&Observed>,
     step: &Step,
     runs: &[String],
-) -> Value {
+) -> ExpectFile {
     let mut admitted: Vec<&Expect> = views.iter().map(|a| &a.admitted.expect).collect();
     // The failing step expects what the contract admits with the status the
     // target gave, when it admits that status at all: the body is the fault.
@@ -47,9 +48,9 @@ pub(super) fn of_expects(
     observed: Option<&Observed>,
     step: &Step,
     runs: &[String],
-) -> Value {
+) -> ExpectFile {
     if admitted.is_empty() || admitted.iter().any(|e| **e == Expect::Any) {
-        return json!({});
+        return ExpectFile::default();
     }
     let mut statuses: Vec<u16> = Vec::new();
     for e in admitted {
@@ -66,19 +67,14 @@ pub(super) fn of_expects(
         }
     }
     statuses.sort_unstable();
-    let mut out = serde_json::Map::new();
-    out.insert(
-        "status".into(),
-        if statuses.len() == 1 {
-            json!(statuses[0])
-        } else {
-            json!(statuses)
-        },
-    );
+    let mut out = ExpectFile {
+        status: Some(StatusFile(statuses)),
+        ..ExpectFile::default()
+    };
     if let [Expect::Error(k), rest @ ..] = admitted
         && rest.iter().all(|e| **e == Expect::Error(*k))
     {
-        out.insert("error".into(), json!(k.name()));
+        out.error = Some(k.name().to_owned());
     }
     let oks: Vec<&OkBody> = admitted
         .iter()
@@ -87,37 +83,19 @@ pub(super) fn of_expects(
             _ => None,
         })
         .collect();
-    if oks.len() == admitted.len()
-        && let Some(b) = ok_body(&oks, observed, runs)
-    {
-        out.insert("body".into(), b);
+    if oks.len() == admitted.len() {
+        out.body = ok_body(&oks, observed, runs);
     }
-    if matches!(step, Step::Records { .. }) && out.contains_key("body") {
-        out.insert("eventually".into(), json!("10s"));
+    if matches!(step, Step::Records { .. }) && out.body.is_some() {
+        out.eventually = Some(crate::scenario::format_duration(crate::model::L2_LAG));
     }
-    Value::Object(out)
+    out
 }
 
 /// A new run to a scenario file: a new executionId, or the run of a lost
 /// answer (which the file has not seen either).
 pub(super) fn is_new(exec: &Exec) -> bool {
     matches!(exec, Exec::New) || matches!(exec, Exec::Same(id) if id.is_empty())
-}
-
-/// `text` (a step's YAML lines) with `when: guard` in each step it holds.
-pub(super) fn guarded(text: &str, guard: Option<&str>) -> String {
-    let Some(g) = guard else {
-        return text.to_owned();
-    };
-    let mut out = String::new();
-    for line in text.lines() {
-        out.push_str(line);
-        out.push('\n');
-        if line.starts_with("  - ") {
-            out.push_str(&format!("    when: {g}\n"));
-        }
-    }
-    out
 }
 
 fn one_of(values: Vec<String>) -> Value {
@@ -246,7 +224,7 @@ fn ok_body(oks: &[&OkBody], observed: Option<&Observed>, runs: &[String]) -> Opt
     }
 }
 
-/// The lines every step of the file carries.
+/// What every step of the file carries besides its action.
 pub(super) struct StepLines {
     /// Its `name:`.
     pub name: String,
@@ -255,11 +233,9 @@ pub(super) struct StepLines {
 }
 
 impl StepLines {
-    /// `name:` and, after a clock move, `needs-control:`.
-    pub(super) fn write(&self, out: &mut String) {
-        let _ = writeln!(out, "    name: {}", json!(self.name));
-        if self.after_clock {
-            let _ = writeln!(out, "    needs-control: true");
-        }
+    /// `step` with its `name:` and, after a clock move, `needs-control:`.
+    pub(super) fn apply(&self, step: &mut StepFile) {
+        step.name = Some(self.name.clone());
+        step.needs_control = self.after_clock;
     }
 }

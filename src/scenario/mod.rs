@@ -13,10 +13,11 @@ mod step_parts;
 pub mod template;
 mod validate;
 mod validate_step;
+pub mod write;
 
 use std::path::{Path, PathBuf};
 
-pub use duration::parse_duration;
+pub use duration::{format_duration, parse_duration};
 pub use plan::{Action, ContractTag, Expect, FlowPlan, Need, Scenario, ScenarioError, Step};
 pub use validate::parse;
 
