@@ -87,7 +87,7 @@ pub(super) fn expectation(vectors: &[Vec<Expect>], step: &Step, runs: &[String])
     }
     let mut alternatives: Vec<ExpectFile> = by_status
         .values()
-        .map(|group| of_expects(group, None, step, runs))
+        .map(|group| of_expects(group, step, runs))
         .collect();
     let mut out = match alternatives.len() {
         1 => alternatives.pop().unwrap_or_default(),
@@ -154,8 +154,9 @@ fn distinct_ids(vectors: &[Vec<Expect>]) -> Option<usize> {
 /// A burst with several tokens or none as a concurrent step: the request
 /// with a clientToken per copy moved to `each:`, `concurrent: N`, and the
 /// expectations every order allows (from `p.before`, the worlds before it).
-/// The first answer is captured when every order makes it a new run; the
-/// other runs are kept uncaptured (which answer is whose depends on the order).
+/// Each copy's answer is captured when every order makes it a new run
+/// (copy k sends its own token, so its run is its own in any order); the
+/// others are kept uncaptured.
 pub(super) fn step_file(
     p: &Played,
     reqs: &[(Operation, Value)],
@@ -188,26 +189,34 @@ pub(super) fn step_file(
     if e != ExpectFile::default() {
         out.expect = Some(e);
     }
-    let first_is_new = vectors.as_ref().is_some_and(|v| {
-        !v.is_empty()
-            && v.iter().all(|answers| {
-                matches!(
-                    answers.first(),
-                    Some(Expect::Ok(OkBody::Start {
-                        exec: Exec::New,
-                        ..
-                    }))
-                )
-            })
-    });
+    // Copy k's run is named (`[k].executionId`) when every order makes it
+    // a new run: a later replay of its token must answer that run (T1).
+    let always_new = |k: usize| {
+        vectors.as_ref().is_some_and(|v| {
+            !v.is_empty()
+                && v.iter().all(|answers| {
+                    matches!(
+                        answers.get(k),
+                        Some(Expect::Ok(OkBody::Start {
+                            exec: Exec::New,
+                            ..
+                        }))
+                    )
+                })
+        })
+    };
     for (k, id) in p.observed.iter().map(run_id).enumerate() {
         let Some(id) = id.filter(|id| !known(runs, id)) else {
             continue;
         };
-        if k == 0 && first_is_new {
+        if always_new(k) {
             runs.push(id);
-            out.capture
-                .insert(format!("r{}", runs.len() - 1), "executionId".into());
+            let path = if k == 0 {
+                "executionId".to_owned()
+            } else {
+                format!("[{}].executionId", k + 1)
+            };
+            out.capture.insert(format!("r{}", runs.len() - 1), path);
         } else {
             runs.push(format!("{UNCAPTURED}{id}"));
         }

@@ -3,7 +3,6 @@
 //! file's requests are made with.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 use super::generate::Variant;
 use super::names::Namer;
@@ -15,46 +14,20 @@ pub(super) struct Templates {
     /// The flow names the sequence was played with, up to the slot number
     /// (`ah-x<sequence>-s`): a model's name becomes `{{flow.s<slot>}}`.
     pub(super) played_prefix: String,
-    /// Flow aliases beyond the slots: alias -> name length (None: default).
-    pub(super) flows: RefCell<BTreeMap<String, Option<u16>>>,
-    /// Token aliases with a length.
-    pub(super) tokens: RefCell<BTreeMap<String, u16>>,
     /// The runs answered before the step being written (see [`UNCAPTURED`]).
     pub(super) runs: RefCell<Vec<String>>,
 }
 
 impl Namer for Templates {
+    // A near miss is its base's template with a filter (`|upper`,
+    // `|length:N`): the runner makes it from the same value, as explore did.
+    // Spaces at either end stay literal text (written as a raw body).
     fn name(&self, slot: u8, v: Variant) -> String {
-        let base = format!("s{slot}");
-        match v {
-            Variant::Plain => format!("{{{{flow.{base}}}}}"),
-            Variant::Lead => format!(" {{{{flow.{base}}}}}"),
-            Variant::Trail => format!("{{{{flow.{base}}}}} "),
-            Variant::Upper => {
-                self.flows.borrow_mut().insert(format!("{base}u"), None);
-                format!("{{{{flow.{base}u}}}}")
-            }
-            Variant::Len(n) => {
-                let alias = format!("{base}_{n}");
-                self.flows.borrow_mut().insert(alias.clone(), Some(n));
-                format!("{{{{flow.{alias}}}}}")
-            }
-        }
+        near_miss(&format!("flow.s{slot}"), v)
     }
 
     fn token(&self, k: u8, v: Variant) -> String {
-        let base = format!("t{k}");
-        match v {
-            Variant::Plain => format!("{{{{token.{base}}}}}"),
-            Variant::Lead => format!(" {{{{token.{base}}}}}"),
-            Variant::Trail => format!("{{{{token.{base}}}}} "),
-            Variant::Upper => format!("{{{{token.{base}u}}}}"),
-            Variant::Len(n) => {
-                let alias = format!("{base}_{n}");
-                self.tokens.borrow_mut().insert(alias.clone(), n);
-                format!("{{{{token.{alias}}}}}")
-            }
-        }
+        near_miss(&format!("token.t{k}"), v)
     }
 
     /// Run `i` modulo the runs answered so far, as the played sequence
@@ -68,5 +41,16 @@ impl Namer for Templates {
             }
             _ => "ah-norun-scenario".into(),
         }
+    }
+}
+
+/// The template of `name` (`token.t2`) as the near miss `v` of it.
+fn near_miss(name: &str, v: Variant) -> String {
+    match v {
+        Variant::Plain => format!("{{{{{name}}}}}"),
+        Variant::Lead => format!(" {{{{{name}}}}}"),
+        Variant::Trail => format!("{{{{{name}}}}} "),
+        Variant::Upper => format!("{{{{{name}|upper}}}}"),
+        Variant::Len(n) => format!("{{{{{name}|length:{n}}}}}"),
     }
 }

@@ -19,7 +19,7 @@ use crate::appflow::TriggerType;
 use crate::fixtures::FixtureVars;
 use crate::model::Observed;
 use crate::model::{Expect, OkBody};
-use crate::scenario::file::{ExpectFile, FlowFile, RawFile, ScenarioFile, ShapeFile, StatusFile};
+use crate::scenario::file::{ExpectFile, FlowFile, RawFile, ScenarioFile, StatusFile};
 use crate::scenario::file::{StepFile, WhenFile};
 use crate::scenario::write::{WriteError, step as located};
 
@@ -92,7 +92,7 @@ pub fn scenario(
             .as_ref()
             .filter(|_| !(answered && matches!(p.step, Step::Lost { .. })))
         {
-            body.push(if let Step::Lost { .. } = p.step {
+            let mut control = if let Step::Lost { .. } = p.step {
                 StepFile {
                     fault: Some(c.clone()),
                     ..StepFile::default()
@@ -102,7 +102,10 @@ pub fn scenario(
                     configure: Some(c.clone()),
                     ..StepFile::default()
                 }
-            });
+            };
+            // A fault armed for a call that is skipped would meet a later one.
+            control.when = guard.clone();
+            body.push(control);
             after_clock = true;
             if let Step::Quota { .. } = p.step {
                 continue;
@@ -189,34 +192,17 @@ pub fn scenario(
     }) {
         file.needs.push("event-source".into());
     }
-    for (alias, n) in t.tokens.borrow().iter() {
-        file.tokens.insert(
-            alias.clone(),
-            ShapeFile {
-                length: Some(usize::from(*n)),
-                include: String::new(),
-            },
-        );
-    }
-    let flow = |trigger: TriggerType, name: Option<ShapeFile>| FlowFile {
+    let flow = |trigger: TriggerType| FlowFile {
         trigger: trigger.to_string(),
         create: None,
-        name,
+        name: None,
         exists: false,
     };
     for slot in 0..SLOTS {
         if steps.iter().any(|s| mentions(s, slot)) {
             let trigger = slot_trigger(&steps, slot).unwrap_or(TriggerType::OnDemand);
-            file.flows.insert(format!("s{slot}"), flow(trigger, None));
+            file.flows.insert(format!("s{slot}"), flow(trigger));
         }
-    }
-    for (alias, n) in t.flows.borrow().iter() {
-        let shape = n.map(|n| ShapeFile {
-            length: Some(usize::from(n)),
-            include: String::new(),
-        });
-        file.flows
-            .insert(alias.clone(), flow(TriggerType::OnDemand, shape));
     }
     (file, header)
 }
@@ -263,10 +249,8 @@ fn step_file(
 ) -> Option<StepFile> {
     let op = operation_of(&p.step)?;
     t.runs.replace(runs.clone());
-    let mut reqs = requests(&p.step, t, fixtures, trigger);
-    if let Step::Records { .. } = &p.step {
-        reqs[0].1["maxResults"] = json!(100);
-    }
+    // Reads page at the size the sequence used, through every page.
+    let reqs = requests(&p.step, t, fixtures, trigger);
     let lines = StepLines {
         name: step_name(p),
         after_clock,
@@ -303,6 +287,9 @@ fn step_file(
     let burst = reqs.len() > 1;
     if burst {
         out.concurrent = u32::try_from(reqs.len()).ok();
+    }
+    if let Step::Records { .. } = p.step {
+        out.all_pages = true;
     }
     if let Step::List { .. } = p.step {
         out.all_pages = true;

@@ -97,6 +97,11 @@ fn walk(name: &str, v: &Value, at: &str, depth: usize) -> Result<(), Problem> {
                         }
                     }
                     ("not", x) if !x.is_null() => walk(name, x, at, depth + 1)?,
+                    ("none-of", Value::Array(items)) => {
+                        for item in items {
+                            walk(name, item, at, depth + 1)?;
+                        }
+                    }
                     ("contains", Value::Array(items)) if ty == "list" => {
                         if let Some(member) = shape.pointer("/member/shape").and_then(Value::as_str)
                         {

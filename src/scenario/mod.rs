@@ -10,6 +10,7 @@ mod locate;
 pub mod matcher;
 pub mod plan;
 mod step_parts;
+pub use step_parts::capture_copy;
 pub mod template;
 mod validate;
 mod validate_step;

@@ -208,6 +208,7 @@ async fn a_run_that_judges_nothing_fails() {
     assert!(out.contains("FAILED: no sequence was judged"), "{out}");
 }
 
+mod battery;
 mod coalescing;
 mod control;
 mod faults;
