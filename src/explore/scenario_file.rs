@@ -59,7 +59,28 @@ pub fn scenario(
     };
     let steps: Vec<Step> = seq.steps.iter().map(|p| p.step.clone()).collect();
     let mut runs: Vec<String> = Vec::new();
+    // `covers:` names what the failing step decides (a same-token burst:
+    // T5); the rules of the other steps only when it names none.
     let mut covers: Vec<&str> = Vec::new();
+    if let Some(p) = seq.steps.iter().find(|p| p.failed) {
+        if let Step::Burst { tokens, .. } = &p.step
+            && tokens.len() > 1
+            && tokens.windows(2).all(|w| w[0] == w[1])
+            && tokens[0] != TokenArg::None
+        {
+            covers.push("T5");
+        }
+        for r in p
+            .rules
+            .iter()
+            .chain(p.admitted.iter().flat_map(|a| a.rules.iter()))
+        {
+            if !covers.contains(r) && crate::contract::rule_ids().contains(r) {
+                covers.push(r);
+            }
+        }
+    }
+    let failing_decides = !covers.is_empty();
     let mut body: Vec<StepFile> = Vec::new();
     let mut after_clock = false;
     let mut guard: Option<WhenFile> = None;
@@ -72,7 +93,7 @@ pub fn scenario(
             .iter()
             .chain(p.admitted.iter().flat_map(|a| a.rules.iter()))
         {
-            if !covers.contains(r) && crate::contract::rule_ids().contains(r) {
+            if !failing_decides && !covers.contains(r) && crate::contract::rule_ids().contains(r) {
                 covers.push(r);
             }
         }

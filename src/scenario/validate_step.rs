@@ -111,6 +111,16 @@ fn step_plan(
             .map_err(|m| here.err(format!("expect.body: {m}"), None))?;
     }
     let concurrent = s.concurrent.unwrap_or(1);
+    if s.capture.contains_key(super::template::RUNS) {
+        return Err(here.err(
+            format!(
+                "capture `{}` would hide `{{{{{}}}}}`, the runs the scenario has seen",
+                super::template::RUNS,
+                super::template::RUNS
+            ),
+            Some("give the capture another name"),
+        ));
+    }
     let mut captures: Vec<&str> = Vec::new();
     for path in s.capture.values() {
         let (copy, path) = super::step_parts::capture_copy(path).map_err(|m| here.err(m, None))?;
