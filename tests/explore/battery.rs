@@ -324,3 +324,37 @@ async fn a_tolerated_wire_rule_is_looked_past_and_an_untolerated_one_is_found() 
         "with --tolerate W3 the exploration goes past it and judges the rest:\n{out}"
     );
 }
+
+/// L2 lets runs be listed seconds late: explore polls as long as its saved
+/// files wait (model::L2_LAG), so an endpoint listing runs 3 s late is no
+/// finding (it was, when explore polled 2 s and its files waited 10 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_listed_three_seconds_late_are_no_finding() {
+    let emulator = appflow_harness::emulator::Emulator::start_with(
+        appflow_harness::emulator::config::Config {
+            records_lag_ms: 3000,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("emulator");
+    let budget = Budget {
+        seed: 1,
+        cases: 60,
+        ..Budget::default()
+    };
+    let target = || url(&emulator.url());
+    // Polled shorter than the lag (explore's old 2 s): the reads are reached.
+    let mut short = options(target(), budget.clone(), None);
+    short.poll = std::time::Duration::from_secs(2);
+    let (s, out) = explore(short).await;
+    assert!(
+        s.finding.is_some(),
+        "the sequences read records soon after a start (a 2 s poll misses the runs):\n{out}"
+    );
+    let (s, out) = explore(options(target(), budget, None)).await;
+    assert!(
+        s.passed(),
+        "runs listed 3 s late are within L2's bound (explore polls model::L2_LAG):\n{out}"
+    );
+}
