@@ -209,6 +209,7 @@ async fn a_run_that_judges_nothing_fails() {
 }
 
 mod battery;
+mod battery_files;
 mod coalescing;
 mod control;
 mod faults;
