@@ -11,29 +11,29 @@ pub const DEFAULTS: &str = include_str!("../snapshots/transformers.yaml");
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// One transformer: at every transcript path matching `path` (dotted;
 /// `*` is one segment, `**` any number), replace the value, remove it, or
 /// map some values to others.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Transformer {
     /// Dotted transcript path (`steps.*.response.body.executionId`; `*` one
     /// segment, `**` any number).
     pub path: String,
     /// Replace the value with this one.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace: Option<Value>,
     /// Remove the object member.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub remove: bool,
     /// Replace string values: old -> new (other values are left alone).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub map: BTreeMap<String, String>,
     /// Why the value is not behaviour (documentation only).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
 }
 

@@ -38,8 +38,8 @@ pub struct ExploreArgs {
     /// fingerprint).
     #[arg(long)]
     pub junit: Option<PathBuf>,
-    /// How long a read may lack a new run before it fails (L2; default 2s,
-    /// 30s against AWS).
+    /// How long a read may lack a new run before it fails (L2; default 10s,
+    /// 30s against AWS); saved files wait as long (`eventually:`).
     #[arg(long, value_parser = parse_duration)]
     pub poll: Option<Duration>,
     /// Print what the budget implies (flows, calls, runs, their price) and
@@ -89,9 +89,11 @@ impl From<ExploreArgs> for ExploreOptions {
                 time: a.time,
                 shrink_time: Duration::from_secs(if aws { 600 } else { 60 }),
             },
-            poll: a
-                .poll
-                .unwrap_or(Duration::from_secs(if aws { 30 } else { 2 })),
+            poll: a.poll.unwrap_or(if aws {
+                crate::model::L2_LAG_AWS
+            } else {
+                crate::model::L2_LAG
+            }),
             save: a.save,
             json: a.json,
             junit: a.junit,

@@ -93,8 +93,10 @@ pub async fn run_summary(
                 seed: summary.seed,
                 target: &format!("{} ({})", name, target.kind.as_str()),
                 original_steps: f.original_steps,
+                poll: options.poll,
             },
-        );
+        )
+        .map_err(|e| CommandError::Internal(e.to_string()))?;
         std::fs::create_dir_all(dir).map_err(CommandError::io(format!(
             "failed to create {}",
             dir.display()

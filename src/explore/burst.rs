@@ -5,9 +5,8 @@
 //! statuses and distinct executionIds every order agrees on).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::fmt::Write as _;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::file_expect::StepLines;
 use super::file_expect::of_expects;
@@ -16,6 +15,7 @@ use super::play::Played;
 use super::scenario_file::{UNCAPTURED, known, run_id};
 use crate::appflow::Operation;
 use crate::model::{Call, Exec, Expect, OkBody, Worlds, branches, permutations};
+use crate::scenario::file::{ExpectFile, StepFile};
 
 /// More answer vectors than this: the step's answers get no expectation
 /// beyond the contract (the file still replays the calls at once).
@@ -71,10 +71,10 @@ fn status_of(e: &Expect) -> Option<u16> {
 
 /// The `expect:` of the concurrent step: what every answer meets (one
 /// alternative per admitted status), and the counts all orders agree on.
-pub(super) fn expectation(vectors: &[Vec<Expect>], step: &Step, runs: &[String]) -> Value {
+pub(super) fn expectation(vectors: &[Vec<Expect>], step: &Step, runs: &[String]) -> ExpectFile {
     let all: Vec<&Expect> = vectors.iter().flatten().collect();
     if all.is_empty() || all.iter().any(|e| status_of(e).is_none()) {
-        return json!({});
+        return ExpectFile::default();
     }
     let mut by_status: BTreeMap<u16, Vec<&Expect>> = BTreeMap::new();
     for e in &all {
@@ -85,32 +85,32 @@ pub(super) fn expectation(vectors: &[Vec<Expect>], step: &Step, runs: &[String])
             }
         }
     }
-    let alternatives: Vec<Value> = by_status
+    let mut alternatives: Vec<ExpectFile> = by_status
         .values()
-        .map(|group| of_expects(group, None, step, runs))
+        .map(|group| of_expects(group, step, runs))
         .collect();
-    let mut out = match alternatives.as_slice() {
-        [one] => one.clone(),
-        _ => json!({ "one-of": alternatives }),
+    let mut out = match alternatives.len() {
+        1 => alternatives.pop().unwrap_or_default(),
+        _ => ExpectFile {
+            one_of: alternatives,
+            ..ExpectFile::default()
+        },
     };
-    let Some(m) = out.as_object_mut() else {
-        return json!({});
-    };
-    let mut counts = serde_json::Map::new();
+    let mut counts = BTreeMap::new();
     for s in by_status.keys() {
         let seen: BTreeSet<usize> = vectors
             .iter()
             .map(|v| v.iter().filter(|e| status_of(e) == Some(*s)).count())
             .collect();
         if let [n] = seen.into_iter().collect::<Vec<_>>()[..] {
-            counts.insert(s.to_string(), json!(n));
+            counts.insert(*s, n);
         }
     }
-    if by_status.len() > 1 && !counts.is_empty() {
-        m.insert("status-count".into(), Value::Object(counts));
+    if by_status.len() > 1 {
+        out.status_count = counts;
     }
     if let Some(n) = distinct_ids(vectors) {
-        m.insert("distinct".into(), json!({ "executionId": n }));
+        out.distinct.insert("executionId".into(), n);
     }
     // The statuses call by call that some order allows: stronger than the
     // counts (two calls with one token answer alike, T5).
@@ -119,7 +119,7 @@ pub(super) fn expectation(vectors: &[Vec<Expect>], step: &Step, runs: &[String])
         .map(|v| v.iter().filter_map(status_of).collect::<Vec<u16>>())
         .collect();
     if by_status.len() > 1 {
-        m.insert("statuses-in-order".into(), json!(orders));
+        out.statuses_in_order = orders.into_iter().collect();
     }
     out
 }
@@ -151,65 +151,77 @@ fn distinct_ids(vectors: &[Vec<Expect>]) -> Option<usize> {
     (seen.len() == 1).then(|| seen.into_iter().next().unwrap_or(0))
 }
 
-/// A burst with several tokens or none as YAML lines: the request with a
-/// clientToken per copy moved to `each:`, `concurrent: N`, and the
+/// A burst with several tokens or none as a concurrent step: the request
+/// with a clientToken per copy moved to `each:`, `concurrent: N`, and the
 /// expectations every order allows (from `p.before`, the worlds before it).
-/// The first answer is captured when every order makes it a new run; the
-/// other runs are kept uncaptured (which answer is whose depends on the order).
-pub(super) fn step_text(
+/// Each copy's answer is captured when every order makes it a new run
+/// (copy k sends its own token, so its run is its own in any order); the
+/// others are kept uncaptured.
+pub(super) fn step_file(
     p: &Played,
     reqs: &[(Operation, Value)],
     lines: &StepLines,
     runs: &mut Vec<String>,
-    out: &mut String,
-) {
-    let Some((_, first)) = reqs.first() else {
-        return;
-    };
+) -> Option<StepFile> {
+    let (_, first) = reqs.first()?;
     let mut body = first.clone();
     if let Some(m) = body.as_object_mut() {
         m.remove("clientToken");
     }
-    let _ = writeln!(out, "  - StartFlow: {body}");
-    let _ = writeln!(out, "    concurrent: {}", reqs.len());
+    let mut out = StepFile {
+        start_flow: Some(body),
+        concurrent: u32::try_from(reqs.len()).ok(),
+        ..StepFile::default()
+    };
     let tokens: Vec<Value> = reqs
         .iter()
         .map(|(_, b)| b.get("clientToken").cloned().unwrap_or(Value::Null))
         .collect();
     if tokens.iter().any(|t| !t.is_null()) {
-        let _ = writeln!(out, "    each: {}", json!({ "clientToken": tokens }));
+        out.each.insert("clientToken".into(), tokens);
     }
-    lines.write(out);
+    lines.apply(&mut out);
     let vectors = p.before.as_ref().and_then(|w| outcomes(w, &p.calls));
     let e = vectors
         .as_ref()
-        .map_or_else(|| json!({}), |v| expectation(v, &p.step, runs));
-    if e.as_object().is_some_and(|m| !m.is_empty()) {
-        let _ = writeln!(out, "    expect: {e}");
+        .map(|v| expectation(v, &p.step, runs))
+        .unwrap_or_default();
+    if e != ExpectFile::default() {
+        out.expect = Some(e);
     }
-    let first_is_new = vectors.as_ref().is_some_and(|v| {
-        !v.is_empty()
-            && v.iter().all(|answers| {
-                matches!(
-                    answers.first(),
-                    Some(Expect::Ok(OkBody::Start {
-                        exec: Exec::New,
-                        ..
-                    }))
-                )
-            })
-    });
+    // Copy k's run is named (`[k].executionId`) when every order makes it
+    // a new run: a later replay of its token must answer that run (T1).
+    let always_new = |k: usize| {
+        vectors.as_ref().is_some_and(|v| {
+            !v.is_empty()
+                && v.iter().all(|answers| {
+                    matches!(
+                        answers.get(k),
+                        Some(Expect::Ok(OkBody::Start {
+                            exec: Exec::New,
+                            ..
+                        }))
+                    )
+                })
+        })
+    };
     for (k, id) in p.observed.iter().map(run_id).enumerate() {
         let Some(id) = id.filter(|id| !known(runs, id)) else {
             continue;
         };
-        if k == 0 && first_is_new {
+        if always_new(k) {
             runs.push(id);
-            let _ = writeln!(out, "    capture: {{ r{}: executionId }}", runs.len() - 1);
+            let path = if k == 0 {
+                "executionId".to_owned()
+            } else {
+                format!("[{}].executionId", k + 1)
+            };
+            out.capture.insert(format!("r{}", runs.len() - 1), path);
         } else {
             runs.push(format!("{UNCAPTURED}{id}"));
         }
     }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -217,6 +229,8 @@ mod tests {
     use super::*;
     use crate::appflow::TriggerType;
     use crate::model::Observed;
+    use crate::scenario::file::StatusFile;
+    use serde_json::json;
 
     fn answer(status: u16, flow_status: Option<&str>, error: Option<&str>) -> Observed {
         Observed {
@@ -263,13 +277,21 @@ mod tests {
         };
         let e = expectation(&vectors, &step, &[]);
         assert_eq!(
-            e["status-count"],
-            json!({ "200": 1, "409": 1 }),
-            "every order has one activation and one conflict: {e}"
+            e.status_count,
+            BTreeMap::from([(200, 1), (409, 1)]),
+            "every order has one activation and one conflict: {e:?}"
         );
-        assert_eq!(e["one-of"][0]["status"], 200, "{e}");
-        assert_eq!(e["one-of"][0]["body"]["flowStatus"], "Active", "{e}");
-        assert_eq!(e["one-of"][1]["error"], "ConflictException", "{e}");
+        assert_eq!(e.one_of[0].status, Some(StatusFile(vec![200])), "{e:?}");
+        assert_eq!(
+            e.one_of[0].body.as_ref().map(|b| &b["flowStatus"]),
+            Some(&json!("Active")),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.one_of[1].error.as_deref(),
+            Some("ConflictException"),
+            "{e:?}"
+        );
         // One token twice beside another: the two copies of one token
         // answer alike in every order (T5), which counts cannot say.
         let calls = [
@@ -280,9 +302,9 @@ mod tests {
         let vectors = outcomes(&w, &calls).expect("a handful of orders");
         let e = expectation(&vectors, &step, &[]);
         assert_eq!(
-            e["statuses-in-order"],
-            json!([[200, 409, 409], [409, 200, 200]]),
-            "token-4 first, or token-5 first (its replay answers alike): {e}"
+            e.statuses_in_order,
+            vec![vec![200, 409, 409], vec![409, 200, 200]],
+            "token-4 first, or token-5 first (its replay answers alike): {e:?}"
         );
     }
 
@@ -304,8 +326,8 @@ mod tests {
         };
         let e = expectation(&vectors, &step, &[]);
         assert!(
-            e.get("status-count").is_none_or(|c| c.get("200").is_none()),
-            "C1 unsettled: one or two 200s, no count of 200s: {e}"
+            !e.status_count.contains_key(&200),
+            "C1 unsettled: one or two 200s, no count of 200s: {e:?}"
         );
     }
 }

@@ -1,14 +1,15 @@
 //! A scenario file step's `expect:` from the answers the model admitted:
 //! statuses (a list where profiles or timing differ), the error type when
 //! only one is admitted, and the body members every admitted 200 shares.
-
-use std::fmt::Write as _;
+//! Built as the format's own structs ([`crate::scenario::file`]), which
+//! `scenario::write` serializes.
 
 use serde_json::{Value, json};
 
 use super::generate::Step;
 use super::play::AdmittedView;
 use crate::model::{Exec, Expect, Observed, OkBody};
+use crate::scenario::file::{ExpectFile, StatusFile, StepFile};
 
 /// The `expect:` of a step, from every answer the model admitted.
 pub(super) fn expectation(
@@ -17,7 +18,7 @@ pub(super) fn expectation(
     observed: Option<&Observed>,
     step: &Step,
     runs: &[String],
-) -> Value {
+) -> ExpectFile {
     let mut admitted: Vec<&Expect> = views.iter().map(|a| &a.admitted.expect).collect();
     // The failing step expects what the contract admits with the status the
     // target gave, when it admits that status at all: the body is the fault.
@@ -35,21 +36,15 @@ pub(super) fn expectation(
             admitted = same;
         }
     }
-    of_expects(&admitted, observed, step, runs)
+    of_expects(&admitted, step, runs)
 }
 
 /// The `expect:` every one of `admitted` meets: statuses, the error type
 /// when only one is admitted, the body members every admitted 200 shares
-/// (`observed`: the target's answer, whose earlier run a new one must not
-/// be). Empty when an answer is undecided.
-pub(super) fn of_expects(
-    admitted: &[&Expect],
-    observed: Option<&Observed>,
-    step: &Step,
-    runs: &[String],
-) -> Value {
+/// (a new run: none of `{{runs}}`). Empty when an answer is undecided.
+pub(super) fn of_expects(admitted: &[&Expect], step: &Step, runs: &[String]) -> ExpectFile {
     if admitted.is_empty() || admitted.iter().any(|e| **e == Expect::Any) {
-        return json!({});
+        return ExpectFile::default();
     }
     let mut statuses: Vec<u16> = Vec::new();
     for e in admitted {
@@ -66,19 +61,14 @@ pub(super) fn of_expects(
         }
     }
     statuses.sort_unstable();
-    let mut out = serde_json::Map::new();
-    out.insert(
-        "status".into(),
-        if statuses.len() == 1 {
-            json!(statuses[0])
-        } else {
-            json!(statuses)
-        },
-    );
+    let mut out = ExpectFile {
+        status: Some(StatusFile(statuses)),
+        ..ExpectFile::default()
+    };
     if let [Expect::Error(k), rest @ ..] = admitted
         && rest.iter().all(|e| **e == Expect::Error(*k))
     {
-        out.insert("error".into(), json!(k.name()));
+        out.error = Some(k.name().to_owned());
     }
     let oks: Vec<&OkBody> = admitted
         .iter()
@@ -87,37 +77,24 @@ pub(super) fn of_expects(
             _ => None,
         })
         .collect();
-    if oks.len() == admitted.len()
-        && let Some(b) = ok_body(&oks, observed, runs)
-    {
-        out.insert("body".into(), b);
+    if oks.len() == admitted.len() {
+        out.body = ok_body(&oks, runs);
     }
-    if matches!(step, Step::Records { .. }) && out.contains_key("body") {
-        out.insert("eventually".into(), json!("10s"));
+    if matches!(step, Step::Records { .. }) && out.body.is_some() {
+        out.eventually = Some(crate::scenario::format_duration(crate::model::L2_LAG));
     }
-    Value::Object(out)
+    out
+}
+
+/// `{{runs}}`: every run the replayed scenario has seen before the step.
+fn runs_template() -> String {
+    format!("{{{{{}}}}}", crate::scenario::template::RUNS)
 }
 
 /// A new run to a scenario file: a new executionId, or the run of a lost
 /// answer (which the file has not seen either).
 pub(super) fn is_new(exec: &Exec) -> bool {
     matches!(exec, Exec::New) || matches!(exec, Exec::Same(id) if id.is_empty())
-}
-
-/// `text` (a step's YAML lines) with `when: guard` in each step it holds.
-pub(super) fn guarded(text: &str, guard: Option<&str>) -> String {
-    let Some(g) = guard else {
-        return text.to_owned();
-    };
-    let mut out = String::new();
-    for line in text.lines() {
-        out.push_str(line);
-        out.push('\n');
-        if line.starts_with("  - ") {
-            out.push_str(&format!("    when: {g}\n"));
-        }
-    }
-    out
 }
 
 fn one_of(values: Vec<String>) -> Value {
@@ -133,7 +110,7 @@ fn one_of(values: Vec<String>) -> Value {
 
 /// The body expectation all admitted 200s share, if any can be written.
 // Long on purpose: one match over the model's expected bodies, operation by operation.
-fn ok_body(oks: &[&OkBody], observed: Option<&Observed>, runs: &[String]) -> Option<Value> {
+fn ok_body(oks: &[&OkBody], runs: &[String]) -> Option<Value> {
     // A run no step captured is kept in `runs` (its place counts) marked
     // by UNCAPTURED, so that it is never named.
     let capture = |id: &str| {
@@ -159,14 +136,9 @@ fn ok_body(oks: &[&OkBody], observed: Option<&Observed>, runs: &[String]) -> Opt
             let exec = if execs.iter().all(|e| *e == Exec::Absent) {
                 Some(json!({ "absent": true }))
             } else if execs.iter().all(|e| *e == Exec::New) {
-                // A new run: not the run the target answered, if that was an earlier one.
-                let earlier = observed
-                    .and_then(|o| o.execution_id.as_deref())
-                    .and_then(capture);
-                Some(match earlier {
-                    Some(c) => json!({ "present": true, "not": c }),
-                    None => json!({ "present": true }),
-                })
+                // A new run: none the scenario has seen, whichever step
+                // (a copy of a burst, a raw step) answered it (T1, T3).
+                Some(json!({ "present": true, "none-of": runs_template() }))
             } else if let Exec::Same(id) = &execs[0]
                 && execs.iter().all(|e| *e == execs[0])
             {
@@ -221,9 +193,11 @@ fn ok_body(oks: &[&OkBody], observed: Option<&Observed>, runs: &[String]) -> Opt
                 }
                 st.sort();
                 st.dedup();
-                items.push(
-                    json!({ "executionId": capture(id)?, "executionStatus": { "one-of": st } }),
-                );
+                // A run no step captured (a copy of a burst, a raw step) is
+                // still counted by `length`, though not named.
+                if let Some(c) = capture(id) {
+                    items.push(json!({ "executionId": c, "executionStatus": { "one-of": st } }));
+                }
             }
             let mut list = json!({ "length": want.len() });
             if !items.is_empty() {
@@ -246,7 +220,7 @@ fn ok_body(oks: &[&OkBody], observed: Option<&Observed>, runs: &[String]) -> Opt
     }
 }
 
-/// The lines every step of the file carries.
+/// What every step of the file carries besides its action.
 pub(super) struct StepLines {
     /// Its `name:`.
     pub name: String,
@@ -255,11 +229,9 @@ pub(super) struct StepLines {
 }
 
 impl StepLines {
-    /// `name:` and, after a clock move, `needs-control:`.
-    pub(super) fn write(&self, out: &mut String) {
-        let _ = writeln!(out, "    name: {}", json!(self.name));
-        if self.after_clock {
-            let _ = writeln!(out, "    needs-control: true");
-        }
+    /// `step` with its `name:` and, after a clock move, `needs-control:`.
+    pub(super) fn apply(&self, step: &mut StepFile) {
+        step.name = Some(self.name.clone());
+        step.needs_control = self.after_clock;
     }
 }

@@ -12,6 +12,7 @@
 mod burst;
 mod control;
 mod file_expect;
+mod file_templates;
 mod generate;
 mod list_expect;
 mod names;

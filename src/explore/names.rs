@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::generate::{Step, TokenArg, Variant};
 use crate::appflow::{Operation, TriggerType};
 use crate::fixtures::FixtureVars;
+use crate::scenario::template::Filter;
 
 /// What names, tokens and executionIds become in a request.
 pub trait Namer {
@@ -51,16 +52,11 @@ impl Concrete {
 pub fn vary(base: &str, v: Variant) -> String {
     match v {
         Variant::Plain => base.to_owned(),
-        Variant::Upper => base.to_ascii_uppercase(),
         Variant::Lead => format!(" {base}"),
         Variant::Trail => format!("{base} "),
-        Variant::Len(n) => {
-            let mut s: String = base.chars().take(n as usize).collect();
-            while s.len() < n as usize {
-                s.push('x');
-            }
-            s
-        }
+        // As a saved file's `{{...|upper}}` and `|length:N` make them.
+        Variant::Upper => Filter::Upper.apply(base),
+        Variant::Len(n) => Filter::Length(usize::from(n)).apply(base),
     }
 }
 

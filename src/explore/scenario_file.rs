@@ -2,84 +2,26 @@
 //! flows (created by the steps), steps with the model's expectations
 //! (status lists where profiles differ), captures of executionIds,
 //! `covers:` with the rule ids involved, and a header with the seed and the
-//! target. `check FILE` replays it.
+//! target. `check FILE` replays it. The file is built as the format's own
+//! structs ([`crate::scenario::file`]) and written by
+//! [`crate::scenario::write`], the format's one writer.
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::time::Duration;
 
 use serde_json::json;
 
 use super::file_expect::StepLines;
-use super::generate::{SLOTS, Step, TokenArg, Variant, slot_trigger};
-use super::names::{Namer, requests};
+use super::file_templates::Templates;
+use super::generate::{SLOTS, Step, TokenArg, slot_trigger};
+use super::names::requests;
 use super::play::{Played, Sequence, operation_of};
 use crate::appflow::TriggerType;
 use crate::fixtures::FixtureVars;
 use crate::model::Observed;
 use crate::model::{Expect, OkBody};
-
-/// Names and tokens as a scenario file's templates.
-#[derive(Default)]
-struct Templates {
-    /// The flow names the sequence was played with, up to the slot number
-    /// (`ah-x<sequence>-s`): a model's name becomes `{{flow.s<slot>}}`.
-    played_prefix: String,
-    /// Flow aliases beyond the slots: alias -> name length (None: default).
-    flows: RefCell<BTreeMap<String, Option<u16>>>,
-    /// Token aliases with a length.
-    tokens: RefCell<BTreeMap<String, u16>>,
-    /// The runs answered before the step being written (see [`UNCAPTURED`]).
-    runs: RefCell<Vec<String>>,
-}
-
-impl Namer for Templates {
-    fn name(&self, slot: u8, v: Variant) -> String {
-        let base = format!("s{slot}");
-        match v {
-            Variant::Plain => format!("{{{{flow.{base}}}}}"),
-            Variant::Lead => format!(" {{{{flow.{base}}}}}"),
-            Variant::Trail => format!("{{{{flow.{base}}}}} "),
-            Variant::Upper => {
-                self.flows.borrow_mut().insert(format!("{base}u"), None);
-                format!("{{{{flow.{base}u}}}}")
-            }
-            Variant::Len(n) => {
-                let alias = format!("{base}_{n}");
-                self.flows.borrow_mut().insert(alias.clone(), Some(n));
-                format!("{{{{flow.{alias}}}}}")
-            }
-        }
-    }
-
-    fn token(&self, k: u8, v: Variant) -> String {
-        let base = format!("t{k}");
-        match v {
-            Variant::Plain => format!("{{{{token.{base}}}}}"),
-            Variant::Lead => format!(" {{{{token.{base}}}}}"),
-            Variant::Trail => format!("{{{{token.{base}}}}} "),
-            Variant::Upper => format!("{{{{token.{base}u}}}}"),
-            Variant::Len(n) => {
-                let alias = format!("{base}_{n}");
-                self.tokens.borrow_mut().insert(alias.clone(), n);
-                format!("{{{{token.{alias}}}}}")
-            }
-        }
-    }
-
-    /// Run `i` modulo the runs answered so far, as the played sequence
-    /// chose it; a run no step captured cannot be named, so it becomes an
-    /// id no run has (the file's expectation is then the model's weaker one).
-    fn run(&self, i: Option<usize>) -> String {
-        let runs = self.runs.borrow();
-        match i {
-            Some(i) if !runs.is_empty() && !runs[i % runs.len()].starts_with(UNCAPTURED) => {
-                format!("{{{{r{}}}}}", i % runs.len())
-            }
-            _ => "ah-norun-scenario".into(),
-        }
-    }
-}
+use crate::scenario::file::{ExpectFile, FlowFile, RawFile, ScenarioFile, StatusFile};
+use crate::scenario::file::{StepFile, WhenFile};
+use crate::scenario::write::{WriteError, step as located};
 
 /// Where the file came from, for its header.
 pub struct Provenance<'a> {
@@ -89,24 +31,44 @@ pub struct Provenance<'a> {
     pub target: &'a str,
     /// Steps of the failing sequence before shrinking.
     pub original_steps: usize,
+    /// How long explore let a read lack a run (L2); the file's reads wait as long.
+    pub poll: Duration,
 }
 
-/// The scenario file of a failing sequence.
+/// The scenario file of a failing sequence, as text (its header of
+/// comments, then the file). Errors: [`WriteError`] (a value YAML cannot hold).
+pub fn write(
+    seq: &Sequence,
+    fixtures: &FixtureVars,
+    from: &Provenance<'_>,
+) -> Result<String, WriteError> {
+    let (file, header) = scenario(seq, fixtures, from);
+    crate::scenario::write::write(&file, &header)
+}
+
+/// The scenario file of a failing sequence and its header lines.
 // Long on purpose: the scenario file top to bottom, as it reads.
-pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> String {
+pub fn scenario(
+    seq: &Sequence,
+    fixtures: &FixtureVars,
+    from: &Provenance<'_>,
+) -> (ScenarioFile, Vec<String>) {
     let t = Templates {
         played_prefix: format!("{}x{}-s", crate::names::CHECK_PREFIX, seq.names),
         ..Templates::default()
     };
     let steps: Vec<Step> = seq.steps.iter().map(|p| p.step.clone()).collect();
     let mut runs: Vec<String> = Vec::new();
+    // `covers:` names what the failing step decides (a same-token burst:
+    // T5); the rules of the other steps only when it names none.
     let mut covers: Vec<&str> = Vec::new();
-    let mut body = String::new();
-    let mut after_clock = false;
-    let mut guard: Option<String> = None;
-    for p in &seq.steps {
-        if p.skipped.is_some() {
-            continue;
+    if let Some(p) = seq.steps.iter().find(|p| p.failed) {
+        if let Step::Burst { tokens, .. } = &p.step
+            && tokens.len() > 1
+            && tokens.windows(2).all(|w| w[0] == w[1])
+            && tokens[0] != TokenArg::None
+        {
+            covers.push("T5");
         }
         for r in p
             .rules
@@ -117,8 +79,29 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
                 covers.push(r);
             }
         }
+    }
+    let failing_decides = !covers.is_empty();
+    let mut body: Vec<StepFile> = Vec::new();
+    let mut after_clock = false;
+    let mut guard: Option<WhenFile> = None;
+    for p in &seq.steps {
+        if p.skipped.is_some() {
+            continue;
+        }
+        for r in p
+            .rules
+            .iter()
+            .chain(p.admitted.iter().flat_map(|a| a.rules.iter()))
+        {
+            if !failing_decides && !covers.contains(r) && crate::contract::rule_ids().contains(r) {
+                covers.push(r);
+            }
+        }
         if p.step == Step::Clock {
-            body.push_str("  - advance-clock: 8h\n");
+            body.push(StepFile {
+                advance_clock: Some("8h".into()),
+                ..StepFile::default()
+            });
             after_clock = true;
             continue;
         }
@@ -130,67 +113,69 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
             .as_ref()
             .filter(|_| !(answered && matches!(p.step, Step::Lost { .. })))
         {
-            let key = if let Step::Lost { .. } = p.step {
-                "fault"
+            let mut control = if let Step::Lost { .. } = p.step {
+                StepFile {
+                    fault: Some(c.clone()),
+                    ..StepFile::default()
+                }
             } else {
-                "configure"
+                StepFile {
+                    configure: Some(c.clone()),
+                    ..StepFile::default()
+                }
             };
-            let _ = writeln!(body, "  - {key}: {c}");
+            // A fault armed for a call that is skipped would meet a later one.
+            control.when = guard.clone();
+            body.push(control);
             after_clock = true;
             if let Step::Quota { .. } = p.step {
                 continue;
             }
         }
-        let mut text = String::new();
-        step_text(
-            p,
-            &t,
-            fixtures,
-            p.trigger,
-            &mut runs,
-            after_clock,
-            &mut text,
-        );
-        body.push_str(&super::file_expect::guarded(&text, guard.as_deref()));
+        if let Some(mut s) = step_file(p, &t, fixtures, p.trigger, &mut runs, after_clock) {
+            s.when = guard.clone();
+            // The reads wait for a run as long as explore did (L2).
+            if let Some(e) = s.expect.as_mut().filter(|e| e.eventually.is_some()) {
+                e.eventually = Some(crate::scenario::format_duration(from.poll));
+            }
+            body.push(s);
+        }
         // W6: what follows a large body holds for the outcome it had (refused or served).
         if let (Step::Large { .. }, Some(o)) = (&p.step, p.observed.first()) {
-            let index = body.lines().filter(|l| l.starts_with("  - ")).count();
             let statuses = match o.status {
-                400 | 413 => "[400, 413]".to_owned(),
-                s => format!("[{s}]"),
+                400 | 413 => vec![400, 413],
+                s => vec![s],
             };
-            guard = Some(format!("{{ step: {index}, status: {statuses} }}"));
+            guard = Some(WhenFile {
+                step: body.len(),
+                status: StatusFile(statuses),
+            });
         }
     }
-    let mut out = String::new();
-    let failing = seq.steps.iter().find(|p| p.failed);
-    let _ = writeln!(
-        out,
-        "# Found by `appflow-harness explore --seed {}` against {}; shrunk from {} to {} steps.",
-        from.seed,
-        from.target,
-        from.original_steps,
-        seq.steps.len()
-    );
-    let _ = writeln!(
-        out,
-        "# Replay: appflow-harness check THIS_FILE --no-snapshots"
-    );
+    let mut header = vec![
+        format!(
+            "Found by `appflow-harness explore --seed {}` against {}; shrunk from {} to {} steps.",
+            from.seed,
+            from.target,
+            from.original_steps,
+            seq.steps.len()
+        ),
+        "Replay: appflow-harness check THIS_FILE --no-snapshots".to_owned(),
+    ];
     // Expectations follow the profile the target showed: so does the emulator.
     let (flags, unservable) = seq.profiles.emulator_flags();
     if !flags.is_empty() {
-        let flags = flags.join(" ");
-        let _ = writeln!(
-            out,
-            "# On the embedded emulator, with the profile the target showed: appflow-harness check THIS_FILE --no-snapshots {flags}"
-        );
+        header.push(format!(
+            "On the embedded emulator, with the profile the target showed: appflow-harness check THIS_FILE --no-snapshots {}",
+            flags.join(" ")
+        ));
     }
     for u in unservable {
-        let _ = writeln!(
-            out,
-            "# The target showed {u}, which the emulator does not offer."
-        );
+        header.push(format!(
+            "The target showed {u}, which the emulator does not offer."
+        ));
     }
+    let failing = seq.steps.iter().find(|p| p.failed);
     let what = failing.map_or_else(String::new, |p| {
         let op = operation_of(&p.step).map_or("a step", |o| o.name());
         let expected: Vec<&str> = p.admitted.iter().map(|a| a.answer.as_str()).collect();
@@ -210,13 +195,13 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
             expected.join(" or ")
         )
     });
-    let _ = writeln!(
-        out,
-        "description: {}",
-        json!(format!("explore finding: {what}"))
-    );
-    let _ = writeln!(out, "contract: chosen");
-    let _ = writeln!(out, "covers: [{}]", covers.join(", "));
+    let mut file = ScenarioFile {
+        description: format!("explore finding: {what}"),
+        contract: Some("chosen".into()),
+        covers: covers.into_iter().map(str::to_owned).collect(),
+        steps: body.into_iter().map(located).collect(),
+        ..ScenarioFile::default()
+    };
     if steps.iter().any(|s| {
         matches!(
             s,
@@ -226,34 +211,21 @@ pub fn write(seq: &Sequence, fixtures: &FixtureVars, from: &Provenance<'_>) -> S
             }
         )
     }) {
-        let _ = writeln!(out, "needs: [event-source]");
+        file.needs.push("event-source".into());
     }
-    let tokens = t.tokens.borrow();
-    if !tokens.is_empty() {
-        let _ = writeln!(out, "tokens:");
-        for (alias, n) in tokens.iter() {
-            let _ = writeln!(out, "  {alias}: {{ length: {n} }}");
-        }
-    }
-    let _ = writeln!(out, "flows:");
+    let flow = |trigger: TriggerType| FlowFile {
+        trigger: trigger.to_string(),
+        create: None,
+        name: None,
+        exists: false,
+    };
     for slot in 0..SLOTS {
         if steps.iter().any(|s| mentions(s, slot)) {
             let trigger = slot_trigger(&steps, slot).unwrap_or(TriggerType::OnDemand);
-            let _ = writeln!(out, "  s{slot}: {{ trigger: {trigger}, exists: false }}");
+            file.flows.insert(format!("s{slot}"), flow(trigger));
         }
     }
-    for (alias, n) in t.flows.borrow().iter() {
-        let shape = n
-            .map(|n| format!(", name: {{ length: {n} }}"))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  {alias}: {{ trigger: OnDemand, exists: false{shape} }}"
-        );
-    }
-    out.push_str("steps:\n");
-    out.push_str(&body);
-    out
+    (file, header)
 }
 
 /// Marks a run no step captures in the list of runs (its place counts, as
@@ -285,101 +257,90 @@ fn mentions(step: &Step, slot: u8) -> bool {
         && super::play::slot_of(step) == slot
 }
 
-/// One played step as YAML lines: one request, or a burst as one
-/// concurrent step.
-fn step_text(
+/// One played step as the file's step: one request, or a burst as one
+/// concurrent step; none for a step without a call.
+fn step_file(
     p: &Played,
     t: &Templates,
     fixtures: &FixtureVars,
     trigger: TriggerType,
     runs: &mut Vec<String>,
     after_clock: bool,
-    out: &mut String,
-) {
-    let Some(op) = operation_of(&p.step) else {
-        return;
-    };
+) -> Option<StepFile> {
+    let op = operation_of(&p.step)?;
     t.runs.replace(runs.clone());
-    let mut reqs = requests(&p.step, t, fixtures, trigger);
-    if let Step::Records { .. } = &p.step {
-        reqs[0].1["maxResults"] = json!(100);
-    }
+    // Reads page at the size the sequence used, through every page.
+    let reqs = requests(&p.step, t, fixtures, trigger);
+    let lines = StepLines {
+        name: step_name(p),
+        after_clock,
+    };
     // Several tokens, or none (each call is new, T7): every order counts.
     if let Step::Burst { tokens, .. } = &p.step
         && (tokens.first() == Some(&TokenArg::None) || tokens.windows(2).any(|w| w[0] != w[1]))
     {
-        let names = StepLines {
-            name: step_name(p),
-            after_clock,
-        };
-        super::burst::step_text(p, &reqs, &names, runs, out);
-        return;
+        return super::burst::step_file(p, &reqs, &lines, runs);
     }
     let mut expect =
         super::file_expect::expectation(&p.admitted, p.failed, p.observed.first(), &p.step, runs);
-    let body = &reqs[0].1;
+    let request = reqs[0].1.clone();
     // A space beside a template is kept only in a raw body (the
     // template engine reads `" {{x}}"` as the whole value `{{x}}`).
-    let text = body.to_string();
+    let text = request.to_string();
+    let mut out = StepFile::default();
     if let Step::Large { .. } = p.step {
-        let _ = writeln!(
-            out,
-            "  - raw: {{ operation: {}, body: {}, pad-to: {} }}",
-            op.name(),
-            json!(text),
-            super::generate::LARGE_BODY
-        );
+        out.raw = Some(RawFile {
+            operation: op.name().to_owned(),
+            body: text,
+            pad_to: Some(super::generate::LARGE_BODY),
+        });
     } else if text.contains("\" {{") || text.contains("}} \"") {
-        let _ = writeln!(
-            out,
-            "  - raw: {{ operation: {}, body: {} }}",
-            op.name(),
-            json!(text)
-        );
+        out.raw = Some(RawFile {
+            operation: op.name().to_owned(),
+            body: text,
+            pad_to: None,
+        });
     } else {
-        let _ = writeln!(out, "  - {}: {}", op.name(), body);
+        out = StepFile::call(op, request);
     }
     // One token repeated (T5): one run, one executionId.
     let burst = reqs.len() > 1;
     if burst {
-        let _ = writeln!(out, "    concurrent: {}", reqs.len());
+        out.concurrent = u32::try_from(reqs.len()).ok();
+    }
+    if let Step::Records { .. } = p.step {
+        out.all_pages = true;
     }
     if let Step::List { .. } = p.step {
-        let _ = writeln!(out, "    all-pages: true");
+        out.all_pages = true;
         let template = |name: &str| {
             let slot: u8 = name.strip_prefix(&t.played_prefix)?.parse().ok()?;
             Some(format!("{{{{flow.s{slot}}}}}"))
         };
-        if let (Some(flows), Some(m)) = (
-            super::list_expect::flows(&p.admitted, &template),
-            expect.as_object_mut(),
-        ) {
-            m.insert("body".into(), json!({ "flows": flows }));
+        if let Some(flows) = super::list_expect::flows(&p.admitted, &template) {
+            expect.body = Some(json!({ "flows": flows }));
         }
     }
-    StepLines {
-        name: step_name(p),
-        after_clock,
-    }
-    .write(out);
+    lines.apply(&mut out);
     if burst {
         let on_demand = trigger == TriggerType::OnDemand
             && p.admitted
                 .iter()
                 .all(|a| matches!(a.admitted.expect, Expect::Ok(_)));
-        if let Some(m) = expect.as_object_mut() {
-            m.remove("body");
-            if on_demand {
-                m.insert("distinct".into(), json!({ "executionId": 1 }));
-            }
+        expect.body = None;
+        if on_demand {
+            expect.distinct.insert("executionId".into(), 1);
         }
     }
     // A lost answer (a `fault:` before the call) is expected as none.
     if matches!(p.step, Step::Lost { .. }) && p.observed.first().is_some_and(|o| o.status == 0) {
-        expect = json!({ "no-response": true });
+        expect = ExpectFile {
+            no_response: true,
+            ..ExpectFile::default()
+        };
     }
-    if expect.as_object().is_some_and(|m| !m.is_empty()) {
-        let _ = writeln!(out, "    expect: {expect}");
+    if expect != ExpectFile::default() {
+        out.expect = Some(expect);
     }
     let capture_ok = !burst
         && p.admitted.iter().all(|a| match &a.admitted.expect {
@@ -392,9 +353,11 @@ fn step_text(
         }
         if capture_ok {
             runs.push(id);
-            let _ = writeln!(out, "    capture: {{ r{}: executionId }}", runs.len() - 1);
+            out.capture
+                .insert(format!("r{}", runs.len() - 1), "executionId".into());
         } else {
             runs.push(format!("{UNCAPTURED}{id}"));
         }
     }
+    Some(out)
 }

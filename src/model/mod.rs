@@ -15,6 +15,16 @@ mod rules;
 mod start;
 mod state;
 
+/// How long a run may be missing from DescribeFlowExecutionRecords after
+/// the StartFlow that made it (L2: "may appear seconds late"): the bound
+/// `explore` polls a lagging read for and its saved files' `eventually:`
+/// (one number, so a finding and its file agree). A harness choice where
+/// the contract names none.
+pub const L2_LAG: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// [`L2_LAG`] against AWS, where records were seen later still.
+pub const L2_LAG_AWS: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub use call::{Call, ListedFlow, ListedRun, Observed};
 pub use expect::{Exec, Expect, Fit, OkBody};
 pub use judge::{Admitted, MAX_WORLDS, Verdict, Worlds, permutations};

@@ -12,7 +12,7 @@ use crate::appflow::TriggerType;
 use crate::endpoint::Target;
 use crate::normalise::Normaliser;
 use crate::scenario::plan::random_seed;
-use crate::scenario::template::{Bindings, names};
+use crate::scenario::template::{Bindings, RUNS, names, split};
 use crate::scenario::{Action, Scenario};
 
 /// The names one attempt at a scenario plays with.
@@ -83,7 +83,23 @@ impl Fixtures {
         f.bindings
             .values
             .insert("region".into(), Value::String(region.to_owned()));
+        f.bindings
+            .values
+            .insert(RUNS.into(), Value::Array(Vec::new()));
         f
+    }
+
+    /// Adds `ids` (runs a step was answered, or captured) to `{{runs}}`.
+    pub fn seen_runs(&mut self, ids: impl IntoIterator<Item = String>) {
+        let Some(Value::Array(runs)) = self.bindings.values.get_mut(RUNS) else {
+            return;
+        };
+        for id in ids {
+            let id = Value::String(id);
+            if !runs.contains(&id) {
+                runs.push(id);
+            }
+        }
     }
 
     /// The real name of flow `alias`.
@@ -150,7 +166,12 @@ fn collect_names(v: &Value, out: &mut Vec<String>) {
     match v {
         Value::String(s) => {
             if let Ok(ns) = names(s) {
-                out.extend(ns.into_iter().map(str::to_owned));
+                // A filtered name (`token.a|upper`) reads its base's value.
+                out.extend(
+                    ns.into_iter()
+                        .filter_map(|n| split(n).ok())
+                        .map(|(base, _)| base.to_owned()),
+                );
             }
         }
         Value::Array(a) => a.iter().for_each(|x| collect_names(x, out)),

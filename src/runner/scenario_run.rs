@@ -238,6 +238,16 @@ async fn play_steps(
             _ => play_control(step, a.target, saved).await,
         };
         let calls = observed.sent;
+        // `{{runs}}` for later steps: every run answered or captured so far.
+        let captured = observed.captures.iter().filter_map(|(_, v)| v.as_str());
+        let seen: Vec<String> = observed
+            .started
+            .iter()
+            .map(String::as_str)
+            .chain(captured)
+            .map(str::to_owned)
+            .collect();
+        fx.seen_runs(seen);
         let bindings = &mut fx.bindings;
         let status = ledger.fold(step.index, observed, |k, v| {
             bindings.values.insert(k, v);

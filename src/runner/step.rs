@@ -328,13 +328,15 @@ pub(super) fn observe(calls: &[Call], cx: &Context<'_>, o: &mut Observed) {
     }
 }
 
-/// Takes the step's captures from the first answer.
+/// Takes the step's captures from the first answer, or from the copy a
+/// capture names (`[2].executionId`, validated when the file was read).
 fn capture(step: &Step, calls: &[Call], o: &mut Observed) {
-    let first = match calls.first().map(|c| &c.outcome) {
-        Some(Outcome::Reply(r)) => r.json.as_ref(),
-        _ => None,
-    };
     for (name, path) in &step.capture {
+        let (copy, path) = crate::scenario::capture_copy(path).unwrap_or((1, path));
+        let first = match calls.get(copy.saturating_sub(1)).map(|c| &c.outcome) {
+            Some(Outcome::Reply(r)) => r.json.as_ref(),
+            _ => None,
+        };
         match first.and_then(|j| get_path(j, path)) {
             Some(v) => o.captures.push((name.clone(), v.clone())),
             None => {

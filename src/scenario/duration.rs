@@ -20,9 +20,27 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_millis(ms))
 }
 
+/// `d` as [`parse_duration`] reads it: whole seconds as `30s`, else `250ms`.
+pub fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_formatted_duration_reads_back_to_the_millisecond() {
+        for ms in [0, 250, 1000, 10_000, 90_500] {
+            let d = Duration::from_millis(ms);
+            assert_eq!(parse_duration(&format_duration(d)), Ok(d), "{ms}ms");
+        }
+    }
 
     #[test]
     fn durations_have_one_unit() {

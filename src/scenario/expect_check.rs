@@ -97,6 +97,21 @@ fn walk(name: &str, v: &Value, at: &str, depth: usize) -> Result<(), Problem> {
                         }
                     }
                     ("not", x) if !x.is_null() => walk(name, x, at, depth + 1)?,
+                    ("none-of", Value::Array(items)) => {
+                        for item in items {
+                            walk(name, item, at, depth + 1)?;
+                        }
+                    }
+                    ("none-of", Value::String(t)) if t.trim().starts_with("{{") => {}
+                    ("none-of", x) => {
+                        return Err(Problem {
+                            needle: "none-of".into(),
+                            message: format!(
+                                "{at}: none-of takes a list, or a template of one (`\"{{{{runs}}}}\"`), not {x}"
+                            ),
+                            hint: None,
+                        });
+                    }
                     ("contains", Value::Array(items)) if ty == "list" => {
                         if let Some(member) = shape.pointer("/member/shape").and_then(Value::as_str)
                         {

@@ -1,14 +1,15 @@
 //! Expectations over a response body: subset matching with a few matcher
 //! keywords (`length`, `absent`, `present`, `pattern`, `one-of`, `not`,
-//! `type`, `contains`, `excludes`). An absent list or map equals an empty
+//! `none-of`, `type`, `contains`, `excludes`). An absent list or map equals an empty
 //! one (APPFLOW.md W8).
 
 use serde_json::Value;
 
 /// The matcher keywords an expected object can be made of (checked when a
 /// scenario file is read, so a typo is caught before anything runs).
-pub const KEYWORDS: [&str; 9] = [
-    "length", "absent", "present", "pattern", "one-of", "not", "type", "contains", "excludes",
+pub const KEYWORDS: [&str; 10] = [
+    "length", "absent", "present", "pattern", "one-of", "not", "none-of", "type", "contains",
+    "excludes",
 ];
 
 /// One expectation that did not hold: where, and both sides as text
@@ -92,6 +93,10 @@ pub fn match_value(expected: &Value, actual: Option<&Value>, path: &str, out: &m
                         actual.is_some_and(|a| options.iter().any(|o| same(o, a)))
                     }
                     ("not", v) => !actual.is_some_and(|a| same(v, a)),
+                    // `none-of: "{{runs}}"`: a new run, none the scenario has seen.
+                    ("none-of", Value::Array(options)) => {
+                        !actual.is_some_and(|a| options.iter().any(|o| same(o, a)))
+                    }
                     ("type", Value::String(t)) => actual.is_some_and(|a| type_name(a) == t),
                     // Each expected item matches some item of the list, in
                     // any order; a miss names the item and its closest match.

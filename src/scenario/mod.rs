@@ -10,13 +10,15 @@ mod locate;
 pub mod matcher;
 pub mod plan;
 mod step_parts;
+pub use step_parts::capture_copy;
 pub mod template;
 mod validate;
 mod validate_step;
+pub mod write;
 
 use std::path::{Path, PathBuf};
 
-pub use duration::parse_duration;
+pub use duration::{format_duration, parse_duration};
 pub use plan::{Action, ContractTag, Expect, FlowPlan, Need, Scenario, ScenarioError, Step};
 pub use validate::parse;
 

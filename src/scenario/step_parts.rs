@@ -173,6 +173,7 @@ pub(super) fn check_templates(
     match v {
         Value::String(s) => {
             for name in super::template::names(s)? {
+                let (name, _) = super::template::split(name)?;
                 if let Some(alias) = name.strip_prefix("flow.") {
                     if !flows.contains_key(alias) {
                         return Err(format!(
@@ -180,7 +181,11 @@ pub(super) fn check_templates(
                             flows.keys().cloned().collect::<Vec<_>>().join(", ")
                         ));
                     }
-                } else if name.starts_with("token.") || name == "region" || name == "account" {
+                } else if name.starts_with("token.")
+                    || name == "region"
+                    || name == "account"
+                    || name == super::template::RUNS
+                {
                 } else if !captured.iter().any(|c| c == name) {
                     return Err(format!(
                         "`{{{{{name}}}}}` is neither flow.X, token.X nor a capture of an earlier step"
@@ -196,5 +201,23 @@ pub(super) fn check_templates(
             .values()
             .try_for_each(|x| check_templates(x, flows, captured)),
         _ => Ok(()),
+    }
+}
+
+/// A capture's path split into the copy of a concurrent step it reads
+/// (`[2].executionId`: the second copy's answer; none: the first) and the
+/// dotted path in that answer. Errors: a copy that is not a number from 1.
+pub fn capture_copy(path: &str) -> Result<(usize, &str), String> {
+    let Some(rest) = path.strip_prefix('[') else {
+        return Ok((1, path));
+    };
+    let (n, after) = rest
+        .split_once("].")
+        .ok_or_else(|| format!("capture `{path}`: write a copy as `[2].executionId`"))?;
+    match n.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok((n, after)),
+        _ => Err(format!(
+            "capture `{path}`: `[{n}]` is not a copy (copies count from 1)"
+        )),
     }
 }

@@ -1,5 +1,8 @@
 //! `{{flow.x}}`, `{{token.x}}` and `{{capture}}` in request bodies and
-//! expectations, rendered against one run's names and captures.
+//! expectations, rendered against one run's names and captures. A name may
+//! carry filters that make a near miss of its value (`{{token.a|upper}}`,
+//! `{{flow.f|length:12}}`): the same value changed the way an endpoint
+//! comparing loosely would not tell apart (T4, V1).
 
 use std::collections::BTreeMap;
 
@@ -24,6 +27,77 @@ pub fn names(s: &str) -> Result<Vec<&str>, String> {
     Ok(out)
 }
 
+/// The name (`{{runs}}`) of the executionIds every earlier step's
+/// StartFlow answers carried (each copy of a concurrent step, `raw:` steps
+/// too) and every captured run: `none-of: "{{runs}}"` is a new run (T1, T3).
+pub const RUNS: &str = "runs";
+
+/// A change made to a name's value: `|upper`, `|lower`, `|trim`,
+/// `|length:N` (cut to N characters, or padded with `x` up to N).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    /// ASCII letters in upper case (`ah-1` -> `AH-1`).
+    Upper,
+    /// ASCII letters in lower case.
+    Lower,
+    /// Spaces at either end removed.
+    Trim,
+    /// Cut to this many characters, or padded with `x` up to it.
+    Length(usize),
+}
+
+impl Filter {
+    /// The filter as written after `|`: `upper`, `lower`, `trim`,
+    /// `length:N`. Errors: what is wrong, and the filters there are.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        match s {
+            "upper" => Ok(Self::Upper),
+            "lower" => Ok(Self::Lower),
+            "trim" => Ok(Self::Trim),
+            _ => match s.strip_prefix("length:").map(|n| n.trim().parse::<usize>()) {
+                Some(Ok(n)) if (1..=4096).contains(&n) => Ok(Self::Length(n)),
+                Some(_) => Err(format!(
+                    "`{s}`: length takes a number of characters from 1 to 4096 (`length:12`)"
+                )),
+                None => Err(format!(
+                    "`{s}` is not a filter (upper, lower, trim, length:N)"
+                )),
+            },
+        }
+    }
+
+    /// `v` changed by the filter.
+    pub fn apply(self, v: &str) -> String {
+        match self {
+            Self::Upper => v.to_ascii_uppercase(),
+            Self::Lower => v.to_ascii_lowercase(),
+            Self::Trim => v.trim().to_owned(),
+            Self::Length(n) => {
+                let mut s: String = v.chars().take(n).collect();
+                let len = s.chars().count();
+                s.extend(std::iter::repeat_n('x', n - len));
+                s
+            }
+        }
+    }
+}
+
+/// A template's name split into the name it reads (`token.a`) and its
+/// filters, in order. Errors: an unknown filter, an empty name.
+pub fn split(name: &str) -> Result<(&str, Vec<Filter>), String> {
+    let mut parts = name.split('|');
+    let base = parts.next().unwrap_or_default().trim();
+    if base.is_empty() {
+        return Err(format!("`{{{{{name}}}}}` names nothing before its filter"));
+    }
+    let filters = parts
+        .map(Filter::parse)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|m| format!("`{{{{{name}}}}}`: {m}"))?;
+    Ok((base, filters))
+}
+
 /// What the names stand for in one run.
 #[derive(Debug, Default, Clone)]
 pub struct Bindings {
@@ -33,6 +107,22 @@ pub struct Bindings {
 }
 
 impl Bindings {
+    /// The value of `name`, its filters applied (a filtered value is text).
+    pub fn get(&self, name: &str) -> Option<Value> {
+        if let Some(v) = self.values.get(name) {
+            return Some(v.clone());
+        }
+        let (base, filters) = split(name).ok()?;
+        let v = self.values.get(base)?;
+        let text = match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        Some(Value::String(
+            filters.into_iter().fold(text, |t, f| f.apply(&t)),
+        ))
+    }
+
     /// Renders a string; a string that is exactly one `{{name}}` becomes that
     /// value with its JSON type (a captured number stays a number).
     pub fn render_str(&self, s: &str) -> Value {
@@ -41,9 +131,9 @@ impl Bindings {
             && ns.len() == 1
             && trimmed.starts_with("{{")
             && trimmed.ends_with("}}")
-            && let Some(v) = self.values.get(ns[0])
+            && let Some(v) = self.get(ns[0])
         {
-            return v.clone();
+            return v;
         }
         Value::String(self.render_text(s))
     }
@@ -60,8 +150,8 @@ impl Bindings {
                 return out;
             };
             let name = after[..end].trim();
-            match self.values.get(name) {
-                Some(Value::String(v)) => out.push_str(v),
+            match self.get(name) {
+                Some(Value::String(v)) => out.push_str(&v),
                 Some(v) => out.push_str(&v.to_string()),
                 None => out.push_str(&rest[start..start + 2 + end + 2]),
             }
@@ -104,5 +194,19 @@ mod tests {
             "{\"flowName\": \"ah-1-a\""
         );
         assert!(names("{{a").is_err());
+    }
+
+    #[test]
+    fn a_filtered_name_is_a_near_miss_of_its_value() {
+        let mut b = Bindings::default();
+        b.values.insert("token.a".into(), json!("ah-5fa2"));
+        assert_eq!(b.render_str("{{token.a|upper}}"), json!("AH-5FA2"));
+        assert_eq!(b.render_str("{{ token.a | length:4 }}"), json!("ah-5"));
+        assert_eq!(b.render_str("{{token.a|length:9}}"), json!("ah-5fa2xx"));
+        assert_eq!(b.render_str("{{token.a|upper|lower}}"), json!("ah-5fa2"));
+        assert_eq!(b.render_text("x{{token.a|upper}}x"), "xAH-5FA2x");
+        assert!(split("token.a|shout").is_err(), "an unknown filter");
+        assert!(split("token.a|length:0").is_err(), "a length of none");
+        assert!(split("|upper").is_err(), "no name");
     }
 }

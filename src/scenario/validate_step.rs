@@ -110,8 +110,29 @@ fn step_plan(
         check_templates(b, flows, captured)
             .map_err(|m| here.err(format!("expect.body: {m}"), None))?;
     }
+    let concurrent = s.concurrent.unwrap_or(1);
+    if s.capture.contains_key(super::template::RUNS) {
+        return Err(here.err(
+            format!(
+                "capture `{}` would hide `{{{{{}}}}}`, the runs the scenario has seen",
+                super::template::RUNS,
+                super::template::RUNS
+            ),
+            Some("give the capture another name"),
+        ));
+    }
+    let mut captures: Vec<&str> = Vec::new();
+    for path in s.capture.values() {
+        let (copy, path) = super::step_parts::capture_copy(path).map_err(|m| here.err(m, None))?;
+        if u32::try_from(copy).ok().is_none_or(|c| c > concurrent) {
+            return Err(here.err(
+                format!("capture names copy {copy}, but the step sends {concurrent}"),
+                Some("a capture of copy N (`[N].executionId`) needs `concurrent:` of at least N"),
+            ));
+        }
+        captures.push(path);
+    }
     if let Some(op) = action.operation() {
-        let captures: Vec<&str> = s.capture.values().map(String::as_str).collect();
         super::expect_check::check(op, &expect, &captures).map_err(|p| {
             here.err_near(&p.needle, format!("{op}: {}", p.message), p.hint.as_deref())
         })?;
@@ -122,7 +143,6 @@ fn step_plan(
             Some("use it on DescribeFlow, ListFlows or DescribeFlowExecutionRecords"),
         ));
     }
-    let concurrent = s.concurrent.unwrap_or(1);
     if !(1..=1000).contains(&concurrent) {
         return Err(here.err("concurrent must be between 1 and 1000".into(), None));
     }

@@ -5,7 +5,6 @@
 //! saved; the file fails `check` there and passes on the emulator).
 
 use std::path::Path;
-use std::time::Duration;
 
 use appflow_harness::commands::Console;
 use appflow_harness::commands::check::{self, CheckOptions};
@@ -24,7 +23,7 @@ pub(super) fn options(
     ExploreOptions {
         target,
         budget,
-        poll: Duration::from_secs(2),
+        poll: appflow_harness::model::L2_LAG,
         save: save.map(Path::to_path_buf),
         json: None,
         junit: None,
@@ -209,6 +208,8 @@ async fn a_run_that_judges_nothing_fails() {
     assert!(out.contains("FAILED: no sequence was judged"), "{out}");
 }
 
+mod battery;
+mod battery_files;
 mod coalescing;
 mod control;
 mod faults;

@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
+use appflow_harness::scenario::write::read;
+
 use super::faults::found_at;
 use super::{check_file, url};
 use crate::support::proxy::{self, Answer, Change};
@@ -23,17 +25,19 @@ async fn starts_at_once_merged_into_one_run_are_saved_as_a_concurrent_step() {
     )
     .await;
     eprintln!("{text}");
-    let burst = text
-        .lines()
-        .position(|l| l.contains("concurrent:"))
+    let file = read(&text).expect("the saved file reads");
+    let burst = file
+        .steps
+        .iter()
+        .map(|s| &s.value)
+        .find(|s| s.concurrent.is_some())
         .unwrap_or_else(|| panic!("the burst is one concurrent step:\n{text}"));
-    let step: Vec<&str> = text.lines().skip(burst).take(4).collect();
     assert!(
-        step.iter().any(|l| l.contains("each: {\"clientToken\"")),
+        burst.each.contains_key("clientToken"),
         "each copy sends its own token (`each:`):\n{text}"
     );
     assert!(
-        step.iter().any(|l| l.contains("expect:")),
+        burst.expect.is_some(),
         "the concurrent step carries expectations every order allows:\n{text}"
     );
 }
@@ -117,16 +121,21 @@ async fn list_fault(area: &str, change: impl Change + Clone) {
     )
     .await;
     eprintln!("{text}");
-    let list = text
-        .lines()
-        .position(|l| l.contains("- ListFlows:"))
+    let saved = read(&text).expect("the saved file reads");
+    let list = saved
+        .steps
+        .iter()
+        .map(|s| &s.value)
+        .find(|s| s.list_flows.is_some())
         .unwrap_or_else(|| panic!("{area}: the file reads ListFlows:\n{text}"));
-    let step: Vec<&str> = text.lines().skip(list).take(6).collect();
+    let flows = list
+        .expect
+        .as_ref()
+        .and_then(|e| e.body.as_ref())
+        .map(|b| &b["flows"]);
     assert!(
-        step.iter().any(|l| l.contains("all-pages: true"))
-            && step
-                .iter()
-                .any(|l| l.contains("\"contains\"") || l.contains("\"excludes\"")),
+        list.all_pages
+            && flows.is_some_and(|f| f.get("contains").is_some() || f.get("excludes").is_some()),
         "{area}: ListFlows is read through every page and judged on the sequence's flows:\n{text}"
     );
     // Another account user's flows, listed beside the file's own.

@@ -1,0 +1,56 @@
+//! The sequence's names, tokens and runs as a scenario file's templates
+//! (`{{flow.s0}}`, `{{token.t2}}`, `{{r0}}`): the [`Namer`] the saved
+//! file's requests are made with.
+
+use std::cell::RefCell;
+
+use super::generate::Variant;
+use super::names::Namer;
+use super::scenario_file::UNCAPTURED;
+
+/// Names and tokens as a scenario file's templates.
+#[derive(Default)]
+pub(super) struct Templates {
+    /// The flow names the sequence was played with, up to the slot number
+    /// (`ah-x<sequence>-s`): a model's name becomes `{{flow.s<slot>}}`.
+    pub(super) played_prefix: String,
+    /// The runs answered before the step being written (see [`UNCAPTURED`]).
+    pub(super) runs: RefCell<Vec<String>>,
+}
+
+impl Namer for Templates {
+    // A near miss is its base's template with a filter (`|upper`,
+    // `|length:N`): the runner makes it from the same value, as explore did.
+    // Spaces at either end stay literal text (written as a raw body).
+    fn name(&self, slot: u8, v: Variant) -> String {
+        near_miss(&format!("flow.s{slot}"), v)
+    }
+
+    fn token(&self, k: u8, v: Variant) -> String {
+        near_miss(&format!("token.t{k}"), v)
+    }
+
+    /// Run `i` modulo the runs answered so far, as the played sequence
+    /// chose it; a run no step captured cannot be named, so it becomes an
+    /// id no run has (the file's expectation is then the model's weaker one).
+    fn run(&self, i: Option<usize>) -> String {
+        let runs = self.runs.borrow();
+        match i {
+            Some(i) if !runs.is_empty() && !runs[i % runs.len()].starts_with(UNCAPTURED) => {
+                format!("{{{{r{}}}}}", i % runs.len())
+            }
+            _ => "ah-norun-scenario".into(),
+        }
+    }
+}
+
+/// The template of `name` (`token.t2`) as the near miss `v` of it.
+fn near_miss(name: &str, v: Variant) -> String {
+    match v {
+        Variant::Plain => format!("{{{{{name}}}}}"),
+        Variant::Lead => format!(" {{{{{name}}}}}"),
+        Variant::Trail => format!("{{{{{name}}}}} "),
+        Variant::Upper => format!("{{{{{name}|upper}}}}"),
+        Variant::Len(n) => format!("{{{{{name}|length:{n}}}}}"),
+    }
+}

