@@ -171,8 +171,8 @@ fn every_rule_id_of_appflow_md_is_covered_by_a_scenario_and_input_rules_from_bot
     let ids = appflow_harness::contract::rule_ids();
     assert_eq!(
         ids.len(),
-        44,
-        "APPFLOW.md defines W1-W8, V1-V3, O1-O3, L1-L7, T1-T14, C1-C2, S1-S4, Q1-Q3: {ids:?}"
+        46,
+        "APPFLOW.md defines W1-W10, V1-V3, O1-O3, L1-L7, T1-T14, C1-C2, S1-S4, Q1-Q3: {ids:?}"
     );
     let table = coverage(&catalogue(), ids);
     let missing: Vec<String> = table

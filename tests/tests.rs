@@ -19,3 +19,4 @@ mod load;
 mod runner_faulty;
 mod scenario_invalid;
 mod scenarios;
+mod verdicts;

@@ -49,6 +49,9 @@ pub(super) struct Observed {
     pub stop: Option<String>,
     /// Set when the step's effect is unknown: later failures are inconclusive.
     pub undecided: Option<String>,
+    /// Set when the step's own request was read and never answered (W9:
+    /// once is inconclusive; again on a replay, a violation).
+    pub unanswered: bool,
 }
 
 /// Everything a scenario has observed, folded step by step.
@@ -74,6 +77,8 @@ pub(super) struct Ledger {
     pub undecided: Option<String>,
     /// StartFlow steps answered with an error, or not at all: (step, what).
     refused_starts: Vec<(usize, String)>,
+    /// The first step whose own request got no answer (W9).
+    pub unanswered: Option<usize>,
 }
 
 impl Ledger {
@@ -109,6 +114,9 @@ impl Ledger {
         };
         if let Some(s) = o.first_status {
             self.statuses.insert(step, s);
+        }
+        if o.unanswered && self.unanswered.is_none() {
+            self.unanswered = Some(step);
         }
         if o.operation == Some(Operation::StartFlow) && o.first_status.is_none_or(|s| s >= 300) {
             let what = o

@@ -193,6 +193,11 @@ pub struct ScenarioResult {
     /// percentiles (not serialised).
     #[serde(skip)]
     pub latencies: Vec<Duration>,
+    /// The first step (1-based) whose own request was read and never
+    /// answered in this attempt; the runner replays and holds W9 on it
+    /// (not serialised: the verdict and its failure say it).
+    #[serde(skip)]
+    pub unanswered: Option<usize>,
 }
 
 impl ScenarioResult {
@@ -220,6 +225,7 @@ impl ScenarioResult {
             wire: Vec::new(),
             notes: Vec::new(),
             latencies: Vec::new(),
+            unanswered: None,
         }
     }
 }

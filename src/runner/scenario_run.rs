@@ -165,6 +165,7 @@ fn finish(a: &Attempt<'_>, mut ledger: Ledger, started: Instant) -> ScenarioResu
         wire,
         latencies: ledger.latencies,
         attempts: a.attempt + 1,
+        unanswered: ledger.unanswered,
         ..ScenarioResult::of(s)
     }
 }

@@ -144,7 +144,8 @@ pub(super) async fn play_call(
             why,
         )];
     }
-    if let Some(why) = undecided(&calls, step, expects_throttle, retry) {
+    if let Some((why, unanswered)) = undecided(&calls, step, expects_throttle, retry) {
+        o.unanswered = unanswered;
         judged.failures = vec![Failure::new(
             Some(step.index),
             FailureKind::Inconclusive,
@@ -283,19 +284,28 @@ async fn send_and_judge(
 }
 
 /// Why the answers say nothing about the rule: still throttled after the
-/// retries, throttled and not safe to retry, or timed out.
-fn undecided(calls: &[Call], step: &Step, expects_throttle: bool, retried: bool) -> Option<String> {
+/// retries, throttled and not safe to retry, or timed out; `true` beside
+/// it when the request was never answered (W9 once the replay says so too).
+fn undecided(
+    calls: &[Call],
+    step: &Step,
+    expects_throttle: bool,
+    retried: bool,
+) -> Option<(String, bool)> {
     let throttled = calls
         .iter()
         .any(|c| matches!(&c.outcome, Outcome::Reply(r) if r.status == 429));
     if throttled && !expects_throttle {
-        return Some(if retried {
-            format!(
-                "throttled (429) after {THROTTLE_RETRIES} retries with the same request: inconclusive"
-            )
-        } else {
-            "throttled (429), and the request (a write without a clientToken) is not safe to repeat: inconclusive".to_owned()
-        });
+        return Some((
+            if retried {
+                format!(
+                    "throttled (429) after {THROTTLE_RETRIES} retries with the same request: inconclusive"
+                )
+            } else {
+                "throttled (429), and the request (a write without a clientToken) is not safe to repeat: inconclusive".to_owned()
+            },
+            false,
+        ));
     }
     let timed_out = calls.iter().any(|c| {
         matches!(
@@ -306,8 +316,13 @@ fn undecided(calls: &[Call], step: &Step, expects_throttle: bool, retried: bool)
             }
         )
     });
-    (timed_out && !step.expect.no_response)
-        .then(|| "no answer within the timeout: inconclusive".to_owned())
+    (timed_out && !step.expect.no_response).then(|| {
+        (
+            "no answer within the timeout: inconclusive unless the replay goes unanswered too (W9)"
+                .to_owned(),
+            true,
+        )
+    })
 }
 
 /// Contract, request ids and throttles of every call, into `o`.

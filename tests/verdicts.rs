@@ -1,0 +1,139 @@
+//! Verdicts an emulator's maintainer can act on (issue 28): endpoints made
+//! here that behave as emulators written elsewhere do, each with the
+//! verdict and the report text asserted.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use appflow_harness::runner::{self, Options, Status, Summary};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::support::url_target;
+
+fn error(status: u16, kind: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("x-amzn-RequestId", "req-1")
+        .insert_header("x-amzn-ErrorType", kind)
+        .set_body_json(json!({"message": "no"}))
+}
+
+/// A fake AppFlow whose setup and clean-up calls succeed.
+async fn fake() -> MockServer {
+    let server = MockServer::start().await;
+    let created = json!({"flowArn": "arn:aws:appflow:us-east-1:000000000000:flow/f1", "flowStatus": "Active"});
+    Mock::given(method("POST"))
+        .and(path("/create-flow"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-amzn-RequestId", "req-c")
+                .set_body_json(created),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/delete-flow"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-amzn-RequestId", "req-d")
+                .set_body_json(json!({})),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Plays the catalogue scenario `scenario` against `url`, one at a time.
+async fn check(url: &str, scenario: &str, timeout: Duration) -> Summary {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(format!("{scenario}.yaml"));
+    let scenarios = appflow_harness::scenario::load(&[file]).expect("scenario");
+    let target = url_target(url, timeout).await;
+    let options = Options {
+        jobs: 1,
+        ..Options::new("verdicts", "2026-12-06")
+    };
+    runner::run(scenarios, Arc::new(target), options, |_| {}).await
+}
+
+fn terminal(summary: &Summary) -> String {
+    let mut out = Vec::new();
+    appflow_harness::report::terminal::render(summary, &mut out).expect("render");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Answers StartFlow 404, but only in time for a token other than the
+/// first one it saw when `first_only` (the first play's token: a replay
+/// comes with fresh tokens); never in time otherwise.
+struct Silent {
+    first: std::sync::Mutex<Option<String>>,
+    first_only: bool,
+}
+
+impl Respond for Silent {
+    fn respond(&self, r: &Request) -> ResponseTemplate {
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+        let token = body["clientToken"].as_str().unwrap_or_default().to_owned();
+        let mut first = self.first.lock().expect("lock");
+        let is_first = first.get_or_insert_with(|| token.clone()) == &token;
+        let answer = error(404, "ResourceNotFoundException");
+        if is_first || !self.first_only {
+            answer.set_delay(Duration::from_secs(3))
+        } else {
+            answer
+        }
+    }
+}
+
+async fn start_flow_answers(server: &MockServer, first_only: bool) {
+    Mock::given(method("POST"))
+        .and(path("/start-flow"))
+        .respond_with(Silent {
+            first: std::sync::Mutex::new(None),
+            first_only,
+        })
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn a_request_unanswered_again_on_the_replay_breaks_w9() {
+    let server = fake().await;
+    start_flow_answers(&server, false).await;
+    let summary = check(&server.uri(), "unknown_flow", Duration::from_millis(300)).await;
+    let report = terminal(&summary);
+    let s = &summary.scenarios[0];
+    assert_eq!(
+        s.status,
+        Status::Failed,
+        "a request unanswered on the play and on its replay fails (W9), not inconclusive:\n{report}"
+    );
+    assert_eq!(
+        s.attempts, 2,
+        "W9 needs one replay, not every replay the runner allows:\n{report}"
+    );
+    assert!(
+        report.contains("W9: the request of step 1 (StartFlow) was read and never answered"),
+        "the report names W9 and the step:\n{report}"
+    );
+    assert!(!summary.passed() && !summary.inconclusive(), "{report}");
+}
+
+#[tokio::test]
+async fn a_request_unanswered_once_then_answered_on_the_replay_is_judged_by_the_replay() {
+    let server = fake().await;
+    start_flow_answers(&server, true).await;
+    let summary = check(&server.uri(), "unknown_flow", Duration::from_millis(300)).await;
+    let report = terminal(&summary);
+    let s = &summary.scenarios[0];
+    assert_eq!(
+        s.status,
+        Status::Passed,
+        "once may be the network (W9): the replay decides:\n{report}"
+    );
+    assert_eq!(s.attempts, 2, "one replay:\n{report}");
+    assert!(!report.contains("W9"), "no W9 after one silence:\n{report}");
+}
