@@ -137,3 +137,42 @@ async fn a_request_unanswered_once_then_answered_on_the_replay_is_judged_by_the_
     assert_eq!(s.attempts, 2, "one replay:\n{report}");
     assert!(!report.contains("W9"), "no W9 after one silence:\n{report}");
 }
+
+fn ok(body: serde_json::Value) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("x-amzn-RequestId", "req-1")
+        .set_body_json(body)
+}
+
+#[tokio::test]
+async fn eventually_stops_at_once_when_more_runs_are_listed_than_it_waits_for() {
+    let server = fake().await;
+    Mock::given(method("POST"))
+        .and(path("/start-flow"))
+        .respond_with(ok(json!({"flowArn": "arn:aws:appflow:us-east-1:000000000000:flow/f1", "flowStatus": "Active", "executionId": "run-1"})))
+        .mount(&server)
+        .await;
+    let run = |id: &str| json!({"executionId": id, "executionStatus": "Successful", "startedAt": 1.0e9, "lastUpdatedAt": 1.0e9});
+    Mock::given(method("POST"))
+        .and(path("/describe-flow-execution-records"))
+        .respond_with(ok(json!({"flowExecutions": [run("run-1"), run("run-0")]})))
+        .mount(&server)
+        .await;
+    let summary = check(
+        &server.uri(),
+        "token_replay_on_demand",
+        Duration::from_secs(5),
+    )
+    .await;
+    let report = terminal(&summary);
+    let s = &summary.scenarios[0];
+    assert_eq!(s.status, Status::Failed, "{report}");
+    assert_eq!(
+        s.steps[2].calls, 1,
+        "two runs listed cannot become one: one request, not 60 s of polling:\n{report}"
+    );
+    assert!(
+        report.contains("(stopped polling after 1 request(s): 2 runs are listed, and a list of runs cannot shrink to 1)"),
+        "the report says why polling stopped:\n{report}"
+    );
+}
