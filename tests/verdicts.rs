@@ -47,11 +47,15 @@ async fn fake() -> MockServer {
 
 /// Plays the catalogue scenario `scenario` against `url`, one at a time.
 async fn check(url: &str, scenario: &str, timeout: Duration) -> Summary {
+    play(url_target(url, timeout).await, scenario).await
+}
+
+/// Plays the catalogue scenario `scenario` against `target`, without a reference.
+async fn play(target: appflow_harness::endpoint::Target, scenario: &str) -> Summary {
     let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
         .join(format!("{scenario}.yaml"));
     let scenarios = appflow_harness::scenario::load(&[file]).expect("scenario");
-    let target = url_target(url, timeout).await;
     let options = Options {
         jobs: 1,
         ..Options::new("verdicts", "2026-12-06")
@@ -175,4 +179,60 @@ async fn eventually_stops_at_once_when_more_runs_are_listed_than_it_waits_for() 
         report.contains("(stopped polling after 1 request(s): 2 runs are listed, and a list of runs cannot shrink to 1)"),
         "the report says why polling stopped:\n{report}"
     );
+}
+
+#[tokio::test]
+async fn cancel_execution_holds_for_a_run_that_ended_before_the_cancel() {
+    let config = appflow_harness::emulator::Config {
+        run_time_ms: 0,
+        ..Default::default()
+    };
+    let summary = play(
+        crate::support::embedded_target(config).await,
+        "cancel_execution",
+    )
+    .await;
+    let report = terminal(&summary);
+    let s = &summary.scenarios[0];
+    assert_eq!(
+        s.status,
+        Status::Passed,
+        "S3 lists a run that already ended in invalidExecutions: that timing conforms:\n{report}"
+    );
+    let canceling = &s.steps[2];
+    assert_eq!(canceling.status, Status::Skipped, "{report}");
+    assert!(
+        canceling.skipped.as_deref().is_some_and(|w| w
+            .starts_with("not applicable: step 2 answered invalidExecutions [\"")
+            && w.ends_with("this step checks the outcome where it is []")),
+        "the skip says which timing the step needs: {:?}",
+        canceling.skipped
+    );
+    assert_eq!(
+        s.steps[3].status,
+        Status::Passed,
+        "the ended run is listed as ended:\n{report}"
+    );
+}
+
+#[tokio::test]
+async fn cancel_execution_still_checks_the_canceling_run_where_runs_last() {
+    let config = appflow_harness::emulator::Config {
+        run_time_ms: 60_000,
+        ..Default::default()
+    };
+    let summary = play(
+        crate::support::embedded_target(config).await,
+        "cancel_execution",
+    )
+    .await;
+    let report = terminal(&summary);
+    let s = &summary.scenarios[0];
+    assert_eq!(s.status, Status::Passed, "{report}");
+    assert_eq!(
+        s.steps[2].status,
+        Status::Passed,
+        "the canceling branch was played:\n{report}"
+    );
+    assert_eq!(s.steps[3].status, Status::Skipped, "{report}");
 }

@@ -45,6 +45,8 @@ pub(super) struct Observed {
     pub sent: usize,
     /// The status of the first answer (for later steps' `when:`).
     pub first_status: Option<u16>,
+    /// The JSON body of the first answer (for later steps' `when.body`).
+    pub first_body: Option<Value>,
     /// Set when later steps cannot be played meaningfully (a capture failed).
     pub stop: Option<String>,
     /// Set when the step's effect is unknown: later failures are inconclusive.
@@ -71,6 +73,8 @@ pub(super) struct Ledger {
     pub request_ids: Vec<String>,
     /// First answer's status per step index (for `when:`).
     pub statuses: HashMap<usize, u16>,
+    /// First answer's JSON body per step index (for `when.body`).
+    pub bodies: HashMap<usize, Value>,
     /// Why later steps are not played.
     pub stopped: Option<String>,
     /// Why later failures are inconclusive (an earlier step was not judged).
@@ -114,6 +118,9 @@ impl Ledger {
         };
         if let Some(s) = o.first_status {
             self.statuses.insert(step, s);
+        }
+        if let Some(b) = o.first_body.take() {
+            self.bodies.insert(step, b);
         }
         if o.unanswered && self.unanswered.is_none() {
             self.unanswered = Some(step);

@@ -171,7 +171,12 @@ fn finish(a: &Attempt<'_>, mut ledger: Ledger, started: Instant) -> ScenarioResu
 }
 
 /// Why a step is not played, if it is not.
-fn skip_reason(a: &Attempt<'_>, ledger: &Ledger, step: &Step) -> Option<String> {
+fn skip_reason(
+    a: &Attempt<'_>,
+    ledger: &Ledger,
+    step: &Step,
+    bindings: &crate::scenario::template::Bindings,
+) -> Option<String> {
     if a.options.interrupt.load(Ordering::Relaxed) {
         return Some(INTERRUPTED.to_owned());
     }
@@ -191,7 +196,8 @@ fn skip_reason(a: &Attempt<'_>, ledger: &Ledger, step: &Step) -> Option<String> 
     }
     let when = step.when.as_ref()?;
     match ledger.statuses.get(&when.step) {
-        Some(got) if when.status.contains(got) => None,
+        Some(_) if when.body.is_some() => body_differs(ledger, when, bindings),
+        Some(got) if when.status.is_empty() || when.status.contains(got) => None,
         Some(got) => Some(format!(
             "{NOT_APPLICABLE}: step {} answered {got}; this step checks the outcome of {}",
             when.step,
@@ -208,6 +214,35 @@ fn skip_reason(a: &Attempt<'_>, ledger: &Ledger, step: &Step) -> Option<String> 
     }
 }
 
+/// Why a step whose `when:` names a body is not played: the earlier
+/// step's status or body is another outcome the contract allows.
+fn body_differs(
+    ledger: &Ledger,
+    when: &crate::scenario::When,
+    bindings: &crate::scenario::template::Bindings,
+) -> Option<String> {
+    let got = ledger.statuses.get(&when.step).copied().unwrap_or_default();
+    if !when.status.is_empty() && !when.status.contains(&got) {
+        return Some(format!(
+            "{NOT_APPLICABLE}: step {} answered {got}; this step checks another outcome",
+            when.step
+        ));
+    }
+    let want = bindings.render(when.body.as_ref()?);
+    let mut misses = Vec::new();
+    crate::scenario::matcher::match_value(&want, ledger.bodies.get(&when.step), "", &mut misses);
+    let m = misses.first()?;
+    let at = if m.path.is_empty() {
+        "the body"
+    } else {
+        m.path.as_str()
+    };
+    Some(format!(
+        "{NOT_APPLICABLE}: step {} answered {at} {}; this step checks the outcome where it is {}",
+        when.step, m.actual, m.expected
+    ))
+}
+
 async fn play_steps(
     a: &Attempt<'_>,
     fx: &mut Fixtures,
@@ -217,7 +252,7 @@ async fn play_steps(
 ) {
     for (position, step) in a.scenario.steps.iter().enumerate() {
         *playing.lock().unwrap_or_else(|p| p.into_inner()) = Some(position);
-        if let Some(reason) = skip_reason(a, ledger, step) {
+        if let Some(reason) = skip_reason(a, ledger, step, &fx.bindings) {
             ledger.steps.push(StepResult::skipped(step, &reason));
             ledger
                 .transcript

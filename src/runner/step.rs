@@ -157,6 +157,10 @@ pub(super) async fn play_call(
         Outcome::Reply(r) => Some(r.status),
         Outcome::Transport { .. } => None,
     });
+    o.first_body = calls.first().and_then(|c| match &c.outcome {
+        Outcome::Reply(r) => r.json.clone(),
+        Outcome::Transport { .. } => None,
+    });
     capture(step, &calls, &mut o);
     // Its effect unknown: a write not judged, or captures later steps use.
     let unjudged = o

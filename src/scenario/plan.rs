@@ -200,12 +200,16 @@ pub struct Step {
 
 /// The condition of a step played for one of the outcomes the contract
 /// allows an earlier step (`when:`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct When {
     /// The 1-based index of the earlier step.
     pub step: usize,
-    /// The statuses of its first answer for which the step is played.
+    /// The statuses of its first answer for which the step is played
+    /// (empty: any status).
     pub status: Vec<u16>,
+    /// What its first answer's body must match (as `expect.body`, templates
+    /// rendered when the step is reached), if anything.
+    pub body: Option<serde_json::Value>,
 }
 
 impl Step {
