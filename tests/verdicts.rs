@@ -63,10 +63,18 @@ async fn play(target: appflow_harness::endpoint::Target, scenario: &str) -> Summ
     runner::run(scenarios, Arc::new(target), options, |_| {}).await
 }
 
+/// What `check` prints: a line per scenario as it ends, then the report.
 fn terminal(summary: &Summary) -> String {
+    use appflow_harness::report::terminal::{render, scenario_line};
+    let mut text: String = summary
+        .scenarios
+        .iter()
+        .map(|r| scenario_line(r) + "\n")
+        .collect();
     let mut out = Vec::new();
-    appflow_harness::report::terminal::render(summary, &mut out).expect("render");
-    String::from_utf8_lossy(&out).into_owned()
+    render(summary, &mut out).expect("render");
+    text.push_str(&String::from_utf8_lossy(&out));
+    text
 }
 
 /// Answers StartFlow 404, but only in time for a token other than the
@@ -235,4 +243,32 @@ async fn cancel_execution_still_checks_the_canceling_run_where_runs_last() {
         "the canceling branch was played:\n{report}"
     );
     assert_eq!(s.steps[3].status, Status::Skipped, "{report}");
+}
+
+#[tokio::test]
+async fn scenarios_that_need_a_run_in_progress_are_skipped_with_the_reason_where_runs_end_at_once()
+{
+    let config = appflow_harness::emulator::Config {
+        run_time_ms: 0,
+        ..Default::default()
+    };
+    let summary = play(
+        crate::support::embedded_target(config).await,
+        "delete_in_progress",
+    )
+    .await;
+    let report = terminal(&summary);
+    let s = &summary.scenarios[0];
+    assert_eq!(
+        s.status,
+        Status::Skipped,
+        "not failed, not passed:\n{report}"
+    );
+    assert!(
+        report.contains("SKIP delete_in_progress") && report.contains(
+            "the scenario needs a run still InProgress at its next steps, and this target's runs end at once"
+        ),
+        "the skip names the timing the scenario needs:\n{report}"
+    );
+    assert!(!summary.passed(), "a run of skips is no pass:\n{report}");
 }

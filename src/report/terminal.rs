@@ -31,6 +31,12 @@ pub fn scenario_line(r: &ScenarioResult) -> String {
     if skipped > 0 {
         line.push_str(&format!(", {skipped} step(s) skipped"));
     }
+    // A scenario not played at all says why once (a need the target lacks).
+    if r.status == Status::Skipped
+        && let Some(why) = r.steps.first().and_then(|s| s.skipped.as_deref())
+    {
+        line.push_str(&format!(": {why}"));
+    }
     if r.contract == Some(crate::scenario::ContractTag::Chosen) {
         line.push_str(" [chosen: unverified against AWS");
         for (n, q) in &r.settles {

@@ -43,13 +43,18 @@ pub(super) async fn play(a: &Attempt<'_>) -> ScenarioResult {
     let mut saved = None;
     let playing = Mutex::new(None);
     let interrupted = options.interrupt.load(Ordering::Relaxed);
-    let missing = s.needs.iter().find(|n| match n {
-        crate::scenario::Need::EventSource => !target.abilities.event_source,
+    let missing = s.needs.iter().find_map(|n| match n {
+        crate::scenario::Need::EventSource => (!target.abilities.event_source).then_some(
+            "the scenario needs an event source, which this target has not (configure event_connector_profile: see README, Running against real AWS)",
+        ),
+        crate::scenario::Need::RunsInProgress => (!target.abilities.runs_last).then_some(
+            "the scenario needs a run still InProgress at its next steps, and this target's runs end at once (its runTimeMs is under 1 s): the timing cannot be given",
+        ),
     });
     let unplayable = if interrupted {
         Some(INTERRUPTED.to_owned())
     } else {
-        missing.map(|_| "the scenario needs an event source, which this target has not (configure event_connector_profile: see README, Running against real AWS)".to_owned())
+        missing.map(str::to_owned)
     };
     // A panic in the harness while playing fails this scenario with its
     // message; the clean-up below still runs.
@@ -111,9 +116,11 @@ fn finish(a: &Attempt<'_>, mut ledger: Ledger, started: Instant) -> ScenarioResu
         .failures
         .iter()
         .any(|f| f.kind == FailureKind::Inconclusive);
+    let ran_any = ledger.steps.iter().any(|st| st.status != Status::Skipped);
     let (reference, parity, snapshot_written) = match &options.snapshots {
-        // An undecided transcript says nothing about the reference.
-        Some(snapshots) if !undecided => {
+        // An undecided transcript says nothing about the reference, nor
+        // does one of a scenario not played (a need the target lacks).
+        Some(snapshots) if !undecided && ran_any => {
             let played = Played {
                 scenario: s,
                 target: a.target,
@@ -136,7 +143,6 @@ fn finish(a: &Attempt<'_>, mut ledger: Ledger, started: Instant) -> ScenarioResu
         }
         _ => (None, Vec::new(), None),
     };
-    let ran_any = ledger.steps.iter().any(|st| st.status != Status::Skipped);
     let status = if ledger
         .failures
         .iter()

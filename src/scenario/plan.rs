@@ -69,6 +69,9 @@ pub struct Scenario {
 pub enum Need {
     /// Event flows can be made and started (an event source is configured).
     EventSource,
+    /// A run stays `InProgress` while the next steps are played (L2's
+    /// timing: a target whose runs finish at once cannot give it).
+    RunsInProgress,
 }
 
 impl Need {
@@ -76,6 +79,7 @@ impl Need {
     pub fn from_name(s: &str) -> Option<Self> {
         match s {
             "event-source" => Some(Self::EventSource),
+            "runs-in-progress" => Some(Self::RunsInProgress),
             _ => None,
         }
     }
