@@ -272,3 +272,28 @@ async fn scenarios_that_need_a_run_in_progress_are_skipped_with_the_reason_where
     );
     assert!(!summary.passed(), "a run of skips is no pass:\n{report}");
 }
+
+#[tokio::test]
+async fn a_rule_broken_by_every_item_of_a_list_counts_answers_not_items() {
+    let server = fake().await;
+    Mock::given(method("POST"))
+        .and(path("/start-flow"))
+        .respond_with(ok(json!({"flowArn": "arn:aws:appflow:us-east-1:000000000000:flow/f1", "flowStatus": "Active", "executionId": "run-1"})))
+        .mount(&server)
+        .await;
+    let run = |id: &str| json!({"executionId": id, "executionStatus": "Successful", "startedAt": "2026-12-06T10:00:00Z"});
+    Mock::given(method("POST"))
+        .and(path("/describe-flow-execution-records"))
+        .respond_with(ok(json!({"flowExecutions": [run("run-1"), run("run-0"), run("run-2")]})))
+        .mount(&server)
+        .await;
+    let summary = check(&server.uri(), "token_replay_on_demand", Duration::from_secs(5)).await;
+    let report = terminal(&summary);
+    let answers = summary.scenarios[0].answers;
+    assert!(
+        report.contains(&format!(
+            "DescribeFlowExecutionRecords body.flowExecutions.*.startedAt: timestamps are epoch seconds as JSON numbers (W4): broken on 1 of {answers} answers"
+        )),
+        "three string timestamps in one answer are one broken answer:\n{report}"
+    );
+}

@@ -64,7 +64,10 @@ fn runs_cannot_shrink(step: &Step, expected: Option<&Value>, r: &Reply) -> Optio
         .then(|| format!("{got} runs are listed, and a list of runs cannot shrink to {want}"))
 }
 
-/// The contract over one answer: violations (counted by the caller) and notes.
+/// The contract over one answer: violations (counted by the caller) and
+/// notes. A rule broken by several items of one list (every run's
+/// `startedAt`) is one violation of that answer: counts are of answers,
+/// so that "broken on N of M answers" never has N above M.
 pub(super) fn contract(cx: &Context<'_>, r: &Reply) -> (Vec<Violation>, Vec<Note>) {
     let found = crate::contract::check(cx.operation, r, cx.trigger);
     let arns = r
@@ -73,10 +76,14 @@ pub(super) fn contract(cx: &Context<'_>, r: &Reply) -> (Vec<Violation>, Vec<Note
         .filter(|_| r.status == 200)
         .map(|j| crate::contract::check_arns(j, cx.region, cx.account))
         .unwrap_or_default();
-    (
-        found.violations.into_iter().chain(arns).collect(),
-        found.notes,
-    )
+    let mut seen = std::collections::HashSet::new();
+    let violations = found
+        .violations
+        .into_iter()
+        .chain(arns)
+        .filter(|v| seen.insert((crate::contract::folded(&v.at), v.rule.clone(), v.id)))
+        .collect();
+    (violations, found.notes)
 }
 
 /// The step's expectations over every answer of one attempt; the bodies
