@@ -284,10 +284,17 @@ async fn a_rule_broken_by_every_item_of_a_list_counts_answers_not_items() {
     let run = |id: &str| json!({"executionId": id, "executionStatus": "Successful", "startedAt": "2026-12-06T10:00:00Z"});
     Mock::given(method("POST"))
         .and(path("/describe-flow-execution-records"))
-        .respond_with(ok(json!({"flowExecutions": [run("run-1"), run("run-0"), run("run-2")]})))
+        .respond_with(ok(
+            json!({"flowExecutions": [run("run-1"), run("run-0"), run("run-2")]}),
+        ))
         .mount(&server)
         .await;
-    let summary = check(&server.uri(), "token_replay_on_demand", Duration::from_secs(5)).await;
+    let summary = check(
+        &server.uri(),
+        "token_replay_on_demand",
+        Duration::from_secs(5),
+    )
+    .await;
     let report = terminal(&summary);
     let answers = summary.scenarios[0].answers;
     assert!(
@@ -295,5 +302,32 @@ async fn a_rule_broken_by_every_item_of_a_list_counts_answers_not_items() {
             "DescribeFlowExecutionRecords body.flowExecutions.*.startedAt: timestamps are epoch seconds as JSON numbers (W4): broken on 1 of {answers} answers"
         )),
         "three string timestamps in one answer are one broken answer:\n{report}"
+    );
+}
+
+#[tokio::test]
+async fn an_html_503_without_an_error_type_breaks_w2_and_w2_is_not_said_held() {
+    let server = fake().await;
+    Mock::given(method("POST"))
+        .and(path("/start-flow"))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("x-amzn-RequestId", "req-h")
+                .insert_header("content-type", "text/html")
+                .set_body_string("<html>Service Unavailable</html>"),
+        )
+        .mount(&server)
+        .await;
+    let summary = check(&server.uri(), "unknown_flow", Duration::from_secs(5)).await;
+    let report = terminal(&summary);
+    assert!(
+        report.contains(
+            "header x-amzn-ErrorType: an error (503) must name its type (W2): broken on 1 of"
+        ),
+        "the 503 names no error type:\n{report}"
+    );
+    assert!(
+        !report.contains("(W2): held"),
+        "W2 is not held beside an error without a type:\n{report}"
     );
 }
