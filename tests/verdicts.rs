@@ -331,3 +331,56 @@ async fn an_html_503_without_an_error_type_breaks_w2_and_w2_is_not_said_held() {
         "W2 is not held beside an error without a type:\n{report}"
     );
 }
+
+#[tokio::test]
+async fn set_up_the_target_refused_is_said_once_and_no_scenario_is_counted_failed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/create-flow"))
+        .respond_with(error(400, "ValidationException").set_body_json(
+            json!({"message": "the source bucket appflow-harness-source holds no object under in"}),
+        ))
+        .mount(&server)
+        .await;
+    let file = |n: &str| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(format!("{n}.yaml"))
+    };
+    let scenarios =
+        appflow_harness::scenario::load(&[file("token_replay_on_demand"), file("on_demand_start")])
+            .expect("scenarios");
+    let target = url_target(&server.uri(), Duration::from_secs(5)).await;
+    let options = Options {
+        jobs: 1,
+        ..Options::new("verdicts", "2026-12-06")
+    };
+    let summary = runner::run(scenarios, Arc::new(target), options, |_| {}).await;
+    let report = terminal(&summary);
+    assert_eq!(
+        summary.totals.failed, 0,
+        "never started is not failed:\n{report}"
+    );
+    assert_eq!(summary.totals.not_started, 2, "{report}");
+    assert!(!summary.passed(), "nor passed:\n{report}");
+    let outcome = appflow_harness::commands::Outcome::of_summary(&summary);
+    assert_eq!(
+        outcome.exit_code(),
+        appflow_harness::exit_codes::SETUP_REFUSED,
+        "the run fails closed with its own exit code"
+    );
+    assert_eq!(
+        report.matches("holds no object under in").count(),
+        1,
+        "the target's message, once:\n{report}"
+    );
+    assert!(
+        report.contains("set-up refused: 2 scenario(s) never started")
+            && report.contains("--var KEY=VALUE: source_bucket, source_prefix"),
+        "the keys that change the fixtures:\n{report}"
+    );
+    assert!(
+        report.contains("NOT STARTED on_demand_start") && !report.contains("FAIL "),
+        "{report}"
+    );
+}

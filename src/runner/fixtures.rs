@@ -119,9 +119,17 @@ impl Fixtures {
                     self.created.push(real);
                 }
                 Err(e) => {
+                    // A 4xx (not a throttle) is the target refusing the
+                    // fixture as configured: the scenario never starts.
+                    let refused = e.starts_with("answered 4") && !e.starts_with("answered 429");
+                    let kind = if refused {
+                        FailureKind::SetupRefused
+                    } else {
+                        FailureKind::Setup
+                    };
                     return Err(Failure::new(
                         None,
-                        FailureKind::Setup,
+                        kind,
                         format!("CreateFlow for flow `{alias}` {e}"),
                     ));
                 }

@@ -143,7 +143,10 @@ fn finish(a: &Attempt<'_>, mut ledger: Ledger, started: Instant) -> ScenarioResu
         }
         _ => (None, Vec::new(), None),
     };
-    let status = if ledger
+    let refused = |f: &Failure| f.kind == FailureKind::SetupRefused;
+    let status = if !ledger.failures.is_empty() && ledger.failures.iter().all(refused) {
+        Status::NotStarted
+    } else if ledger
         .failures
         .iter()
         .any(|f| f.kind != FailureKind::Inconclusive)
