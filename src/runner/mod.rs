@@ -21,6 +21,7 @@ mod send;
 pub mod snapshot_check;
 mod step;
 mod transcript;
+mod undecided;
 
 use std::path::PathBuf;
 use std::sync::Arc;

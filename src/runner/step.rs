@@ -12,11 +12,12 @@ use serde_json::{Value, json};
 
 use super::judge::{Context, contract, judge};
 use super::ledger::Observed;
-use super::send::{THROTTLE_RETRIES, list_member, read_all_pages, retry_safe, send_many};
+use super::send::{list_member, read_all_pages, retry_safe, send_many};
 use super::transcript::record_call;
+use super::undecided::undecided;
 use super::{Failure, FailureKind};
 use crate::appflow::{Operation, TriggerType};
-use crate::client::{Call, Outcome, TransportKind};
+use crate::client::{Call, Outcome};
 use crate::endpoint::Target;
 use crate::normalise::Normaliser;
 use crate::scenario::matcher::get_path;
@@ -285,48 +286,6 @@ async fn send_and_judge(
             _ => break (calls, judged),
         }
     }
-}
-
-/// Why the answers say nothing about the rule: still throttled after the
-/// retries, throttled and not safe to retry, or timed out; `true` beside
-/// it when the request was never answered (W9 once the replay says so too).
-fn undecided(
-    calls: &[Call],
-    step: &Step,
-    expects_throttle: bool,
-    retried: bool,
-) -> Option<(String, bool)> {
-    let throttled = calls
-        .iter()
-        .any(|c| matches!(&c.outcome, Outcome::Reply(r) if r.status == 429));
-    if throttled && !expects_throttle {
-        return Some((
-            if retried {
-                format!(
-                    "throttled (429) after {THROTTLE_RETRIES} retries with the same request: inconclusive"
-                )
-            } else {
-                "throttled (429), and the request (a write without a clientToken) is not safe to repeat: inconclusive".to_owned()
-            },
-            false,
-        ));
-    }
-    let timed_out = calls.iter().any(|c| {
-        matches!(
-            &c.outcome,
-            Outcome::Transport {
-                kind: TransportKind::Timeout,
-                ..
-            }
-        )
-    });
-    (timed_out && !step.expect.no_response).then(|| {
-        (
-            "no answer within the timeout: inconclusive unless the replay goes unanswered too (W9)"
-                .to_owned(),
-            true,
-        )
-    })
 }
 
 /// Contract, request ids and throttles of every call, into `o`.

@@ -1,0 +1,126 @@
+//! What the report says: counts of answers, W2 on any error body, set-up
+//! the target refused.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use appflow_harness::runner::{self, Options};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use super::{check, error, fake, ok, terminal};
+use crate::support::url_target;
+use std::path::PathBuf;
+
+#[tokio::test]
+async fn a_rule_broken_by_every_item_of_a_list_counts_answers_not_items() {
+    let server = fake().await;
+    Mock::given(method("POST"))
+        .and(path("/start-flow"))
+        .respond_with(ok(json!({"flowArn": "arn:aws:appflow:us-east-1:000000000000:flow/f1", "flowStatus": "Active", "executionId": "run-1"})))
+        .mount(&server)
+        .await;
+    let run = |id: &str| json!({"executionId": id, "executionStatus": "Successful", "startedAt": "2026-12-06T10:00:00Z"});
+    Mock::given(method("POST"))
+        .and(path("/describe-flow-execution-records"))
+        .respond_with(ok(
+            json!({"flowExecutions": [run("run-1"), run("run-0"), run("run-2")]}),
+        ))
+        .mount(&server)
+        .await;
+    let summary = check(
+        &server.uri(),
+        "token_replay_on_demand",
+        Duration::from_secs(5),
+    )
+    .await;
+    let report = terminal(&summary);
+    let answers = summary.scenarios[0].answers;
+    assert!(
+        report.contains(&format!(
+            "DescribeFlowExecutionRecords body.flowExecutions.*.startedAt: timestamps are epoch seconds as JSON numbers (W4): broken on 1 of {answers} answers"
+        )),
+        "three string timestamps in one answer are one broken answer:\n{report}"
+    );
+}
+
+#[tokio::test]
+async fn an_html_503_without_an_error_type_breaks_w2_and_w2_is_not_said_held() {
+    let server = fake().await;
+    Mock::given(method("POST"))
+        .and(path("/start-flow"))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("x-amzn-RequestId", "req-h")
+                .insert_header("content-type", "text/html")
+                .set_body_string("<html>Service Unavailable</html>"),
+        )
+        .mount(&server)
+        .await;
+    let summary = check(&server.uri(), "unknown_flow", Duration::from_secs(5)).await;
+    let report = terminal(&summary);
+    assert!(
+        report.contains(
+            "header x-amzn-ErrorType: an error (503) must name its type (W2): broken on 1 of"
+        ),
+        "the 503 names no error type:\n{report}"
+    );
+    assert!(
+        !report.contains("(W2): held"),
+        "W2 is not held beside an error without a type:\n{report}"
+    );
+}
+
+#[tokio::test]
+async fn set_up_the_target_refused_is_said_once_and_no_scenario_is_counted_failed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/create-flow"))
+        .respond_with(error(400, "ValidationException").set_body_json(
+            json!({"message": "the source bucket appflow-harness-source holds no object under in"}),
+        ))
+        .mount(&server)
+        .await;
+    let file = |n: &str| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(format!("{n}.yaml"))
+    };
+    let scenarios =
+        appflow_harness::scenario::load(&[file("token_replay_on_demand"), file("on_demand_start")])
+            .expect("scenarios");
+    let target = url_target(&server.uri(), Duration::from_secs(5)).await;
+    let options = Options {
+        jobs: 1,
+        ..Options::new("verdicts", "2026-12-06")
+    };
+    let summary = runner::run(scenarios, Arc::new(target), options, |_| {}).await;
+    let report = terminal(&summary);
+    assert_eq!(
+        summary.totals.failed, 0,
+        "never started is not failed:\n{report}"
+    );
+    assert_eq!(summary.totals.not_started, 2, "{report}");
+    assert!(!summary.passed(), "nor passed:\n{report}");
+    let outcome = appflow_harness::commands::Outcome::of_summary(&summary);
+    assert_eq!(
+        outcome.exit_code(),
+        appflow_harness::exit_codes::SETUP_REFUSED,
+        "the run fails closed with its own exit code"
+    );
+    assert_eq!(
+        report.matches("holds no object under in").count(),
+        1,
+        "the target's message, once:\n{report}"
+    );
+    assert!(
+        report.contains("set-up refused: 2 scenario(s) never started")
+            && report.contains("--var KEY=VALUE: source_bucket, source_prefix"),
+        "the keys that change the fixtures:\n{report}"
+    );
+    assert!(
+        report.contains("NOT STARTED on_demand_start") && !report.contains("FAIL "),
+        "{report}"
+    );
+}
