@@ -58,6 +58,9 @@ pub async fn run(
         super::watch_signals(stop.clone())
     });
     let target = endpoint::resolve(options.target, env).await?;
+    // As check and explore do: credentials the target refuses are one clear
+    // error (exit 2, USAGE) before any flow is made, not a failed set-up.
+    target.probe().await?;
     let o = &options.load;
     console.note(format_args!(
         "load test of {}: {} users, run time {:?}, mix {}{}",
