@@ -124,3 +124,59 @@ async fn set_up_the_target_refused_is_said_once_and_no_scenario_is_counted_faile
         "{report}"
     );
 }
+
+/// Answers as the emulator does, without a request id (W3): every scenario fails.
+struct NoRequestId;
+impl crate::support::proxy::Change for NoRequestId {
+    fn answer(&self, _: &str, _: &serde_json::Value, a: &mut crate::support::proxy::Answer) {
+        a.headers.remove("x-amzn-requestid");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_headline_does_not_look_good_for_an_endpoint_that_fails_every_scenario() {
+    let emulator = appflow_harness::emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let url = crate::support::proxy::start(&emulator.url(), NoRequestId).await;
+    let dir = std::env::temp_dir().join(format!("ah-verdicts-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let (md, html) = (dir.join("parity.md"), dir.join("parity.html"));
+    let scenarios = format!("{}/scenarios", env!("CARGO_MANIFEST_DIR"));
+    let (code, out) = crate::support::run_cli(
+        &[
+            "compare",
+            &scenarios,
+            "--target",
+            &url,
+            "--filter",
+            "on_demand_start",
+            "--markdown",
+            &md.display().to_string(),
+            "--html",
+            &html.display().to_string(),
+        ],
+        &appflow_harness::endpoint::Environment::default(),
+    )
+    .await;
+    assert_eq!(code, 1, "{out}");
+    let md = std::fs::read_to_string(md).expect("markdown");
+    let html = std::fs::read_to_string(html).expect("html");
+    let headline = "the target failed 1 of 1 scenarios (0 passed): parity";
+    for (name, text) in [("terminal", &out), ("markdown", &md), ("html", &html)] {
+        assert!(
+            text.contains(headline),
+            "{name} leads with the verdict, not a field parity:\n{text}"
+        );
+    }
+    assert!(!md.contains("**Parity"), "{md}");
+    let start_row = html
+        .lines()
+        .flat_map(|l| l.split("<tr>"))
+        .find(|row| row.starts_with("<td>StartFlow</td>"))
+        .expect("a StartFlow row");
+    assert!(
+        !start_row.ends_with("<td class=\"n\">0</td></tr>"),
+        "the per-operation violations column counts the target's failures: {start_row}"
+    );
+}
