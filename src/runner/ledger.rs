@@ -31,6 +31,9 @@ pub(super) struct Observed {
     pub started: Vec<String>,
     /// executionIds listed on the scenario's flows (checked against `started`).
     pub listed: Vec<String>,
+    /// StartFlow calls of the step that named no run, each in words
+    /// (`answered 409`, `got no answer`, `answered 200 without an executionId`).
+    pub unnamed_starts: Vec<String>,
     pub request_ids: Vec<String>,
     /// Answers that came (pages and polls included).
     pub answers: usize,
@@ -125,10 +128,9 @@ impl Ledger {
         if o.unanswered && self.unanswered.is_none() {
             self.unanswered = Some(step);
         }
-        if o.operation == Some(Operation::StartFlow) && o.first_status.is_none_or(|s| s >= 300) {
-            let what = o
-                .first_status
-                .map_or_else(|| "no answer".to_owned(), |s| format!("answered {s}"));
+        // Every StartFlow call of the step that named no run (refused, not
+        // answered, a 200 without an executionId): its run may be listed.
+        for what in std::mem::take(&mut o.unnamed_starts) {
             self.refused_starts.push((step, what));
         }
         for id in o.started {
@@ -148,7 +150,7 @@ impl Ledger {
                 // have run all the same: name it rather than guess.
                 let cause = match self.refused_starts.first() {
                     Some((n, what)) => format!(
-                        "the StartFlow of step {n} {what}, so the endpoint may have run a request it did not accept"
+                        "this scenario's StartFlow of step {n} {what}: the run may be that request's"
                     ),
                     None => "another client, or a retry".into(),
                 };
@@ -360,6 +362,7 @@ mod tests {
         let refused = Observed {
             operation: Some(Operation::StartFlow),
             first_status: Some(400),
+            unnamed_starts: vec!["answered 400".into()],
             ..Observed::default()
         };
         l.fold(1, refused, |_, _| {});
@@ -372,7 +375,7 @@ mod tests {
         let notes = l.notes();
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(
-            notes[0].contains("the StartFlow of step 1 answered 400"),
+            notes[0].contains("this scenario's StartFlow of step 1 answered 400"),
             "{notes:?}"
         );
         assert!(!notes[0].contains("another client"), "{notes:?}");

@@ -343,17 +343,24 @@ fn capture(step: &Step, calls: &[Call], o: &mut Observed) {
 fn watch_runs(operation: Operation, calls: &[Call], o: &mut Observed) {
     for c in calls {
         let Outcome::Reply(r) = &c.outcome else {
+            if operation == Operation::StartFlow {
+                o.unnamed_starts.push("got no answer".into());
+            }
             continue;
         };
         let Some(body) = r.json.as_ref().filter(|_| r.status == 200) else {
+            if operation == Operation::StartFlow {
+                o.unnamed_starts.push(format!("answered {}", r.status));
+            }
             continue;
         };
         match operation {
-            Operation::StartFlow => o.started.extend(
-                body.get("executionId")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-            ),
+            Operation::StartFlow => match body.get("executionId").and_then(Value::as_str) {
+                Some(id) => o.started.push(id.to_owned()),
+                None => o
+                    .unnamed_starts
+                    .push("answered 200 without an executionId".into()),
+            },
             Operation::DescribeFlowExecutionRecords => o.listed.extend(
                 body.get("flowExecutions")
                     .and_then(Value::as_array)

@@ -180,3 +180,42 @@ async fn compare_headline_does_not_look_good_for_an_endpoint_that_fails_every_sc
         "the per-operation violations column counts the target's failures: {start_row}"
     );
 }
+
+#[tokio::test]
+async fn a_run_the_scenario_itself_may_have_started_is_not_blamed_on_another_client() {
+    let server = fake().await;
+    let arn = "arn:aws:appflow:us-east-1:000000000000:flow/f1";
+    Mock::given(method("POST"))
+        .and(path("/start-flow"))
+        .respond_with(ok(
+            json!({"flowArn": arn, "flowStatus": "Active", "executionId": "run-1"}),
+        ))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    // The replay of step 2 answered without its run's id.
+    Mock::given(method("POST"))
+        .and(path("/start-flow"))
+        .respond_with(ok(json!({"flowArn": arn, "flowStatus": "Active"})))
+        .mount(&server)
+        .await;
+    let run =
+        |id: &str| json!({"executionId": id, "executionStatus": "Successful", "startedAt": 1.0e9});
+    Mock::given(method("POST"))
+        .and(path("/describe-flow-execution-records"))
+        .respond_with(ok(json!({"flowExecutions": [run("run-x"), run("run-1")]})))
+        .mount(&server)
+        .await;
+    let summary = check(
+        &server.uri(),
+        "token_replay_on_demand",
+        Duration::from_secs(5),
+    )
+    .await;
+    let report = terminal(&summary);
+    assert!(
+        report.contains("run run-x on this scenario's flow was not started by it (this scenario's StartFlow of step 2 answered 200 without an executionId: the run may be that request's)"),
+        "the note names the scenario's own step:\n{report}"
+    );
+    assert!(!report.contains("another client"), "{report}");
+}
