@@ -96,3 +96,4 @@ fn ok(body: serde_json::Value) -> ResponseTemplate {
 
 mod reports;
 mod timing;
+mod traced;
