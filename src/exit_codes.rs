@@ -17,6 +17,10 @@ pub const INTERNAL: i32 = 5;
 /// Nothing failed, but not everything was verified: some scenario could not
 /// be judged (throttled, unanswered) even after it was replayed. Not a pass.
 pub const INCONCLUSIVE: i32 = 6;
+/// Nothing failed, but the target refused to create some scenario's
+/// fixture flows (a 4xx to CreateFlow): those scenarios never started, and
+/// the report says why once, with the `--var` keys that change the fixtures.
+pub const SETUP_REFUSED: i32 = 7;
 /// Stopped by Ctrl-C or SIGTERM: the flows made were deleted and the reports
 /// asked for were written, with the scenarios not played marked (128 + SIGINT).
 pub const INTERRUPTED: i32 = 130;

@@ -45,26 +45,66 @@ fn patterns() -> &'static [(Regex, &'static str)] {
     })
 }
 
+/// Secrets at least this long are redacted wherever they appear.
+pub const ANYWHERE_CHARS: usize = 16;
+
+/// Whether a secret reads as an ordinary word (`test`, `stackyard`):
+/// shorter than 4 characters, or than [`ANYWHERE_CHARS`] and only
+/// letters, `-` or `_`. Such a
+/// value is redacted only where it stands as a credential, since replacing
+/// every occurrence would destroy paths and prose (`<redacted>-s1/...`)
+/// without hiding anything a reader could not guess.
+fn ordinary_word(s: &str) -> bool {
+    let n = s.chars().count();
+    // Under 4 characters anything is ordinary text (`a1`, `42`).
+    n < 4
+        || n < ANYWHERE_CHARS
+            && s.chars()
+                .all(|c| c.is_ascii_alphabetic() || c == '-' || c == '_')
+}
+
+/// The places a credential stands in text: after a key, secret, token or
+/// password name and `=` or `:` (an env line, a JSON member, a header).
+const CREDENTIAL_NAME: &str = r#"(?i)((?:access[_-]?key(?:[_-]?id)?|secret(?:[_-]?access[_-]?key)?|session[_-]?token|security[_-]?token|password|credentials?)["']?\s*[=:]\s*["']?)"#;
+
 /// Knows the secrets of one run.
 #[derive(Clone, Default)]
 pub struct Redactor {
+    /// Redacted wherever they appear, longest first.
     secrets: Vec<String>,
+    /// Ordinary words that are secrets: redacted where they stand as a
+    /// credential only (see [`ordinary_word`]).
+    words: Vec<Regex>,
 }
 
 impl std::fmt::Debug for Redactor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Redactor({} secrets)", self.secrets.len())
+        write!(
+            f,
+            "Redactor({} secrets)",
+            self.secrets.len() + self.words.len()
+        )
     }
 }
 
 impl Redactor {
-    /// Redacts `secrets` (values shorter than 4 characters are ignored:
-    /// they would redact ordinary text) and the shapes of all secrets.
+    /// Redacts `secrets` and the shapes of all secrets. A secret that reads
+    /// as an ordinary word (shorter than [`ANYWHERE_CHARS`], letters only:
+    /// LocalStack's `test`) is redacted only where it stands as a
+    /// credential (`Credential=`, `secretAccessKey: ...`); any other is
+    /// redacted everywhere.
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
-        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= 4).collect();
+        let (words, mut secrets): (Vec<String>, Vec<String>) = secrets
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .partition(|s| ordinary_word(s));
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
-        Self { secrets }
+        let words = words
+            .iter()
+            .filter_map(|w| Regex::new(&format!(r"{CREDENTIAL_NAME}{}\b", regex::escape(w))).ok())
+            .collect();
+        Self { secrets, words }
     }
 
     /// `text` with secrets replaced.
@@ -73,6 +113,11 @@ impl Redactor {
         for s in &self.secrets {
             if out.contains(s.as_str()) {
                 out = Cow::Owned(out.replace(s.as_str(), REDACTED));
+            }
+        }
+        for re in &self.words {
+            if re.is_match(&out) {
+                out = Cow::Owned(re.replace_all(&out, "${1}<redacted>").into_owned());
             }
         }
         for (re, with) in patterns() {
@@ -176,6 +221,29 @@ mod tests {
             "{clean}"
         );
         assert_eq!(r.clean("plain \u{1b}[31mtext\n"), "plain \\u{1b}[31mtext\n");
+    }
+
+    #[test]
+    fn a_credential_that_is_an_ordinary_word_is_redacted_where_it_is_a_credential_only() {
+        let r = Redactor::new(["test".to_owned(), "stackyard".to_owned(), "test".to_owned()]);
+        let prose = "saved to stackyard-s1/test_report.json; 3 tests passed on stackyard";
+        assert_eq!(r.clean(prose), prose, "paths and prose keep their words");
+        let creds = r#"AWS_SECRET_ACCESS_KEY=test {"accessKeyId": "stackyard", "secretAccessKey":"test"} Credential=stackyard/20261206/us-east-1/appflow/aws4_request X-Amz-Security-Token: test"#;
+        let clean = r.clean(creds);
+        assert_eq!(
+            clean,
+            r#"AWS_SECRET_ACCESS_KEY=<redacted> {"accessKeyId": "<redacted>", "secretAccessKey":"<redacted>"} Credential=<redacted> X-Amz-Security-Token: <redacted>"#,
+            "where the word stands as a credential it is redacted"
+        );
+    }
+
+    #[test]
+    fn a_secret_not_shaped_like_a_word_is_redacted_everywhere() {
+        let r = Redactor::new(["s3cr3t".to_owned(), "averyveryverylongword".to_owned()]);
+        assert_eq!(
+            r.clean("a s3cr3t in prose, averyveryverylongword too"),
+            "a <redacted> in prose, <redacted> too"
+        );
     }
 
     #[test]

@@ -133,6 +133,37 @@ async fn a_refused_signature_is_one_clear_error_before_any_scenario() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_signature_is_the_same_exit_for_check_explore_and_load() {
+    let emu = Emulator::start_with(edge_config(None, 0))
+        .await
+        .expect("emulator");
+    let url = emu.url();
+    let bad = env("not-the-secret");
+    for args in [
+        vec!["explore", "--target", &url, "--sign", "--cases", "1"],
+        vec![
+            "load",
+            "--target",
+            &url,
+            "--sign",
+            "--users",
+            "1",
+            "--run-time",
+            "1s",
+        ],
+    ] {
+        let (code, out) = run(&args, &bad).await;
+        assert_eq!(
+            code,
+            appflow_harness::exit_codes::USAGE,
+            "`{}` exits as check does on refused credentials: {out}",
+            args[0]
+        );
+        assert!(out.contains("refused the credentials"), "{out}");
+    }
+}
+
 /// `serve` as a process on a free port (its answers slowed by [`slow_down`]).
 fn slow_serve() -> (Child, String) {
     crate::support::spawn_serve(&[])

@@ -213,40 +213,6 @@ async fn a_body_that_is_not_json_is_reported() {
 }
 
 #[tokio::test]
-async fn a_slow_answer_past_the_timeout_is_inconclusive_after_replays_not_a_failure() {
-    let server = fake().await;
-    on_start_flow(
-        &server,
-        error(404, "ResourceNotFoundException").set_delay(Duration::from_secs(3)),
-    )
-    .await;
-    let summary = check(&server.uri(), "unknown_flow", Duration::from_millis(300)).await;
-    let s = &summary.scenarios[0];
-    assert_eq!(
-        s.status,
-        Status::Inconclusive,
-        "an unanswered step says nothing about the rule: {:?}",
-        s.failures
-    );
-    assert_eq!(
-        s.attempts,
-        1 + runner::REPLAYS,
-        "an undecided scenario is replayed from the start before it is reported"
-    );
-    assert!(
-        s.failures
-            .iter()
-            .any(|f| f.step == Some(1) && f.message.contains("no answer within the timeout")),
-        "{:?}",
-        s.failures
-    );
-    assert!(
-        !summary.passed() && summary.inconclusive(),
-        "inconclusive is not a pass"
-    );
-}
-
-#[tokio::test]
 async fn a_closed_connection_is_a_transport_failure() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

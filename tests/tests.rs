@@ -22,3 +22,4 @@ mod newcomer;
 mod runner_faulty;
 mod scenario_invalid;
 mod scenarios;
+mod verdicts;

@@ -59,7 +59,8 @@ pub async fn run(
     });
     let target = endpoint::resolve(options.target, env).await?;
     // As every command: nothing answering is exit 4 at once (not after the
-    // set-up's retries), and refused credentials exit 2 before any flow.
+    // set-up's retries), and credentials the target refuses are one clear
+    // error (exit 2, USAGE) before any flow is made, not a failed set-up.
     target.probe().await?;
     let o = &options.load;
     console.note(format_args!(

@@ -29,6 +29,9 @@ pub enum Outcome {
     Inconclusive,
     /// Stopped by Ctrl-C (or SIGTERM): what ran was cleaned up and reported.
     Interrupted,
+    /// Nothing failed, but the target refused to create the fixture flows
+    /// of some scenario, which never started: not a pass.
+    SetupRefused,
 }
 
 impl Outcome {
@@ -40,7 +43,9 @@ impl Outcome {
     /// The outcome of a run of scenarios: failed if any failed, else
     /// inconclusive if any could not be judged, else passed.
     pub fn of_summary(summary: &crate::runner::Summary) -> Self {
-        if summary.inconclusive() {
+        if summary.setup_refused() {
+            Self::SetupRefused
+        } else if summary.inconclusive() {
             Self::Inconclusive
         } else {
             Self::from_passed(summary.passed())
@@ -49,8 +54,9 @@ impl Outcome {
 
     /// The process exit status for this outcome ([`crate::exit_codes`]).
     pub fn exit_code(&self) -> i32 {
-        use crate::exit_codes::{FAILURES, INCONCLUSIVE, INTERRUPTED, OK};
+        use crate::exit_codes::{FAILURES, INCONCLUSIVE, INTERRUPTED, OK, SETUP_REFUSED};
         match self {
+            Self::SetupRefused => SETUP_REFUSED,
             Self::Passed => OK,
             Self::Failed => FAILURES,
             Self::Inconclusive => INCONCLUSIVE,

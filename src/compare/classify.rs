@@ -215,7 +215,13 @@ fn scenario(
                     .step
                     .and_then(|i| r.steps.iter().find(|st| st.index == i))
                     .map(|st| st.name.clone()),
-                operation: None,
+                // The operation of the failed step, so that the report's
+                // per-operation rows count it (none for set-up failures).
+                operation: f
+                    .step
+                    .and_then(|i| s.steps.iter().find(|st| st.index == i))
+                    .and_then(|st| st.action.operation())
+                    .map(|o| o.name().to_owned()),
                 path: None,
                 baseline: None,
                 target: None,

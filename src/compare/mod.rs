@@ -43,6 +43,30 @@ impl SideInfo {
     }
 }
 
+impl Comparison {
+    /// What a reader sees first: the target's verdict when it failed any
+    /// scenario (a field parity says nothing about an endpoint that fails,
+    /// since failing steps still answer fields), else the field parity;
+    /// `–` where no field was compared.
+    pub fn headline(&self) -> String {
+        let t = &self.totals;
+        let parity = if t.compared_fields == 0 {
+            "–".to_owned()
+        } else {
+            format!("{:.1}%", t.parity_score * 100.0)
+        };
+        let played = self.target.passed + self.target.failed;
+        if self.target.failed > 0 || self.target.passed == 0 {
+            format!(
+                "the target failed {} of {played} scenarios ({} passed): parity {parity} of compared answer fields is not the verdict",
+                self.target.failed, self.target.passed
+            )
+        } else {
+            format!("parity {parity} of compared answer fields")
+        }
+    }
+}
+
 /// The counts over every scenario of a comparison.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Totals {

@@ -14,6 +14,23 @@ pub struct Abilities {
     /// Event flows can be made and started (emulators take an S3 source;
     /// AWS needs a configured event source).
     pub event_source: bool,
+    /// An on-demand run stays `InProgress` for at least [`RUN_LASTS_MS`]
+    /// (L2), so a scenario's next steps see it running: false where the
+    /// target's configuration says its runs end sooner (runs that finish at
+    /// once), assumed true where nothing says (AWS runs take a minute).
+    pub runs_last: bool,
+}
+
+/// How long a run must stay `InProgress` for the steps that follow its
+/// StartFlow to see it running (they come milliseconds apart), in ms.
+pub const RUN_LASTS_MS: u64 = 1_000;
+
+/// Whether a target whose control configuration is `doc` (if any) keeps
+/// its runs in progress for [`RUN_LASTS_MS`].
+pub fn runs_last(doc: Option<&Value>) -> bool {
+    doc.and_then(|d| d.get("runTimeMs"))
+        .and_then(Value::as_u64)
+        .is_none_or(|ms| ms >= RUN_LASTS_MS)
 }
 
 impl Abilities {
@@ -31,6 +48,7 @@ impl Abilities {
         let abilities = Self {
             control: doc.is_some(),
             event_source: true,
+            runs_last: runs_last(doc.as_ref()),
         };
         (abilities, doc.and_then(|d| d.get("profile").cloned()))
     }

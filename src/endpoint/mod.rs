@@ -89,6 +89,8 @@ pub async fn resolve(options: TargetOptions, env: &Environment) -> Result<Target
                 ..options.emulator
             };
             let profile = serde_json::to_value(config.profile).ok();
+            let config_runs_last =
+                abilities::runs_last(serde_json::to_value(&config).ok().as_ref());
             let (url, embedded) = match options.embedded_runtime {
                 EmbeddedRuntime::Shared => {
                     let e = Emulator::start_with(config)
@@ -112,6 +114,7 @@ pub async fn resolve(options: TargetOptions, env: &Environment) -> Result<Target
                 abilities: Abilities {
                     control: true,
                     event_source: true,
+                    runs_last: config_runs_last,
                 },
                 profile,
                 embedded: Some(embedded),
@@ -162,6 +165,7 @@ pub async fn resolve(options: TargetOptions, env: &Environment) -> Result<Target
                 abilities: Abilities {
                     control: false,
                     event_source,
+                    runs_last: true,
                 },
                 profile: None,
                 embedded: None,

@@ -148,7 +148,8 @@ pub fn scenario(
             };
             guard = Some(WhenFile {
                 step: body.len(),
-                status: StatusFile(statuses),
+                status: Some(StatusFile(statuses)),
+                body: None,
             });
         }
     }

@@ -12,15 +12,16 @@ fn show(v: &Option<Value>) -> String {
         .map_or_else(|| "(absent)".to_owned(), Value::to_string)
 }
 
-fn percent(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
-}
-
-fn scenario_score(s: &ScenarioParity) -> f64 {
+/// A scenario's share of equal fields, `–` where none was compared (as
+/// the HTML report shows it).
+fn scenario_score(s: &ScenarioParity) -> String {
     if s.compared_fields == 0 {
-        0.0
+        "–".to_owned()
     } else {
-        s.equal_fields as f64 / s.compared_fields as f64
+        format!(
+            "{:.1}%",
+            s.equal_fields as f64 * 100.0 / s.compared_fields as f64
+        )
     }
 }
 
@@ -65,7 +66,7 @@ pub fn terminal(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()>
         writeln!(
             w,
             "{:>6} {}{}",
-            percent(scenario_score(s)),
+            scenario_score(s),
             s.name,
             if counts.is_empty() {
                 String::new()
@@ -125,7 +126,7 @@ pub fn terminal(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()>
     let t = &c.totals;
     writeln!(
         w,
-        "\n{} scenarios: {} violations, {} gaps, {} known, {} not compared; parity {} of {} compared answer fields equal ({})",
+        "\n{} scenarios: {} violations, {} gaps, {} known, {} not compared; {} of {} compared answer fields equal; {}",
         t.scenarios,
         t.violations,
         t.gaps,
@@ -133,7 +134,7 @@ pub fn terminal(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()>
         t.not_compared,
         t.equal_fields,
         t.compared_fields,
-        percent(t.parity_score)
+        c.headline()
     )
 }
 
@@ -151,8 +152,8 @@ pub fn markdown(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()>
     )?;
     writeln!(
         w,
-        "**Parity {}** ({} of {} compared answer fields equal) · {} violations · {} gaps · {} known · {} not compared\n",
-        percent(t.parity_score),
+        "**{}** ({} of {} compared answer fields equal) · {} violations · {} gaps · {} known · {} not compared\n",
+        c.headline(),
         t.equal_fields,
         t.compared_fields,
         t.violations,
@@ -170,7 +171,7 @@ pub fn markdown(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()>
             w,
             "| {} | {} | {} | {} | {} | {} |",
             md_cell(&s.name),
-            percent(scenario_score(s)),
+            scenario_score(s),
             s.count(Class::Violation),
             s.count(Class::Gap),
             s.count(Class::Known),

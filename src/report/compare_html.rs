@@ -79,8 +79,17 @@ pub fn render(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
     )?;
     writeln!(
         w,
-        "<div class=\"score\">{}</div><div class=\"sub\">{} of {} compared answer fields are equal</div>",
-        pct(t.equal_fields, t.compared_fields),
+        "<div class=\"score\">{}</div><div class=\"sub\">{}: {} of {} compared answer fields are equal</div>",
+        if c.target.failed > 0 || c.target.passed == 0 {
+            format!(
+                "{} of {} scenarios failed",
+                c.target.failed,
+                c.target.passed + c.target.failed
+            )
+        } else {
+            pct(t.equal_fields, t.compared_fields)
+        },
+        esc(&c.headline()),
         t.equal_fields,
         t.compared_fields
     )?;

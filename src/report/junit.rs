@@ -67,6 +67,7 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
             Status::Passed => TestCaseStatus::success(),
             Status::Skipped => skipped("every step needs an ability the target lacks"),
             Status::Inconclusive => skipped(format!("inconclusive (not verified): {}", first())),
+            Status::NotStarted => skipped(format!("not started, set-up refused: {}", first())),
             Status::Failed => {
                 let text: Vec<String> = s
                     .failures

@@ -12,6 +12,7 @@ pub fn scenario_line(r: &ScenarioResult) -> String {
         Status::Failed => "FAIL",
         Status::Skipped => "SKIP",
         Status::Inconclusive => "INCONCLUSIVE",
+        Status::NotStarted => "NOT STARTED",
     };
     // Steps of an outcome the endpoint did not choose (`when:`) are no gap.
     let skipped = r
@@ -30,6 +31,15 @@ pub fn scenario_line(r: &ScenarioResult) -> String {
     }
     if skipped > 0 {
         line.push_str(&format!(", {skipped} step(s) skipped"));
+    }
+    if r.status == Status::NotStarted {
+        line.push_str(": the target refused its fixture flows (see set-up below)");
+    }
+    // A scenario not played at all says why once (a need the target lacks).
+    if r.status == Status::Skipped
+        && let Some(why) = r.steps.first().and_then(|s| s.skipped.as_deref())
+    {
+        line.push_str(&format!(": {why}"));
     }
     if r.contract == Some(crate::scenario::ContractTag::Chosen) {
         // The open questions are said once, at the end ([`chosen_line`]).
@@ -80,6 +90,7 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
         .iter()
         .filter(|s| matches!(s.status, Status::Failed | Status::Inconclusive))
         .collect();
+    setup_refused(summary, w)?;
     if !failed.is_empty() {
         writeln!(w, "\nfailures and steps not judged:")?;
     }
@@ -216,9 +227,14 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
             }
         )?;
     }
+    let not_started = if t.not_started > 0 {
+        format!(", {} not started (set-up refused)", t.not_started)
+    } else {
+        String::new()
+    };
     writeln!(
         w,
-        "\n{} scenario{} against {} ({}): {} passed, {} failed, {} inconclusive, {} skipped; {} calls, latency p50 {:.2} ms, p99 {:.2} ms, {:.0} calls/s, {:.2} s",
+        "\n{} scenario{} against {} ({}): {} passed, {} failed, {} inconclusive, {} skipped{not_started}; {} calls, latency p50 {:.2} ms, p99 {:.2} ms, {:.0} calls/s, {:.2} s",
         t.scenarios,
         if t.scenarios == 1 { "" } else { "s" },
         summary.target,
@@ -279,4 +295,22 @@ fn contract_lines(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Resul
 
 fn indent(s: &str) -> String {
     s.replace('\n', "\n      ")
+}
+
+/// Set-up the target refused, said once for the run: how many scenarios
+/// never started, the target's words, and what changes the fixtures.
+fn setup_refused(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
+    let Some(first) = summary.first_refusal() else {
+        return Ok(());
+    };
+    writeln!(
+        w,
+        "\nset-up refused: {} scenario(s) never started (neither failed nor passed): {}",
+        summary.totals.not_started,
+        indent(first)
+    )?;
+    writeln!(
+        w,
+        "  the fixture flows are made from appflow-harness.yaml or --var KEY=VALUE: source_bucket, source_prefix, destination_bucket, destination_prefix, event_connector_profile, event_object, or whole bodies under create_flow (OnDemand, Scheduled, Event); see README, Running against real AWS"
+    )
 }

@@ -135,9 +135,17 @@ impl Fixtures {
             match crate::fixtures::create_flow(&target.endpoint, &body).await {
                 Ok(latency) => latencies.push(latency),
                 Err(e) => {
+                    // A 4xx (not a throttle) is the target refusing the
+                    // fixture as configured: the scenario never starts.
+                    let refused = e.starts_with("answered 4") && !e.starts_with("answered 429");
+                    let kind = if refused {
+                        FailureKind::SetupRefused
+                    } else {
+                        FailureKind::Setup
+                    };
                     return Err(Failure::new(
                         None,
-                        FailureKind::Setup,
+                        kind,
                         format!("CreateFlow for flow `{alias}` {e}"),
                     ));
                 }

@@ -53,7 +53,23 @@ fn unfixable(r: &Reply) -> Option<String> {
     }
 }
 
-/// The contract over one answer: violations (counted by the caller) and notes.
+/// A scenario's flow only gains runs (L2: each StartFlow adds a record), so
+/// a listing with more runs than the expected `length` will not come to
+/// match by waiting: `eventually` stops there.
+fn runs_cannot_shrink(step: &Step, expected: Option<&Value>, r: &Reply) -> Option<String> {
+    if step.action.operation() != Some(Operation::DescribeFlowExecutionRecords) {
+        return None;
+    }
+    let want = expected?.get("flowExecutions")?.get("length")?.as_u64()?;
+    let got = r.json.as_ref()?.get("flowExecutions")?.as_array()?.len();
+    (got as u64 > want)
+        .then(|| format!("{got} runs are listed, and a list of runs cannot shrink to {want}"))
+}
+
+/// The contract over one answer: violations (counted by the caller) and
+/// notes. A rule broken by several items of one list (every run's
+/// `startedAt`) is one violation of that answer: counts are of answers,
+/// so that "broken on N of M answers" never has N above M.
 pub(super) fn contract(cx: &Context<'_>, r: &Reply) -> (Vec<Violation>, Vec<Note>) {
     let found = crate::contract::check(cx.operation, r, cx.trigger);
     let arns = r
@@ -63,15 +79,15 @@ pub(super) fn contract(cx: &Context<'_>, r: &Reply) -> (Vec<Violation>, Vec<Note
         .map(|j| crate::contract::check_arns(j, cx.region, cx.account))
         .unwrap_or_default();
     let repeated = cx.request_ids.record(r.request_id.as_deref());
-    (
-        found
-            .violations
-            .into_iter()
-            .chain(arns)
-            .chain(repeated)
-            .collect(),
-        found.notes,
-    )
+    let mut seen = std::collections::HashSet::new();
+    let violations = found
+        .violations
+        .into_iter()
+        .chain(arns)
+        .chain(repeated)
+        .filter(|v| seen.insert((crate::contract::folded(&v.at), v.rule.clone(), v.id)))
+        .collect();
+    (violations, found.notes)
 }
 
 /// The step's expectations over every answer of one attempt; the bodies
@@ -132,7 +148,12 @@ pub(super) fn judge(
                     push(f);
                 }
                 if judged.unfixable.is_none() {
-                    judged.unfixable = unfixable(r);
+                    judged.unfixable = unfixable(r).or_else(|| {
+                        e.one_of
+                            .is_empty()
+                            .then(|| runs_cannot_shrink(step, expected_body, r))
+                            .flatten()
+                    });
                 }
             }
         }

@@ -31,6 +31,9 @@ pub(super) struct Observed {
     pub started: Vec<String>,
     /// executionIds listed on the scenario's flows (checked against `started`).
     pub listed: Vec<String>,
+    /// StartFlow calls of the step that named no run, each in words
+    /// (`answered 409`, `got no answer`, `answered 200 without an executionId`).
+    pub unnamed_starts: Vec<String>,
     pub request_ids: Vec<String>,
     /// Answers that came (pages and polls included).
     pub answers: usize,
@@ -45,10 +48,15 @@ pub(super) struct Observed {
     pub sent: usize,
     /// The status of the first answer (for later steps' `when:`).
     pub first_status: Option<u16>,
+    /// The JSON body of the first answer (for later steps' `when.body`).
+    pub first_body: Option<Value>,
     /// Set when later steps cannot be played meaningfully (a capture failed).
     pub stop: Option<String>,
     /// Set when the step's effect is unknown: later failures are inconclusive.
     pub undecided: Option<String>,
+    /// Set when the step's own request was read and never answered (W9:
+    /// once is inconclusive; again on a replay, a violation).
+    pub unanswered: bool,
 }
 
 /// Everything a scenario has observed, folded step by step.
@@ -68,12 +76,16 @@ pub(super) struct Ledger {
     pub request_ids: Vec<String>,
     /// First answer's status per step index (for `when:`).
     pub statuses: HashMap<usize, u16>,
+    /// First answer's JSON body per step index (for `when.body`).
+    pub bodies: HashMap<usize, Value>,
     /// Why later steps are not played.
     pub stopped: Option<String>,
     /// Why later failures are inconclusive (an earlier step was not judged).
     pub undecided: Option<String>,
     /// StartFlow steps answered with an error, or not at all: (step, what).
     refused_starts: Vec<(usize, String)>,
+    /// The first step whose own request got no answer (W9).
+    pub unanswered: Option<usize>,
 }
 
 impl Ledger {
@@ -110,10 +122,15 @@ impl Ledger {
         if let Some(s) = o.first_status {
             self.statuses.insert(step, s);
         }
-        if o.operation == Some(Operation::StartFlow) && o.first_status.is_none_or(|s| s >= 300) {
-            let what = o
-                .first_status
-                .map_or_else(|| "no answer".to_owned(), |s| format!("answered {s}"));
+        if let Some(b) = o.first_body.take() {
+            self.bodies.insert(step, b);
+        }
+        if o.unanswered && self.unanswered.is_none() {
+            self.unanswered = Some(step);
+        }
+        // Every StartFlow call of the step that named no run (refused, not
+        // answered, a 200 without an executionId): its run may be listed.
+        for what in std::mem::take(&mut o.unnamed_starts) {
             self.refused_starts.push((step, what));
         }
         for id in o.started {
@@ -133,7 +150,7 @@ impl Ledger {
                 // have run all the same: name it rather than guess.
                 let cause = match self.refused_starts.first() {
                     Some((n, what)) => format!(
-                        "the StartFlow of step {n} {what}, so the endpoint may have run a request it did not accept"
+                        "this scenario's StartFlow of step {n} {what}: the run may be that request's"
                     ),
                     None => "another client, or a retry".into(),
                 };
@@ -325,6 +342,7 @@ mod tests {
         let refused = Observed {
             operation: Some(Operation::StartFlow),
             first_status: Some(400),
+            unnamed_starts: vec!["answered 400".into()],
             ..Observed::default()
         };
         l.fold(1, refused, |_, _| {});
@@ -337,7 +355,7 @@ mod tests {
         let notes = l.notes();
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(
-            notes[0].contains("the StartFlow of step 1 answered 400"),
+            notes[0].contains("this scenario's StartFlow of step 1 answered 400"),
             "{notes:?}"
         );
         assert!(!notes[0].contains("another client"), "{notes:?}");

@@ -21,6 +21,7 @@ mod send;
 pub mod snapshot_check;
 mod step;
 mod transcript;
+mod undecided;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -114,7 +115,9 @@ impl Options {
 pub const REPLAYS: u32 = 2;
 
 /// Plays scenario `s` until it is decided, or [`REPLAYS`] replays later;
-/// a replay starts from the beginning with fresh flows and tokens.
+/// a replay starts from the beginning with fresh flows and tokens. A step
+/// whose request goes unanswered in two plays in a row breaks W9: the
+/// scenario fails there instead of being replayed again.
 async fn play_decided(
     s: &Scenario,
     index: usize,
@@ -123,6 +126,7 @@ async fn play_decided(
     account: &std::sync::Mutex<Option<String>>,
 ) -> ScenarioResult {
     let mut attempt = 0;
+    let mut unanswered_before = None;
     loop {
         let a = scenario_run::Attempt {
             scenario: s,
@@ -132,13 +136,41 @@ async fn play_decided(
             options,
             account,
         };
-        let r = scenario_run::play(&a).await;
+        let mut r = scenario_run::play(&a).await;
         let interrupted = options.interrupt.load(std::sync::atomic::Ordering::Relaxed);
+        if r.status == Status::Inconclusive
+            && let Some(step) = r.unanswered.filter(|n| unanswered_before == Some(*n))
+        {
+            unanswered_again(s, step, &mut r);
+            return r;
+        }
         if r.status != Status::Inconclusive || attempt >= REPLAYS || interrupted {
             return r;
         }
+        unanswered_before = r.unanswered;
         attempt += 1;
     }
+}
+
+/// W9 broken at `step`: its request went unanswered in the play before
+/// and again in this replay, with fresh flows and tokens.
+fn unanswered_again(s: &Scenario, step: usize, r: &mut ScenarioResult) {
+    let name = s
+        .steps
+        .iter()
+        .find(|st| st.index == step)
+        .map_or("", |st| st.name.as_str());
+    r.status = Status::Failed;
+    r.failures.insert(
+        0,
+        Failure::new(
+            Some(step),
+            FailureKind::Contract,
+            format!(
+                "W9: the request of step {step} ({name}) was read and never answered, in the play and again in its replay with fresh flows and tokens: every request gets an answer"
+            ),
+        ),
+    );
 }
 
 /// Plays every scenario; isolated ones `jobs` at a time, then those that

@@ -24,6 +24,10 @@ pub enum Status {
     /// Played, nothing failed, but something could not be judged
     /// (throttled, unanswered) even after replays: not verified.
     Inconclusive,
+    /// Never started: the target refused to create its fixture flows (a
+    /// 4xx to CreateFlow, e.g. an empty source bucket). Neither failed nor
+    /// passed: the run says why once and exits `SETUP_REFUSED` (7).
+    NotStarted,
 }
 
 /// What kind of check failed.
@@ -38,8 +42,11 @@ pub enum FailureKind {
     Transport,
     /// The transcript differs from the stored snapshot.
     Snapshot,
-    /// A fixture flow could not be created.
+    /// A fixture flow could not be created (no answer, a server error).
     Setup,
+    /// The target refused to create a fixture flow (a 4xx to CreateFlow):
+    /// the scenario never started.
+    SetupRefused,
     /// A test-control call (`advance-clock`, `fault`, `configure`) failed.
     Control,
     /// The harness itself panicked while playing the scenario.
@@ -67,6 +74,7 @@ impl FailureKind {
             Self::Transport => "transport",
             Self::Snapshot => "snapshot",
             Self::Setup => "setup",
+            Self::SetupRefused => "setup-refused",
             Self::Control => "control",
             Self::Panic => "panic",
             Self::Wire => "wire",
@@ -193,6 +201,11 @@ pub struct ScenarioResult {
     /// percentiles (not serialised).
     #[serde(skip)]
     pub latencies: Vec<Duration>,
+    /// The first step (1-based) whose own request was read and never
+    /// answered in this attempt; the runner replays and holds W9 on it
+    /// (not serialised: the verdict and its failure say it).
+    #[serde(skip)]
+    pub unanswered: Option<usize>,
 }
 
 impl ScenarioResult {
@@ -220,6 +233,7 @@ impl ScenarioResult {
             wire: Vec::new(),
             notes: Vec::new(),
             latencies: Vec::new(),
+            unanswered: None,
         }
     }
 }
@@ -250,6 +264,8 @@ pub struct Totals {
     pub skipped: usize,
     /// Scenarios that could not be judged even after their replays.
     pub inconclusive: usize,
+    /// Scenarios never started: the target refused their fixture flows.
+    pub not_started: usize,
     /// Replays of undecided scenarios, over the run.
     pub replays: u32,
     /// Calls sent over the run, fixture setup included (the number of latencies measured).
@@ -314,7 +330,24 @@ impl Summary {
     /// Passed: something ran, nothing failed, and everything was judged
     /// (an inconclusive scenario is not a pass).
     pub fn passed(&self) -> bool {
-        self.totals.failed == 0 && self.totals.inconclusive == 0 && self.totals.passed > 0
+        self.totals.failed == 0
+            && self.totals.inconclusive == 0
+            && self.totals.not_started == 0
+            && self.totals.passed > 0
+    }
+
+    /// Nothing failed, but the target refused the set-up of some scenario.
+    pub fn setup_refused(&self) -> bool {
+        self.totals.failed == 0 && self.totals.not_started > 0
+    }
+
+    /// The first refusal of a fixture flow, as the target worded it.
+    pub fn first_refusal(&self) -> Option<&str> {
+        self.scenarios
+            .iter()
+            .flat_map(|s| &s.failures)
+            .find(|f| f.kind == FailureKind::SetupRefused)
+            .map(|f| f.message.as_str())
     }
 
     /// Nothing failed, but some scenario could not be judged.
@@ -348,6 +381,7 @@ impl Totals {
             failed: count(Status::Failed),
             skipped: count(Status::Skipped),
             inconclusive: count(Status::Inconclusive),
+            not_started: count(Status::NotStarted),
             replays: scenarios.iter().map(|s| s.attempts.saturating_sub(1)).sum(),
             calls: lat.len(),
             answers: scenarios.iter().map(|s| s.answers).sum(),

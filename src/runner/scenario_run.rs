@@ -43,13 +43,18 @@ pub(super) async fn play(a: &Attempt<'_>) -> ScenarioResult {
     let mut saved = None;
     let playing = Mutex::new(None);
     let interrupted = options.interrupt.load(Ordering::Relaxed);
-    let missing = s.needs.iter().find(|n| match n {
-        crate::scenario::Need::EventSource => !target.abilities.event_source,
+    let missing = s.needs.iter().find_map(|n| match n {
+        crate::scenario::Need::EventSource => (!target.abilities.event_source).then_some(
+            "the scenario needs an event source, which this target has not (configure event_connector_profile: see README, Running against real AWS)",
+        ),
+        crate::scenario::Need::RunsInProgress => (!target.abilities.runs_last).then_some(
+            "the scenario needs a run still InProgress at its next steps, and this target's runs end at once (its runTimeMs is under 1 s): the timing cannot be given",
+        ),
     });
     let unplayable = if interrupted {
         Some(INTERRUPTED.to_owned())
     } else {
-        missing.map(|_| "the scenario needs an event source, which this target has not (configure event_connector_profile: see README, Running against real AWS)".to_owned())
+        missing.map(str::to_owned)
     };
     // A panic in the harness while playing fails this scenario with its
     // message; the clean-up below still runs.
@@ -111,9 +116,11 @@ fn finish(a: &Attempt<'_>, mut ledger: Ledger, started: Instant) -> ScenarioResu
         .failures
         .iter()
         .any(|f| f.kind == FailureKind::Inconclusive);
+    let ran_any = ledger.steps.iter().any(|st| st.status != Status::Skipped);
     let (reference, parity, snapshot_written) = match &options.snapshots {
-        // An undecided transcript says nothing about the reference.
-        Some(snapshots) if !undecided => {
+        // An undecided transcript says nothing about the reference, nor
+        // does one of a scenario not played (a need the target lacks).
+        Some(snapshots) if !undecided && ran_any => {
             let played = Played {
                 scenario: s,
                 target: a.target,
@@ -136,8 +143,10 @@ fn finish(a: &Attempt<'_>, mut ledger: Ledger, started: Instant) -> ScenarioResu
         }
         _ => (None, Vec::new(), None),
     };
-    let ran_any = ledger.steps.iter().any(|st| st.status != Status::Skipped);
-    let status = if ledger
+    let refused = |f: &Failure| f.kind == FailureKind::SetupRefused;
+    let status = if !ledger.failures.is_empty() && ledger.failures.iter().all(refused) {
+        Status::NotStarted
+    } else if ledger
         .failures
         .iter()
         .any(|f| f.kind != FailureKind::Inconclusive)
@@ -165,12 +174,18 @@ fn finish(a: &Attempt<'_>, mut ledger: Ledger, started: Instant) -> ScenarioResu
         wire,
         latencies: ledger.latencies,
         attempts: a.attempt + 1,
+        unanswered: ledger.unanswered,
         ..ScenarioResult::of(s)
     }
 }
 
 /// Why a step is not played, if it is not.
-fn skip_reason(a: &Attempt<'_>, ledger: &Ledger, step: &Step) -> Option<String> {
+fn skip_reason(
+    a: &Attempt<'_>,
+    ledger: &Ledger,
+    step: &Step,
+    bindings: &crate::scenario::template::Bindings,
+) -> Option<String> {
     if a.options.interrupt.load(Ordering::Relaxed) {
         return Some(INTERRUPTED.to_owned());
     }
@@ -190,7 +205,8 @@ fn skip_reason(a: &Attempt<'_>, ledger: &Ledger, step: &Step) -> Option<String> 
     }
     let when = step.when.as_ref()?;
     match ledger.statuses.get(&when.step) {
-        Some(got) if when.status.contains(got) => None,
+        Some(_) if when.body.is_some() => body_differs(ledger, when, bindings),
+        Some(got) if when.status.is_empty() || when.status.contains(got) => None,
         Some(got) => Some(format!(
             "{NOT_APPLICABLE}: step {} answered {got}; this step checks the outcome of {}",
             when.step,
@@ -207,6 +223,35 @@ fn skip_reason(a: &Attempt<'_>, ledger: &Ledger, step: &Step) -> Option<String> 
     }
 }
 
+/// Why a step whose `when:` names a body is not played: the earlier
+/// step's status or body is another outcome the contract allows.
+fn body_differs(
+    ledger: &Ledger,
+    when: &crate::scenario::When,
+    bindings: &crate::scenario::template::Bindings,
+) -> Option<String> {
+    let got = ledger.statuses.get(&when.step).copied().unwrap_or_default();
+    if !when.status.is_empty() && !when.status.contains(&got) {
+        return Some(format!(
+            "{NOT_APPLICABLE}: step {} answered {got}; this step checks another outcome",
+            when.step
+        ));
+    }
+    let want = bindings.render(when.body.as_ref()?);
+    let mut misses = Vec::new();
+    crate::scenario::matcher::match_value(&want, ledger.bodies.get(&when.step), "", &mut misses);
+    let m = misses.first()?;
+    let at = if m.path.is_empty() {
+        "the body"
+    } else {
+        m.path.as_str()
+    };
+    Some(format!(
+        "{NOT_APPLICABLE}: step {} answered {at} {}; this step checks the outcome where it is {}",
+        when.step, m.actual, m.expected
+    ))
+}
+
 async fn play_steps(
     a: &Attempt<'_>,
     fx: &mut Fixtures,
@@ -216,7 +261,7 @@ async fn play_steps(
 ) {
     for (position, step) in a.scenario.steps.iter().enumerate() {
         *playing.lock().unwrap_or_else(|p| p.into_inner()) = Some(position);
-        if let Some(reason) = skip_reason(a, ledger, step) {
+        if let Some(reason) = skip_reason(a, ledger, step, &fx.bindings) {
             ledger.steps.push(StepResult::skipped(step, &reason));
             ledger
                 .transcript

@@ -12,12 +12,13 @@ use serde_json::{Value, json};
 
 use super::judge::{Context, contract, judge};
 use super::ledger::Observed;
-use super::send::{THROTTLE_RETRIES, read_all_pages, send_many};
+use super::send::{read_all_pages, send_many};
 use super::transcript::record_call;
+use super::undecided::undecided;
 use super::{Failure, FailureKind};
 use crate::appflow::{Operation, TriggerType};
 use crate::client::retry::is_safe as retry_safe;
-use crate::client::{Call, Outcome, TransportKind};
+use crate::client::{Call, Outcome};
 use crate::endpoint::Target;
 use crate::normalise::Normaliser;
 use crate::scenario::matcher::get_path;
@@ -146,7 +147,8 @@ pub(super) async fn play_call(
             why,
         )];
     }
-    if let Some(why) = undecided(&calls, step, expects_throttle, retry) {
+    if let Some((why, unanswered)) = undecided(&calls, step, expects_throttle, retry) {
+        o.unanswered = unanswered;
         judged.failures = vec![Failure::new(
             Some(step.index),
             FailureKind::Inconclusive,
@@ -156,6 +158,10 @@ pub(super) async fn play_call(
     o.failures = judged.failures;
     o.first_status = calls.first().and_then(|c| match &c.outcome {
         Outcome::Reply(r) => Some(r.status),
+        Outcome::Transport { .. } => None,
+    });
+    o.first_body = calls.first().and_then(|c| match &c.outcome {
+        Outcome::Reply(r) => r.json.clone(),
         Outcome::Transport { .. } => None,
     });
     capture(step, &calls, &mut o);
@@ -284,34 +290,6 @@ async fn send_and_judge(
     }
 }
 
-/// Why the answers say nothing about the rule: still throttled after the
-/// retries, throttled and not safe to retry, or timed out.
-fn undecided(calls: &[Call], step: &Step, expects_throttle: bool, retried: bool) -> Option<String> {
-    let throttled = calls
-        .iter()
-        .any(|c| matches!(&c.outcome, Outcome::Reply(r) if r.status == 429));
-    if throttled && !expects_throttle {
-        return Some(if retried {
-            format!(
-                "throttled (429) after {THROTTLE_RETRIES} retries with the same request: inconclusive"
-            )
-        } else {
-            "throttled (429), and the request (a write without a clientToken) is not safe to repeat: inconclusive".to_owned()
-        });
-    }
-    let timed_out = calls.iter().any(|c| {
-        matches!(
-            &c.outcome,
-            Outcome::Transport {
-                kind: TransportKind::Timeout,
-                ..
-            }
-        )
-    });
-    (timed_out && !step.expect.no_response)
-        .then(|| "no answer within the timeout: inconclusive".to_owned())
-}
-
 /// Contract, request ids and throttles of every call, into `o`.
 pub(super) fn observe(calls: &[Call], cx: &Context<'_>, o: &mut Observed) {
     o.sent += calls.len();
@@ -369,17 +347,24 @@ fn capture(step: &Step, calls: &[Call], o: &mut Observed) {
 fn watch_runs(operation: Operation, calls: &[Call], o: &mut Observed) {
     for c in calls {
         let Outcome::Reply(r) = &c.outcome else {
+            if operation == Operation::StartFlow {
+                o.unnamed_starts.push("got no answer".into());
+            }
             continue;
         };
         let Some(body) = r.json.as_ref().filter(|_| r.status == 200) else {
+            if operation == Operation::StartFlow {
+                o.unnamed_starts.push(format!("answered {}", r.status));
+            }
             continue;
         };
         match operation {
-            Operation::StartFlow => o.started.extend(
-                body.get("executionId")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-            ),
+            Operation::StartFlow => match body.get("executionId").and_then(Value::as_str) {
+                Some(id) => o.started.push(id.to_owned()),
+                None => o
+                    .unnamed_starts
+                    .push("answered 200 without an executionId".into()),
+            },
             Operation::DescribeFlowExecutionRecords => o.listed.extend(
                 body.get("flowExecutions")
                     .and_then(Value::as_array)

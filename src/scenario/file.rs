@@ -206,14 +206,20 @@ impl StepFile {
     }
 }
 
-/// `when: { step: 1, status: 200 }`.
+/// `when: { step: 1, status: 200 }`, or `when: { step: 2, body: {...} }`.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WhenFile {
     /// The 1-based index of an earlier call step.
     pub step: usize,
     /// The statuses of its first answer for which this step is played.
-    pub status: StatusFile,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusFile>,
+    /// A body expectation (templates and matcher keywords, as `expect.body`)
+    /// its first answer must meet for this step to be played: where both
+    /// outcomes answer 200 (S3: a cancel accepted, or the run already ended).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
 }
 
 /// A `raw:` step: a body sent as written (malformed JSON, wrong member types).

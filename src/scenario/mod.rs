@@ -19,7 +19,7 @@ pub mod write;
 use std::path::{Path, PathBuf};
 
 pub use duration::{format_duration, parse_duration};
-pub use plan::{Action, ContractTag, Expect, FlowPlan, Need, Scenario, ScenarioError, Step};
+pub use plan::{Action, ContractTag, Expect, FlowPlan, Need, Scenario, ScenarioError, Step, When};
 pub use validate::parse;
 
 /// `sha256:<hex>` of a scenario file's text.

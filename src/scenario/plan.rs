@@ -69,6 +69,9 @@ pub struct Scenario {
 pub enum Need {
     /// Event flows can be made and started (an event source is configured).
     EventSource,
+    /// A run stays `InProgress` while the next steps are played (L2's
+    /// timing: a target whose runs finish at once cannot give it).
+    RunsInProgress,
 }
 
 impl Need {
@@ -76,6 +79,7 @@ impl Need {
     pub fn from_name(s: &str) -> Option<Self> {
         match s {
             "event-source" => Some(Self::EventSource),
+            "runs-in-progress" => Some(Self::RunsInProgress),
             _ => None,
         }
     }
@@ -200,12 +204,16 @@ pub struct Step {
 
 /// The condition of a step played for one of the outcomes the contract
 /// allows an earlier step (`when:`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct When {
     /// The 1-based index of the earlier step.
     pub step: usize,
-    /// The statuses of its first answer for which the step is played.
+    /// The statuses of its first answer for which the step is played
+    /// (empty: any status).
     pub status: Vec<u16>,
+    /// What its first answer's body must match (as `expect.body`, templates
+    /// rendered when the step is reached), if anything.
+    pub body: Option<serde_json::Value>,
 }
 
 impl Step {

@@ -155,12 +155,14 @@ pub(super) fn when_plan(w: Option<WhenFile>, index: usize) -> Result<Option<When
             w.step
         ));
     }
-    if w.status.0.is_empty() {
-        return Err("when.status lists no status".into());
+    let status = w.status.map(|s| s.0).unwrap_or_default();
+    if status.is_empty() && w.body.is_none() {
+        return Err("when: needs a status (a list of at least one) or a body".into());
     }
     Ok(Some(When {
         step: w.step,
-        status: w.status.0,
+        status,
+        body: w.body,
     }))
 }
 

@@ -224,7 +224,7 @@ fn needs_plan(at: &At<'_>, names: &[String]) -> Result<Vec<super::plan::Need>, S
                     "needs:",
                     String::new(),
                     format!("needs: unknown need `{n}`"),
-                    Some("a scenario can need: event-source"),
+                    Some("a scenario can need: event-source, runs-in-progress"),
                 )
             })
         })

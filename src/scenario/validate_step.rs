@@ -169,6 +169,10 @@ fn step_plan(
         return Err(here.err(format!("`{label}` steps take no expect or capture"), None));
     }
     let when = when_plan(s.when, here.index).map_err(|m| here.err(m, None))?;
+    if let Some(body) = when.as_ref().and_then(|w| w.body.as_ref()) {
+        check_templates(body, flows, captured)
+            .map_err(|m| here.err(format!("when.body: {m}"), None))?;
+    }
     Ok(Step {
         index: here.index,
         line: here.line,

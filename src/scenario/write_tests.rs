@@ -143,7 +143,11 @@ fn step_file() -> impl Strategy<Value = StepFile> {
                     needs_control,
                     expect,
                     capture,
-                    when: when.map(|(step, status)| WhenFile { step, status }),
+                    when: when.map(|(step, status)| WhenFile {
+                        step,
+                        status: Some(status),
+                        body: None,
+                    }),
                     all_pages,
                     ..a
                 }
