@@ -134,6 +134,15 @@ pub struct Config {
     pub verify_sigv4: Option<String>,
 }
 
+/// How long an on-demand run stays `InProgress` by default, in ms: long
+/// enough for a scenario's next call to find it running (a call takes
+/// about a millisecond on loopback), short enough that a scenario waiting
+/// for runs to end (`execution_records_paging`, C2's other candidate)
+/// waits one second, not five. Real runs take a minute or more; where a
+/// target's runs end sooner than 1 s, scenarios that need one running are
+/// skipped with the reason.
+pub const DEFAULT_RUN_TIME_MS: u64 = 1_000;
+
 /// [`Config::max_runs_per_flow`]'s default.
 pub const DEFAULT_MAX_RUNS_PER_FLOW: usize = 1_000;
 
@@ -157,7 +166,7 @@ impl Default for Config {
             max_flows: 1_000,
             max_concurrent_runs: 1_000,
             max_runs_per_month: 10_000_000,
-            run_time_ms: 5_000,
+            run_time_ms: DEFAULT_RUN_TIME_MS,
             cancel_time_ms: 1_000,
             token_ttl_ms: 8 * 3_600_000,
             records_lag_ms: 0,

@@ -42,7 +42,7 @@ pub struct EmulatorArgs {
     #[arg(long, default_value_t = 10_000_000)]
     pub max_runs_per_month: u64,
     /// Milliseconds an on-demand run stays InProgress before Successful.
-    #[arg(long, default_value_t = 5000)]
+    #[arg(long, default_value_t = super::config::DEFAULT_RUN_TIME_MS)]
     pub run_time_ms: u64,
     /// Seconds a clientToken is remembered (AWS: 8 hours).
     #[arg(long, default_value_t = 8 * 3600)]
