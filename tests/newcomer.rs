@@ -327,3 +327,35 @@ async fn a_dead_url_is_exit_4_from_every_command() {
         );
     }
 }
+
+/// Every JSON report says what it is: explore's carries `schema` as
+/// check's and compare's do, and follows docs/explore.schema.json.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explores_json_report_names_and_follows_its_schema() {
+    let dir = tempdir();
+    let json = dir.join("explore.json");
+    let (code, text) = crate::support::run_cli(
+        &[
+            "explore",
+            "--cases",
+            "5",
+            "--seed",
+            "2",
+            "--json",
+            json.to_str().expect("utf8"),
+        ],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(code, appflow_harness::exit_codes::OK, "{text}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("report written")).expect("json");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("docs/explore.schema.json").expect("schema"),
+    )
+    .expect("schema json");
+    assert_eq!(report["schema"], schema["$id"], "the report names its schema");
+    let mut errors = Vec::new();
+    crate::support::conforms(&report, &schema, &schema, "report", &mut errors);
+    assert!(errors.is_empty(), "{errors:#?}");
+}

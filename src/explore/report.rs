@@ -45,6 +45,10 @@ pub struct Finding {
     pub file: Option<PathBuf>,
 }
 
+/// The `schema` member of explore's JSON report (docs/explore.schema.json),
+/// as check's and compare's reports carry theirs.
+pub const JSON_SCHEMA: &str = "appflow-harness/explore-report/v1";
+
 /// An exploration's result.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
@@ -337,6 +341,7 @@ pub fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
 /// The JSON report.
 pub fn write_json(s: &Summary, target: &str, w: &mut dyn Write) -> io::Result<()> {
     let mut v = serde_json::to_value(s).map_err(io::Error::other)?;
+    v["schema"] = serde_json::Value::String(JSON_SCHEMA.into());
     v["target"] = serde_json::Value::String(target.to_owned());
     v["result"] = serde_json::Value::String(if s.passed() { "passed" } else { "failed" }.into());
     serde_json::to_writer_pretty(&mut *w, &v).map_err(io::Error::other)?;
