@@ -212,6 +212,8 @@ async fn ctrl_c_in_the_middle_of_check_cleans_up_and_writes_the_report() {
     let dir = std::env::temp_dir().join(format!("appflow-harness-sigint-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     let json_path = dir.join("report.json");
+    let junit_path = dir.join("junit.xml");
+    let out_path = dir.join("out.txt");
     let mut check = Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
         .args([
             "check",
@@ -222,7 +224,9 @@ async fn ctrl_c_in_the_middle_of_check_cleans_up_and_writes_the_report() {
             "--json",
         ])
         .arg(&json_path)
-        .stdout(Stdio::null())
+        .arg("--junit")
+        .arg(&junit_path)
+        .stdout(std::fs::File::create(&out_path).expect("out file"))
         .stderr(Stdio::null())
         .spawn()
         .expect("check");
@@ -254,6 +258,39 @@ async fn ctrl_c_in_the_middle_of_check_cleans_up_and_writes_the_report() {
         .filter(|st| st["skipped"] == "interrupted (Ctrl-C): not played")
         .count();
     assert!(interrupted > 0, "the steps not played are marked");
+    // Every report says the run was cut short, and none shows PASS for a
+    // scenario that was not played to its end.
+    assert_eq!(
+        report["interrupted"], true,
+        "the JSON report says interrupted"
+    );
+    for s in report["scenarios"].as_array().expect("scenarios") {
+        let cut = s["steps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|st| st["skipped"] == "interrupted (Ctrl-C): not played");
+        assert!(
+            !(cut && s["status"] == "passed"),
+            "a scenario cut short is not passed: {}",
+            s["name"]
+        );
+    }
+    let junit = std::fs::read_to_string(&junit_path).expect("junit written");
+    assert!(
+        junit.contains("name=\"interrupted\" value=\"true\"")
+            && junit.contains("this run is no verdict"),
+        "the JUnit report says interrupted: {junit}"
+    );
+    assert!(
+        !junit.contains("every step needs an ability"),
+        "scenarios not begun are skipped for the interruption, not for an ability: {junit}"
+    );
+    let out = std::fs::read_to_string(&out_path).expect("stdout");
+    assert!(
+        out.contains("interrupted (Ctrl-C):") && out.contains("this run is no verdict"),
+        "the terminal report says interrupted: {out}"
+    );
     let _ = serve.kill();
     let _ = serve.wait();
 }

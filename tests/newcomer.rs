@@ -350,11 +350,13 @@ async fn explores_json_report_names_and_follows_its_schema() {
     assert_eq!(code, appflow_harness::exit_codes::OK, "{text}");
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json).expect("report written")).expect("json");
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string("docs/explore.schema.json").expect("schema"),
-    )
-    .expect("schema json");
-    assert_eq!(report["schema"], schema["$id"], "the report names its schema");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("docs/explore.schema.json").expect("schema"))
+            .expect("schema json");
+    assert_eq!(
+        report["schema"], schema["$id"],
+        "the report names its schema"
+    );
     let mut errors = Vec::new();
     crate::support::conforms(&report, &schema, &schema, "report", &mut errors);
     assert!(errors.is_empty(), "{errors:#?}");

@@ -12,6 +12,8 @@ pub const SCHEMA: &str = "appflow-harness/check-report/v1";
 pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
     let mut v = serde_json::to_value(summary).map_err(io::Error::other)?;
     v["schema"] = serde_json::Value::String(SCHEMA.into());
+    // Ctrl-C cut the run short: no verdict (docs/report.schema.json).
+    v["interrupted"] = serde_json::Value::Bool(summary.interrupted() > 0);
     serde_json::to_writer_pretty(&mut *w, &v).map_err(io::Error::other)?;
     writeln!(w)
 }

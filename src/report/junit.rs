@@ -65,7 +65,14 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
         };
         let status = match s.status {
             Status::Passed => TestCaseStatus::success(),
-            Status::Skipped => skipped("every step needs an ability the target lacks"),
+            // Why it was not played, as its steps say (a need the target
+            // lacks, or Ctrl-C before it began).
+            Status::Skipped => skipped(
+                s.steps
+                    .first()
+                    .and_then(|st| st.skipped.clone())
+                    .unwrap_or_else(|| "the scenario has no step".into()),
+            ),
             Status::Inconclusive => skipped(format!("inconclusive (not verified): {}", first())),
             Status::NotStarted => skipped(format!("not started, set-up refused: {}", first())),
             Status::Failed => {
@@ -89,6 +96,14 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
         case.set_classname(s.file.clone());
         case.set_time(Duration::from_secs_f64(s.duration_ms / 1000.0));
         suite.add_test_case(case);
+    }
+    let cut = summary.interrupted();
+    if cut > 0 {
+        // The interruption is the run's first fact, not only per case.
+        suite.add_property(quick_junit::Property::new("interrupted", "true"));
+        suite.set_system_out(format!(
+            "interrupted (Ctrl-C): {cut} scenario(s) cut short or not played; this run is no verdict"
+        ));
     }
     write_suite(
         suite,

@@ -211,6 +211,14 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
         )?;
     }
     let t = &summary.totals;
+    let cut = summary.interrupted();
+    if cut > 0 {
+        writeln!(
+            w,
+            "\ninterrupted (Ctrl-C): {cut} scenario{} cut short or not played; this run is no verdict",
+            if cut == 1 { "" } else { "s" }
+        )?;
+    }
     if let Some(line) = chosen_line(summary) {
         writeln!(w, "\n{line}")?;
     }

@@ -30,7 +30,7 @@ use std::time::Instant;
 pub use result::{
     Failure, FailureKind, ScenarioResult, Status, StepResult, Summary, Totals, WireCount,
 };
-pub use scenario_run::NOT_APPLICABLE;
+pub use scenario_run::{INTERRUPTED, NOT_APPLICABLE};
 pub use snapshot_check::ReferenceUse;
 
 use crate::endpoint::Target;

@@ -350,6 +350,20 @@ impl Summary {
             .map(|f| f.message.as_str())
     }
 
+    /// Scenarios that Ctrl-C (or SIGTERM) cut short or kept from starting:
+    /// a step of theirs was skipped as [`crate::runner::INTERRUPTED`]. A
+    /// run with any is no verdict, and every report says so.
+    pub fn interrupted(&self) -> usize {
+        self.scenarios
+            .iter()
+            .filter(|s| {
+                s.steps
+                    .iter()
+                    .any(|st| st.skipped.as_deref() == Some(super::INTERRUPTED))
+            })
+            .count()
+    }
+
     /// Nothing failed, but some scenario could not be judged.
     pub fn inconclusive(&self) -> bool {
         self.totals.failed == 0 && self.totals.inconclusive > 0

@@ -117,10 +117,16 @@ fn finish(a: &Attempt<'_>, mut ledger: Ledger, started: Instant) -> ScenarioResu
         .iter()
         .any(|f| f.kind == FailureKind::Inconclusive);
     let ran_any = ledger.steps.iter().any(|st| st.status != Status::Skipped);
+    let cut = ledger
+        .steps
+        .iter()
+        .filter(|st| st.skipped.as_deref() == Some(INTERRUPTED))
+        .count();
     let (reference, parity, snapshot_written) = match &options.snapshots {
         // An undecided transcript says nothing about the reference, nor
-        // does one of a scenario not played (a need the target lacks).
-        Some(snapshots) if !undecided && ran_any => {
+        // does one of a scenario not played (a need the target lacks) or
+        // cut short by Ctrl-C (its steps never sent are no difference).
+        Some(snapshots) if !undecided && ran_any && cut == 0 => {
             let played = Played {
                 scenario: s,
                 target: a.target,
@@ -143,6 +149,19 @@ fn finish(a: &Attempt<'_>, mut ledger: Ledger, started: Instant) -> ScenarioResu
         }
         _ => (None, Vec::new(), None),
     };
+    // A scenario cut short by Ctrl-C is never PASS: what was not played
+    // was not judged (a failure found before the stop still stands).
+    if cut > 0 && ran_any {
+        ledger.failures.push(Failure::new(
+            None,
+            FailureKind::Inconclusive,
+            format!(
+                "interrupted (Ctrl-C) after {} of {} steps: the rest was not played, so the scenario is not judged",
+                ledger.steps.len() - cut,
+                ledger.steps.len()
+            ),
+        ));
+    }
     let refused = |f: &Failure| f.kind == FailureKind::SetupRefused;
     let status = if !ledger.failures.is_empty() && ledger.failures.iter().all(refused) {
         Status::NotStarted
