@@ -20,6 +20,7 @@ mod scenario_run;
 mod send;
 pub mod snapshot_check;
 mod step;
+mod summary;
 mod transcript;
 mod undecided;
 
@@ -27,11 +28,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-pub use result::{
-    Failure, FailureKind, ScenarioResult, Status, StepResult, Summary, Totals, WireCount,
-};
+pub use result::{Failure, FailureKind, ScenarioResult, Status, StepResult, WireCount};
 pub use scenario_run::{INTERRUPTED, NOT_APPLICABLE};
 pub use snapshot_check::ReferenceUse;
+pub use summary::{Summary, Totals};
 
 use crate::endpoint::Target;
 use crate::scenario::{Scenario, Step};
