@@ -14,6 +14,7 @@ pub mod options;
 pub mod records;
 mod render;
 pub mod report;
+pub mod retention;
 pub mod settle;
 pub mod state;
 pub mod token;
@@ -135,6 +136,13 @@ pub async fn run_with(
         options.interval,
     );
     state.lose_answers_bp = (options.lose_answers_pct * 100.0).round() as u32;
+    // What the target documents keeping judges old replays (T4) and runs
+    // its retention may drop before they are read.
+    let doc = endpoint.get_json("/_harness/config").await;
+    state.retention = retention::Retention::of_config(
+        doc.as_ref()
+            .filter(|d| crate::endpoint::is_control_config(d)),
+    );
     let mut created = Vec::new();
     let all = flows
         .iter()
@@ -236,7 +244,7 @@ async fn attack_and_settle(
     hooks: &Hooks,
 ) -> Result<(verdict::Verdict, f64), LoadError> {
     let endpoint = &target.endpoint;
-    let (windows, every) = settle::windows(options.settle, options.timeout);
+    let (windows, every) = settle::windows(options.settle, options.timeout, state.retention);
     let settling = Arc::new(AtomicBool::new(false));
     let settler = tokio::spawn(settle::during(
         endpoint.clone(),

@@ -269,6 +269,8 @@ pub async fn fresh(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
             token,
             flow,
             execution_id: id.to_string(),
+            n,
+            at_ms: state.elapsed_ms(),
         });
     }
     state.ledger.book(flow).answer(Record {
@@ -278,9 +280,15 @@ pub async fn fresh(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
         last,
         request_id: request_id.as_deref().map(Id::new),
         at_ms: state.elapsed_ms(),
+        new_call: false,
     });
     Ok(())
 }
+
+/// Slack around the target's token TTL within which a replay may answer
+/// either the first run or a new one: the first answer's time here and
+/// the token's start on the target differ by a request's latency.
+const TTL_SLACK_MS: u64 = 1_000;
 
 /// StartFlow replaying a recent token on its flow: the first run's executionId.
 pub async fn replay(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
@@ -296,7 +304,24 @@ pub async fn replay(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
         start_body(&state.flows[used.flow], &used.token),
     )
     .await?;
+    // A replay older than the target's token TTL is a new call (T4): a
+    // new run, accounted like a fresh token's, not a wrong replay.
+    let age_ms = u64::from(state.elapsed_ms().saturating_sub(used.at_ms));
+    let expired = age_ms + TTL_SLACK_MS >= state.retention.token_ttl_ms;
     let failure = match &answer {
+        Some(a) if a.status == 200 && expired && execution_id(a) != Some(&used.execution_id) => {
+            let id = execution_id(a).map_or(Final::Indeterminate, |id| Final::Started(Id::new(id)));
+            state.ledger.book(used.flow).new_call(Record {
+                n: used.n,
+                attempts: 1,
+                interrupted: false,
+                last: id,
+                request_id: a.request_id.as_deref().map(Id::new),
+                at_ms: state.elapsed_ms(),
+                new_call: true,
+            });
+            None
+        }
         Some(a) if a.status == 200 && execution_id(a) != Some(used.execution_id.as_str()) => {
             state.wrong_replays.fetch_add(1, Ordering::Relaxed);
             let got = execution_id(a).unwrap_or("(none)").to_owned();

@@ -8,6 +8,7 @@
 mod endpoints;
 mod fakes;
 mod processes;
+mod soak;
 
 use std::time::Duration;
 
