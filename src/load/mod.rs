@@ -20,6 +20,7 @@ pub mod state;
 pub mod token;
 mod transactions;
 pub mod verdict;
+mod wire;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
