@@ -37,6 +37,9 @@ pub use report::LoadReport;
 use state::LoadState;
 use transactions::Ctx;
 
+/// How long clean-up may take after the attack and verdict (see `run_with`).
+const CLEANUP_BOUND: Duration = Duration::from_secs(20);
+
 /// The load test's transactions (README's table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transaction {
@@ -137,6 +140,7 @@ pub async fn run_with(
         options.interval,
     );
     state.lose_answers_bp = (options.lose_answers_pct * 100.0).round() as u32;
+    state.stop = hooks.stop.clone();
     // What the target documents keeping judges old replays (T4) and runs
     // its retention may drop before they are read.
     let doc = endpoint.get_json("/_harness/config").await;
@@ -181,45 +185,29 @@ pub async fn run_with(
             worker: options.worker,
             options: options.as_json(),
         };
-        let mut report = report_of(&state, run, verdict, secs);
+        let mut report = report::of_state(&state, run, verdict, secs);
         report.interrupted = hooks.stop.load(Ordering::Relaxed);
+        let throttled = state.throttled.load(Ordering::Relaxed);
+        if throttled > 0 {
+            report.notes.push(format!(
+                "throttling: {throttled} starts answered 429 ThrottlingException; each was sent again with its token after backing off (exponential with jitter, at most {} attempts), {:.1} s backed off in all; {:.0} requests a second in effect",
+                transactions::ATTEMPTS,
+                state.backed_off_ms.load(Ordering::Relaxed) as f64 / 1000.0,
+                report.requests_per_second
+            ));
+        }
         report.judge(&options.thresholds);
         report
     });
-    // Cleanup whatever happened, Ctrl-C and SIGTERM included.
-    for name in created {
-        crate::fixtures::delete_flow(&endpoint, &name).await;
-    }
+    // Cleanup whatever happened, Ctrl-C and SIGTERM included: the flows
+    // together, within a bound that keeps the process inside the 60 s
+    // grace period of deploy/kubernetes/load-job.yaml whatever the target
+    // does (a delete not done by then is left; `cleanup` finds it).
+    let deletes = created
+        .iter()
+        .map(|name| crate::fixtures::delete_flow(&endpoint, name));
+    let _ = tokio::time::timeout(CLEANUP_BOUND, futures_util::future::join_all(deletes)).await;
     result
-}
-
-/// The report of `state`'s figures, not yet judged.
-fn report_of(
-    state: &LoadState,
-    run: report::RunInfo,
-    verdict: verdict::Verdict,
-    secs: f64,
-) -> LoadReport {
-    let by_request = state
-        .metrics
-        .snapshot()
-        .into_iter()
-        .map(|(name, h, statuses, failures)| {
-            report::RequestFigures::new(name, h, statuses, failures, secs)
-        })
-        .collect();
-    let series = report::SeriesReport {
-        interval_ms: state.metrics.interval_ms(),
-        by_request: state.metrics.series(),
-    };
-    LoadReport::new(
-        run,
-        secs,
-        by_request,
-        state.metrics.reasons(),
-        verdict,
-        series,
-    )
 }
 
 fn epoch_now() -> f64 {

@@ -50,6 +50,12 @@ pub struct LoadState {
     pub started: Instant,
     /// What the target documents keeping (T4's token TTL, run retention).
     pub retention: super::retention::Retention,
+    /// Set when the run is stopped (Ctrl-C, SIGTERM): no retry is sent after.
+    pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Throttling answers (429) met by the attack's starts.
+    pub throttled: AtomicU64,
+    /// Time the attack's starts backed off before a retry, in ms.
+    pub backed_off_ms: AtomicU64,
     /// Replays answered with another executionId than the first answer.
     pub wrong_replays: AtomicU64,
     /// Tokens reused on a scheduled flow not answered 409 ConflictException.
@@ -84,6 +90,9 @@ impl LoadState {
             signing_failed: Mutex::new(None),
             started: Instant::now(),
             retention: super::retention::Retention::default(),
+            stop: std::sync::Arc::default(),
+            throttled: AtomicU64::new(0),
+            backed_off_ms: AtomicU64::new(0),
             wrong_replays: AtomicU64::new(0),
             wrong_conflicts: AtomicU64::new(0),
             examples: Mutex::new(Vec::new()),

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use bytes::Bytes;
 use goose::prelude::*;
@@ -142,7 +143,14 @@ pub async fn fresh(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
         let request_id = answer.as_ref().and_then(|a| a.request_id.clone());
         match definite {
             Some(d) => break (d, request_id),
-            None if attempt < ATTEMPTS => interrupted = true,
+            // After a stop nothing more is sent: the token stays unanswered.
+            None if attempt < ATTEMPTS && !state.stop.load(Ordering::Relaxed) => {
+                interrupted = true;
+                if status_of(&answer) == 429 {
+                    state.throttled.fetch_add(1, Ordering::Relaxed);
+                }
+                backoff(state, n, attempt).await;
+            }
             None => {
                 interrupted = true;
                 break (Final::Indeterminate, request_id);
@@ -170,6 +178,22 @@ pub async fn fresh(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
         new_call: false,
     });
     Ok(())
+}
+
+/// Waits before attempt `attempt + 1` of token `n`, as the SDKs' standard
+/// retry mode does: exponential from 100 ms, at most 2 s, full jitter (a
+/// fixed spread from the token's number: no randomness needed); a stop
+/// cuts it short.
+async fn backoff(state: &LoadState, n: u64, attempt: u8) {
+    let ceiling = (100u64 << attempt.min(5)).min(2_000);
+    let spread = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(attempt);
+    let ms = (spread >> 11) % (ceiling + 1);
+    let until = Instant::now() + std::time::Duration::from_millis(ms);
+    while Instant::now() < until && !state.stop.load(Ordering::Relaxed) {
+        tokio::time::sleep((until - Instant::now()).min(std::time::Duration::from_millis(50)))
+            .await;
+    }
+    state.backed_off_ms.fetch_add(ms, Ordering::Relaxed);
 }
 
 /// Slack around the target's token TTL within which a replay may answer

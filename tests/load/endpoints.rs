@@ -76,6 +76,41 @@ async fn a_target_that_throttles_every_third_read_still_has_every_token_verified
     );
 }
 
+/// Throttles every third StartFlow (429), passes the rest.
+struct ThrottleStarts(AtomicU64);
+
+impl crate::support::proxy::Change for ThrottleStarts {
+    fn intercept(&self, path: &str, _: &Value, _: usize) -> Option<crate::support::proxy::Answer> {
+        (path == "/start-flow" && self.0.fetch_add(1, Ordering::Relaxed) % 3 == 2)
+            .then(|| crate::support::proxy::error(429, "ThrottlingException", "Rate exceeded"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttled_starts_back_off_and_the_report_says_how_throttling_shaped_the_run() {
+    let _one = ONE_ATTACK.lock().await;
+    let emu = appflow_harness::emulator::Emulator::start_with(unbounded_quotas())
+        .await
+        .expect("emulator");
+    let url = crate::support::proxy::start(&emu.url(), ThrottleStarts(AtomicU64::new(0))).await;
+    let target = crate::support::url_target(&url, Duration::from_secs(5)).await;
+    let mut o = options("fresh=100".parse().expect("mix"));
+    o.thresholds.max_error_rate_pct = 100.0;
+    o.thresholds.min_verified = 1;
+    let report = load::run(&target, &o).await.expect("load");
+    let t = text(&report);
+    assert!(report.verdict.clean(), "throttled starts lose nothing: {t}");
+    let note = report
+        .notes
+        .iter()
+        .find(|n| n.starts_with("throttling:"))
+        .unwrap_or_else(|| panic!("the report says the run was throttled: {t}"));
+    assert!(
+        note.contains("backing off") && !note.contains(" 0.0 s backed off"),
+        "and that the retries backed off, for how long: {note}"
+    );
+}
+
 /// Answers every StartFlow with 307 to another port.
 struct RedirectStarts;
 
