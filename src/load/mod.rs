@@ -143,7 +143,11 @@ pub async fn run_with(
     state.stop = hooks.stop.clone();
     // What the target documents keeping judges old replays (T4) and runs
     // its retention may drop before they are read.
-    let doc = endpoint.get_json("/_harness/config").await;
+    let doc = tokio::select! {
+        biased;
+        () = wait_stop(&hooks.stop) => None,
+        d = endpoint.get_json("/_harness/config") => d,
+    };
     state.retention = retention::Retention::of_config(
         doc.as_ref()
             .filter(|d| crate::endpoint::is_control_config(d)),
@@ -158,13 +162,22 @@ pub async fn run_with(
         if hooks.stop.load(Ordering::Relaxed) {
             break;
         }
-        if let Err(e) =
-            crate::fixtures::create_flow(&endpoint, &target.fixtures.body(name, trigger)).await
-        {
-            setup = Err(LoadError::Setup(name.clone(), e));
-            break;
-        }
+        // Recorded for clean-up before it is sent: an answer lost, or a
+        // create cut short by a stop, may still have made it.
         created.push(name.clone());
+        let body = target.fixtures.body(name, trigger);
+        let create = crate::fixtures::create_flow(&endpoint, &body);
+        // A stop cuts the create (and its retries) short: nothing more is
+        // sent but clean-up.
+        let stopped = wait_stop(&hooks.stop);
+        tokio::select! {
+            biased;
+            () = stopped => break,
+            r = create => if let Err(e) = r {
+                setup = Err(LoadError::Setup(name.clone(), e));
+                break;
+            },
+        }
     }
     if let (Ok(()), Some(at)) = (&setup, options.start_at) {
         wait_until(at, &hooks.stop).await;
@@ -216,6 +229,13 @@ fn epoch_now() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
+/// Returns once `stop` is set.
+async fn wait_stop(stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Waits until epoch second `at` (at most an hour), or until `stop`.
 async fn wait_until(at: f64, stop: &AtomicBool) {
     let until = Instant::now() + Duration::from_secs_f64((at - epoch_now()).clamp(0.0, 3600.0));
@@ -233,6 +253,11 @@ async fn attack_and_settle(
     hooks: &Hooks,
 ) -> Result<(verdict::Verdict, f64), LoadError> {
     let endpoint = &target.endpoint;
+    if hooks.stop.load(Ordering::Relaxed) {
+        // Stopped before the attack: nothing more is sent but clean-up.
+        let why = "interrupted before the attack: nothing was verified".to_owned();
+        return Ok((verdict::of(state, Some(why)), 0.0));
+    }
     let (windows, every) = settle::windows(options.settle, options.timeout, state.retention);
     let settling = Arc::new(AtomicBool::new(false));
     let settler = tokio::spawn(settle::during(
@@ -246,7 +271,7 @@ async fn attack_and_settle(
         .progress
         .clone()
         .filter(|_| options.progress)
-        .map(|tx| tokio::spawn(progress(state.clone(), tx)));
+        .map(|tx| tokio::spawn(settle::progress(state.clone(), tx)));
     // Goose stops on its kill switch; it is pulled while `stop` is set
     // (goose clears it when an attack starts).
     let stop = hooks.stop.clone();
@@ -286,25 +311,6 @@ async fn attack_and_settle(
         error = Some(e);
     }
     Ok((verdict::of(state, error), secs))
-}
-
-/// A progress line every few seconds while the attack lasts.
-async fn progress(state: Arc<LoadState>, tx: tokio::sync::mpsc::UnboundedSender<String>) {
-    let mut last = 0;
-    loop {
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        let (n, errors) = (state.metrics.requests(), state.metrics.failures());
-        let line = format!(
-            "  {:>6.0} s  {n} requests  {:.0} req/s  {errors} errors  {} unsettled",
-            state.started.elapsed().as_secs_f64(),
-            (n - last) as f64 / 3.0,
-            state.ledger.held()
-        );
-        if tx.send(line).is_err() {
-            return;
-        }
-        last = n;
-    }
 }
 
 async fn attack(

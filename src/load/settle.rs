@@ -173,3 +173,22 @@ pub async fn tail(
     }
     Ok(())
 }
+
+/// A progress line every few seconds while the attack lasts.
+pub async fn progress(state: Arc<LoadState>, tx: tokio::sync::mpsc::UnboundedSender<String>) {
+    let mut last = 0;
+    loop {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let (n, errors) = (state.metrics.requests(), state.metrics.failures());
+        let line = format!(
+            "  {:>6.0} s  {n} requests  {:.0} req/s  {errors} errors  {} unsettled",
+            state.started.elapsed().as_secs_f64(),
+            (n - last) as f64 / 3.0,
+            state.ledger.held()
+        );
+        if tx.send(line).is_err() {
+            return;
+        }
+        last = n;
+    }
+}

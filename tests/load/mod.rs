@@ -9,6 +9,7 @@ mod endpoints;
 mod fakes;
 mod processes;
 mod soak;
+mod stop;
 
 use std::time::Duration;
 
