@@ -125,6 +125,24 @@ impl RetryPolicy {
         }
     }
 
+    /// A load test's fresh StartFlow (same token on every try, so a repeat
+    /// is a replay, T1): the SDKs' standard mode, 3 tries in all, backoff
+    /// from 100 ms up to 2 s with full jitter, after a throttle, a server
+    /// error or no answer. `load` drives goose's client with it (the loop
+    /// is goose's request path; the numbers are these).
+    pub const fn attack() -> Self {
+        Self {
+            attempts: 3,
+            throttles: 2,
+            server_errors: 2,
+            lost: 2,
+            lost_kinds: ANY_LOSS,
+            cap: Duration::from_millis(2000),
+            jitter: Jitter::Full,
+            ..Self::none()
+        }
+    }
+
     /// As [`RetryPolicy::standard`] with more patience (12 tries, about
     /// 25 s of backoff): a verdict read whose evidence must not be lost to a
     /// throttling target.

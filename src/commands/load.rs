@@ -46,6 +46,15 @@ pub async fn run(
     console: &mut Console<'_>,
 ) -> Result<Outcome, CommandError> {
     options.load.validate().map_err(CommandError::Usage)?;
+    // The attack is paced by goose (--throttle), set-up and verdict reads by
+    // the client: one cap over both cannot be kept, and a cap that holds
+    // for some calls only would mislead a user gentle with an AWS account.
+    if let Some(rps) = options.target.max_rps {
+        return Err(CommandError::Usage(format!(
+            "--max-rps is not taken by load: use --throttle {} to cap the attack (all users together, requests a second); set-up and verdict reads (about two a second per flow) come on top",
+            rps.floor().max(1.0)
+        )));
+    }
     if options.target.choice == TargetChoice::Embedded {
         // Quotas out of the way: a load test makes far more runs than AWS's
         // defaults allow at once.

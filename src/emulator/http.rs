@@ -46,8 +46,15 @@ pub(super) async fn operation<O: Operation>(State(handle): State<Handle>, body: 
         .await
         .and_then(|bytes| parse_json::<O>(&bytes))
         .and_then(|input| {
+            // The clock is read under the lock: two starts on one flow then
+            // get their times in the order they get their sequence numbers,
+            // so runs listed newest first have non-increasing `startedAt`
+            // (S2). Read before the lock, a start that lost the race for it
+            // was listed before an older one (issue 31: one inversion in
+            // minutes of load made `load` stop trusting the flow's order).
+            let mut state = handle.lock();
             let now = handle.clock().now();
-            input.apply(&mut handle.lock(), now)
+            input.apply(&mut state, now)
         });
     if let Some(f) = fault
         && f.kind != FaultKind::Latency

@@ -17,7 +17,7 @@ mod sdk_chain;
 mod spec;
 
 pub use crate::appflow::TargetKind;
-pub use abilities::Abilities;
+pub use abilities::{Abilities, is_control_config};
 pub use environment::Environment;
 pub use options::{DEFAULT_REGION, EmbeddedRuntime, TargetChoice, TargetError, TargetOptions};
 pub use spec::parse_spec;

@@ -150,6 +150,14 @@ fn tokens(r: &LoadReport, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
         ("duplicated (runs beyond one per token)", c.duplicated),
         ("unanswered (zero or one run allowed)", c.unanswered),
         ("refused (4xx)", c.refused),
+        (
+            "evicted (older than the target's documented retention when read)",
+            c.evicted,
+        ),
+        (
+            "replays older than the token TTL: new calls (T4)",
+            v.t4_new_calls,
+        ),
     ] {
         writeln!(w, "<tr><td>{}</td><td class=\"n\">{n}</td></tr>", esc(name))?;
     }
@@ -158,6 +166,9 @@ fn tokens(r: &LoadReport, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
         "</table><p class=\"sub\">{} fresh tokens, {} runs found, {} attempts, {} retries</p>",
         v.fresh_tokens, v.runs_found, v.attempts, v.retries
     )?;
+    for b in &v.behind {
+        writeln!(w, "<p class=\"sub\">reads behind: {}</p>", esc(b))?;
+    }
     if !v.witnesses.is_empty() {
         writeln!(
             w,

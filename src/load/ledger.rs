@@ -9,57 +9,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
-pub use super::token::{Final, Id, Record};
-
-/// Exact counts of one flow's (or every flow's) tokens and runs.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Tally {
-    /// Fresh tokens taken (counted before the first send).
-    pub issued: u64,
-    /// Fresh tokens whose transaction ended (the rest never did: unanswered).
-    pub completed: u64,
-    /// Answered a run, found, no answer lost on the way.
-    pub exactly_once: u64,
-    /// Answered a run after a lost answer, found.
-    pub recovered: u64,
-    /// Answered a run that was not listed within the settle time.
-    pub lost: u64,
-    /// Refused with a 4xx other than 429.
-    pub refused: u64,
-    /// Ended without a definite answer.
-    pub indeterminate: u64,
-    /// Listed runs that no answer named within the answer window.
-    pub extra: u64,
-    /// Distinct runs listed.
-    pub runs_found: u64,
-    /// Requests sent with fresh tokens, and how many were retries.
-    pub attempts: u64,
-    /// Retries among the attempts.
-    pub retries: u64,
-}
-
-impl Tally {
-    /// Adds `o`'s counts to these.
-    pub fn add(&mut self, o: &Tally) {
-        self.issued += o.issued;
-        self.completed += o.completed;
-        self.exactly_once += o.exactly_once;
-        self.recovered += o.recovered;
-        self.lost += o.lost;
-        self.refused += o.refused;
-        self.indeterminate += o.indeterminate;
-        self.extra += o.extra;
-        self.runs_found += o.runs_found;
-        self.attempts += o.attempts;
-        self.retries += o.retries;
-    }
-
-    /// Tokens that may have made zero or one run (no definite answer, or
-    /// no end): the extra runs they can explain.
-    pub fn unanswered(&self) -> u64 {
-        self.indeterminate + self.issued.saturating_sub(self.completed)
-    }
-}
+pub use super::token::{Final, Id, Record, Tally};
 
 /// A listed run, remembered while it may still be read again or named by
 /// an answer still to come.
@@ -91,11 +41,48 @@ pub struct Book {
     /// choice): reads stop nowhere early and nothing is forgotten; the flow
     /// is read in full at the end.
     pub unordered: bool,
+    /// When (ms into the attack) the flow was found unordered while the
+    /// attack ran: its reads stopped there until the end.
+    pub unordered_at: Option<u32>,
+    /// Flows of the run: token `n`'s place among its flow's tokens is
+    /// `n / stride` (tokens go to flows in turn).
+    pub stride: u64,
+    /// When the last complete read of the flow started.
+    last_read_ms: Option<u32>,
+    /// The last reads of the flow further apart than the target's token
+    /// TTL (the ones an answer still waiting can fall in).
+    gaps: VecDeque<Gap>,
+    /// Gaps in all, the first and the longest (ms), for the report.
+    pub gap_count: u64,
+    /// The first gap: where the reads first fell behind.
+    pub first_gap: Option<Gap>,
+    /// The longest gap, in ms.
+    pub longest_gap_ms: u32,
 }
+
+/// Two complete reads of a flow further apart than the target's token TTL:
+/// what the target's documented retention may have dropped in between was
+/// never read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gap {
+    /// When the read before the gap started (ms into the attack).
+    pub from_ms: u32,
+    /// When the read after it ended (it reached the runs by then).
+    pub to_ms: u32,
+    /// Fresh tokens issued on the flow by `to_ms`.
+    pub issued: u64,
+}
+
+/// Gaps kept per flow to judge by: the last ones. An answer is judged at
+/// most a few reads after it came, so an older gap cannot hold it; one it
+/// might have fallen in that was forgotten makes it lost (fail closed).
+const GAPS: usize = 16;
 
 impl Book {
     fn found(&mut self, r: &Record) {
-        if r.interrupted {
+        if r.new_call {
+            self.tally.new_calls_found += 1;
+        } else if r.interrupted {
             self.tally.recovered += 1;
         } else {
             self.tally.exactly_once += 1;
@@ -119,6 +106,61 @@ impl Book {
             Final::Refused(_) => t.refused += 1,
             Final::Indeterminate => t.indeterminate += 1,
         }
+    }
+
+    /// A replay older than the target's token TTL answered `r`'s run, not
+    /// the token's first: a new call (T4) whose run must be listed once.
+    pub fn new_call(&mut self, r: Record) {
+        self.tally.new_calls += 1;
+        match &r.last {
+            Final::Started(id) => match self.seen.get_mut(id) {
+                Some(seen) => {
+                    seen.matched = true;
+                    self.found(&r);
+                }
+                None => self.waiting.entry(id.clone()).or_default().push(r),
+            },
+            Final::Refused(_) | Final::Indeterminate => {}
+        }
+    }
+
+    /// A complete read of the flow, from `started_ms` to `ended_ms`: one
+    /// that ended more than `ttl_ms` after the last one started is a gap
+    /// (see [`Gap`]): a run made between them may have been older than
+    /// the TTL before this read reached it.
+    pub fn read(&mut self, started_ms: u32, ended_ms: u32, ttl_ms: u64) {
+        if let Some(from) = self.last_read_ms
+            && u64::from(ended_ms.saturating_sub(from)) > ttl_ms
+        {
+            let gap = Gap {
+                from_ms: from,
+                to_ms: ended_ms,
+                issued: self.tally.issued,
+            };
+            self.gap_count += 1;
+            self.first_gap.get_or_insert(gap);
+            self.longest_gap_ms = self.longest_gap_ms.max(ended_ms - from);
+            if self.gaps.len() == GAPS {
+                self.gaps.pop_front();
+            }
+            self.gaps.push_back(gap);
+        }
+        self.last_read_ms = Some(started_ms);
+    }
+
+    /// Whether the run answered to `r` may have been dropped by the
+    /// target's documented retention before its flow was read: a gap that
+    /// began before the answer and ended when the run was older than the
+    /// token TTL and had at least the kept number of newer runs.
+    fn evictable(&self, r: &Record, w: &Windows) -> bool {
+        let place = r.n / self.stride.max(1);
+        self.gaps.iter().any(|g| {
+            g.from_ms <= r.at_ms
+                && w.retention.may_drop(
+                    u64::from(g.to_ms.saturating_sub(r.at_ms)),
+                    g.issued.saturating_sub(place + 1),
+                )
+        })
     }
 
     /// Runs listed by a read that started at `now_ms`; answers how many
@@ -219,6 +261,10 @@ impl Book {
             .collect();
         for id in lost {
             for r in self.waiting.remove(&id).unwrap_or_default() {
+                if self.evictable(&r, &w) {
+                    self.tally.evicted += 1;
+                    continue;
+                }
                 self.tally.lost += 1;
                 if self.lost.len() < SAMPLES {
                     self.lost.push((id.clone(), r));
@@ -263,6 +309,9 @@ pub struct Windows {
     pub horizon_ms: u32,
     /// A read stops at a run listed at least this long ago.
     pub window_ms: u32,
+    /// What the target documents keeping (a run it may have dropped before
+    /// its flow was read is evicted, not lost).
+    pub retention: super::retention::Retention,
 }
 
 /// The books of one worker's flows.
@@ -274,8 +323,14 @@ pub struct Ledger {
 impl Ledger {
     /// A ledger for `flows` flows.
     pub fn new(flows: usize) -> Self {
+        let book = || {
+            Mutex::new(Book {
+                stride: flows.max(1) as u64,
+                ..Book::default()
+            })
+        };
         Self {
-            books: (0..flows.max(1)).map(|_| Mutex::default()).collect(),
+            books: (0..flows.max(1)).map(|_| book()).collect(),
         }
     }
 
@@ -311,79 +366,5 @@ impl Ledger {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn started(n: u64, id: &str, at_ms: u32) -> Record {
-        Record {
-            n,
-            attempts: 1,
-            interrupted: false,
-            last: Final::Started(Id::new(id)),
-            request_id: None,
-            at_ms,
-        }
-    }
-
-    const W: Windows = Windows {
-        settle_ms: 100,
-        orphan_ms: 500,
-        horizon_ms: 300,
-        window_ms: 200,
-    };
-
-    #[test]
-    fn answers_and_listings_match_in_either_order_and_the_window_empties() {
-        let mut b = Book::default();
-        b.tally.issued = 3;
-        b.answer(started(0, "a", 10));
-        b.listed([Id::new("a"), Id::new("b")], 20);
-        b.answer(started(1, "b", 30));
-        b.answer(started(2, "c", 40));
-        b.settle(Some(Id::new("b")), 20, W, true, false);
-        assert_eq!(
-            b.tally.exactly_once, 2,
-            "a listed after, b before its answer"
-        );
-        assert_eq!(b.tally.lost, 0, "c is not old enough to be lost");
-        assert!(
-            b.deep(1_000, W.settle_ms),
-            "c waits longer than settle: a deep read"
-        );
-        b.settle(None, 1_000, W, false, false);
-        assert_eq!(b.tally.lost, 0, "only a deep read calls a run lost");
-        b.settle(None, 1_000, W, true, false);
-        assert_eq!(b.tally.lost, 1, "c was never listed: lost");
-        assert_eq!(b.held(), 0, "everything settled is forgotten: {b:?}");
-        b.listed([Id::new("a")], 1_100);
-        assert_eq!(
-            b.tally.runs_found, 3,
-            "a forgotten run read again counts again"
-        );
-    }
-
-    #[test]
-    fn runs_no_answer_names_are_extra_and_reads_stop_at_old_markers() {
-        let mut b = Book::default();
-        b.listed([Id::new("x")], 0);
-        b.settle(Some(Id::new("x")), 0, W, false, false);
-        b.listed([Id::new("y")], 100);
-        b.settle(Some(Id::new("y")), 100, W, false, false);
-        assert_eq!(
-            b.stops(150, W.window_ms, false),
-            vec![Id::new("y")],
-            "a shallow read stops at the last read's newest"
-        );
-        assert!(
-            b.stops(150, W.window_ms, true).is_empty(),
-            "too recent markers for a deep read"
-        );
-        assert_eq!(b.stops(250, W.window_ms, true), vec![Id::new("x")]);
-        b.settle(None, 550, W, false, false);
-        assert_eq!(
-            (b.tally.extra, b.extra.len()),
-            (1, 1),
-            "x is extra, y still waits"
-        );
-    }
-}
+#[path = "ledger_tests.rs"]
+mod tests;

@@ -14,11 +14,13 @@ pub mod options;
 pub mod records;
 mod render;
 pub mod report;
+pub mod retention;
 pub mod settle;
 pub mod state;
 pub mod token;
 mod transactions;
 pub mod verdict;
+mod wire;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,6 +36,9 @@ pub use options::{LoadOptions, Mix, Thresholds};
 pub use report::LoadReport;
 use state::LoadState;
 use transactions::Ctx;
+
+/// How long clean-up may take after the attack and verdict (see `run_with`).
+const CLEANUP_BOUND: Duration = Duration::from_secs(20);
 
 /// The load test's transactions (README's table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +142,18 @@ pub async fn run_with(
         options.interval,
     );
     state.lose_answers_bp = (options.lose_answers_pct * 100.0).round() as u32;
+    state.stop = hooks.stop.clone();
+    // What the target documents keeping judges old replays (T4) and runs
+    // its retention may drop before they are read.
+    let doc = tokio::select! {
+        biased;
+        () = wait_stop(&hooks.stop) => None,
+        d = endpoint.get_json("/_harness/config") => d,
+    };
+    state.retention = retention::Retention::of_config(
+        doc.as_ref()
+            .filter(|d| crate::endpoint::is_control_config(d)),
+    );
     let mut created = Vec::new();
     let all = flows
         .iter()
@@ -147,14 +164,21 @@ pub async fn run_with(
         if hooks.stop.load(Ordering::Relaxed) {
             break;
         }
-        // Recorded before it is sent: a CreateFlow whose answer is lost
-        // may have made the flow, and clean-up must delete it.
+        // Recorded for clean-up before it is sent: an answer lost, or a
+        // create cut short by a stop, may still have made it.
         created.push(name.clone());
-        if let Err(e) =
-            crate::fixtures::create_flow(&endpoint, &target.fixtures.body(name, trigger)).await
-        {
-            setup = Err(LoadError::Setup(name.clone(), e));
-            break;
+        let body = target.fixtures.body(name, trigger);
+        let create = crate::fixtures::create_flow(&endpoint, &body);
+        // A stop cuts the create (and its retries) short: nothing more is
+        // sent but clean-up.
+        let stopped = wait_stop(&hooks.stop);
+        tokio::select! {
+            biased;
+            () = stopped => break,
+            r = create => if let Err(e) = r {
+                setup = Err(LoadError::Setup(name.clone(), e));
+                break;
+            },
         }
     }
     if let (Ok(()), Some(at)) = (&setup, options.start_at) {
@@ -176,51 +200,42 @@ pub async fn run_with(
             worker: options.worker,
             options: options.as_json(),
         };
-        let mut report = report_of(&state, run, verdict, secs);
+        let mut report = report::of_state(&state, run, verdict, secs);
         report.interrupted = hooks.stop.load(Ordering::Relaxed);
+        let throttled = state.throttled.load(Ordering::Relaxed);
+        if throttled > 0 {
+            report.notes.push(format!(
+                "throttling: {throttled} starts answered 429 ThrottlingException; each was sent again with its token after backing off (exponential with jitter, at most {} attempts), {:.1} s backed off in all; {:.0} requests a second in effect",
+                transactions::ATTEMPTS,
+                state.backed_off_ms.load(Ordering::Relaxed) as f64 / 1000.0,
+                report.requests_per_second
+            ));
+        }
         report.judge(&options.thresholds);
         report
     });
-    // Cleanup whatever happened, Ctrl-C and SIGTERM included.
-    for name in created {
-        crate::fixtures::delete_flow(&endpoint, &name).await;
-    }
+    // Cleanup whatever happened, Ctrl-C and SIGTERM included: the flows
+    // together, within a bound that keeps the process inside the 60 s
+    // grace period of deploy/kubernetes/load-job.yaml whatever the target
+    // does (a delete not done by then is left; `cleanup` finds it).
+    let deletes = created
+        .iter()
+        .map(|name| crate::fixtures::delete_flow(&endpoint, name));
+    let _ = tokio::time::timeout(CLEANUP_BOUND, futures_util::future::join_all(deletes)).await;
     result
-}
-
-/// The report of `state`'s figures, not yet judged.
-fn report_of(
-    state: &LoadState,
-    run: report::RunInfo,
-    verdict: verdict::Verdict,
-    secs: f64,
-) -> LoadReport {
-    let by_request = state
-        .metrics
-        .snapshot()
-        .into_iter()
-        .map(|(name, h, statuses, failures)| {
-            report::RequestFigures::new(name, h, statuses, failures, secs)
-        })
-        .collect();
-    let series = report::SeriesReport {
-        interval_ms: state.metrics.interval_ms(),
-        by_request: state.metrics.series(),
-    };
-    LoadReport::new(
-        run,
-        secs,
-        by_request,
-        state.metrics.reasons(),
-        verdict,
-        series,
-    )
 }
 
 fn epoch_now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// Returns once `stop` is set.
+async fn wait_stop(stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Waits until epoch second `at` (at most an hour), or until `stop`.
@@ -240,7 +255,12 @@ async fn attack_and_settle(
     hooks: &Hooks,
 ) -> Result<(verdict::Verdict, f64), LoadError> {
     let endpoint = &target.endpoint;
-    let (windows, every) = settle::windows(options.settle, options.timeout);
+    if hooks.stop.load(Ordering::Relaxed) {
+        // Stopped before the attack: nothing more is sent but clean-up.
+        let why = "interrupted before the attack: nothing was verified".to_owned();
+        return Ok((verdict::of(state, Some(why)), 0.0));
+    }
+    let (windows, every) = settle::windows(options.settle, options.timeout, state.retention);
     let settling = Arc::new(AtomicBool::new(false));
     let settler = tokio::spawn(settle::during(
         endpoint.clone(),
@@ -253,7 +273,7 @@ async fn attack_and_settle(
         .progress
         .clone()
         .filter(|_| options.progress)
-        .map(|tx| tokio::spawn(progress(state.clone(), tx)));
+        .map(|tx| tokio::spawn(settle::progress(state.clone(), tx)));
     // Goose stops on its kill switch; it is pulled while `stop` is set
     // (goose clears it when an attack starts).
     let stop = hooks.stop.clone();
@@ -293,25 +313,6 @@ async fn attack_and_settle(
         error = Some(e);
     }
     Ok((verdict::of(state, error), secs))
-}
-
-/// A progress line every few seconds while the attack lasts.
-async fn progress(state: Arc<LoadState>, tx: tokio::sync::mpsc::UnboundedSender<String>) {
-    let mut last = 0;
-    loop {
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        let (n, errors) = (state.metrics.requests(), state.metrics.failures());
-        let line = format!(
-            "  {:>6.0} s  {n} requests  {:.0} req/s  {errors} errors  {} unsettled",
-            state.started.elapsed().as_secs_f64(),
-            (n - last) as f64 / 3.0,
-            state.ledger.held()
-        );
-        if tx.send(line).is_err() {
-            return;
-        }
-        last = n;
-    }
 }
 
 async fn attack(

@@ -84,6 +84,23 @@ impl LoadReport {
             v.wrong_replays,
             v.wrong_conflicts
         )?;
+        if c.evicted > 0 {
+            writeln!(
+                w,
+                "  evicted {}: answered runs not listed when their flow was read, older by then than the target's documented retention (not lost, not verified)",
+                c.evicted
+            )?;
+        }
+        if v.t4_new_calls > 0 {
+            writeln!(
+                w,
+                "  T4: {} replays older than the target's token TTL of {} were new calls, each with its own run (counted, not duplicated)",
+                v.t4_new_calls, v.token_ttl
+            )?;
+        }
+        for b in &v.behind {
+            writeln!(w, "  reads behind: {b}")?;
+        }
         if let Some(e) = &v.error {
             writeln!(w, "  the runs could not be counted: {e}")?;
         }

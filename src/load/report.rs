@@ -309,3 +309,30 @@ impl LoadReport {
         self.totals();
     }
 }
+
+/// The report of `state`'s figures, not yet judged.
+pub(super) fn of_state(
+    state: &super::state::LoadState,
+    run: RunInfo,
+    verdict: super::verdict::Verdict,
+    secs: f64,
+) -> LoadReport {
+    let by_request = state
+        .metrics
+        .snapshot()
+        .into_iter()
+        .map(|(name, h, statuses, failures)| RequestFigures::new(name, h, statuses, failures, secs))
+        .collect();
+    let series = SeriesReport {
+        interval_ms: state.metrics.interval_ms(),
+        by_request: state.metrics.series(),
+    };
+    LoadReport::new(
+        run,
+        secs,
+        by_request,
+        state.metrics.reasons(),
+        verdict,
+        series,
+    )
+}

@@ -18,13 +18,15 @@ use std::time::{Duration, Instant};
 
 use super::ledger::Windows;
 use super::records;
+use super::retention::Retention;
 use super::state::LoadState;
 use super::transactions::ATTEMPTS;
 use crate::client::Endpoint;
 
 /// The windows of settling for `--settle-ms` `settle` and a request
-/// `timeout`, and how often flows are read during the attack.
-pub fn windows(settle: Duration, timeout: Duration) -> (Windows, Duration) {
+/// `timeout` against a target that documents `retention`, and how often
+/// flows are read during the attack.
+pub fn windows(settle: Duration, timeout: Duration, retention: Retention) -> (Windows, Duration) {
     let ms = |d: Duration| u32::try_from(d.as_millis()).unwrap_or(u32::MAX);
     let every = (settle / 2).clamp(Duration::from_millis(200), Duration::from_secs(5));
     let window_ms = ms(settle).saturating_add(ms(every)).saturating_add(250);
@@ -38,6 +40,7 @@ pub fn windows(settle: Duration, timeout: Duration) -> (Windows, Duration) {
             .saturating_add(ms(every).saturating_mul(2))
             .saturating_add(1_000),
         window_ms,
+        retention,
     };
     (w, every)
 }
@@ -86,12 +89,19 @@ async fn pass(
             ids.push(l.id.clone());
         }
         let mut b = state.ledger.book(f);
+        if disorder && !b.unordered && !tail {
+            // From here on the flow is read only at the end: say when.
+            b.unordered_at = Some(started);
+        }
         b.unordered |= disorder;
         new += b.listed(ids, started);
         !stop
     })
     .await?;
-    state.ledger.book(f).settle(newest, started, w, deep, false);
+    let ended = state.elapsed_ms();
+    let mut b = state.ledger.book(f);
+    b.read(started, ended, w.retention.token_ttl_ms);
+    b.settle(newest, started, w, deep, false);
     Ok(new)
 }
 
@@ -162,4 +172,23 @@ pub async fn tail(
         state.ledger.book(f).settle(None, now, w, true, true);
     }
     Ok(())
+}
+
+/// A progress line every few seconds while the attack lasts.
+pub async fn progress(state: Arc<LoadState>, tx: tokio::sync::mpsc::UnboundedSender<String>) {
+    let mut last = 0;
+    loop {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let (n, errors) = (state.metrics.requests(), state.metrics.failures());
+        let line = format!(
+            "  {:>6.0} s  {n} requests  {:.0} req/s  {errors} errors  {} unsettled",
+            state.started.elapsed().as_secs_f64(),
+            (n - last) as f64 / 3.0,
+            state.ledger.held()
+        );
+        if tx.send(line).is_err() {
+            return;
+        }
+        last = n;
+    }
 }

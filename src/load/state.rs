@@ -19,6 +19,10 @@ pub struct Used {
     pub flow: usize,
     /// The executionId its first answer carried.
     pub execution_id: String,
+    /// Its number in this run (`token`).
+    pub n: u64,
+    /// When its first answer came, in ms since the attack began.
+    pub at_ms: u32,
 }
 
 /// The load test's shared state (one per worker run).
@@ -44,6 +48,14 @@ pub struct LoadState {
     pub signing_failed: Mutex<Option<String>>,
     /// When the attack began.
     pub started: Instant,
+    /// What the target documents keeping (T4's token TTL, run retention).
+    pub retention: super::retention::Retention,
+    /// Set when the run is stopped (Ctrl-C, SIGTERM): no retry is sent after.
+    pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Throttling answers (429) met by the attack's starts.
+    pub throttled: AtomicU64,
+    /// Time the attack's starts backed off before a retry, in ms.
+    pub backed_off_ms: AtomicU64,
     /// Replays answered with another executionId than the first answer.
     pub wrong_replays: AtomicU64,
     /// Tokens reused on a scheduled flow not answered 409 ConflictException.
@@ -77,6 +89,10 @@ impl LoadState {
             lose_answers_bp: 0,
             signing_failed: Mutex::new(None),
             started: Instant::now(),
+            retention: super::retention::Retention::default(),
+            stop: std::sync::Arc::default(),
+            throttled: AtomicU64::new(0),
+            backed_off_ms: AtomicU64::new(0),
             wrong_replays: AtomicU64::new(0),
             wrong_conflicts: AtomicU64::new(0),
             examples: Mutex::new(Vec::new()),
@@ -203,6 +219,8 @@ mod tests {
                 token: t,
                 flow,
                 execution_id: "e".into(),
+                n: 0,
+                at_ms: 0,
             });
         }
         assert_eq!(s.pool_len(), 3);

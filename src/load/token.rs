@@ -1,5 +1,6 @@
 //! A fresh token's story as a transaction ends it: the run id it was
-//! answered (compact), how it ended, and what a witness needs.
+//! answered (compact), how it ended, and what a witness needs; and the
+//! exact counts the stories add up to.
 
 /// An id as answered: a UUID as its number, anything else as text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -64,6 +65,71 @@ pub struct Record {
     pub request_id: Option<Id>,
     /// Milliseconds since the attack started, at the last answer.
     pub at_ms: u32,
+    /// A replay older than the target's token TTL answered this run: a new
+    /// call by T4, not a fresh token.
+    pub new_call: bool,
+}
+
+/// Exact counts of one flow's (or every flow's) tokens and runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Fresh tokens taken (counted before the first send).
+    pub issued: u64,
+    /// Fresh tokens whose transaction ended (the rest never did: unanswered).
+    pub completed: u64,
+    /// Answered a run, found, no answer lost on the way.
+    pub exactly_once: u64,
+    /// Answered a run after a lost answer, found.
+    pub recovered: u64,
+    /// Answered a run that was not listed within the settle time.
+    pub lost: u64,
+    /// Refused with a 4xx other than 429.
+    pub refused: u64,
+    /// Ended without a definite answer.
+    pub indeterminate: u64,
+    /// Listed runs that no answer named within the answer window.
+    pub extra: u64,
+    /// Distinct runs listed.
+    pub runs_found: u64,
+    /// Requests sent with fresh tokens, and how many were retries.
+    pub attempts: u64,
+    /// Retries among the attempts.
+    pub retries: u64,
+    /// Answered a run not listed when the flow was next read, but older
+    /// than the target's documented retention by then (see
+    /// `retention::Retention::may_drop`): not lost, not verified either.
+    pub evicted: u64,
+    /// Replays older than the target's token TTL answered with a new run:
+    /// new calls by T4, their runs accounted like fresh ones.
+    pub new_calls: u64,
+    /// Of those new calls, the runs found listed.
+    pub new_calls_found: u64,
+}
+
+impl Tally {
+    /// Adds `o`'s counts to these.
+    pub fn add(&mut self, o: &Tally) {
+        self.issued += o.issued;
+        self.completed += o.completed;
+        self.exactly_once += o.exactly_once;
+        self.recovered += o.recovered;
+        self.lost += o.lost;
+        self.refused += o.refused;
+        self.indeterminate += o.indeterminate;
+        self.extra += o.extra;
+        self.runs_found += o.runs_found;
+        self.attempts += o.attempts;
+        self.retries += o.retries;
+        self.evicted += o.evicted;
+        self.new_calls += o.new_calls;
+        self.new_calls_found += o.new_calls_found;
+    }
+
+    /// Tokens that may have made zero or one run (no definite answer, or
+    /// no end): the extra runs they can explain.
+    pub fn unanswered(&self) -> u64 {
+        self.indeterminate + self.issued.saturating_sub(self.completed)
+    }
 }
 
 #[cfg(test)]

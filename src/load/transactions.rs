@@ -5,21 +5,23 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use bytes::Bytes;
 use goose::prelude::*;
-use serde_json::Value;
 
 use super::ledger::{Final, Id, Record};
 use super::state::{LoadState, Used};
+pub use super::wire::client;
+use super::wire::{Answer, post, redirect};
 use crate::appflow::Operation;
 use crate::client::sigv4::Signer;
-use crate::reply::error_name;
 
 /// How many times a fresh token is sent, at most, when answers are lost
-/// (the AWS SDKs' standard retry mode makes three attempts).
-pub const ATTEMPTS: u8 = 3;
+/// or throttled: [`RetryPolicy::attack`](crate::client::retry::RetryPolicy::attack)'s
+/// tries (the AWS SDKs' standard retry mode makes three).
+// A handful of tries: the cast cannot truncate.
+pub const ATTEMPTS: u8 = crate::client::retry::RetryPolicy::attack().attempts as u8;
 
 /// What every transaction shares.
 pub struct Ctx {
@@ -50,122 +52,6 @@ impl Ctx {
             describe: url(Operation::DescribeFlow)?,
         })
     }
-}
-
-/// What came back from one call.
-struct Answer {
-    status: u16,
-    error: Option<String>,
-    body: Lean,
-    request_id: Option<String>,
-}
-
-/// The members of an answer the transactions read; every other member is
-/// skipped without being built (this runs for every request of an attack).
-/// A body that is not a JSON object reads as all absent.
-#[derive(Default, serde::Deserialize)]
-struct Lean {
-    #[serde(rename = "executionId", default)]
-    execution_id: Option<Value>,
-    #[serde(rename = "flowStatus", default)]
-    flow_status: Option<Value>,
-    #[serde(default)]
-    code: Option<Value>,
-    #[serde(rename = "__type", default)]
-    type_: Option<Value>,
-}
-
-/// Sends one request; answers its latency in µs and the answer, if one came.
-async fn post(
-    user: &mut GooseUser,
-    ctx: &Ctx,
-    url: &reqwest::Url,
-    name: &'static str,
-    body: Bytes,
-) -> Result<(u64, Option<Answer>), Box<TransactionError>> {
-    let path = url.path();
-    let mut rb = user
-        .client
-        .post(url.clone())
-        .header("content-type", "application/json");
-    if let Some(signer) = &ctx.signer {
-        let signed = match signer.refresh().await {
-            Ok(()) => signer.sign("POST", url.as_str(), &body, SystemTime::now()),
-            Err(e) => Err(e),
-        };
-        match signed {
-            Ok(headers) => {
-                for (k, v) in headers {
-                    rb = rb.header(k, v);
-                }
-            }
-            // Never send an unsigned request in its place: the run fails.
-            Err(e) => {
-                let mut failed = ctx
-                    .state
-                    .signing_failed
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner());
-                failed.get_or_insert(e);
-                return Ok((0, None));
-            }
-        }
-    }
-    let request = GooseRequest::builder()
-        .method(GooseMethod::Post)
-        .path(path)
-        .name(name)
-        .set_request_builder(rb.body(body))
-        .build();
-    let started = Instant::now();
-    let goose = user.request(request).await?;
-    let answer = match goose.response {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            let header = |n: &str| {
-                response
-                    .headers()
-                    .get(n)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned)
-            };
-            let (etype, request_id) = (header("x-amzn-errortype"), header("x-amzn-requestid"));
-            let bytes = response.bytes().await.ok();
-            let body: Lean = bytes
-                .as_deref()
-                .and_then(|b| serde_json::from_slice(b).ok())
-                .unwrap_or_default();
-            // `code` wins over `__type` when present, as in `reply::error_type`.
-            let named = body.code.as_ref().or(body.type_.as_ref());
-            Some(Answer {
-                status,
-                error: error_name(etype.as_deref(), named.and_then(Value::as_str)),
-                body,
-                request_id,
-            })
-        }
-        Err(_) => None,
-    };
-    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    Ok((micros, answer))
-}
-
-/// The users' HTTP client: HTTP/1 only (AppFlow's restJson1 over plain or
-/// TLS connections; no ALPN or h2 upgrade cost), TCP_NODELAY (one small
-/// request at a time per connection), a pool that keeps one connection per
-/// user (`users`; a user sends one request at a time), no proxy lookup and
-/// no decompression (answers are small JSON), no redirects.
-pub fn client(timeout: std::time::Duration, users: usize) -> reqwest::ClientBuilder {
-    crate::client::install_tls_provider();
-    reqwest::Client::builder()
-        .http1_only()
-        .tcp_nodelay(true)
-        .pool_max_idle_per_host(users)
-        .no_proxy()
-        .no_gzip()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .user_agent(concat!("appflow-harness/", env!("CARGO_PKG_VERSION")))
 }
 
 /// StartFlow's request (the model's StartFlowRequest), serialized straight
@@ -222,11 +108,15 @@ pub async fn fresh(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
                 Some(id) => Final::Started(Id::new(id)),
                 None => Final::Indeterminate,
             }),
+            // A redirect is not an answer (W10): whether a run was made is
+            // unknown, and sending the token again meets the same.
+            Some(a) if redirect("", a).is_some() => Some(Final::Indeterminate),
             Some(a) if a.status >= 500 || a.status == 429 => None,
             Some(a) => Some(Final::Refused(a.status)),
             None => None,
         };
         let failure = match (&answer, &definite) {
+            (Some(a), _) if redirect("", a).is_some() => redirect("StartFlow fresh", a),
             (Some(a), Some(Final::Indeterminate)) if a.status == 200 => {
                 Some("StartFlow fresh: 200 without executionId".to_owned())
             }
@@ -255,7 +145,14 @@ pub async fn fresh(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
         let request_id = answer.as_ref().and_then(|a| a.request_id.clone());
         match definite {
             Some(d) => break (d, request_id),
-            None if attempt < ATTEMPTS => interrupted = true,
+            // After a stop nothing more is sent: the token stays unanswered.
+            None if attempt < ATTEMPTS && !state.stop.load(Ordering::Relaxed) => {
+                interrupted = true;
+                if status_of(&answer) == 429 {
+                    state.throttled.fetch_add(1, Ordering::Relaxed);
+                }
+                backoff(state, attempt).await;
+            }
             None => {
                 interrupted = true;
                 break (Final::Indeterminate, request_id);
@@ -269,6 +166,8 @@ pub async fn fresh(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
             token,
             flow,
             execution_id: id.to_string(),
+            n,
+            at_ms: state.elapsed_ms(),
         });
     }
     state.ledger.book(flow).answer(Record {
@@ -278,9 +177,30 @@ pub async fn fresh(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
         last,
         request_id: request_id.as_deref().map(Id::new),
         at_ms: state.elapsed_ms(),
+        new_call: false,
     });
     Ok(())
 }
+
+/// Waits before attempt `attempt + 1`, as the client's
+/// [`RetryPolicy::attack`](crate::client::retry::RetryPolicy::attack) says
+/// (the SDKs' standard mode); a stop cuts it short.
+async fn backoff(state: &LoadState, attempt: u8) {
+    let wait =
+        crate::client::retry::RetryPolicy::attack().backoff(u32::from(attempt).saturating_sub(1));
+    let until = Instant::now() + wait;
+    while Instant::now() < until && !state.stop.load(Ordering::Relaxed) {
+        tokio::time::sleep((until - Instant::now()).min(std::time::Duration::from_millis(50)))
+            .await;
+    }
+    let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+    state.backed_off_ms.fetch_add(ms, Ordering::Relaxed);
+}
+
+/// Slack around the target's token TTL within which a replay may answer
+/// either the first run or a new one: the first answer's time here and
+/// the token's start on the target differ by a request's latency.
+const TTL_SLACK_MS: u64 = 1_000;
 
 /// StartFlow replaying a recent token on its flow: the first run's executionId.
 pub async fn replay(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
@@ -296,7 +216,24 @@ pub async fn replay(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
         start_body(&state.flows[used.flow], &used.token),
     )
     .await?;
+    // A replay older than the target's token TTL is a new call (T4): a
+    // new run, accounted like a fresh token's, not a wrong replay.
+    let age_ms = u64::from(state.elapsed_ms().saturating_sub(used.at_ms));
+    let expired = age_ms + TTL_SLACK_MS >= state.retention.token_ttl_ms;
     let failure = match &answer {
+        Some(a) if a.status == 200 && expired && execution_id(a) != Some(&used.execution_id) => {
+            let id = execution_id(a).map_or(Final::Indeterminate, |id| Final::Started(Id::new(id)));
+            state.ledger.book(used.flow).new_call(Record {
+                n: used.n,
+                attempts: 1,
+                interrupted: false,
+                last: id,
+                request_id: a.request_id.as_deref().map(Id::new),
+                at_ms: state.elapsed_ms(),
+                new_call: true,
+            });
+            None
+        }
         Some(a) if a.status == 200 && execution_id(a) != Some(used.execution_id.as_str()) => {
             state.wrong_replays.fetch_add(1, Ordering::Relaxed);
             let got = execution_id(a).unwrap_or("(none)").to_owned();
@@ -309,6 +246,7 @@ pub async fn replay(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
             ));
             Some("StartFlow replay: a different executionId than the first answer".to_owned())
         }
+        Some(a) if redirect("", a).is_some() => redirect("StartFlow replay", a),
         Some(a) if a.status != 200 => Some(format!(
             "StartFlow replay: {} {}",
             a.status,
@@ -343,6 +281,7 @@ pub async fn conflict(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
     .await?;
     let failure = match &answer {
         Some(a) if a.status == 409 && a.error.as_deref() == Some("ConflictException") => None,
+        Some(a) if redirect("", a).is_some() => redirect("StartFlow conflict", a),
         // Throttled or a server error: availability, not a wrong answer.
         Some(a) if a.status >= 500 || a.status == 429 => Some(format!(
             "StartFlow conflict: {} {}",
@@ -380,6 +319,7 @@ pub async fn describe(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
     let failure = match &answer {
         Some(a) if a.status == 200 && a.body.flow_status.is_some() => None,
         Some(a) if a.status == 200 => Some("DescribeFlow: no flowStatus".to_owned()),
+        Some(a) if redirect("", a).is_some() => redirect("DescribeFlow", a),
         Some(a) => Some(format!(
             "DescribeFlow: {} {}",
             a.status,

@@ -9,6 +9,7 @@ use std::sync::atomic::Ordering;
 
 use serde::{Deserialize, Serialize};
 
+use super::retention::Retention;
 use super::state::LoadState;
 
 /// How the fresh tokens ended, by class.
@@ -28,6 +29,11 @@ pub struct TokenClasses {
     pub unanswered: u64,
     /// Refused with a 4xx (not 429): no run expected.
     pub refused: u64,
+    /// Answered a run not listed when its flow was next read, but by then
+    /// older than the target's documented retention (`behind` says where):
+    /// not lost, not verified.
+    #[serde(default)]
+    pub evicted: u64,
 }
 
 impl TokenClasses {
@@ -39,6 +45,7 @@ impl TokenClasses {
         self.duplicated += o.duplicated;
         self.unanswered += o.unanswered;
         self.refused += o.refused;
+        self.evicted += o.evicted;
     }
 }
 
@@ -87,6 +94,18 @@ pub struct Verdict {
     pub wrong_replays: u64,
     /// Tokens reused on a scheduled flow that did not answer 409 (T2).
     pub wrong_conflicts: u64,
+    /// Replays older than the target's token TTL answered with a new run:
+    /// new calls by T4 (each run accounted like a fresh token's), not
+    /// duplicates or wrong replays.
+    #[serde(default)]
+    pub t4_new_calls: u64,
+    /// The target's token TTL as judged by (T4), and where it came from.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub token_ttl: String,
+    /// Where and when the reads fell behind the attack, and what the
+    /// target's documented retention may have dropped since.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub behind: Vec<String>,
     /// Witnesses of the anomalies, at most 20 per class.
     pub witnesses: Vec<Witness>,
     /// Example lines of what went wrong, for the terminal and HTML reports.
@@ -136,11 +155,14 @@ pub fn of(state: &LoadState, error: Option<String>) -> Verdict {
         error,
         ..Verdict::default()
     };
+    v.token_ttl = state.retention.ttl_text();
     let (mut lost, mut duplicated) = (Vec::new(), Vec::new());
     for f in 0..state.flows.len() {
         let book = state.ledger.book(f);
         let t = &book.tally;
         let flow = &state.flows[f];
+        v.behind.extend(behind(flow, &book, &state.retention));
+        v.t4_new_calls += t.new_calls;
         v.fresh_tokens += t.issued;
         v.attempts += t.attempts;
         v.retries += t.retries;
@@ -151,6 +173,7 @@ pub fn of(state: &LoadState, error: Option<String>) -> Verdict {
         c.lost += t.lost;
         c.refused += t.refused;
         c.unanswered += t.unanswered();
+        c.evicted += t.evicted;
         // Runs no answer named, beyond what the unanswered tokens of their
         // flow can explain, are duplicates; nothing cancels out across flows.
         let extra = t.extra.saturating_sub(t.unanswered());
@@ -187,6 +210,32 @@ pub fn of(state: &LoadState, error: Option<String>) -> Verdict {
     v
 }
 
+/// Where `flow`'s reads fell behind the attack (`book`'s gaps, or its
+/// turning unordered), with what `retention` lets the target drop.
+fn behind(flow: &str, book: &super::ledger::Book, retention: &Retention) -> Vec<String> {
+    let secs = |ms: u32| f64::from(ms) / 1000.0;
+    let mut lines = Vec::new();
+    if let Some(at) = book.unordered_at {
+        lines.push(format!(
+            "flow {flow}: from {:.1} s its runs were not listed newest first with startedAt (S2 leaves the order open), so it was read only after the attack",
+            secs(at)
+        ));
+    }
+    if let Some(g) = book.first_gap {
+        lines.push(format!(
+            "flow {flow}: {} times a read ended more than the token TTL of {} after the last began (the first from {:.1} s to {:.1} s, the longest {:.1} s): runs made in between may have been dropped by the target's retention ({}) before they were read; {} such runs not found (evicted)",
+            book.gap_count,
+            retention.ttl_text(),
+            secs(g.from_ms),
+            secs(g.to_ms),
+            secs(book.longest_gap_ms),
+            retention.runs_text(),
+            book.tally.evicted
+        ));
+    }
+    lines
+}
+
 /// Sums verdicts of several workers (each counted its own flows and tokens).
 pub fn merge(verdicts: &[Verdict]) -> Verdict {
     let mut m = Verdict {
@@ -200,6 +249,11 @@ pub fn merge(verdicts: &[Verdict]) -> Verdict {
         m.retries += v.retries;
         m.wrong_replays += v.wrong_replays;
         m.wrong_conflicts += v.wrong_conflicts;
+        m.t4_new_calls += v.t4_new_calls;
+        m.behind.extend(v.behind.iter().cloned());
+        if m.token_ttl.is_empty() {
+            m.token_ttl.clone_from(&v.token_ttl);
+        }
         m.classes.add(&v.classes);
         for w in &v.witnesses {
             if m.witnesses.iter().filter(|x| x.class == w.class).count() < WITNESSES {

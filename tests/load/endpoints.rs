@@ -11,7 +11,8 @@ use super::{ONE_ATTACK, options, run_cli, text, unbounded_quotas};
 
 #[test]
 fn options_without_meaning_are_refused_before_anything_starts() {
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 10] = [
+        (&["--max-rps", "5"], "--throttle 5"),
         (&["--run-time", "0s"], "--run-time"),
         (&["--run-time", "abc"], "run-time"),
         (&["--run-time", "0"], "--run-time"),
@@ -72,6 +73,81 @@ async fn a_target_that_throttles_every_third_read_still_has_every_token_verified
         v.verified(),
         v.fresh_tokens,
         "every fresh token verified although every third read was throttled: {t}"
+    );
+}
+
+/// Throttles every third StartFlow (429), passes the rest.
+struct ThrottleStarts(AtomicU64);
+
+impl crate::support::proxy::Change for ThrottleStarts {
+    fn intercept(&self, path: &str, _: &Value, _: usize) -> Option<crate::support::proxy::Answer> {
+        (path == "/start-flow" && self.0.fetch_add(1, Ordering::Relaxed) % 3 == 2)
+            .then(|| crate::support::proxy::error(429, "ThrottlingException", "Rate exceeded"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttled_starts_back_off_and_the_report_says_how_throttling_shaped_the_run() {
+    let _one = ONE_ATTACK.lock().await;
+    let emu = appflow_harness::emulator::Emulator::start_with(unbounded_quotas())
+        .await
+        .expect("emulator");
+    let url = crate::support::proxy::start(&emu.url(), ThrottleStarts(AtomicU64::new(0))).await;
+    let target = crate::support::url_target(&url, Duration::from_secs(5)).await;
+    let mut o = options("fresh=100".parse().expect("mix"));
+    o.thresholds.max_error_rate_pct = 100.0;
+    o.thresholds.min_verified = 1;
+    let report = load::run(&target, &o).await.expect("load");
+    let t = text(&report);
+    assert!(report.verdict.clean(), "throttled starts lose nothing: {t}");
+    let note = report
+        .notes
+        .iter()
+        .find(|n| n.starts_with("throttling:"))
+        .unwrap_or_else(|| panic!("the report says the run was throttled: {t}"));
+    assert!(
+        note.contains("backing off") && !note.contains(" 0.0 s backed off"),
+        "and that the retries backed off, for how long: {note}"
+    );
+}
+
+/// Answers every StartFlow with 307 to another port.
+struct RedirectStarts;
+
+impl crate::support::proxy::Change for RedirectStarts {
+    fn intercept(&self, path: &str, _: &Value, _: usize) -> Option<crate::support::proxy::Answer> {
+        (path == "/start-flow").then(|| {
+            let mut a = crate::support::proxy::error(307, "", "");
+            a.headers.remove("x-amzn-errortype");
+            a.headers.insert(
+                "location",
+                axum::http::HeaderValue::from_static("http://127.0.0.1:9/start-flow"),
+            );
+            a
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirected_start_is_reported_as_w10_not_followed_nor_refused() {
+    let _one = ONE_ATTACK.lock().await;
+    let emu = appflow_harness::emulator::Emulator::start_with(unbounded_quotas())
+        .await
+        .expect("emulator");
+    let url = crate::support::proxy::start(&emu.url(), RedirectStarts).await;
+    let target = crate::support::url_target(&url, Duration::from_secs(5)).await;
+    let mut o = options("fresh=100".parse().expect("mix"));
+    o.run_time = Duration::from_secs(1);
+    let report = load::run(&target, &o).await.expect("load");
+    let t = text(&report);
+    assert!(!report.passed(), "nothing verified: {t}");
+    assert_eq!(
+        report.verdict.classes.refused, 0,
+        "a 3xx is not a refusal: {t}"
+    );
+    assert!(
+        t.contains("307 redirect not followed (W10"),
+        "the redirect is named with its rule: {t}"
     );
 }
 

@@ -8,6 +8,8 @@
 mod endpoints;
 mod fakes;
 mod processes;
+mod soak;
+mod stop;
 
 use std::time::Duration;
 
