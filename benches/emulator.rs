@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use appflow_harness::emulator::model::TriggerType;
+use appflow_harness::emulator::fields::TriggerType;
 use appflow_harness::emulator::{Config, Handle, router};
 use appflow_harness::fixtures::create_flow_body;
 use axum::Router;

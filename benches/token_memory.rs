@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use appflow_harness::emulator::model::FlowStatus;
+use appflow_harness::emulator::fields::FlowStatus;
 use appflow_harness::emulator::tokens::{Answer, TokenStore};
 
 const TOKENS: usize = 1_000_000;

@@ -8,7 +8,11 @@
 //! - [`client`]: sends operations to an endpoint, reads answers as SDKs do.
 //! - [`runner`]: plays plans against a target into a [`runner::Summary`].
 //! - [`contract`], [`normalise`], [`snapshot`]: judging and recording answers;
-//!   [`compare`]: two targets, or a run and its reference, diffed and classified.
+//!   [`compare`]: two targets, or a run and its reference, diffed and classified;
+//!   [`diff`]: leaf-by-leaf JSON differences; [`transform`]: values that are
+//!   not behaviour, stripped before comparing; [`reply`]: one answer as data.
+//! - [`fixtures`]: the flows the harness creates for itself; [`names`]: the
+//!   names and tokens it gives them.
 //! - [`redact`]: secrets out of everything written, at one boundary.
 //! - [`report`]: terminal, JSON and JUnit renderings of a summary;
 //!   [`safe_text`]: what came from an endpoint, made safe to show.

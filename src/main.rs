@@ -24,7 +24,7 @@ fn main() {
     };
     if let Err(e) = &result {
         let redactor = appflow_harness::endpoint::Environment::from_process().redactor();
-        for line in redactor.clean(&e.to_string()).lines() {
+        for line in redactor.clean(&e.message()).lines() {
             if line.starts_with(' ') {
                 eprintln!("{line}");
             } else {

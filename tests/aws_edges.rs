@@ -253,7 +253,15 @@ async fn cleanup_removes_what_a_killed_run_left_and_nothing_else() {
         .stderr(Stdio::null())
         .spawn()
         .expect("check");
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Killed once both kinds of flow exist (a loaded machine may take
+    // longer than any fixed wait to get there), bounded.
+    for _ in 0..300 {
+        let now = flows(&url).await;
+        if now.iter().any(|f| f.starts_with("ah-")) && now.iter().any(|f| f.len() == 2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     signal(&check, "-KILL");
     let _ = check.wait();
     let left = flows(&url).await;

@@ -1,6 +1,6 @@
 //! The emulator against every rule of APPFLOW.md, through HTTP as a user sees it.
 
-use appflow_harness::emulator::model::TriggerType::{Event, OnDemand, Scheduled};
+use appflow_harness::emulator::fields::TriggerType::{Event, OnDemand, Scheduled};
 use appflow_harness::emulator::{Config, Emulator};
 use serde_json::json;
 

@@ -222,12 +222,13 @@ async fn the_json_report_follows_its_schema_failures_included() {
     )
     .expect("schema json");
     let target = crate::support::embedded_target(Config::default()).await;
-    // A passing run and a failing one (a snapshot directory with none in it).
+    // A failing run: strict snapshots against a directory with none in it
+    // (without `strict` a missing recording is a note, not a failure).
     let mut options = Options::new("schema", "2026-11-27");
     options.snapshots = Some(runner::Snapshots {
         root: tempdir(),
         reference: "embedded".into(),
-        mode: runner::SnapshotMode::Auto,
+        mode: runner::SnapshotMode::Strict,
         transformers: Vec::new(),
     });
     let summary = runner::run(catalogue(), Arc::new(target), options, |_| {}).await;

@@ -20,7 +20,7 @@ pub use time::{Millis, civil_date, epoch_seconds, today};
 pub use types::{ExecutionStatus, FlowStatus, TriggerType};
 
 /// The service model, as shipped in `model/` (botocore's, verbatim).
-pub const MODEL_JSON: &str = include_str!("../../model/appflow-2020-08-23.service-2.json");
+pub const MODEL_JSON: &str = include_str!("../../service-model/appflow-2020-08-23.service-2.json");
 
 #[cfg(test)]
 pub(crate) fn model_json() -> serde_json::Value {

@@ -25,6 +25,34 @@ pub struct TargetArgs {
     pub connection: ConnectionArgs,
 }
 
+impl TargetArgs {
+    /// Refuses the embedded emulator's flags with a target that is not the
+    /// embedded emulator: they would be silently ignored, and a user who
+    /// set `--active-start idempotent` against a URL believes they were
+    /// applied. A flag left at its default is not refused.
+    ///
+    /// # Errors
+    /// The flags given and what to do instead (a usage error, exit 2).
+    pub fn refuse_emulator_flags(
+        &self,
+        emulator: &crate::emulator::flags::EmulatorArgs,
+    ) -> Result<(), String> {
+        let changed = emulator.changed();
+        if matches!(self.target, TargetChoice::Embedded) || changed.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "{} set(s) the embedded emulator, but --target is {}: start that endpoint with its own settings (for ours: `appflow-harness serve {} ...`), or drop the flag",
+            changed.join(", "),
+            match &self.target {
+                TargetChoice::Url(u) => u.as_str(),
+                _ => "aws",
+            },
+            changed.first().copied().unwrap_or_default()
+        ))
+    }
+}
+
 /// How to reach a target: region, signing, timeouts, pacing, the AWS
 /// profile and endpoint, and what fixture flows are made of.
 #[derive(Debug, Clone, Args)]
@@ -67,10 +95,15 @@ pub struct ConnectionArgs {
 }
 
 /// `KEY=VALUE` of `--var`, split at the first `=`.
+/// The key must name a fixture variable: a mistake there is a command-line
+/// error (exit 2), found before anything runs, like any other flag's.
 fn parse_var(s: &str) -> Result<(String, String), String> {
-    s.split_once('=')
+    let (k, v) = s
+        .split_once('=')
         .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
-        .ok_or_else(|| format!("`{s}` is not KEY=VALUE"))
+        .ok_or_else(|| format!("`{s}` is not KEY=VALUE"))?;
+    crate::fixtures::FixtureVars::default().set(&k, &v)?;
+    Ok((k, v))
 }
 
 impl TargetArgs {

@@ -9,7 +9,6 @@ mod cleanup;
 mod compare;
 mod connection;
 mod doctor;
-mod emulator;
 mod explore;
 #[cfg(feature = "load")]
 mod load;
@@ -23,12 +22,12 @@ pub mod values;
 
 use clap::{Parser, Subcommand};
 
+pub use crate::emulator::flags::EmulatorArgs;
 pub use check::CheckArgs;
 pub use cleanup::CleanupArgs;
 pub use compare::CompareArgs;
 pub use connection::{ConnectionArgs, TargetArgs};
 pub use doctor::DoctorArgs;
-pub use emulator::EmulatorArgs;
 pub use explore::ExploreArgs;
 pub use load::LoadArgs;
 #[cfg(feature = "load")]
@@ -116,11 +115,21 @@ pub async fn run_with(
     };
     match cli.command {
         Command::Serve(args) => commands::serve::run(args.into(), console).await,
-        Command::Check(args) => commands::check::run(args.into(), env, console).await,
+        Command::Check(args) => {
+            args.target
+                .refuse_emulator_flags(&args.emulator)
+                .map_err(CommandError::Usage)?;
+            commands::check::run(args.into(), env, console).await
+        }
         Command::Compare(args) => commands::compare::run(args.into(), env, console).await,
         Command::Doctor(a) => commands::doctor::run(a.options(), env, console).await,
         Command::Cleanup(a) => commands::cleanup::run(a.into(), env, console).await,
         Command::Load(args) => load::run(args, env, console).await,
-        Command::Explore(args) => commands::explore::run(args.into(), env, console).await,
+        Command::Explore(args) => {
+            args.target
+                .refuse_emulator_flags(&args.emulator)
+                .map_err(CommandError::Usage)?;
+            commands::explore::run(args.into(), env, console).await
+        }
     }
 }

@@ -211,6 +211,20 @@ impl AdaptiveRate {
     pub fn throttles(&self) -> u64 {
         self.lock().throttles()
     }
+
+    /// The bucket and rate as they are now, to [`AdaptiveRate::restore`]
+    /// after calls whose throttles the harness caused on purpose (a
+    /// scenario's injected `fault: {kind: throttle}`): they say nothing
+    /// about the target's capacity, so they must not pace what follows.
+    pub fn save(&self) -> RateState {
+        self.lock().clone()
+    }
+
+    /// Puts back a state [`AdaptiveRate::save`] answered: the rate, and the
+    /// count of throttles the run reports, as they were.
+    pub fn restore(&self, saved: RateState) {
+        *self.lock() = saved;
+    }
 }
 
 #[cfg(test)]

@@ -89,7 +89,7 @@ pub async fn run(
     if options.list_coverage {
         let table = crate::scenario::coverage::coverage(&scenarios, crate::contract::rule_ids());
         crate::scenario::coverage::render(&table, console.out)
-            .map_err(|e| CommandError::Internal(format!("failed to print the table: {e}")))?;
+            .map_err(CommandError::io("failed to print the table"))?;
         return Ok(Outcome::from_passed(table.iter().all(|r| r.covered())));
     }
     super::output_paths::check_writable(&[
@@ -164,7 +164,7 @@ pub async fn run(
         s.abort();
     }
     report::terminal::render(&summary, console.out)
-        .map_err(|e| CommandError::Internal(format!("failed to print the report: {e}")))?;
+        .map_err(CommandError::io("failed to print the report"))?;
     console.note_pacing(endpoint.pace());
     if let Some(path) = &options.junit {
         write_file(path, "junit", &redactor, |w| {
@@ -201,13 +201,15 @@ pub fn default_reference(root: &std::path::Path, kind: TargetKind, mode: Snapsho
 fn mode_words(mode: SnapshotMode, reference: &str, kind: TargetKind) -> String {
     match mode {
         SnapshotMode::Auto if reference == kind.as_str() => format!(
-            "strict: recorded on {reference} targets like this one, a difference fails (--snapshots auto)"
+            "strict: recorded on {reference} targets like this one, a difference fails; a scenario without a recording is judged by its expectations and the contract (--snapshots auto)"
         ),
         SnapshotMode::Auto => format!(
             "parity: recorded on {reference}, this target is {}; differences are reported, not failures (--snapshots auto)",
             kind.as_str()
         ),
-        SnapshotMode::Strict => "strict: a difference fails".into(),
+        SnapshotMode::Strict => {
+            "strict: a difference fails, and so does a scenario without a recording".into()
+        }
         SnapshotMode::Parity => "parity: differences are reported, not failures".into(),
         SnapshotMode::Record => "recording: this run's transcripts become the reference".into(),
     }

@@ -147,7 +147,7 @@ pub async fn run(
         classified,
     );
     crate::report::compare::terminal(&comparison, console.out)
-        .map_err(|e| CommandError::Internal(format!("failed to print the report: {e}")))?;
+        .map_err(CommandError::io("failed to print the report"))?;
     let redactor = env.redactor();
     if let Some(path) = &options.json {
         write_file(path, "json", &redactor, |w| {

@@ -97,20 +97,22 @@ pub async fn run_summary(
             },
         )
         .map_err(|e| CommandError::Internal(e.to_string()))?;
-        std::fs::create_dir_all(dir).map_err(|e| {
-            CommandError::Internal(format!("failed to create {}: {e}", dir.display()))
-        })?;
+        std::fs::create_dir_all(dir).map_err(CommandError::io(format!(
+            "failed to create {}",
+            dir.display()
+        )))?;
         let path = dir.join(format!(
             "explore_{}_{}.yaml",
             summary.seed, f.sequence.names
         ));
-        std::fs::write(&path, redactor.clean(&text)).map_err(|e| {
-            CommandError::Internal(format!("failed to write {}: {e}", path.display()))
-        })?;
+        std::fs::write(&path, redactor.clean(&text)).map_err(CommandError::io(format!(
+            "failed to write {}",
+            path.display()
+        )))?;
         f.file = Some(path);
     }
     report::render(&summary, &name, console.out)
-        .map_err(|e| CommandError::Internal(format!("failed to print the report: {e}")))?;
+        .map_err(CommandError::io("failed to print the report"))?;
     console.note_pacing(target.endpoint.pace());
     if let Some(path) = &options.json {
         super::write_file(path, "JSON", &redactor, |w| {

@@ -137,7 +137,7 @@ fn finish(
 ) -> Result<Outcome, CommandError> {
     report
         .render(console.out)
-        .map_err(|e| CommandError::Internal(format!("failed to print the report: {e}")))?;
+        .map_err(CommandError::io("failed to print the report"))?;
     let redactor = env.redactor();
     if let Some(path) = &outputs.json {
         write_file(path, "json", &redactor, |w| {

@@ -1,5 +1,5 @@
 //! The commands, one module each. Each takes a plain options struct (built
-//! by [`crate::cli`] or by a test), writes to the [`Console`] it is given,
+//! by the command line, `cli`, or by a test), writes to the [`Console`] it is given,
 //! and returns a typed [`Outcome`] or [`CommandError`]; only `main.rs`
 //! prints the final word and turns them into exit codes
 //! ([`Outcome::exit_code`], [`CommandError::exit_code`]).
@@ -74,6 +74,38 @@ pub enum CommandError {
     /// The harness itself failed (e.g. a report could not be written).
     #[error("{0}")]
     Internal(String),
+    /// A file or stream the harness writes or reads could not be; the I/O
+    /// error is kept as the source (exit code as [`CommandError::Internal`]).
+    #[error("{context}")]
+    Io {
+        /// What the harness was doing ("failed to write report.html").
+        context: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl CommandError {
+    /// An [`CommandError::Io`] maker for `map_err`: `context` says what was
+    /// being done.
+    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
+        let context = context.into();
+        move |source| Self::Io { context, source }
+    }
+
+    /// The message with its whole cause chain (`context: cause: cause`), as
+    /// `main` prints it.
+    pub fn message(&self) -> String {
+        let mut text = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(s) = source {
+            text.push_str(": ");
+            text.push_str(&s.to_string());
+            source = s.source();
+        }
+        text
+    }
 }
 
 impl CommandError {
@@ -84,7 +116,7 @@ impl CommandError {
             Self::Usage(_) => USAGE,
             Self::InvalidInput(_) => INVALID_INPUT,
             Self::TargetUnreachable(_) => TARGET_UNREACHABLE,
-            Self::Internal(_) => INTERNAL,
+            Self::Internal(_) | Self::Io { .. } => INTERNAL,
         }
     }
 }
@@ -149,12 +181,10 @@ pub(crate) fn write_file(
             let text = redactor.clean(&String::from_utf8_lossy(&bytes));
             std::fs::write(path, text)
         })
-        .map_err(|e| {
-            CommandError::Internal(format!(
-                "failed to write the {what} report {}: {e}",
-                path.display()
-            ))
-        })
+        .map_err(CommandError::io(format!(
+            "failed to write the {what} report {}",
+            path.display()
+        )))
 }
 
 /// Watches for Ctrl-C and SIGTERM: the first sets `flag` (the command stops
@@ -260,5 +290,24 @@ pub fn plural(n: usize, noun: &str) -> String {
         format!("1 {noun}")
     } else {
         format!("{n} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_io_error_keeps_its_source_and_prints_its_chain() {
+        let e = CommandError::io("failed to write r.html")(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "permission denied",
+        ));
+        assert!(
+            std::error::Error::source(&e).is_some(),
+            "the I/O error is the source, as nextest's errors keep theirs"
+        );
+        assert_eq!(e.message(), "failed to write r.html: permission denied");
+        assert_eq!(e.exit_code(), crate::exit_codes::INTERNAL);
     }
 }

@@ -43,13 +43,13 @@ pub async fn run(
         .local_addr()
         .map_or_else(|_| "?".into(), |a| a.to_string());
     console.note(format_args!(
-        "appflow-harness emulator listening on http://{addr} (region {}, account {}, profile {:?})",
+        "appflow-harness emulator listening on http://{addr} (region {}, account {}, profile {})",
         config.region, config.account, config.profile
     ));
     let app = router(Handle::new(config));
     transport::serve(listener, app, options.header_timeout, stop_signal())
         .await
-        .map_err(|e| CommandError::Internal(format!("emulator failed: {e}")))?;
+        .map_err(CommandError::io("emulator failed"))?;
     console.note(format_args!("appflow-harness emulator stopped"));
     Ok(Outcome::Passed)
 }

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::model::Millis;
+use super::fields::Millis;
 
 /// The emulator's clock in epoch milliseconds: the wall clock plus an offset that
 /// `/_harness/clock` moves forward, never running backwards.

@@ -62,6 +62,26 @@ fn accept() -> InProgressStart {
     InProgressStart::Accept
 }
 
+/// The profile in `serve`'s flag syntax (`--active-start conflict
+/// --stopped-status suspended ...`), as a person passes it back: every
+/// switch named, so a banner or a saved file says exactly what ran.
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use clap::ValueEnum;
+        fn name(v: Option<clap::builder::PossibleValue>) -> String {
+            v.map_or_else(String::new, |v| v.get_name().to_owned())
+        }
+        write!(
+            f,
+            "--active-start {} --stopped-status {} --event-initial-status {} --in-progress-start {}",
+            name(self.active_start.to_possible_value()),
+            name(self.stopped_status.to_possible_value()),
+            name(self.event_initial_status.to_possible_value()),
+            name(self.in_progress_start.to_possible_value()),
+        )
+    }
+}
+
 impl Default for Profile {
     fn default() -> Self {
         Self {

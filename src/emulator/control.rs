@@ -18,8 +18,8 @@ use super::Handle;
 use super::config::ConfigPatch;
 use super::error::ApiError;
 use super::faults::FaultRule;
+use super::fields::epoch_seconds;
 use super::http::{error_response, json_response, parse_json, read_body};
-use super::model::epoch_seconds;
 
 /// The path the test-control API is nested under (`/_harness/reset`, `/clock`, `/faults`,
 /// `/counters`, `/config`); no AppFlow route (`POST /<kebab-name>`) starts with it.

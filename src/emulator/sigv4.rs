@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::http::HeaderMap;
 
 use super::error::{ApiError, ErrorKind};
-use super::model::{Millis, civil_date};
+use super::fields::{Millis, civil_date};
 
 /// The signing name AppFlow's credential scopes carry.
 pub const SERVICE: &str = "appflow";

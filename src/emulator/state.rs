@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::config::{Config, EventInitialStatus};
 use super::error::ApiError;
-use super::model::{ExecutionStatus, FlowStatus, Millis, TriggerType};
+use super::fields::{ExecutionStatus, FlowStatus, Millis, TriggerType};
 use super::tokens::TokenStore;
 
 /// The definition a flow was created (or last updated) with, stored as sent.
@@ -354,7 +354,7 @@ impl Retention {
 
 /// Months since 1970-01 for an epoch-millisecond time.
 pub fn month_index(ms: Millis) -> u64 {
-    let (year, month, _) = super::model::civil_date(ms);
+    let (year, month, _) = super::fields::civil_date(ms);
     ((year - 1970) * 12 + i64::from(month) - 1) as u64
 }
 

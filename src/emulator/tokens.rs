@@ -24,7 +24,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use uuid::Uuid;
 
-use super::model::{FlowStatus, Millis};
+use super::fields::{FlowStatus, Millis};
 use super::token_index::Index;
 
 /// One successful StartFlow call remembered under its token, as read back.

@@ -4,7 +4,7 @@
 
 use super::TargetChoice;
 use crate::emulator::Config;
-use crate::emulator::config::ConfigPatch;
+use crate::emulator::flags::EmulatorArgs;
 
 /// The target a spec names, and the embedded emulator's configuration.
 pub fn parse_spec(spec: &str) -> Result<(TargetChoice, Config), String> {
@@ -18,33 +18,10 @@ pub fn parse_spec(spec: &str) -> Result<(TargetChoice, Config), String> {
             format!("`{spec}`: write embedded flags as embedded:active-start=idempotent,stopped-status=draft")
         })?,
     };
-    let mut patch = serde_json::Map::new();
-    for pair in flags.split(',').filter(|p| !p.is_empty()) {
-        let (k, v) = pair
-            .split_once('=')
-            .ok_or_else(|| format!("`{pair}` is not FLAG=VALUE"))?;
-        let mut camel = String::new();
-        let mut up = false;
-        for c in k.trim().chars() {
-            match (c, up) {
-                ('-', _) => up = true,
-                (c, true) => {
-                    camel.push(c.to_ascii_uppercase());
-                    up = false;
-                }
-                (c, false) => camel.push(c),
-            }
-        }
-        let value = v
-            .trim()
-            .parse::<u64>()
-            .map_or_else(|_| serde_json::json!(v.trim()), |n| serde_json::json!(n));
-        patch.insert(camel, value);
-    }
-    let patch: ConfigPatch = serde_json::from_value(serde_json::Value::Object(patch))
-        .map_err(|e| format!("`{spec}`: {e} (flags are serve's: active-start, stopped-status, event-initial-status, in-progress-start, max-flows, ...)"))?;
-    let mut config = Config::default();
-    patch.apply(&mut config);
+    let args = EmulatorArgs::from_spec(flags).map_err(|e| {
+        format!("`{spec}`: {e} (the flags are serve's, without `--`: active-start=idempotent,token-ttl-secs=5)")
+    })?;
+    let config = args.config();
     Ok((TargetChoice::Embedded, config))
 }
 
@@ -66,5 +43,10 @@ mod tests {
         assert!(parse_spec("embedded:colour=blue").is_err());
         assert_eq!(parse_spec("aws").expect("aws").0, TargetChoice::Aws);
         assert!(parse_spec("localhost:4566").is_err());
+        let (_, c) =
+            parse_spec("embedded:token-ttl-secs=5,run-time-ms=10").expect("every serve flag");
+        assert_eq!((c.token_ttl_ms, c.run_time_ms), (5_000, 10));
+        let e = parse_spec("embedded:token-ttl=5").expect_err("unknown flag");
+        assert!(e.contains("--token-ttl"), "clap names the flag: {e}");
     }
 }

@@ -234,8 +234,7 @@ pub(super) const UNCAPTURED: char = '\u{1}';
 
 /// Whether `id` is in `runs`, captured or not.
 pub(super) fn known(runs: &[String], id: &str) -> bool {
-    runs.iter()
-        .any(|r| r == id || r.strip_prefix(UNCAPTURED) == Some(id))
+    (runs.iter()).any(|r| r == id || r.strip_prefix(UNCAPTURED) == Some(id))
 }
 
 /// The executionId of a 200.

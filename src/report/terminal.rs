@@ -32,13 +32,41 @@ pub fn scenario_line(r: &ScenarioResult) -> String {
         line.push_str(&format!(", {skipped} step(s) skipped"));
     }
     if r.contract == Some(crate::scenario::ContractTag::Chosen) {
-        line.push_str(" [chosen: unverified against AWS");
-        for (n, q) in &r.settles {
-            line.push_str(&format!("; a recording settles open question {n}: {q}"));
-        }
-        line.push(']');
+        // The open questions are said once, at the end ([`chosen_line`]).
+        line.push_str(" [chosen]");
     }
     line
+}
+
+/// One line for every `[chosen]` scenario of the run: how many there were,
+/// and the open questions of APPFLOW.md a recording on AWS would settle
+/// (each once, in order); `None` when the run had none.
+pub fn chosen_line(summary: &Summary) -> Option<String> {
+    let chosen: Vec<&ScenarioResult> = summary
+        .scenarios
+        .iter()
+        .filter(|s| s.contract == Some(crate::scenario::ContractTag::Chosen))
+        .collect();
+    if chosen.is_empty() {
+        return None;
+    }
+    let mut questions: Vec<&(usize, String)> = chosen.iter().flat_map(|s| &s.settles).collect();
+    questions.sort_by_key(|(n, _)| *n);
+    questions.dedup_by_key(|(n, _)| *n);
+    let mut line = format!(
+        "[chosen]: {} scenario{} rest on rules nobody has verified against AWS (docs/APPFLOW.md)",
+        chosen.len(),
+        if chosen.len() == 1 { "" } else { "s" }
+    );
+    if !questions.is_empty() {
+        line.push_str("; a recording there settles open questions ");
+        let list: Vec<String> = questions
+            .iter()
+            .map(|(n, q)| format!("{n} ({q})"))
+            .collect();
+        line.push_str(&list.join(", "));
+    }
+    Some(line)
 }
 
 /// Writes the end of a run for people: each failed scenario's failures
@@ -172,6 +200,9 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
         )?;
     }
     let t = &summary.totals;
+    if let Some(line) = chosen_line(summary) {
+        writeln!(w, "\n{line}")?;
+    }
     if let Some(r) = summary.scenarios.iter().find_map(|s| s.reference.as_ref()) {
         writeln!(
             w,
@@ -187,8 +218,9 @@ pub fn render(summary: &Summary, w: &mut (impl Write + ?Sized)) -> io::Result<()
     }
     writeln!(
         w,
-        "\n{} scenarios against {} ({}): {} passed, {} failed, {} inconclusive, {} skipped; {} calls, latency p50 {:.2} ms, p99 {:.2} ms, {:.0} calls/s, {:.2} s",
+        "\n{} scenario{} against {} ({}): {} passed, {} failed, {} inconclusive, {} skipped; {} calls, latency p50 {:.2} ms, p99 {:.2} ms, {:.0} calls/s, {:.2} s",
         t.scenarios,
+        if t.scenarios == 1 { "" } else { "s" },
         summary.target,
         summary.target_kind.as_str(),
         t.passed,

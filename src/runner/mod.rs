@@ -187,7 +187,19 @@ pub async fn run(
         results.push((i, r));
     }
     for (i, s) in exclusive {
+        // A scenario that injects faults (a 429 on purpose) plays alone:
+        // the throttles it causes are no news about the target's capacity,
+        // so the run's pacing is as before it (and the pacing line does
+        // not count them).
+        let injects = s
+            .steps
+            .iter()
+            .any(|st| matches!(st.action, crate::scenario::Action::Fault(_)));
+        let saved = injects.then(|| target.endpoint.pace().save());
         let r = play_decided(&s, i, &target, &options, &account).await;
+        if let Some(saved) = saved {
+            target.endpoint.pace().restore(saved);
+        }
         progress(&r);
         results.push((i, r));
     }

@@ -108,6 +108,7 @@ fn read_file(at: &At<'_>) -> Result<ScenarioFile, ScenarioError> {
                 )),
             );
         }
+        let suggestion = did_you_mean(&message);
         ScenarioError {
             path: at.shown.clone(),
             line,
@@ -115,13 +116,29 @@ fn read_file(at: &At<'_>) -> Result<ScenarioFile, ScenarioError> {
             context: step_at(text, line).map_or_else(String::new, |n| format!("step {n}: ")),
             message,
             hint: text.lines().nth(line.saturating_sub(1) as usize).map(|l| {
+                let suggestion =
+                    suggestion.map_or_else(String::new, |k| format!("did you mean `{k}`? "));
                 format!(
-                    "the line reads `{}`; see the scenario format in README.md",
+                    "{suggestion}the line reads `{}`; see the scenario format in README.md",
                     l.trim()
                 )
             }),
         }
     })
+}
+
+/// The expected key closest to a misspelled one, from serde's "unknown
+/// field `expcet`, expected one of a, b, ..." (as clap suggests a flag).
+fn did_you_mean(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (typo, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest
+        .split_once("expected one of ")?
+        .1
+        .split(',')
+        .map(|k| k.trim().trim_matches('`'))
+        .collect();
+    super::expect_check::did_you_mean(typo, &expected).map(str::to_owned)
 }
 
 fn flows_plan(

@@ -129,8 +129,9 @@ pub fn diff(expected: &str, actual: &str) -> String {
 /// The file that holds the transformers of a snapshot directory.
 pub const FILE: &str = "transformers.yaml";
 
-/// The built-in set, used when the snapshot directory has no transformers file.
-pub const DEFAULTS: &str = include_str!("../../snapshots/transformers.yaml");
+/// The built-in set, used when the snapshot directory has no transformers
+/// file (owned by [`crate::transform`], which parses it).
+pub use crate::transform::DEFAULTS;
 
 /// The transformers of the snapshot directory `dir`: its `transformers.yaml`,
 /// else the built-in set.

@@ -217,7 +217,7 @@ pub async fn run_cli(args: &[&str], env: &appflow_harness::endpoint::Environment
     let mut text = String::from_utf8_lossy(&out).into_owned();
     text.push_str(&String::from_utf8_lossy(&log));
     if let Err(e) = &result {
-        text.push_str(&e.to_string());
+        text.push_str(&e.message());
     }
     (exit_code(&result), text)
 }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{AppFlowOperation, Operation};
 use crate::emulator::error::ApiError;
-use crate::emulator::model::{Millis, validate_flow_name};
+use crate::emulator::fields::{Millis, validate_flow_name};
 use crate::emulator::state::State;
 
 /// The model's `CancelFlowExecutionsRequest`, `POST /cancel-flow-executions`: cancel runs of

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{AppFlowOperation, Operation};
 use crate::emulator::error::ApiError;
-use crate::emulator::model::{
+use crate::emulator::fields::{
     FlowStatus, Millis, TriggerType, validate_client_token, validate_flow_name,
 };
 use crate::emulator::state::{Definition, Flow, State, StoredCall};

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{AppFlowOperation, Operation};
 use crate::emulator::error::ApiError;
-use crate::emulator::model::{Millis, validate_flow_name};
+use crate::emulator::fields::{Millis, validate_flow_name};
 use crate::emulator::state::State;
 
 /// The model's `DeleteFlowRequest`, `POST /delete-flow`: removes a flow and ends its tokens

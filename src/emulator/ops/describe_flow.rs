@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::{AppFlowOperation, Operation};
 use crate::emulator::error::ApiError;
-use crate::emulator::model::{Millis, epoch_seconds, validate_flow_name};
+use crate::emulator::fields::{Millis, epoch_seconds, validate_flow_name};
 use crate::emulator::state::{Flow, State};
 
 /// The model's `DescribeFlowRequest`, `POST /describe-flow`: answers a `DescribeFlowResponse`

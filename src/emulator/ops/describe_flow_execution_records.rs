@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::{AppFlowOperation, Operation, decode_page_token, encode_page_token};
 use crate::emulator::error::ApiError;
-use crate::emulator::model::{
+use crate::emulator::fields::{
     ExecutionStatus, Millis, epoch_seconds, max_results, validate_flow_name,
 };
 use crate::emulator::state::State;

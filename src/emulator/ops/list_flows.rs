@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::{AppFlowOperation, Operation, decode_page_token, encode_page_token, last_run_details};
 use crate::emulator::error::ApiError;
-use crate::emulator::model::{Millis, epoch_seconds, max_results};
+use crate::emulator::fields::{Millis, epoch_seconds, max_results};
 use crate::emulator::state::State;
 
 const TOKEN_PREFIX: &str = "lf1.";

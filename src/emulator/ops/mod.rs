@@ -27,7 +27,7 @@ use serde::de::DeserializeOwned;
 pub use crate::appflow::Operation as AppFlowOperation;
 
 use super::error::ApiError;
-use super::model::Millis;
+use super::fields::Millis;
 use super::state::State;
 
 /// An AppFlow operation: how it is reached and what it does to the state.

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{AppFlowOperation, Operation};
 use crate::emulator::config::{ActiveStart, InProgressStart};
 use crate::emulator::error::ApiError;
-use crate::emulator::model::{
+use crate::emulator::fields::{
     FlowStatus, Millis, TriggerType, validate_client_token, validate_flow_name,
 };
 use crate::emulator::state::State;

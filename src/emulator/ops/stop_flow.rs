@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{AppFlowOperation, Operation};
 use crate::emulator::config::StoppedStatus;
 use crate::emulator::error::{ApiError, ErrorKind};
-use crate::emulator::model::{FlowStatus, Millis, TriggerType, validate_flow_name};
+use crate::emulator::fields::{FlowStatus, Millis, TriggerType, validate_flow_name};
 use crate::emulator::state::State;
 
 /// The model's `StopFlowRequest`, `POST /stop-flow`: deactivates a scheduled/event flow to

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::create_flow::{remember_token, replay_token, validate_definition};
 use super::{AppFlowOperation, Operation};
 use crate::emulator::error::ApiError;
-use crate::emulator::model::{Millis, validate_flow_name};
+use crate::emulator::fields::{Millis, validate_flow_name};
 use crate::emulator::state::State;
 
 /// The model's `UpdateFlowRequest`, `POST /update-flow`: replaces a flow's definition; a

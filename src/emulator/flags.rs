@@ -1,16 +1,19 @@
-//! The embedded emulator's flags (`serve`, and `check` on the embedded
-//! target): identity, quotas, edges and behaviour profile.
+//! The embedded emulator's flags, the one syntax of its settings: `serve`'s
+//! and `check`'s/`explore`'s flags (`--active-start idempotent`), and
+//! compare's `embedded:active-start=idempotent,token-ttl-secs=5`, which is
+//! parsed by the same clap definition. Identity, quotas, edges and the
+//! behaviour profile.
 
-use clap::Args;
+use clap::{Args, Parser};
 
-use crate::emulator::config::{ActiveStart, EventInitialStatus, InProgressStart, StoppedStatus};
-use crate::emulator::{Config, Profile};
+use super::config::{ActiveStart, EventInitialStatus, InProgressStart, StoppedStatus};
+use super::{Config, Profile};
 
 /// The emulator's identity, quotas and behaviour profile.
 ///
 /// Behaviours marked \[chosen\] are unverified against AWS: nobody has published
 /// what real AppFlow does there (see APPFLOW.md, "Open questions").
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct EmulatorArgs {
     /// 12-digit account id in ARNs.
     #[arg(long, default_value = "000000000000", value_parser = parse_account)]
@@ -89,6 +92,90 @@ impl EmulatorArgs {
             verify_sigv4: self.verify_sigv4.clone(),
             ..Config::default()
         }
+    }
+}
+
+/// [`EmulatorArgs`] alone on a command line, to parse a spec's flags.
+#[derive(Parser)]
+#[command(name = "embedded", no_binary_name = true, disable_help_flag = true)]
+struct Alone {
+    #[command(flatten)]
+    emulator: EmulatorArgs,
+}
+
+impl Default for EmulatorArgs {
+    fn default() -> Self {
+        Alone::try_parse_from(Vec::<String>::new())
+            .map(|a| a.emulator)
+            .unwrap_or_else(|e| unreachable!("the emulator's defaults parse: {e}"))
+    }
+}
+
+impl EmulatorArgs {
+    /// Parses `FLAG=VALUE,...` (serve's flags without `--`:
+    /// `active-start=idempotent,token-ttl-secs=5`) with the same definition
+    /// as the command line, defaults for the rest.
+    ///
+    /// # Errors
+    /// clap's message for an unknown flag or a bad value, as one line.
+    pub fn from_spec(flags: &str) -> Result<Self, String> {
+        let mut argv = Vec::new();
+        for pair in flags.split(',').filter(|p| !p.trim().is_empty()) {
+            let (k, v) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("`{pair}` is not FLAG=VALUE"))?;
+            argv.push(format!("--{}", k.trim()));
+            argv.push(v.trim().to_owned());
+        }
+        Alone::try_parse_from(argv)
+            .map(|a| a.emulator)
+            .map_err(|e| {
+                let text = e.to_string();
+                let first = text.lines().next().unwrap_or("invalid flags");
+                first.trim_start_matches("error: ").to_owned()
+            })
+    }
+
+    /// The flags whose values differ from their defaults, as `--name`:
+    /// what a user asked of the embedded emulator.
+    pub fn changed(&self) -> Vec<&'static str> {
+        let d = Self::default();
+        let mut changed = Vec::new();
+        let mut flag = |differs: bool, name: &'static str| {
+            if differs {
+                changed.push(name);
+            }
+        };
+        flag(self.account != d.account, "--account");
+        flag(self.active_start != d.active_start, "--active-start");
+        flag(self.stopped_status != d.stopped_status, "--stopped-status");
+        flag(
+            self.event_initial_status != d.event_initial_status,
+            "--event-initial-status",
+        );
+        flag(
+            self.in_progress_start != d.in_progress_start,
+            "--in-progress-start",
+        );
+        flag(self.max_flows != d.max_flows, "--max-flows");
+        flag(
+            self.max_concurrent_runs != d.max_concurrent_runs,
+            "--max-concurrent-runs",
+        );
+        flag(
+            self.max_runs_per_month != d.max_runs_per_month,
+            "--max-runs-per-month",
+        );
+        flag(self.run_time_ms != d.run_time_ms, "--run-time-ms");
+        flag(self.token_ttl_secs != d.token_ttl_secs, "--token-ttl-secs");
+        flag(self.records_lag_ms != d.records_lag_ms, "--records-lag-ms");
+        flag(
+            self.max_runs_per_flow != d.max_runs_per_flow,
+            "--max-runs-per-flow",
+        );
+        flag(self.throttle_rps != d.throttle_rps, "--throttle-rps");
+        flag(self.verify_sigv4 != d.verify_sigv4, "--verify-sigv4");
+        changed
     }
 }
 

@@ -1,0 +1,292 @@
+//! A newcomer's first hour, as they run it: their own first scenario,
+//! without a recording, is judged by its expectations and the contract
+//! (a missing recording is a note with the command that makes one), and
+//! nothing is written into the snapshot folder.
+
+use appflow_harness::emulator::Emulator;
+use appflow_harness::endpoint::Environment;
+
+fn tempdir() -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("appflow-harness-newcomer-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}
+
+/// Every file under `dir`, as paths relative to it.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            for e in std::fs::read_dir(&p).expect("dir") {
+                stack.push(e.expect("entry").path());
+            }
+        } else {
+            found.push(p.strip_prefix(dir).expect("under").display().to_string());
+        }
+    }
+    found
+}
+
+/// The first scenario README's quick start tells a newcomer to write (the
+/// YAML block that starts `# my/replay.yaml`), so the README stays true.
+fn my_replay() -> String {
+    let readme = std::fs::read_to_string("README.md").expect("README.md");
+    let start = readme
+        .find("# my/replay.yaml")
+        .expect("README's quick start has a first scenario");
+    let end = readme[start..].find("```").expect("its block ends") + start;
+    readme[start..end].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn my_own_scenario_without_a_recording_passes_and_writes_nothing() {
+    let dir = tempdir();
+    let file = dir.join("replay.yaml");
+    std::fs::write(&file, my_replay()).expect("write the scenario");
+    let snapshots = dir.join("snapshots");
+    let emulator = Emulator::start().await.expect("emulator");
+    let url = format!("http://{}", emulator.addr());
+    for target in [url.as_str(), "embedded"] {
+        let (code, text) = crate::support::run_cli(
+            &[
+                "check",
+                "--target",
+                target,
+                "--snapshot-dir",
+                snapshots.to_str().expect("utf8"),
+                file.to_str().expect("utf8"),
+            ],
+            &Environment::default(),
+        )
+        .await;
+        assert_eq!(
+            code,
+            appflow_harness::exit_codes::OK,
+            "a correct scenario without a recording passes on {target}: {text}"
+        );
+        assert!(
+            text.contains("no recording of this scenario") && text.contains("--record"),
+            "the missing recording is a note naming the command that makes one ({target}): {text}"
+        );
+        assert!(
+            !text.contains("FAIL"),
+            "nothing is reported failed ({target}): {text}"
+        );
+        assert_eq!(
+            files_under(&dir),
+            vec!["replay.yaml".to_owned()],
+            "nothing is written beside the scenario or into the snapshot folder ({target})"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strict_snapshots_still_ask_for_a_recording() {
+    let dir = tempdir();
+    let file = dir.join("replay.yaml");
+    std::fs::write(&file, my_replay()).expect("write the scenario");
+    let snapshots = dir.join("snapshots");
+    let (code, text) = crate::support::run_cli(
+        &[
+            "check",
+            "--snapshots",
+            "strict",
+            "--snapshot-dir",
+            snapshots.to_str().expect("utf8"),
+            file.to_str().expect("utf8"),
+        ],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(
+        code,
+        appflow_harness::exit_codes::FAILURES,
+        "--snapshots strict fails a scenario without a recording: {text}"
+    );
+    assert!(
+        text.contains("no snapshot at"),
+        "the failure names the missing recording: {text}"
+    );
+}
+
+#[test]
+fn the_readme_contents_link_to_its_sections() {
+    let readme = std::fs::read_to_string("README.md").expect("README.md");
+    // GitHub's anchors: lower case, spaces to '-', punctuation other than
+    // '-' and '_' dropped.
+    let anchors: Vec<String> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("## ").or_else(|| l.strip_prefix("### ")))
+        .map(|h| {
+            h.to_lowercase()
+                .chars()
+                .filter_map(|c| match c {
+                    ' ' => Some('-'),
+                    c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let contents = readme
+        .split("## Contents")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("README has a table of contents");
+    let links = regex::Regex::new(r"\]\(#([^)]+)\)").expect("regex");
+    let mut n = 0;
+    for c in links.captures_iter(contents) {
+        n += 1;
+        assert!(
+            anchors.iter().any(|a| a == &c[1]),
+            "the contents link #{} names a heading of README",
+            &c[1]
+        );
+    }
+    assert!(n >= 10, "the contents link every part ({n} links)");
+}
+
+/// A 429 a scenario injects on purpose (`fault: {kind: throttle}`) is no
+/// news about the target's capacity: it does not pace the scenarios after
+/// it, and the run's pacing line does not count it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_injected_throttle_does_not_pace_the_run() {
+    let scenario = |n: &str| format!("{}/scenarios/{n}.yaml", env!("CARGO_MANIFEST_DIR"));
+    let (code, text) = crate::support::run_cli(
+        &[
+            "check",
+            "--no-snapshots",
+            &scenario("throttled_then_retried"),
+            &scenario("token_replay_after_8h"),
+        ],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(code, appflow_harness::exit_codes::OK, "{text}");
+    assert!(
+        text.contains("PASS throttled_then_retried"),
+        "the injected 429 was answered and judged: {text}"
+    );
+    assert!(
+        !text.contains("pacing:"),
+        "no pacing line for a throttle the harness injected itself: {text}"
+    );
+}
+
+/// The emulator's settings have one syntax: compare's `embedded:` spec takes
+/// every flag of `serve` (it was refused for `token-ttl-secs`), and the
+/// emulator's flags with a target that is not the embedded emulator are
+/// refused (they were silently ignored), exit 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_settings_have_one_syntax_and_are_never_silently_ignored() {
+    let scenario = format!(
+        "{}/scenarios/on_demand_start.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let (code, text) = crate::support::run_cli(
+        &[
+            "compare",
+            &scenario,
+            "--target",
+            "embedded:token-ttl-secs=5,active-start=idempotent",
+        ],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(
+        code,
+        appflow_harness::exit_codes::OK,
+        "compare takes serve's flags in embedded:FLAG=VALUE: {text}"
+    );
+    let emulator = Emulator::start().await.expect("emulator");
+    let url = format!("http://{}", emulator.addr());
+    for command in ["check", "explore"] {
+        let (code, text) = crate::support::run_cli(
+            &[
+                command,
+                "--target",
+                &url,
+                "--active-start",
+                "idempotent",
+                "--max-flows",
+                "5",
+            ],
+            &Environment::default(),
+        )
+        .await;
+        assert_eq!(
+            code,
+            appflow_harness::exit_codes::USAGE,
+            "{command}: emulator flags with a URL target are refused: {text}"
+        );
+        assert!(
+            text.contains("--active-start, --max-flows") && text.contains("serve"),
+            "{command}: the refusal names the flags and where they belong: {text}"
+        );
+    }
+}
+
+/// `[chosen]` scenarios are marked on their line, and the open questions a
+/// recording would settle are said once at the end (30 of 47 lines carried
+/// them); each scenario names only the questions it tests (`body_too_large`
+/// claimed question 5, which the validation scenarios test).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_questions_are_said_once_by_the_scenarios_that_test_them() {
+    let scenario = |n: &str| format!("{}/scenarios/{n}.yaml", env!("CARGO_MANIFEST_DIR"));
+    let (code, text) = crate::support::run_cli(
+        &[
+            "check",
+            &scenario("body_too_large"),
+            &scenario("validation_flow_name"),
+            &scenario("validation_client_token"),
+        ],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(code, appflow_harness::exit_codes::OK, "{text}");
+    let pass_lines: Vec<&str> = text.lines().filter(|l| l.starts_with("PASS")).collect();
+    assert_eq!(pass_lines.len(), 3, "{text}");
+    assert!(
+        pass_lines.iter().all(|l| l.ends_with("[chosen]")),
+        "each line is marked, briefly: {pass_lines:?}"
+    );
+    assert_eq!(
+        text.matches("open questions").count(),
+        1,
+        "the questions are said once: {text}"
+    );
+    assert!(
+        text.contains("3 scenarios rest on rules")
+            && text.contains("5 (Does StartFlow answer ValidationException"),
+        "the closing line counts the scenarios and names question 5: {text}"
+    );
+    let (_, alone) = crate::support::run_cli(
+        &["check", &scenario("body_too_large")],
+        &Environment::default(),
+    )
+    .await;
+    assert!(
+        !alone.contains("open questions 5"),
+        "body_too_large does not claim question 5: {alone}"
+    );
+}
+
+/// A `--var` key that names no fixture variable is a command-line error
+/// (exit 2, found before anything runs), not an invalid-input exit 3.
+#[test]
+fn a_misspelled_var_is_a_usage_error() {
+    use clap::Parser;
+    let parsed =
+        appflow_harness::cli::Cli::try_parse_from(["appflow-harness", "check", "--var", "foo=bar"]);
+    let Err(e) = parsed else {
+        panic!("--var foo=bar is refused while parsing");
+    };
+    assert_eq!(e.exit_code(), appflow_harness::exit_codes::USAGE);
+    assert!(
+        e.to_string()
+            .contains("no such fixture variable (source_bucket"),
+        "the refusal lists the variables: {e}"
+    );
+}
