@@ -1,0 +1,304 @@
+//! `record` with an application written with the official AWS SDK for
+//! Rust: its traffic goes through the proxy to an emulator that verifies
+//! SigV4 with other credentials than the application's (so the harness
+//! re-signs), the application sees the answers it sees without the proxy,
+//! and the saved scenario replays green on the embedded emulator, red
+//! (naming the step and T1) on an endpoint whose replays start new runs.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use appflow_harness::commands::record::{RecordOptions, run_on};
+use appflow_harness::commands::{Console, Outcome};
+use appflow_harness::emulator::{Config, Emulator};
+use appflow_harness::endpoint::{Environment, TargetChoice, TargetOptions};
+use aws_sdk_appflow::Client;
+use aws_sdk_appflow::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_appflow::error::ProvideErrorMetadata;
+use aws_sdk_appflow::types::{
+    ConnectorOperator, ConnectorType, DestinationConnectorProperties, DestinationFlowConfig,
+    S3ConnectorOperator, S3DestinationProperties, S3SourceProperties, ScheduledTriggerProperties,
+    SourceConnectorProperties, SourceFlowConfig, Task, TaskType, TriggerConfig, TriggerProperties,
+    TriggerType,
+};
+use serde_json::Value;
+
+use crate::support::proxy::{self, Answer, Change};
+
+/// The credentials the emulator accepts, which the harness signs with.
+const KEY: &str = "AKIDRECORDHARNESS";
+const SECRET: &str = "record-harness-secret-0123";
+/// The application's own credentials: the emulator would refuse them.
+const APP_KEY: &str = "AKIDAPPLICATIONXYZ";
+const APP_SECRET: &str = "application-secret-9876";
+
+fn client(url: &str) -> Client {
+    let conf = aws_sdk_appflow::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(APP_KEY, APP_SECRET, None, None, "app"))
+        .endpoint_url(url)
+        .build();
+    Client::from_conf(conf)
+}
+
+async fn create(c: &Client, name: &str, trigger: TriggerType) -> String {
+    let mut tc = TriggerConfig::builder().trigger_type(trigger.clone());
+    if trigger == TriggerType::Scheduled {
+        tc = tc.trigger_properties(
+            TriggerProperties::builder()
+                .scheduled(
+                    ScheduledTriggerProperties::builder()
+                        .schedule_expression("rate(1hours)")
+                        .build()
+                        .expect("schedule"),
+                )
+                .build(),
+        );
+    }
+    let source = SourceConnectorProperties::builder()
+        .s3(S3SourceProperties::builder()
+            .bucket_name("src")
+            .build()
+            .expect("s3"))
+        .build();
+    let dest = DestinationConnectorProperties::builder()
+        .s3(S3DestinationProperties::builder()
+            .bucket_name("dst")
+            .build()
+            .expect("s3"))
+        .build();
+    let r = c
+        .create_flow()
+        .flow_name(name)
+        .trigger_config(tc.build().expect("trigger"))
+        .source_flow_config(
+            SourceFlowConfig::builder()
+                .connector_type(ConnectorType::S3)
+                .source_connector_properties(source)
+                .build()
+                .expect("source"),
+        )
+        .destination_flow_config_list(
+            DestinationFlowConfig::builder()
+                .connector_type(ConnectorType::S3)
+                .destination_connector_properties(dest)
+                .build()
+                .expect("destination"),
+        )
+        .tasks(
+            Task::builder()
+                .source_fields("id")
+                .connector_operator(
+                    ConnectorOperator::builder()
+                        .s3(S3ConnectorOperator::Projection)
+                        .build(),
+                )
+                .task_type(TaskType::Filter)
+                .build()
+                .expect("task"),
+        )
+        .send()
+        .await;
+    match r {
+        Ok(o) => format!("CreateFlow {:?}", o.flow_status()),
+        Err(e) => format!("CreateFlow error {:?}", e.code()),
+    }
+}
+
+/// The application: a token replay, a scheduled-flow conflict (C1), a token
+/// reused on another scheduled flow (T2), a stop and a delete. Answers what
+/// it saw, executionIds as their order of first appearance.
+async fn application(url: &str, run: &str) -> Vec<String> {
+    let c = client(url);
+    let (a, s, s2) = (
+        format!("app-{run}-a"),
+        format!("app-{run}-s"),
+        format!("app-{run}-s2"),
+    );
+    let mut seen = vec![
+        create(&c, &a, TriggerType::OnDemand).await,
+        create(&c, &s, TriggerType::Scheduled).await,
+        create(&c, &s2, TriggerType::Scheduled).await,
+    ];
+    let mut ids: Vec<String> = Vec::new();
+    let (tk, tks) = (format!("tok-{run}-1"), format!("tok-{run}-s"));
+    for (flow, token) in [
+        (&a, &tk),
+        (&a, &tk),
+        (&s, &tks),
+        (&s, &format!("tok-{run}-new")),
+        (&s2, &tks),
+    ] {
+        let r = c
+            .start_flow()
+            .flow_name(flow)
+            .client_token(token)
+            .send()
+            .await;
+        seen.push(match r {
+            Ok(o) => {
+                let id = o.execution_id().map(|id| {
+                    if !ids.iter().any(|x| x == id) {
+                        ids.push(id.to_owned());
+                    }
+                    ids.iter().position(|x| x == id).unwrap_or_default()
+                });
+                format!("StartFlow {:?} run {id:?}", o.flow_status())
+            }
+            Err(e) => format!("StartFlow error {:?}", e.code()),
+        });
+    }
+    seen.push(match c.stop_flow().flow_name(&s).send().await {
+        Ok(o) => format!("StopFlow {:?}", o.flow_status()),
+        Err(e) => format!("StopFlow error {:?}", e.code()),
+    });
+    seen.push(
+        match c
+            .delete_flow()
+            .flow_name(&a)
+            .force_delete(true)
+            .send()
+            .await
+        {
+            Ok(_) => "DeleteFlow ok".to_owned(),
+            Err(e) => format!("DeleteFlow error {:?}", e.code()),
+        },
+    );
+    seen
+}
+
+const CALLS: usize = 10;
+
+fn harness_env() -> Environment {
+    Environment {
+        access_key_id: Some(KEY.into()),
+        secret_access_key: Some(SECRET.into()),
+        ..Environment::default()
+    }
+}
+
+/// A StartFlow replay (a token seen before) answers a new run: T1 broken.
+struct ReplayStartsNewRun(Mutex<HashSet<String>>);
+
+impl Change for ReplayStartsNewRun {
+    fn answer(&self, path: &str, request: &Value, answer: &mut Answer) {
+        let Some(token) = request.get("clientToken").and_then(Value::as_str) else {
+            return;
+        };
+        if path != "/start-flow" || answer.status != 200 {
+            return;
+        }
+        let fresh = self.0.lock().expect("lock").insert(token.to_owned());
+        if let Some(j) = answer
+            .json
+            .as_mut()
+            .filter(|j| j.get("executionId").is_some())
+            && !fresh
+        {
+            j["executionId"] = Value::String(uuid::Uuid::new_v4().to_string());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sdk_application_recorded_through_the_harness_replays_and_its_fault_is_named() {
+    let verifying = Config {
+        verify_sigv4: Some(format!("{KEY}:{SECRET}")),
+        ..Config::default()
+    };
+    let emu = Emulator::start_with(verifying.clone())
+        .await
+        .expect("emulator");
+    let direct = Emulator::start_with(Config::default())
+        .await
+        .expect("emulator");
+    let without = application(&direct.url(), "d").await;
+
+    let dir = std::env::temp_dir().join(format!("ah-record-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("recorded.yaml");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let proxy_url = format!("http://{}", listener.local_addr().expect("addr"));
+    let mut target = TargetOptions::new(TargetChoice::Url(emu.url()));
+    target.sign = true;
+    let options = RecordOptions {
+        target,
+        listen: listener.local_addr().expect("addr"),
+        save: Some(file.clone()),
+        calls: Some(CALLS),
+        time: Some(std::time::Duration::from_secs(120)),
+        watch_signals: false,
+    };
+    let recording = tokio::spawn(async move {
+        let (mut out, mut log) = (Vec::new(), Vec::new());
+        let mut console = Console {
+            out: &mut out,
+            log: &mut log,
+        };
+        let outcome = run_on(options, listener, &harness_env(), &mut console).await;
+        let mut text = String::from_utf8_lossy(&out).into_owned();
+        text.push_str(&String::from_utf8_lossy(&log));
+        (outcome.map_err(|e| e.message()), text)
+    });
+    let through = application(&proxy_url, "p").await;
+    let (outcome, printed) = recording.await.expect("record ran");
+    assert_eq!(
+        through, without,
+        "the application sees through record the answers it sees without it"
+    );
+    assert!(
+        through.iter().any(|s| s.contains("ConflictException")),
+        "the sequence has its conflicts (C1, T2): {through:?}"
+    );
+    assert_eq!(
+        outcome,
+        Ok(Outcome::Passed),
+        "every answer met the contract as it passed: {printed}"
+    );
+    let text = std::fs::read_to_string(&file).expect("the scenario was saved");
+    for secret in [SECRET, KEY, APP_KEY, APP_SECRET] {
+        assert!(
+            !text.contains(secret) && !printed.contains(secret),
+            "no credential reaches the file or the output"
+        );
+    }
+    assert!(
+        text.contains("{{flow.f0}}") && text.contains("{{token.t0}}"),
+        "names and tokens are templates:\n{text}"
+    );
+    assert!(
+        text.contains("C1: conflict (shown by the recorded traffic)"),
+        "the header names the C1 candidate the traffic showed:\n{text}"
+    );
+
+    let path = file.display().to_string();
+    let (code, out) =
+        crate::support::run_cli(&["check", &path, "--no-snapshots"], &Environment::default()).await;
+    assert_eq!(
+        code, 0,
+        "the recording replays green on the embedded emulator:\n{out}\n{text}"
+    );
+
+    let faulty = proxy::start(
+        &direct.url(),
+        ReplayStartsNewRun(Mutex::new(HashSet::new())),
+    )
+    .await;
+    let (code, out) = crate::support::run_cli(
+        &["check", &path, "--no-snapshots", "--target", &faulty],
+        &Environment::default(),
+    )
+    .await;
+    assert_ne!(
+        code, 0,
+        "a replay that starts a new run fails the recording:\n{out}"
+    );
+    assert!(
+        out.contains("call 5 (StartFlow)") && out.contains("T1"),
+        "the failure names the replay step and T1:\n{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
