@@ -117,7 +117,7 @@ async fn application(url: &str, run: &str) -> Vec<String> {
         format!("app-{run}-s2"),
     );
     let mut seen = vec![
-        create(&c, &a, TriggerType::OnDemand).await,
+        create(&c, &a, TriggerType::Ondemand).await,
         create(&c, &s, TriggerType::Scheduled).await,
         create(&c, &s2, TriggerType::Scheduled).await,
     ];
@@ -297,7 +297,10 @@ async fn an_sdk_application_recorded_through_the_harness_replays_and_its_fault_i
         "a replay that starts a new run fails the recording:\n{out}"
     );
     assert!(
-        out.contains("call 5 (StartFlow)") && out.contains("T1"),
+        out.lines()
+            .any(|l| l.contains("call 5 (StartFlow), decided by")
+                && l.contains("T1")
+                && l.contains("executionId")),
         "the failure names the replay step and T1:\n{out}"
     );
     let _ = std::fs::remove_dir_all(&dir);

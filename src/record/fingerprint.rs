@@ -25,6 +25,10 @@ pub struct Fingerprint {
     pub refused: Option<(usize, Operation)>,
     /// Calls judged by the model.
     pub judged: usize,
+    /// Per recorded call (same order), the rule ids that decided its
+    /// answer; empty for a call the model did not judge. The scenario's
+    /// step names carry them, so a failing replay names its rule.
+    pub per_call: Vec<Vec<&'static str>>,
 }
 
 impl Fingerprint {
@@ -68,6 +72,7 @@ pub fn of(calls: &[Exchange]) -> Fingerprint {
     let mut worlds = Worlds::new();
     let mut rules: Vec<&'static str> = Vec::new();
     let mut judged = 0;
+    let mut per_call = vec![Vec::new(); calls.len()];
     for (i, c) in calls.iter().enumerate() {
         let Some(call) = model_call(c, &created) else {
             continue;
@@ -80,6 +85,7 @@ pub fn of(calls: &[Exchange]) -> Fingerprint {
         judged += 1;
         match worlds.judge(&call, &observed(c.operation, reply)) {
             Verdict::Admitted { rules: r } => {
+                per_call[i].clone_from(&r);
                 for id in r {
                     if !rules.contains(&id) {
                         rules.push(id);
@@ -94,6 +100,7 @@ pub fn of(calls: &[Exchange]) -> Fingerprint {
                     rules,
                     refused: Some((i + 1, c.operation)),
                     judged,
+                    per_call,
                 };
             }
         }
@@ -103,6 +110,7 @@ pub fn of(calls: &[Exchange]) -> Fingerprint {
         rules,
         refused: None,
         judged,
+        per_call,
     }
 }
 

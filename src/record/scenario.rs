@@ -107,6 +107,9 @@ pub fn scenario(
         }
         let mut step = StepFile::call(c.operation, t.apply(&c.request));
         let mut name = format!("call {} ({})", i + 1, c.operation.name());
+        if let Some(rules) = print.per_call.get(i).filter(|r| !r.is_empty()) {
+            name.push_str(&format!(", decided by {}", rules.join(" ")));
+        }
         match &c.answer {
             Answered::Transport(_) => {
                 // Nothing was answered: the replay holds the call to the contract only.
