@@ -59,12 +59,19 @@ pub async fn run_on(
     let redactor = env.redactor();
     let kind_choice = options.target.choice.clone();
     let target = endpoint::resolve(options.target, env).await?;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let done = Arc::new(tokio::sync::Notify::new());
-    let recorder = Recorder::new(target.endpoint.clone(), tx, done.clone(), options.calls);
     let addr = listener
         .local_addr()
         .map_err(CommandError::io("failed to read the listening address"))?;
+    if forwards_to_itself(target.endpoint.base_url(), addr) {
+        // AWS_ENDPOINT_URL_APPFLOW set for the harness too: each call would loop back.
+        return Err(CommandError::Usage(format!(
+            "the target {} is record's own address: set AWS_ENDPOINT_URL_APPFLOW for the application only, not for the harness (or give --endpoint-url)",
+            target.endpoint.base_url()
+        )));
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let done = Arc::new(tokio::sync::Notify::new());
+    let recorder = Recorder::new(target.endpoint.clone(), tx, done.clone(), options.calls);
     console.note(format_args!(
         "recording on http://{addr}, forwarding to {} ({}{}); point the application at it (AWS_ENDPOINT_URL_APPFLOW=http://{addr}); Ctrl-C writes the scenario",
         target.endpoint.base_url(),
@@ -163,6 +170,25 @@ pub async fn run_on(
     Ok(Outcome::from_passed(broken == 0))
 }
 
+/// Whether `base` (the target's URL) is the proxy's own address `addr`.
+fn forwards_to_itself(base: &str, addr: SocketAddr) -> bool {
+    let Ok(url) = reqwest::Url::parse(base) else {
+        return false;
+    };
+    let host = url.host_str().unwrap_or_default();
+    let ip = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+        .ok();
+    let ours = addr.ip();
+    let host_is_ours = match ip {
+        Some(ip) => ip == ours || (ip.is_loopback() && ours.is_loopback()) || ours.is_unspecified(),
+        None => host == "localhost" && (ours.is_loopback() || ours.is_unspecified()),
+    };
+    host_is_ours && url.port_or_known_default() == Some(addr.port())
+}
+
 /// Today's date (UTC) as `YYYY-MM-DD`, for the file's provenance.
 fn today() -> String {
     let days = SystemTime::now()
@@ -184,6 +210,27 @@ fn today() -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_target_at_the_proxys_own_address_is_refused() {
+        let addr = "127.0.0.1:27001".parse().expect("addr");
+        assert!(
+            super::forwards_to_itself("http://127.0.0.1:27001", addr),
+            "itself"
+        );
+        assert!(
+            super::forwards_to_itself("http://localhost:27001/", addr),
+            "itself by name"
+        );
+        assert!(
+            !super::forwards_to_itself("http://127.0.0.1:27002", addr),
+            "another port"
+        );
+        assert!(
+            !super::forwards_to_itself("https://appflow.us-east-1.amazonaws.com", addr),
+            "AWS"
+        );
+    }
+
     #[test]
     fn today_is_a_date() {
         let d = super::today();
