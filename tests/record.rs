@@ -201,6 +201,49 @@ impl Change for ReplayStartsNewRun {
     }
 }
 
+/// `record` started in-process on a port of its own, forwarding to
+/// `target` with `env`'s credentials and saving to `file` after CALLS
+/// calls; answers its URL and the run (its outcome, what it printed).
+async fn start_recording(
+    target: TargetOptions,
+    env: Environment,
+    file: &std::path::Path,
+) -> (
+    String,
+    tokio::task::JoinHandle<(Result<Outcome, String>, String)>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let options = RecordOptions {
+        target,
+        listen: addr,
+        save: Some(file.to_owned()),
+        calls: Some(CALLS),
+        time: Some(std::time::Duration::from_secs(120)),
+        watch_signals: false,
+    };
+    let run = tokio::spawn(async move {
+        let (mut out, mut log) = (Vec::new(), Vec::new());
+        let mut console = Console {
+            out: &mut out,
+            log: &mut log,
+        };
+        let outcome = run_on(options, listener, &env, &mut console).await;
+        let mut text = String::from_utf8_lossy(&out).into_owned();
+        text.push_str(&String::from_utf8_lossy(&log));
+        (outcome.map_err(|e| e.message()), text)
+    });
+    (format!("http://{addr}"), run)
+}
+
+fn scratch() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ah-record-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_sdk_application_recorded_through_the_harness_replays_and_its_fault_is_named() {
     let verifying = Config {
@@ -215,34 +258,11 @@ async fn an_sdk_application_recorded_through_the_harness_replays_and_its_fault_i
         .expect("emulator");
     let without = application(&direct.url(), "d").await;
 
-    let dir = std::env::temp_dir().join(format!("ah-record-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = scratch();
     let file = dir.join("recorded.yaml");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let proxy_url = format!("http://{}", listener.local_addr().expect("addr"));
     let mut target = TargetOptions::new(TargetChoice::Url(emu.url()));
     target.sign = true;
-    let options = RecordOptions {
-        target,
-        listen: listener.local_addr().expect("addr"),
-        save: Some(file.clone()),
-        calls: Some(CALLS),
-        time: Some(std::time::Duration::from_secs(120)),
-        watch_signals: false,
-    };
-    let recording = tokio::spawn(async move {
-        let (mut out, mut log) = (Vec::new(), Vec::new());
-        let mut console = Console {
-            out: &mut out,
-            log: &mut log,
-        };
-        let outcome = run_on(options, listener, &harness_env(), &mut console).await;
-        let mut text = String::from_utf8_lossy(&out).into_owned();
-        text.push_str(&String::from_utf8_lossy(&log));
-        (outcome.map_err(|e| e.message()), text)
-    });
+    let (proxy_url, recording) = start_recording(target, harness_env(), &file).await;
     let through = application(&proxy_url, "p").await;
     let (outcome, printed) = recording.await.expect("record ran");
     assert_eq!(
@@ -303,5 +323,83 @@ async fn an_sdk_application_recorded_through_the_harness_replays_and_its_fault_i
                 && l.contains("executionId")),
         "the failure names the replay step and T1:\n{out}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_with_the_other_c1_candidate_is_named_and_replays_with_its_flag() {
+    let dir = scratch();
+    let file = dir.join("idempotent.yaml");
+    let mut target = TargetOptions::new(TargetChoice::Embedded);
+    target.emulator.profile.active_start =
+        appflow_harness::emulator::config::ActiveStart::Idempotent;
+    let (proxy_url, recording) = start_recording(target, Environment::default(), &file).await;
+    let seen = application(&proxy_url, "i").await;
+    let (outcome, printed) = recording.await.expect("record ran");
+    assert_eq!(outcome, Ok(Outcome::Passed), "{printed}");
+    assert_eq!(
+        seen.get(6).map(String::as_str),
+        Some("StartFlow Some(Active) run None"),
+        "the target answers a new token on an Active scheduled flow 200 (C1 idempotent): {seen:?}"
+    );
+    let text = std::fs::read_to_string(&file).expect("the scenario was saved");
+    assert!(
+        text.contains("C1: idempotent (shown by the recorded traffic)")
+            && text.contains("--active-start idempotent"),
+        "the fingerprint names the candidate and the flag that replays it:\n{text}"
+    );
+    let path = file.display().to_string();
+    let (code, out) = crate::support::run_cli(
+        &[
+            "check",
+            &path,
+            "--no-snapshots",
+            "--active-start",
+            "idempotent",
+        ],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(
+        code, 0,
+        "green on the emulator with the matching flag:\n{out}"
+    );
+    let (code, out) =
+        crate::support::run_cli(&["check", &path, "--no-snapshots"], &Environment::default()).await;
+    assert_ne!(
+        code, 0,
+        "red on the emulator with the other candidate:\n{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains("call 7 (StartFlow), decided by") && l.contains("C1")),
+        "the failure names the C1 step:\n{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_without_calls_writes_nothing_and_does_not_pass() {
+    let dir = scratch();
+    let file = dir.join("empty.yaml");
+    let path = file.display().to_string();
+    let (code, out) = crate::support::run_cli(
+        &[
+            "record",
+            "--listen",
+            "127.0.0.1:0",
+            "--target",
+            "embedded",
+            "--time",
+            "1s",
+            "--save",
+            &path,
+        ],
+        &Environment::default(),
+    )
+    .await;
+    assert_ne!(code, 0, "no evidence is not a pass:\n{out}");
+    assert!(out.contains("no call was recorded"), "it says why:\n{out}");
+    assert!(!file.exists(), "no scenario file is written without calls");
     let _ = std::fs::remove_dir_all(&dir);
 }

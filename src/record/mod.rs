@@ -18,7 +18,7 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::appflow::Operation;
+use crate::appflow::{Operation, TriggerType};
 use crate::client::{Endpoint, Outcome};
 use crate::reply::Reply;
 
@@ -58,6 +58,9 @@ pub struct Recorder {
     lines: tokio::sync::mpsc::UnboundedSender<String>,
     done: Arc<tokio::sync::Notify>,
     limit: Option<usize>,
+    /// The trigger type of each flow created through the proxy (O3 of
+    /// StartFlow's answer depends on it, as in `check`).
+    triggers: Arc<Mutex<std::collections::HashMap<String, TriggerType>>>,
 }
 
 impl Recorder {
@@ -75,6 +78,7 @@ impl Recorder {
             lines,
             done,
             limit,
+            triggers: Arc::default(),
         }
     }
 
@@ -148,7 +152,25 @@ async fn forward(State(r): State<Recorder>, request: Request) -> Response {
         ),
     };
     let number = r.calls.lock().map_or(0, |c| c.len()) + 1;
-    for line in judge(number, operation, &answer) {
+    let flow = json
+        .get("flowName")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let trigger = {
+        let mut triggers = r.triggers.lock().unwrap_or_else(|e| e.into_inner());
+        if let (Operation::CreateFlow, Some(f), Answered::Reply(reply)) =
+            (operation, &flow, &answer)
+            && reply.status == 200
+            && let Some(t) = json
+                .pointer("/triggerConfig/triggerType")
+                .and_then(Value::as_str)
+                .and_then(|t| t.parse().ok())
+        {
+            triggers.insert(f.clone(), t);
+        }
+        flow.and_then(|f| triggers.get(&f).copied())
+    };
+    for line in judge(number, operation, &answer, trigger) {
         let _ = r.lines.send(line);
     }
     r.keep(Exchange {
@@ -161,10 +183,17 @@ async fn forward(State(r): State<Recorder>, request: Request) -> Response {
 
 /// The contract lines of one answer, as `check` words them: `call N
 /// (Operation): at: rule (id)`; a transport failure is one line too.
-pub fn judge(number: usize, operation: Operation, answer: &Answered) -> Vec<String> {
+/// `trigger`: that of the flow the request names, where it was created
+/// through the proxy (StartFlow's executionId rule, O3).
+pub fn judge(
+    number: usize,
+    operation: Operation,
+    answer: &Answered,
+    trigger: Option<TriggerType>,
+) -> Vec<String> {
     let name = operation.name();
     match answer {
-        Answered::Reply(reply) => crate::contract::check(operation, reply, None)
+        Answered::Reply(reply) => crate::contract::check(operation, reply, trigger)
             .violations
             .iter()
             .map(|v| format!("call {number} ({name}): {}: {} ({})", v.at, v.rule, v.id))
