@@ -13,6 +13,9 @@ use super::{CommandError, Console, Outcome};
 use crate::endpoint::{self, Environment, TargetOptions};
 use crate::record::{Answered, Recorder, fingerprint, scenario};
 
+/// How long calls in flight may take to finish once recording stops.
+const DRAIN: Duration = Duration::from_secs(5);
+
 /// `record`'s options.
 #[derive(Debug, Clone)]
 pub struct RecordOptions {
@@ -79,13 +82,13 @@ pub async fn run_on(
         if target.signer.is_some() { ", signed with the harness's credentials" } else { "" },
     ));
     let stop = Arc::new(tokio::sync::Notify::new());
-    let server = {
+    let mut server = {
         let stop = stop.clone();
+        let router = recorder.clone().router();
         tokio::spawn(async move {
-            axum::serve(listener, recorder.clone().router())
+            axum::serve(listener, router)
                 .with_graceful_shutdown(async move { stop.notified().await })
                 .await
-                .map(|()| recorder)
         })
     };
     let interrupt = Arc::new(AtomicBool::new(false));
@@ -108,10 +111,14 @@ pub async fn run_on(
         }
     }
     stop.notify_one();
-    let recorder = server
-        .await
-        .map_err(|e| CommandError::Internal(format!("the proxy stopped: {e}")))?
-        .map_err(CommandError::io("the proxy failed"))?;
+    // Calls in flight get their answers; a connection the application
+    // keeps open does not hold the recording back longer than this.
+    match tokio::time::timeout(DRAIN, &mut server).await {
+        Ok(joined) => joined
+            .map_err(|e| CommandError::Internal(format!("the proxy stopped: {e}")))?
+            .map_err(CommandError::io("the proxy failed"))?,
+        Err(_) => server.abort(),
+    }
     if let Some(s) = signals {
         s.abort();
     }
