@@ -237,3 +237,6 @@ fn error(status: StatusCode, kind: &'static str, message: &str) -> Response {
     );
     response
 }
+
+#[cfg(test)]
+mod tests;
