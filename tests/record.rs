@@ -31,12 +31,19 @@ const SECRET: &str = "record-harness-secret-0123";
 /// The application's own credentials: the emulator would refuse them.
 const APP_KEY: &str = "AKIDAPPLICATIONXYZ";
 const APP_SECRET: &str = "application-secret-9876";
+const APP_SESSION: &str = "application-session-token-5555";
 
 fn client(url: &str) -> Client {
     let conf = aws_sdk_appflow::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(APP_KEY, APP_SECRET, None, None, "app"))
+        .credentials_provider(Credentials::new(
+            APP_KEY,
+            APP_SECRET,
+            Some(APP_SESSION.into()),
+            None,
+            "app",
+        ))
         .endpoint_url(url)
         .build();
     Client::from_conf(conf)
@@ -279,7 +286,7 @@ async fn an_sdk_application_recorded_through_the_harness_replays_and_its_fault_i
         "every answer met the contract as it passed: {printed}"
     );
     let text = std::fs::read_to_string(&file).expect("the scenario was saved");
-    for secret in [SECRET, KEY, APP_KEY, APP_SECRET] {
+    for secret in [SECRET, KEY, APP_KEY, APP_SECRET, APP_SESSION] {
         assert!(
             !text.contains(secret) && !printed.contains(secret),
             "no credential reaches the file or the output"
@@ -401,5 +408,56 @@ async fn a_recording_without_calls_writes_nothing_and_does_not_pass() {
     assert_ne!(code, 0, "no evidence is not a pass:\n{out}");
     assert!(out.contains("no call was recorded"), "it says why:\n{out}");
     assert!(!file.exists(), "no scenario file is written without calls");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_in_a_hostile_answer_reaches_neither_the_terminal_nor_the_file() {
+    // The target echoes the harness's secret in a body that is not JSON.
+    let app = axum::Router::new().fallback(|| async {
+        (
+            [("content-type", "text/plain"), ("x-amzn-requestid", "r-1")],
+            format!("internal error, key {SECRET}"),
+        )
+    });
+    let hostile = crate::support::serve_app(app).await;
+    let dir = scratch();
+    let file = dir.join("hostile.yaml");
+    let mut target = TargetOptions::new(TargetChoice::Url(hostile));
+    target.sign = true;
+    let (proxy_url, recording) = start_recording(target, harness_env(), &file).await;
+    let http = reqwest::Client::new();
+    for i in 0..CALLS {
+        let answer = http
+            .post(format!("{proxy_url}/start-flow"))
+            .body(format!(r#"{{"flowName":"f{i}"}}"#))
+            .send()
+            .await
+            .expect("the proxy answers");
+        let body = answer.text().await.expect("body");
+        assert!(
+            body.contains("internal error"),
+            "the application gets the target's answer as it came: {body}"
+        );
+    }
+    let (outcome, printed) = recording.await.expect("record ran");
+    assert_eq!(
+        outcome,
+        Ok(Outcome::Failed),
+        "answers breaking the contract fail the recording: {printed}"
+    );
+    assert!(
+        printed.contains("contract: call 1 (StartFlow)") && printed.contains("(W1)"),
+        "each broken rule is one line as it passes:\n{printed}"
+    );
+    let text = std::fs::read_to_string(&file).expect("the scenario was saved");
+    assert!(
+        !printed.contains(SECRET) && !text.contains(SECRET),
+        "the secret in the answer is redacted everywhere:\n{printed}\n{text}"
+    );
+    assert!(
+        printed.contains(appflow_harness::redact::REDACTED),
+        "the answer's body is shown, its secret replaced:\n{printed}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
