@@ -114,7 +114,7 @@ async fn create(c: &Client, name: &str, trigger: TriggerType) -> String {
 }
 
 /// The application: a token replay, a scheduled-flow conflict (C1), a token
-/// reused on another scheduled flow (T2), a stop and a delete. Answers what
+/// reused on another scheduled flow (T2), a stop, a read of runs and a delete. Answers what
 /// it saw, executionIds as their order of first appearance.
 async fn application(url: &str, run: &str) -> Vec<String> {
     let c = client(url);
@@ -162,6 +162,17 @@ async fn application(url: &str, run: &str) -> Vec<String> {
     });
     seen.push(
         match c
+            .describe_flow_execution_records()
+            .flow_name(&a)
+            .send()
+            .await
+        {
+            Ok(o) => format!("Records {} run(s)", o.flow_executions().len()),
+            Err(e) => format!("Records error {:?}", e.code()),
+        },
+    );
+    seen.push(
+        match c
             .delete_flow()
             .flow_name(&a)
             .force_delete(true)
@@ -175,7 +186,7 @@ async fn application(url: &str, run: &str) -> Vec<String> {
     seen
 }
 
-const CALLS: usize = 10;
+const CALLS: usize = 11;
 
 fn harness_env() -> Environment {
     Environment {

@@ -54,23 +54,28 @@ impl Templates {
         Self { flows, tokens }
     }
 
-    /// `v` with every string equal to a created flow's name or a recorded
-    /// token replaced by its template.
-    fn apply(&self, v: &Value) -> Value {
+    /// `v` with every string equal to a created flow's name, a recorded
+    /// token or a run captured so far (`runs`, e.g. CancelFlowExecutions'
+    /// executionIds) replaced by its template.
+    fn apply(&self, v: &Value, runs: &[String]) -> Value {
         match v {
             Value::String(s) => {
                 if let Some(a) = self.flows.get(s) {
                     json!(format!("{{{{flow.{a}}}}}"))
                 } else if let Some(a) = self.tokens.get(s) {
                     json!(format!("{{{{token.{a}}}}}"))
+                } else if let Some(k) = runs.iter().position(|r| r == s) {
+                    json!(format!("{{{{r{k}}}}}"))
                 } else {
                     v.clone()
                 }
             }
-            Value::Array(a) => Value::Array(a.iter().map(|x| self.apply(x)).collect()),
-            Value::Object(o) => {
-                Value::Object(o.iter().map(|(k, x)| (k.clone(), self.apply(x))).collect())
-            }
+            Value::Array(a) => Value::Array(a.iter().map(|x| self.apply(x, runs)).collect()),
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, x)| (k.clone(), self.apply(x, runs)))
+                    .collect(),
+            ),
             other => other.clone(),
         }
     }
@@ -97,6 +102,7 @@ pub fn scenario(
     let mut runs: Vec<String> = Vec::new();
     let mut steps = Vec::new();
     let mut foreign: Vec<String> = Vec::new();
+    let mut continued = 0usize;
     for (i, c) in calls.iter().enumerate() {
         let flow = flow_of(&c.request);
         let ours = flow.is_some_and(|n| t.flows.contains_key(n));
@@ -105,7 +111,20 @@ pub fn scenario(
         {
             foreign.push(n.to_owned());
         }
-        let mut step = StepFile::call(c.operation, t.apply(&c.request));
+        if c.request.get("nextToken").is_some() {
+            // A page token is the recorded target's own: the read's first
+            // step follows every page instead (`all-pages`).
+            continued += 1;
+            continue;
+        }
+        let mut step = StepFile::call(c.operation, t.apply(&c.request, &runs));
+        if let Answered::Reply(r) = &c.answer
+            && r.json
+                .as_ref()
+                .is_some_and(|j| j.get("nextToken").is_some())
+        {
+            step.all_pages = true;
+        }
         let mut name = format!("call {} ({})", i + 1, c.operation.name());
         if let Some(rules) = print.per_call.get(i).filter(|r| !r.is_empty()) {
             name.push_str(&format!(", decided by {}", rules.join(" ")));
@@ -178,7 +197,13 @@ pub fn scenario(
             });
         }
     }
-    (file, header(calls, print, from, &foreign))
+    let mut lines = header(calls, print, from, &foreign);
+    if continued > 0 {
+        lines.push(format!(
+            "{continued} later-page call(s) (with a nextToken) are not steps: the first page's step reads every page (all-pages)."
+        ));
+    }
+    (file, lines)
 }
 
 /// The expected body of a 200 about a created flow (or account-wide):

@@ -49,6 +49,25 @@ fn recording() -> Vec<Exchange> {
             json!({ "flowName": "not-ours" }),
             reply(200, None, json!({ "flowStatus": "Suspended" })),
         ),
+        call(
+            Operation::DescribeFlowExecutionRecords,
+            json!({ "flowName": "app-a", "maxResults": 1 }),
+            reply(
+                200,
+                None,
+                json!({ "flowExecutions": [{ "executionId": "run-1" }], "nextToken": "page-2" }),
+            ),
+        ),
+        call(
+            Operation::DescribeFlowExecutionRecords,
+            json!({ "flowName": "app-a", "maxResults": 1, "nextToken": "page-2" }),
+            reply(200, None, json!({ "flowExecutions": [] })),
+        ),
+        call(
+            Operation::CancelFlowExecutions,
+            json!({ "flowName": "app-a", "executionIds": ["run-1"] }),
+            reply(200, None, json!({ "invalidExecutions": [] })),
+        ),
     ]
 }
 
@@ -156,4 +175,35 @@ fn an_answer_breaking_a_wire_rule_gives_one_line_naming_the_rule() {
         lost[0].contains("502"),
         "it says what the application got: {lost:?}"
     );
+}
+
+#[test]
+fn a_paged_read_follows_every_page_and_a_cancelled_run_is_its_capture() {
+    let text = text();
+    let file = crate::scenario::write::read(&text).expect("reads back");
+    assert_eq!(file.steps.len(), 6, "the later page is not a step:\n{text}");
+    let read = serde_json::to_value(&file.steps[4].value).expect("json");
+    assert_eq!(
+        read["all-pages"], true,
+        "the first page's step reads every page: {read}"
+    );
+    assert_eq!(
+        read["expect"]["body"]["flowExecutions"]["contains"][0]["executionId"], "{{r0}}",
+        "the listed run is the captured one: {read}"
+    );
+    assert!(
+        read["expect"]["eventually"].is_string(),
+        "a read of runs waits (L2): {read}"
+    );
+    assert!(
+        !text.contains("page-2"),
+        "the target's page token is not replayed"
+    );
+    let cancel = serde_json::to_value(&file.steps[5].value).expect("json");
+    assert_eq!(
+        cancel["CancelFlowExecutions"]["executionIds"][0], "{{r0}}",
+        "a run named in a request is its capture: {cancel}"
+    );
+    crate::scenario::parse(std::path::Path::new("recorded.yaml"), &text)
+        .expect("the recording is a valid scenario");
 }
