@@ -167,7 +167,9 @@ pub fn scenario(
             from.kind,
             calls.len()
         ),
-        contract: Some("seen".into()),
+        // Recorded on AWS, the answers are seen; on an emulator, they are
+        // that emulator's choices, which nobody has verified against AWS.
+        contract: Some(if from.kind == "aws" { "seen" } else { "chosen" }.into()),
         covers,
         steps,
         ..ScenarioFile::default()
