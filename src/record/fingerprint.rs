@@ -50,13 +50,17 @@ impl Fingerprint {
     }
 }
 
-/// The names of the flows the application created (its CreateFlow calls), in order.
+/// The names of the flows the application created (a CreateFlow of it
+/// answered 200), in order. A name whose CreateFlow only failed (the flow
+/// existed before, say) is not the application's: its calls are judged
+/// without assumptions about it.
 pub fn created(calls: &[Exchange]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for c in calls
-        .iter()
-        .filter(|c| c.operation == Operation::CreateFlow)
-    {
+    let made = |c: &&Exchange| {
+        c.operation == Operation::CreateFlow
+            && matches!(&c.answer, Answered::Reply(r) if r.status == 200)
+    };
+    for c in calls.iter().filter(made) {
         if let Some(n) = c.request.get("flowName").and_then(Value::as_str)
             && !out.iter().any(|o| o == n)
         {

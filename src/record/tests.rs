@@ -207,3 +207,35 @@ fn a_paged_read_follows_every_page_and_a_cancelled_run_is_its_capture() {
     crate::scenario::parse(std::path::Path::new("recorded.yaml"), &text)
         .expect("the recording is a valid scenario");
 }
+
+#[test]
+fn a_flow_whose_create_failed_is_not_the_applications() {
+    let calls = vec![call(
+        Operation::CreateFlow,
+        json!({ "flowName": "existed", "triggerConfig": { "triggerType": "OnDemand" } }),
+        reply(
+            409,
+            Some("ConflictException"),
+            json!({ "message": "exists" }),
+        ),
+    )];
+    assert!(
+        fingerprint::created(&calls).is_empty(),
+        "a CreateFlow that failed created nothing"
+    );
+    let from = Provenance {
+        kind: "aws",
+        region: "eu-west-1",
+        date: "2026-12-06".into(),
+    };
+    let text = write(&calls, &fingerprint::of(&calls), &from).expect("written");
+    assert!(
+        text.contains("flowName: existed") && !text.contains("flows:"),
+        "its name stays literal and it is not a flow of the scenario:\n{text}"
+    );
+    assert!(
+        text.contains("contract: seen")
+            && text.contains("evidence for APPFLOW.md's open questions"),
+        "a recording on AWS is seen, and says what it is evidence for:\n{text}"
+    );
+}
