@@ -36,13 +36,20 @@ pub struct RecordOptions {
 /// Runs `record` on `options.listen`.
 ///
 /// # Errors
-/// The address cannot be bound (usage), the target cannot be resolved, the
-/// file cannot be written.
+/// The address is not loopback or cannot be bound (usage), the target
+/// cannot be resolved, the file cannot be written.
 pub async fn run(
     options: RecordOptions,
     env: &Environment,
     console: &mut Console<'_>,
 ) -> Result<Outcome, CommandError> {
+    if !options.listen.ip().is_loopback() {
+        // Whoever reaches the proxy calls the target with the harness's credentials.
+        return Err(CommandError::Usage(format!(
+            "record listens on a loopback address only (127.0.0.1 or ::1), not {}: every call it receives is signed with your credentials",
+            options.listen.ip()
+        )));
+    }
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .map_err(|e| CommandError::Usage(format!("cannot listen on {}: {e}", options.listen)))?;

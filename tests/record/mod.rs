@@ -309,3 +309,25 @@ async fn a_secret_in_a_hostile_answer_reaches_neither_the_terminal_nor_the_file(
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_refuses_to_listen_beyond_loopback() {
+    let (code, out) = crate::support::run_cli(
+        &[
+            "record",
+            "--listen",
+            "0.0.0.0:0",
+            "--target",
+            "embedded",
+            "--calls",
+            "1",
+        ],
+        &harness_env(),
+    )
+    .await;
+    assert_eq!(
+        code, 2,
+        "a usage error: anyone reaching it would sign with our keys:\n{out}"
+    );
+    assert!(out.contains("loopback"), "it says what to do:\n{out}");
+}
