@@ -236,7 +236,7 @@ fn body(
                             .insert(format!("r{}", runs.len()), "executionId".into());
                         runs.push(id.to_owned());
                         // A new run: none the scenario has seen (T1, T3), as explore writes it.
-                        json!({ "present": true, "none-of": format!("{{{{{}}}}}", crate::scenario::template::RUNS) })
+                        crate::explore::file_expect::new_run()
                     }
                 },
             };
