@@ -1,6 +1,6 @@
 //! `record` with an application written with the official AWS SDK for
-//! Rust: its traffic goes through the proxy to an emulator that verifies
-//! SigV4 with other credentials than the application's (so the harness
+//! Rust: its traffic goes through the proxy to `serve --verify-sigv4` with
+//! other credentials than the application's (so the harness
 //! re-signs), the application sees the answers it sees without the proxy,
 //! and the saved scenario replays green on the embedded emulator, red
 //! (naming the step and T1) on an endpoint whose replays start new runs.
@@ -101,13 +101,14 @@ fn scratch() -> std::path::PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_sdk_application_recorded_through_the_harness_replays_and_its_fault_is_named() {
-    let verifying = Config {
-        verify_sigv4: Some(format!("{KEY}:{SECRET}")),
-        ..Config::default()
-    };
-    let emu = Emulator::start_with(verifying.clone())
-        .await
-        .expect("emulator");
+    let (serve, serve_url) =
+        crate::support::spawn_serve(&["--verify-sigv4", &format!("{KEY}:{SECRET}")]);
+    let serve = Stop(serve);
+    let refused = application(&serve_url, "x").await;
+    assert!(
+        refused[0].starts_with("CreateFlow error"),
+        "serve refuses the application's own credentials, so a pass below proves re-signing: {refused:?}"
+    );
     let direct = Emulator::start_with(Config::default())
         .await
         .expect("emulator");
@@ -115,7 +116,7 @@ async fn an_sdk_application_recorded_through_the_harness_replays_and_its_fault_i
 
     let dir = scratch();
     let file = dir.join("recorded.yaml");
-    let mut target = TargetOptions::new(TargetChoice::Url(emu.url()));
+    let mut target = TargetOptions::new(TargetChoice::Url(serve_url.clone()));
     target.sign = true;
     let (proxy_url, recording) = start_recording(target, harness_env(), &file).await;
     let through = application(&proxy_url, "p").await;
@@ -178,7 +179,18 @@ async fn an_sdk_application_recorded_through_the_harness_replays_and_its_fault_i
                 && l.contains("executionId")),
         "the failure names the replay step and T1:\n{out}"
     );
+    drop(serve);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The `serve` process this test started, stopped when the test ends (or fails).
+struct Stop(std::process::Child);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
