@@ -81,7 +81,13 @@ pub async fn run_on(
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let done = Arc::new(tokio::sync::Notify::new());
-    let recorder = Recorder::new(target.endpoint.clone(), tx, done.clone(), options.calls);
+    let recorder = Recorder::new(
+        target.endpoint.clone(),
+        &target.region,
+        tx,
+        done.clone(),
+        options.calls,
+    );
     console.note(format_args!(
         "recording on http://{addr}, forwarding to {} ({}{}); point the application at it (AWS_ENDPOINT_URL_APPFLOW=http://{addr}); Ctrl-C writes the scenario",
         target.endpoint.base_url(),

@@ -61,13 +61,17 @@ pub struct Recorder {
     /// The trigger type of each flow created through the proxy (O3 of
     /// StartFlow's answer depends on it, as in `check`).
     triggers: Arc<Mutex<std::collections::HashMap<String, TriggerType>>>,
+    /// The target's region, and the account of the first ARN seen (O1, as `check`).
+    arns: Arc<(String, Mutex<Option<String>>)>,
 }
 
 impl Recorder {
-    /// A recorder forwarding to `endpoint`; each contract line goes to
-    /// `lines`; `done` is notified when `limit` calls were recorded.
+    /// A recorder forwarding to `endpoint` (in `region`: O1 holds its
+    /// answers' ARNs to it); each contract line goes to `lines`; `done` is
+    /// notified when `limit` calls were recorded.
     pub fn new(
         endpoint: Endpoint,
+        region: &str,
         lines: tokio::sync::mpsc::UnboundedSender<String>,
         done: Arc<tokio::sync::Notify>,
         limit: Option<usize>,
@@ -79,6 +83,7 @@ impl Recorder {
             done,
             limit,
             triggers: Arc::default(),
+            arns: Arc::new((region.to_owned(), Mutex::new(None))),
         }
     }
 
@@ -170,7 +175,21 @@ async fn forward(State(r): State<Recorder>, request: Request) -> Response {
         }
         flow.and_then(|f| triggers.get(&f).copied())
     };
-    for line in judge(number, operation, &answer, trigger) {
+    let mut lines = judge(number, operation, &answer, trigger);
+    if let Answered::Reply(Reply {
+        status: 200,
+        json: Some(body),
+        ..
+    }) = &answer
+    {
+        let (region, account) = &*r.arns;
+        lines.extend(
+            crate::contract::check_arns(body, region, account)
+                .iter()
+                .map(|v| line(number, operation, v)),
+        );
+    }
+    for line in lines {
         let _ = r.lines.send(line);
     }
     r.keep(Exchange {
@@ -196,13 +215,24 @@ pub fn judge(
         Answered::Reply(reply) => crate::contract::check(operation, reply, trigger)
             .violations
             .iter()
-            .map(|v| format!("call {number} ({name}): {}: {} ({})", v.at, v.rule, v.id))
+            .map(|v| line(number, operation, v))
             .collect(),
         Answered::Transport(message) => vec![format!(
             "call {number} ({name}): no answer from the target ({}); the application got 502",
             crate::safe_text::escape_control(message)
         )],
     }
+}
+
+/// One broken rule of call `number`, as `check` words it.
+fn line(number: usize, operation: Operation, v: &crate::contract::Violation) -> String {
+    format!(
+        "call {number} ({}): {}: {} ({})",
+        operation.name(),
+        v.at,
+        v.rule,
+        v.id
+    )
 }
 
 /// The target's answer as the application gets it: status, the headers

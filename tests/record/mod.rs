@@ -343,3 +343,41 @@ async fn record_refuses_to_listen_beyond_loopback() {
     );
     assert!(out.contains("loopback"), "it says what to do:\n{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_arn_of_another_region_is_a_contract_line_as_it_passes() {
+    let app = axum::Router::new().fallback(|| async {
+        (
+            [
+                ("content-type", "application/json"),
+                ("x-amzn-requestid", "r-1"),
+            ],
+            r#"{"flowArn":"arn:aws:appflow:eu-west-1:123456789012:flow/x","flowStatus":"Active"}"#,
+        )
+    });
+    let elsewhere = crate::support::serve_app(app).await;
+    let dir = scratch();
+    let file = dir.join("o1.yaml");
+    let target = TargetOptions::new(TargetChoice::Url(elsewhere));
+    let (proxy_url, recording) = start_recording(target, Environment::default(), &file).await;
+    let http = reqwest::Client::new();
+    for _ in 0..CALLS {
+        let _ = http
+            .post(format!("{proxy_url}/describe-flow"))
+            .body(r#"{"flowName":"x"}"#)
+            .send()
+            .await
+            .expect("the proxy answers");
+    }
+    let (outcome, printed) = recording.await.expect("record ran");
+    assert_eq!(outcome, Ok(Outcome::Failed), "{printed}");
+    assert!(
+        printed.lines().any(
+            |l| l.starts_with("contract: call 1 (DescribeFlow): body.flowArn")
+                && l.contains("eu-west-1")
+                && l.ends_with("(O1)")
+        ),
+        "an ARN outside the target's region (us-east-1) is O1, as check says it:\n{printed}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
