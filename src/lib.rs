@@ -18,7 +18,8 @@
 //!   [`safe_text`]: what came from an endpoint, made safe to show.
 //! - [`load`]: the goose load test and its verdict.
 //! - [`model`]: the contract as a pure state machine with behaviour profiles;
-//!   [`explore`]: generated call sequences judged by it, shrunk to scenarios.
+//!   [`explore`]: generated call sequences judged by it, shrunk to scenarios;
+//!   [`record`]: an application's own traffic proxied, judged and kept as a scenario.
 //! - [`emulator`]: the embedded AppFlow emulator and its test-control API.
 //! - [`commands`], [`cli`], [`exit_codes`]: the commands, their command line,
 //!   and what the binary's exit status means.
@@ -40,6 +41,7 @@ pub mod load;
 pub mod model;
 pub mod names;
 pub mod normalise;
+pub mod record;
 pub mod redact;
 pub mod reply;
 pub mod report;

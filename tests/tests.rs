@@ -19,6 +19,7 @@ mod hostile_endpoints;
 mod house;
 mod load;
 mod newcomer;
+mod record;
 mod runner_faulty;
 mod scenario_invalid;
 mod scenarios;

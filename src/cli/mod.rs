@@ -17,6 +17,7 @@ mod load;
 #[cfg(not(feature = "load"))]
 #[path = "load_absent.rs"]
 mod load;
+mod record;
 mod serve;
 pub mod values;
 
@@ -32,6 +33,7 @@ pub use explore::ExploreArgs;
 pub use load::LoadArgs;
 #[cfg(feature = "load")]
 pub use load::{LoadAction, LoadOutputs, MergeArgs};
+pub use record::RecordArgs;
 pub use serve::ServeArgs;
 
 use crate::commands::{self, CommandError, Console, Outcome};
@@ -81,6 +83,10 @@ pub enum Command {
     /// Generated call sequences judged by the contract's model; a failing
     /// one is shrunk and saved as a scenario file; the target's fingerprint.
     Explore(ExploreArgs),
+    /// A proxy an application points its AppFlow endpoint at: each call
+    /// forwarded to the target (re-signed), judged against the contract,
+    /// and the traffic kept as a scenario file that replays anywhere.
+    Record(RecordArgs),
 }
 
 /// Runs a parsed command line with the process's environment, writing to
@@ -130,6 +136,12 @@ pub async fn run_with(
                 .refuse_emulator_flags(&args.emulator)
                 .map_err(CommandError::Usage)?;
             commands::explore::run(args.into(), env, console).await
+        }
+        Command::Record(args) => {
+            args.target
+                .refuse_emulator_flags(&args.emulator)
+                .map_err(CommandError::Usage)?;
+            commands::record::run(args.into(), env, console).await
         }
     }
 }

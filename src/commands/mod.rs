@@ -13,6 +13,7 @@ pub mod explore;
 #[cfg(feature = "load")]
 pub mod load;
 pub mod output_paths;
+pub mod record;
 pub mod serve;
 
 use std::io::Write;

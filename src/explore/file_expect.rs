@@ -91,6 +91,13 @@ fn runs_template() -> String {
     format!("{{{{{}}}}}", crate::scenario::template::RUNS)
 }
 
+/// A new run's `executionId` expectation: present, and none of the runs
+/// the scenario has seen (`none-of: "{{runs}}"`, T1, T3). The one way a
+/// saved file says it: explore's files and `record`'s.
+pub(crate) fn new_run() -> Value {
+    json!({ "present": true, "none-of": runs_template() })
+}
+
 /// A new run to a scenario file: a new executionId, or the run of a lost
 /// answer (which the file has not seen either).
 pub(super) fn is_new(exec: &Exec) -> bool {
@@ -138,7 +145,7 @@ fn ok_body(oks: &[&OkBody], runs: &[String]) -> Option<Value> {
             } else if execs.iter().all(|e| *e == Exec::New) {
                 // A new run: none the scenario has seen, whichever step
                 // (a copy of a burst, a raw step) answered it (T1, T3).
-                Some(json!({ "present": true, "none-of": runs_template() }))
+                Some(new_run())
             } else if let Exec::Same(id) = &execs[0]
                 && execs.iter().all(|e| *e == execs[0])
             {

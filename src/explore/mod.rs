@@ -11,7 +11,8 @@
 
 mod burst;
 mod control;
-mod file_expect;
+// `record` writes a new run as explore's files do (`file_expect::new_run`).
+pub(crate) mod file_expect;
 mod file_templates;
 mod generate;
 mod list_expect;

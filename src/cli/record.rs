@@ -1,0 +1,51 @@
+//! `record`'s flags, parsed into its options.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::{EmulatorArgs, TargetArgs};
+use crate::commands::record::RecordOptions;
+use crate::endpoint::EmbeddedRuntime;
+
+/// `appflow-harness record`: a proxy an application points its AppFlow
+/// endpoint at; its traffic judged as it passes and kept as a scenario.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Where the proxy listens (`127.0.0.1:PORT`); the application's
+    /// endpoint (`AWS_ENDPOINT_URL_APPFLOW=http://127.0.0.1:PORT`).
+    #[arg(long)]
+    pub listen: SocketAddr,
+    /// Which target the calls go to, and how.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Write the scenario file here (default: print it on stdout).
+    #[arg(long)]
+    pub save: Option<PathBuf>,
+    /// Stop after this many calls were recorded (1 or more).
+    #[arg(long, value_parser = super::values::at_least_one)]
+    pub calls: Option<usize>,
+    /// Stop after this long ("90s", "5m").
+    #[arg(long, value_parser = crate::scenario::parse_duration)]
+    pub time: Option<Duration>,
+    /// The embedded emulator (with `--target embedded`).
+    #[command(flatten)]
+    pub emulator: EmulatorArgs,
+}
+
+impl From<RecordArgs> for RecordOptions {
+    fn from(a: RecordArgs) -> Self {
+        Self {
+            target: a
+                .target
+                .options(a.emulator.config(), EmbeddedRuntime::Shared),
+            listen: a.listen,
+            save: a.save,
+            calls: a.calls,
+            time: a.time,
+            watch_signals: true,
+        }
+    }
+}
