@@ -43,7 +43,8 @@ fn emulator() -> Router {
     let handle = Handle::new(config);
     let create: appflow_harness::emulator::ops::CreateFlow =
         serde_json::from_value(create_flow_body("bench", TriggerType::OnDemand)).expect("create");
-    appflow_harness::emulator::ops::Operation::apply(create, &mut handle.lock(), 0).expect("flow");
+    appflow_harness::emulator::ops::OperationRequest::apply(create, &mut handle.lock(), 0)
+        .expect("flow");
     router(handle)
 }
 
@@ -114,7 +115,8 @@ fn start_flow(c: &mut Criterion) {
     });
     let create: appflow_harness::emulator::ops::CreateFlow =
         serde_json::from_value(create_flow_body("bench", TriggerType::OnDemand)).expect("create");
-    appflow_harness::emulator::ops::Operation::apply(create, &mut handle.lock(), 0).expect("flow");
+    appflow_harness::emulator::ops::OperationRequest::apply(create, &mut handle.lock(), 0)
+        .expect("flow");
     let n = AtomicU64::new(0);
     g.bench_function("fresh_token", |b| {
         b.iter(|| {
@@ -123,9 +125,12 @@ fn start_flow(c: &mut Criterion) {
                 flow_name: "bench".to_owned(),
                 client_token: Some(format!("tok-{i}")),
             };
-            let out =
-                appflow_harness::emulator::ops::Operation::apply(op, &mut handle.lock(), i / 1000)
-                    .expect("start");
+            let out = appflow_harness::emulator::ops::OperationRequest::apply(
+                op,
+                &mut handle.lock(),
+                i / 1000,
+            )
+            .expect("start");
             serde_json::to_vec(&out).expect("json")
         })
     });

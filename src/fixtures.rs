@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::appflow::{Operation, TriggerType};
-use crate::client::{Endpoint, Outcome, RetryPolicy};
+use crate::client::{CallOutcome, Endpoint, RetryPolicy};
 
 /// What the fixture flows are made of: where they copy from and to, and
 /// the connector profile of an event source. Set in `appflow-harness.yaml`
@@ -207,17 +207,17 @@ pub async fn create_flow(endpoint: &Endpoint, body: &Value) -> Result<std::time:
         .map_err(|e| e.to_string())?
         .call;
     match call.outcome {
-        Outcome::Reply(r) if r.status == 200 => Ok(call.latency),
-        Outcome::Reply(r) if r.redirect().is_some() => {
+        CallOutcome::Reply(r) if r.status == 200 => Ok(call.latency),
+        CallOutcome::Reply(r) if r.redirect().is_some() => {
             Err(format!("answered {}", r.redirect().unwrap_or_default()))
         }
-        Outcome::Reply(r) => Err(format!(
+        CallOutcome::Reply(r) => Err(format!(
             "answered {} {}: {}",
             r.status,
             r.error_type.as_deref().unwrap_or(""),
             r.body_text()
         )),
-        Outcome::Transport { message, .. } => Err(format!("got no answer: {message}")),
+        CallOutcome::Transport { message, .. } => Err(format!("got no answer: {message}")),
     }
 }
 

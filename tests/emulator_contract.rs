@@ -462,7 +462,7 @@ async fn faults_after_the_change_lose_the_answer_but_keep_the_work() {
     assert!(
         matches!(
             lost.outcome,
-            appflow_harness::client::Outcome::Transport { .. }
+            appflow_harness::client::CallOutcome::Transport { .. }
         ),
         "{:?}",
         lost.outcome

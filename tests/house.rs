@@ -234,3 +234,45 @@ fn no_source_file_is_over_400_lines() {
     assert!(seen > 50, "the sources were read ({seen} files)");
     assert!(long.is_empty(), "files over 400 lines: {}", long.join(", "));
 }
+
+/// One word per thing: no two public types of the library share a name
+/// (16 did: `Summary` for a check and an exploration, `Call` for a sent
+/// request and a model invocation, `State` for the emulator and the model,
+/// ...). `LoadArgs` is one type in two feature twins (`cli/load.rs` with the
+/// `load` feature, `cli/load_absent.rs` without), never both in a build.
+#[test]
+fn no_two_public_types_share_a_name() {
+    let pattern = regex::Regex::new(r"(?m)^\s*pub (?:struct|enum|type|trait) ([A-Z][A-Za-z0-9]*)")
+        .expect("regex");
+    let mut seen: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut stack = vec![std::path::PathBuf::from("src")];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            for e in std::fs::read_dir(&p).expect("dir") {
+                stack.push(e.expect("entry").path());
+            }
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&p).expect("source");
+            for c in pattern.captures_iter(&text) {
+                seen.entry(c[1].to_owned())
+                    .or_default()
+                    .push(p.display().to_string());
+            }
+        }
+    }
+    assert!(
+        seen.len() > 100,
+        "the public types were read ({})",
+        seen.len()
+    );
+    let twice: Vec<String> = seen
+        .iter()
+        .filter(|(name, files)| files.len() > 1 && name.as_str() != "LoadArgs")
+        .map(|(name, files)| format!("{name}: {}", files.join(", ")))
+        .collect();
+    assert!(
+        twice.is_empty(),
+        "public type names defined twice:\n{}",
+        twice.join("\n")
+    );
+}

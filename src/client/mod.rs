@@ -21,7 +21,7 @@ use crate::appflow::Operation;
 use sigv4::Signer;
 
 /// Why a request could not be sent at all (as opposed to sent and unanswered,
-/// which is an [`Outcome::Transport`]).
+/// which is an [`CallOutcome::Transport`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The endpoint URL does not parse, or its scheme is not http or https.
@@ -42,7 +42,7 @@ pub enum ClientError {
 
 /// What happened to one call: an answer, or why there is none.
 #[derive(Debug, Clone)]
-pub enum Outcome {
+pub enum CallOutcome {
     /// An answer came (any status, any body, however malformed), read up to the answer limit.
     Reply(Reply),
     /// No complete answer: connection refused or closed, timeout, bad HTTP.
@@ -54,7 +54,7 @@ pub enum Outcome {
     },
 }
 
-/// Why a call got no answer; one per [`Outcome::Transport`].
+/// Why a call got no answer; one per [`CallOutcome::Transport`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TransportKind {
@@ -76,7 +76,7 @@ pub const DEFAULT_ANSWER_LIMIT: usize = 4 << 20;
 #[derive(Debug, Clone)]
 pub struct Call {
     /// The answer, or why there is none.
-    pub outcome: Outcome,
+    pub outcome: CallOutcome,
     /// Time from sending the request to the end of its answer, or to the transport failure (pacing
     /// and signing excluded).
     pub latency: Duration,
@@ -320,7 +320,7 @@ impl Endpoint {
             Err(e) => transport::failure(&e),
         };
         // The SDKs' adaptive mode: a throttle slows every request of the run.
-        let throttled = matches!(&outcome, Outcome::Reply(r) if retry::is_throttle(r));
+        let throttled = matches!(&outcome, CallOutcome::Reply(r) if retry::is_throttle(r));
         self.pace.update(throttled);
         Ok(Call {
             outcome,
@@ -350,8 +350,8 @@ impl Endpoint {
             return None;
         }
         match transport::read(response, self.answer_limit, true).await {
-            Outcome::Reply(r) => r.json,
-            Outcome::Transport { .. } => None,
+            CallOutcome::Reply(r) => r.json,
+            CallOutcome::Transport { .. } => None,
         }
     }
 }

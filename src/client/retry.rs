@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{Call, Outcome, TransportKind};
+use super::{Call, CallOutcome, TransportKind};
 use crate::appflow::Operation;
 
 /// How a policy spreads its waits between tries (AWS architecture blog,
@@ -174,11 +174,11 @@ impl RetryPolicy {
     /// retry and the wait first.
     pub fn retry(&self, call: &Call, repeats: &Repeats, safe: bool) -> Option<(Retry, Duration)> {
         let kind = match &call.outcome {
-            Outcome::Reply(r) if is_throttle(r) => Retry::Throttled,
-            Outcome::Reply(r) if r.status >= 500 => Retry::ServerError,
-            Outcome::Reply(_) => return None,
-            Outcome::Transport { kind, .. } if self.lost_kinds.contains(kind) => Retry::Lost,
-            Outcome::Transport { .. } => return None,
+            CallOutcome::Reply(r) if is_throttle(r) => Retry::Throttled,
+            CallOutcome::Reply(r) if r.status >= 500 => Retry::ServerError,
+            CallOutcome::Reply(_) => return None,
+            CallOutcome::Transport { kind, .. } if self.lost_kinds.contains(kind) => Retry::Lost,
+            CallOutcome::Transport { .. } => return None,
         };
         let repeatable = safe || (kind == Retry::Throttled && self.throttles_unsafe);
         if !repeatable {

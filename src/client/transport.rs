@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::{Outcome, TransportKind};
+use super::{CallOutcome, TransportKind};
 use crate::reply::Reply;
 
 /// The `User-Agent` every request of the harness carries.
@@ -38,10 +38,10 @@ pub fn builder(timeout: Duration) -> reqwest::ClientBuilder {
 /// Reads an answer as a stream of decoded bytes, stopping at `limit`
 /// bytes: the answer (body parsed as JSON when `parse`), or a
 /// [`TransportKind::TooLarge`] / transport outcome.
-pub async fn read(mut response: reqwest::Response, limit: usize, parse: bool) -> Outcome {
+pub async fn read(mut response: reqwest::Response, limit: usize, parse: bool) -> CallOutcome {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let too_large = |seen: String| Outcome::Transport {
+    let too_large = |seen: String| CallOutcome::Transport {
         kind: TransportKind::TooLarge,
         message: format!("answer larger than {limit} bytes ({seen}); not read past the limit"),
     };
@@ -63,7 +63,7 @@ pub async fn read(mut response: reqwest::Response, limit: usize, parse: bool) ->
             }
             Ok(None) => {
                 let reply = Reply::unparsed(status, &headers, Bytes::from(body));
-                return Outcome::Reply(if parse { reply.parsed() } else { reply });
+                return CallOutcome::Reply(if parse { reply.parsed() } else { reply });
             }
             Err(e) => return failure(&e),
         }
@@ -71,7 +71,7 @@ pub async fn read(mut response: reqwest::Response, limit: usize, parse: bool) ->
 }
 
 /// A reqwest error as a transport outcome, with its whole cause chain.
-pub fn failure(e: &reqwest::Error) -> Outcome {
+pub fn failure(e: &reqwest::Error) -> CallOutcome {
     let kind = if e.is_timeout() {
         TransportKind::Timeout
     } else if e.is_connect() {
@@ -87,5 +87,5 @@ pub fn failure(e: &reqwest::Error) -> Outcome {
         message.push_str(&s.to_string());
         source = s.source();
     }
-    Outcome::Transport { kind, message }
+    CallOutcome::Transport { kind, message }
 }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::{CommandError, Console, Outcome};
 use crate::appflow::Operation;
 use crate::client::pages::{self, End, Reading, Visit};
-use crate::client::{Endpoint, Outcome as CallOutcome, RetryPolicy};
+use crate::client::{CallOutcome, Endpoint, RetryPolicy};
 use crate::endpoint::{self, Environment, TargetOptions};
 
 /// The prefixes of the flows `check` (`ah-`) and `load` (`ld-`) create.

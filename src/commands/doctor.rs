@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{CommandError, Console, Outcome};
 use crate::appflow::{Operation, TriggerType};
-use crate::client::{Outcome as CallOutcome, Reply, RetryPolicy};
+use crate::client::{CallOutcome, Reply, RetryPolicy};
 use crate::endpoint::{self, Environment, TargetOptions};
 
 /// What to do about a failed answer.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{CommandError, Console, Outcome};
 use crate::endpoint::{self, Environment, TargetOptions};
-use crate::explore::{Budget, Player, Summary, explore, report, scenario_file};
+use crate::explore::{Budget, Exploration, Player, explore, report, scenario_file};
 
 /// `explore`'s options.
 #[derive(Debug, Clone)]
@@ -46,7 +46,7 @@ pub async fn run_summary(
     options: ExploreOptions,
     env: &Environment,
     console: &mut Console<'_>,
-) -> Result<Option<Summary>, CommandError> {
+) -> Result<Option<Exploration>, CommandError> {
     let redactor = env.redactor();
     let target = endpoint::resolve(options.target, env).await?;
     let b = &options.budget;
@@ -89,7 +89,7 @@ pub async fn run_summary(
         let text = scenario_file::write(
             &f.sequence,
             &target.fixtures,
-            &scenario_file::Provenance {
+            &scenario_file::FoundBy {
                 seed: summary.seed,
                 target: &format!("{} ({})", name, target.kind.as_str()),
                 original_steps: f.original_steps,

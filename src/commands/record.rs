@@ -154,7 +154,7 @@ pub async fn run_on(
     let text = scenario::write(
         &calls,
         &print,
-        &scenario::Provenance {
+        &scenario::RecordedFrom {
             kind,
             region: &target.region,
             date: today(),

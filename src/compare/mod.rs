@@ -69,7 +69,7 @@ impl Comparison {
 
 /// The counts over every scenario of a comparison.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Totals {
+pub struct ComparisonTotals {
     /// Scenarios played on both sides.
     pub scenarios: usize,
     /// Failures of an expectation or the contract, on either side.
@@ -103,7 +103,7 @@ pub struct Comparison {
     /// Each scenario played on both sides, in scenario order.
     pub scenarios: Vec<ScenarioParity>,
     /// The counts and the parity score over all scenarios.
-    pub totals: Totals,
+    pub totals: ComparisonTotals,
 }
 
 /// (operation, transcript path) and the (scenario, step) places of its gaps.
@@ -116,9 +116,9 @@ impl Comparison {
     /// The comparison of `scenarios` with its totals summed; the parity score
     /// is equal over compared fields (0 when nothing was compared).
     pub fn new(baseline: SideInfo, target: SideInfo, scenarios: Vec<ScenarioParity>) -> Self {
-        let mut t = Totals {
+        let mut t = ComparisonTotals {
             scenarios: scenarios.len(),
-            ..Totals::default()
+            ..ComparisonTotals::default()
         };
         for s in &scenarios {
             t.violations += s.count(Class::Violation);

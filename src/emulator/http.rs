@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use super::Handle;
 use super::error::{ApiError, ErrorKind};
 use super::faults::{Fault, FaultKind, FaultWhen};
-use super::ops::Operation;
+use super::ops::OperationRequest;
 
 /// Bodies over this are refused with a ValidationException. Checked by hand
 /// ([`read_limited`]): a `DefaultBodyLimit` layer would box and clone every
@@ -27,7 +27,10 @@ pub const BODY_LIMIT: usize = 1 << 20;
 /// to a JSON API is not waiting for an answer).
 pub const DISCARD_LIMIT: usize = 64 << 20;
 
-pub(super) async fn operation<O: Operation>(State(handle): State<Handle>, body: Body) -> Response {
+pub(super) async fn operation<O: OperationRequest>(
+    State(handle): State<Handle>,
+    body: Body,
+) -> Response {
     handle.count_request();
     let fault = handle.take_fault(O::NAME);
     if let Some(f) = fault {
@@ -67,7 +70,7 @@ pub(super) async fn operation<O: Operation>(State(handle): State<Handle>, body: 
     }
 }
 
-fn to_json<O: Operation>(output: &O::Output) -> Result<Vec<u8>, ApiError> {
+fn to_json<O: OperationRequest>(output: &O::Output) -> Result<Vec<u8>, ApiError> {
     // Sized for the common answers, so serialising seldom reallocates.
     let mut body = Vec::with_capacity(256);
     O::write_json(output, &mut body)

@@ -36,7 +36,7 @@ pub use http::BODY_LIMIT;
 
 use clock::Clock;
 use faults::{Fault, FaultRule, Faults};
-use ops::Operation;
+use ops::OperationRequest;
 use state::State;
 
 /// The emulator's shared state: one cheap-to-clone handle.
@@ -146,7 +146,7 @@ impl Handle {
     }
 }
 
-fn op<O: Operation>(r: Router<Handle>) -> Router<Handle> {
+fn op<O: OperationRequest>(r: Router<Handle>) -> Router<Handle> {
     r.route(O::PATH, post(http::operation::<O>))
 }
 

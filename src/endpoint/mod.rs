@@ -23,7 +23,7 @@ pub use options::{DEFAULT_REGION, EmbeddedRuntime, TargetChoice, TargetError, Ta
 pub use spec::parse_spec;
 
 use crate::client::sigv4::Signer;
-use crate::client::{Endpoint, Outcome};
+use crate::client::{CallOutcome, Endpoint};
 use crate::emulator::{Config as EmulatorConfig, DetachedEmulator, Emulator};
 
 /// A resolved target, ready to be called.
@@ -206,7 +206,7 @@ impl Target {
         match call.outcome {
             // Signed, and the signature refused: one clear error before any
             // scenario runs, naming where the credentials came from.
-            Outcome::Reply(r)
+            CallOutcome::Reply(r)
                 if r.status == 403
                     && self.signer.is_some()
                     && matches!(
@@ -233,12 +233,12 @@ impl Target {
             }
             // Something answered; whether the answer is any good, the
             // scenarios will say.
-            Outcome::Reply(_)
-            | Outcome::Transport {
+            CallOutcome::Reply(_)
+            | CallOutcome::Transport {
                 kind: crate::client::TransportKind::TooLarge,
                 ..
             } => Ok(()),
-            Outcome::Transport { message, .. } => Err(TargetError::Unreachable(
+            CallOutcome::Transport { message, .. } => Err(TargetError::Unreachable(
                 self.endpoint.base_url().to_owned(),
                 message,
             )),

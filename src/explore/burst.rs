@@ -10,11 +10,11 @@ use serde_json::Value;
 
 use super::file_expect::StepLines;
 use super::file_expect::of_expects;
-use super::generate::Step;
+use super::generate::Move;
 use super::play::Played;
 use super::scenario_file::{UNCAPTURED, known, run_id};
 use crate::appflow::Operation;
-use crate::model::{Call, Exec, Expect, OkBody, Worlds, branches, permutations};
+use crate::model::{Admission, Exec, Invocation, OkBody, Worlds, branches, permutations};
 use crate::scenario::file::{ExpectFile, StepFile};
 
 /// More answer vectors than this: the step's answers get no expectation
@@ -23,8 +23,8 @@ const MAX_OUTCOMES: usize = 4096;
 
 /// Every vector of answers (index for index with `calls`) that some order
 /// of the calls admits from `worlds`; `None` when there are too many.
-pub(super) fn outcomes(worlds: &Worlds, calls: &[Call]) -> Option<Vec<Vec<Expect>>> {
-    let mut seen: HashSet<Vec<Expect>> = HashSet::new();
+pub(super) fn outcomes(worlds: &Worlds, calls: &[Invocation]) -> Option<Vec<Vec<Admission>>> {
+    let mut seen: HashSet<Vec<Admission>> = HashSet::new();
     let mut vectors = Vec::new();
     for order in permutations(calls.len()) {
         // (state, profiles, answers so far by call index)
@@ -39,7 +39,7 @@ pub(super) fn outcomes(worlds: &Worlds, calls: &[Call]) -> Option<Vec<Vec<Expect
                     if b.profiles.is_empty() {
                         continue;
                     }
-                    let mut a: Vec<Option<Expect>> = answers.clone();
+                    let mut a: Vec<Option<Admission>> = answers.clone();
                     a[i] = Some(b.expect);
                     next.push((b.next, b.profiles, a));
                 }
@@ -50,7 +50,7 @@ pub(super) fn outcomes(worlds: &Worlds, calls: &[Call]) -> Option<Vec<Vec<Expect
             paths = next;
         }
         for (_, _, answers) in paths {
-            let v: Vec<Expect> = answers.into_iter().flatten().collect();
+            let v: Vec<Admission> = answers.into_iter().flatten().collect();
             if seen.insert(v.clone()) {
                 vectors.push(v);
             }
@@ -60,23 +60,23 @@ pub(super) fn outcomes(worlds: &Worlds, calls: &[Call]) -> Option<Vec<Vec<Expect
 }
 
 /// The status an answer has, if one.
-fn status_of(e: &Expect) -> Option<u16> {
+fn status_of(e: &Admission) -> Option<u16> {
     match e {
-        Expect::Ok(_) => Some(200),
-        Expect::Error(k) => Some(k.status()),
-        Expect::TooLarge => Some(413),
-        Expect::Any | Expect::AnyError => None,
+        Admission::Ok(_) => Some(200),
+        Admission::Error(k) => Some(k.status()),
+        Admission::TooLarge => Some(413),
+        Admission::Any | Admission::AnyError => None,
     }
 }
 
 /// The `expect:` of the concurrent step: what every answer meets (one
 /// alternative per admitted status), and the counts all orders agree on.
-pub(super) fn expectation(vectors: &[Vec<Expect>], step: &Step, runs: &[String]) -> ExpectFile {
-    let all: Vec<&Expect> = vectors.iter().flatten().collect();
+pub(super) fn expectation(vectors: &[Vec<Admission>], step: &Move, runs: &[String]) -> ExpectFile {
+    let all: Vec<&Admission> = vectors.iter().flatten().collect();
     if all.is_empty() || all.iter().any(|e| status_of(e).is_none()) {
         return ExpectFile::default();
     }
-    let mut by_status: BTreeMap<u16, Vec<&Expect>> = BTreeMap::new();
+    let mut by_status: BTreeMap<u16, Vec<&Admission>> = BTreeMap::new();
     for e in &all {
         if let Some(s) = status_of(e) {
             let group = by_status.entry(s).or_default();
@@ -127,22 +127,22 @@ pub(super) fn expectation(vectors: &[Vec<Expect>], step: &Step, runs: &[String])
 /// How many distinct executionId values (absent counted as one) every
 /// order's answers carry, when the model decides it: each new run one,
 /// no replay of an earlier run.
-fn distinct_ids(vectors: &[Vec<Expect>]) -> Option<usize> {
+fn distinct_ids(vectors: &[Vec<Admission>]) -> Option<usize> {
     let mut seen = BTreeSet::new();
     for v in vectors {
         let mut new = 0;
         let mut absent = false;
         for e in v {
             match e {
-                Expect::Ok(OkBody::Start {
+                Admission::Ok(OkBody::Start {
                     exec: Exec::New, ..
                 }) => new += 1,
-                Expect::Ok(OkBody::Start {
+                Admission::Ok(OkBody::Start {
                     exec: Exec::Same(_),
                     ..
                 })
-                | Expect::Any
-                | Expect::AnyError => return None,
+                | Admission::Any
+                | Admission::AnyError => return None,
                 _ => absent = true,
             }
         }
@@ -197,7 +197,7 @@ pub(super) fn step_file(
                 && v.iter().all(|answers| {
                     matches!(
                         answers.get(k),
-                        Some(Expect::Ok(OkBody::Start {
+                        Some(Admission::Ok(OkBody::Start {
                             exec: Exec::New,
                             ..
                         }))
@@ -241,8 +241,8 @@ mod tests {
         }
     }
 
-    fn start(name: &str, token: &str) -> Call {
-        Call::StartFlow {
+    fn start(name: &str, token: &str) -> Invocation {
+        Invocation::StartFlow {
             name: name.into(),
             token: Some(token.into()),
         }
@@ -252,7 +252,7 @@ mod tests {
     fn different_tokens_on_a_draft_scheduled_flow_under_conflict_expect_exactly_one_200() {
         let mut w = Worlds::new();
         for (name, _) in [("flow-a", 0), ("flow-b", 1)] {
-            let create = Call::CreateFlow {
+            let create = Invocation::CreateFlow {
                 name: name.into(),
                 trigger: TriggerType::Scheduled,
                 token: None,
@@ -271,7 +271,7 @@ mod tests {
         );
         let calls = [start("flow-b", "token-2"), start("flow-b", "token-3")];
         let vectors = outcomes(&w, &calls).expect("a handful of orders");
-        let step = Step::Burst {
+        let step = Move::Burst {
             slot: 1,
             tokens: Vec::new(),
         };
@@ -311,7 +311,7 @@ mod tests {
     #[test]
     fn no_count_is_written_where_profiles_disagree() {
         let mut w = Worlds::new();
-        let create = Call::CreateFlow {
+        let create = Invocation::CreateFlow {
             name: "flow-b".into(),
             trigger: TriggerType::Scheduled,
             token: None,
@@ -320,7 +320,7 @@ mod tests {
         w.judge(&create, &answer(200, Some("Draft"), None));
         let calls = [start("flow-b", "token-2"), start("flow-b", "token-3")];
         let vectors = outcomes(&w, &calls).expect("a handful of orders");
-        let step = Step::Burst {
+        let step = Move::Burst {
             slot: 0,
             tokens: Vec::new(),
         };

@@ -8,11 +8,11 @@
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::generate::Step;
+use super::generate::Move;
 use super::observe::Unjudged;
 use crate::appflow::Operation;
-use crate::client::{Endpoint, Outcome};
-use crate::model::Call;
+use crate::client::{CallOutcome, Endpoint};
+use crate::model::Invocation;
 
 /// Posts `body` to a control path; fails unless it answers 200.
 async fn post(endpoint: &Endpoint, path: &str, body: &Value) -> Result<(), Unjudged> {
@@ -20,20 +20,20 @@ async fn post(endpoint: &Endpoint, path: &str, body: &Value) -> Result<(), Unjud
         .call_path(path, Bytes::from(body.to_string()))
         .await;
     match call.map(|c| c.outcome) {
-        Ok(Outcome::Reply(r)) if r.status == 200 => Ok(()),
-        Ok(Outcome::Reply(r)) => Err(Unjudged(format!("{path} answered {}", r.status))),
-        Ok(Outcome::Transport { message, .. }) => Err(Unjudged(format!("{path}: {message}"))),
+        Ok(CallOutcome::Reply(r)) if r.status == 200 => Ok(()),
+        Ok(CallOutcome::Reply(r)) => Err(Unjudged(format!("{path} answered {}", r.status))),
+        Ok(CallOutcome::Transport { message, .. }) => Err(Unjudged(format!("{path}: {message}"))),
         Err(e) => Err(Unjudged(format!("{path}: {e}"))),
     }
 }
 
 /// Moves the target's clock 8 hours (T4); the model's call.
-pub async fn advance_clock(endpoint: &Endpoint) -> Result<Call, Unjudged> {
+pub async fn advance_clock(endpoint: &Endpoint) -> Result<Invocation, Unjudged> {
     let secs = crate::model::TOKEN_TTL_SECS;
     post(endpoint, "/_harness/clock", &json!({ "seconds": secs }))
         .await
         .map_err(|_| Unjudged("the clock did not move".into()))?;
-    Ok(Call::AdvanceClock { secs })
+    Ok(Invocation::AdvanceClock { secs })
 }
 
 /// A quota step (Q1-Q3): the account's flows and running runs are read
@@ -45,12 +45,12 @@ pub async fn advance_clock(endpoint: &Endpoint) -> Result<Call, Unjudged> {
 /// live now) and runs (`runs` at most so far).
 pub async fn set_quotas(
     endpoint: &Endpoint,
-    step: &Step,
+    step: &Move,
     saved: &mut Option<Value>,
     flows: usize,
     runs: usize,
-) -> Result<(Call, Value), Unjudged> {
-    let Step::Quota {
+) -> Result<(Invocation, Value), Unjudged> {
+    let Move::Quota {
         flows: f,
         runs: r,
         concurrent: c,
@@ -77,7 +77,7 @@ pub async fn set_quotas(
         })
     };
     post(endpoint, "/_harness/config", &patch(account_flows, running)).await?;
-    let call = Call::SetQuotas {
+    let call = Invocation::SetQuotas {
         flows: f,
         runs: r,
         concurrent: c,
@@ -111,37 +111,37 @@ pub async fn restore(endpoint: &Endpoint, saved: Option<Value>) {
 }
 
 /// The slot a step is about (0 for steps about none).
-pub fn slot_of(step: &Step) -> u8 {
+pub fn slot_of(step: &Move) -> u8 {
     match step {
-        Step::Create { slot, .. }
-        | Step::Update { slot, .. }
-        | Step::Start { slot, .. }
-        | Step::Stop { slot }
-        | Step::Delete { slot, .. }
-        | Step::Describe { slot }
-        | Step::Records { slot, .. }
-        | Step::Cancel { slot, .. }
-        | Step::Burst { slot, .. }
-        | Step::Lost { slot, .. }
-        | Step::Large { slot, .. } => *slot,
-        Step::List { .. } | Step::Clock | Step::Quota { .. } => 0,
+        Move::Create { slot, .. }
+        | Move::Update { slot, .. }
+        | Move::Start { slot, .. }
+        | Move::Stop { slot }
+        | Move::Delete { slot, .. }
+        | Move::Describe { slot }
+        | Move::Records { slot, .. }
+        | Move::Cancel { slot, .. }
+        | Move::Burst { slot, .. }
+        | Move::Lost { slot, .. }
+        | Move::Large { slot, .. } => *slot,
+        Move::List { .. } | Move::Clock | Move::Quota { .. } => 0,
     }
 }
 
 /// The operation of a step's calls (`None` for a control step).
-pub fn operation_of(step: &Step) -> Option<Operation> {
+pub fn operation_of(step: &Move) -> Option<Operation> {
     Some(match step {
-        Step::Create { .. } => Operation::CreateFlow,
-        Step::Update { .. } => Operation::UpdateFlow,
-        Step::Start { .. } | Step::Burst { .. } | Step::Lost { .. } | Step::Large { .. } => {
+        Move::Create { .. } => Operation::CreateFlow,
+        Move::Update { .. } => Operation::UpdateFlow,
+        Move::Start { .. } | Move::Burst { .. } | Move::Lost { .. } | Move::Large { .. } => {
             Operation::StartFlow
         }
-        Step::Stop { .. } => Operation::StopFlow,
-        Step::Delete { .. } => Operation::DeleteFlow,
-        Step::Describe { .. } => Operation::DescribeFlow,
-        Step::List { .. } => Operation::ListFlows,
-        Step::Records { .. } => Operation::DescribeFlowExecutionRecords,
-        Step::Cancel { .. } => Operation::CancelFlowExecutions,
-        Step::Clock | Step::Quota { .. } => return None,
+        Move::Stop { .. } => Operation::StopFlow,
+        Move::Delete { .. } => Operation::DeleteFlow,
+        Move::Describe { .. } => Operation::DescribeFlow,
+        Move::List { .. } => Operation::ListFlows,
+        Move::Records { .. } => Operation::DescribeFlowExecutionRecords,
+        Move::Cancel { .. } => Operation::CancelFlowExecutions,
+        Move::Clock | Move::Quota { .. } => return None,
     })
 }

@@ -6,9 +6,9 @@
 
 use serde_json::{Value, json};
 
-use super::generate::Step;
+use super::generate::Move;
 use super::play::AdmittedView;
-use crate::model::{Exec, Expect, Observed, OkBody};
+use crate::model::{Admission, Exec, Observed, OkBody};
 use crate::scenario::file::{ExpectFile, StatusFile, StepFile};
 
 /// The `expect:` of a step, from every answer the model admitted.
@@ -16,19 +16,19 @@ pub(super) fn expectation(
     views: &[AdmittedView],
     failed: bool,
     observed: Option<&Observed>,
-    step: &Step,
+    step: &Move,
     runs: &[String],
 ) -> ExpectFile {
-    let mut admitted: Vec<&Expect> = views.iter().map(|a| &a.admitted.expect).collect();
+    let mut admitted: Vec<&Admission> = views.iter().map(|a| &a.admitted.expect).collect();
     // The failing step expects what the contract admits with the status the
     // target gave, when it admits that status at all: the body is the fault.
     if failed && let Some(actual) = observed {
-        let same: Vec<&Expect> = admitted
+        let same: Vec<&Admission> = admitted
             .iter()
             .copied()
             .filter(|e| match e {
-                Expect::Ok(_) => actual.status == 200,
-                Expect::Error(k) => k.status() == actual.status,
+                Admission::Ok(_) => actual.status == 200,
+                Admission::Error(k) => k.status() == actual.status,
                 _ => false,
             })
             .collect();
@@ -42,16 +42,16 @@ pub(super) fn expectation(
 /// The `expect:` every one of `admitted` meets: statuses, the error type
 /// when only one is admitted, the body members every admitted 200 shares
 /// (a new run: none of `{{runs}}`). Empty when an answer is undecided.
-pub(super) fn of_expects(admitted: &[&Expect], step: &Step, runs: &[String]) -> ExpectFile {
-    if admitted.is_empty() || admitted.iter().any(|e| **e == Expect::Any) {
+pub(super) fn of_expects(admitted: &[&Admission], step: &Move, runs: &[String]) -> ExpectFile {
+    if admitted.is_empty() || admitted.iter().any(|e| **e == Admission::Any) {
         return ExpectFile::default();
     }
     let mut statuses: Vec<u16> = Vec::new();
     for e in admitted {
         let s: &[u16] = match e {
-            Expect::Error(k) => &[k.status()],
-            Expect::Ok(_) => &[200],
-            Expect::TooLarge => &[413],
+            Admission::Error(k) => &[k.status()],
+            Admission::Ok(_) => &[200],
+            Admission::TooLarge => &[413],
             _ => &[400, 401, 402, 403, 404, 409],
         };
         for x in s {
@@ -65,22 +65,22 @@ pub(super) fn of_expects(admitted: &[&Expect], step: &Step, runs: &[String]) -> 
         status: Some(StatusFile(statuses)),
         ..ExpectFile::default()
     };
-    if let [Expect::Error(k), rest @ ..] = admitted
-        && rest.iter().all(|e| **e == Expect::Error(*k))
+    if let [Admission::Error(k), rest @ ..] = admitted
+        && rest.iter().all(|e| **e == Admission::Error(*k))
     {
         out.error = Some(k.name().to_owned());
     }
     let oks: Vec<&OkBody> = admitted
         .iter()
         .filter_map(|e| match e {
-            Expect::Ok(b) => Some(b),
+            Admission::Ok(b) => Some(b),
             _ => None,
         })
         .collect();
     if oks.len() == admitted.len() {
         out.body = ok_body(&oks, runs);
     }
-    if matches!(step, Step::Records { .. }) && out.body.is_some() {
+    if matches!(step, Move::Records { .. }) && out.body.is_some() {
         out.eventually = Some(crate::scenario::format_duration(crate::model::L2_LAG));
     }
     out

@@ -43,7 +43,7 @@ pub enum TokenArg {
 /// One generated step: calls on slots and pool tokens, made concrete
 /// (names, tokens) when played.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub enum Step {
+pub enum Move {
     /// CreateFlow of the fixture body.
     Create {
         /// The flow slot (0..SLOTS) the step is about.
@@ -147,7 +147,7 @@ pub enum Step {
     },
 }
 
-/// The size a [`Step::Large`] body is padded to, in bytes: over 1 MiB, what
+/// The size a [`Move::Large`] body is padded to, in bytes: over 1 MiB, what
 /// emulators commonly accept, and under API Gateway's 10 MB.
 pub const LARGE_BODY: usize = 1_100_000;
 
@@ -176,7 +176,7 @@ pub struct Generator;
 
 impl ReferenceStateMachine for Generator {
     type State = Plan;
-    type Transition = Step;
+    type Transition = Move;
 
     fn init_state() -> BoxedStrategy<Plan> {
         Just(Plan {
@@ -187,7 +187,7 @@ impl ReferenceStateMachine for Generator {
     }
 
     // Long on purpose: the weighted list of every call the generator makes, kept together so the weights read as one table.
-    fn transitions(state: &Plan) -> BoxedStrategy<Step> {
+    fn transitions(state: &Plan) -> BoxedStrategy<Move> {
         let free: Vec<u8> = (0..SLOTS)
             .filter(|s| !matches!(state.slots[*s as usize], Slot::Live(_)))
             .collect();
@@ -201,43 +201,43 @@ impl ReferenceStateMachine for Generator {
             prop_oneof![6 => prop::sample::select(live.clone()), 1 => 0..SLOTS].boxed()
         };
         let used = state.tokens;
-        let mut options: Vec<(u32, BoxedStrategy<Step>)> = vec![
+        let mut options: Vec<(u32, BoxedStrategy<Move>)> = vec![
             (
                 10,
                 (slot.clone(), variant(), token(used, true))
-                    .prop_map(|(slot, name, token)| Step::Start { slot, name, token })
+                    .prop_map(|(slot, name, token)| Move::Start { slot, name, token })
                     .boxed(),
             ),
-            (2, slot.clone().prop_map(|slot| Step::Stop { slot }).boxed()),
+            (2, slot.clone().prop_map(|slot| Move::Stop { slot }).boxed()),
             (
                 3,
                 (slot.clone(), prop::bool::weighted(0.7))
-                    .prop_map(|(slot, force)| Step::Delete { slot, force })
+                    .prop_map(|(slot, force)| Move::Delete { slot, force })
                     .boxed(),
             ),
             (
                 2,
                 slot.clone()
-                    .prop_map(|slot| Step::Describe { slot })
+                    .prop_map(|slot| Move::Describe { slot })
                     .boxed(),
             ),
-            (1, (1..4u8).prop_map(|page| Step::List { page }).boxed()),
+            (1, (1..4u8).prop_map(|page| Move::List { page }).boxed()),
             (
                 3,
                 (slot.clone(), 1..4u8)
-                    .prop_map(|(slot, page)| Step::Records { slot, page })
+                    .prop_map(|(slot, page)| Move::Records { slot, page })
                     .boxed(),
             ),
             (
                 1,
                 (slot.clone(), prop::option::weighted(0.8, 0..4u8))
-                    .prop_map(|(slot, run)| Step::Cancel { slot, run })
+                    .prop_map(|(slot, run)| Move::Cancel { slot, run })
                     .boxed(),
             ),
             (
                 1,
                 (slot.clone(), token(used, false), 0..2u8)
-                    .prop_map(|(slot, token, variant)| Step::Update {
+                    .prop_map(|(slot, token, variant)| Move::Update {
                         slot,
                         token,
                         variant,
@@ -265,20 +265,20 @@ impl ReferenceStateMachine for Generator {
                         }),
                     ],
                 )
-                    .prop_map(|(slot, tokens)| Step::Burst { slot, tokens })
+                    .prop_map(|(slot, tokens)| Move::Burst { slot, tokens })
                     .boxed(),
             ),
-            (2, Just(Step::Clock).boxed()),
+            (2, Just(Move::Clock).boxed()),
             (
                 2,
                 (slot.clone(), token(used, false), prop::bool::ANY)
-                    .prop_map(|(slot, token, after)| Step::Lost { slot, token, after })
+                    .prop_map(|(slot, token, after)| Move::Lost { slot, token, after })
                     .boxed(),
             ),
             (
                 1,
                 (slot.clone(), token(used, false))
-                    .prop_map(|(slot, token)| Step::Large { slot, token })
+                    .prop_map(|(slot, token)| Move::Large { slot, token })
                     .boxed(),
             ),
             (3, quota()),
@@ -294,7 +294,7 @@ impl ReferenceStateMachine for Generator {
                     token(used, false),
                     0..2u8,
                 )
-                    .prop_map(|(slot, trigger, token, variant)| Step::Create {
+                    .prop_map(|(slot, trigger, token, variant)| Move::Create {
                         slot,
                         trigger,
                         token,
@@ -306,26 +306,26 @@ impl ReferenceStateMachine for Generator {
         prop::strategy::Union::new_weighted(options).boxed()
     }
 
-    fn apply(mut state: Plan, step: &Step) -> Plan {
+    fn apply(mut state: Plan, step: &Move) -> Plan {
         let highest = |t: &TokenArg| match t {
             TokenArg::Pool(k, _) => k + 1,
             TokenArg::None => 0,
         };
         let uses = match step {
-            Step::Create { token, .. }
-            | Step::Update { token, .. }
-            | Step::Start { token, .. }
-            | Step::Lost { token, .. }
-            | Step::Large { token, .. } => highest(token),
-            Step::Burst { tokens, .. } => tokens.iter().map(highest).max().unwrap_or(0),
+            Move::Create { token, .. }
+            | Move::Update { token, .. }
+            | Move::Start { token, .. }
+            | Move::Lost { token, .. }
+            | Move::Large { token, .. } => highest(token),
+            Move::Burst { tokens, .. } => tokens.iter().map(highest).max().unwrap_or(0),
             _ => 0,
         };
         state.tokens = state.tokens.max(uses).min(TOKENS);
         match step {
-            Step::Create { slot, trigger, .. } => {
+            Move::Create { slot, trigger, .. } => {
                 state.slots[*slot as usize] = Slot::Live(*trigger)
             }
-            Step::Delete { slot, force } => {
+            Move::Delete { slot, force } => {
                 let s = &mut state.slots[*slot as usize];
                 *s = match (*s, force) {
                     (_, true) | (Slot::Free, _) => Slot::Free,
@@ -339,18 +339,18 @@ impl ReferenceStateMachine for Generator {
 
     /// Shrinking keeps a create off a name that is surely live (a second
     /// flow of one name is a case the contract does not decide).
-    fn preconditions(state: &Plan, step: &Step) -> bool {
+    fn preconditions(state: &Plan, step: &Move) -> bool {
         match step {
-            Step::Create { slot, .. } => !matches!(state.slots[*slot as usize], Slot::Live(_)),
+            Move::Create { slot, .. } => !matches!(state.slots[*slot as usize], Slot::Live(_)),
             _ => true,
         }
     }
 }
 
 /// The trigger type a slot's flow was last created with in `steps`.
-pub fn slot_trigger(steps: &[Step], slot: u8) -> Option<TriggerType> {
+pub fn slot_trigger(steps: &[Move], slot: u8) -> Option<TriggerType> {
     steps.iter().rev().find_map(|s| match s {
-        Step::Create {
+        Move::Create {
             slot: s, trigger, ..
         } if *s == slot => Some(*trigger),
         _ => None,

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use super::play::AdmittedView;
-use crate::model::{Expect, OkBody};
+use crate::model::{Admission, OkBody};
 
 /// The `flows` matcher every admitted ListFlows answer meets, or `None`
 /// when an admitted answer is not a list. `template` names a flow of the
@@ -20,7 +20,7 @@ pub(super) fn flows(
     let lists: Vec<(&Vec<_>, &Vec<String>)> = views
         .iter()
         .map(|a| match &a.admitted.expect {
-            Expect::Ok(OkBody::List { present, absent }) => Some((present, absent)),
+            Admission::Ok(OkBody::List { present, absent }) => Some((present, absent)),
             _ => None,
         })
         .collect::<Option<_>>()?;

@@ -29,9 +29,9 @@ use std::time::{Duration, Instant};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
 
-pub use generate::{Generator, LARGE_BODY, Plan, Slot, Step, TokenArg, Variant};
+pub use generate::{Generator, LARGE_BODY, Move, Plan, Slot, TokenArg, Variant};
 pub use play::{AdmittedView, Ending, Played, Player, Sequence};
-pub use report::{Fingerprint, Summary};
+pub use report::{Exploration, Fingerprint};
 
 use crate::model::{Dimension, ProfileSet};
 
@@ -81,7 +81,7 @@ struct Tally {
 
 /// Explores `player`'s target within `budget`. Runs proptest on a blocking
 /// thread; each sequence is played on the current tokio runtime.
-pub async fn explore(player: Player, budget: Budget) -> Summary {
+pub async fn explore(player: Player, budget: Budget) -> Exploration {
     let handle = tokio::runtime::Handle::current();
     let tally = Arc::new(Mutex::new(Tally::default()));
     let started = Instant::now();

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::generate::{Step, TokenArg, Variant};
+use super::generate::{Move, TokenArg, Variant};
 use crate::appflow::{Operation, TriggerType};
 use crate::fixtures::FixtureVars;
 use crate::scenario::template::Filter;
@@ -101,7 +101,7 @@ fn description(variant: u8) -> String {
 /// The requests of one step (one, or a burst's), none for a control step.
 /// `trigger` is the slot's trigger type (for UpdateFlow's body).
 pub fn requests(
-    step: &Step,
+    step: &Move,
     n: &dyn Namer,
     fixtures: &FixtureVars,
     trigger: TriggerType,
@@ -116,7 +116,7 @@ pub fn requests(
     let plain = |slot: u8| n.name(slot, Variant::Plain);
     let one = |op: Operation, body: Value| vec![(op, body)];
     match step {
-        Step::Create {
+        Move::Create {
             slot,
             trigger,
             token,
@@ -125,7 +125,7 @@ pub fn requests(
             Operation::CreateFlow,
             with(fixtures.body(&plain(*slot), *trigger), *token, *variant),
         ),
-        Step::Update {
+        Move::Update {
             slot,
             token,
             variant,
@@ -133,15 +133,15 @@ pub fn requests(
             Operation::UpdateFlow,
             with(fixtures.body(&plain(*slot), trigger), *token, *variant),
         ),
-        Step::Lost { slot, token, .. } | Step::Large { slot, token } => one(
+        Move::Lost { slot, token, .. } | Move::Large { slot, token } => one(
             Operation::StartFlow,
             start_body(plain(*slot), token_of(n, *token)),
         ),
-        Step::Start { slot, name, token } => one(
+        Move::Start { slot, name, token } => one(
             Operation::StartFlow,
             start_body(n.name(*slot, *name), token_of(n, *token)),
         ),
-        Step::Burst { slot, tokens } => tokens
+        Move::Burst { slot, tokens } => tokens
             .iter()
             .map(|t| {
                 (
@@ -150,24 +150,24 @@ pub fn requests(
                 )
             })
             .collect(),
-        Step::Stop { slot } => one(Operation::StopFlow, json!({ "flowName": plain(*slot) })),
-        Step::Delete { slot, force } => one(
+        Move::Stop { slot } => one(Operation::StopFlow, json!({ "flowName": plain(*slot) })),
+        Move::Delete { slot, force } => one(
             Operation::DeleteFlow,
             json!({ "flowName": plain(*slot), "forceDelete": force }),
         ),
-        Step::Describe { slot } => {
+        Move::Describe { slot } => {
             one(Operation::DescribeFlow, json!({ "flowName": plain(*slot) }))
         }
-        Step::List { page } => one(Operation::ListFlows, json!({ "maxResults": page })),
-        Step::Records { slot, page } => one(
+        Move::List { page } => one(Operation::ListFlows, json!({ "maxResults": page })),
+        Move::Records { slot, page } => one(
             Operation::DescribeFlowExecutionRecords,
             json!({ "flowName": plain(*slot), "maxResults": page }),
         ),
-        Step::Cancel { slot, run } => one(
+        Move::Cancel { slot, run } => one(
             Operation::CancelFlowExecutions,
             json!({ "flowName": plain(*slot), "executionIds": [n.run(run.map(usize::from))] }),
         ),
-        Step::Clock | Step::Quota { .. } => Vec::new(),
+        Move::Clock | Move::Quota { .. } => Vec::new(),
     }
 }
 
@@ -180,55 +180,55 @@ fn start_body(name: String, token: Option<String>) -> Value {
 
 /// The model's view of a request: the same names and tokens.
 pub fn model_call(
-    step: &Step,
+    step: &Move,
     op: Operation,
     body: &Value,
     trigger: TriggerType,
-) -> crate::model::Call {
-    use crate::model::Call;
+) -> crate::model::Invocation {
+    use crate::model::Invocation;
     let s = |k: &str| body[k].as_str().unwrap_or_default().to_owned();
     let token = body["clientToken"].as_str().map(str::to_owned);
     let name = s("flowName");
     match (op, step) {
         (
             Operation::CreateFlow,
-            Step::Create {
+            Move::Create {
                 trigger, variant, ..
             },
-        ) => Call::CreateFlow {
+        ) => Invocation::CreateFlow {
             name,
             trigger: *trigger,
             token,
             variant: *variant,
         },
-        (Operation::UpdateFlow, Step::Update { variant, .. }) => Call::UpdateFlow {
+        (Operation::UpdateFlow, Move::Update { variant, .. }) => Invocation::UpdateFlow {
             name,
             trigger,
             token,
             variant: *variant,
         },
-        (Operation::StartFlow, Step::Large { .. }) => Call::LargeStart {
+        (Operation::StartFlow, Move::Large { .. }) => Invocation::LargeStart {
             name,
             token,
             bytes: super::generate::LARGE_BODY,
         },
-        (Operation::StopFlow, _) => Call::StopFlow { name },
-        (Operation::DeleteFlow, _) => Call::DeleteFlow {
+        (Operation::StopFlow, _) => Invocation::StopFlow { name },
+        (Operation::DeleteFlow, _) => Invocation::DeleteFlow {
             name,
             force: body["forceDelete"] == true,
         },
-        (Operation::DescribeFlow, _) => Call::DescribeFlow { name },
-        (Operation::ListFlows, Step::List { page }) => Call::ListFlows { page: *page },
-        (Operation::DescribeFlowExecutionRecords, Step::Records { page, .. }) => {
-            Call::Records { name, page: *page }
+        (Operation::DescribeFlow, _) => Invocation::DescribeFlow { name },
+        (Operation::ListFlows, Move::List { page }) => Invocation::ListFlows { page: *page },
+        (Operation::DescribeFlowExecutionRecords, Move::Records { page, .. }) => {
+            Invocation::Records { name, page: *page }
         }
-        (Operation::CancelFlowExecutions, _) => Call::Cancel {
+        (Operation::CancelFlowExecutions, _) => Invocation::Cancel {
             name,
             execution_id: body["executionIds"][0]
                 .as_str()
                 .unwrap_or_default()
                 .to_owned(),
         },
-        _ => Call::StartFlow { name, token },
+        _ => Invocation::StartFlow { name, token },
     }
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::appflow::{Operation, TriggerType};
 use crate::client::pages::{self, End, Reading, Visit};
-use crate::client::{Endpoint, Outcome, RetryPolicy};
+use crate::client::{CallOutcome, Endpoint, RetryPolicy};
 use crate::model::{ListedFlow, ListedRun, Observed};
 
 /// Why an answer could not be judged.
@@ -77,12 +77,12 @@ pub async fn read_with(
     let policy = RetryPolicy::explore();
     let read = pages::read_all(endpoint, &policy, op, body, reading, |call| {
         let reply = match call.outcome {
-            Outcome::Reply(r) if r.status == 429 => {
+            CallOutcome::Reply(r) if r.status == 429 => {
                 lost = Some(Lost::Throttled);
                 return Visit::Stop;
             }
-            Outcome::Reply(r) => r,
-            Outcome::Transport { message, .. } => {
+            CallOutcome::Reply(r) => r,
+            CallOutcome::Transport { message, .. } => {
                 lost = Some(Lost::NoAnswer(message));
                 return Visit::Stop;
             }

@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 pub use super::control::{operation_of, slot_of};
-use super::generate::{LARGE_BODY, SLOTS, Step, slot_trigger};
+use super::generate::{LARGE_BODY, Move, SLOTS, slot_trigger};
 use super::names::{Concrete, Namer, model_call, requests};
 use super::observe::{Read, Unjudged, read, read_with};
 use crate::appflow::TriggerType;
 use crate::client::Endpoint;
 use crate::fixtures::FixtureVars;
-use crate::model::{Admitted, Call, Observed, ProfileSet, Verdict, Worlds};
+use crate::model::{Admitted, Invocation, Judgement, Observed, ProfileSet, Worlds};
 
 /// How a sequence is played.
 #[derive(Debug, Clone)]
@@ -44,11 +44,11 @@ pub struct Played {
     /// 1-based.
     pub index: usize,
     /// The generated step.
-    pub step: Step,
+    pub step: Move,
     /// The trigger type the step's bodies were made with (UpdateFlow's).
     pub trigger: TriggerType,
     /// The model's calls (a burst has several), empty when skipped.
-    pub calls: Vec<Call>,
+    pub calls: Vec<Invocation>,
     /// What the contract admitted for the (first) call, before it was sent.
     pub admitted: Vec<AdmittedView>,
     /// The answers, as the model sees them.
@@ -117,7 +117,7 @@ pub struct Sequence {
 impl Player {
     /// Plays `steps` with fresh names and tokens; `seen` counts the steps
     /// played (proptest-state-machine drops unplayed ones when shrinking).
-    pub async fn play(&self, steps: &[Step], seen: Option<&Arc<AtomicUsize>>) -> Sequence {
+    pub async fn play(&self, steps: &[Move], seen: Option<&Arc<AtomicUsize>>) -> Sequence {
         let mut names = Concrete::fresh();
         let mut worlds = Worlds::new();
         let mut out = Sequence {
@@ -189,14 +189,14 @@ impl Player {
     // Long on purpose: one match over the generated steps, each sent and observed the same way.
     async fn play_step(
         &self,
-        step: &Step,
+        step: &Move,
         trigger: TriggerType,
         names: &mut Concrete,
         worlds: &mut Worlds,
         played: &mut Played,
         calls: &mut usize,
     ) -> Result<bool, Unjudged> {
-        if let Step::Create {
+        if let Move::Create {
             trigger: TriggerType::Event,
             ..
         } = step
@@ -205,14 +205,14 @@ impl Player {
             played.skipped = Some("no event source on this target".into());
             return Ok(true);
         }
-        let control = matches!(step, Step::Clock | Step::Quota { .. } | Step::Lost { .. });
+        let control = matches!(step, Move::Clock | Move::Quota { .. } | Move::Lost { .. });
         if control && !self.control {
             played.skipped = Some("no test-control API".into());
             return Ok(true);
         }
-        if let Step::Clock | Step::Quota { .. } = step {
+        if let Move::Clock | Move::Quota { .. } = step {
             *calls += 1;
-            let call = if *step == Step::Clock {
+            let call = if *step == Move::Clock {
                 super::control::advance_clock(&self.endpoint).await?
             } else {
                 let flows = worlds.worlds.first().map_or(0, |(s, _)| s.flows.len());
@@ -232,12 +232,12 @@ impl Player {
             played.calls.push(call);
             return Ok(true);
         }
-        if let Step::Lost { after, .. } = step {
+        if let Move::Lost { after, .. } = step {
             *calls += 1;
             played.control = Some(super::control::drop_next_start(&self.endpoint, *after).await?);
         }
         let reqs = requests(step, names, &self.fixtures, trigger);
-        let model: Vec<Call> = reqs
+        let model: Vec<Invocation> = reqs
             .iter()
             .map(|(op, body)| model_call(step, *op, body, trigger))
             .collect();
@@ -247,8 +247,8 @@ impl Player {
         let verdict = if reqs.len() == 1 {
             let (op, body) = &reqs[0];
             let started = Instant::now();
-            let pad = matches!(step, Step::Large { .. }).then_some(LARGE_BODY);
-            let lossy = matches!(step, Step::Lost { .. });
+            let pad = matches!(step, Move::Large { .. }).then_some(LARGE_BODY);
+            let lossy = matches!(step, Move::Lost { .. });
             loop {
                 let got = read_with(&self.endpoint, *op, body, flow_trigger, pad, lossy).await?;
                 let Some(r) = got else {
@@ -265,7 +265,7 @@ impl Player {
                 }
                 *calls += r.calls;
                 let v = worlds.judge(&model[0], &r.observed);
-                let lagging = v == Verdict::Lagging && started.elapsed() < self.poll;
+                let lagging = v == Judgement::Lagging && started.elapsed() < self.poll;
                 if !lagging || r.observed.status != 200 {
                     record(played, r);
                     break v;
@@ -296,11 +296,11 @@ impl Player {
             }
         }
         match verdict {
-            Verdict::Admitted { rules } => {
+            Judgement::Admitted { rules } => {
                 played.rules = rules;
                 // A tolerated rule that decided a call (not a deletion):
                 // what follows depends on it, so the sequence stops here.
-                let decided = !matches!(step, Step::Delete { .. });
+                let decided = !matches!(step, Move::Delete { .. });
                 if let Some(rule) = self
                     .tolerate
                     .iter()
@@ -318,7 +318,7 @@ impl Player {
                     .iter()
                     .all(|v| self.tolerate.iter().any(|t| rule_of(v) == t)))
             }
-            Verdict::Lagging | Verdict::Refused => {
+            Judgement::Lagging | Judgement::Refused => {
                 if !worlds.quotas_known() && played.observed.iter().any(|o| o.status == 402) {
                     return Err(Unjudged(format!(
                         "step {}: 402, a quota of the account (Q1-Q3), whose limits are unknown without a quota step",
@@ -352,7 +352,7 @@ impl Player {
     }
 
     /// Deletes the sequence's flows (scheduled and event flows stopped first).
-    async fn clean_up(&self, steps: &[Step], names: &Concrete, calls: &mut usize) {
+    async fn clean_up(&self, steps: &[Move], names: &Concrete, calls: &mut usize) {
         for slot in 0..SLOTS {
             let Some(trigger) = slot_trigger(steps, slot) else {
                 continue;
@@ -369,7 +369,7 @@ impl Player {
 }
 
 /// What the contract admits for `call` in `worlds`, as reports show it.
-fn views(worlds: &Worlds, call: &Call) -> Vec<AdmittedView> {
+fn views(worlds: &Worlds, call: &Invocation) -> Vec<AdmittedView> {
     worlds
         .admitted(call)
         .into_iter()

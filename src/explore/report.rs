@@ -1,4 +1,4 @@
-//! What an exploration found, as data (the [`Summary`]), and its
+//! What an exploration found, as data (the [`Exploration`]), and its
 //! renderings: the terminal's numbered steps with expected and actual side
 //! by side, and the JSON report.
 
@@ -9,8 +9,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::play::{Ending, Sequence};
-use super::{Budget, Step, Tally};
-use crate::model::{Call, Dimension};
+use super::{Budget, Move, Tally};
+use crate::model::{Dimension, Invocation};
 
 /// One [chosen] rule in the target's fingerprint.
 #[derive(Debug, Clone, Serialize)]
@@ -51,7 +51,7 @@ pub const JSON_SCHEMA: &str = "appflow-harness/explore-report/v1";
 
 /// An exploration's result.
 #[derive(Debug, Clone, Serialize)]
-pub struct Summary {
+pub struct Exploration {
     /// The generator's seed.
     pub seed: u64,
     /// Sequences asked for.
@@ -79,7 +79,7 @@ pub struct Summary {
     pub error: Option<String>,
 }
 
-impl Summary {
+impl Exploration {
     /// Passed: something was judged, nothing failed, no rule switched
     /// candidates between sequences.
     pub fn passed(&self) -> bool {
@@ -95,7 +95,7 @@ pub(super) fn summarise(
     elapsed: Duration,
     failed: Option<String>,
     t: Tally,
-) -> Summary {
+) -> Exploration {
     let fingerprint = Dimension::ALL
         .into_iter()
         .map(|d| {
@@ -127,7 +127,7 @@ pub(super) fn summarise(
         file: None,
     });
     let error = failed.filter(|_| finding.is_none());
-    Summary {
+    Exploration {
         seed: budget.seed,
         cases: budget.cases,
         max_steps: budget.steps,
@@ -144,7 +144,7 @@ pub(super) fn summarise(
 }
 
 /// A call in a few words: `StartFlow ah-x1-s0 token ah-3f..`.
-pub fn describe(call: &Call) -> String {
+pub fn describe(call: &Invocation) -> String {
     let short = |t: &Option<String>| match t {
         None => "no token".to_owned(),
         Some(t) if t.len() > 24 => format!("token {:?}..({} chars)", &t[..16], t.len()),
@@ -158,7 +158,7 @@ pub fn describe(call: &Call) -> String {
         }
     };
     match call {
-        Call::CreateFlow {
+        Invocation::CreateFlow {
             name: n,
             trigger,
             token,
@@ -170,7 +170,7 @@ pub fn describe(call: &Call) -> String {
                 short(token)
             )
         }
-        Call::UpdateFlow {
+        Invocation::UpdateFlow {
             name: n,
             token,
             variant,
@@ -178,22 +178,26 @@ pub fn describe(call: &Call) -> String {
         } => {
             format!("UpdateFlow {} input#{variant} {}", name(n), short(token))
         }
-        Call::StartFlow { name: n, token } => format!("StartFlow {} {}", name(n), short(token)),
-        Call::StopFlow { name: n } => format!("StopFlow {}", name(n)),
-        Call::DeleteFlow { name: n, force } => format!("DeleteFlow {} force={force}", name(n)),
-        Call::DescribeFlow { name: n } => format!("DescribeFlow {}", name(n)),
-        Call::ListFlows { page } => format!("ListFlows (pages of {page})"),
-        Call::Records { name: n, page } => {
+        Invocation::StartFlow { name: n, token } => {
+            format!("StartFlow {} {}", name(n), short(token))
+        }
+        Invocation::StopFlow { name: n } => format!("StopFlow {}", name(n)),
+        Invocation::DeleteFlow { name: n, force } => {
+            format!("DeleteFlow {} force={force}", name(n))
+        }
+        Invocation::DescribeFlow { name: n } => format!("DescribeFlow {}", name(n)),
+        Invocation::ListFlows { page } => format!("ListFlows (pages of {page})"),
+        Invocation::Records { name: n, page } => {
             format!("DescribeFlowExecutionRecords {} (pages of {page})", name(n))
         }
-        Call::Cancel {
+        Invocation::Cancel {
             name: n,
             execution_id,
         } => {
             format!("CancelFlowExecutions {} [{execution_id}]", name(n))
         }
-        Call::AdvanceClock { secs } => format!("advance the clock {}h", secs / 3600),
-        Call::LargeStart {
+        Invocation::AdvanceClock { secs } => format!("advance the clock {}h", secs / 3600),
+        Invocation::LargeStart {
             name: n,
             token,
             bytes,
@@ -202,7 +206,7 @@ pub fn describe(call: &Call) -> String {
             name(n),
             short(token)
         ),
-        Call::SetQuotas {
+        Invocation::SetQuotas {
             flows,
             runs,
             concurrent,
@@ -213,7 +217,7 @@ pub fn describe(call: &Call) -> String {
 }
 
 /// The terminal report.
-pub fn render(s: &Summary, target: &str, w: &mut dyn Write) -> io::Result<()> {
+pub fn render(s: &Exploration, target: &str, w: &mut dyn Write) -> io::Result<()> {
     writeln!(
         w,
         "explored {target} with seed {}: {} sequences ({} passed, {} not judged, {} not run for time), {} calls in {:.1}s ({:.0} sequences/s, {:.0} calls/s)",
@@ -283,7 +287,7 @@ pub fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
             .observed
             .iter()
             .map(|o| match (&p.step, o.status) {
-                (Step::Lost { after, .. }, 0) => format!(
+                (Move::Lost { after, .. }, 0) => format!(
                     "no answer (dropped {} the call was applied, as the step asked)",
                     if *after { "after" } else { "before" }
                 ),
@@ -339,7 +343,7 @@ pub fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
 }
 
 /// The JSON report.
-pub fn write_json(s: &Summary, target: &str, w: &mut dyn Write) -> io::Result<()> {
+pub fn write_json(s: &Exploration, target: &str, w: &mut dyn Write) -> io::Result<()> {
     let mut v = serde_json::to_value(s).map_err(io::Error::other)?;
     v["schema"] = serde_json::Value::String(JSON_SCHEMA.into());
     v["target"] = serde_json::Value::String(target.to_owned());

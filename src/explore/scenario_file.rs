@@ -12,19 +12,19 @@ use serde_json::json;
 
 use super::file_expect::StepLines;
 use super::file_templates::Templates;
-use super::generate::{SLOTS, Step, TokenArg, slot_trigger};
+use super::generate::{Move, SLOTS, TokenArg, slot_trigger};
 use super::names::requests;
 use super::play::{Played, Sequence, operation_of};
 use crate::appflow::TriggerType;
 use crate::fixtures::FixtureVars;
 use crate::model::Observed;
-use crate::model::{Expect, OkBody};
+use crate::model::{Admission, OkBody};
 use crate::scenario::file::{ExpectFile, FlowFile, RawFile, ScenarioFile, StatusFile};
 use crate::scenario::file::{StepFile, WhenFile};
 use crate::scenario::write::{WriteError, step as located};
 
 /// Where the file came from, for its header.
-pub struct Provenance<'a> {
+pub struct FoundBy<'a> {
     /// The generator's seed.
     pub seed: u64,
     /// The target, in words.
@@ -40,7 +40,7 @@ pub struct Provenance<'a> {
 pub fn write(
     seq: &Sequence,
     fixtures: &FixtureVars,
-    from: &Provenance<'_>,
+    from: &FoundBy<'_>,
 ) -> Result<String, WriteError> {
     let (file, header) = scenario(seq, fixtures, from);
     crate::scenario::write::write(&file, &header)
@@ -51,19 +51,19 @@ pub fn write(
 pub fn scenario(
     seq: &Sequence,
     fixtures: &FixtureVars,
-    from: &Provenance<'_>,
+    from: &FoundBy<'_>,
 ) -> (ScenarioFile, Vec<String>) {
     let t = Templates {
         played_prefix: format!("{}x{}-s", crate::names::CHECK_PREFIX, seq.names),
         ..Templates::default()
     };
-    let steps: Vec<Step> = seq.steps.iter().map(|p| p.step.clone()).collect();
+    let steps: Vec<Move> = seq.steps.iter().map(|p| p.step.clone()).collect();
     let mut runs: Vec<String> = Vec::new();
     // `covers:` names what the failing step decides (a same-token burst:
     // T5); the rules of the other steps only when it names none.
     let mut covers: Vec<&str> = Vec::new();
     if let Some(p) = seq.steps.iter().find(|p| p.failed) {
-        if let Step::Burst { tokens, .. } = &p.step
+        if let Move::Burst { tokens, .. } = &p.step
             && tokens.len() > 1
             && tokens.windows(2).all(|w| w[0] == w[1])
             && tokens[0] != TokenArg::None
@@ -97,7 +97,7 @@ pub fn scenario(
                 covers.push(r);
             }
         }
-        if p.step == Step::Clock {
+        if p.step == Move::Clock {
             body.push(StepFile {
                 advance_clock: Some("8h".into()),
                 ..StepFile::default()
@@ -111,9 +111,9 @@ pub fn scenario(
         if let Some(c) = p
             .control
             .as_ref()
-            .filter(|_| !(answered && matches!(p.step, Step::Lost { .. })))
+            .filter(|_| !(answered && matches!(p.step, Move::Lost { .. })))
         {
-            let mut control = if let Step::Lost { .. } = p.step {
+            let mut control = if let Move::Lost { .. } = p.step {
                 StepFile {
                     fault: Some(c.clone()),
                     ..StepFile::default()
@@ -128,7 +128,7 @@ pub fn scenario(
             control.when = guard.clone();
             body.push(control);
             after_clock = true;
-            if let Step::Quota { .. } = p.step {
+            if let Move::Quota { .. } = p.step {
                 continue;
             }
         }
@@ -141,7 +141,7 @@ pub fn scenario(
             body.push(s);
         }
         // W6: what follows a large body holds for the outcome it had (refused or served).
-        if let (Step::Large { .. }, Some(o)) = (&p.step, p.observed.first()) {
+        if let (Move::Large { .. }, Some(o)) = (&p.step, p.observed.first()) {
             let statuses = match o.status {
                 400 | 413 => vec![400, 413],
                 s => vec![s],
@@ -206,7 +206,7 @@ pub fn scenario(
     if steps.iter().any(|s| {
         matches!(
             s,
-            Step::Create {
+            Move::Create {
                 trigger: TriggerType::Event,
                 ..
             }
@@ -252,9 +252,9 @@ fn step_name(p: &Played) -> String {
     )
 }
 
-fn mentions(step: &Step, slot: u8) -> bool {
-    step != &Step::Clock
-        && !matches!(step, Step::List { .. } | Step::Quota { .. })
+fn mentions(step: &Move, slot: u8) -> bool {
+    step != &Move::Clock
+        && !matches!(step, Move::List { .. } | Move::Quota { .. })
         && super::play::slot_of(step) == slot
 }
 
@@ -277,7 +277,7 @@ fn step_file(
         after_clock,
     };
     // Several tokens, or none (each call is new, T7): every order counts.
-    if let Step::Burst { tokens, .. } = &p.step
+    if let Move::Burst { tokens, .. } = &p.step
         && (tokens.first() == Some(&TokenArg::None) || tokens.windows(2).any(|w| w[0] != w[1]))
     {
         return super::burst::step_file(p, &reqs, &lines, runs);
@@ -289,7 +289,7 @@ fn step_file(
     // template engine reads `" {{x}}"` as the whole value `{{x}}`).
     let text = request.to_string();
     let mut out = StepFile::default();
-    if let Step::Large { .. } = p.step {
+    if let Move::Large { .. } = p.step {
         out.raw = Some(RawFile {
             operation: op.name().to_owned(),
             body: text,
@@ -309,10 +309,10 @@ fn step_file(
     if burst {
         out.concurrent = u32::try_from(reqs.len()).ok();
     }
-    if let Step::Records { .. } = p.step {
+    if let Move::Records { .. } = p.step {
         out.all_pages = true;
     }
-    if let Step::List { .. } = p.step {
+    if let Move::List { .. } = p.step {
         out.all_pages = true;
         let template = |name: &str| {
             let slot: u8 = name.strip_prefix(&t.played_prefix)?.parse().ok()?;
@@ -327,14 +327,14 @@ fn step_file(
         let on_demand = trigger == TriggerType::OnDemand
             && p.admitted
                 .iter()
-                .all(|a| matches!(a.admitted.expect, Expect::Ok(_)));
+                .all(|a| matches!(a.admitted.expect, Admission::Ok(_)));
         expect.body = None;
         if on_demand {
             expect.distinct.insert("executionId".into(), 1);
         }
     }
     // A lost answer (a `fault:` before the call) is expected as none.
-    if matches!(p.step, Step::Lost { .. }) && p.observed.first().is_some_and(|o| o.status == 0) {
+    if matches!(p.step, Move::Lost { .. }) && p.observed.first().is_some_and(|o| o.status == 0) {
         expect = ExpectFile {
             no_response: true,
             ..ExpectFile::default()
@@ -345,7 +345,7 @@ fn step_file(
     }
     let capture_ok = !burst
         && p.admitted.iter().all(|a| match &a.admitted.expect {
-            Expect::Ok(OkBody::Start { exec, .. }) => super::file_expect::is_new(exec),
+            Admission::Ok(OkBody::Start { exec, .. }) => super::file_expect::is_new(exec),
             _ => false,
         });
     for id in p.observed.iter().filter_map(run_id) {

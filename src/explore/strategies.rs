@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
-use super::generate::{Step, TOKENS, TokenArg, Variant};
+use super::generate::{Move, TOKENS, TokenArg, Variant};
 use crate::appflow::TriggerType;
 
 /// A trigger type, on-demand the most often.
@@ -70,14 +70,14 @@ pub(super) fn token(used: u8, near_misses: bool) -> BoxedStrategy<TokenArg> {
 
 /// A quota step: mostly small limits that a sequence reaches (0 to 3 flows
 /// or runs), now and then room enough (8 flows or runs, 50 concurrent).
-pub(super) fn quota() -> BoxedStrategy<Step> {
+pub(super) fn quota() -> BoxedStrategy<Move> {
     let small = prop_oneof![1 => Just(0u8), 4 => 1..4u8, 1 => Just(8u8)];
     (
         small.clone(),
         small,
         prop_oneof![1 => Just(2u8), 4 => Just(50u8)],
     )
-        .prop_map(|(flows, runs, concurrent)| Step::Quota {
+        .prop_map(|(flows, runs, concurrent)| Move::Quota {
             flows,
             runs,
             concurrent,

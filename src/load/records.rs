@@ -15,7 +15,7 @@ use crate::reply::Reply;
 use super::ledger::Id;
 use crate::appflow::Operation;
 use crate::client::pages::{self, End, Reading, Visit};
-use crate::client::{Endpoint, Outcome, RetryPolicy};
+use crate::client::{CallOutcome, Endpoint, RetryPolicy};
 
 /// Attempts per page while the target throttles or fails (about 25 s of
 /// backoff in all, [`RetryPolicy::patient`]).
@@ -60,8 +60,8 @@ pub async fn read_newest_first(
     let mut failed: Option<String> = None;
     let read = pages::read_all(endpoint, &RetryPolicy::patient(), op, &first, reading, |call| {
         let reply = match call.outcome {
-            Outcome::Reply(r) if r.status == 200 => r,
-            Outcome::Reply(r) => {
+            CallOutcome::Reply(r) if r.status == 200 => r,
+            CallOutcome::Reply(r) => {
                 let status = r.status;
                 failed = Some(format!(
                     "{op:?} {flow}: {status} {} (after {PAGE_ATTEMPTS} attempts for 429 and 5xx)",
@@ -69,7 +69,7 @@ pub async fn read_newest_first(
                 ));
                 return Visit::Stop;
             }
-            Outcome::Transport { message, .. } => {
+            CallOutcome::Transport { message, .. } => {
                 failed = Some(format!(
                     "{op:?} {flow}: {message} (after {PAGE_ATTEMPTS} attempts)"
                 ));

@@ -8,7 +8,7 @@ use crate::appflow::{Operation, TriggerType};
 /// One call, as the model sees it: names and tokens as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "call")]
-pub enum Call {
+pub enum Invocation {
     /// CreateFlow of the fixture body; `variant` stands for the input
     /// (two calls with the same variant and name have the same input: T13).
     CreateFlow {
@@ -103,7 +103,7 @@ pub enum Call {
     },
 }
 
-impl Call {
+impl Invocation {
     /// The AppFlow operation, `None` for a clock move.
     pub fn operation(&self) -> Option<Operation> {
         Some(match self {

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::call::Observed;
-use super::state::State;
+use super::state::ModelState;
 use crate::appflow::{ErrorKind, ExecutionStatus, FlowStatus, TriggerType};
 
 /// The executionId a StartFlow answer must carry (O3, T1, T9).
@@ -67,7 +67,7 @@ pub enum OkBody {
 
 /// An answer the contract admits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-pub enum Expect {
+pub enum Admission {
     /// The contract does not decide this answer.
     Any,
     /// Some 4xx error; the contract does not say which.
@@ -95,9 +95,9 @@ pub enum Fit {
     No,
 }
 
-impl Expect {
+impl Admission {
     /// Whether `o` is this answer, in a world whose state (before the call) is `s`.
-    pub fn fit(&self, o: &Observed, s: &State) -> Fit {
+    pub fn fit(&self, o: &Observed, s: &ModelState) -> Fit {
         let yes = |b: bool| if b { Fit::Yes } else { Fit::No };
         match self {
             Self::Any => Fit::Yes,
@@ -111,7 +111,7 @@ impl Expect {
 }
 
 impl OkBody {
-    fn fit(&self, o: &Observed, s: &State) -> Fit {
+    fn fit(&self, o: &Observed, s: &ModelState) -> Fit {
         let yes = |b: bool| if b { Fit::Yes } else { Fit::No };
         let status_is = |f: FlowStatus| o.flow_status.as_deref() == Some(f.as_str());
         let fresh = || {
@@ -195,7 +195,7 @@ impl OkBody {
     }
 }
 
-impl fmt::Display for Expect {
+impl fmt::Display for Admission {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Any => f.write_str("any answer (undecided)"),

@@ -3,11 +3,11 @@
 //! that admit it (narrowing the profiles); a burst of calls at once is
 //! judged against every order of its calls (linearisability).
 
-use super::call::{Call, Observed};
-use super::expect::{Expect, Fit};
+use super::call::{Invocation, Observed};
+use super::expect::{Admission, Fit};
 use super::profile::ProfileSet;
 use super::rules::{Branch, branches};
-use super::state::{Phase, State};
+use super::state::{ModelState, Phase};
 use crate::appflow::ExecutionStatus;
 
 /// More worlds than this are merged no further: a sequence that branches
@@ -18,14 +18,14 @@ pub const MAX_WORLDS: usize = 256;
 #[derive(Debug, Clone)]
 pub struct Worlds {
     /// (state, profiles) pairs, merged by state.
-    pub worlds: Vec<(State, ProfileSet)>,
+    pub worlds: Vec<(ModelState, ProfileSet)>,
 }
 
 /// One admitted answer of a call, over all worlds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Admitted {
     /// The admitted answer.
-    pub expect: Expect,
+    pub expect: Admission,
     /// The APPFLOW.md rule ids that decide it.
     pub rules: Vec<&'static str>,
     /// The profiles it belongs to.
@@ -34,7 +34,7 @@ pub struct Admitted {
 
 /// How an answer was judged.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Judgement {
     /// Some world admits it; the worlds moved on.
     /// Some world admits it; the worlds moved on (`rules` decided it).
     Admitted {
@@ -57,7 +57,7 @@ impl Worlds {
     /// The start of a sequence: nothing exists, every profile is possible.
     pub fn new() -> Self {
         Self {
-            worlds: vec![(State::default(), ProfileSet::ALL)],
+            worlds: vec![(ModelState::default(), ProfileSet::ALL)],
         }
     }
 
@@ -79,7 +79,7 @@ impl Worlds {
     }
 
     /// Every answer the contract admits for `call` now, merged by answer.
-    pub fn admitted(&self, call: &Call) -> Vec<Admitted> {
+    pub fn admitted(&self, call: &Invocation) -> Vec<Admitted> {
         let mut out: Vec<Admitted> = Vec::new();
         for (s, p) in &self.worlds {
             for b in branches(s, *p, call) {
@@ -110,7 +110,7 @@ impl Worlds {
     /// test-control API was asked to): it happened or it did not, in every
     /// way the contract admits; later answers narrow (a run it made has no
     /// executionId until a replay of its token or a read tells it).
-    pub fn lost(&mut self, call: &Call) -> Verdict {
+    pub fn lost(&mut self, call: &Invocation) -> Judgement {
         let mut next = Vec::new();
         let mut rules = Vec::new();
         for (s, p) in &self.worlds {
@@ -128,7 +128,7 @@ impl Worlds {
             }
         }
         self.worlds = next;
-        Verdict::Admitted { rules }
+        Judgement::Admitted { rules }
     }
 
     /// Whether every world knows the account's quotas (Q1-Q3): without a
@@ -138,23 +138,23 @@ impl Worlds {
     }
 
     /// Judges the answer `o` to `call`; on `Admitted`, the worlds move on.
-    pub fn judge(&mut self, call: &Call, o: &Observed) -> Verdict {
+    pub fn judge(&mut self, call: &Invocation, o: &Observed) -> Judgement {
         let (next, rules, lagging) = step(&self.worlds, call, o);
         if next.is_empty() {
             return if lagging {
-                Verdict::Lagging
+                Judgement::Lagging
             } else {
-                Verdict::Refused
+                Judgement::Refused
             };
         }
         self.worlds = next;
-        Verdict::Admitted { rules }
+        Judgement::Admitted { rules }
     }
 
     /// Judges the answers to calls sent at once: admitted when some order
     /// of the calls explains every answer (T5, C1 under bursts).
-    pub fn judge_burst(&mut self, calls: &[Call], answers: &[Observed]) -> Verdict {
-        let mut all: Vec<(State, ProfileSet)> = Vec::new();
+    pub fn judge_burst(&mut self, calls: &[Invocation], answers: &[Observed]) -> Judgement {
+        let mut all: Vec<(ModelState, ProfileSet)> = Vec::new();
         let mut rules = Vec::new();
         for order in permutations(calls.len()) {
             let mut worlds = self.worlds.clone();
@@ -175,21 +175,21 @@ impl Worlds {
             }
         }
         if all.is_empty() {
-            return Verdict::Refused;
+            return Judgement::Refused;
         }
         rules.push("T5");
         self.worlds = all;
-        Verdict::Admitted { rules }
+        Judgement::Admitted { rules }
     }
 }
 
 /// The worlds after `o`, the rules of the branches that admitted it, and
 /// whether some branch found it lagging.
 fn step(
-    worlds: &[(State, ProfileSet)],
-    call: &Call,
+    worlds: &[(ModelState, ProfileSet)],
+    call: &Invocation,
     o: &Observed,
-) -> (Vec<(State, ProfileSet)>, Vec<&'static str>, bool) {
+) -> (Vec<(ModelState, ProfileSet)>, Vec<&'static str>, bool) {
     let mut next = Vec::new();
     let mut rules = Vec::new();
     let mut lagging = false;
@@ -218,7 +218,7 @@ fn step(
 
 /// A branch's state, with what the answer told: a new run's executionId,
 /// the statuses a read showed.
-fn after(b: Branch, call: &Call, o: &Observed) -> State {
+fn after(b: Branch, call: &Invocation, o: &Observed) -> ModelState {
     let mut next = b.next;
     if let (Some((name, i)), Some(id)) = (&b.new_run, &o.execution_id) {
         if let Some(f) = next.flows.get_mut(name) {
@@ -226,7 +226,7 @@ fn after(b: Branch, call: &Call, o: &Observed) -> State {
         }
         next.execution_ids.insert(id.clone());
     }
-    if let (Call::Records { name, .. }, Some(runs), 200) = (call, &o.runs, o.status)
+    if let (Invocation::Records { name, .. }, Some(runs), 200) = (call, &o.runs, o.status)
         && let Some(f) = next.flows.get_mut(name)
     {
         // One run whose answer was lost and one listed run nobody answered:
@@ -260,7 +260,7 @@ fn after(b: Branch, call: &Call, o: &Observed) -> State {
     next
 }
 
-fn merge(into: &mut Vec<(State, ProfileSet)>, w: (State, ProfileSet)) {
+fn merge(into: &mut Vec<(ModelState, ProfileSet)>, w: (ModelState, ProfileSet)) {
     if let Some((_, p)) = into.iter_mut().find(|(s, _)| *s == w.0) {
         *p = p.or(w.1);
     } else if into.len() < MAX_WORLDS {

@@ -25,12 +25,12 @@ pub const L2_LAG: std::time::Duration = std::time::Duration::from_secs(10);
 /// [`L2_LAG`] against AWS, where records were seen later still.
 pub const L2_LAG_AWS: std::time::Duration = std::time::Duration::from_secs(30);
 
-pub use call::{Call, ListedFlow, ListedRun, Observed};
-pub use expect::{Exec, Expect, Fit, OkBody};
-pub use judge::{Admitted, MAX_WORLDS, Verdict, Worlds, permutations};
-pub use profile::{Dimension, PROFILES, Profile, ProfileSet};
+pub use call::{Invocation, ListedFlow, ListedRun, Observed};
+pub use expect::{Admission, Exec, Fit, OkBody};
+pub use judge::{Admitted, Judgement, MAX_WORLDS, Worlds, permutations};
+pub use profile::{Dimension, PROFILES, ProfileId, ProfileSet};
 pub use rules::{Branch, branches};
-pub use state::{Phase, Quotas, State, TOKEN_TTL_SECS, valid_flow_name, valid_token};
+pub use state::{ModelState, Phase, Quotas, TOKEN_TTL_SECS, valid_flow_name, valid_token};
 
 #[cfg(test)]
 mod quota_tests;

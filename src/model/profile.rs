@@ -72,9 +72,9 @@ impl Dimension {
 
 /// One behaviour profile: bit `d` set picks candidate 1 of dimension `d`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Profile(pub u8);
+pub struct ProfileId(pub u8);
 
-impl Profile {
+impl ProfileId {
     /// The candidate (0 or 1) this profile picks for `d`.
     pub const fn pick(self, d: Dimension) -> usize {
         ((self.0 >> d.bit()) & 1) as usize
@@ -103,7 +103,7 @@ impl ProfileSet {
     pub fn with(self, d: Dimension, c: usize) -> ProfileSet {
         let mut out = 0;
         for i in 0..PROFILES {
-            if self.0 & (1 << i) != 0 && Profile(i as u8).pick(d) == c {
+            if self.0 & (1 << i) != 0 && ProfileId(i as u8).pick(d) == c {
                 out |= 1 << i;
             }
         }

@@ -12,11 +12,11 @@
 //! a 402; the player counts such an answer as not judged (the account's
 //! own limits and foreign flows are unknown).
 
-use super::call::Call;
-use super::expect::Expect;
+use super::call::Invocation;
+use super::expect::Admission;
 use super::profile::ProfileSet;
 use super::rules::{Branch, branch};
-use super::state::{Quotas, State};
+use super::state::{ModelState, Quotas};
 use crate::appflow::{ErrorKind, FlowStatus, TriggerType};
 
 /// Whether a quota stops a call that would make a flow or a run.
@@ -27,7 +27,7 @@ enum Bite {
     Yes,
 }
 
-fn flows(s: &State) -> Bite {
+fn flows(s: &ModelState) -> Bite {
     if s.flows.len() >= s.quotas.flows {
         Bite::Yes
     } else {
@@ -45,11 +45,11 @@ fn runs(q: &Quotas) -> Bite {
     if q2 || q3 { Bite::Maybe } else { Bite::No }
 }
 
-fn run_count(s: &State, name: &str) -> usize {
+fn run_count(s: &ModelState, name: &str) -> usize {
     s.flows.get(name).map_or(0, |f| f.runs.len())
 }
 
-fn scheduled_active(s: &State) -> bool {
+fn scheduled_active(s: &ModelState) -> bool {
     s.flows
         .values()
         .any(|f| f.trigger != TriggerType::OnDemand && f.status == FlowStatus::Active)
@@ -58,14 +58,14 @@ fn scheduled_active(s: &State) -> bool {
 /// `branches` of `call` in `s` with the known quotas applied: a branch
 /// that makes a flow or a run is replaced by a 402 where the quota surely
 /// bites, joined by one where it may; the counts move on.
-pub(super) fn apply(s: &State, call: &Call, branches: Vec<Branch>) -> Vec<Branch> {
+pub(super) fn apply(s: &ModelState, call: &Invocation, branches: Vec<Branch>) -> Vec<Branch> {
     if !s.quotas.known {
         return branches;
     }
     let mut out = Vec::with_capacity(branches.len() + 1);
     for mut b in branches {
         let makes_flow =
-            matches!(call, Call::CreateFlow { .. }) && b.next.flows.len() > s.flows.len();
+            matches!(call, Invocation::CreateFlow { .. }) && b.next.flows.len() > s.flows.len();
         let makes_run = b
             .new_run
             .as_ref()
@@ -78,7 +78,7 @@ pub(super) fn apply(s: &State, call: &Call, branches: Vec<Branch>) -> Vec<Branch
             (Bite::No, &[])
         };
         if bite != Bite::No {
-            let refused = Expect::Error(ErrorKind::ServiceQuotaExceeded);
+            let refused = Admission::Error(ErrorKind::ServiceQuotaExceeded);
             out.push(branch(b.profiles, rules, refused, s.clone()));
             if bite == Bite::Yes {
                 continue;
@@ -89,7 +89,7 @@ pub(super) fn apply(s: &State, call: &Call, branches: Vec<Branch>) -> Vec<Branch
             q.runs_used = (q.runs_used.0 + 1, q.runs_used.1 + 1);
             q.started += 1;
         }
-        if matches!(call, Call::AdvanceClock { .. }) {
+        if matches!(call, Invocation::AdvanceClock { .. }) {
             q.runs_used.0 = 0;
         }
         if scheduled_active(&b.next) {
@@ -101,7 +101,7 @@ pub(super) fn apply(s: &State, call: &Call, branches: Vec<Branch>) -> Vec<Branch
 }
 
 /// A quota step: the limits are known from now on, as room left (Q1-Q3).
-pub(super) fn set(s: &State, p: ProfileSet, flows: u8, runs: u8, concurrent: u8) -> Branch {
+pub(super) fn set(s: &ModelState, p: ProfileSet, flows: u8, runs: u8, concurrent: u8) -> Branch {
     let mut next = s.clone();
     next.quotas = Quotas {
         known: true,
@@ -112,12 +112,12 @@ pub(super) fn set(s: &State, p: ProfileSet, flows: u8, runs: u8, concurrent: u8)
         started: 0,
         scheduled: scheduled_active(s),
     };
-    branch(p, &["Q1", "Q2", "Q3"], Expect::Any, next)
+    branch(p, &["Q1", "Q2", "Q3"], Admission::Any, next)
 }
 
 /// W6: a large StartFlow is refused (400 ValidationException or 413, and
 /// nothing happened) or served (as any StartFlow: it happened once).
-pub(super) fn large(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -> Vec<Branch> {
+pub(super) fn large(s: &ModelState, p: ProfileSet, name: &str, token: Option<&str>) -> Vec<Branch> {
     let mut out = super::start::start(s, p, name, token);
     for b in &mut out {
         b.rules.push("W6");
@@ -125,9 +125,9 @@ pub(super) fn large(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -
     out.push(branch(
         p,
         &["W6", "T12"],
-        Expect::Error(ErrorKind::Validation),
+        Admission::Error(ErrorKind::Validation),
         s.clone(),
     ));
-    out.push(branch(p, &["W6", "T12"], Expect::TooLarge, s.clone()));
+    out.push(branch(p, &["W6", "T12"], Admission::TooLarge, s.clone()));
     out
 }

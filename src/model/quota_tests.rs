@@ -6,8 +6,8 @@ use crate::appflow::TriggerType;
 
 use super::tests::{err, ok, ok_run};
 
-fn create(name: &str) -> Call {
-    Call::CreateFlow {
+fn create(name: &str) -> Invocation {
+    Invocation::CreateFlow {
         name: name.into(),
         trigger: TriggerType::OnDemand,
         token: None,
@@ -15,8 +15,8 @@ fn create(name: &str) -> Call {
     }
 }
 
-fn start(token: Option<&str>) -> Call {
-    Call::StartFlow {
+fn start(token: Option<&str>) -> Invocation {
+    Invocation::StartFlow {
         name: "ah-q".into(),
         token: token.map(Into::into),
     }
@@ -36,15 +36,15 @@ fn records(ids: &[&str]) -> Observed {
     }
 }
 
-fn read() -> Call {
-    Call::Records {
+fn read() -> Invocation {
+    Invocation::Records {
         name: "ah-q".into(),
         page: 3,
     }
 }
 
-fn yes(v: Verdict) -> bool {
-    matches!(v, Verdict::Admitted { .. })
+fn yes(v: Judgement) -> bool {
+    matches!(v, Judgement::Admitted { .. })
 }
 
 const QUOTA_402: &str = "ServiceQuotaExceededException";
@@ -52,7 +52,7 @@ const QUOTA_402: &str = "ServiceQuotaExceededException";
 fn with_quotas(flows: u8, runs: u8) -> Worlds {
     let mut w = Worlds::new();
     assert!(yes(w.judge(&create("ah-q"), &ok("Active"))));
-    let set = Call::SetQuotas {
+    let set = Invocation::SetQuotas {
         flows,
         runs,
         concurrent: 50,
@@ -81,7 +81,7 @@ fn known_quotas_decide_402_or_200_and_a_refused_token_is_judged_afresh() {
         "Q2: the month's run is used, so a 200 is refused"
     );
     // The limit raised: the refused token is a new call (T12), never the 402 again.
-    let raise = Call::SetQuotas {
+    let raise = Invocation::SetQuotas {
         flows: 1,
         runs: 5,
         concurrent: 50,
@@ -132,7 +132,7 @@ fn a_read_after_a_lost_answer_may_show_its_run_or_none_then_holds_to_it() {
 
 #[test]
 fn a_large_start_is_refused_with_nothing_done_or_served_once() {
-    let large = Call::LargeStart {
+    let large = Invocation::LargeStart {
         name: "ah-q".into(),
         token: Some("t".into()),
         bytes: 1_100_000,

@@ -2,10 +2,10 @@
 //! possible and a call, every answer the contract admits (a branch per
 //! answer, naming its rule ids) and the state after it.
 
-use super::call::Call;
-use super::expect::{Expect, OkBody};
+use super::call::Invocation;
+use super::expect::{Admission, OkBody};
 use super::profile::{Dimension, ProfileSet};
-use super::state::{Flow, Phase, State, StoredOp, valid_flow_name, valid_token};
+use super::state::{ModelFlow, ModelState, Phase, StoredOp, valid_flow_name, valid_token};
 use crate::appflow::{ErrorKind, FlowStatus, Operation, TriggerType};
 
 /// One admitted answer, the profiles it belongs to, and the state after it.
@@ -16,9 +16,9 @@ pub struct Branch {
     /// The APPFLOW.md rule ids that decide this answer.
     pub rules: Vec<&'static str>,
     /// The admitted answer.
-    pub expect: Expect,
+    pub expect: Admission,
     /// The state after the answer.
-    pub next: State,
+    pub next: ModelState,
     /// A StartFlow that makes a run: (flow, run index) whose executionId
     /// the answer gives.
     pub new_run: Option<(String, usize)>,
@@ -27,8 +27,8 @@ pub struct Branch {
 pub(super) fn branch(
     profiles: ProfileSet,
     rules: &[&'static str],
-    expect: Expect,
-    next: State,
+    expect: Admission,
+    next: ModelState,
 ) -> Branch {
     Branch {
         profiles,
@@ -41,56 +41,57 @@ pub(super) fn branch(
 
 /// Every answer the contract admits for `call` in state `s`, for the
 /// profiles `p`, the account's quotas (Q1-Q3) included.
-pub fn branches(s: &State, p: ProfileSet, call: &Call) -> Vec<Branch> {
+pub fn branches(s: &ModelState, p: ProfileSet, call: &Invocation) -> Vec<Branch> {
     super::quota::apply(s, call, unlimited(s, p, call))
 }
 
 /// Every answer the contract admits for `call`, quotas aside.
-fn unlimited(s: &State, p: ProfileSet, call: &Call) -> Vec<Branch> {
-    let same = |rules: &[&'static str], expect: Expect| vec![branch(p, rules, expect, s.clone())];
+fn unlimited(s: &ModelState, p: ProfileSet, call: &Invocation) -> Vec<Branch> {
+    let same =
+        |rules: &[&'static str], expect: Admission| vec![branch(p, rules, expect, s.clone())];
     if let Some(name) = call.name()
         && !valid_flow_name(name)
     {
-        return same(&["V1", "V3"], Expect::Error(ErrorKind::Validation));
+        return same(&["V1", "V3"], Admission::Error(ErrorKind::Validation));
     }
     let token = match call {
-        Call::CreateFlow { token, .. }
-        | Call::UpdateFlow { token, .. }
-        | Call::StartFlow { token, .. }
-        | Call::LargeStart { token, .. } => token.as_deref(),
+        Invocation::CreateFlow { token, .. }
+        | Invocation::UpdateFlow { token, .. }
+        | Invocation::StartFlow { token, .. }
+        | Invocation::LargeStart { token, .. } => token.as_deref(),
         _ => None,
     };
     if token.is_some_and(|t| !valid_token(t)) {
-        return same(&["V2", "V3"], Expect::Error(ErrorKind::Validation));
+        return same(&["V2", "V3"], Admission::Error(ErrorKind::Validation));
     }
     match call {
-        Call::CreateFlow {
+        Invocation::CreateFlow {
             name,
             trigger,
             variant,
             ..
         } => create(s, p, name, *trigger, token, *variant),
-        Call::UpdateFlow { name, variant, .. } => update(s, p, name, token, *variant),
-        Call::StartFlow { name, .. } => super::start::start(s, p, name, token),
-        Call::LargeStart { name, .. } => super::quota::large(s, p, name, token),
-        Call::SetQuotas {
+        Invocation::UpdateFlow { name, variant, .. } => update(s, p, name, token, *variant),
+        Invocation::StartFlow { name, .. } => super::start::start(s, p, name, token),
+        Invocation::LargeStart { name, .. } => super::quota::large(s, p, name, token),
+        Invocation::SetQuotas {
             flows,
             runs,
             concurrent,
         } => vec![super::quota::set(s, p, *flows, *runs, *concurrent)],
-        Call::StopFlow { name } => stop(s, p, name),
-        Call::DeleteFlow { name, force } => delete(s, p, name, *force),
-        Call::DescribeFlow { name } => match s.flows.get(name) {
-            None => same(&["L6"], Expect::Error(ErrorKind::ResourceNotFound)),
+        Invocation::StopFlow { name } => stop(s, p, name),
+        Invocation::DeleteFlow { name, force } => delete(s, p, name, *force),
+        Invocation::DescribeFlow { name } => match s.flows.get(name) {
+            None => same(&["L6"], Admission::Error(ErrorKind::ResourceNotFound)),
             Some(f) => same(
                 &["O2", "L1"],
-                Expect::Ok(OkBody::Describe {
+                Admission::Ok(OkBody::Describe {
                     flow_status: f.status,
                     trigger: f.trigger,
                 }),
             ),
         },
-        Call::ListFlows { .. } => {
+        Invocation::ListFlows { .. } => {
             let present = s
                 .flows
                 .iter()
@@ -102,32 +103,39 @@ fn unlimited(s: &State, p: ProfileSet, call: &Call) -> Vec<Branch> {
                 .filter(|n| !s.flows.contains_key(*n))
                 .cloned()
                 .collect();
-            same(&["S4", "S2"], Expect::Ok(OkBody::List { present, absent }))
+            same(
+                &["S4", "S2"],
+                Admission::Ok(OkBody::List { present, absent }),
+            )
         }
-        Call::Records { name, .. } => match s.flows.get(name) {
-            None => same(&["L6"], Expect::AnyError),
+        Invocation::Records { name, .. } => match s.flows.get(name) {
+            None => same(&["L6"], Admission::AnyError),
             // Scheduled and event flows run on their own on a real service.
-            Some(f) if f.trigger != TriggerType::OnDemand => same(&["L2"], Expect::Any),
+            Some(f) if f.trigger != TriggerType::OnDemand => same(&["L2"], Admission::Any),
             Some(f) => {
                 let runs = f
                     .runs
                     .iter()
                     .map(|r| (r.id.clone(), r.phase.statuses().to_vec()))
                     .collect();
-                same(&["L2", "S2"], Expect::Ok(OkBody::Records { runs }))
+                same(&["L2", "S2"], Admission::Ok(OkBody::Records { runs }))
             }
         },
-        Call::Cancel { name, execution_id } => cancel(s, p, name, execution_id),
-        Call::AdvanceClock { secs } => {
+        Invocation::Cancel { name, execution_id } => cancel(s, p, name, execution_id),
+        Invocation::AdvanceClock { secs } => {
             let mut next = s.clone();
             next.now += secs;
-            vec![branch(p, &["T4"], Expect::Any, next)]
+            vec![branch(p, &["T4"], Admission::Any, next)]
         }
     }
 }
 
 /// The CreateFlow/UpdateFlow call stored for `token`, if still remembered (T13).
-fn remembered_op<'a>(s: &'a State, op: Operation, token: Option<&str>) -> Option<&'a StoredOp> {
+fn remembered_op<'a>(
+    s: &'a ModelState,
+    op: Operation,
+    token: Option<&str>,
+) -> Option<&'a StoredOp> {
     token
         .and_then(|t| s.op_tokens.get(&(op, t.to_owned())))
         .filter(|st| s.remembered(st.at))
@@ -135,28 +143,28 @@ fn remembered_op<'a>(s: &'a State, op: Operation, token: Option<&str>) -> Option
 
 /// A remembered CreateFlow/UpdateFlow token used again (T13): the same input
 /// answers the first response again, other input 409.
-fn replay_or_conflict(s: &State, p: ProfileSet, stored: &StoredOp, same: bool) -> Branch {
+fn replay_or_conflict(s: &ModelState, p: ProfileSet, stored: &StoredOp, same: bool) -> Branch {
     let expect = if same {
-        Expect::Ok(OkBody::Status(stored.flow_status))
+        Admission::Ok(OkBody::Status(stored.flow_status))
     } else {
-        Expect::Error(ErrorKind::Conflict)
+        Admission::Error(ErrorKind::Conflict)
     };
     branch(p, &["T13"], expect, s.clone())
 }
 
 /// The token of a deleted flow used on another name: remembered (T13, other
 /// input: 409) or ended with its flow (T14, a new call); this is the 409.
-fn orphan_conflict(s: &State, p: ProfileSet) -> Branch {
+fn orphan_conflict(s: &ModelState, p: ProfileSet) -> Branch {
     branch(
         p,
         &["T13", "T14"],
-        Expect::Error(ErrorKind::Conflict),
+        Admission::Error(ErrorKind::Conflict),
         s.clone(),
     )
 }
 
 fn create(
-    s: &State,
+    s: &ModelState,
     p: ProfileSet,
     name: &str,
     trigger: TriggerType,
@@ -176,7 +184,7 @@ fn create(
     let ended = stored.is_some_and(|st| s.ended(st, name));
     if s.flows.contains_key(name) {
         // A second flow of the same name: refused, how is not decided.
-        return vec![branch(p, &["L1"], Expect::AnyError, s.clone())];
+        return vec![branch(p, &["L1"], Admission::AnyError, s.clone())];
     }
     let made = |p: ProfileSet, status: FlowStatus| {
         let mut next = s.clone();
@@ -184,7 +192,7 @@ fn create(
         next.names.insert(name.to_owned());
         next.flows.insert(
             name.to_owned(),
-            Flow {
+            ModelFlow {
                 trigger,
                 status,
                 generation,
@@ -204,7 +212,7 @@ fn create(
             );
         }
         let rules: &[&'static str] = if ended { &["L1", "T14"] } else { &["L1"] };
-        branch(p, rules, Expect::Ok(OkBody::Status(status)), next)
+        branch(p, rules, Admission::Ok(OkBody::Status(status)), next)
     };
     let mut branches = match trigger {
         TriggerType::OnDemand => vec![made(p, FlowStatus::Active)],
@@ -223,9 +231,15 @@ fn create(
     branches
 }
 
-fn update(s: &State, p: ProfileSet, name: &str, token: Option<&str>, variant: u8) -> Vec<Branch> {
+fn update(
+    s: &ModelState,
+    p: ProfileSet,
+    name: &str,
+    token: Option<&str>,
+    variant: u8,
+) -> Vec<Branch> {
     let Some(flow) = s.flows.get(name) else {
-        return vec![branch(p, &["L6"], Expect::AnyError, s.clone())];
+        return vec![branch(p, &["L6"], Admission::AnyError, s.clone())];
     };
     let input = format!("{name}/{}/{variant}", flow.trigger);
     let stored = remembered_op(s, Operation::UpdateFlow, token);
@@ -254,7 +268,7 @@ fn update(s: &State, p: ProfileSet, name: &str, token: Option<&str>, variant: u8
     let mut branches = vec![branch(
         p,
         &["T13"],
-        Expect::Ok(OkBody::Status(flow.status)),
+        Admission::Ok(OkBody::Status(flow.status)),
         next,
     )];
     if either {
@@ -263,15 +277,15 @@ fn update(s: &State, p: ProfileSet, name: &str, token: Option<&str>, variant: u8
     branches
 }
 
-fn stop(s: &State, p: ProfileSet, name: &str) -> Vec<Branch> {
+fn stop(s: &ModelState, p: ProfileSet, name: &str) -> Vec<Branch> {
     let Some(flow) = s.flows.get(name) else {
-        return vec![branch(p, &["L6"], Expect::AnyError, s.clone())];
+        return vec![branch(p, &["L6"], Admission::AnyError, s.clone())];
     };
     if flow.trigger == TriggerType::OnDemand {
         return vec![branch(
             p,
             &["L4"],
-            Expect::Error(ErrorKind::UnsupportedOperation),
+            Admission::Error(ErrorKind::UnsupportedOperation),
             s.clone(),
         )];
     }
@@ -280,7 +294,7 @@ fn stop(s: &State, p: ProfileSet, name: &str) -> Vec<Branch> {
         // refusal (any 4xx) changes nothing; a 200 answers the status it
         // keeps or the status a stop leaves (L5's candidates), and the flow
         // has that status from then on.
-        let mut branches = vec![branch(p, &["L5"], Expect::AnyError, s.clone())];
+        let mut branches = vec![branch(p, &["L5"], Admission::AnyError, s.clone())];
         let [suspended, draft] = p.split(Dimension::StoppedStatus);
         for (p, stopped) in [
             (suspended, FlowStatus::Suspended),
@@ -295,7 +309,12 @@ fn stop(s: &State, p: ProfileSet, name: &str) -> Vec<Branch> {
                 if let Some(f) = next.flows.get_mut(name) {
                     f.status = status;
                 }
-                branches.push(branch(p, &["L5"], Expect::Ok(OkBody::Status(status)), next));
+                branches.push(branch(
+                    p,
+                    &["L5"],
+                    Admission::Ok(OkBody::Status(status)),
+                    next,
+                ));
             }
         }
         return branches;
@@ -311,41 +330,41 @@ fn stop(s: &State, p: ProfileSet, name: &str) -> Vec<Branch> {
         if let Some(f) = next.flows.get_mut(name) {
             f.status = status;
         }
-        branch(p, &["L5"], Expect::Ok(OkBody::Status(status)), next)
+        branch(p, &["L5"], Admission::Ok(OkBody::Status(status)), next)
     })
     .collect()
 }
 
-fn delete(s: &State, p: ProfileSet, name: &str, force: bool) -> Vec<Branch> {
+fn delete(s: &ModelState, p: ProfileSet, name: &str, force: bool) -> Vec<Branch> {
     if !s.flows.contains_key(name) {
         return vec![branch(
             p,
             &["L6"],
-            Expect::Error(ErrorKind::ResourceNotFound),
+            Admission::Error(ErrorKind::ResourceNotFound),
             s.clone(),
         )];
     }
     let mut gone = s.clone();
     gone.delete(name);
-    let deleted = branch(p, &["L6", "T14"], Expect::Ok(OkBody::Deleted), gone);
+    let deleted = branch(p, &["L6", "T14"], Admission::Ok(OkBody::Deleted), gone);
     if force || !s.may_run(name) {
         return vec![deleted];
     }
     vec![
-        branch(p, &["L6"], Expect::Error(ErrorKind::Conflict), s.clone()),
+        branch(p, &["L6"], Admission::Error(ErrorKind::Conflict), s.clone()),
         deleted,
     ]
 }
 
-fn cancel(s: &State, p: ProfileSet, name: &str, id: &str) -> Vec<Branch> {
+fn cancel(s: &ModelState, p: ProfileSet, name: &str, id: &str) -> Vec<Branch> {
     let Some(flow) = s.flows.get(name) else {
-        return vec![branch(p, &["L6"], Expect::AnyError, s.clone())];
+        return vec![branch(p, &["L6"], Admission::AnyError, s.clone())];
     };
-    let invalid = |next: State| {
+    let invalid = |next: ModelState| {
         branch(
             p,
             &["S3"],
-            Expect::Ok(OkBody::Cancel {
+            Admission::Ok(OkBody::Cancel {
                 invalid: vec![id.to_owned()],
             }),
             next,
@@ -368,7 +387,7 @@ fn cancel(s: &State, p: ProfileSet, name: &str, id: &str) -> Vec<Branch> {
         branch(
             p,
             &["S3"],
-            Expect::Ok(OkBody::Cancel {
+            Admission::Ok(OkBody::Cancel {
                 invalid: Vec::new(),
             }),
             with_phase(Phase::Canceling),

@@ -2,20 +2,20 @@
 //! (T1, T9, T11 replays; T2, T3, T8 on another flow; T4, T14 new again),
 //! then the run (L2, C2) or the activation (L3, C1).
 
-use super::expect::{Exec, Expect, OkBody};
+use super::expect::{Admission, Exec, OkBody};
 use super::profile::{Dimension, ProfileSet};
 use super::rules::{Branch, branch};
-use super::state::{Phase, Run, State, StoredStart};
+use super::state::{ModelState, Phase, Run, StoredStart};
 use crate::appflow::{ErrorKind, FlowStatus, TriggerType};
 
 /// Every answer the contract admits for StartFlow of `name` with `token`.
 // Long on purpose: one match over what the contract says of a StartFlow, branch by branch with its rule ids (T1-T14, C1, C2, L2-L7): split, the rules would lose their order.
-pub(super) fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -> Vec<Branch> {
+pub(super) fn start(s: &ModelState, p: ProfileSet, name: &str, token: Option<&str>) -> Vec<Branch> {
     let Some(flow) = s.flows.get(name) else {
         return vec![branch(
             p,
             &["L7", "T10"],
-            Expect::Error(ErrorKind::ResourceNotFound),
+            Admission::Error(ErrorKind::ResourceNotFound),
             s.clone(),
         )];
     };
@@ -40,7 +40,7 @@ pub(super) fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -
             let mut b = branch(
                 p,
                 rules,
-                Expect::Ok(OkBody::Start {
+                Admission::Ok(OkBody::Start {
                     flow_status: stored.flow_status,
                     exec,
                 }),
@@ -70,13 +70,13 @@ pub(super) fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -
             extra.push(branch(
                 conflict,
                 &["T2", "T14"],
-                Expect::Error(ErrorKind::Conflict),
+                Admission::Error(ErrorKind::Conflict),
                 s.clone(),
             ));
             extra.push(branch(
                 validation,
                 &["T2", "T14"],
-                Expect::Error(ErrorKind::Validation),
+                Admission::Error(ErrorKind::Validation),
                 s.clone(),
             ));
         }
@@ -87,13 +87,13 @@ pub(super) fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -
                     branch(
                         conflict,
                         &["T2", "T8"],
-                        Expect::Error(ErrorKind::Conflict),
+                        Admission::Error(ErrorKind::Conflict),
                         s.clone(),
                     ),
                     branch(
                         validation,
                         &["T2", "T8"],
-                        Expect::Error(ErrorKind::Validation),
+                        Admission::Error(ErrorKind::Validation),
                         s.clone(),
                     ),
                 ];
@@ -108,7 +108,7 @@ pub(super) fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -
     } else {
         rules.push("T7");
     }
-    let remember = |next: &mut State, run: Option<usize>, status: FlowStatus| {
+    let remember = |next: &mut ModelState, run: Option<usize>, status: FlowStatus| {
         if let Some(t) = token {
             next.start_tokens.insert(
                 (t.to_owned(), name.to_owned()),
@@ -140,7 +140,7 @@ pub(super) fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -
                 let mut b = branch(
                     p,
                     &[],
-                    Expect::Ok(OkBody::Start {
+                    Admission::Ok(OkBody::Start {
                         flow_status: status,
                         exec: Exec::New,
                     }),
@@ -167,7 +167,7 @@ pub(super) fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -
                 branch(
                     conflict,
                     &["C2"],
-                    Expect::Error(ErrorKind::Conflict),
+                    Admission::Error(ErrorKind::Conflict),
                     s.clone(),
                 ),
                 run(conflict, true, "C2"),
@@ -183,7 +183,7 @@ pub(super) fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -
                 let mut b = branch(
                     p,
                     &[rule, "O3"],
-                    Expect::Ok(OkBody::Start {
+                    Admission::Ok(OkBody::Start {
                         flow_status: FlowStatus::Active,
                         exec: Exec::Absent,
                     }),
@@ -201,7 +201,7 @@ pub(super) fn start(s: &State, p: ProfileSet, name: &str, token: Option<&str>) -
             out.push(branch(
                 conflict,
                 &["C1"],
-                Expect::Error(ErrorKind::Conflict),
+                Admission::Error(ErrorKind::Conflict),
                 s.clone(),
             ));
             out.push(activate(idempotent, "C1"));

@@ -43,7 +43,7 @@ pub struct Run {
 
 /// A live flow.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Flow {
+pub struct ModelFlow {
     /// The trigger type.
     pub trigger: TriggerType,
     /// The status as listed.
@@ -107,11 +107,11 @@ pub struct Quotas {
 
 /// The whole state of one sequence's world.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct State {
+pub struct ModelState {
     /// Model seconds since the sequence began (moved only by clock steps).
     pub now: u64,
     /// Live flows by name.
-    pub flows: BTreeMap<String, Flow>,
+    pub flows: BTreeMap<String, ModelFlow>,
     /// Every flow name the sequence has used (to judge lists).
     pub names: BTreeSet<String>,
     /// (token, flow name) -> the first answer.
@@ -125,7 +125,7 @@ pub struct State {
     next_generation: u32,
 }
 
-impl State {
+impl ModelState {
     /// A fresh generation number for a flow made now.
     pub fn new_generation(&mut self) -> u32 {
         self.next_generation += 1;
@@ -138,7 +138,7 @@ impl State {
     }
 
     /// The live flow `name` of generation `generation`, if it still exists.
-    pub fn live(&self, name: &str, generation: u32) -> Option<&Flow> {
+    pub fn live(&self, name: &str, generation: u32) -> Option<&ModelFlow> {
         self.flows.get(name).filter(|f| f.generation == generation)
     }
 

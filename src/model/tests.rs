@@ -27,8 +27,8 @@ pub(super) fn err(status: u16, kind: &str) -> Observed {
     }
 }
 
-fn create(name: &str, trigger: TriggerType) -> Call {
-    Call::CreateFlow {
+fn create(name: &str, trigger: TriggerType) -> Invocation {
+    Invocation::CreateFlow {
         name: name.into(),
         trigger,
         token: None,
@@ -36,21 +36,21 @@ fn create(name: &str, trigger: TriggerType) -> Call {
     }
 }
 
-fn start(name: &str, token: Option<&str>) -> Call {
-    Call::StartFlow {
+fn start(name: &str, token: Option<&str>) -> Invocation {
+    Invocation::StartFlow {
         name: name.into(),
         token: token.map(Into::into),
     }
 }
 
-fn admitted(v: Verdict) -> bool {
-    matches!(v, Verdict::Admitted { .. })
+fn admitted(v: Judgement) -> bool {
+    matches!(v, Judgement::Admitted { .. })
 }
 
 #[test]
 fn a_target_always_answering_draft_after_stop_passes_one_switching_fails() {
     let mut w = Worlds::new();
-    let stop = Call::StopFlow {
+    let stop = Invocation::StopFlow {
         name: "ah-s".into(),
     };
     assert!(admitted(
@@ -67,7 +67,7 @@ fn a_target_always_answering_draft_after_stop_passes_one_switching_fails() {
     assert!(admitted(w.judge(&start("ah-s", None), &ok("Active"))));
     assert_eq!(
         w.judge(&stop, &ok("Suspended")),
-        Verdict::Refused,
+        Judgement::Refused,
         "no profile explains both"
     );
 }
@@ -82,16 +82,16 @@ fn replays_answer_the_first_run_and_a_new_token_a_new_one() {
     assert!(admitted(w.judge(&start("ah-o", Some("t1")), &ok_run("e1"))));
     assert_eq!(
         w.judge(&start("ah-o", Some("t1")), &ok_run("e9")),
-        Verdict::Refused
+        Judgement::Refused
     );
     assert_eq!(
         w.judge(&start("ah-o", Some("t2")), &ok_run("e1")),
-        Verdict::Refused,
+        Judgement::Refused,
         "a new token must not answer an earlier run"
     );
     // After 8 hours the token is a new call (T4).
     assert!(admitted(w.judge(
-        &Call::AdvanceClock {
+        &Invocation::AdvanceClock {
             secs: TOKEN_TTL_SECS
         },
         &Observed::default()
@@ -107,7 +107,7 @@ fn c2_conflict_is_admitted_only_while_a_run_may_be_in_progress() {
     ));
     assert_eq!(
         w.judge(&start("ah-o", None), &err(409, "ConflictException")),
-        Verdict::Refused
+        Judgement::Refused
     );
     assert!(admitted(w.judge(&start("ah-o", None), &ok_run("e1"))));
     assert!(admitted(
@@ -133,7 +133,7 @@ fn a_same_token_burst_must_make_one_run() {
     let same = vec![ok_run("e1"), ok_run("e1"), ok_run("e1")];
     assert!(admitted(w.clone().judge_burst(&calls, &same)));
     let two = vec![ok_run("e1"), ok_run("e2"), ok_run("e1")];
-    assert_eq!(w.judge_burst(&calls, &two), Verdict::Refused);
+    assert_eq!(w.judge_burst(&calls, &two), Judgement::Refused);
 }
 
 #[test]
@@ -155,7 +155,7 @@ fn near_misses_are_other_tokens_or_invalid() {
     )));
     assert_eq!(
         w.judge(&start("ah-o", Some(&long)), &ok_run("e3")),
-        Verdict::Refused
+        Judgement::Refused
     );
     assert!(admitted(w.judge(
         &start("AH-O", None),
@@ -165,7 +165,7 @@ fn near_misses_are_other_tokens_or_invalid() {
 
 #[test]
 fn stopping_a_flow_that_is_not_active_may_be_refused_or_answer_a_status() {
-    let stop = Call::StopFlow {
+    let stop = Invocation::StopFlow {
         name: "ah-s".into(),
     };
     let created = || {
@@ -190,7 +190,7 @@ fn stopping_a_flow_that_is_not_active_may_be_refused_or_answer_a_status() {
     );
     assert_eq!(
         created().judge(&stop, &ok("Active")),
-        Verdict::Refused,
+        Judgement::Refused,
         "a stop never answers Active"
     );
 }
@@ -202,7 +202,7 @@ fn c2_conflict_may_last_while_the_run_is_being_canceled() {
         w.judge(&create("ah-o", TriggerType::OnDemand), &ok("Active"))
     ));
     assert!(admitted(w.judge(&start("ah-o", None), &ok_run("e1"))));
-    let cancel = Call::Cancel {
+    let cancel = Invocation::Cancel {
         name: "ah-o".into(),
         execution_id: "e1".into(),
     };
@@ -229,7 +229,7 @@ fn the_emulator_flags_name_only_settled_candidates_that_are_not_the_default() {
         (vec![], vec![]),
         "nothing settled: no flag"
     );
-    let stop = Call::StopFlow {
+    let stop = Invocation::StopFlow {
         name: "ah-s".into(),
     };
     assert!(admitted(

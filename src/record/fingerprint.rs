@@ -10,11 +10,11 @@ use serde_json::Value;
 
 use super::{Answered, Exchange};
 use crate::appflow::{Operation, TriggerType};
-use crate::model::{Call, Dimension, ListedRun, Observed, ProfileSet, Verdict, Worlds};
+use crate::model::{Dimension, Invocation, Judgement, ListedRun, Observed, ProfileSet, Worlds};
 
 /// What the model made of a recording.
 #[derive(Debug, Clone)]
-pub struct Fingerprint {
+pub struct ModelReading {
     /// The behaviour profiles still consistent with every judged answer.
     pub profiles: ProfileSet,
     /// The APPFLOW.md rule ids the judged answers were decided by.
@@ -31,7 +31,7 @@ pub struct Fingerprint {
     pub per_call: Vec<Vec<&'static str>>,
 }
 
-impl Fingerprint {
+impl ModelReading {
     /// One line per [chosen] rule: the candidate the traffic showed, or
     /// that it did not decide it.
     pub fn lines(&self) -> Vec<String> {
@@ -71,7 +71,7 @@ pub fn created(calls: &[Exchange]) -> Vec<String> {
 }
 
 /// Judges every call about a created flow, in order, until one is refused.
-pub fn of(calls: &[Exchange]) -> Fingerprint {
+pub fn of(calls: &[Exchange]) -> ModelReading {
     let created: BTreeSet<String> = created(calls).into_iter().collect();
     let mut worlds = Worlds::new();
     let mut rules: Vec<&'static str> = Vec::new();
@@ -88,7 +88,7 @@ pub fn of(calls: &[Exchange]) -> Fingerprint {
         };
         judged += 1;
         match worlds.judge(&call, &observed(c.operation, reply)) {
-            Verdict::Admitted { rules: r } => {
+            Judgement::Admitted { rules: r } => {
                 per_call[i].clone_from(&r);
                 for id in r {
                     if !rules.contains(&id) {
@@ -97,9 +97,9 @@ pub fn of(calls: &[Exchange]) -> Fingerprint {
                 }
             }
             // A read that lacks a run is L2's room: the worlds stay.
-            Verdict::Lagging => {}
-            Verdict::Refused => {
-                return Fingerprint {
+            Judgement::Lagging => {}
+            Judgement::Refused => {
+                return ModelReading {
                     profiles: worlds.profiles(),
                     rules,
                     refused: Some((i + 1, c.operation)),
@@ -109,7 +109,7 @@ pub fn of(calls: &[Exchange]) -> Fingerprint {
             }
         }
     }
-    Fingerprint {
+    ModelReading {
         profiles: worlds.profiles(),
         rules,
         refused: None,
@@ -123,7 +123,7 @@ pub fn flow_of(request: &Value) -> Option<&str> {
     request.get("flowName").and_then(Value::as_str)
 }
 
-fn model_call(c: &Exchange, created: &BTreeSet<String>) -> Option<Call> {
+fn model_call(c: &Exchange, created: &BTreeSet<String>) -> Option<Invocation> {
     let r = &c.request;
     let name = flow_of(r)
         .filter(|n| created.contains(*n))
@@ -142,32 +142,32 @@ fn model_call(c: &Exchange, created: &BTreeSet<String>) -> Option<Call> {
             .and_then(|t| t.parse::<TriggerType>().ok())
     };
     Some(match c.operation {
-        Operation::CreateFlow => Call::CreateFlow {
+        Operation::CreateFlow => Invocation::CreateFlow {
             name: name?,
             trigger: trigger()?,
             token,
             variant: 0,
         },
-        Operation::UpdateFlow => Call::UpdateFlow {
+        Operation::UpdateFlow => Invocation::UpdateFlow {
             name: name?,
             trigger: trigger()?,
             token,
             variant: 0,
         },
-        Operation::StartFlow => Call::StartFlow { name: name?, token },
-        Operation::StopFlow => Call::StopFlow { name: name? },
-        Operation::DeleteFlow => Call::DeleteFlow {
+        Operation::StartFlow => Invocation::StartFlow { name: name?, token },
+        Operation::StopFlow => Invocation::StopFlow { name: name? },
+        Operation::DeleteFlow => Invocation::DeleteFlow {
             name: name?,
             force: r.get("forceDelete").and_then(Value::as_bool) == Some(true),
         },
-        Operation::DescribeFlow => Call::DescribeFlow { name: name? },
+        Operation::DescribeFlow => Invocation::DescribeFlow { name: name? },
         Operation::DescribeFlowExecutionRecords if r.get("nextToken").is_none() => {
-            Call::Records { name: name?, page }
+            Invocation::Records { name: name?, page }
         }
         Operation::CancelFlowExecutions => {
             let ids = r.get("executionIds").and_then(Value::as_array)?;
             let [one] = ids.as_slice() else { return None };
-            Call::Cancel {
+            Invocation::Cancel {
                 name: name?,
                 execution_id: one.as_str()?.to_owned(),
             }

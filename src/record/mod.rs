@@ -19,7 +19,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use crate::appflow::{Operation, TriggerType};
-use crate::client::{Endpoint, Outcome};
+use crate::client::{CallOutcome, Endpoint};
 use crate::reply::Reply;
 
 /// Requests larger than this are refused by the proxy (413) and recorded
@@ -137,8 +137,8 @@ async fn forward(State(r): State<Recorder>, request: Request) -> Response {
     let outcome = r.endpoint.call(operation, Bytes::clone(&body)).await;
     let (response, answer) = match outcome {
         Ok(call) => match call.outcome {
-            Outcome::Reply(reply) => (returned(&reply), Answered::Reply(reply)),
-            Outcome::Transport { message, .. } => (
+            CallOutcome::Reply(reply) => (returned(&reply), Answered::Reply(reply)),
+            CallOutcome::Transport { message, .. } => (
                 error(
                     StatusCode::BAD_GATEWAY,
                     "InternalServerException",

@@ -11,14 +11,14 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::fingerprint::{Fingerprint, created, flow_of};
+use super::fingerprint::{ModelReading, created, flow_of};
 use super::{Answered, Exchange};
 use crate::appflow::Operation;
 use crate::scenario::file::{ExpectFile, FlowFile, ScenarioFile, StatusFile, StepFile};
 use crate::scenario::write::{WriteError, step as located};
 
 /// Where the recording came from, for the file's header.
-pub struct Provenance<'a> {
+pub struct RecordedFrom<'a> {
     /// The target's kind: `aws`, `url` or `embedded`.
     pub kind: &'a str,
     /// The target's region.
@@ -85,8 +85,8 @@ impl Templates {
 /// Errors: [`WriteError`] (a value YAML cannot hold).
 pub fn write(
     calls: &[Exchange],
-    print: &Fingerprint,
-    from: &Provenance<'_>,
+    print: &ModelReading,
+    from: &RecordedFrom<'_>,
 ) -> Result<String, WriteError> {
     let (file, header) = scenario(calls, print, from);
     crate::scenario::write::write(&file, &header)
@@ -95,8 +95,8 @@ pub fn write(
 /// The scenario file of a recording and its header lines.
 pub fn scenario(
     calls: &[Exchange],
-    print: &Fingerprint,
-    from: &Provenance<'_>,
+    print: &ModelReading,
+    from: &RecordedFrom<'_>,
 ) -> (ScenarioFile, Vec<String>) {
     let t = Templates::of(calls);
     let mut runs: Vec<String> = Vec::new();
@@ -263,8 +263,8 @@ fn body(
 
 fn header(
     calls: &[Exchange],
-    print: &Fingerprint,
-    from: &Provenance<'_>,
+    print: &ModelReading,
+    from: &RecordedFrom<'_>,
     foreign: &[String],
 ) -> Vec<String> {
     let mut h = vec![
@@ -278,7 +278,7 @@ fn header(
         ),
         "Replay: appflow-harness check THIS_FILE --no-snapshots [--target URL]".to_owned(),
         format!(
-            "Fingerprint (the candidate of each [chosen] rule the target showed, judged by the contract's model over {} calls):",
+            "ModelReading (the candidate of each [chosen] rule the target showed, judged by the contract's model over {} calls):",
             print.judged
         ),
     ];

@@ -6,7 +6,7 @@ use http::HeaderMap;
 use serde_json::{Value, json};
 
 use super::fingerprint;
-use super::scenario::{Provenance, write};
+use super::scenario::{RecordedFrom, write};
 use super::{Answered, Exchange, judge};
 use crate::appflow::Operation;
 use crate::reply::Reply;
@@ -74,7 +74,7 @@ fn recording() -> Vec<Exchange> {
 fn text() -> String {
     let calls = recording();
     let print = fingerprint::of(&calls);
-    let from = Provenance {
+    let from = RecordedFrom {
         kind: "url",
         region: "us-east-1",
         date: "2026-12-06".into(),
@@ -223,7 +223,7 @@ fn a_flow_whose_create_failed_is_not_the_applications() {
         fingerprint::created(&calls).is_empty(),
         "a CreateFlow that failed created nothing"
     );
-    let from = Provenance {
+    let from = RecordedFrom {
         kind: "aws",
         region: "eu-west-1",
         date: "2026-12-06".into(),

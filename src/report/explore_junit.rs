@@ -12,7 +12,7 @@ use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
 use super::junit::{non_success, skipped, write_suite};
 use crate::explore::report::{Finding, render_finding};
-use crate::explore::{Fingerprint, Summary};
+use crate::explore::{Exploration, Fingerprint};
 
 /// Writes `s`, an exploration of `target`, as JUnit XML. The test cases:
 /// `finding` (failure: the shrunk sequence, when one was found),
@@ -21,7 +21,7 @@ use crate::explore::{Fingerprint, Summary};
 /// another reason), and `fingerprint <rule>` per [chosen] rule (passed
 /// when consistent, skipped when never exercised, failed when sequences
 /// disagreed). Errors: write failures.
-pub fn render(s: &Summary, target: &str, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
+pub fn render(s: &Exploration, target: &str, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
     let mut suite = TestSuite::new(format!("appflow-harness explore {target}"));
     for (k, v) in [
         ("seed", s.seed.to_string()),

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::ledger::Observed;
 use super::{Failure, FailureKind};
-use crate::client::Outcome;
+use crate::client::CallOutcome;
 use crate::endpoint::Target;
 use crate::scenario::{Action, Step};
 
@@ -36,9 +36,11 @@ pub(super) async fn play_control(
         .call_path(path, Bytes::from(body.to_string()))
         .await;
     let failed = match call.map(|c| c.outcome) {
-        Ok(Outcome::Reply(r)) if r.status == 200 => None,
-        Ok(Outcome::Reply(r)) => Some(format!("{path} answered {}: {}", r.status, r.body_text())),
-        Ok(Outcome::Transport { message, .. }) => Some(format!("{path}: no answer: {message}")),
+        Ok(CallOutcome::Reply(r)) if r.status == 200 => None,
+        Ok(CallOutcome::Reply(r)) => {
+            Some(format!("{path} answered {}: {}", r.status, r.body_text()))
+        }
+        Ok(CallOutcome::Transport { message, .. }) => Some(format!("{path}: no answer: {message}")),
         Err(e) => Some(e.to_string()),
     };
     o.failures

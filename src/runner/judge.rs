@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::{Failure, FailureKind};
 use crate::appflow::{Operation, TriggerType};
-use crate::client::{Call, Outcome, Reply};
+use crate::client::{Call, CallOutcome, Reply};
 use crate::contract::{Note, Violation};
 use crate::scenario::matcher::{cut, get_path, match_value};
 use crate::scenario::{Expect, Step};
@@ -114,7 +114,7 @@ pub(super) fn judge(
     let mut replies: Vec<&Reply> = Vec::new();
     for call in calls {
         match &call.outcome {
-            Outcome::Transport { kind, message } => {
+            CallOutcome::Transport { kind, message } => {
                 if !e.no_response {
                     push(failure(
                         step,
@@ -128,7 +128,7 @@ pub(super) fn judge(
                     ));
                 }
             }
-            Outcome::Reply(r) => {
+            CallOutcome::Reply(r) => {
                 if e.no_response {
                     push(failure(
                         step,
@@ -162,8 +162,8 @@ pub(super) fn judge(
         let got: Vec<u16> = calls
             .iter()
             .map(|c| match &c.outcome {
-                Outcome::Reply(r) => r.status,
-                Outcome::Transport { .. } => 0,
+                CallOutcome::Reply(r) => r.status,
+                CallOutcome::Transport { .. } => 0,
             })
             .collect();
         if !e.statuses_in_order.contains(&got) {

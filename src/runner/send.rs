@@ -13,7 +13,7 @@ use super::ledger::Observed;
 use super::step::observe;
 use crate::appflow::Operation;
 use crate::client::pages::{self, End, Reading, Visit};
-use crate::client::{Call, Endpoint, Outcome, Repeats, RetryPolicy, TransportKind};
+use crate::client::{Call, CallOutcome, Endpoint, Repeats, RetryPolicy, TransportKind};
 
 /// Reads every page of a list read, judged as one answer: the first
 /// page's body with every page's list in `member` and no `nextToken`. A
@@ -44,7 +44,7 @@ pub(super) async fn read_all_pages(
         |call| {
             observe(std::slice::from_ref(&call), cx, o);
             let body = match &call.outcome {
-                Outcome::Reply(r) if r.status == 200 => r.json.clone(),
+                CallOutcome::Reply(r) if r.status == 200 => r.json.clone(),
                 _ => None,
             };
             let Some(body) = body else {
@@ -97,7 +97,7 @@ pub(super) async fn read_all_pages(
         m.remove("nextToken");
         m.insert(member.to_owned(), Value::Array(items));
     }
-    if let Outcome::Reply(r) = &mut call.outcome {
+    if let CallOutcome::Reply(r) = &mut call.outcome {
         r.json = Some(body);
     }
     vec![call]
@@ -172,7 +172,7 @@ pub(super) const THROTTLE_RETRIES: u32 = RetryPolicy::judged().throttles;
 
 fn no_answer(kind: TransportKind, message: String) -> Call {
     Call {
-        outcome: Outcome::Transport { kind, message },
+        outcome: CallOutcome::Transport { kind, message },
         latency: Duration::ZERO,
     }
 }

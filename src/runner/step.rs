@@ -18,7 +18,7 @@ use super::undecided::undecided;
 use super::{Failure, FailureKind};
 use crate::appflow::{Operation, TriggerType};
 use crate::client::retry::is_safe as retry_safe;
-use crate::client::{Call, Outcome};
+use crate::client::{Call, CallOutcome};
 use crate::endpoint::Target;
 use crate::normalise::Normaliser;
 use crate::scenario::matcher::get_path;
@@ -157,12 +157,12 @@ pub(super) async fn play_call(
     }
     o.failures = judged.failures;
     o.first_status = calls.first().and_then(|c| match &c.outcome {
-        Outcome::Reply(r) => Some(r.status),
-        Outcome::Transport { .. } => None,
+        CallOutcome::Reply(r) => Some(r.status),
+        CallOutcome::Transport { .. } => None,
     });
     o.first_body = calls.first().and_then(|c| match &c.outcome {
-        Outcome::Reply(r) => r.json.clone(),
-        Outcome::Transport { .. } => None,
+        CallOutcome::Reply(r) => r.json.clone(),
+        CallOutcome::Transport { .. } => None,
     });
     capture(step, &calls, &mut o);
     // Its effect unknown: a write not judged, or captures later steps use.
@@ -295,7 +295,7 @@ pub(super) fn observe(calls: &[Call], cx: &Context<'_>, o: &mut Observed) {
     o.sent += calls.len();
     for c in calls {
         o.latencies.push(c.latency);
-        if let Outcome::Reply(r) = &c.outcome {
+        if let CallOutcome::Reply(r) = &c.outcome {
             o.answers += 1;
             o.request_ids.extend(r.request_id.clone());
             let (violations, notes) = contract(cx, r);
@@ -312,7 +312,7 @@ fn capture(step: &Step, calls: &[Call], o: &mut Observed) {
     for (name, path) in &step.capture {
         let (copy, path) = crate::scenario::capture_copy(path).unwrap_or((1, path));
         let first = match calls.get(copy.saturating_sub(1)).map(|c| &c.outcome) {
-            Some(Outcome::Reply(r)) => r.json.as_ref(),
+            Some(CallOutcome::Reply(r)) => r.json.as_ref(),
             _ => None,
         };
         match first.and_then(|j| get_path(j, path)) {
@@ -346,7 +346,7 @@ fn capture(step: &Step, calls: &[Call], o: &mut Observed) {
 /// The runs this step's StartFlow calls started, and those it listed.
 fn watch_runs(operation: Operation, calls: &[Call], o: &mut Observed) {
     for c in calls {
-        let Outcome::Reply(r) = &c.outcome else {
+        let CallOutcome::Reply(r) = &c.outcome else {
             if operation == Operation::StartFlow {
                 o.unnamed_starts.push("got no answer".into());
             }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::appflow::Operation;
-use crate::client::{Call, Outcome};
+use crate::client::{Call, CallOutcome};
 use crate::normalise::Normaliser;
 use crate::scenario::Step;
 
@@ -25,7 +25,7 @@ pub(super) fn record_call(
     let bodies: Vec<Value> = calls
         .iter()
         .map(|c| match &c.outcome {
-            Outcome::Reply(r) => {
+            CallOutcome::Reply(r) => {
                 let mut body = r.json.clone().unwrap_or(Value::Null);
                 if lists_flows
                     && let Some(flows) = body.get_mut("flows").and_then(Value::as_array_mut)
@@ -38,7 +38,7 @@ pub(super) fn record_call(
                 }
                 body
             }
-            Outcome::Transport { .. } => Value::Null,
+            CallOutcome::Transport { .. } => Value::Null,
         })
         .collect();
     let bodies = if step.concurrent > 1 {
@@ -77,9 +77,9 @@ pub(super) fn record_call(
 }
 
 /// An answer as the transcript shows it; `body` is its normalised JSON.
-fn shown_outcome(o: &Outcome, body: Value) -> Value {
+fn shown_outcome(o: &CallOutcome, body: Value) -> Value {
     match o {
-        Outcome::Reply(r) => json!({
+        CallOutcome::Reply(r) => json!({
             "status": r.status,
             "error": r.error_type,
             "body": match &r.json {
@@ -87,6 +87,6 @@ fn shown_outcome(o: &Outcome, body: Value) -> Value {
                 None => Value::String(format!("<not json: {} bytes>", r.raw.len())),
             },
         }),
-        Outcome::Transport { kind, .. } => json!({"no-response": kind}),
+        CallOutcome::Transport { kind, .. } => json!({"no-response": kind}),
     }
 }

@@ -3,7 +3,7 @@
 //! a request never answered (W9, once the replay goes unanswered too).
 
 use super::send::THROTTLE_RETRIES;
-use crate::client::{Call, Outcome, TransportKind};
+use crate::client::{Call, CallOutcome, TransportKind};
 use crate::scenario::Step;
 
 /// Why the answers say nothing about the rule: still throttled after the
@@ -17,7 +17,7 @@ pub(super) fn undecided(
 ) -> Option<(String, bool)> {
     let throttled = calls
         .iter()
-        .any(|c| matches!(&c.outcome, Outcome::Reply(r) if r.status == 429));
+        .any(|c| matches!(&c.outcome, CallOutcome::Reply(r) if r.status == 429));
     if throttled && !expects_throttle {
         return Some((
             if retried {
@@ -33,7 +33,7 @@ pub(super) fn undecided(
     let timed_out = calls.iter().any(|c| {
         matches!(
             &c.outcome,
-            Outcome::Transport {
+            CallOutcome::Transport {
                 kind: TransportKind::Timeout,
                 ..
             }

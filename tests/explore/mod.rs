@@ -10,7 +10,7 @@ use appflow_harness::commands::Console;
 use appflow_harness::commands::check::{self, CheckOptions};
 use appflow_harness::commands::explore::{ExploreOptions, run_summary};
 use appflow_harness::endpoint::{Environment, TargetChoice, TargetOptions};
-use appflow_harness::explore::{Budget, Summary};
+use appflow_harness::explore::{Budget, Exploration};
 use serde_json::{Value, json};
 
 use crate::support::proxy::{self, Answer, Change};
@@ -34,7 +34,7 @@ pub(super) fn options(
     }
 }
 
-pub(super) async fn explore(o: ExploreOptions) -> (Summary, String) {
+pub(super) async fn explore(o: ExploreOptions) -> (Exploration, String) {
     let (mut out, mut log) = (Vec::new(), Vec::new());
     let mut console = Console {
         out: &mut out,

@@ -158,7 +158,8 @@ pub fn seeded(config: appflow_harness::emulator::Config) -> appflow_harness::emu
     ] {
         let body = appflow_harness::fixtures::create_flow_body(name, trigger);
         if let Ok(op) = serde_json::from_value::<appflow_harness::emulator::ops::CreateFlow>(body) {
-            let _ = appflow_harness::emulator::ops::Operation::apply(op, &mut handle.lock(), 0);
+            let _ =
+                appflow_harness::emulator::ops::OperationRequest::apply(op, &mut handle.lock(), 0);
         }
     }
     assert_eq!(handle.lock().flows.len(), 2, "both fixture flows exist");

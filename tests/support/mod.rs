@@ -8,7 +8,7 @@ pub mod proxy;
 use std::time::Duration;
 
 use appflow_harness::appflow::{Operation, TriggerType};
-use appflow_harness::client::{Endpoint, Outcome, Reply};
+use appflow_harness::client::{CallOutcome, Endpoint, Reply};
 use appflow_harness::fixtures::create_flow_body;
 use serde_json::Value;
 
@@ -31,8 +31,8 @@ impl Api {
             .expect("call")
             .outcome
         {
-            Outcome::Reply(r) => r,
-            Outcome::Transport { message, .. } => panic!("no reply from {path}: {message}"),
+            CallOutcome::Reply(r) => r,
+            CallOutcome::Transport { message, .. } => panic!("no reply from {path}: {message}"),
         }
     }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{AppFlowOperation, Operation};
+use super::{Operation, OperationRequest};
 use crate::emulator::error::ApiError;
 use crate::emulator::fields::{Millis, validate_flow_name};
 use crate::emulator::state::State;
@@ -29,8 +29,8 @@ pub struct CancelFlowExecutionsOutput {
     pub invalid_executions: Vec<String>,
 }
 
-impl Operation for CancelFlowExecutions {
-    const OP: AppFlowOperation = AppFlowOperation::CancelFlowExecutions;
+impl OperationRequest for CancelFlowExecutions {
+    const OP: Operation = Operation::CancelFlowExecutions;
     type Output = CancelFlowExecutionsOutput;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<CancelFlowExecutionsOutput, ApiError> {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{AppFlowOperation, Operation};
+use super::{Operation, OperationRequest};
 use crate::emulator::error::ApiError;
 use crate::emulator::fields::{
     FlowStatus, Millis, TriggerType, validate_client_token, validate_flow_name,
@@ -61,8 +61,8 @@ pub struct CreateFlowOutput {
     pub flow_status: FlowStatus,
 }
 
-impl Operation for CreateFlow {
-    const OP: AppFlowOperation = AppFlowOperation::CreateFlow;
+impl OperationRequest for CreateFlow {
+    const OP: Operation = Operation::CreateFlow;
     type Output = Value;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<Value, ApiError> {

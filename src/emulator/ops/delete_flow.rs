@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{AppFlowOperation, Operation};
+use super::{Operation, OperationRequest};
 use crate::emulator::error::ApiError;
 use crate::emulator::fields::{Millis, validate_flow_name};
 use crate::emulator::state::State;
@@ -25,8 +25,8 @@ pub struct DeleteFlow {
 #[derive(Debug, Clone, Serialize)]
 pub struct Empty {}
 
-impl Operation for DeleteFlow {
-    const OP: AppFlowOperation = AppFlowOperation::DeleteFlow;
+impl OperationRequest for DeleteFlow {
+    const OP: Operation = Operation::DeleteFlow;
     type Output = Empty;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<Empty, ApiError> {

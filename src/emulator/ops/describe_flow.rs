@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{AppFlowOperation, Operation};
+use super::{Operation, OperationRequest};
 use crate::emulator::error::ApiError;
 use crate::emulator::fields::{Millis, epoch_seconds, validate_flow_name};
 use crate::emulator::state::{Flow, State};
@@ -19,8 +19,8 @@ pub struct DescribeFlow {
     pub flow_name: String,
 }
 
-impl Operation for DescribeFlow {
-    const OP: AppFlowOperation = AppFlowOperation::DescribeFlow;
+impl OperationRequest for DescribeFlow {
+    const OP: Operation = Operation::DescribeFlow;
     type Output = Value;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<Value, ApiError> {

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{AppFlowOperation, Operation, decode_page_token, encode_page_token};
+use super::{Operation, OperationRequest, decode_page_token, encode_page_token};
 use crate::emulator::error::ApiError;
 use crate::emulator::fields::{
     ExecutionStatus, Millis, epoch_seconds, max_results, validate_flow_name,
@@ -27,8 +27,8 @@ pub struct DescribeFlowExecutionRecords {
     pub next_token: Option<String>,
 }
 
-impl Operation for DescribeFlowExecutionRecords {
-    const OP: AppFlowOperation = AppFlowOperation::DescribeFlowExecutionRecords;
+impl OperationRequest for DescribeFlowExecutionRecords {
+    const OP: Operation = Operation::DescribeFlowExecutionRecords;
     type Output = Value;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<Value, ApiError> {

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{AppFlowOperation, Operation, decode_page_token, encode_page_token, last_run_details};
+use super::{Operation, OperationRequest, decode_page_token, encode_page_token, last_run_details};
 use crate::emulator::error::ApiError;
 use crate::emulator::fields::{Millis, epoch_seconds, max_results};
 use crate::emulator::state::State;
@@ -22,8 +22,8 @@ pub struct ListFlows {
     pub next_token: Option<String>,
 }
 
-impl Operation for ListFlows {
-    const OP: AppFlowOperation = AppFlowOperation::ListFlows;
+impl OperationRequest for ListFlows {
+    const OP: Operation = Operation::ListFlows;
     type Output = Value;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<Value, ApiError> {

@@ -24,16 +24,16 @@ pub use update_flow::UpdateFlow;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use crate::appflow::Operation as AppFlowOperation;
+pub use crate::appflow::Operation;
 
 use super::error::ApiError;
 use super::fields::Millis;
 use super::state::State;
 
 /// An AppFlow operation: how it is reached and what it does to the state.
-pub trait Operation: DeserializeOwned + Send + 'static {
+pub trait OperationRequest: DeserializeOwned + Send + 'static {
     /// Which operation of the vocabulary this is.
-    const OP: AppFlowOperation;
+    const OP: Operation;
     /// The operation's name in the service model, e.g. `StartFlow`.
     const NAME: &'static str = Self::OP.name();
     /// Its restJson1 route, e.g. `/start-flow`.

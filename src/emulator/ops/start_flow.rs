@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{AppFlowOperation, Operation};
+use super::{Operation, OperationRequest};
 use crate::emulator::config::{ActiveStart, InProgressStart};
 use crate::emulator::error::ApiError;
 use crate::emulator::fields::{
@@ -44,8 +44,8 @@ pub struct StartFlowOutput {
     pub execution_id: Option<Uuid>,
 }
 
-impl Operation for StartFlow {
-    const OP: AppFlowOperation = AppFlowOperation::StartFlow;
+impl OperationRequest for StartFlow {
+    const OP: Operation = Operation::StartFlow;
     type Output = StartFlowOutput;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<StartFlowOutput, ApiError> {

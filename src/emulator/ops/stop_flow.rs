@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{AppFlowOperation, Operation};
+use super::{Operation, OperationRequest};
 use crate::emulator::config::StoppedStatus;
 use crate::emulator::error::{ApiError, ErrorKind};
 use crate::emulator::fields::{FlowStatus, Millis, TriggerType, validate_flow_name};
@@ -30,8 +30,8 @@ pub struct StopFlowOutput {
     pub flow_status: FlowStatus,
 }
 
-impl Operation for StopFlow {
-    const OP: AppFlowOperation = AppFlowOperation::StopFlow;
+impl OperationRequest for StopFlow {
+    const OP: Operation = Operation::StopFlow;
     type Output = StopFlowOutput;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<StopFlowOutput, ApiError> {

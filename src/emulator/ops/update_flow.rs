@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::create_flow::{remember_token, replay_token, validate_definition};
-use super::{AppFlowOperation, Operation};
+use super::{Operation, OperationRequest};
 use crate::emulator::error::ApiError;
 use crate::emulator::fields::{Millis, validate_flow_name};
 use crate::emulator::state::State;
@@ -40,8 +40,8 @@ pub struct UpdateFlow {
     pub client_token: Option<String>,
 }
 
-impl Operation for UpdateFlow {
-    const OP: AppFlowOperation = AppFlowOperation::UpdateFlow;
+impl OperationRequest for UpdateFlow {
+    const OP: Operation = Operation::UpdateFlow;
     type Output = Value;
 
     fn apply(self, state: &mut State, now: Millis) -> Result<Value, ApiError> {
