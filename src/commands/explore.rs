@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{CommandError, Console, Outcome};
 use crate::endpoint::{self, Environment, TargetOptions};
-use crate::explore::{Budget, Exploration, Player, explore, report, scenario_file};
+use crate::explore::{Budget, Exploration, Player, explore, scenario_file};
 
 /// `explore`'s options.
 #[derive(Debug, Clone)]
@@ -111,12 +111,12 @@ pub async fn run_summary(
         )))?;
         f.file = Some(path);
     }
-    report::render(&summary, &name, console.out)
+    crate::report::explore::render(&summary, &name, console.out)
         .map_err(CommandError::io("failed to print the report"))?;
     console.note_pacing(target.endpoint.pace());
     if let Some(path) = &options.json {
         super::write_file(path, "JSON", &redactor, |w| {
-            report::write_json(&summary, &name, w)
+            crate::report::explore::write_json(&summary, &name, w)
         })?;
     }
     if let Some(path) = &options.junit {

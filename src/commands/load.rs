@@ -158,7 +158,9 @@ fn finish(
         })?;
     }
     if let Some(path) = &outputs.report_file {
-        write_file(path, "html", &redactor, |w| load::html::render(&report, w))?;
+        write_file(path, "html", &redactor, |w| {
+            crate::report::load_html::render(&report, w)
+        })?;
     }
     if report.interrupted {
         return Ok(Outcome::Interrupted);

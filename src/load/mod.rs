@@ -5,14 +5,11 @@
 //! while the attack goes on (`settle`), so memory holds only the unsettled
 //! window and the verdict at the end reads only the tail.
 
-mod charts;
-pub mod html;
 pub mod ledger;
 pub mod merge;
 pub mod metrics;
 pub mod options;
 pub mod records;
-mod render;
 pub mod report;
 pub mod retention;
 pub mod settle;

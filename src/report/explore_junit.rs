@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
+use super::explore::render_finding;
 use super::junit::{non_success, skipped, write_suite};
-use crate::explore::report::{Finding, render_finding};
+use crate::explore::report::Finding;
 use crate::explore::{Exploration, Fingerprint};
 
 /// Writes `s`, an exploration of `target`, as JUnit XML. The test cases:

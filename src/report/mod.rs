@@ -6,7 +6,15 @@
 
 pub mod compare;
 pub mod compare_html;
+pub mod explore;
 pub mod explore_junit;
 pub mod json;
 pub mod junit;
+/// `load`'s charts (inline SVG), its HTML page and its terminal report.
+#[cfg(feature = "load")]
+pub mod load_charts;
+#[cfg(feature = "load")]
+pub mod load_html;
+#[cfg(feature = "load")]
+mod load_terminal;
 pub mod terminal;

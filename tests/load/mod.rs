@@ -93,7 +93,7 @@ async fn a_short_load_on_the_emulator_has_a_clean_verdict_and_every_transaction(
     assert_eq!(conflict.failures, 0, "{t}");
     assert!(conflict.statuses.keys().all(|s| *s == 409), "{t}");
     let mut page = Vec::new();
-    appflow_harness::load::html::render(&report, &mut page).expect("html");
+    appflow_harness::report::load_html::render(&report, &mut page).expect("html");
     let page = String::from_utf8_lossy(&page);
     assert!(
         page.contains("Fresh tokens") && page.contains("<svg"),

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::metrics::Series;
+use crate::load::metrics::Series;
 use crate::safe_text::escape_html as esc;
 
 const W: f64 = 900.0;
@@ -169,7 +169,7 @@ pub fn series_svgs(s: &Series, interval_ms: u64, duration_secs: f64) -> (String,
         fails.push((f64::from(p.index) * step, p.failed() as f64 / step));
         next = p.index + 1;
     }
-    let lat = |f: fn(&super::metrics::Point) -> u64| -> Vec<(f64, f64)> {
+    let lat = |f: fn(&crate::load::metrics::Point) -> u64| -> Vec<(f64, f64)> {
         s.points
             .iter()
             .map(|p| ((f64::from(p.index) + 0.5) * step, f(p) as f64 / 1000.0))

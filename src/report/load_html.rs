@@ -6,12 +6,12 @@
 
 use std::io::{self, Write};
 
-use super::report::LoadReport;
+use crate::load::report::LoadReport;
 
 use crate::safe_text::escape_html as esc;
 
 /// Latency percentiles as bars, to scale (the maximum is the full width).
-fn latency_svg(r: &super::report::RequestFigures) -> String {
+fn latency_svg(r: &crate::load::report::RequestFigures) -> String {
     let h = r.histogram.histogram();
     let qs = [0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0];
     let max = h.max().max(1) as f64;
@@ -201,7 +201,7 @@ fn figures(r: &LoadReport, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
         )?;
         for s in &r.series.by_request {
             let (rate, latency) =
-                super::charts::series_svgs(s, r.series.interval_ms, r.duration_secs);
+                super::load_charts::series_svgs(s, r.series.interval_ms, r.duration_secs);
             writeln!(w, "<h3>{}</h3>{rate}{latency}", esc(&s.name))?;
         }
     }

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::report::LoadReport;
+use crate::load::report::LoadReport;
 
 impl LoadReport {
     /// Writes the report for a terminal: the table of request types, the
