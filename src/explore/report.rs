@@ -1,6 +1,6 @@
 //! What an exploration found, as data (the [`Exploration`]); its
 //! renderings (terminal, JSON, JUnit) live with every other report in
-//! `crate::report`.
+//! `report` (the one home of every rendering).
 
 use std::path::PathBuf;
 use std::time::Duration;
