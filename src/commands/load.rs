@@ -70,7 +70,20 @@ pub async fn run(
     // As every command: nothing answering is exit 4 at once (not after the
     // set-up's retries), and credentials the target refuses are one clear
     // error (exit 2, USAGE) before any flow is made, not a failed set-up.
-    target.probe().await?;
+    // A stop during the probe (a silent target holds it for the whole
+    // timeout) ends it: nothing more is sent but clean-up.
+    if !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let stopped = async {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        };
+        tokio::select! {
+            biased;
+            () = stopped => {}
+            r = target.probe() => r?,
+        }
+    }
     let o = &options.load;
     console.note(format_args!(
         "load test of {}: {} users, run time {:?}, mix {}{}",
