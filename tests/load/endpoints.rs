@@ -227,3 +227,28 @@ async fn a_target_refusing_starts_while_a_run_is_in_progress_is_named_c2_not_a_f
         "the report says the 409s are C2's other candidate and what to do: {t}"
     );
 }
+
+/// An endpoint that gzips every answer, whatever the request asked (RFC
+/// 9110 lets a server choose when the request names no encoding): the
+/// attack's client asks for gzip and decodes it as `check` does (it read
+/// nothing: "200 without executionId" on every start), so the run is
+/// verified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_always_gzips_is_read_by_the_attack() {
+    use crate::support::forwarder::{Twist, forwarder};
+    let _one = ONE_ATTACK.lock().await;
+    let emu = appflow_harness::emulator::Emulator::start_with(unbounded_quotas())
+        .await
+        .expect("emulator");
+    let (url, _) = forwarder(emu.url(), Twist::Gzip).await;
+    let target = crate::support::url_target(&url, Duration::from_secs(5)).await;
+    let mut o = options("fresh=100".parse().expect("mix"));
+    o.run_time = Duration::from_secs(1);
+    let report = load::run(&target, &o).await.expect("load");
+    let t = text(&report);
+    assert!(
+        !t.contains("without executionId"),
+        "every gzip answer is read: {t}"
+    );
+    assert!(report.passed(), "the run is verified: {t}");
+}
