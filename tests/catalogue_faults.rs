@@ -230,7 +230,7 @@ async fn every_one_sided_fault_is_caught_by_the_catalogue_naming_scenario_and_st
     caught(
         &play_through(EventTokensUnchecked::default()).await,
         "token_other_flow_event",
-        2,
+        4,
         "status: expected 409, got 200",
     );
     caught(

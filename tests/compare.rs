@@ -98,7 +98,7 @@ async fn two_profiles_differ_in_exactly_the_expected_gaps_and_nothing_else() {
         places(&report, "gap"),
         set(&[
             ("start_after_stop", 2),
-            ("stop_event", 2),
+            ("stop_event", 4),
             ("stop_scheduled", 2),
             ("stop_scheduled", 3),
             ("stop_scheduled", 5),
