@@ -361,3 +361,44 @@ async fn explores_json_report_names_and_follows_its_schema() {
     crate::support::conforms(&report, &schema, &schema, "report", &mut errors);
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+/// README's price of the catalogue on AWS is what `check --dry-run` prints
+/// (they disagreed: "54 flows, up to 58 runs, about $0.06" against "62
+/// flows ... up to 51 flow runs ... about $0.051").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readmes_price_of_the_catalogue_is_the_dry_runs() {
+    let (code, text) = crate::support::run_cli(
+        &["check", "--dry-run", "--target", "aws"],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(code, appflow_harness::exit_codes::OK, "{text}");
+    let total = text
+        .lines()
+        .find(|l| l.starts_with("total:"))
+        .expect("the dry run prints a total");
+    let pick = |pattern: &str, from: &str| {
+        regex::Regex::new(pattern)
+            .expect("regex")
+            .captures(from)
+            .map(|c| c[1].to_owned())
+            .unwrap_or_else(|| panic!("{pattern} in {from}"))
+    };
+    let flows = pick(r"(\d+) flows created", total);
+    let runs = pick(r"up to (\d+) flow runs", total);
+    let price = pick(r"about (\$[0-9.]+)", total);
+    let readme = std::fs::read_to_string("README.md")
+        .expect("README.md")
+        .replace('\n', " ");
+    let readme = regex::Regex::new(r"\s+")
+        .expect("regex")
+        .replace_all(&readme, " ")
+        .into_owned();
+    let said = format!(
+        "the catalogue: {flows} flows created and deleted, up to {runs} flow runs, about {price}"
+    );
+    assert!(
+        readme.contains(&said),
+        "README says the dry run's figures (\"{said}\"); the dry run printed: {total}"
+    );
+}
