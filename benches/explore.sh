@@ -16,7 +16,7 @@ for active in conflict idempotent; do
       for progress in accept conflict; do
         for seed in $(seq 1 "$SEEDS"); do
           flags="--active-start $active --stopped-status $stopped --event-initial-status $event --in-progress-start $progress"
-          if ! out=$("$BIN" explore --cases "$CASES" --seed "$seed" --time 600s $flags 2>&1); then
+          if ! out=$("$BIN" explore --cases "$CASES" --seed "$seed" --run-time 600s $flags 2>&1); then
             failed=1
             echo "FAILED: $flags seed $seed"
             echo "$out"

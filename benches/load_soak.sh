@@ -21,7 +21,7 @@ LOAD=
 trap 'kill $SERVE $LOAD 2>/dev/null || true' EXIT
 sleep 1
 taskset -c 1 "$BIN" load --target "http://127.0.0.1:$PORT" --users "$USERS" --throttle "$RATE" \
-  --run-time "$((MINUTES * 60))s" --json /tmp/load_soak.json --report-file /tmp/load_soak.html \
+  --run-time "$((MINUTES * 60))s" --json /tmp/load_soak.json --html /tmp/load_soak.html \
   >/tmp/load_soak.txt 2>&1 &
 LOAD=$!
 first_load=0; first_serve=0

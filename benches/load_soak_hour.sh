@@ -29,7 +29,7 @@ sleep 1
 # shellcheck disable=SC2086
 "$BIN" load --target "http://127.0.0.1:$PORT" --users "$USERS" --hatch-rate "$USERS" \
   --throttle "$RATE" --run-time "$((MINUTES * 60))s" --mix "$MIX" ${EXTRA_LOAD:-} \
-  --json "$OUT.json" --report-file "$OUT.html" >"$OUT.txt" 2>&1 &
+  --json "$OUT.json" --html "$OUT.html" >"$OUT.txt" 2>&1 &
 LOAD=$!
 declare -a L S
 for m in $(seq 1 "$MINUTES"); do

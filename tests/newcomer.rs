@@ -402,3 +402,49 @@ async fn the_readmes_price_of_the_catalogue_is_the_dry_runs() {
         "README says the dry run's figures (\"{said}\"); the dry run printed: {total}"
     );
 }
+
+/// One name per thing across every command's `--help`: the HTML report is
+/// `--html` (load said `--report-file`), a run's duration is `--run-time`
+/// (explore and record said `--time`); the old names stay as hidden
+/// aliases, so old command lines still work.
+#[test]
+fn every_commands_help_uses_the_same_names() {
+    use clap::CommandFactory;
+    let cli = appflow_harness::cli::Cli::command();
+    let flag = regex::Regex::new(r"--[a-z][a-z0-9-]*").expect("regex");
+    let mut seen = 0;
+    for sub in cli.get_subcommands() {
+        let mut sub = sub.clone();
+        let help = sub.render_long_help().to_string();
+        let flags: std::collections::BTreeSet<&str> =
+            flag.find_iter(&help).map(|m| m.as_str()).collect();
+        seen += flags.len();
+        for old in ["--report-file", "--time"] {
+            assert!(
+                !flags.contains(old),
+                "`{}` shows the old name {old}:\n{help}",
+                sub.get_name()
+            );
+        }
+    }
+    assert!(seen > 50, "the help texts were read ({seen} flags)");
+    let has = |name: &str, wanted: &str| {
+        let mut c = appflow_harness::cli::Cli::command();
+        let sub = c.find_subcommand_mut(name).expect(name).clone();
+        sub.get_arguments()
+            .any(|a| a.get_long() == Some(wanted.trim_start_matches("--")))
+    };
+    for (command, wanted) in [
+        ("compare", "--html"),
+        ("explore", "--run-time"),
+        ("record", "--run-time"),
+    ] {
+        assert!(has(command, wanted), "`{command}` names it {wanted}");
+    }
+    if cfg!(feature = "load") {
+        assert!(
+            has("load", "--html") && has("load", "--run-time"),
+            "load's names"
+        );
+    }
+}

@@ -25,8 +25,9 @@ pub struct ExploreArgs {
     /// The generator's seed (default: random; printed, so a run can be repeated).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Stop generating after this long ("60s", "5m").
-    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    /// Stop generating after this long ("60s", "5m"); the name load uses
+    /// (the old name is a hidden alias).
+    #[arg(long = "run-time", alias = "time", default_value = "60s", value_parser = parse_duration)]
     pub time: Duration,
     /// Write the shrunk failing sequence as a scenario file in this folder.
     #[arg(long)]

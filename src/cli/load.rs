@@ -93,8 +93,9 @@ pub struct LoadArgs {
 #[derive(Debug, Clone, Args)]
 pub struct LoadOutputs {
     /// Write our self-contained HTML report (verdict, token classes,
-    /// latency pictures, error reasons) here.
-    #[arg(long)]
+    /// latency pictures, error reasons) here (the name compare uses; the
+    /// old name is a hidden alias).
+    #[arg(long = "html", alias = "report-file")]
     pub report_file: Option<PathBuf>,
     /// Write the JSON report (schema appflow-harness/load-report/v3:
     /// histograms, time series, token classes, options; mergeable) here.

@@ -27,8 +27,8 @@ pub struct RecordArgs {
     /// Stop after this many calls were recorded (1 or more).
     #[arg(long, value_parser = super::values::at_least_one)]
     pub calls: Option<usize>,
-    /// Stop after this long ("90s", "5m").
-    #[arg(long, value_parser = crate::scenario::parse_duration)]
+    /// Stop after this long ("90s", "5m"); the name load and explore use.
+    #[arg(long = "run-time", alias = "time", value_parser = crate::scenario::parse_duration)]
     pub time: Option<Duration>,
     /// The embedded emulator (with `--target embedded`).
     #[command(flatten)]
