@@ -81,6 +81,13 @@ pub enum CommandError {
     /// The harness itself failed (e.g. a report could not be written).
     #[error("{0}")]
     Internal(String),
+    /// The target could not be resolved, started, reached or signed for;
+    /// the [`crate::endpoint::TargetError`] is kept whole (its own source
+    /// included), and the exit code follows what it says (a bad URL or
+    /// refused credentials are the user's words, exit 2; a bad fixture
+    /// configuration exit 3; nothing answering exit 4).
+    #[error(transparent)]
+    Target(#[from] crate::endpoint::TargetError),
     /// A file or stream the harness writes or reads could not be; the I/O
     /// error is kept as the source (exit code as [`CommandError::Internal`]).
     #[error("{context}")]
@@ -124,22 +131,16 @@ impl CommandError {
             Self::InvalidInput(_) => INVALID_INPUT,
             Self::TargetUnreachable(_) => TARGET_UNREACHABLE,
             Self::Internal(_) | Self::Io { .. } => INTERNAL,
-        }
-    }
-}
-
-impl From<crate::endpoint::TargetError> for CommandError {
-    fn from(e: crate::endpoint::TargetError) -> Self {
-        use crate::client::ClientError;
-        use crate::endpoint::TargetError;
-        if let TargetError::Config(m) = &e {
-            Self::InvalidInput(vec![m.clone()])
-        } else if matches!(e, TargetError::Client(ClientError::Build(_))) {
-            Self::Internal(e.to_string())
-        } else if e.is_usage() {
-            Self::Usage(e.to_string())
-        } else {
-            Self::TargetUnreachable(e.to_string())
+            Self::Target(e) => {
+                use crate::client::ClientError;
+                use crate::endpoint::TargetError;
+                match e {
+                    TargetError::Config(_) => INVALID_INPUT,
+                    TargetError::Client(ClientError::Build(_)) => INTERNAL,
+                    e if e.is_usage() => USAGE,
+                    _ => TARGET_UNREACHABLE,
+                }
+            }
         }
     }
 }
@@ -316,5 +317,30 @@ mod tests {
         );
         assert_eq!(e.message(), "failed to write r.html: permission denied");
         assert_eq!(e.exit_code(), crate::exit_codes::INTERNAL);
+    }
+
+    #[test]
+    fn a_target_error_is_kept_whole_and_decides_the_exit_code() {
+        use crate::client::ClientError;
+        use crate::endpoint::TargetError;
+        let bad_url: CommandError = TargetError::Client(ClientError::BadUrl {
+            url: "ftp://x".into(),
+            reason: "the scheme must be http or https".into(),
+        })
+        .into();
+        assert!(
+            matches!(
+                &bad_url,
+                CommandError::Target(TargetError::Client(ClientError::BadUrl { .. }))
+            ),
+            "the typed error is kept, not a string: {bad_url:?}"
+        );
+        assert_eq!(bad_url.exit_code(), crate::exit_codes::USAGE);
+        assert!(bad_url.message().contains("ftp://x"));
+        let dead: CommandError =
+            TargetError::Unreachable("http://127.0.0.1:9".into(), "refused".into()).into();
+        assert_eq!(dead.exit_code(), crate::exit_codes::TARGET_UNREACHABLE);
+        let config: CommandError = TargetError::Config("bad yaml".into()).into();
+        assert_eq!(config.exit_code(), crate::exit_codes::INVALID_INPUT);
     }
 }
