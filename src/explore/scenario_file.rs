@@ -164,18 +164,7 @@ pub fn scenario(
         "Replay: appflow-harness check THIS_FILE --no-snapshots".to_owned(),
     ];
     // Expectations follow the profile the target showed: so does the emulator.
-    let (flags, unservable) = seq.profiles.emulator_flags();
-    if !flags.is_empty() {
-        header.push(format!(
-            "On the embedded emulator, with the profile the target showed: appflow-harness check THIS_FILE --no-snapshots {}",
-            flags.join(" ")
-        ));
-    }
-    for u in unservable {
-        header.push(format!(
-            "The target showed {u}, which the emulator does not offer."
-        ));
-    }
+    header.extend(seq.profiles.replay_lines());
     let failing = seq.steps.iter().find(|p| p.failed);
     let what = failing.map_or_else(String::new, |p| {
         let op = operation_of(&p.step).map_or("a step", |o| o.name());

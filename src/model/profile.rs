@@ -134,6 +134,27 @@ impl ProfileSet {
             .collect()
     }
 
+    /// The lines of a saved scenario's header (explore's findings, record's
+    /// recordings) that say how to replay it on the embedded emulator with
+    /// the candidates this set settled on, and which of them the emulator
+    /// does not offer; none where every candidate is the emulator's default.
+    pub fn replay_lines(self) -> Vec<String> {
+        let (flags, unservable) = self.emulator_flags();
+        let mut lines = Vec::new();
+        if !flags.is_empty() {
+            lines.push(format!(
+                "On the embedded emulator, with the profile the target showed: appflow-harness check THIS_FILE --no-snapshots {}",
+                flags.join(" ")
+            ));
+        }
+        for u in unservable {
+            lines.push(format!(
+                "The target showed {u}, which the emulator does not offer."
+            ));
+        }
+        lines
+    }
+
     /// The emulator flags (`--active-start idempotent`, as `serve` and
     /// `check` take them) of the [chosen] candidates this set settled on
     /// where they are not the emulator's default, and the settled

@@ -289,18 +289,7 @@ fn header(
             op.name()
         ));
     }
-    let (flags, unservable) = print.profiles.emulator_flags();
-    if !flags.is_empty() {
-        h.push(format!(
-            "On the embedded emulator, with the candidates the target showed: appflow-harness check THIS_FILE --no-snapshots {}",
-            flags.join(" ")
-        ));
-    }
-    for u in unservable {
-        h.push(format!(
-            "The target showed {u}, which the emulator does not offer."
-        ));
-    }
+    h.extend(print.profiles.replay_lines());
     if from.kind == "aws" {
         h.push("Recorded against AWS: this is evidence for APPFLOW.md's open questions; please send the file back (see README, Recording your application's traffic).".to_owned());
     }
