@@ -448,3 +448,42 @@ fn every_commands_help_uses_the_same_names() {
         );
     }
 }
+
+/// A report's counts agree with what happened: explore's `calls` are at
+/// least the AppFlow requests the target received (a single call whose
+/// answer ended its read counted 0, and the report said 343 calls where the
+/// emulator had answered 724).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explores_call_count_covers_every_request_the_target_received() {
+    let emulator = Emulator::start().await.expect("emulator");
+    let url = format!("http://{}", emulator.addr());
+    let dir = tempdir();
+    let json = dir.join("explore.json");
+    let (code, text) = crate::support::run_cli(
+        &[
+            "explore",
+            "--target",
+            &url,
+            "--cases",
+            "20",
+            "--seed",
+            "1",
+            "--json",
+            json.to_str().expect("utf8"),
+        ],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(code, appflow_harness::exit_codes::OK, "{text}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("report")).expect("json");
+    let received = crate::support::Api::new(&url).counters().await["requests"]
+        .as_u64()
+        .expect("the emulator counts requests");
+    let reported = report["calls"].as_u64().expect("calls");
+    assert!(received > 20, "the exploration sent requests ({received})");
+    assert!(
+        reported >= received,
+        "explore reported {reported} calls; the target received {received} AppFlow requests"
+    );
+}

@@ -193,7 +193,11 @@ pub async fn read_all(
     let mut pager = Pager::new(reading.bound);
     let mut request = first.clone();
     let mut repeats = Repeats::default();
+    // Pages sent, the last one included: the pager counts only pages whose
+    // token it was asked about, not one the reader stopped at.
+    let mut sent = 0;
     loop {
+        sent += 1;
         let mut text = request.to_string();
         let spaces = reading.pad.unwrap_or(0).saturating_sub(text.len());
         text.extend(std::iter::repeat_n(' ', spaces));
@@ -219,7 +223,7 @@ pub async fn read_all(
             },
         };
         return Ok(ReadAll {
-            pages: pager.pages(),
+            pages: sent,
             repeats,
             end,
         });
