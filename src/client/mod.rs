@@ -287,13 +287,10 @@ impl Endpoint {
     /// Waits `wait`, or less when the stop flag is set meanwhile (unless
     /// `after_stop`): a stop never waits out a backoff.
     async fn pause(&self, wait: Duration, after_stop: bool) {
-        const SLICE: Duration = Duration::from_millis(50);
-        let until = Instant::now() + wait;
-        while Instant::now() < until {
-            if !after_stop && self.stop.load(Ordering::Relaxed) {
-                return;
-            }
-            tokio::time::sleep(SLICE.min(until.saturating_duration_since(Instant::now()))).await;
+        if after_stop {
+            tokio::time::sleep(wait).await;
+        } else {
+            retry::wait_or_stop(&self.stop, Some(wait)).await;
         }
     }
 

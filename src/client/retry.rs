@@ -216,6 +216,26 @@ impl RetryPolicy {
     }
 }
 
+/// Waits `wait` (`None`: for ever), or less: returns as soon as `stop` is
+/// set, checking it every 50 ms. Answers whether the stop ended the wait.
+/// The one stop-aware wait: the client's backoff, load's attack backoff,
+/// its settling and its probe all wait through it, so a stop never waits
+/// out a sleep.
+pub async fn wait_or_stop(stop: &std::sync::atomic::AtomicBool, wait: Option<Duration>) -> bool {
+    const SLICE: Duration = Duration::from_millis(50);
+    let until = wait.and_then(|w| std::time::Instant::now().checked_add(w));
+    loop {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return true;
+        }
+        let left = until.map(|u| u.saturating_duration_since(std::time::Instant::now()));
+        if left == Some(Duration::ZERO) {
+            return false;
+        }
+        tokio::time::sleep(left.map_or(SLICE, |l| l.min(SLICE))).await;
+    }
+}
+
 /// Whether an answer is a throttle (W7): HTTP 429, or an error type the
 /// SDKs treat as one whatever its status.
 pub fn is_throttle(reply: &crate::reply::Reply) -> bool {

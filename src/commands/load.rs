@@ -73,14 +73,10 @@ pub async fn run(
     // A stop during the probe (a silent target holds it for the whole
     // timeout) ends it: nothing more is sent but clean-up.
     if !stop.load(std::sync::atomic::Ordering::Relaxed) {
-        let stopped = async {
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-        };
+        let stopped = crate::client::retry::wait_or_stop(&stop, None);
         tokio::select! {
             biased;
-            () = stopped => {}
+            _ = stopped => {}
             r = target.probe() => r?,
         }
     }

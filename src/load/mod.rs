@@ -230,17 +230,13 @@ fn epoch_now() -> f64 {
 
 /// Returns once `stop` is set.
 async fn wait_stop(stop: &AtomicBool) {
-    while !stop.load(Ordering::Relaxed) {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::client::retry::wait_or_stop(stop, None).await;
 }
 
 /// Waits until epoch second `at` (at most an hour), or until `stop`.
 async fn wait_until(at: f64, stop: &AtomicBool) {
-    let until = Instant::now() + Duration::from_secs_f64((at - epoch_now()).clamp(0.0, 3600.0));
-    while Instant::now() < until && !stop.load(Ordering::Relaxed) {
-        tokio::time::sleep(Duration::from_millis(50).min(until - Instant::now())).await;
-    }
+    let wait = Duration::from_secs_f64((at - epoch_now()).clamp(0.0, 3600.0));
+    crate::client::retry::wait_or_stop(stop, Some(wait)).await;
 }
 
 /// The attack with settling alongside, then the tail: the verdict and the

@@ -116,12 +116,8 @@ pub async fn during(
     stop: Arc<AtomicBool>,
 ) -> Option<String> {
     loop {
-        let wake = Instant::now() + every;
-        while Instant::now() < wake {
-            if stop.load(Ordering::Relaxed) {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        if crate::client::retry::wait_or_stop(&stop, Some(every)).await {
+            return None;
         }
         for f in 0..state.flows.len() {
             if stop.load(Ordering::Relaxed) {

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use bytes::Bytes;
 use goose::prelude::*;
@@ -188,11 +187,7 @@ pub async fn fresh(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
 async fn backoff(state: &LoadState, attempt: u8) {
     let wait =
         crate::client::retry::RetryPolicy::attack().backoff(u32::from(attempt).saturating_sub(1));
-    let until = Instant::now() + wait;
-    while Instant::now() < until && !state.stop.load(Ordering::Relaxed) {
-        tokio::time::sleep((until - Instant::now()).min(std::time::Duration::from_millis(50)))
-            .await;
-    }
+    crate::client::retry::wait_or_stop(&state.stop, Some(wait)).await;
     let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
     state.backed_off_ms.fetch_add(ms, Ordering::Relaxed);
 }
