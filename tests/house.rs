@@ -36,16 +36,7 @@ fn the_pattern_finds_a_dump_and_spares_prose() {
 
 #[test]
 fn the_serve_banner_has_no_debug_dump() {
-    use std::io::{BufRead, BufReader};
-    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
-        .args(["serve", "--port", "0", "--stopped-status", "draft"])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("serve");
-    let mut line = String::new();
-    BufReader::new(serve.stderr.take().expect("stderr"))
-        .read_line(&mut line)
-        .expect("serve's banner");
+    let (mut serve, line) = crate::support::spawn_serve_banner(&["--stopped-status", "draft"]);
     let _ = serve.kill();
     let _ = serve.wait();
     assert!(

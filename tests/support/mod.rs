@@ -183,6 +183,18 @@ pub fn conforms(
 /// `appflow-harness serve --port 0 ARGS` as a process; answers it and the
 /// URL it says it listens on.
 pub fn spawn_serve(args: &[&str]) -> (std::process::Child, String) {
+    let (serve, banner) = spawn_serve_banner(args);
+    let url = banner
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("a URL")
+        .to_owned();
+    (serve, url)
+}
+
+/// `appflow-harness serve --port 0 ARGS` as a process; answers it and the
+/// first line it printed (its banner: where it listens, with what profile).
+pub fn spawn_serve_banner(args: &[&str]) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
         .args(["serve", "--port", "0"])
@@ -194,12 +206,7 @@ pub fn spawn_serve(args: &[&str]) -> (std::process::Child, String) {
     BufReader::new(serve.stderr.take().expect("stderr"))
         .read_line(&mut line)
         .expect("serve says where it listens");
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("a URL")
-        .to_owned();
-    (serve, url)
+    (serve, line)
 }
 
 /// `appflow-harness ARGS` run in-process as a user would, with `env` as the
