@@ -3,83 +3,19 @@
 
 use appflow_harness::emulator::Emulator;
 use aws_sdk_appflow::Client;
-use aws_sdk_appflow::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_appflow::config::Credentials;
 use aws_sdk_appflow::operation::start_flow::StartFlowError;
-use aws_sdk_appflow::types::{
-    ConnectorOperator, ConnectorType, DestinationConnectorProperties, DestinationFlowConfig,
-    ExecutionStatus, FlowStatus, S3ConnectorOperator, S3DestinationProperties, S3SourceProperties,
-    ScheduledTriggerProperties, SourceConnectorProperties, SourceFlowConfig, Task, TaskType,
-    TriggerConfig, TriggerProperties, TriggerType,
-};
+use aws_sdk_appflow::types::{ExecutionStatus, FlowStatus, TriggerType};
 
 fn client(url: &str) -> Client {
-    let conf = aws_sdk_appflow::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .endpoint_url(url)
-        .build();
-    Client::from_conf(conf)
+    crate::support::sdk::client(
+        url,
+        Credentials::new("AKIDTEST", "secret", None, None, "test"),
+    )
 }
 
 async fn create(client: &Client, name: &str, trigger: TriggerType) -> FlowStatus {
-    let mut trigger_config = TriggerConfig::builder().trigger_type(trigger.clone());
-    if trigger == TriggerType::Scheduled {
-        trigger_config = trigger_config.trigger_properties(
-            TriggerProperties::builder()
-                .scheduled(
-                    ScheduledTriggerProperties::builder()
-                        .schedule_expression("rate(1hours)")
-                        .build()
-                        .expect("schedule"),
-                )
-                .build(),
-        );
-    }
-    let out = client
-        .create_flow()
-        .flow_name(name)
-        .trigger_config(trigger_config.build().expect("trigger"))
-        .source_flow_config(
-            SourceFlowConfig::builder()
-                .connector_type(ConnectorType::S3)
-                .source_connector_properties(
-                    SourceConnectorProperties::builder()
-                        .s3(S3SourceProperties::builder()
-                            .bucket_name("src")
-                            .build()
-                            .expect("s3"))
-                        .build(),
-                )
-                .build()
-                .expect("source"),
-        )
-        .destination_flow_config_list(
-            DestinationFlowConfig::builder()
-                .connector_type(ConnectorType::S3)
-                .destination_connector_properties(
-                    DestinationConnectorProperties::builder()
-                        .s3(S3DestinationProperties::builder()
-                            .bucket_name("dst")
-                            .build()
-                            .expect("s3"))
-                        .build(),
-                )
-                .build()
-                .expect("destination"),
-        )
-        .tasks(
-            Task::builder()
-                .source_fields("id")
-                .connector_operator(
-                    ConnectorOperator::builder()
-                        .s3(S3ConnectorOperator::Projection)
-                        .build(),
-                )
-                .task_type(TaskType::Filter)
-                .build()
-                .expect("task"),
-        )
+    let out = crate::support::sdk::create_flow(client, name, trigger)
         .send()
         .await
         .expect("create flow");

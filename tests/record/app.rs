@@ -2,14 +2,9 @@
 //! Rust, unchanged but for its endpoint, with credentials of its own.
 
 use aws_sdk_appflow::Client;
-use aws_sdk_appflow::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_appflow::config::Credentials;
 use aws_sdk_appflow::error::ProvideErrorMetadata;
-use aws_sdk_appflow::types::{
-    ConnectorOperator, ConnectorType, DestinationConnectorProperties, DestinationFlowConfig,
-    S3ConnectorOperator, S3DestinationProperties, S3SourceProperties, ScheduledTriggerProperties,
-    SourceConnectorProperties, SourceFlowConfig, Task, TaskType, TriggerConfig, TriggerProperties,
-    TriggerType,
-};
+use aws_sdk_appflow::types::TriggerType;
 
 /// The application's own credentials: the emulator would refuse them.
 pub const APP_KEY: &str = "AKIDAPPLICATIONXYZ";
@@ -17,77 +12,14 @@ pub const APP_SECRET: &str = "application-secret-9876";
 pub const APP_SESSION: &str = "application-session-token-5555";
 
 fn client(url: &str) -> Client {
-    let conf = aws_sdk_appflow::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            APP_KEY,
-            APP_SECRET,
-            Some(APP_SESSION.into()),
-            None,
-            "app",
-        ))
-        .endpoint_url(url)
-        .build();
-    Client::from_conf(conf)
+    crate::support::sdk::client(
+        url,
+        Credentials::new(APP_KEY, APP_SECRET, Some(APP_SESSION.into()), None, "app"),
+    )
 }
 
 async fn create(c: &Client, name: &str, trigger: TriggerType) -> String {
-    let mut tc = TriggerConfig::builder().trigger_type(trigger.clone());
-    if trigger == TriggerType::Scheduled {
-        tc = tc.trigger_properties(
-            TriggerProperties::builder()
-                .scheduled(
-                    ScheduledTriggerProperties::builder()
-                        .schedule_expression("rate(1hours)")
-                        .build()
-                        .expect("schedule"),
-                )
-                .build(),
-        );
-    }
-    let source = SourceConnectorProperties::builder()
-        .s3(S3SourceProperties::builder()
-            .bucket_name("src")
-            .build()
-            .expect("s3"))
-        .build();
-    let dest = DestinationConnectorProperties::builder()
-        .s3(S3DestinationProperties::builder()
-            .bucket_name("dst")
-            .build()
-            .expect("s3"))
-        .build();
-    let r = c
-        .create_flow()
-        .flow_name(name)
-        .trigger_config(tc.build().expect("trigger"))
-        .source_flow_config(
-            SourceFlowConfig::builder()
-                .connector_type(ConnectorType::S3)
-                .source_connector_properties(source)
-                .build()
-                .expect("source"),
-        )
-        .destination_flow_config_list(
-            DestinationFlowConfig::builder()
-                .connector_type(ConnectorType::S3)
-                .destination_connector_properties(dest)
-                .build()
-                .expect("destination"),
-        )
-        .tasks(
-            Task::builder()
-                .source_fields("id")
-                .connector_operator(
-                    ConnectorOperator::builder()
-                        .s3(S3ConnectorOperator::Projection)
-                        .build(),
-                )
-                .task_type(TaskType::Filter)
-                .build()
-                .expect("task"),
-        )
+    let r = crate::support::sdk::create_flow(c, name, trigger)
         .send()
         .await;
     match r {

@@ -4,6 +4,7 @@
 pub mod forwarder;
 pub mod fuzz_cases;
 pub mod proxy;
+pub mod sdk;
 
 use std::time::Duration;
 
