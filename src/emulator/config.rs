@@ -135,13 +135,13 @@ pub struct Config {
 }
 
 /// How long an on-demand run stays `InProgress` by default, in ms: long
-/// enough for a scenario's next call to find it running (a call takes
-/// about a millisecond on loopback), short enough that a scenario waiting
-/// for runs to end (`execution_records_paging`, C2's other candidate)
-/// waits one second, not five. Real runs take a minute or more; where a
-/// target's runs end sooner than 1 s, scenarios that need one running are
-/// skipped with the reason.
-pub const DEFAULT_RUN_TIME_MS: u64 = 1_000;
+/// enough that a scenario's next call finds it running even when a
+/// throttling target paces the calls apart (a 1 s default made
+/// `delete_in_progress` find its run ended under `--throttle-rps`, and
+/// reordered the first ARN a run sees). Real runs take a minute or more;
+/// where a target's runs end sooner than 1 s, scenarios that need one
+/// running are skipped with the reason.
+pub const DEFAULT_RUN_TIME_MS: u64 = 5_000;
 
 /// [`Config::max_runs_per_flow`]'s default.
 pub const DEFAULT_MAX_RUNS_PER_FLOW: usize = 1_000;
