@@ -569,3 +569,70 @@ async fn a_wrong_method_answers_what_the_contract_checker_expects() {
         "the emulator and the checker share one error table"
     );
 }
+
+#[tokio::test]
+async fn finish_runs_ends_one_flows_runs_as_if_their_time_had_passed() {
+    let mut config = Config {
+        max_concurrent_runs: 2,
+        ..Config::default()
+    };
+    config.run_time_ms = 3_600_000;
+    let emu = Emulator::start_with(config).await.expect("emulator");
+    let api = Api::new(&emu.url());
+    api.create("mine", OnDemand).await;
+    api.create("other", OnDemand).await;
+    let mine = api.start("mine", None).await;
+    assert_eq!(api.start("other", None).await.status, 200);
+    assert_eq!(
+        outcome(&api.start("mine", None).await),
+        (402, Some("ServiceQuotaExceededException")),
+        "two runs of an hour hold both slots (Q3)"
+    );
+    let ended = api
+        .control("finish-runs", json!({"flowName": "mine"}))
+        .await;
+    assert_eq!(
+        ended,
+        json!({"finished": 1}),
+        "the one running run of `mine` ends"
+    );
+    let records = api
+        .call("DescribeFlowExecutionRecords", json!({"flowName": "mine"}))
+        .await;
+    let runs = field(&records, "flowExecutions").cloned().expect("runs");
+    assert_eq!(
+        runs[0]["executionId"],
+        *field(&mine, "executionId").expect("id")
+    );
+    assert_eq!(
+        runs[0]["executionStatus"], "Successful",
+        "ended as if its time had passed"
+    );
+    let other = api
+        .call("DescribeFlowExecutionRecords", json!({"flowName": "other"}))
+        .await;
+    assert_eq!(
+        field(&other, "flowExecutions").expect("runs")[0]["executionStatus"],
+        "InProgress",
+        "another flow's run is not touched"
+    );
+    assert_eq!(
+        api.start("mine", None).await.status,
+        200,
+        "its quota slot is free (Q3)"
+    );
+    let unknown = api
+        .raw(
+            "/_harness/finish-runs",
+            &json!({"flowName": "nope"}).to_string(),
+        )
+        .await;
+    assert_eq!(outcome(&unknown), (404, Some("ResourceNotFoundException")));
+    let bad = api.raw("/_harness/finish-runs", "{\"flow\": 1}").await;
+    assert_eq!(
+        bad.status,
+        400,
+        "a malformed body is a 400 AWS error: {}",
+        bad.body_text()
+    );
+}

@@ -175,6 +175,35 @@ async fn an_injected_throttle_does_not_pace_the_run() {
     );
 }
 
+/// On the embedded target the harness owns the run time: a scenario that
+/// waits for runs to end (`execution_records_paging` waits twice) ends them
+/// through the emulator (`/_harness/finish-runs`) instead of waiting out
+/// their run time. With runs of an hour, only that lets it pass within its
+/// 60 s `eventually`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_embedded_target_the_harness_ends_runs_instead_of_waiting() {
+    let scenario = format!(
+        "{}/scenarios/execution_records_paging.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let (code, text) = crate::support::run_cli(
+        &[
+            "check",
+            "--no-snapshots",
+            "--run-time-ms",
+            "3600000",
+            &scenario,
+        ],
+        &Environment::default(),
+    )
+    .await;
+    assert_eq!(code, appflow_harness::exit_codes::OK, "{text}");
+    assert!(
+        text.contains("PASS execution_records_paging"),
+        "the runs of an hour were ended by the harness, so the scenario saw them end: {text}"
+    );
+}
+
 /// The emulator's settings have one syntax: compare's `embedded:` spec takes
 /// every flag of `serve` (it was refused for `token-ttl-secs`), and the
 /// emulator's flags with a target that is not the embedded emulator are

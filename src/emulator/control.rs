@@ -1,5 +1,5 @@
-//! The test-control API under `/_harness/`: reset, clock, faults, counters
-//! and run-time configuration. AppFlow routes are `POST /<kebab-name>`, so no
+//! The test-control API under `/_harness/`: reset, clock, faults, counters,
+//! run-time configuration and ending a flow's runs. AppFlow routes are `POST /<kebab-name>`, so no
 //! AppFlow request can reach these.
 
 use std::collections::BTreeMap;
@@ -22,7 +22,7 @@ use super::fields::epoch_seconds;
 use super::http::{error_response, json_response, parse_json, read_body};
 
 /// The path the test-control API is nested under (`/_harness/reset`, `/clock`, `/faults`,
-/// `/counters`, `/config`); no AppFlow route (`POST /<kebab-name>`) starts with it.
+/// `/counters`, `/config`, `/finish-runs`); no AppFlow route (`POST /<kebab-name>`) starts with it.
 pub const PREFIX: &str = "/_harness";
 
 pub(super) fn routes() -> Router<Handle> {
@@ -32,6 +32,7 @@ pub(super) fn routes() -> Router<Handle> {
         .route("/faults", get(faults).post(add_fault).delete(clear_faults))
         .route("/counters", get(counters))
         .route("/config", get(config).post(patch_config))
+        .route("/finish-runs", post(finish_runs))
 }
 
 fn ok(v: Value) -> Response {
@@ -68,6 +69,26 @@ async fn advance_clock(State(h): State<Handle>, body: Result<Bytes, BytesRejecti
                 }
                 let now = h.clock().advance((a.seconds * 1000.0) as u64);
                 Ok(json!({ "now": epoch_seconds(now), "offsetSeconds": epoch_seconds(h.clock().offset()) }))
+            }),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct FinishRuns {
+    flow_name: String,
+}
+
+/// Ends the runs of one flow that are still in progress, as if their run
+/// time had passed: `{"flowName": ...}` -> `{"finished": N}`.
+async fn finish_runs(State(h): State<Handle>, body: Result<Bytes, BytesRejection>) -> Response {
+    answer(
+        read_body(body)
+            .and_then(|b| parse_json::<FinishRuns>(&b))
+            .and_then(|f| {
+                let now = h.clock().now();
+                let finished = h.lock().finish_runs(&f.flow_name, now)?;
+                Ok(json!({ "finished": finished }))
             }),
     )
 }

@@ -87,6 +87,17 @@ impl Execution {
         }
     }
 
+    /// Ends a run that is still `InProgress` at `now` (epoch ms) there, as
+    /// if its run time had passed (`Successful` from `now` on); answers
+    /// whether it was running. A canceled or ended run is left as it is.
+    pub fn finish(&mut self, now: Millis) -> bool {
+        let running = self.is_running(now);
+        if running {
+            self.ends_at = now;
+        }
+        running
+    }
+
     /// Whether it is still `InProgress` at `now` (epoch ms): not canceled and before its end;
     /// such a run holds a slot of the concurrent-runs quota (Q3) and blocks DeleteFlow without `forceDelete`.
     pub fn is_running(&self, now: Millis) -> bool {
@@ -266,6 +277,24 @@ impl State {
     /// Records that the run `seq` was canceled and frees its quota slot.
     pub fn release_run(&mut self, seq: u64) {
         self.running.canceled.insert(seq);
+    }
+
+    /// Ends every run of the flow `name` still `InProgress` at `now` (epoch
+    /// ms), as if its run time had passed, and frees their quota slots (Q3);
+    /// answers how many ended. The harness uses it where it owns the
+    /// emulator (the embedded target) to make a run's time pass without
+    /// waiting for it. Errors: 404 ResourceNotFoundException for no such flow.
+    pub fn finish_runs(&mut self, name: &str, now: Millis) -> Result<usize, ApiError> {
+        let flow = self.flow_mut(name)?;
+        let ended: Vec<u64> = flow
+            .executions
+            .iter_mut()
+            .filter_map(|e| e.finish(now).then_some(e.seq))
+            .collect();
+        for seq in &ended {
+            self.release_run(*seq);
+        }
+        Ok(ended.len())
     }
 
     /// Sets the count of runs made this month (the month of `now`).
