@@ -204,6 +204,47 @@ async fn on_the_embedded_target_the_harness_ends_runs_instead_of_waiting() {
     );
 }
 
+/// `doctor --target aws` without credentials is a diagnosis (where the
+/// target is, what to set), not one error line; `explore --target aws
+/// --dry-run` prices a run without credentials, as `check --dry-run` does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_without_credentials_gets_a_diagnosis_and_dry_runs_need_none() {
+    let env = Environment::default();
+    let (code, text) = crate::support::run_cli(
+        &["doctor", "--target", "aws", "--region", "eu-west-1"],
+        &env,
+    )
+    .await;
+    assert_ne!(code, appflow_harness::exit_codes::OK, "{text}");
+    for line in [
+        "target:      https://appflow.eu-west-1.amazonaws.com (aws)",
+        "credentials: FAILED: none found",
+        "fix: keys: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+        "fix: a profile: --profile NAME or AWS_PROFILE=NAME",
+    ] {
+        assert!(text.contains(line), "doctor says `{line}`: {text}");
+    }
+    let (code, text) = crate::support::run_cli(
+        &[
+            "explore",
+            "--target",
+            "aws",
+            "--region",
+            "eu-west-1",
+            "--dry-run",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(code, appflow_harness::exit_codes::OK, "{text}");
+    assert!(
+        text.contains("explore would play up to")
+            && text.contains("https://appflow.eu-west-1.amazonaws.com")
+            && text.contains("flow runs"),
+        "the dry run prices the run against AWS's endpoint without credentials: {text}"
+    );
+}
+
 /// The emulator's settings have one syntax: compare's `embedded:` spec takes
 /// every flag of `serve` (it was refused for `token-ttl-secs`), and the
 /// emulator's flags with a target that is not the embedded emulator are

@@ -9,7 +9,14 @@ use serde_json::json;
 use super::{CommandError, Console, Outcome};
 use crate::appflow::{Operation, TriggerType};
 use crate::client::{CallOutcome, Reply, RetryPolicy};
-use crate::endpoint::{self, Environment, TargetOptions};
+use crate::endpoint::{self, Environment, TargetError, TargetOptions};
+
+/// What to set when `--target aws` (or `--sign`) finds no credentials.
+const NO_CREDENTIALS_FIXES: [&str; 3] = [
+    "keys: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones)",
+    "a profile: --profile NAME or AWS_PROFILE=NAME, from ~/.aws/config and ~/.aws/credentials (`aws configure`, or `aws sso login --profile NAME` for SSO)",
+    "then run doctor again; nothing was sent",
+];
 
 /// What to do about a failed answer.
 fn hint(r: &Reply, signed: bool) -> &'static str {
@@ -56,9 +63,31 @@ pub async fn run(
     env: &Environment,
     console: &mut Console<'_>,
 ) -> Result<Outcome, CommandError> {
-    let t = endpoint::resolve(options, env).await?;
     let say = |console: &mut Console<'_>, line: String| {
         let _ = writeln!(console.out, "{line}");
+    };
+    let t = match endpoint::resolve(options.clone(), env).await {
+        Ok(t) => t,
+        Err(
+            e @ (TargetError::Credentials(_)
+            | TargetError::NoCredentials(_)
+            | TargetError::NoSdkChain),
+        ) => {
+            // No credentials is a diagnosis too: where the target is, and
+            // what to set, before the error itself.
+            let dry = super::check_plan::DryTarget::of(options, env).await?;
+            say(
+                console,
+                format!("target:      {} ({})", dry.url, dry.kind.as_str()),
+            );
+            say(console, format!("region:      {}", dry.region));
+            say(console, "credentials: FAILED: none found".into());
+            for fix in NO_CREDENTIALS_FIXES {
+                say(console, format!("             fix: {fix}"));
+            }
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
     };
     say(
         console,

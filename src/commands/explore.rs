@@ -48,9 +48,10 @@ pub async fn run_summary(
     console: &mut Console<'_>,
 ) -> Result<Option<Exploration>, CommandError> {
     let redactor = env.redactor();
-    let target = endpoint::resolve(options.target, env).await?;
     let b = &options.budget;
     if options.dry_run {
+        // Nothing is sent, so nothing is signed: no credentials needed.
+        let target = super::check_plan::DryTarget::of(options.target, env).await?;
         // Each sequence creates up to 3 flows; a step is one call, a burst
         // up to 3, a paged read a few; runs come from StartFlow on on-demand flows.
         let calls = u64::from(b.cases) * (b.steps as u64 * 3 + 6);
@@ -60,12 +61,13 @@ pub async fn run_summary(
             "explore would play up to {} sequences of up to {} steps against {}: up to {} flows created and deleted, about {calls} calls, up to {runs} flow runs (AppFlow charges per flow run: about ${:.2} at $0.001 a run, plus data processing)",
             b.cases,
             b.steps,
-            target.endpoint.base_url(),
+            target.url,
             u64::from(b.cases) * 3,
             runs as f64 * 0.001
         );
         return Ok(None);
     }
+    let target = endpoint::resolve(options.target, env).await?;
     target.probe().await?;
     let name = target.endpoint.base_url().to_owned();
     console.note(format_args!(
