@@ -17,11 +17,13 @@ fn invalid_scenarios_are_refused_with_located_errors() {
     for f in files {
         let text = std::fs::read_to_string(&f).expect("read");
         let shown = PathBuf::from("scenarios/invalid").join(f.file_name().expect("name"));
-        let err = appflow_harness::scenario::parse(&shown, &text)
+        // Every mistake of the file, one error each, in file order.
+        let errors = appflow_harness::scenario::parse_all(&shown, &text)
             .expect_err(&format!("{} must be refused", f.display()));
+        let said: Vec<String> = errors.iter().map(ToString::to_string).collect();
         let expected =
             std::fs::read_to_string(f.with_extension("expected")).expect("a .expected file");
-        assert_eq!(err.to_string().trim(), expected.trim(), "{}", f.display());
+        assert_eq!(said.join("\n").trim(), expected.trim(), "{}", f.display());
     }
 }
 

@@ -261,9 +261,12 @@ pub(crate) fn load_scenarios(
     };
     let mut scenarios = crate::scenario::load(&paths).map_err(|errors| {
         let mut lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let files: std::collections::BTreeSet<&str> =
+            errors.iter().map(|e| e.path.as_str()).collect();
         lines.push(format!(
-            "{} invalid; nothing was run",
-            plural(errors.len(), "scenario file")
+            "{} in {} invalid; nothing was run",
+            plural(errors.len(), "mistake"),
+            plural(files.len(), "scenario file")
         ));
         CommandError::InvalidInput(lines)
     })?;

@@ -9,6 +9,7 @@ pub mod file;
 mod locate;
 pub mod matcher;
 pub mod plan;
+mod read;
 mod step_parts;
 pub use step_parts::capture_copy;
 pub mod template;
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 pub use duration::{format_duration, parse_duration};
 pub use plan::{Action, ContractTag, Expect, FlowPlan, Need, Scenario, ScenarioError, Step, When};
-pub use validate::parse;
+pub use validate::{parse, parse_all};
 
 /// `sha256:<hex>` of a scenario file's text.
 pub fn digest(text: &str) -> String {
@@ -43,9 +44,9 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<ScenarioError>> {
     let mut scenarios = Vec::new();
     for f in files {
         match std::fs::read_to_string(&f) {
-            Ok(text) => match parse(&f, &text) {
+            Ok(text) => match parse_all(&f, &text) {
                 Ok(s) => scenarios.push(s),
-                Err(e) => errors.push(e),
+                Err(e) => errors.extend(e),
             },
             Err(e) => errors.push(io_error(&f, &e)),
         }

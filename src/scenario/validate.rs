@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::file::{FlowFile, ScenarioFile, ShapeFile};
-use super::locate::{first_line, line_of, missing_key, plain_words, step_at, strip_location};
+use super::file::{FlowFile, ShapeFile};
+use super::locate::line_of;
 use super::plan::{ContractTag, FlowPlan, Scenario, ScenarioError, Shape};
 use crate::appflow::TargetKind;
 use crate::appflow::TriggerType;
@@ -51,21 +51,64 @@ impl At<'_> {
 
 /// Parses and validates one scenario file's text: stage one (serde, into
 /// the file model), then each part into the plan, the first problem
-/// returned with its location.
+/// returned with its location. [`parse_all`] returns every problem.
 pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    parse_all(path, text).map_err(|mut errors| errors.swap_remove(0))
+}
+
+/// As [`parse`], with every problem found (at least one on `Err`, at most
+/// [`super::read::MAX_ERRORS`], in file order): stage one goes on past a
+/// mistake inside a step by reading the file again without that step;
+/// stage two checks every part and every step. A file with stage-one
+/// mistakes is not checked further: its stage-two problems may be their echo.
+pub fn parse_all(path: &Path, text: &str) -> Result<Scenario, Vec<ScenarioError>> {
     let at = At {
         shown: path.display().to_string(),
         text,
     };
-    let file = read_file(&at)?;
-    let flows = flows_plan(&at, file.flows)?;
-    let tokens = tokens_plan(&at, file.tokens)?;
-    check_covers(&at, &file.covers)?;
-    let needs = needs_plan(&at, &file.needs)?;
-    let settles = settles_plan(&at, &file.settles)?;
-    let steps = super::validate_step::steps_plan(&at, file.steps, &flows)?;
-    let contract = contract_tag(&at, file.contract.as_deref())?;
-    let known_differences = known_differences_plan(&at, file.known_differences, steps.len())?;
+    let file = super::read::read_file_all(&at)?;
+    let mut errors = Vec::new();
+    let step_count = file.steps.len();
+    let flows = take(flows_plan(&at, file.flows), &mut errors);
+    let tokens = take(tokens_plan(&at, file.tokens), &mut errors);
+    let covers = take(check_covers(&at, &file.covers), &mut errors);
+    let needs = take(needs_plan(&at, &file.needs), &mut errors);
+    let settles = take(settles_plan(&at, &file.settles), &mut errors);
+    let contract = take(contract_tag(&at, file.contract.as_deref()), &mut errors);
+    // A step naming a flow of a broken `flows:` would only echo it.
+    let steps = flows.as_ref().and_then(|flows| {
+        super::validate_step::steps_plan(&at, file.steps, flows)
+            .map_err(|e| errors.extend(e))
+            .ok()
+    });
+    let known_differences = take(
+        known_differences_plan(&at, file.known_differences, step_count),
+        &mut errors,
+    );
+    let (
+        Some(flows),
+        Some(tokens),
+        Some(()),
+        Some(needs),
+        Some(settles),
+        Some(contract),
+        Some(steps),
+        Some(known_differences),
+    ) = (
+        flows,
+        tokens,
+        covers,
+        needs,
+        settles,
+        contract,
+        steps,
+        known_differences,
+    )
+    else {
+        errors.sort_by_key(|e| (e.line, e.column));
+        errors.truncate(super::read::MAX_ERRORS);
+        return Err(errors);
+    };
     Ok(Scenario {
         name: path
             .file_stem()
@@ -86,59 +129,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
     })
 }
 
-/// Stage one: the file as written, with serde's messages said in words
-/// and a missing top-level key located at the top of the file.
-fn read_file(at: &At<'_>) -> Result<ScenarioFile, ScenarioError> {
-    let text = at.text;
-    serde_saphyr::from_str(text).map_err(|e| {
-        let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-        let message = plain_words(&strip_location(&first_line(&e.to_string())));
-        if let Some(key) = missing_key(&message)
-            && step_at(text, line).is_none()
-        {
-            // serde notices a missing key at the end of the mapping; say
-            // it at the top, where the key belongs.
-            return at.err(
-                1,
-                1,
-                String::new(),
-                format!("the scenario has no `{key}`"),
-                Some(&format!(
-                    "a scenario file starts with `{key}:` (see the scenario format in README.md)"
-                )),
-            );
-        }
-        let suggestion = did_you_mean(&message);
-        ScenarioError {
-            path: at.shown.clone(),
-            line,
-            column,
-            context: step_at(text, line).map_or_else(String::new, |n| format!("step {n}: ")),
-            message,
-            hint: text.lines().nth(line.saturating_sub(1) as usize).map(|l| {
-                let suggestion =
-                    suggestion.map_or_else(String::new, |k| format!("did you mean `{k}`? "));
-                format!(
-                    "{suggestion}the line reads `{}`; see the scenario format in README.md",
-                    l.trim()
-                )
-            }),
-        }
-    })
-}
-
-/// The expected key closest to a misspelled one, from serde's "unknown
-/// field `expcet`, expected one of a, b, ..." (as clap suggests a flag).
-fn did_you_mean(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (typo, rest) = rest.split_once('`')?;
-    let expected: Vec<&str> = rest
-        .split_once("expected one of ")?
-        .1
-        .split(',')
-        .map(|k| k.trim().trim_matches('`'))
-        .collect();
-    super::expect_check::did_you_mean(typo, &expected).map(str::to_owned)
+/// The value of `r`, or `None` with its error kept in `errors`.
+fn take<T>(r: Result<T, ScenarioError>, errors: &mut Vec<ScenarioError>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
 }
 
 fn flows_plan(

@@ -20,8 +20,9 @@ pub(super) fn steps_plan(
     at: &At<'_>,
     files: Vec<Spanned<StepFile>>,
     flows: &BTreeMap<String, FlowPlan>,
-) -> Result<Vec<Step>, ScenarioError> {
+) -> Result<Vec<Step>, Vec<ScenarioError>> {
     let mut steps = Vec::with_capacity(files.len());
+    let mut errors = Vec::new();
     let mut captured: Vec<String> = Vec::new();
     for (i, spanned) in files.into_iter().enumerate() {
         let here = StepAt {
@@ -30,19 +31,28 @@ pub(super) fn steps_plan(
             column: spanned.referenced.column(),
             index: i + 1,
         };
-        let step = step_plan(&here, spanned.value, flows, &captured)?;
-        captured.extend(step.capture.keys().cloned());
-        steps.push(step);
+        // A broken step's captures still count as written, so that the
+        // steps after it are not blamed for using them.
+        let names: Vec<String> = spanned.value.capture.keys().cloned().collect();
+        match step_plan(&here, spanned.value, flows, &captured) {
+            Ok(step) => steps.push(step),
+            Err(e) => errors.push(e),
+        }
+        captured.extend(names);
     }
-    if steps.is_empty() {
-        return Err(at.err_at(
+    if steps.is_empty() && errors.is_empty() {
+        errors.push(at.err_at(
             "steps:",
             String::new(),
             "a scenario needs at least one step".into(),
             None,
         ));
     }
-    Ok(steps)
+    if errors.is_empty() {
+        Ok(steps)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Where a step starts, for its errors.
