@@ -78,6 +78,7 @@ fn text() -> String {
         kind: "url",
         region: "us-east-1",
         date: "2026-12-06".into(),
+        replay_flags: "--no-snapshots".into(),
     };
     write(&calls, &print, &from).expect("written")
 }
@@ -227,6 +228,7 @@ fn a_flow_whose_create_failed_is_not_the_applications() {
         kind: "aws",
         region: "eu-west-1",
         date: "2026-12-06".into(),
+        replay_flags: "--no-snapshots".into(),
     };
     let text = write(&calls, &fingerprint::of(&calls), &from).expect("written");
     assert!(
