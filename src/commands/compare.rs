@@ -64,8 +64,11 @@ pub struct CompareOptions {
 /// invalid files, [`CommandError::Usage`] for bad flags, paths and refused credentials,
 /// [`CommandError::TargetUnreachable`] for a side that cannot start or be reached,
 /// [`CommandError::Internal`] for a report that cannot be written), plus
-/// [`CommandError::Usage`] for a side spec that does not parse; a side without AWS
-/// credentials names its flag (`--baseline aws: ...`).
+/// [`CommandError::Usage`] for a side spec that does not parse, and for a
+/// `reference:NAME` baseline whose reference holds no recording of the scenarios
+/// or one that cannot be read; a side without AWS credentials names its flag
+/// (`--baseline aws: ...`). A `reference:NAME` baseline is not played: its
+/// recordings stand for the baseline run ([`crate::compare::reference`]).
 // Long on purpose: the command's sequence (load, resolve both sides, run both, classify, report) in one place.
 pub async fn run(
     options: CompareOptions,

@@ -79,7 +79,7 @@ pub fn read(scenarios: &[Scenario], root: &Path, name: &str) -> Result<StoredBas
         r.transcript = transcript;
         results.push(r);
     }
-    if first.is_none() && results.iter().all(|r| r.transcript.is_null()) {
+    if results.iter().all(|r| r.transcript.is_null()) {
         return Err(format!(
             "reference `{name}` ({}) holds no recording of the selected scenarios: nothing to compare with",
             dir.display()
@@ -100,4 +100,65 @@ pub fn read(scenarios: &[Scenario], root: &Path, name: &str) -> Result<StoredBas
         },
         notes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(name: &str) -> Scenario {
+        let text = "description: d\nsteps:\n- DescribeFlow:\n    flowName: x\n  expect:\n    status: 404\n";
+        crate::scenario::parse(Path::new(&format!("{name}.yaml")), text).expect("a scenario")
+    }
+
+    fn recorded(dir: &Path, s: &Scenario, digest: &str) {
+        let p = snapshot::Provenance {
+            target: "aws".into(),
+            endpoint_host: "appflow.eu-west-1.amazonaws.com".into(),
+            region: "eu-west-1".into(),
+            recorded: "2026-12-06".into(),
+            harness_version: "0.1.0".into(),
+            scenario_digest: digest.into(),
+            profile: None,
+            skipped_steps: vec![],
+            request_ids: vec![],
+            verified_against_aws: true,
+        };
+        let text = snapshot::render("a.yaml", "d", &p, r#"{"steps": [{"step": 1}]}"#);
+        snapshot::write(&snapshot::path_for(dir, &s.name), &text, true).expect("written");
+    }
+
+    #[test]
+    fn a_reference_stands_for_the_baseline_and_what_it_lacks_is_said() {
+        let root = std::env::temp_dir().join(format!("ah-ref-{}", uuid::Uuid::new_v4()));
+        let (a, b) = (scenario("a"), scenario("b"));
+        assert!(
+            read(std::slice::from_ref(&a), &root, "aws").is_err(),
+            "a reference with no recording of the scenarios compares nothing: an error"
+        );
+        recorded(&root.join("aws"), &a, "sha256:other");
+        let stored = read(&[a, b], &root, "aws").expect("read");
+        let s = &stored.summary;
+        assert_eq!(
+            (s.target_kind, s.region.as_str(), s.scenarios[0].status),
+            (TargetKind::Aws, "eu-west-1", Status::Passed),
+            "the recording's provenance names the baseline"
+        );
+        assert_eq!(s.scenarios[0].transcript["steps"][0]["step"], 1);
+        assert_eq!(
+            (s.scenarios[1].status, s.scenarios[1].transcript.is_null()),
+            (Status::Skipped, true),
+            "a scenario without a recording is not compared"
+        );
+        assert!(
+            stored
+                .notes
+                .iter()
+                .any(|n| n.starts_with("b: not compared"))
+                && stored.notes.iter().any(|n| n.contains("another version")),
+            "what is not compared, and a recording of another file version, are said: {:?}",
+            stored.notes
+        );
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }
