@@ -100,20 +100,22 @@ async fn a_target_with_the_other_c1_candidate_is_named_and_replays_with_its_flag
         "the fingerprint names the candidate and the flag that replays it:\n{text}"
     );
     let path = file.display().to_string();
+    let root = snapshots_of(&file).display().to_string();
     let (code, out) = crate::support::run_cli(
         &[
             "check",
             &path,
-            "--no-snapshots",
+            "--snapshot-dir",
+            &root,
             "--active-start",
             "idempotent",
         ],
         &Environment::default(),
     )
     .await;
-    assert_eq!(
-        code, 0,
-        "green on the emulator with the matching flag:\n{out}"
+    assert!(
+        code == 0 && out.contains("reference: `embedded`, strict"),
+        "green on the emulator with the matching flag, held strictly against the transcript recorded on the embedded emulator:\n{out}"
     );
     let (code, out) =
         crate::support::run_cli(&["check", &path, "--no-snapshots"], &Environment::default()).await;
@@ -302,6 +304,39 @@ async fn an_arn_of_another_region_is_a_contract_line_as_it_passes() {
                 && l.ends_with("(O1)")
         ),
         "an ARN outside the target's region (us-east-1) is O1, as check says it:\n{printed}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_that_does_not_read_back_as_a_scenario_is_said_and_does_not_pass() {
+    let dir = scratch();
+    let file = dir.join("unknown_member.yaml");
+    let target = TargetOptions::new(TargetChoice::Embedded);
+    let (proxy_url, recording) = start_recording(target, Environment::default(), &file).await;
+    let http = reqwest::Client::new();
+    for i in 0..CALLS {
+        // `note` is no member of StartFlow's request in the service model.
+        let _ = http
+            .post(format!("{proxy_url}/start-flow"))
+            .body(format!(r#"{{"flowName":"f{i}","note":"n"}}"#))
+            .send()
+            .await
+            .expect("the proxy answers");
+    }
+    let (outcome, printed) = recording.await.expect("record ran");
+    assert_eq!(
+        outcome,
+        Ok(Outcome::Failed),
+        "a recording that cannot be replayed does not pass: {printed}"
+    );
+    assert!(
+        printed.contains("does not read back as a scenario") && printed.contains("`note`"),
+        "it says why, naming the member:\n{printed}"
+    );
+    assert!(
+        file.exists() && !snapshots_of(&file).join("embedded").exists(),
+        "the file is kept for the user to see, and no transcript is written for it"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
