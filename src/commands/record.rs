@@ -44,11 +44,14 @@ pub struct RecordOptions {
     pub reference: Option<String>,
 }
 
-/// Runs `record` on `options.listen`.
+/// Runs `record` on `options.listen`. The outcome: passed when calls were
+/// recorded, every answer met the contract and the saved file reads back
+/// as a scenario; failed on a contract line or a file that does not read
+/// back (said, and no transcript written); inconclusive with no call.
 ///
 /// # Errors
 /// The address is not loopback or cannot be bound (usage), the target
-/// cannot be resolved, the file cannot be written.
+/// cannot be resolved, the file or its transcript cannot be written.
 pub async fn run(
     options: RecordOptions,
     env: &Environment,
