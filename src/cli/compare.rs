@@ -15,7 +15,9 @@ pub struct CompareArgs {
     pub scenarios: Vec<PathBuf>,
     /// The reference side: `embedded` (default), `embedded:FLAG=VALUE,...`
     /// with serve's flags (`embedded:active-start=idempotent`), an http(s)
-    /// URL, or `aws`.
+    /// URL, `aws`, or `reference:NAME`: the recordings of reference NAME
+    /// under --snapshot-dir (`snapshots/aws/`, a `record` transcript), not
+    /// played again.
     #[arg(long, default_value = "embedded")]
     pub baseline: String,
     /// The side under test, in the same forms.
@@ -31,7 +33,7 @@ pub struct CompareArgs {
     /// Only scenarios whose name contains this text.
     #[arg(long)]
     pub filter: Option<String>,
-    /// Where transformers.yaml is read from.
+    /// Where transformers.yaml (and a `reference:NAME` baseline) is read from.
     #[arg(long, default_value = "snapshots")]
     pub snapshot_dir: PathBuf,
     /// Write the comparison as JSON (schema: docs/compare.schema.json).

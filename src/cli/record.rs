@@ -30,6 +30,17 @@ pub struct RecordArgs {
     /// Stop after this long ("90s", "5m"); the name load and explore use.
     #[arg(long = "run-time", alias = "time", value_parser = crate::scenario::parse_duration)]
     pub time: Option<Duration>,
+    /// The snapshot root the transcript is written under (with --save), as
+    /// `check --snapshot-dir`.
+    #[arg(long, default_value = "snapshots")]
+    pub snapshot_dir: PathBuf,
+    /// The reference the transcript joins (a directory under
+    /// --snapshot-dir; default: the target's kind, aws, url or embedded).
+    #[arg(long)]
+    pub reference: Option<String>,
+    /// Write no transcript (the scenario file only).
+    #[arg(long)]
+    pub no_snapshots: bool,
     /// The embedded emulator (with `--target embedded`).
     #[command(flatten)]
     pub emulator: EmulatorArgs,
@@ -46,6 +57,8 @@ impl From<RecordArgs> for RecordOptions {
             calls: a.calls,
             time: a.time,
             watch_signals: true,
+            snapshot_root: (!a.no_snapshots).then_some(a.snapshot_dir),
+            reference: a.reference,
         }
     }
 }

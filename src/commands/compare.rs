@@ -64,8 +64,11 @@ pub struct CompareOptions {
 /// invalid files, [`CommandError::Usage`] for bad flags, paths and refused credentials,
 /// [`CommandError::TargetUnreachable`] for a side that cannot start or be reached,
 /// [`CommandError::Internal`] for a report that cannot be written), plus
-/// [`CommandError::Usage`] for a side spec that does not parse; a side without AWS
-/// credentials names its flag (`--baseline aws: ...`).
+/// [`CommandError::Usage`] for a side spec that does not parse, and for a
+/// `reference:NAME` baseline whose reference holds no recording of the scenarios
+/// or one that cannot be read; a side without AWS credentials names its flag
+/// (`--baseline aws: ...`). A `reference:NAME` baseline is not played: its
+/// recordings stand for the baseline run ([`crate::compare::reference`]).
 // Long on purpose: the command's sequence (load, resolve both sides, run both, classify, report) in one place.
 pub async fn run(
     options: CompareOptions,
@@ -100,15 +103,37 @@ pub async fn run(
             })
         }
     };
-    let baseline = resolve("--baseline", &options.baseline).await?;
+    // `reference:NAME`: the baseline is a stored reference, not played.
+    let stored = match options
+        .baseline
+        .strip_prefix(crate::compare::reference::PREFIX)
+    {
+        Some(name) => Some(
+            crate::compare::reference::read(&scenarios, &options.snapshot_root, name)
+                .map_err(CommandError::Usage)?,
+        ),
+        None => None,
+    };
+    let baseline = match stored {
+        Some(_) => None,
+        None => Some(resolve("--baseline", &options.baseline).await?),
+    };
     let target = resolve("--target", &options.target).await?;
-    baseline.probe().await?;
+    if let Some(b) = &baseline {
+        b.probe().await?;
+    }
     target.probe().await?;
     console.note(format_args!(
         "comparing {} scenario(s): baseline {} ({}), target {} ({})",
         scenarios.len(),
         options.baseline,
-        baseline.endpoint.base_url(),
+        baseline.as_ref().map_or_else(
+            || stored
+                .as_ref()
+                .map(|s| s.summary.target.clone())
+                .unwrap_or_default(),
+            |b| b.endpoint.base_url().to_owned()
+        ),
         options.target,
         target.endpoint.base_url()
     ));
@@ -123,20 +148,40 @@ pub async fn run(
         interrupt: interrupt.clone(),
         ..RunnerOptions::new(&format!("{id}{}", crate::names::run_id(6)), &today)
     };
-    let (b, t) = tokio::join!(
-        runner::run(
-            scenarios.clone(),
-            Arc::new(baseline),
-            run_options("b"),
-            |_| {}
-        ),
-        runner::run(
-            scenarios.clone(),
-            Arc::new(target),
-            run_options("t"),
-            |_| {}
-        ),
-    );
+    let (b, t) = match (baseline, stored) {
+        (Some(baseline), _) => {
+            tokio::join!(
+                runner::run(
+                    scenarios.clone(),
+                    Arc::new(baseline),
+                    run_options("b"),
+                    |_| {}
+                ),
+                runner::run(
+                    scenarios.clone(),
+                    Arc::new(target),
+                    run_options("t"),
+                    |_| {}
+                ),
+            )
+        }
+        (None, stored) => {
+            let stored = stored.ok_or_else(|| {
+                CommandError::Internal("compare: neither a baseline nor a reference".into())
+            })?;
+            for note in &stored.notes {
+                console.note(format_args!("{note}"));
+            }
+            let t = runner::run(
+                scenarios.clone(),
+                Arc::new(target),
+                run_options("t"),
+                |_| {},
+            )
+            .await;
+            (stored.summary, t)
+        }
+    };
     if let Some(s) = signals {
         s.abort();
     }

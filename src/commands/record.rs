@@ -1,17 +1,22 @@
 //! `record`: resolves the target, serves the recording proxy on the
 //! address asked for until Ctrl-C/SIGTERM, `--calls N` or `--time`, prints
 //! each contract line as its answer passes, then writes the recording as a
-//! scenario file (redacted) with its fingerprint.
+//! scenario file (redacted) with its fingerprint, and its transcript as a
+//! reference recording (`<snapshot root>/<reference>/<file stem>.snap`,
+//! the reference named after the target's kind as `check --record` names
+//! it), which `check` and `compare` find as any reference.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use super::{CommandError, Console, Outcome};
 use crate::endpoint::{self, Environment, TargetOptions};
 use crate::record::{Answered, Recorder, fingerprint, scenario};
+use crate::runner::SnapshotMode;
+use crate::runner::snapshot_check::{Recorded, write_reference};
 
 /// How long calls in flight may take to finish once recording stops.
 const DRAIN: Duration = Duration::from_secs(5);
@@ -31,13 +36,22 @@ pub struct RecordOptions {
     pub time: Option<Duration>,
     /// Stop on Ctrl-C / SIGTERM; off in tests that run in-process.
     pub watch_signals: bool,
+    /// The snapshot root the transcript is written under (with `save`);
+    /// `None` writes no transcript.
+    pub snapshot_root: Option<PathBuf>,
+    /// The reference the transcript joins (a directory under the root;
+    /// default: the target's kind, `aws`, `url` or `embedded`).
+    pub reference: Option<String>,
 }
 
-/// Runs `record` on `options.listen`.
+/// Runs `record` on `options.listen`. The outcome: passed when calls were
+/// recorded, every answer met the contract and the saved file reads back
+/// as a scenario; failed on a contract line or a file that does not read
+/// back (said, and no transcript written); inconclusive with no call.
 ///
 /// # Errors
 /// The address is not loopback or cannot be bound (usage), the target
-/// cannot be resolved, the file cannot be written.
+/// cannot be resolved, the file or its transcript cannot be written.
 pub async fn run(
     options: RecordOptions,
     env: &Environment,
@@ -67,7 +81,6 @@ pub async fn run_on(
     console: &mut Console<'_>,
 ) -> Result<Outcome, CommandError> {
     let redactor = env.redactor();
-    let kind_choice = options.target.choice.clone();
     let target = endpoint::resolve(options.target, env).await?;
     let addr = listener
         .local_addr()
@@ -146,18 +159,25 @@ pub async fn run_on(
         return Ok(Outcome::Inconclusive);
     }
     let print = fingerprint::of(&calls);
-    let kind = match kind_choice {
-        endpoint::TargetChoice::Aws => "aws",
-        endpoint::TargetChoice::Url(_) => "url",
-        endpoint::TargetChoice::Embedded => "embedded",
+    let today = crate::appflow::today(SystemTime::now());
+    // The transcript needs the file's name (the scenario's): none without --save.
+    let reference = match (&options.save, &options.snapshot_root) {
+        (Some(_), Some(root)) => Some((
+            root.clone(),
+            options.reference.clone().unwrap_or_else(|| {
+                super::check::default_reference(root, target.kind, SnapshotMode::Record)
+            }),
+        )),
+        _ => None,
     };
     let text = scenario::write(
         &calls,
         &print,
         &scenario::RecordedFrom {
-            kind,
+            kind: target.kind.as_str(),
             region: &target.region,
-            date: today(),
+            date: today.clone(),
+            replay_flags: replay_flags(reference.as_ref()),
         },
     )
     .map_err(|e| CommandError::Internal(e.to_string()))?;
@@ -166,6 +186,7 @@ pub async fn run_on(
         .iter()
         .filter(|c| matches!(c.answer, Answered::Transport(_)))
         .count();
+    let mut replayable = true;
     match &options.save {
         Some(path) => {
             std::fs::write(path, &text).map_err(CommandError::io(format!(
@@ -178,6 +199,31 @@ pub async fn run_on(
                 calls.len(),
                 path.display()
             );
+            // The file must replay: one that does not read back is reported
+            // and fails the run (no transcript is written for it).
+            replayable = match crate::scenario::parse(path, &text) {
+                Err(e) => {
+                    let _ = writeln!(
+                        console.out,
+                        "the saved file does not read back as a scenario, so it cannot be replayed and no transcript was written: {e}"
+                    );
+                    false
+                }
+                Ok(recorded) => {
+                    if let Some(at_ref @ (_, name)) = &reference {
+                        let written =
+                            save_transcript(&recorded, &calls, &target, at_ref, &today, &redactor)?;
+                        let _ = writeln!(
+                            console.out,
+                            "transcript: {} (reference `{name}`; replay: appflow-harness check {} {})",
+                            written.display(),
+                            path.display(),
+                            replay_flags(Some(at_ref))
+                        );
+                    }
+                    true
+                }
+            };
         }
         None => {
             let _ = write!(console.out, "{text}");
@@ -187,7 +233,7 @@ pub async fn run_on(
         let _ = writeln!(console.out, "fingerprint: {line}");
     }
     console.note_pacing(target.endpoint.pace());
-    Ok(Outcome::from_passed(broken == 0))
+    Ok(Outcome::from_passed(broken == 0 && replayable))
 }
 
 /// Whether `base` (the target's URL) is the proxy's own address `addr`.
@@ -209,23 +255,49 @@ fn forwards_to_itself(base: &str, addr: SocketAddr) -> bool {
     host_is_ours && url.port_or_known_default() == Some(addr.port())
 }
 
-/// Today's date (UTC) as `YYYY-MM-DD`, for the file's provenance.
-fn today() -> String {
-    let days = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400);
-    let days = i64::try_from(days).unwrap_or(0);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+/// The `check` flags that replay the file against its transcript.
+fn replay_flags(reference: Option<&(PathBuf, String)>) -> String {
+    match reference {
+        None => "--no-snapshots".into(),
+        Some((root, name)) if root == std::path::Path::new("snapshots") => {
+            format!("--reference {name}")
+        }
+        Some((root, name)) => format!("--reference {name} --snapshot-dir {}", root.display()),
+    }
+}
+
+/// Writes the transcript of `calls`, as the steps of `scenario` (the
+/// saved file, read back), as the recording of reference `name` under
+/// `root` (cleaned by `redactor`), through the runner's one writer of
+/// references; answers its path.
+fn save_transcript(
+    scenario: &crate::scenario::Scenario,
+    calls: &[crate::record::Exchange],
+    target: &endpoint::Target,
+    (root, name): &(PathBuf, String),
+    today: &str,
+    redactor: &crate::redact::Redactor,
+) -> Result<PathBuf, CommandError> {
+    let transcript = crate::record::transcript::of_recording(scenario, calls, redactor);
+    let request_ids: Vec<String> = calls
+        .iter()
+        .filter_map(|c| match &c.answer {
+            Answered::Reply(r) => r.request_id.clone(),
+            Answered::Transport(_) => None,
+        })
+        .collect();
+    let recorded = Recorded {
+        scenario,
+        target,
+        today,
+        profile: target.profile.clone(),
+        skipped: Vec::new(),
+        request_ids: &request_ids,
+    };
+    write_reference(root, name, &recorded, &transcript).map_err(CommandError::io(format!(
+        "failed to write the transcript under {}",
+        root.join(name).display()
+    )))
 }
 
 #[cfg(test)]
@@ -249,12 +321,5 @@ mod tests {
             !super::forwards_to_itself("https://appflow.us-east-1.amazonaws.com", addr),
             "AWS"
         );
-    }
-
-    #[test]
-    fn today_is_a_date() {
-        let d = super::today();
-        assert_eq!(d.len(), 10, "YYYY-MM-DD, got {d}");
-        assert!(d.starts_with("20"), "a year of this century, got {d}");
     }
 }

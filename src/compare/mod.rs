@@ -4,6 +4,7 @@
 //! difference classified ([`classify`]).
 
 pub mod classify;
+pub mod reference;
 
 use serde::Serialize;
 

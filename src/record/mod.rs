@@ -9,6 +9,7 @@
 
 pub mod fingerprint;
 pub mod scenario;
+pub mod transcript;
 
 use std::sync::{Arc, Mutex};
 

@@ -25,18 +25,23 @@ pub struct RecordedFrom<'a> {
     pub region: &'a str,
     /// The date the recording ended, `YYYY-MM-DD` (UTC).
     pub date: String,
+    /// The flags `check` replays the file with against its transcript
+    /// (`--reference url`), or `--no-snapshots` when none was written.
+    pub replay_flags: String,
 }
 
 /// The recording's names and tokens as templates.
-struct Templates {
+pub(super) struct Templates {
     /// Flow name -> its alias (`f0`).
-    flows: BTreeMap<String, String>,
+    pub flows: BTreeMap<String, String>,
     /// clientToken -> its alias (`t0`).
-    tokens: BTreeMap<String, String>,
+    pub tokens: BTreeMap<String, String>,
 }
 
 impl Templates {
-    fn of(calls: &[Exchange]) -> Self {
+    /// The aliases of the flows `calls` created and of the tokens they sent,
+    /// numbered in order of first appearance.
+    pub fn of(calls: &[Exchange]) -> Self {
         let flows = created(calls)
             .into_iter()
             .enumerate()
@@ -276,7 +281,10 @@ fn header(
             from.date,
             calls.len()
         ),
-        "Replay: appflow-harness check THIS_FILE --no-snapshots [--target URL]".to_owned(),
+        format!(
+            "Replay: appflow-harness check THIS_FILE {} [--target URL]",
+            from.replay_flags
+        ),
         format!(
             "ModelReading (the candidate of each [chosen] rule the target showed, judged by the contract's model over {} calls):",
             print.judged

@@ -78,6 +78,7 @@ fn text() -> String {
         kind: "url",
         region: "us-east-1",
         date: "2026-12-06".into(),
+        replay_flags: "--no-snapshots".into(),
     };
     write(&calls, &print, &from).expect("written")
 }
@@ -227,6 +228,7 @@ fn a_flow_whose_create_failed_is_not_the_applications() {
         kind: "aws",
         region: "eu-west-1",
         date: "2026-12-06".into(),
+        replay_flags: "--no-snapshots".into(),
     };
     let text = write(&calls, &fingerprint::of(&calls), &from).expect("written");
     assert!(
@@ -237,5 +239,64 @@ fn a_flow_whose_create_failed_is_not_the_applications() {
         text.contains("contract: seen")
             && text.contains("evidence for APPFLOW.md's open questions"),
         "a recording on AWS is seen, and says what it is evidence for:\n{text}"
+    );
+}
+
+#[test]
+fn the_transcript_shows_the_traffic_as_its_replay_would_with_pages_folded() {
+    let mut calls = recording();
+    // The records read's second page lists another run.
+    calls[5].answer = reply(
+        200,
+        None,
+        json!({ "flowExecutions": [{ "executionId": "run-2" }] }),
+    );
+    let print = fingerprint::of(&calls);
+    let from = RecordedFrom {
+        kind: "url",
+        region: "us-east-1",
+        date: "2026-12-06".into(),
+        replay_flags: "--reference url".into(),
+    };
+    let text = write(&calls, &print, &from).expect("written");
+    let path = std::path::Path::new("recorded.yaml");
+    let scenario = crate::scenario::parse(path, &text).expect("the file reads back");
+    let redactor = crate::redact::Redactor::default();
+    let t = super::transcript::of_recording(&scenario, &calls, &redactor);
+    let steps = t["steps"].as_array().expect("steps");
+    assert_eq!(
+        (t["scenario"].as_str(), steps.len()),
+        (Some("recorded"), scenario.steps.len()),
+        "one entry per step of the file, the later page no step of its own: {t:#}"
+    );
+    assert_eq!(
+        steps[1]["request"]["body"],
+        json!({ "flowName": "<flow:f0>", "clientToken": "<token:t0>" }),
+        "names and tokens are the replay's placeholders"
+    );
+    assert_eq!(
+        (
+            &steps[1]["response"]["body"]["executionId"],
+            &steps[2]["response"]["body"]["executionId"]
+        ),
+        (&json!("<execution-id:1>"), &json!("<execution-id:1>")),
+        "a replayed token's run is the run it replays"
+    );
+    assert_eq!(
+        steps[4]["response"]["body"],
+        json!({ "flowExecutions": [
+            { "executionId": "<execution-id:1>" },
+            { "executionId": "<execution-id:2>" }
+        ] }),
+        "the pages are one answer with every page's runs and no page token, as an all-pages step reads them"
+    );
+    let shown = t.to_string();
+    assert!(
+        !shown.contains("app-a") && !shown.contains("secret-looking-token"),
+        "no name or token of the application: {shown}"
+    );
+    assert!(
+        shown.contains("not-ours"),
+        "a flow the application did not create keeps its name"
     );
 }

@@ -21,7 +21,7 @@ mod send;
 pub mod snapshot_check;
 mod step;
 mod summary;
-mod transcript;
+pub mod transcript;
 mod undecided;
 
 use std::path::PathBuf;

@@ -106,12 +106,11 @@ pub(super) async fn play(a: &Attempt<'_>) -> ScenarioResult {
 fn finish(a: &Attempt<'_>, mut ledger: Ledger, started: Instant) -> ScenarioResult {
     let (s, options) = (a.scenario, a.options);
     let wire = ledger.contract_failures();
-    let mut transcript = json!({
-        "scenario": s.name,
-        "description": s.description,
-        "steps": std::mem::take(&mut ledger.transcript),
-    });
-    clean_strings(&mut transcript, &options.redactor);
+    let transcript = super::transcript::of_scenario(
+        s,
+        std::mem::take(&mut ledger.transcript),
+        &options.redactor,
+    );
     let undecided = ledger
         .failures
         .iter()
@@ -344,22 +343,6 @@ pub(super) fn lost(s: &Scenario, why: &str) -> ScenarioResult {
             format!("the scenario's task failed: {why}"),
         )],
         ..ScenarioResult::of(s)
-    }
-}
-
-/// Every string of a transcript as it may be written: no secret, no
-/// control character.
-fn clean_strings(v: &mut Value, redactor: &crate::redact::Redactor) {
-    match v {
-        Value::String(s) => {
-            let clean = redactor.clean(s);
-            if clean != *s {
-                *s = clean;
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(|x| clean_strings(x, redactor)),
-        Value::Object(m) => m.values_mut().for_each(|x| clean_strings(x, redactor)),
-        _ => {}
     }
 }
 

@@ -90,15 +90,11 @@ pub(super) async fn read_all_pages(
     if let Some(call) = refused {
         return vec![call];
     }
-    let Some((mut call, mut body)) = merged else {
+    let Some((mut call, body)) = merged else {
         return Vec::new();
     };
-    if let Value::Object(m) = &mut body {
-        m.remove("nextToken");
-        m.insert(member.to_owned(), Value::Array(items));
-    }
     if let CallOutcome::Reply(r) = &mut call.outcome {
-        r.json = Some(body);
+        r.json = Some(super::transcript::pages_as_one(body, items, member));
     }
     vec![call]
 }

@@ -29,6 +29,72 @@ pub struct ReferenceUse {
     pub recorded: Option<String>,
 }
 
+/// Where, when and how a transcript was recorded: what its reference
+/// file's [`Provenance`] is made of.
+pub struct Recorded<'a> {
+    /// The scenario the transcript is of (its file's path, description and digest).
+    pub scenario: &'a Scenario,
+    /// The target it was recorded on (its kind, host and region).
+    pub target: &'a Target,
+    /// The recording's date, `YYYY-MM-DD`.
+    pub today: &'a str,
+    /// The target's behaviour profile, where it has the control API.
+    pub profile: Option<Value>,
+    /// The 1-based steps not played on the target.
+    pub skipped: Vec<usize>,
+    /// The answers' `x-amzn-RequestId`s (kept only for a recording made on AWS).
+    pub request_ids: &'a [String],
+}
+
+/// The reference file (insta's `.snap` format, [`snapshot::render`]) of
+/// `transcript`: its [`Provenance`] in the header, then the transcript.
+pub fn reference_file(r: &Recorded<'_>, transcript: &Value) -> String {
+    let contents = serde_json::to_string_pretty(transcript).unwrap_or_default();
+    let aws = r.target.kind == TargetKind::Aws;
+    let provenance = Provenance {
+        target: r.target.kind.as_str().into(),
+        endpoint_host: reqwest::Url::parse(r.target.endpoint.base_url())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default(),
+        region: r.target.region.clone(),
+        recorded: r.today.to_owned(),
+        harness_version: env!("CARGO_PKG_VERSION").into(),
+        scenario_digest: r.scenario.digest.clone(),
+        profile: r.profile.clone(),
+        verified_against_aws: aws && r.skipped.is_empty(),
+        skipped_steps: r.skipped.clone(),
+        request_ids: if aws {
+            r.request_ids.to_vec()
+        } else {
+            Vec::new()
+        },
+    };
+    snapshot::render(
+        &r.scenario.path.display().to_string(),
+        &r.scenario.description,
+        &provenance,
+        &contents,
+    )
+}
+
+/// Writes `transcript` as the recording of its scenario in reference
+/// `reference` under the snapshot root `root` (`root/reference/<scenario
+/// name>.snap`, as `check --record` writes it), replacing one there;
+/// answers the path written.
+///
+/// # Errors
+/// The directory or the file cannot be written.
+pub fn write_reference(
+    root: &std::path::Path,
+    reference: &str,
+    r: &Recorded<'_>,
+    transcript: &Value,
+) -> std::io::Result<std::path::PathBuf> {
+    let path = snapshot::path_for(&root.join(reference), &r.scenario.name);
+    snapshot::write(&path, &reference_file(r, transcript), true)
+}
+
 /// What a scenario's played transcript is held against its reference with.
 pub(super) struct Played<'a> {
     pub scenario: &'a Scenario,
@@ -177,40 +243,15 @@ impl Checker<'_> {
     }
 
     fn render_recording(&self, transcript: &Value, options: &Options) -> String {
-        let contents = serde_json::to_string_pretty(transcript).unwrap_or_default();
-        let Played {
-            scenario,
-            target,
-            request_ids,
-            ..
-        } = self.played;
-        let skipped = self.played.skipped.clone();
-        let aws = target.kind == TargetKind::Aws;
-        let provenance = Provenance {
-            target: target.kind.as_str().into(),
-            endpoint_host: reqwest::Url::parse(target.endpoint.base_url())
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_owned))
-                .unwrap_or_default(),
-            region: target.region.clone(),
-            recorded: options.today.clone(),
-            harness_version: env!("CARGO_PKG_VERSION").into(),
-            scenario_digest: scenario.digest.clone(),
+        let recorded = Recorded {
+            scenario: self.played.scenario,
+            target: self.played.target,
+            today: &options.today,
             profile: options.profile.clone(),
-            verified_against_aws: aws && skipped.is_empty(),
-            skipped_steps: skipped,
-            request_ids: if aws {
-                request_ids.to_vec()
-            } else {
-                Vec::new()
-            },
+            skipped: self.played.skipped.clone(),
+            request_ids: self.played.request_ids,
         };
-        snapshot::render(
-            &scenario.path.display().to_string(),
-            &scenario.description,
-            &provenance,
-            &contents,
-        )
+        reference_file(&recorded, transcript)
     }
 
     fn write_snapshot(

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::judge::{Context, contract, judge};
 use super::ledger::Observed;
 use super::send::{read_all_pages, send_many};
-use super::transcript::record_call;
+use super::transcript::{record_call, shown_request};
 use super::undecided::undecided;
 use super::{Failure, FailureKind};
 use crate::appflow::{Operation, TriggerType};
@@ -192,8 +192,7 @@ fn render(step: &Step, operation: Operation, names: &mut Names<'_>) -> Option<(R
     Some(match &step.action {
         Action::Call { body, .. } => {
             let rendered = names.bindings.render(body);
-            let mut shown =
-                json!({"operation": operation, "body": names.normaliser.normalise(&rendered)});
+            let mut shown = shown_request(operation, &rendered, names.normaliser);
             if !step.each.is_empty() {
                 let each = names.bindings.render(&json!(step.each));
                 shown["each"] = names.normaliser.normalise(&each);

@@ -1,5 +1,9 @@
-//! The transcript entry of a call step: the request and the normalised
-//! answers, those of a `concurrent` step grouped by their content.
+//! A scenario's transcript, the one shape its reference recordings hold
+//! (`{"scenario", "description", "steps": [...]}`): each call step's entry
+//! is the request and the normalised answers, those of a `concurrent` step
+//! grouped by their content. The runner builds it as it plays; `record`
+//! builds it from the traffic it proxied, through the same functions, so
+//! that a recording and its replay compare as any reference does.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +12,74 @@ use serde_json::{Value, json};
 use crate::appflow::Operation;
 use crate::client::{Call, CallOutcome};
 use crate::normalise::Normaliser;
-use crate::scenario::Step;
+use crate::redact::Redactor;
+use crate::scenario::{Scenario, Step};
+
+/// The transcript of scenario `s` from its steps' entries (in step order),
+/// every string cleaned by `redactor` (no secret, no control character).
+pub fn of_scenario(s: &Scenario, steps: Vec<Value>, redactor: &Redactor) -> Value {
+    let mut transcript = json!({
+        "scenario": s.name,
+        "description": s.description,
+        "steps": steps,
+    });
+    clean_strings(&mut transcript, redactor);
+    transcript
+}
+
+/// Every string of a transcript as it may be written: no secret, no
+/// control character.
+fn clean_strings(v: &mut Value, redactor: &Redactor) {
+    match v {
+        Value::String(s) => {
+            let clean = redactor.clean(s);
+            if clean != *s {
+                *s = clean;
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| clean_strings(x, redactor)),
+        Value::Object(m) => m.values_mut().for_each(|x| clean_strings(x, redactor)),
+        _ => {}
+    }
+}
+
+/// A call step's request as its entry shows it: the operation and the body
+/// (the request as sent) normalised by `normaliser`.
+pub fn shown_request(operation: Operation, body: &Value, normaliser: &mut Normaliser) -> Value {
+    json!({"operation": operation, "body": normaliser.normalise(body)})
+}
+
+/// The pages of a list read as one answer (an `all-pages` step's): the
+/// first page's body with every page's `member` items (`items`, in page
+/// order) and no `nextToken`. A body that is not an object is left as it is.
+pub fn pages_as_one(mut first: Value, items: Vec<Value>, member: &str) -> Value {
+    if let Value::Object(m) = &mut first {
+        m.remove("nextToken");
+        m.insert(member.to_owned(), Value::Array(items));
+    }
+    first
+}
+
+/// The entry of call step `step`, whose request (with its templates filled
+/// in) was `request`, answered by `calls` (one per copy; an `all-pages`
+/// read's pages as one, see [`pages_as_one`]). The request and the answers
+/// are normalised by `normaliser`, which numbers runs across the scenario,
+/// so one scenario's entries take one normaliser, in step order.
+/// `own_flows` says which flow names are the scenario's (a ListFlows
+/// answer shows only those).
+pub fn call_entry(
+    step: &Step,
+    request: &Value,
+    calls: &[Call],
+    normaliser: &mut Normaliser,
+    own_flows: &dyn Fn(&str) -> bool,
+) -> Value {
+    let Some(operation) = step.action.operation() else {
+        return json!({"step": step.index, "name": step.name});
+    };
+    let shown = shown_request(operation, request, normaliser);
+    record_call(step, shown, calls, normaliser, own_flows)
+}
 
 /// The entry for `step`, whose request shows as `shown`. `own_flows` are
 /// the scenario's real flow names: a ListFlows answer shows only those, as

@@ -1,24 +1,16 @@
-//! `record` with an application written with the official AWS SDK for
-//! Rust: its traffic goes through the proxy to `serve --verify-sigv4` with
-//! other credentials than the application's (so the harness
-//! re-signs), the application sees the answers it sees without the proxy,
-//! and the saved scenario replays green on the embedded emulator, red
-//! (naming the step and T1) on an endpoint whose replays start new runs.
-
-use std::collections::HashSet;
-use std::sync::Mutex;
+//! `record`: the proxy, the saved scenario and its transcript (a reference
+//! recording), the fingerprint, and what never reaches any of them. The
+//! SDK application's recording through `serve --verify-sigv4`, replayed
+//! with its transcript and compared, is in `sdk.rs`.
 
 use appflow_harness::commands::record::{RecordOptions, run_on};
 use appflow_harness::commands::{Console, Outcome};
-use appflow_harness::emulator::{Config, Emulator};
 use appflow_harness::endpoint::{Environment, TargetChoice, TargetOptions};
-use serde_json::Value;
-
-use crate::support::proxy::{self, Answer, Change};
 
 mod app;
+mod sdk;
 
-use app::{APP_KEY, APP_SECRET, APP_SESSION, application};
+use app::application;
 
 /// The credentials the emulator accepts, which the harness signs with.
 const KEY: &str = "AKIDRECORDHARNESS";
@@ -33,32 +25,10 @@ fn harness_env() -> Environment {
     }
 }
 
-/// A StartFlow replay (a token seen before) answers a new run: T1 broken.
-struct ReplayStartsNewRun(Mutex<HashSet<String>>);
-
-impl Change for ReplayStartsNewRun {
-    fn answer(&self, path: &str, request: &Value, answer: &mut Answer) {
-        let Some(token) = request.get("clientToken").and_then(Value::as_str) else {
-            return;
-        };
-        if path != "/start-flow" || answer.status != 200 {
-            return;
-        }
-        let fresh = self.0.lock().expect("lock").insert(token.to_owned());
-        if let Some(j) = answer
-            .json
-            .as_mut()
-            .filter(|j| j.get("executionId").is_some())
-            && !fresh
-        {
-            j["executionId"] = Value::String(uuid::Uuid::new_v4().to_string());
-        }
-    }
-}
-
 /// `record` started in-process on a port of its own, forwarding to
 /// `target` with `env`'s credentials and saving to `file` after CALLS
-/// calls; answers its URL and the run (its outcome, what it printed).
+/// calls, its transcript under [`snapshots_of`]`(file)`; answers its URL
+/// and the run (its outcome, what it printed).
 async fn start_recording(
     target: TargetOptions,
     env: Environment,
@@ -78,6 +48,8 @@ async fn start_recording(
         calls: Some(CALLS),
         time: Some(std::time::Duration::from_secs(120)),
         watch_signals: false,
+        snapshot_root: Some(snapshots_of(file)),
+        reference: None,
     };
     let run = tokio::spawn(async move {
         let (mut out, mut log) = (Vec::new(), Vec::new());
@@ -93,104 +65,16 @@ async fn start_recording(
     (format!("http://{addr}"), run)
 }
 
+/// The snapshot root of a recording saved at `file`: beside it, never
+/// the project's own `snapshots/`.
+fn snapshots_of(file: &std::path::Path) -> std::path::PathBuf {
+    file.parent().expect("a folder").join("snapshots")
+}
+
 fn scratch() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("ah-record-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     dir
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_sdk_application_recorded_through_the_harness_replays_and_its_fault_is_named() {
-    let (serve, serve_url) =
-        crate::support::spawn_serve(&["--verify-sigv4", &format!("{KEY}:{SECRET}")]);
-    let serve = Stop(serve);
-    let refused = application(&serve_url, "x").await;
-    assert!(
-        refused[0].starts_with("CreateFlow error"),
-        "serve refuses the application's own credentials, so a pass below proves re-signing: {refused:?}"
-    );
-    let direct = Emulator::start_with(Config::default())
-        .await
-        .expect("emulator");
-    let without = application(&direct.url(), "d").await;
-
-    let dir = scratch();
-    let file = dir.join("recorded.yaml");
-    let mut target = TargetOptions::new(TargetChoice::Url(serve_url.clone()));
-    target.sign = true;
-    let (proxy_url, recording) = start_recording(target, harness_env(), &file).await;
-    let through = application(&proxy_url, "p").await;
-    let (outcome, printed) = recording.await.expect("record ran");
-    assert_eq!(
-        through, without,
-        "the application sees through record the answers it sees without it"
-    );
-    assert!(
-        through.iter().any(|s| s.contains("ConflictException")),
-        "the sequence has its conflicts (C1, T2): {through:?}"
-    );
-    assert_eq!(
-        outcome,
-        Ok(Outcome::Passed),
-        "every answer met the contract as it passed: {printed}"
-    );
-    let text = std::fs::read_to_string(&file).expect("the scenario was saved");
-    for secret in [SECRET, KEY, APP_KEY, APP_SECRET, APP_SESSION] {
-        assert!(
-            !text.contains(secret) && !printed.contains(secret),
-            "no credential reaches the file or the output"
-        );
-    }
-    assert!(
-        text.contains("{{flow.f0}}") && text.contains("{{token.t0}}"),
-        "names and tokens are templates:\n{text}"
-    );
-    assert!(
-        text.contains("C1: conflict (shown by the recorded traffic)"),
-        "the header names the C1 candidate the traffic showed:\n{text}"
-    );
-
-    let path = file.display().to_string();
-    let (code, out) =
-        crate::support::run_cli(&["check", &path, "--no-snapshots"], &Environment::default()).await;
-    assert_eq!(
-        code, 0,
-        "the recording replays green on the embedded emulator:\n{out}\n{text}"
-    );
-
-    let faulty = proxy::start(
-        &direct.url(),
-        ReplayStartsNewRun(Mutex::new(HashSet::new())),
-    )
-    .await;
-    let (code, out) = crate::support::run_cli(
-        &["check", &path, "--no-snapshots", "--target", &faulty],
-        &Environment::default(),
-    )
-    .await;
-    assert_ne!(
-        code, 0,
-        "a replay that starts a new run fails the recording:\n{out}"
-    );
-    assert!(
-        out.lines()
-            .any(|l| l.contains("call 5 (StartFlow), decided by")
-                && l.contains("T1")
-                && l.contains("executionId")),
-        "the failure names the replay step and T1:\n{out}"
-    );
-    drop(serve);
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// The `serve` process this test started, stopped when the test ends (or fails).
-struct Stop(std::process::Child);
-
-impl Drop for Stop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -216,20 +100,22 @@ async fn a_target_with_the_other_c1_candidate_is_named_and_replays_with_its_flag
         "the fingerprint names the candidate and the flag that replays it:\n{text}"
     );
     let path = file.display().to_string();
+    let root = snapshots_of(&file).display().to_string();
     let (code, out) = crate::support::run_cli(
         &[
             "check",
             &path,
-            "--no-snapshots",
+            "--snapshot-dir",
+            &root,
             "--active-start",
             "idempotent",
         ],
         &Environment::default(),
     )
     .await;
-    assert_eq!(
-        code, 0,
-        "green on the emulator with the matching flag:\n{out}"
+    assert!(
+        code == 0 && out.contains("reference: `embedded`, strict"),
+        "green on the emulator with the matching flag, held strictly against the transcript recorded on the embedded emulator:\n{out}"
     );
     let (code, out) =
         crate::support::run_cli(&["check", &path, "--no-snapshots"], &Environment::default()).await;
@@ -241,6 +127,18 @@ async fn a_target_with_the_other_c1_candidate_is_named_and_replays_with_its_flag
         out.lines()
             .any(|l| l.contains("call 7 (StartFlow), decided by") && l.contains("C1")),
         "the failure names the C1 step:\n{out}"
+    );
+    // Safe against AWS: a dry run prices the replay, with no credentials.
+    let (code, out) = crate::support::run_cli(
+        &["check", &path, "--target", "aws", "--dry-run"],
+        &Environment::default(),
+    )
+    .await;
+    assert!(
+        code == 0
+            && out.contains("nothing is sent")
+            && out.contains("idempotent: 3 flow(s) [f0: OnDemand, f1: Scheduled, f2: Scheduled], 11 step(s), 5 StartFlow call(s)"),
+        "`check RECORDING --target aws --dry-run` prices the replay without credentials:\n{out}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -273,12 +171,25 @@ async fn a_recording_without_calls_writes_nothing_and_does_not_pass() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_secret_in_a_hostile_answer_reaches_neither_the_terminal_nor_the_file() {
-    // The target echoes the harness's secret in a body that is not JSON.
-    let app = axum::Router::new().fallback(|| async {
-        (
-            [("content-type", "text/plain"), ("x-amzn-requestid", "r-1")],
-            format!("internal error, key {SECRET}"),
-        )
+    // The target echoes the harness's secret: in a body that is not JSON
+    // (StartFlow), and in a JSON member no normalising hides (DescribeFlow);
+    // the application sends it too, in the name of a flow it did not create.
+    let app = axum::Router::new().fallback(|uri: axum::http::Uri| async move {
+        if uri.path() == "/describe-flow" {
+            (
+                [
+                    ("content-type", "application/json"),
+                    ("x-amzn-requestid", "r-2"),
+                ],
+                serde_json::json!({"description": format!("internal error, key {SECRET}")})
+                    .to_string(),
+            )
+        } else {
+            (
+                [("content-type", "text/plain"), ("x-amzn-requestid", "r-1")],
+                format!("internal error, key {SECRET}"),
+            )
+        }
     });
     let hostile = crate::support::serve_app(app).await;
     let dir = scratch();
@@ -288,9 +199,14 @@ async fn a_secret_in_a_hostile_answer_reaches_neither_the_terminal_nor_the_file(
     let (proxy_url, recording) = start_recording(target, harness_env(), &file).await;
     let http = reqwest::Client::new();
     for i in 0..CALLS {
+        let (path, flow) = if i % 2 == 0 {
+            ("start-flow", format!("f{i}"))
+        } else {
+            ("describe-flow", format!("other-{SECRET}"))
+        };
         let answer = http
-            .post(format!("{proxy_url}/start-flow"))
-            .body(format!(r#"{{"flowName":"f{i}"}}"#))
+            .post(format!("{proxy_url}/{path}"))
+            .body(format!(r#"{{"flowName":"{flow}"}}"#))
             .send()
             .await
             .expect("the proxy answers");
@@ -311,13 +227,23 @@ async fn a_secret_in_a_hostile_answer_reaches_neither_the_terminal_nor_the_file(
         "each broken rule is one line as it passes:\n{printed}"
     );
     let text = std::fs::read_to_string(&file).expect("the scenario was saved");
+    let transcript = snapshots_of(&file).join("url").join("hostile.snap");
+    let transcript = std::fs::read_to_string(&transcript).expect("the transcript was written");
     assert!(
-        !printed.contains(SECRET) && !text.contains(SECRET),
-        "the secret in the answer is redacted everywhere:\n{printed}\n{text}"
+        !printed.contains(SECRET) && !text.contains(SECRET) && !transcript.contains(SECRET),
+        "the secret in the requests and answers is redacted everywhere:\n{printed}\n{text}\n{transcript}"
     );
     assert!(
         printed.contains(appflow_harness::redact::REDACTED),
         "the answer's body is shown, its secret replaced:\n{printed}"
+    );
+    assert!(
+        transcript.contains(&format!("other-{}", appflow_harness::redact::REDACTED))
+            && transcript.contains(&format!(
+                "internal error, key {}",
+                appflow_harness::redact::REDACTED
+            )),
+        "the transcript keeps the request and the JSON answer, their secret replaced:\n{transcript}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -378,6 +304,39 @@ async fn an_arn_of_another_region_is_a_contract_line_as_it_passes() {
                 && l.ends_with("(O1)")
         ),
         "an ARN outside the target's region (us-east-1) is O1, as check says it:\n{printed}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_that_does_not_read_back_as_a_scenario_is_said_and_does_not_pass() {
+    let dir = scratch();
+    let file = dir.join("unknown_member.yaml");
+    let target = TargetOptions::new(TargetChoice::Embedded);
+    let (proxy_url, recording) = start_recording(target, Environment::default(), &file).await;
+    let http = reqwest::Client::new();
+    for i in 0..CALLS {
+        // `note` is no member of StartFlow's request in the service model.
+        let _ = http
+            .post(format!("{proxy_url}/start-flow"))
+            .body(format!(r#"{{"flowName":"f{i}","note":"n"}}"#))
+            .send()
+            .await
+            .expect("the proxy answers");
+    }
+    let (outcome, printed) = recording.await.expect("record ran");
+    assert_eq!(
+        outcome,
+        Ok(Outcome::Failed),
+        "a recording that cannot be replayed does not pass: {printed}"
+    );
+    assert!(
+        printed.contains("does not read back as a scenario") && printed.contains("`note`"),
+        "it says why, naming the member:\n{printed}"
+    );
+    assert!(
+        file.exists() && !snapshots_of(&file).join("embedded").exists(),
+        "the file is kept for the user to see, and no transcript is written for it"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
