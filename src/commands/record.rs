@@ -16,7 +16,7 @@ use super::{CommandError, Console, Outcome};
 use crate::endpoint::{self, Environment, TargetOptions};
 use crate::record::{Answered, Recorder, fingerprint, scenario};
 use crate::runner::SnapshotMode;
-use crate::runner::snapshot_check::{Recorded, write_reference};
+use crate::runner::snapshot_check::{ReferenceRecording, write_reference};
 
 /// How long calls in flight may take to finish once recording stops.
 const DRAIN: Duration = Duration::from_secs(5);
@@ -286,7 +286,7 @@ fn save_transcript(
             Answered::Transport(_) => None,
         })
         .collect();
-    let recorded = Recorded {
+    let recorded = ReferenceRecording {
         scenario,
         target,
         today,

@@ -49,6 +49,21 @@ pub(super) async fn play_control(
     o
 }
 
+/// Ends the runs of `flow` still in progress on an emulator the harness owns
+/// (`/_harness/finish-runs`), as if their run time had passed. A refusal is
+/// no verdict: the next try waits `poll`, as on any target.
+pub(super) async fn finish_runs(target: &Target, flow: &str, poll: std::time::Duration) {
+    let body = Bytes::from(json!({ "flowName": flow }).to_string());
+    if target
+        .endpoint
+        .call_path("/_harness/finish-runs", body)
+        .await
+        .is_err()
+    {
+        tokio::time::sleep(poll).await;
+    }
+}
+
 /// Clears injected faults, before the clean-up calls meet them.
 pub(super) async fn undo_control(target: &Target, saved: &Option<Value>) {
     if saved.is_some() {

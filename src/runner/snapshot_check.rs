@@ -31,7 +31,7 @@ pub struct ReferenceUse {
 
 /// Where, when and how a transcript was recorded: what its reference
 /// file's [`Provenance`] is made of.
-pub struct Recorded<'a> {
+pub struct ReferenceRecording<'a> {
     /// The scenario the transcript is of (its file's path, description and digest).
     pub scenario: &'a Scenario,
     /// The target it was recorded on (its kind, host and region).
@@ -48,7 +48,7 @@ pub struct Recorded<'a> {
 
 /// The reference file (insta's `.snap` format, [`snapshot::render`]) of
 /// `transcript`: its [`Provenance`] in the header, then the transcript.
-pub fn reference_file(r: &Recorded<'_>, transcript: &Value) -> String {
+pub fn reference_file(r: &ReferenceRecording<'_>, transcript: &Value) -> String {
     let contents = serde_json::to_string_pretty(transcript).unwrap_or_default();
     let aws = r.target.kind == TargetKind::Aws;
     let provenance = Provenance {
@@ -88,7 +88,7 @@ pub fn reference_file(r: &Recorded<'_>, transcript: &Value) -> String {
 pub fn write_reference(
     root: &std::path::Path,
     reference: &str,
-    r: &Recorded<'_>,
+    r: &ReferenceRecording<'_>,
     transcript: &Value,
 ) -> std::io::Result<std::path::PathBuf> {
     let path = snapshot::path_for(&root.join(reference), &r.scenario.name);
@@ -243,7 +243,7 @@ impl Checker<'_> {
     }
 
     fn render_recording(&self, transcript: &Value, options: &Options) -> String {
-        let recorded = Recorded {
+        let recorded = ReferenceRecording {
             scenario: self.played.scenario,
             target: self.played.target,
             today: &options.today,

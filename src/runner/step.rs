@@ -290,27 +290,12 @@ async fn send_and_judge(
                     .and_then(|r| r.get("flowName"))
                     .and_then(Value::as_str);
                 match (std::mem::take(&mut owned_time), flow) {
-                    (true, Some(flow)) => finish_runs(target, flow).await,
+                    (true, Some(flow)) => super::control::finish_runs(target, flow, POLL).await,
                     _ => tokio::time::sleep(POLL).await,
                 }
             }
             _ => break (calls, judged),
         }
-    }
-}
-
-/// Ends the runs of `flow` still in progress on an emulator the harness owns
-/// (`/_harness/finish-runs`), as if their run time had passed. A refusal is
-/// no verdict: the next try waits as on any target.
-async fn finish_runs(target: &Target, flow: &str) {
-    let body = Bytes::from(json!({ "flowName": flow }).to_string());
-    if target
-        .endpoint
-        .call_path("/_harness/finish-runs", body)
-        .await
-        .is_err()
-    {
-        tokio::time::sleep(POLL).await;
     }
 }
 
