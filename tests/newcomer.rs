@@ -378,6 +378,15 @@ async fn a_dead_url_is_exit_4_from_every_command() {
         vec!["explore", "--target", &dead, "--cases", "2"],
         vec!["cleanup", "--target", &dead],
         vec!["doctor", "--target", &dead],
+        vec![
+            "record",
+            "--listen",
+            "127.0.0.1:0",
+            "--target",
+            &dead,
+            "--calls",
+            "1",
+        ],
     ];
     if cfg!(feature = "load") {
         commands.push(vec!["load", "--target", &dead, "--run-time", "2s"]);

@@ -92,6 +92,9 @@ pub async fn run_on(
             target.endpoint.base_url()
         )));
     }
+    // A target that does not answer is said at once, exit 4, as every
+    // command says it, before an application is pointed at the proxy.
+    target.probe().await?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let done = Arc::new(tokio::sync::Notify::new());
     let recorder = Recorder::new(
