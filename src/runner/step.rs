@@ -18,7 +18,7 @@ use super::undecided::undecided;
 use super::{Failure, FailureKind};
 use crate::appflow::{Operation, TriggerType};
 use crate::client::retry::is_safe as retry_safe;
-use crate::client::{Call, CallOutcome};
+use crate::client::{Call, CallOutcome, TransportKind};
 use crate::endpoint::Target;
 use crate::normalise::Normaliser;
 use crate::scenario::matcher::get_path;
@@ -346,11 +346,28 @@ fn capture(step: &Step, calls: &[Call], o: &mut Observed) {
 /// The runs this step's StartFlow calls started, and those it listed.
 fn watch_runs(operation: Operation, calls: &[Call], o: &mut Observed) {
     for c in calls {
-        let CallOutcome::Reply(r) = &c.outcome else {
-            if operation == Operation::StartFlow {
-                o.unnamed_starts.push("got no answer".into());
+        let r = match &c.outcome {
+            CallOutcome::Reply(r) => r,
+            // The answer that would show the run's id came, but was not
+            // read past the answer limit: the run is the scenario's own.
+            CallOutcome::Transport {
+                kind: TransportKind::TooLarge,
+                ..
+            } => {
+                if operation == Operation::StartFlow {
+                    o.unnamed_starts.push(
+                        "was answered, but its answer was cut off at the answer limit (the executionId in it was not read)"
+                            .into(),
+                    );
+                }
+                continue;
             }
-            continue;
+            CallOutcome::Transport { .. } => {
+                if operation == Operation::StartFlow {
+                    o.unnamed_starts.push("got no answer".into());
+                }
+                continue;
+            }
         };
         let Some(body) = r.json.as_ref().filter(|_| r.status == 200) else {
             if operation == Operation::StartFlow {
