@@ -130,14 +130,18 @@ async fn two_flag_changes_are_two_gap_behaviours_at_exactly_the_expected_steps()
         "a pull-request comment, not a 47-row table:\n{md}"
     );
     assert!(md.contains("5 of 47 scenarios differ"), "{md}");
-    assert!(!md.contains("| body_too_large |"), "only scenarios that differ:\n{md}");
+    assert!(
+        !md.contains("| body_too_large |"),
+        "only scenarios that differ:\n{md}"
+    );
     assert!(
         md.contains("`response.body.flowStatus` `\"Suspended\"` → `\"Draft\"`"),
         "values in code spans (placeholders such as <flow> are no HTML tags):\n{md}"
     );
     let page = std::fs::read_to_string(html).expect("html");
     assert!(
-        page.contains("\"status\": <mark>200</mark>") && page.contains("\"status\": <mark>409</mark>"),
+        page.contains("&quot;status&quot;: <mark>200</mark>")
+            && page.contains("&quot;status&quot;: <mark>409</mark>"),
         "the side-by-side answers highlight the field that differs"
     );
     assert!(

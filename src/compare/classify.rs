@@ -323,10 +323,7 @@ fn scenario(
                 (d, class, side, rules)
             })
             .collect();
-        let differing = judged
-            .iter()
-            .filter(|j| j.1 != Class::Allowed)
-            .count();
+        let differing = judged.iter().filter(|j| j.1 != Class::Allowed).count();
         let fields = leaf_count(&x).max(leaf_count(&y));
         compared += fields;
         equal += fields.saturating_sub(differing);

@@ -184,7 +184,9 @@ mod tests {
     #[test]
     fn fixture_names_are_generalised_and_other_text_kept() {
         assert_eq!(
-            general(&json!("arn:aws:appflow:<region>:<account>:flow/<flow:hourly>")),
+            general(&json!(
+                "arn:aws:appflow:<region>:<account>:flow/<flow:hourly>"
+            )),
             "\"arn:aws:appflow:<region>:<account>:flow/<flow>\""
         );
         assert_eq!(general(&json!("<execution-id:3>")), "\"<execution-id>\"");

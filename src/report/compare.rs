@@ -33,10 +33,7 @@ fn scenario_counts(c: &Comparison, s: &ScenarioParity) -> Vec<String> {
         .filter(|b| b.places.iter().any(|p| p.scenario == s.name))
         .count();
     if gaps > 0 {
-        out.push(format!(
-            "{gaps} gap ({} field(s))",
-            s.count(Class::Gap)
-        ));
+        out.push(format!("{gaps} gap ({} field(s))", s.count(Class::Gap)));
     }
     for k in [Class::Known, Class::NotCompared, Class::Allowed] {
         let n = s.count(k);
@@ -239,11 +236,7 @@ pub fn markdown(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()>
     let acted: Vec<&ScenarioParity> = c
         .scenarios
         .iter()
-        .filter(|s| {
-            s.entries
-                .iter()
-                .any(|e| e.class != Class::Allowed)
-        })
+        .filter(|s| s.entries.iter().any(|e| e.class != Class::Allowed))
         .collect();
     if acted.is_empty() {
         writeln!(
@@ -252,12 +245,7 @@ pub fn markdown(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()>
             t.scenarios
         )?;
     } else {
-        writeln!(
-            w,
-            "{} of {} scenarios differ:\n",
-            acted.len(),
-            t.scenarios
-        )?;
+        writeln!(w, "{} of {} scenarios differ:\n", acted.len(), t.scenarios)?;
         writeln!(w, "| scenario | parity | differences |")?;
         writeln!(w, "|---|---:|---|")?;
         for s in acted {

@@ -64,7 +64,10 @@ fn marked(v: &Value, marks: &[&str]) -> String {
             Value::Object(m) if !m.is_empty() => {
                 out.push_str("{\n");
                 for (n, (k, x)) in m.iter().enumerate() {
-                    out.push_str(&format!("{pad}{}: ", esc(&Value::from(k.as_str()).to_string())));
+                    out.push_str(&format!(
+                        "{pad}{}: ",
+                        esc(&Value::from(k.as_str()).to_string())
+                    ));
                     walk(x, &child(k), marks, indent + 1, out);
                     out.push_str(if n + 1 < m.len() { ",\n" } else { "\n" });
                 }

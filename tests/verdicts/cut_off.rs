@@ -8,8 +8,8 @@ use std::time::Duration;
 use appflow_harness::endpoint::{Environment, TargetChoice, TargetOptions, resolve};
 use appflow_harness::runner::{self, FailureKind, Options};
 use serde_json::json;
-use wiremock::matchers::{method, path};
 use wiremock::Mock;
+use wiremock::matchers::{method, path};
 
 use super::{check, error, fake, ok, terminal};
 
@@ -81,12 +81,17 @@ async fn a_throttling_error_type_on_a_400_is_a_throttle_not_an_expectation_failu
     let report = terminal(&summary);
     let r = &summary.scenarios[0];
     assert!(
-        r.failures.iter().any(|f| f.kind == FailureKind::Inconclusive
-            && f.message.contains("throttled (429 or a throttling error type)")),
+        r.failures
+            .iter()
+            .any(|f| f.kind == FailureKind::Inconclusive
+                && f.message
+                    .contains("throttled (429 or a throttling error type)")),
         "the step is not judged, as for a 429:\n{report}"
     );
     assert!(
-        !r.failures.iter().any(|f| f.kind == FailureKind::Expectation),
+        !r.failures
+            .iter()
+            .any(|f| f.kind == FailureKind::Expectation),
         "no expectation is judged on a throttle:\n{report}"
     );
 }
