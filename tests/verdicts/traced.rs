@@ -85,7 +85,10 @@ fn rule_tags(id: &str) -> BTreeSet<&'static str> {
 
 /// Members the contract names in words rather than by their wire name:
 /// (member, the words of APPFLOW.md that name it).
-const ALIASES: [(&str, &[&str]); 5] = [
+const ALIASES: [(&str, &[&str]); 6] = [
+    // A record's id: L2's "new execution record" of a run (O3 names it on
+    // StartFlow's answer).
+    ("executionId", &["execution record"]),
     ("flowExecutions", &["execution record"]),
     ("executionStatus", &["InProgress"]),
     ("triggerType", &["trigger type"]),
@@ -147,6 +150,10 @@ fn untraced(body: &Value, shape: Option<&str>, texts: &[&str], at: &str, out: &m
     }
 }
 
+/// Members still traced to any rule of APPFLOW.md rather than to one the
+/// scenario covers (see the test).
+const STILL_ANY_RULE: [&str; 4] = ["flowStatus", "description", "triggerConfig", "flowName"];
+
 fn bodies(e: &Expect) -> Vec<&Value> {
     e.body
         .iter()
@@ -160,15 +167,18 @@ fn catalogue() -> Vec<Scenario> {
 }
 
 #[test]
-fn every_asserted_member_of_every_scenario_traces_to_a_rule_or_the_model() {
+fn every_asserted_member_of_every_scenario_traces_to_a_rule_it_covers_or_the_model() {
     let mut missing = Vec::new();
     for s in catalogue() {
-        // Named by a rule (the words of APPFLOW.md, or ALIASES for them):
-        // a member the contract names somewhere (flowStatus, O2) is not
-        // invented; one no rule names (lastRunExecutionDetails) is. Not yet
-        // only the rules the scenario covers: 116 assertions of 35
-        // scenarios name a rule outside their `covers:` (flowStatus of O2,
-        // L1, L3; records of L2), each to be added by hand.
+        // Named by a rule the scenario covers (the words of APPFLOW.md, or
+        // ALIASES for them): a member no rule names
+        // (lastRunExecutionDetails) is invented, and one named by a rule
+        // the scenario does not cover is checked under no id. Not yet for
+        // the members of STILL_ANY_RULE, which trace to any rule (flowStatus
+        // of O2, L1, L3, L5 ...: 37 member assertions, by scenario and
+        // operation, of 20 scenarios to trace by hand to the rule that
+        // decides their value).
+        let covered: Vec<&str> = s.covers.iter().map(|id| rule_text(id)).collect();
         let texts: Vec<&str> = rule_ids().iter().map(|id| rule_text(id)).collect();
         for step in &s.steps {
             let Some(op) = step.action.operation() else {
@@ -176,8 +186,13 @@ fn every_asserted_member_of_every_scenario_traces_to_a_rule_or_the_model() {
             };
             let shape = model().output_shape(op.name());
             for body in bodies(&step.expect) {
-                let mut out = Vec::new();
-                untraced(body, shape, &texts, "body", &mut out);
+                let (mut out, mut anywhere) = (Vec::new(), Vec::new());
+                untraced(body, shape, &covered, "body", &mut out);
+                untraced(body, shape, &texts, "body", &mut anywhere);
+                out.retain(|p| {
+                    let member = p.rsplit('.').next().unwrap_or("");
+                    !STILL_ANY_RULE.contains(&member) || anywhere.contains(p)
+                });
                 missing.extend(
                     out.into_iter()
                         .map(|p| format!("{} step {} ({}): {p}", s.name, step.index, op.name())),
@@ -187,7 +202,7 @@ fn every_asserted_member_of_every_scenario_traces_to_a_rule_or_the_model() {
     }
     assert!(
         missing.is_empty(),
-        "assertions without a rule (neither required by the model nor named by a rule of APPFLOW.md):\n{}",
+        "assertions without a rule (neither required by the model nor named by a rule the scenario covers):\n{}",
         missing.join("\n")
     );
 }
