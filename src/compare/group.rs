@@ -1,10 +1,11 @@
 //! Gaps counted as behaviours: one choice the target made differently
 //! changes several answer fields (a 409 become a 200 changes its status,
-//! error type, message and members) at several steps. The fields that
-//! differ at one step form a step's difference; steps of one scenario that
-//! differ at a common path, and steps anywhere whose differences are the
-//! same (fixture names aside: `<flow:hourly>` and `<flow:sched>` alike),
-//! are one behaviour.
+//! error type, message and members) at several steps. A change is a path
+//! (list indexes folded) with both values (fixture names generalised:
+//! `<flow:hourly>` and `<flow:sched>` alike), wherever it shows and on
+//! whichever operation (`flowStatus` "Suspended" -> "Draft" on StopFlow and
+//! DescribeFlow is one change); changes that show at exactly the same steps
+//! come from one cause and are one behaviour.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -80,100 +81,63 @@ fn general(v: &Value) -> String {
     out
 }
 
-struct Unit {
-    scenario: usize,
-    at: At,
-    op: String,
-    changes: Vec<Change>,
-}
-
-fn root(parent: &mut [usize], mut i: usize) -> usize {
-    while parent[i] != i {
-        parent[i] = parent[parent[i]];
-        i = parent[i];
-    }
-    i
-}
-
 /// The gaps of `scenarios` as behaviours, in the order they first show.
 pub fn behaviours(scenarios: &[ScenarioParity]) -> Vec<Behaviour> {
-    let mut units: Vec<Unit> = Vec::new();
-    for (n, s) in scenarios.iter().enumerate() {
+    // Each distinct change, with the operations and steps it shows at.
+    let mut changes: Vec<(Change, Vec<String>, Vec<At>, usize)> = Vec::new();
+    for s in scenarios {
         for e in s.entries.iter().filter(|e| e.class == Class::Gap) {
-            let step = e.step.unwrap_or_default();
             let change = Change {
-                path: e.path.clone().unwrap_or_default(),
+                path: crate::contract::folded(e.path.as_deref().unwrap_or_default()),
                 baseline: e.baseline.as_ref().map(general),
                 target: e.target.as_ref().map(general),
             };
-            match units
-                .iter_mut()
-                .find(|u| u.scenario == n && u.at.step == step)
-            {
-                Some(u) => u.changes.push(change),
-                None => units.push(Unit {
-                    scenario: n,
-                    at: At {
-                        scenario: s.name.clone(),
-                        step,
-                    },
-                    op: e.operation.clone().unwrap_or_else(|| "test-control".into()),
-                    changes: vec![change],
-                }),
+            let at = At {
+                scenario: s.name.clone(),
+                step: e.step.unwrap_or_default(),
+            };
+            let op = e.operation.clone().unwrap_or_else(|| "test-control".into());
+            let slot = match changes.iter().position(|c| c.0 == change) {
+                Some(i) => &mut changes[i],
+                None => {
+                    changes.push((change, Vec::new(), Vec::new(), 0));
+                    changes.last_mut().expect("just pushed")
+                }
+            };
+            if !slot.1.contains(&op) {
+                slot.1.push(op);
             }
+            if !slot.2.contains(&at) {
+                slot.2.push(at);
+            }
+            slot.3 += 1;
         }
     }
-    units.iter_mut().for_each(|u| u.changes.sort());
-    let mut parent: Vec<usize> = (0..units.len()).collect();
-    for i in 0..units.len() {
-        for j in 0..i {
-            let (a, b) = (&units[i], &units[j]);
-            let same_scenario_path = a.scenario == b.scenario
-                && a.changes
-                    .iter()
-                    .any(|c| b.changes.iter().any(|d| d.path == c.path));
-            if same_scenario_path || a.changes == b.changes {
-                let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
-                parent[ri.max(rj)] = ri.min(rj);
+    let mut out: Vec<Behaviour> = Vec::new();
+    for (change, ops, places, fields) in changes {
+        match out.iter_mut().find(|b| b.places == places) {
+            Some(b) => {
+                b.changes.push(change);
+                b.fields += fields;
+                for op in ops {
+                    if !b.operations.contains(&op) {
+                        b.operations.push(op);
+                    }
+                }
             }
+            None => out.push(Behaviour {
+                operations: ops,
+                changes: vec![change],
+                places,
+                fields,
+            }),
         }
     }
-    let mut out: Vec<(usize, Behaviour)> = Vec::new();
-    for (i, u) in units.iter().enumerate() {
-        let r = root(&mut parent, i);
-        let slot = match out.iter().position(|(k, _)| *k == r) {
-            Some(p) => &mut out[p].1,
-            None => {
-                out.push((
-                    r,
-                    Behaviour {
-                        operations: Vec::new(),
-                        changes: Vec::new(),
-                        places: Vec::new(),
-                        fields: 0,
-                    },
-                ));
-                &mut out.last_mut().expect("just pushed").1
-            }
-        };
-        if !slot.operations.contains(&u.op) {
-            slot.operations.push(u.op.clone());
-        }
-        for c in &u.changes {
-            if !slot.changes.contains(c) {
-                slot.changes.push(c.clone());
-            }
-        }
-        slot.places.push(u.at.clone());
-        slot.fields += u.changes.len();
+    for b in &mut out {
+        b.operations.sort();
+        b.changes.sort();
     }
-    out.into_iter()
-        .map(|(_, mut b)| {
-            b.operations.sort();
-            b.changes.sort();
-            b
-        })
-        .collect()
+    out
 }
 
 #[cfg(test)]
