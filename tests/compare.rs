@@ -145,6 +145,10 @@ async fn two_flag_changes_are_two_gap_behaviours_at_exactly_the_expected_steps()
         "the side-by-side answers highlight the field that differs"
     );
     assert!(
+        page.contains("<td>passed</td><td>passed</td>") && !page.contains("(scenario)"),
+        "statuses in words, no row for an operation without a failure"
+    );
+    assert!(
         page.contains("white-space:pre-wrap") && !page.contains("overflow:auto"),
         "long answers wrap instead of scrolling sideways"
     );

@@ -210,10 +210,10 @@ pub fn render(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
             e.1 += equal;
         }
         for e in &s.entries {
-            let op = e.operation.as_deref().unwrap_or("(scenario)");
-            let slot = ops.entry(op).or_default();
+            // A failure of no step (set-up) gets a row of its own.
             if e.class == Class::Violation && e.message.is_some() {
-                slot.3 += 1;
+                let op = e.operation.as_deref().unwrap_or("(scenario)");
+                ops.entry(op).or_default().3 += 1;
             }
         }
     }
@@ -245,7 +245,7 @@ pub fn render(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
     for s in &c.scenarios {
         writeln!(
             w,
-            "<tr><td><a href=\"#{}\">{}</a></td><td>{}{}</td><td>{:?}</td><td>{:?}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td><a href=\"#{}\">{}</a></td><td>{}{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             esc(&s.name),
             esc(&s.name),
             bar(s.equal_fields, s.compared_fields),
