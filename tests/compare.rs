@@ -72,31 +72,29 @@ fn set(items: &[(&str, u64)]) -> BTreeSet<(String, u64)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_profiles_differ_in_exactly_the_expected_gaps_and_nothing_else() {
+async fn two_flag_changes_are_two_gap_behaviours_at_exactly_the_expected_steps() {
     let dir = tempdir();
-    let (code, out, report) = compare("embedded:active-start=idempotent", &dir, &[]).await;
-    assert_eq!(code, 0, "gaps do not fail by default:\n{out}");
+    let (md, html) = (dir.join("parity.md"), dir.join("parity.html"));
+    let (code, out, report) = compare(
+        "embedded:active-start=idempotent,stopped-status=draft",
+        &dir,
+        &[
+            "--fail-on",
+            "gap",
+            "--markdown",
+            &md.display().to_string(),
+            "--html",
+            &html.display().to_string(),
+        ],
+    )
+    .await;
+    assert_eq!(code, 1, "--fail-on gap fails on gaps:\n{out}");
     assert_eq!(
         places(&report, "gap"),
         set(&[
             ("activation_replay", 3),
             ("start_when_active", 2),
-            ("start_when_active", 4)
-        ]),
-        "{out}"
-    );
-    for class in ["violation", "known", "not-compared"] {
-        assert!(places(&report, class).is_empty(), "no {class}:\n{out}");
-    }
-    assert!(out.contains("StartFlow response.status: 3"), "{out}");
-    assert!(out.contains("baseline 409  |  target 200"), "{out}");
-
-    let (code, out, report) =
-        compare("embedded:stopped-status=draft", &dir, &["--fail-on", "gap"]).await;
-    assert_eq!(code, 1, "--fail-on gap fails on gaps:\n{out}");
-    assert_eq!(
-        places(&report, "gap"),
-        set(&[
+            ("start_when_active", 4),
             ("start_after_stop", 2),
             ("stop_event", 4),
             ("stop_scheduled", 2),
@@ -105,7 +103,55 @@ async fn two_profiles_differ_in_exactly_the_expected_gaps_and_nothing_else() {
         ]),
         "{out}"
     );
-    assert!(places(&report, "violation").is_empty(), "{out}");
+    for class in ["violation", "known", "not-compared", "allowed"] {
+        assert!(places(&report, class).is_empty(), "no {class}:\n{out}");
+    }
+    assert_eq!(
+        report["totals"]["gaps"], 2,
+        "two flags changed, two behaviours:\n{out}"
+    );
+    assert_eq!(report["totals"]["gap_fields"], 20, "{out}");
+    assert!(
+        out.contains("gaps: 2 behaviour(s) where both sides conform and chose differently (20 answer fields):\n  1. StartFlow at 3 step(s): activation_replay step 3; start_when_active steps 2, 4\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("       response.status: baseline 409  |  target 200\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  2. DescribeFlow, StopFlow at 5 step(s): start_after_stop step 2; stop_event step 4; stop_scheduled steps 2, 3, 5\n       response.body.flowStatus: baseline \"Suspended\"  |  target \"Draft\""),
+        "{out}"
+    );
+    assert!(out.contains("2 gaps (20 fields)"), "{out}");
+    let md = std::fs::read_to_string(md).expect("markdown");
+    assert!(
+        md.lines().count() < 20,
+        "a pull-request comment, not a 47-row table:\n{md}"
+    );
+    assert!(md.contains("5 of 47 scenarios differ"), "{md}");
+    assert!(
+        !md.contains("| body_too_large |"),
+        "only scenarios that differ:\n{md}"
+    );
+    assert!(
+        md.contains("`response.body.flowStatus` `\"Suspended\"` → `\"Draft\"`"),
+        "values in code spans (placeholders such as <flow> are no HTML tags):\n{md}"
+    );
+    let page = std::fs::read_to_string(html).expect("html");
+    assert!(
+        page.contains("&quot;status&quot;: <mark>200</mark>")
+            && page.contains("&quot;status&quot;: <mark>409</mark>"),
+        "the side-by-side answers highlight the field that differs"
+    );
+    assert!(
+        page.contains("<td>passed</td><td>passed</td>") && !page.contains("(scenario)"),
+        "statuses in words, no row for an operation without a failure"
+    );
+    assert!(
+        page.contains("white-space:pre-wrap") && !page.contains("overflow:auto"),
+        "long answers wrap instead of scrolling sideways"
+    );
     let score = report["totals"]["parity_score"].as_f64().expect("score");
     assert!(score > 0.99 && score < 1.0, "{score}");
     let schema: Value = serde_json::from_str(

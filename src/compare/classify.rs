@@ -1,7 +1,9 @@
 //! Classifying the differences between two runs of the same scenarios:
 //! every difference is a violation (one side breaks an expectation or the
-//! contract), a gap (both conform, and answer differently), known (listed
-//! for the target's kind), or not compared (a step skipped on one side).
+//! contract), allowed (the contract says both answers mean the same, or
+//! leaves the timing open: [`super::room`]), a gap (both conform, and chose
+//! differently), known (listed for the target's kind), or not compared (a
+//! step skipped on one side).
 
 use serde::Serialize;
 use serde_json::Value;
@@ -18,9 +20,12 @@ use crate::snapshot::transform::{self, Transformer};
 pub enum Class {
     /// One side breaks an expectation or a contract rule at the step (it fails there).
     Violation,
-    /// Both sides conform and answer differently, where the contract leaves room (\[chosen\] rules,
-    /// W8): reported, not a failure.
+    /// Both sides conform and behave differently where the contract offers candidates
+    /// (\[chosen\] rules): reported, not a failure (unless `--fail-on gap`).
     Gap,
+    /// The answers differ only as the contract allows (W2 spellings, W5 members, S2 order, S3,
+    /// L2 timing): listed with the rule, neither a gap nor a failure.
+    Allowed,
     /// A difference the scenario lists under `known_differences` for the target's kind.
     Known,
     /// Not judged: the step was skipped on one side, or could not be judged (throttled,
@@ -29,11 +34,13 @@ pub enum Class {
 }
 
 impl Class {
-    /// The name shown in the reports (`"violation"`, `"gap"`, `"known"`, `"not compared"`).
+    /// The name shown in the reports (`"violation"`, `"gap"`, `"allowed"`, `"known"`,
+    /// `"not compared"`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Violation => "violation",
             Self::Gap => "gap",
+            Self::Allowed => "allowed",
             Self::Known => "known",
             Self::NotCompared => "not compared",
         }
@@ -77,7 +84,8 @@ pub struct Entry {
     /// For violations: the side that breaks a rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub side: Option<Side>,
-    /// For violations: the APPFLOW.md rule ids at stake.
+    /// For violations: the APPFLOW.md rule ids at stake; for allowed differences, the rule
+    /// that allows it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<String>,
     /// The failure message of a violation or the reason a step was not compared; `None` for field
@@ -174,7 +182,7 @@ fn same_meaning(left: Option<&Value>, right: Option<&Value>, troubled: bool) -> 
 }
 
 /// The rule ids a failure message names (`(W3)`), else the scenario's.
-fn rules_of(message: &str, s: &Scenario) -> Vec<String> {
+pub(super) fn rules_of(message: &str, s: &Scenario) -> Vec<String> {
     let named: Vec<String> = crate::contract::rule_ids()
         .iter()
         .filter(|id| message.contains(&format!("({id})")))
@@ -300,47 +308,43 @@ fn scenario(
             .filter(|d| !same_meaning(d.left.as_ref(), d.right.as_ref(), troubled))
             .collect();
         troubled |= !diffs.is_empty() || violated(plan.index, b) || violated(plan.index, t);
+        let op = plan.action.operation();
+        let judged: Vec<_> = diffs
+            .into_iter()
+            .map(|d| {
+                let full = format!("steps.{i}.{}", d.path);
+                let is_known = known.iter().any(|k| transform::path_matches(k, &full));
+                let at = super::field::Place {
+                    op,
+                    step: plan.index,
+                    is_known,
+                };
+                let (class, side, rules) = super::field::judge(&at, &d, (&x, &y), (b, t), s);
+                (d, class, side, rules)
+            })
+            .collect();
+        let differing = judged.iter().filter(|j| j.1 != Class::Allowed).count();
         let fields = leaf_count(&x).max(leaf_count(&y));
         compared += fields;
-        equal += fields.saturating_sub(diffs.len());
-        let op = plan
-            .action
-            .operation()
-            .map_or_else(|| "test-control".to_owned(), |o| o.name().to_owned());
-        let slot = by_operation.entry(op).or_insert((0, 0));
+        equal += fields.saturating_sub(differing);
+        let name = op.map_or_else(|| "test-control".to_owned(), |o| o.name().to_owned());
+        let slot = by_operation.entry(name).or_insert((0, 0));
         slot.0 += fields;
-        slot.1 += fields.saturating_sub(diffs.len());
-        if diffs.is_empty() {
+        slot.1 += fields.saturating_sub(differing);
+        if judged.is_empty() {
             continue;
         }
-        let violator = match (violated(plan.index, b), violated(plan.index, t)) {
-            (true, _) => Some(Side::Baseline),
-            (false, true) => Some(Side::Target),
-            _ => None,
-        };
-        for d in diffs {
-            let full = format!("steps.{i}.{}", d.path);
-            let class = if violator.is_some() {
-                Class::Violation
-            } else if known.iter().any(|k| transform::path_matches(k, &full)) {
-                Class::Known
-            } else {
-                Class::Gap
-            };
+        for (d, class, side, rules) in judged {
             entries.push(Entry {
                 class,
                 step: Some(plan.index),
                 step_name: Some(plan.name.clone()),
-                operation: plan.action.operation().map(|o| o.name().to_owned()),
+                operation: op.map(|o| o.name().to_owned()),
                 path: Some(d.path),
                 baseline: d.left,
                 target: d.right,
-                side: violator,
-                rules: if violator.is_some() {
-                    s.covers.clone()
-                } else {
-                    Vec::new()
-                },
+                side,
+                rules,
                 message: None,
             });
         }

@@ -4,11 +4,15 @@
 //! difference classified ([`classify`]).
 
 pub mod classify;
+pub mod field;
+pub mod group;
 pub mod reference;
+pub mod room;
 
 use serde::Serialize;
 
 pub use classify::{Class, Entry, ScenarioParity, Side};
+pub use group::Behaviour;
 
 /// One side of a comparison, as the report names it.
 #[derive(Debug, Clone, Serialize)]
@@ -75,9 +79,15 @@ pub struct ComparisonTotals {
     pub scenarios: usize,
     /// Failures of an expectation or the contract, on either side.
     pub violations: usize,
-    /// Answer fields (one per step and path) that differ where neither side
-    /// breaks a rule: the endpoints disagree within the contract.
+    /// Behaviours (see [`Behaviour`]) in which the endpoints differ where
+    /// neither breaks a rule: each counts once however many fields and steps
+    /// it changes.
     pub gaps: usize,
+    /// The answer fields (one per step and path) those behaviours change.
+    pub gap_fields: usize,
+    /// Answer fields that differ only as the contract allows (W2, W5, S2,
+    /// S3, L2): counted as equal in the parity.
+    pub allowed: usize,
     /// Differences at a scenario's `known-differences` paths for the target's
     /// kind.
     pub known: usize,
@@ -103,15 +113,14 @@ pub struct Comparison {
     pub target: SideInfo,
     /// Each scenario played on both sides, in scenario order.
     pub scenarios: Vec<ScenarioParity>,
+    /// The gaps as behaviours, in the order they first show.
+    pub gap_behaviours: Vec<Behaviour>,
     /// The counts and the parity score over all scenarios.
     pub totals: ComparisonTotals,
 }
 
-/// (operation, transcript path) and the (scenario, step) places of its gaps.
-pub type GapGroup = ((String, String), Vec<(String, usize)>);
-
 /// The `schema` of a compare report.
-pub const SCHEMA: &str = "appflow-harness/compare-report/v1";
+pub const SCHEMA: &str = "appflow-harness/compare-report/v2";
 
 impl Comparison {
     /// The comparison of `scenarios` with its totals summed; the parity score
@@ -123,7 +132,8 @@ impl Comparison {
         };
         for s in &scenarios {
             t.violations += s.count(Class::Violation);
-            t.gaps += s.count(Class::Gap);
+            t.gap_fields += s.count(Class::Gap);
+            t.allowed += s.count(Class::Allowed);
             t.known += s.count(Class::Known);
             t.not_compared += s.count(Class::NotCompared);
             t.compared_fields += s.compared_fields;
@@ -134,33 +144,15 @@ impl Comparison {
         } else {
             t.equal_fields as f64 / t.compared_fields as f64
         };
+        let gap_behaviours = group::behaviours(&scenarios);
+        t.gaps = gap_behaviours.len();
         Self {
             schema: SCHEMA,
             baseline,
             target,
             scenarios,
+            gap_behaviours,
             totals: t,
         }
-    }
-
-    /// The gaps grouped by operation and transcript path (steps folded):
-    /// (operation, path) -> the (scenario, step) where each occurs.
-    pub fn gaps_by_path(&self) -> Vec<GapGroup> {
-        let mut out: Vec<GapGroup> = Vec::new();
-        for s in &self.scenarios {
-            for e in s.entries.iter().filter(|e| e.class == Class::Gap) {
-                let key = (
-                    e.operation.clone().unwrap_or_default(),
-                    e.path.clone().unwrap_or_default(),
-                );
-                let at = (s.name.clone(), e.step.unwrap_or_default());
-                match out.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, list)) => list.push(at),
-                    None => out.push((key, vec![at])),
-                }
-            }
-        }
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        out
     }
 }

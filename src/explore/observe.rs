@@ -77,7 +77,7 @@ pub async fn read_with(
     let policy = RetryPolicy::explore();
     let read = pages::read_all(endpoint, &policy, op, body, reading, |call| {
         let reply = match call.outcome {
-            CallOutcome::Reply(r) if r.status == 429 => {
+            CallOutcome::Reply(r) if crate::client::retry::is_throttle(&r) => {
                 lost = Some(Lost::Throttled);
                 return Visit::Stop;
             }

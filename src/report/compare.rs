@@ -3,14 +3,7 @@
 
 use std::io::{self, Write};
 
-use serde_json::Value;
-
-use crate::compare::{Class, Comparison, ScenarioParity};
-
-fn show(v: &Option<Value>) -> String {
-    v.as_ref()
-        .map_or_else(|| "(absent)".to_owned(), Value::to_string)
-}
+use crate::compare::{Behaviour, Class, Comparison, ScenarioParity};
 
 /// A scenario's share of equal fields, `–` where none was compared (as
 /// the HTML report shows it).
@@ -25,8 +18,86 @@ fn scenario_score(s: &ScenarioParity) -> String {
     }
 }
 
-/// A line per scenario, the gaps grouped by operation and path, the
-/// violations, and the totals.
+/// The classes a scenario's line counts, with their counts, as words
+/// (`1 violation`, `1 gap (5 fields)`, `2 allowed`); gaps count the
+/// behaviours that show in the scenario.
+fn scenario_counts(c: &Comparison, s: &ScenarioParity) -> Vec<String> {
+    let mut out = Vec::new();
+    let violations = s.count(Class::Violation);
+    if violations > 0 {
+        out.push(format!("{violations} violation"));
+    }
+    let gaps = c
+        .gap_behaviours
+        .iter()
+        .filter(|b| b.places.iter().any(|p| p.scenario == s.name))
+        .count();
+    if gaps > 0 {
+        out.push(format!("{gaps} gap ({} field(s))", s.count(Class::Gap)));
+    }
+    for k in [Class::Known, Class::NotCompared, Class::Allowed] {
+        let n = s.count(k);
+        if n > 0 {
+            out.push(format!("{n} {}", k.as_str()));
+        }
+    }
+    out
+}
+
+/// Where a behaviour shows, steps of one scenario together:
+/// `start_when_active steps 2, 4; activation_replay step 3`.
+pub fn places(b: &Behaviour) -> String {
+    let mut by: Vec<(&str, Vec<String>)> = Vec::new();
+    for p in &b.places {
+        match by.iter_mut().find(|(s, _)| *s == p.scenario) {
+            Some((_, steps)) => steps.push(p.step.to_string()),
+            None => by.push((&p.scenario, vec![p.step.to_string()])),
+        }
+    }
+    by.iter()
+        .map(|(s, steps)| {
+            format!(
+                "{s} step{} {}",
+                if steps.len() > 1 { "s" } else { "" },
+                steps.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A value of a [`crate::compare::group::Change`] as shown: its JSON text, or `(absent)`.
+pub fn value(v: Option<&String>) -> &str {
+    v.map_or("(absent)", String::as_str)
+}
+
+/// The allowed differences by rule: (rule id, fields, places).
+fn allowed_by_rule(c: &Comparison) -> Vec<(String, usize, Vec<String>)> {
+    let mut out: Vec<(String, usize, Vec<String>)> = Vec::new();
+    for s in &c.scenarios {
+        for e in s.entries.iter().filter(|e| e.class == Class::Allowed) {
+            let rule = e.rules.join(", ");
+            let at = format!("{} step {}", s.name, e.step.unwrap_or_default());
+            let slot = match out.iter().position(|(r, _, _)| *r == rule) {
+                Some(p) => &mut out[p],
+                None => {
+                    out.push((rule, 0, Vec::new()));
+                    out.last_mut().expect("just pushed")
+                }
+            };
+            slot.1 += 1;
+            if !slot.2.contains(&at) {
+                slot.2.push(at);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A line per scenario, the gaps as behaviours with the fields each
+/// changes, the allowed differences by rule, the violations, and the
+/// totals.
 // Long on purpose: the comparison's terminal report top to bottom.
 pub fn terminal(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
     writeln!(
@@ -44,25 +115,7 @@ pub fn terminal(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()>
         c.target.skipped
     )?;
     for s in &c.scenarios {
-        let counts: Vec<String> = [
-            Class::Violation,
-            Class::Gap,
-            Class::Known,
-            Class::NotCompared,
-        ]
-        .into_iter()
-        .filter_map(|k| {
-            let n = if k == Class::Violation {
-                s.entries
-                    .iter()
-                    .filter(|e| e.class == k && e.message.is_some())
-                    .count()
-            } else {
-                s.count(k)
-            };
-            (n > 0).then(|| format!("{n} {}", k.as_str()))
-        })
-        .collect();
+        let counts = scenario_counts(c, s);
         writeln!(
             w,
             "{:>6} {}{}",
@@ -75,27 +128,41 @@ pub fn terminal(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()>
             }
         )?;
     }
-    let gaps = c.gaps_by_path();
-    if !gaps.is_empty() {
+    let t = &c.totals;
+    if !c.gap_behaviours.is_empty() {
         writeln!(
             w,
-            "\ngaps (both sides conform, and answer differently), by operation and path:"
+            "\ngaps: {} behaviour(s) where both sides conform and chose differently ({} answer fields):",
+            t.gaps, t.gap_fields
         )?;
-        for ((op, path), at) in &gaps {
-            let places: Vec<String> = at.iter().map(|(s, st)| format!("{s} step {st}")).collect();
-            writeln!(w, "  {op} {path}: {} ({})", at.len(), places.join(", "))?;
-            if let Some(e) = c.scenarios.iter().flat_map(|s| &s.entries).find(|e| {
-                e.class == Class::Gap
-                    && e.operation.as_deref() == Some(op.as_str())
-                    && e.path.as_deref() == Some(path.as_str())
-            }) {
+        for (n, b) in c.gap_behaviours.iter().enumerate() {
+            writeln!(
+                w,
+                "  {}. {} at {} step(s): {}",
+                n + 1,
+                b.operations.join(", "),
+                b.places.len(),
+                places(b)
+            )?;
+            for ch in &b.changes {
                 writeln!(
                     w,
-                    "      baseline {}  |  target {}",
-                    show(&e.baseline),
-                    show(&e.target)
+                    "       {}: baseline {}  |  target {}",
+                    ch.path,
+                    value(ch.baseline.as_ref()),
+                    value(ch.target.as_ref())
                 )?;
             }
+        }
+    }
+    let allowed = allowed_by_rule(c);
+    if !allowed.is_empty() {
+        writeln!(
+            w,
+            "\nallowed differences (the contract leaves room; neither gaps nor failures):"
+        )?;
+        for (rule, n, at) in allowed {
+            writeln!(w, "  {rule}: {n} field(s) ({})", at.join(", "))?;
         }
     }
     let violations: Vec<(&str, &crate::compare::Entry)> = c
@@ -123,13 +190,14 @@ pub fn terminal(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()>
             )?;
         }
     }
-    let t = &c.totals;
     writeln!(
         w,
-        "\n{} scenarios: {} violations, {} gaps, {} known, {} not compared; {} of {} compared answer fields equal; {}",
+        "\n{} scenarios: {} violations, {} gaps ({} fields), {} allowed, {} known, {} not compared; {} of {} compared answer fields equal; {}",
         t.scenarios,
         t.violations,
         t.gaps,
+        t.gap_fields,
+        t.allowed,
         t.known,
         t.not_compared,
         t.equal_fields,
@@ -142,7 +210,9 @@ fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-/// Markdown for a pull-request comment.
+/// Markdown for a pull-request comment, short: the verdict and the counts,
+/// then only the scenarios with a difference to act on, then each gap
+/// behaviour once.
 pub fn markdown(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
     let t = &c.totals;
     writeln!(
@@ -152,45 +222,64 @@ pub fn markdown(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()>
     )?;
     writeln!(
         w,
-        "**{}** ({} of {} compared answer fields equal) · {} violations · {} gaps · {} known · {} not compared\n",
+        "**{}** ({} of {} compared answer fields equal) · {} violations · {} gaps ({} fields) · {} allowed · {} known · {} not compared\n",
         c.headline(),
         t.equal_fields,
         t.compared_fields,
         t.violations,
         t.gaps,
+        t.gap_fields,
+        t.allowed,
         t.known,
         t.not_compared
     )?;
-    writeln!(
-        w,
-        "| scenario | parity | violations | gaps | known | not compared |"
-    )?;
-    writeln!(w, "|---|---:|---:|---:|---:|---:|")?;
-    for s in &c.scenarios {
+    let acted: Vec<&ScenarioParity> = c
+        .scenarios
+        .iter()
+        .filter(|s| s.entries.iter().any(|e| e.class != Class::Allowed))
+        .collect();
+    if acted.is_empty() {
         writeln!(
             w,
-            "| {} | {} | {} | {} | {} | {} |",
-            md_cell(&s.name),
-            scenario_score(s),
-            s.count(Class::Violation),
-            s.count(Class::Gap),
-            s.count(Class::Known),
-            s.count(Class::NotCompared)
+            "No scenario differs beyond the room the contract leaves ({} scenarios compared).",
+            t.scenarios
         )?;
-    }
-    let gaps = c.gaps_by_path();
-    if !gaps.is_empty() {
-        writeln!(w, "\n### Gaps by operation and path\n")?;
-        writeln!(w, "| operation | path | where |")?;
-        writeln!(w, "|---|---|---|")?;
-        for ((op, path), at) in gaps {
-            let places: Vec<String> = at.iter().map(|(s, st)| format!("{s} #{st}")).collect();
+    } else {
+        writeln!(w, "{} of {} scenarios differ:\n", acted.len(), t.scenarios)?;
+        writeln!(w, "| scenario | parity | differences |")?;
+        writeln!(w, "|---|---:|---|")?;
+        for s in acted {
             writeln!(
                 w,
-                "| {} | `{}` | {} |",
-                md_cell(&op),
-                md_cell(&path),
-                md_cell(&places.join(", "))
+                "| {} | {} | {} |",
+                md_cell(&s.name),
+                scenario_score(s),
+                md_cell(&scenario_counts(c, s).join(", "))
+            )?;
+        }
+    }
+    if !c.gap_behaviours.is_empty() {
+        writeln!(w, "\n### Gaps: {} behaviour(s)\n", t.gaps)?;
+        for (n, b) in c.gap_behaviours.iter().enumerate() {
+            let fields: Vec<String> = b
+                .changes
+                .iter()
+                .map(|ch| {
+                    format!(
+                        "`{}` `{}` → `{}`",
+                        ch.path,
+                        value(ch.baseline.as_ref()),
+                        value(ch.target.as_ref())
+                    )
+                })
+                .collect();
+            writeln!(
+                w,
+                "{}. **{}** at {}: {}",
+                n + 1,
+                md_cell(&b.operations.join(", ")),
+                md_cell(&places(b)),
+                md_cell(&fields.join("; "))
             )?;
         }
     }

@@ -49,17 +49,34 @@ pub(super) async fn play_control(
     o
 }
 
-/// Ends the runs of `flow` still in progress on an emulator the harness owns
-/// (`/_harness/finish-runs`), as if their run time had passed. A refusal is
-/// no verdict: the next try waits `poll`, as on any target.
-pub(super) async fn finish_runs(target: &Target, flow: &str, poll: std::time::Duration) {
-    let body = Bytes::from(json!({ "flowName": flow }).to_string());
-    if target
-        .endpoint
-        .call_path("/_harness/finish-runs", body)
-        .await
-        .is_err()
-    {
+/// Waits `poll` before an `eventually` expectation is tried again; where
+/// the harness owns the emulator (the embedded target, `owned`: the first
+/// failed try) a run's time is the harness's to make pass, so it ends the
+/// runs of the flow the step names (`/_harness/finish-runs`, as if their
+/// run time had passed) instead of waiting it out. A refusal is no
+/// verdict: it waits `poll`, as on any target.
+pub(super) async fn pass_time(
+    target: &Target,
+    request: Option<&Value>,
+    owned: bool,
+    poll: std::time::Duration,
+) {
+    let flow = request
+        .and_then(|r| r.get("flowName"))
+        .and_then(Value::as_str)
+        .filter(|_| owned);
+    let ended = match flow {
+        Some(flow) => {
+            let body = Bytes::from(json!({ "flowName": flow }).to_string());
+            let call = target
+                .endpoint
+                .call_path("/_harness/finish-runs", body)
+                .await;
+            matches!(call.map(|c| c.outcome), Ok(CallOutcome::Reply(r)) if r.status == 200)
+        }
+        None => false,
+    };
+    if !ended {
         tokio::time::sleep(poll).await;
     }
 }

@@ -42,8 +42,12 @@ fn unfixable(r: &Reply) -> Option<String> {
     if r.json.is_none() {
         return Some(format!("the answer is {}", r.body_summary()));
     }
+    // A throttle (429, or a throttling error type on another status) may
+    // pass by waiting: the client's one definition decides.
+    if crate::client::retry::is_throttle(r) {
+        return None;
+    }
     match r.status {
-        429 => None,
         400..=499 | 501 => Some(format!(
             "a {} {} answer does not change by waiting",
             r.status,

@@ -18,7 +18,7 @@ use super::undecided::undecided;
 use super::{Failure, FailureKind};
 use crate::appflow::{Operation, TriggerType};
 use crate::client::retry::is_safe as retry_safe;
-use crate::client::{Call, CallOutcome};
+use crate::client::{Call, CallOutcome, TransportKind};
 use crate::endpoint::Target;
 use crate::normalise::Normaliser;
 use crate::scenario::matcher::get_path;
@@ -263,9 +263,7 @@ async fn send_and_judge(
 ) -> (Vec<Call>, super::judge::Judged) {
     let paged = step.all_pages.then(|| operation.list_member()).flatten();
     let deadline = step.expect.eventually.map(|d| Instant::now() + d);
-    // Where the harness owns the emulator (the embedded target), a run's
-    // time is the harness's to make pass: the first failed try ends the
-    // runs of the flow the step names instead of waiting out their run time.
+    // The first failed try may make time pass (control::pass_time).
     let mut owned_time = target.kind == crate::appflow::TargetKind::Embedded;
     loop {
         let calls = match (paged, request) {
@@ -286,13 +284,8 @@ async fn send_and_judge(
                 break (calls, judged);
             }
             Some(d) if !judged.failures.is_empty() && Instant::now() + POLL < d => {
-                let flow = request
-                    .and_then(|r| r.get("flowName"))
-                    .and_then(Value::as_str);
-                match (std::mem::take(&mut owned_time), flow) {
-                    (true, Some(flow)) => super::control::finish_runs(target, flow, POLL).await,
-                    _ => tokio::time::sleep(POLL).await,
-                }
+                let first = std::mem::take(&mut owned_time);
+                super::control::pass_time(target, request, first, POLL).await
             }
             _ => break (calls, judged),
         }
@@ -355,11 +348,28 @@ fn capture(step: &Step, calls: &[Call], o: &mut Observed) {
 /// The runs this step's StartFlow calls started, and those it listed.
 fn watch_runs(operation: Operation, calls: &[Call], o: &mut Observed) {
     for c in calls {
-        let CallOutcome::Reply(r) = &c.outcome else {
-            if operation == Operation::StartFlow {
-                o.unnamed_starts.push("got no answer".into());
+        let r = match &c.outcome {
+            CallOutcome::Reply(r) => r,
+            // The answer that would show the run's id came, but was not
+            // read past the answer limit: the run is the scenario's own.
+            CallOutcome::Transport {
+                kind: TransportKind::TooLarge,
+                ..
+            } => {
+                if operation == Operation::StartFlow {
+                    o.unnamed_starts.push(
+                        "was answered, but its answer was cut off at the answer limit (the executionId in it was not read)"
+                            .into(),
+                    );
+                }
+                continue;
             }
-            continue;
+            CallOutcome::Transport { .. } => {
+                if operation == Operation::StartFlow {
+                    o.unnamed_starts.push("got no answer".into());
+                }
+                continue;
+            }
         };
         let Some(body) = r.json.as_ref().filter(|_| r.status == 200) else {
             if operation == Operation::StartFlow {

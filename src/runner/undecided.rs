@@ -3,6 +3,7 @@
 //! a request never answered (W9, once the replay goes unanswered too).
 
 use super::send::THROTTLE_RETRIES;
+use crate::client::retry::is_throttle;
 use crate::client::{Call, CallOutcome, TransportKind};
 use crate::scenario::Step;
 
@@ -17,15 +18,15 @@ pub(super) fn undecided(
 ) -> Option<(String, bool)> {
     let throttled = calls
         .iter()
-        .any(|c| matches!(&c.outcome, CallOutcome::Reply(r) if r.status == 429));
+        .any(|c| matches!(&c.outcome, CallOutcome::Reply(r) if is_throttle(r)));
     if throttled && !expects_throttle {
         return Some((
             if retried {
                 format!(
-                    "throttled (429) after {THROTTLE_RETRIES} retries with the same request: inconclusive"
+                    "throttled (429 or a throttling error type) after {THROTTLE_RETRIES} retries with the same request: inconclusive"
                 )
             } else {
-                "throttled (429), and the request (a write without a clientToken) is not safe to repeat: inconclusive".to_owned()
+                "throttled (429 or a throttling error type), and the request (a write without a clientToken) is not safe to repeat: inconclusive".to_owned()
             },
             false,
         ));

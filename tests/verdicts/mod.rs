@@ -94,6 +94,8 @@ fn ok(body: serde_json::Value) -> ResponseTemplate {
         .set_body_json(body)
 }
 
+mod compare_room;
+mod cut_off;
 mod reports;
 mod timing;
 mod traced;

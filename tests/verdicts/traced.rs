@@ -1,8 +1,11 @@
-//! Every member a catalogue scenario asserts traces to a rule: the service
-//! model requires it in the answer's shape, or the text of a rule of
-//! APPFLOW.md names it. An assertion without a rule is a false alarm
-//! waiting for an endpoint that leaves an optional member out.
+//! Every member a catalogue scenario asserts traces to a rule it covers:
+//! the service model requires it in the answer's shape, or the text of a
+//! rule in the scenario's `covers:` names it; and the scenario's
+//! `contract:` tag is one its rules have in APPFLOW.md. An assertion
+//! without a rule is a false alarm waiting for an endpoint that leaves an
+//! optional member out.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use appflow_harness::contract::{APPFLOW_MD, model, rule_ids};
@@ -10,11 +13,17 @@ use appflow_harness::scenario::matcher::KEYWORDS;
 use appflow_harness::scenario::{Expect, Scenario};
 use serde_json::Value;
 
+/// Where rule `id` is defined in APPFLOW.md: its last bold mention (the
+/// page's preamble names T1 and V2 as examples before their rules).
+fn rule_start(id: &str) -> Option<usize> {
+    APPFLOW_MD.rfind(&format!("**{id}**"))
+}
+
 /// The text of rule `id` in APPFLOW.md: from `**id**` to the next rule id or
 /// heading.
 fn rule_text(id: &str) -> &'static str {
     let mark = format!("**{id}**");
-    let Some(start) = APPFLOW_MD.find(&mark) else {
+    let Some(start) = rule_start(id) else {
         return "";
     };
     let rest = &APPFLOW_MD[start + mark.len()..];
@@ -27,9 +36,74 @@ fn rule_text(id: &str) -> &'static str {
     &rest[..next_rule.min(next_heading)]
 }
 
+/// The tags (`model`, `doc`, `seen`, `chosen`) named inside `[...]` in `text`.
+fn bracket_tags(text: &str) -> BTreeSet<&'static str> {
+    let mut out = BTreeSet::new();
+    for part in text.split('[').skip(1) {
+        let inside = part.split(']').next().unwrap_or("");
+        for word in inside.split(|c: char| !c.is_ascii_alphabetic()) {
+            if let Some(tag) = TAGS.iter().find(|t| **t == word) {
+                out.insert(*tag);
+            }
+        }
+    }
+    out
+}
+
+const TAGS: [&str; 4] = ["model", "doc", "seen", "chosen"];
+
+/// The tags of rule `id`: those its own bullet or paragraph names, and
+/// its section heading's (`## Wire protocol [model]`); a rule with
+/// neither takes the tags its section states before its first rule
+/// (`[doc] "ensures that..."`, `(all [chosen])`).
+fn rule_tags(id: &str) -> BTreeSet<&'static str> {
+    let Some(start) = rule_start(id) else {
+        return BTreeSet::new();
+    };
+    let rest = &APPFLOW_MD[start..];
+    let end = ["\n- ", "\n\n", "\n#"]
+        .iter()
+        .filter_map(|m| rest.find(m))
+        .min()
+        .unwrap_or(rest.len());
+    let before = &APPFLOW_MD[..start];
+    let section = before.rfind("\n#").unwrap_or(0);
+    let heading_end = before[section + 1..]
+        .find('\n')
+        .map_or(before.len(), |n| section + 1 + n);
+    let mut tags = bracket_tags(&rest[..end]);
+    tags.extend(bracket_tags(&before[section..heading_end]));
+    if tags.is_empty() {
+        // The nearest statement before the rule in its section.
+        let lead = &before[heading_end..];
+        let last = lead
+            .rfind("(all [")
+            .or_else(|| lead.rfind('['))
+            .unwrap_or(lead.len());
+        tags = bracket_tags(&lead[last.saturating_sub(5)..]);
+    }
+    tags
+}
+
 /// Members the contract names in words rather than by their wire name:
 /// (member, the words of APPFLOW.md that name it).
-const ALIASES: [(&str, &[&str]); 5] = [
+const ALIASES: [(&str, &[&str]); 8] = [
+    // A rule that says which status a flow has names its flowStatus.
+    (
+        "flowStatus",
+        &[
+            "`Active`",
+            "`Draft`",
+            "`Suspended`",
+            "current status",
+            "and status",
+        ],
+    ),
+    // S4: "ListFlows lists live flows".
+    ("flowName", &["lists live flows"]),
+    // A record's id: L2's "new execution record" of a run (O3 names it on
+    // StartFlow's answer).
+    ("executionId", &["execution record"]),
     ("flowExecutions", &["execution record"]),
     ("executionStatus", &["InProgress"]),
     ("triggerType", &["trigger type"]),
@@ -104,13 +178,14 @@ fn catalogue() -> Vec<Scenario> {
 }
 
 #[test]
-fn every_asserted_member_of_every_scenario_traces_to_a_rule_or_the_model() {
+fn every_asserted_member_of_every_scenario_traces_to_a_rule_it_covers_or_the_model() {
     let mut missing = Vec::new();
     for s in catalogue() {
-        // Named by a rule (the words of APPFLOW.md, or ALIASES for them):
-        // a member the contract names somewhere (flowStatus, O2) is not
-        // invented; one no rule names (lastRunExecutionDetails) is.
-        let texts: Vec<&str> = rule_ids().iter().map(|id| rule_text(id)).collect();
+        // Named by a rule the scenario covers (the words of APPFLOW.md, or
+        // ALIASES for them): a member no rule names
+        // (lastRunExecutionDetails) is invented, and one named only by a
+        // rule the scenario does not cover is checked under no id.
+        let covered: Vec<&str> = s.covers.iter().map(|id| rule_text(id)).collect();
         for step in &s.steps {
             let Some(op) = step.action.operation() else {
                 continue;
@@ -118,7 +193,7 @@ fn every_asserted_member_of_every_scenario_traces_to_a_rule_or_the_model() {
             let shape = model().output_shape(op.name());
             for body in bodies(&step.expect) {
                 let mut out = Vec::new();
-                untraced(body, shape, &texts, "body", &mut out);
+                untraced(body, shape, &covered, "body", &mut out);
                 missing.extend(
                     out.into_iter()
                         .map(|p| format!("{} step {} ({}): {p}", s.name, step.index, op.name())),
@@ -128,7 +203,47 @@ fn every_asserted_member_of_every_scenario_traces_to_a_rule_or_the_model() {
     }
     assert!(
         missing.is_empty(),
-        "assertions without a rule (neither required by the model nor named by a rule of APPFLOW.md):\n{}",
+        "assertions without a rule (neither required by the model nor named by a rule the scenario covers):\n{}",
         missing.join("\n")
+    );
+}
+
+#[test]
+fn the_rules_of_appflow_md_carry_the_tags_the_page_gives_them() {
+    for (id, tags) in [
+        ("W2", &["model"][..]),
+        ("W6", &["chosen", "model"]),
+        ("T1", &["doc"]),
+        ("T5", &["doc"]),
+        ("T9", &["chosen"]),
+        ("L5", &["chosen"]),
+        ("S2", &["chosen", "seen"]),
+        ("Q1", &["chosen", "doc", "model"]),
+    ] {
+        let got: Vec<&str> = rule_tags(id).into_iter().collect();
+        assert_eq!(got, tags, "the tags of {id}");
+    }
+}
+
+#[test]
+fn every_scenario_s_contract_tag_is_the_tag_of_a_rule_it_covers() {
+    let mut wrong = Vec::new();
+    for s in catalogue() {
+        let Some(tag) = s.contract else { continue };
+        let tag = tag.as_str();
+        let of_rules: BTreeSet<&str> = s.covers.iter().flat_map(|id| rule_tags(id)).collect();
+        if !of_rules.contains(tag) {
+            wrong.push(format!(
+                "{} says `contract: {tag}`, but the rules it covers ({}) are {}",
+                s.name,
+                s.covers.join(", "),
+                of_rules.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "a scenario's tag must be one its rules have:\n{}",
+        wrong.join("\n")
     );
 }
