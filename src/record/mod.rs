@@ -36,6 +36,9 @@ pub struct Exchange {
     pub operation: Operation,
     /// The request body as JSON (`Null` when it was not JSON).
     pub request: Value,
+    /// The request body as sent, when it was not JSON (a malformed call is
+    /// kept as a `raw:` step, so that the file replays it).
+    pub raw: Option<String>,
     /// The target's answer, or why there was none (the application got a 502).
     pub answer: Answered,
 }
@@ -193,9 +196,13 @@ async fn forward(State(r): State<Recorder>, request: Request) -> Response {
     for line in lines {
         let _ = r.lines.send(line);
     }
+    let raw = json
+        .is_null()
+        .then(|| String::from_utf8_lossy(&body).into_owned());
     r.keep(Exchange {
         operation,
         request: json,
+        raw,
         answer,
     });
     response

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::fingerprint::{ModelReading, created, flow_of};
 use super::{Answered, Exchange};
 use crate::appflow::Operation;
-use crate::scenario::file::{ExpectFile, FlowFile, ScenarioFile, StatusFile, StepFile};
+use crate::scenario::file::{ExpectFile, FlowFile, RawFile, ScenarioFile, StatusFile, StepFile};
 use crate::scenario::write::{WriteError, step as located};
 
 /// Where the recording came from, for the file's header.
@@ -57,6 +57,27 @@ impl Templates {
             }
         }
         Self { flows, tokens }
+    }
+
+    /// A body that is not JSON with each created flow's name and recorded
+    /// token in it replaced by its template, longest first (so that a name
+    /// inside another is not cut).
+    fn apply_text(&self, text: &str) -> String {
+        let mut pairs: Vec<(&String, String)> = (self.flows.iter())
+            .map(|(n, a)| (n, format!("{{{{flow.{a}}}}}")))
+            .chain(
+                self.tokens
+                    .iter()
+                    .map(|(n, a)| (n, format!("{{{{token.{a}}}}}"))),
+            )
+            .filter(|(n, _)| !n.is_empty())
+            .collect();
+        pairs.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+        let mut out = text.to_owned();
+        for (name, template) in pairs {
+            out = out.replace(name.as_str(), &template);
+        }
+        out
     }
 
     /// `v` with every string equal to a created flow's name, a recorded
@@ -122,7 +143,17 @@ pub fn scenario(
             continued += 1;
             continue;
         }
-        let mut step = StepFile::call(c.operation, t.apply(&c.request, &runs));
+        let mut step = match &c.raw {
+            Some(text) => StepFile {
+                raw: Some(RawFile {
+                    operation: c.operation.name().to_owned(),
+                    body: t.apply_text(text),
+                    pad_to: None,
+                }),
+                ..StepFile::default()
+            },
+            None => StepFile::call(c.operation, t.apply(&c.request, &runs)),
+        };
         if let Answered::Reply(r) = &c.answer
             && r.json
                 .as_ref()

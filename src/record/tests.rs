@@ -23,6 +23,7 @@ fn reply(status: u16, error: Option<&str>, body: Value) -> Answered {
 
 fn call(operation: Operation, request: Value, answer: Answered) -> Exchange {
     Exchange {
+        raw: None,
         operation,
         request,
         answer,

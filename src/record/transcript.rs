@@ -56,13 +56,9 @@ pub fn of_recording(scenario: &Scenario, calls: &[Exchange], redactor: &Redactor
         } else {
             as_call(first)
         };
-        entries.push(call_entry(
-            step,
-            &first.request,
-            &[call],
-            &mut normaliser,
-            &own,
-        ));
+        // A call that was not JSON is a raw step: its entry shows the text.
+        let request = (first.raw.clone()).map_or_else(|| first.request.clone(), Value::String);
+        entries.push(call_entry(step, &request, &[call], &mut normaliser, &own));
     }
     of_scenario(scenario, entries, redactor)
 }

@@ -201,10 +201,7 @@ fn render(step: &Step, operation: Operation, names: &mut Names<'_>) -> Option<(R
         }
         Action::Raw { body, pad_to, .. } => {
             let text = names.bindings.render_text(body);
-            let mut shown = json!({"operation": operation, "raw": names.normaliser.text(&text)});
-            if let Some(n) = pad_to {
-                shown["padded-to-bytes"] = json!(n);
-            }
+            let shown = super::transcript::shown_raw(operation, &text, *pad_to, names.normaliser);
             (
                 Rendered::Raw {
                     text,

@@ -49,6 +49,22 @@ pub fn shown_request(operation: Operation, body: &Value, normaliser: &mut Normal
     json!({"operation": operation, "body": normaliser.normalise(body)})
 }
 
+/// A `raw:` step's request as its entry shows it: the operation and the
+/// text as sent, normalised by `normaliser` (names and tokens as
+/// placeholders), plus the padded size when `pad_to` padded it.
+pub fn shown_raw(
+    operation: Operation,
+    text: &str,
+    pad_to: Option<usize>,
+    normaliser: &mut Normaliser,
+) -> Value {
+    let mut shown = json!({"operation": operation, "raw": normaliser.text(text)});
+    if let Some(n) = pad_to {
+        shown["padded-to-bytes"] = json!(n);
+    }
+    shown
+}
+
 /// The pages of a list read as one answer (an `all-pages` step's): the
 /// first page's body with every page's `member` items (`items`, in page
 /// order) and no `nextToken`. A body that is not an object is left as it is.
@@ -77,7 +93,14 @@ pub fn call_entry(
     let Some(operation) = step.action.operation() else {
         return json!({"step": step.index, "name": step.name});
     };
-    let shown = shown_request(operation, request, normaliser);
+    // A raw step's request is the text that was sent (`request` a JSON
+    // string of it), shown as the runner shows it when it plays the step.
+    let shown = match (&step.action, request) {
+        (crate::scenario::Action::Raw { pad_to, .. }, Value::String(text)) => {
+            shown_raw(operation, text, *pad_to, normaliser)
+        }
+        _ => shown_request(operation, request, normaliser),
+    };
     record_call(step, shown, calls, normaliser, own_flows)
 }
 

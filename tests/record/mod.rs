@@ -340,3 +340,71 @@ async fn a_recording_that_does_not_read_back_as_a_scenario_is_said_and_does_not_
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A call that is not JSON (an application's malformed request) is kept as
+/// a `raw:` step with its names as templates, so the saved file is one
+/// `check` reads and replays: it was written as `CreateFlow: null`, which
+/// `check` refused ("the step has no action"). Its transcript entry shows
+/// the text as the replay shows it, so the strict replay passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_call_is_kept_as_a_raw_step_that_replays() {
+    let dir = scratch();
+    let file = dir.join("malformed.yaml");
+    let target = TargetOptions::new(TargetChoice::Embedded);
+    let (proxy_url, recording) = start_recording(target, Environment::default(), &file).await;
+    let http = reqwest::Client::new();
+    let post =
+        |path: &str, body: String| http.post(format!("{proxy_url}/{path}")).body(body).send();
+    let create = appflow_harness::fixtures::create_flow_body(
+        "app-orders",
+        appflow_harness::appflow::TriggerType::OnDemand,
+    );
+    let created = post("create-flow", create.to_string())
+        .await
+        .expect("proxy");
+    assert_eq!(created.status(), 200);
+    let broken = post(
+        "start-flow",
+        r#"{"flowName": "app-orders", "clientToken": "#.into(),
+    )
+    .await
+    .expect("proxy");
+    assert_eq!(
+        broken.status(),
+        400,
+        "malformed JSON is a 400 ValidationException"
+    );
+    for _ in 2..CALLS {
+        let _ = post("describe-flow", r#"{"flowName":"app-orders"}"#.into())
+            .await
+            .expect("proxy");
+    }
+    let (outcome, printed) = recording.await.expect("record ran");
+    assert_eq!(outcome, Ok(Outcome::Passed), "{printed}");
+    let text = std::fs::read_to_string(&file).expect("the scenario was saved");
+    assert!(
+        text.contains("raw:")
+            && text.contains("operation: StartFlow")
+            && text.contains(r#"\"flowName\": \"{{flow.f0}}\", \"clientToken\": "#),
+        "the malformed call is a raw step, its flow name a template:\n{text}"
+    );
+    let path = file.display().to_string();
+    let root = snapshots_of(&file).display().to_string();
+    let (code, out) = crate::support::run_cli(
+        &[
+            "check",
+            &path,
+            "--snapshot-dir",
+            &root,
+            "--snapshots",
+            "strict",
+        ],
+        &Environment::default(),
+    )
+    .await;
+    assert!(
+        code == 0 && out.contains("1 passed"),
+        "the file reads back and replays green, strictly against its transcript:\n{out}\n{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
