@@ -42,8 +42,8 @@ impl Change for CaseInsensitiveNames {
     }
 }
 
-/// A run inside a burst: a token first sent while a StartFlow with another
-/// token was in flight is forgotten, so a later replay of it (sent after
+/// A run inside a burst: a token whose first StartFlow overlapped one with
+/// another token is forgotten, so a later replay of it (sent after
 /// its first answer) starts another run (T1).
 /// The first call of a token, sent while no other StartFlow is in flight,
 /// is held until another StartFlow arrives (at most [`HOLD`]), so a
@@ -53,7 +53,7 @@ impl Change for CaseInsensitiveNames {
 struct ForgetsTokensOfBursts(Arc<(Mutex<Bursts>, Condvar)>);
 
 /// How long a token's first StartFlow waits for another StartFlow.
-const HOLD: std::time::Duration = std::time::Duration::from_millis(400);
+const HOLD: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Tokens of the StartFlows in flight; of those sent beside another (one
 /// entry per request in flight); those whose first run was started so; tokens answered; replays sent
@@ -83,6 +83,16 @@ impl Change for ForgetsTokensOfBursts {
                 m.replays.push(t.to_owned());
             }
         } else if m.in_flight.iter().any(|x| x != t) {
+            // Every first use of the overlap is forgotten, the one in
+            // flight as well as this one: whichever order the calls of a
+            // burst arrive in, all of its tokens are.
+            let others: Vec<String> = m
+                .in_flight
+                .iter()
+                .filter(|x| *x != t && !m.answered.contains(x) && !m.beside.contains(x))
+                .cloned()
+                .collect();
+            m.beside.extend(others);
             m.beside.push(t.to_owned());
         }
         let alone = m.in_flight.is_empty();
@@ -153,13 +163,9 @@ async fn battery(class: &str, change: impl Change + Clone, seed: u64, replays: u
         .expect("emulator");
     let u = proxy::start(&emulator.url(), change).await;
     let dir = crate::scenarios::tempdir();
-    let budget = Budget {
-        seed,
-        ..Budget::default()
-    };
-    let (s, out) = explore(options(url(&u), budget, Some(&dir))).await;
+    let (s, out) = explore(options(url(&u), super::fixed(seed), Some(&dir))).await;
     let f = s.finding.as_ref().unwrap_or_else(|| {
-        panic!("{class}: seed {seed} finds the fault within the default budget:\n{out}")
+        panic!("{class}: seed {seed} finds the fault within 256 sequences:\n{out}")
     });
     let file = f.file.clone().expect("saved");
     let text = std::fs::read_to_string(&file).expect("file");
@@ -217,8 +223,10 @@ async fn case_insensitive_flow_names_are_saved_as_a_near_miss_of_the_same_name()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_whose_run_was_started_inside_a_burst_is_held_to_that_run_on_replay() {
-    // Seeds 1 to 4 find no run inside a burst whose file replays it (no
-    // later replay of a burst's token); seed 5 does. The endpoint holds a
+    // Seeds 2 to 4 find nothing in 150 sequences; seeds 1 and 6 find a
+    // burst whose relation the file cannot keep (a copy that is a new run
+    // under C2 accept only, so not captured: its file replays green);
+    // seed 5 finds this class. The endpoint holds a
     // token's first call until another arrives, so every replay fails.
     battery("run inside a burst", ForgetsTokensOfBursts::default(), 5, 2).await;
 }

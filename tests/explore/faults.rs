@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use appflow_harness::endpoint::{TargetChoice, TargetOptions};
-use appflow_harness::explore::Budget;
 use serde_json::{Value, json};
 
 use super::{check_file, explore, options, url};
@@ -158,7 +157,7 @@ pub(super) async fn found(area: &str, change: impl Change + Clone, seed: u64) {
 pub(super) type Start = std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>>;
 
 /// As [`found`], with the faulty endpoint started by `start(upstream)`.
-/// Each run has the default budget (256 sequences of up to 20 steps); a
+/// Each run has the fixed budget (256 sequences of up to 20 steps); a
 /// fault that seed `seed` misses gets two more seeds before the test fails.
 /// Answers the saved file and its text.
 pub(super) async fn found_at(
@@ -173,11 +172,7 @@ pub(super) async fn found_at(
     let dir: PathBuf = crate::scenarios::tempdir();
     let mut runs = Vec::new();
     for seed in seed..seed + 3 {
-        let budget = Budget {
-            seed,
-            ..Budget::default()
-        };
-        let (s, out) = explore(options(url(&u), budget, Some(&dir))).await;
+        let (s, out) = explore(options(url(&u), super::fixed(seed), Some(&dir))).await;
         let done = s.finding.is_some();
         runs.push((s, out));
         if done {

@@ -69,11 +69,7 @@ async fn a_finding_is_a_failing_test_case_with_its_numbered_steps_and_rule_ids()
         .expect("emulator");
     let u = proxy::start(&emulator.url(), super::faults::TrimsTokens).await;
     let dir = crate::scenarios::tempdir();
-    let budget = Budget {
-        seed: 1,
-        ..Budget::default()
-    };
-    let (r, out) = junit(url(&u), budget, &dir).await;
+    let (r, out) = junit(url(&u), super::fixed(1), &dir).await;
     let suite = &r.test_suites[0];
     assert!(suite.failures >= 1, "the suite counts the finding: {r:#?}");
     let finding = case(&r, "finding");
@@ -272,11 +268,7 @@ async fn a_finding_names_the_field_that_differed() {
         .expect("emulator");
     let u = proxy::start(&emulator.url(), super::battery::CaseInsensitiveTokens).await;
     let dir = crate::scenarios::tempdir();
-    let budget = Budget {
-        seed: 1,
-        ..Budget::default()
-    };
-    let (r, out) = junit(url(&u), budget, &dir).await;
+    let (r, out) = junit(url(&u), super::fixed(1), &dir).await;
     assert!(
         out.contains("differs: executionId: expected a new run, got "),
         "the terminal names the field that differed (executionId):\n{out}"
