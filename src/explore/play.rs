@@ -63,9 +63,8 @@ pub struct Played {
     pub skipped: Option<String>,
     /// Whether this is the step that failed.
     pub failed: bool,
-    /// The answers were admitted and the step failed on wire or shape
-    /// rules alone (`violations`): reports show the rule broken, not an
-    /// expected answer equal to the actual one.
+    /// Admitted answers that broke wire or shape rules (`violations`):
+    /// reports show the rule, not an expected answer equal to the actual.
     pub wire_only: bool,
     /// A control step's `configure:` or `fault:`, as a scenario file writes it.
     #[serde(skip_serializing_if = "Option::is_none")]
