@@ -255,9 +255,9 @@ async fn case_insensitive_flow_names_are_saved_as_a_near_miss_of_the_same_name()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_whose_run_was_started_inside_a_burst_is_held_to_that_run_on_replay() {
-    // Seeds 2 to 4 find nothing in 150 sequences; seeds 1 and 6 find a
-    // burst whose relation the file cannot keep (a copy that is a new run
-    // under C2 accept only, so not captured: its file replays green);
+    // Seeds 2 to 4 found nothing in 150 sequences; seed 6 finds a burst
+    // whose relation the file cannot keep yet (a copy that is a new run
+    // under C2 accept only is not captured, so its file replays green);
     // seed 5 finds this class. The endpoint holds a
     // token's first call until another arrives, so every replay fails.
     battery(
