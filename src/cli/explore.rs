@@ -16,7 +16,8 @@ pub struct ExploreArgs {
     #[command(flatten)]
     /// Which target, and how to reach it.
     pub target: TargetArgs,
-    /// Sequences to generate (default 256; 20 against AWS).
+    /// Sequences to generate at most (default: as many as `--run-time`
+    /// buys; 20 against AWS).
     #[arg(long)]
     pub cases: Option<u32>,
     /// Steps per sequence at most (default 20; 8 against AWS).
@@ -25,10 +26,11 @@ pub struct ExploreArgs {
     /// The generator's seed (default: random; printed, so a run can be repeated).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Stop generating after this long ("60s", "5m"); the name load uses
-    /// (the old name is a hidden alias).
-    #[arg(long = "run-time", alias = "time", default_value = "60s", value_parser = parse_duration)]
-    pub time: Duration,
+    /// Stop generating after this long ("60s", "5m"; default 60s, 30s
+    /// against AWS); a finding is shrunk past it. The name load uses (the
+    /// old name is a hidden alias).
+    #[arg(long = "run-time", alias = "time", value_parser = parse_duration)]
+    pub time: Option<Duration>,
     /// Write the shrunk failing sequence as a scenario file in this folder.
     #[arg(long)]
     pub save: Option<PathBuf>,
@@ -82,12 +84,18 @@ impl From<ExploreArgs> for ExploreOptions {
                 .target
                 .options(a.emulator.config(), EmbeddedRuntime::Shared),
             budget: crate::explore::Budget {
-                cases: a.cases.unwrap_or(if aws { 20 } else { 256 }),
+                cases: a
+                    .cases
+                    .unwrap_or(if aws { 20 } else { crate::explore::UNBOUNDED }),
                 steps: a.steps.unwrap_or(if aws { 8 } else { 20 }),
                 seed: a
                     .seed
                     .unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0 % 1_000_000),
-                time: a.time,
+                time: a.time.unwrap_or(if aws {
+                    crate::explore::DEFAULT_TIME_AWS
+                } else {
+                    crate::explore::DEFAULT_TIME
+                }),
                 shrink_time: Duration::from_secs(if aws { 600 } else { 60 }),
             },
             poll: a.poll.unwrap_or(if aws {

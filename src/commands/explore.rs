@@ -54,27 +54,45 @@ pub async fn run_summary(
         let target = super::check_plan::DryTarget::of(options.target, env).await?;
         // Each sequence creates up to 3 flows; a step is one call, a burst
         // up to 3, a paged read a few; runs come from StartFlow on on-demand flows.
-        let calls = u64::from(b.cases) * (b.steps as u64 * 3 + 6);
-        let runs = u64::from(b.cases) * b.steps as u64 * 3 / 2;
-        let _ = writeln!(
-            console.out,
-            "explore would play up to {} sequences of up to {} steps against {}: up to {} flows created and deleted, about {calls} calls, up to {runs} flow runs (AppFlow charges per flow run: about ${:.2} at $0.001 a run, plus data processing)",
-            b.cases,
-            b.steps,
-            target.url,
-            u64::from(b.cases) * 3,
+        let calls = b.steps as u64 * 3 + 6;
+        let runs = b.steps as u64 * 3 / 2;
+        let per = format!(
+            "up to 3 flows created and deleted, about {calls} calls and up to {runs} flow runs a sequence (AppFlow charges per flow run: about ${:.3} a sequence at $0.001 a run, plus data processing)",
             runs as f64 * 0.001
         );
+        let _ = match b.case_limit() {
+            Some(cases) => writeln!(
+                console.out,
+                "explore would play up to {cases} sequences of up to {} steps, for at most {}s, against {}: {per}; in all up to {} flows, about {} calls, up to {} flow runs (about ${:.2})",
+                b.steps,
+                b.time.as_secs(),
+                target.url,
+                u64::from(cases) * 3,
+                u64::from(cases) * calls,
+                u64::from(cases) * runs,
+                (u64::from(cases) * runs) as f64 * 0.001
+            ),
+            None => writeln!(
+                console.out,
+                "explore would play as many sequences of up to {} steps as {}s buys (no --cases bound) against {}: {per}; pass --cases to bound the price",
+                b.steps,
+                b.time.as_secs(),
+                target.url,
+            ),
+        };
         return Ok(None);
     }
     let target = endpoint::resolve(options.target, env).await?;
     target.probe().await?;
     let name = target.endpoint.base_url().to_owned();
+    let cases = b.case_limit().map_or_else(
+        || "as many sequences as the time buys".to_owned(),
+        |c| format!("up to {c} sequences"),
+    );
     console.note(format_args!(
-        "exploring {name} ({}) with seed {}: up to {} sequences of up to {} steps, {}s",
+        "exploring {name} ({}) with seed {}: {cases} of up to {} steps, for {}s",
         target.kind.as_str(),
         b.seed,
-        b.cases,
         b.steps,
         b.time.as_secs()
     ));

@@ -11,6 +11,7 @@
 
 mod burst;
 mod control;
+pub mod differ;
 // `record` writes a new run as explore's files do (`file_expect::new_run`).
 pub(crate) mod file_expect;
 mod file_templates;
@@ -28,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
+use serde::Serialize;
 
 pub use generate::{Generator, LARGE_BODY, Move, Plan, Slot, TokenArg, Variant};
 pub use play::{AdmittedView, Ending, Played, Player, Sequence};
@@ -35,10 +37,11 @@ pub use report::{Exploration, Fingerprint};
 
 use crate::model::{Dimension, ProfileSet};
 
-/// What one exploration does.
+/// What one exploration does: it generates sequences until `time` or
+/// `cases` runs out, or a finding is shrunk.
 #[derive(Debug, Clone)]
 pub struct Budget {
-    /// Sequences generated at most.
+    /// Sequences generated at most ([`UNBOUNDED`]: as many as `time` buys).
     pub cases: u32,
     /// Steps per sequence at most.
     pub steps: usize,
@@ -50,16 +53,47 @@ pub struct Budget {
     pub shrink_time: Duration,
 }
 
+/// `cases` without a bound: the time decides how many sequences are played.
+pub const UNBOUNDED: u32 = u32::MAX;
+
+/// The default time budget against a URL or the embedded emulator.
+pub const DEFAULT_TIME: Duration = Duration::from_secs(60);
+/// The default time budget against AWS (every run is charged, calls are
+/// slow): 30 s, priced by `--dry-run`.
+pub const DEFAULT_TIME_AWS: Duration = Duration::from_secs(30);
+
+impl Budget {
+    /// The cases bound, `None` when the time alone decides.
+    pub fn case_limit(&self) -> Option<u32> {
+        (self.cases != UNBOUNDED).then_some(self.cases)
+    }
+}
+
 impl Default for Budget {
+    /// A minute of search against a URL or the emulator, as the CLI does.
     fn default() -> Self {
         Self {
-            cases: 256,
+            cases: UNBOUNDED,
             steps: 20,
             seed: 0,
-            time: Duration::from_secs(60),
+            time: DEFAULT_TIME,
             shrink_time: Duration::from_secs(60),
         }
     }
+}
+
+/// Why generation stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stopped {
+    /// The time budget ran out.
+    Time,
+    /// `cases` sequences were played.
+    Cases,
+    /// A finding was shrunk.
+    Finding,
+    /// The explorer stopped for another reason (`Exploration::error`).
+    Error,
 }
 
 /// Running counts, shared with the proptest closure.
@@ -67,8 +101,12 @@ impl Default for Budget {
 struct Tally {
     sequences: usize,
     passed: usize,
+    /// Sequences that failed (not counting shrinking attempts).
+    failed: usize,
     unjudged: Vec<String>,
     not_run: usize,
+    /// The time budget ran out (generation was stopped by a reject).
+    timed_out: bool,
     calls: usize,
     /// The profiles each passing sequence left, and the dimensions it narrowed.
     fingerprints: Vec<ProfileSet>,
@@ -107,7 +145,9 @@ fn run_proptest(
         failure_persistence: None,
         max_shrink_time: u32::try_from(budget.shrink_time.as_millis()).unwrap_or(u32::MAX),
         max_shrink_iters: 2048,
-        max_global_rejects: 100_000,
+        // A reject is how the closure stops generation when the time is
+        // out: the first one aborts the run (nothing else rejects).
+        max_global_rejects: 0,
         max_local_rejects: 100_000,
         ..Config::default()
     };
@@ -121,8 +161,10 @@ fn run_proptest(
     let result = runner.run(&strategy, |(_, steps, seen)| {
         let shrinking = lock().last_failure.is_some();
         if !shrinking && started.elapsed() > budget.time {
-            lock().not_run += 1;
-            return Ok(());
+            let mut t = lock();
+            t.not_run += 1;
+            t.timed_out = true;
+            return Err(TestCaseError::reject("the time budget ran out"));
         }
         let sequence = handle.block_on(player.play(&steps, seen.as_ref()));
         let mut t = lock();
@@ -147,6 +189,9 @@ fn run_proptest(
                 Ok(())
             }
             Ending::Failed => {
+                if !shrinking {
+                    t.failed += 1;
+                }
                 if t.first_failure_at.is_none() {
                     t.first_failure_at = Some(started.elapsed());
                     t.first_failure_steps = steps.len();
@@ -159,6 +204,7 @@ fn run_proptest(
     match result {
         Ok(()) => None,
         Err(TestError::Fail(why, _)) => Some(why.to_string()),
+        Err(TestError::Abort(_)) if lock().timed_out => None,
         Err(TestError::Abort(why)) => Some(format!("aborted: {why}")),
     }
 }

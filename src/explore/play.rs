@@ -63,6 +63,9 @@ pub struct Played {
     pub skipped: Option<String>,
     /// Whether this is the step that failed.
     pub failed: bool,
+    /// Admitted answers that broke wire or shape rules (`violations`):
+    /// reports show the rule, not an expected answer equal to the actual.
+    pub wire_only: bool,
     /// A control step's `configure:` or `fault:`, as a scenario file writes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub control: Option<serde_json::Value>,
@@ -150,6 +153,7 @@ impl Player {
                 violations: Vec::new(),
                 skipped: None,
                 failed: false,
+                wire_only: false,
                 control: None,
                 before: None,
             };
@@ -313,10 +317,12 @@ impl Player {
                 }
                 // A wire or shape rule `--tolerate`d does not fail the
                 // step, so what lies past a known deviation is still judged.
-                Ok(played
+                let clean = played
                     .violations
                     .iter()
-                    .all(|v| self.tolerate.iter().any(|t| rule_of(v) == t)))
+                    .all(|v| self.tolerate.iter().any(|t| rule_of(v) == t));
+                played.wire_only = !clean;
+                Ok(clean)
             }
             Judgement::Lagging | Judgement::Refused => {
                 if !worlds.quotas_known() && played.observed.iter().any(|o| o.status == 402) {

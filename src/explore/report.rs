@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::play::Sequence;
-use super::{Budget, Tally};
+use super::{Budget, Stopped, Tally};
 use crate::model::{Dimension, Invocation};
 
 /// One [chosen] rule in the target's fingerprint.
@@ -53,8 +53,12 @@ pub const JSON_SCHEMA: &str = "appflow-harness/explore-report/v1";
 pub struct Exploration {
     /// The generator's seed.
     pub seed: u64,
-    /// Sequences asked for.
-    pub cases: u32,
+    /// Sequences asked for at most (`null`: no bound, the time decides).
+    pub cases: Option<u32>,
+    /// The time budget, in seconds (generation; shrinking may add to it).
+    pub time_budget_secs: f64,
+    /// Why generation stopped.
+    pub stopped: Stopped,
     /// Steps per sequence at most.
     pub max_steps: usize,
     /// Wall-clock seconds, shrinking included.
@@ -63,9 +67,12 @@ pub struct Exploration {
     pub sequences: usize,
     /// Sequences judged and passed.
     pub passed: usize,
+    /// Sequences judged and failed (0 or 1: the first failure is shrunk).
+    /// `passed + failed + unjudged.len() == sequences`.
+    pub failed: usize,
     /// Sequences that could not be judged, with why (never passed).
     pub unjudged: Vec<String>,
-    /// Sequences generated after the time budget ran out, not played.
+    /// Sequences generated after the time budget ran out, not played (0 or 1).
     pub not_run: usize,
     /// AppFlow and test-control calls sent, shrinking included.
     pub calls: usize,
@@ -79,6 +86,11 @@ pub struct Exploration {
 }
 
 impl Exploration {
+    /// Sequences judged (passed or failed).
+    pub fn judged(&self) -> usize {
+        self.passed + self.failed
+    }
+
     /// Passed: something was judged, nothing failed, no rule switched
     /// candidates between sequences.
     pub fn passed(&self) -> bool {
@@ -126,13 +138,22 @@ pub(super) fn summarise(
         file: None,
     });
     let error = failed.filter(|_| finding.is_none());
+    let stopped = match (&finding, &error) {
+        (Some(_), _) => Stopped::Finding,
+        (None, Some(_)) => Stopped::Error,
+        (None, None) if t.timed_out => Stopped::Time,
+        (None, None) => Stopped::Cases,
+    };
     Exploration {
         seed: budget.seed,
-        cases: budget.cases,
+        cases: budget.case_limit(),
+        time_budget_secs: budget.time.as_secs_f64(),
+        stopped,
         max_steps: budget.steps,
         elapsed_secs: elapsed.as_secs_f64(),
         sequences: t.sequences,
         passed: t.passed,
+        failed: t.failed,
         unjudged: t.unjudged,
         not_run: t.not_run,
         calls: t.calls,

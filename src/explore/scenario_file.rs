@@ -317,7 +317,14 @@ fn step_file(
             && p.admitted
                 .iter()
                 .all(|a| matches!(a.admitted.expect, Admission::Ok(_)));
-        expect.body = None;
+        // Every copy answers the one run (T5); when that run is new (T3, a
+        // fresh token), each copy's executionId is none the file has seen.
+        let new = p.admitted.iter().all(|a| {
+            matches!(&a.admitted.expect, Admission::Ok(OkBody::Start { exec, .. })
+                if super::file_expect::is_new(exec))
+        });
+        expect.body =
+            (on_demand && new).then(|| json!({ "executionId": super::file_expect::new_run() }));
         if on_demand {
             expect.distinct.insert("executionId".into(), 1);
         }

@@ -2,34 +2,46 @@
 //! numbered steps with expected and actual side by side, and the JSON
 //! report (`appflow-harness/explore-report/v1`).
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 
+use crate::explore::differ::differences;
 use crate::explore::report::{Exploration, Finding, JSON_SCHEMA, describe};
-use crate::explore::{Ending, Move};
+use crate::explore::{Ending, Move, Stopped};
 
-/// The terminal report.
+/// Why generation stopped, in words.
+pub fn stopped(s: &Exploration) -> String {
+    match s.stopped {
+        Stopped::Time => format!("the {:.0}s time budget ran out", s.time_budget_secs),
+        Stopped::Cases => format!("{} sequences were asked for", s.sequences),
+        Stopped::Finding => "a finding was shrunk".to_owned(),
+        Stopped::Error => "the explorer stopped".to_owned(),
+    }
+}
+
+/// The terminal report: the counts (which always sum: passed + failed +
+/// not judged = sequences), what the budget bought, the finding, the
+/// fingerprint, and one verdict that agrees with the exit code.
 pub fn render(s: &Exploration, target: &str, w: &mut dyn Write) -> io::Result<()> {
     writeln!(
         w,
-        "explored {target} with seed {}: {} sequences ({} passed, {} not judged, {} not run for time), {} calls in {:.1}s ({:.0} sequences/s, {:.0} calls/s)",
+        "explored {target} with seed {}: {} sequences ({} passed, {} failed, {} not judged), {} calls in {:.1}s ({:.0} sequences/s, {:.0} calls/s); stopped: {}",
         s.seed,
         s.sequences,
         s.passed,
+        s.failed,
         s.unjudged.len(),
-        s.not_run,
         s.calls,
         s.elapsed_secs,
         s.sequences as f64 / s.elapsed_secs.max(1e-3),
         s.calls as f64 / s.elapsed_secs.max(1e-3),
+        stopped(s),
     )?;
     for u in s.unjudged.iter().take(5) {
         writeln!(w, "  not judged: {u}")?;
     }
     if let Some(f) = &s.finding {
         render_finding(f, w)?;
-    }
-    if let Some(e) = &s.error {
-        writeln!(w, "FAILED: {e}")?;
     }
     writeln!(w, "fingerprint ([chosen] rules):")?;
     for f in &s.fingerprint {
@@ -45,10 +57,27 @@ pub fn render(s: &Exploration, target: &str, w: &mut dyn Write) -> io::Result<()
             .unwrap_or_default();
         writeln!(w, "  {:<3} {state}{flag}", f.rule)?;
     }
-    if s.passed == 0 {
-        writeln!(w, "FAILED: no sequence was judged")?;
+    writeln!(w, "{}", verdict(s))
+}
+
+/// The last line: PASSED, or FAILED with the one reason that decided it
+/// (the same as the exit code's).
+pub fn verdict(s: &Exploration) -> String {
+    if s.passed() {
+        return "PASSED".to_owned();
     }
-    writeln!(w, "{}", if s.passed() { "PASSED" } else { "FAILED" })
+    let why = if s.finding.is_some() {
+        "an answer outside the contract (FOUND above)".to_owned()
+    } else if let Some(e) = &s.error {
+        e.clone()
+    } else if s.judged() == 0 {
+        "no sequence was judged".to_owned()
+    } else if s.fingerprint.iter().any(|f| f.candidates.is_empty()) {
+        "sequences disagreed on a [chosen] rule (INCONSISTENT above)".to_owned()
+    } else {
+        "no sequence passed".to_owned()
+    };
+    format!("FAILED: {why}")
 }
 
 /// A finding as numbered steps: each step's answer and rule ids, the
@@ -56,6 +85,7 @@ pub fn render(s: &Exploration, target: &str, w: &mut dyn Write) -> io::Result<()
 /// the saved file. The terminal and the JUnit report print the same text.
 pub fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
     let seq = &f.sequence;
+    let earlier = earlier_runs(f);
     writeln!(
         w,
         "FOUND an answer outside the contract after {:.1}s: shrunk from {} to {} steps ({} sequences tried)",
@@ -91,7 +121,19 @@ pub fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
             writeln!(w, "      skipped: {why}")?;
             continue;
         }
-        if p.failed {
+        if p.failed && p.wire_only {
+            // The answer itself was admitted: expected would equal actual.
+            for (o, body) in answers.iter().zip(&p.bodies) {
+                writeln!(
+                    w,
+                    "      answered: {o}  body {body}  (admitted: [{}])",
+                    p.rules.join(", ")
+                )?;
+            }
+            for v in &p.violations {
+                writeln!(w, "      broke:    {v}")?;
+            }
+        } else if p.failed {
             for a in &p.admitted {
                 writeln!(
                     w,
@@ -100,6 +142,11 @@ pub fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
                     a.rules.join(", "),
                     a.profiles
                 )?;
+                for o in p.observed.iter().take(1) {
+                    for d in differences(&a.admitted.expect, o, &earlier) {
+                        writeln!(w, "        differs: {d}")?;
+                    }
+                }
             }
             for (o, body) in answers.iter().zip(&p.bodies) {
                 writeln!(w, "      actual:   {o}  body {body}")?;
@@ -131,6 +178,18 @@ pub fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// The executionIds answered before the failing step, so that a
+/// difference can name a run seen earlier.
+pub fn earlier_runs(f: &Finding) -> HashSet<&str> {
+    f.sequence
+        .steps
+        .iter()
+        .filter(|p| !p.failed)
+        .flat_map(|p| p.observed.iter())
+        .filter_map(|o| o.execution_id.as_deref())
+        .collect()
 }
 
 /// The JSON report.

@@ -12,6 +12,7 @@ use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
 use super::explore::render_finding;
 use super::junit::{non_success, skipped, write_suite};
+use crate::explore::differ::differences;
 use crate::explore::report::Finding;
 use crate::explore::{Exploration, Fingerprint};
 
@@ -26,10 +27,17 @@ pub fn render(s: &Exploration, target: &str, w: &mut (impl Write + ?Sized)) -> i
     let mut suite = TestSuite::new(format!("appflow-harness explore {target}"));
     for (k, v) in [
         ("seed", s.seed.to_string()),
-        ("cases", s.cases.to_string()),
+        (
+            "cases",
+            s.cases
+                .map_or_else(|| "unbounded".to_owned(), |c| c.to_string()),
+        ),
+        ("time-budget-secs", format!("{:.0}", s.time_budget_secs)),
+        ("stopped", super::explore::stopped(s)),
         ("max-steps", s.max_steps.to_string()),
         ("sequences", s.sequences.to_string()),
         ("sequences-passed", s.passed.to_string()),
+        ("sequences-failed", s.failed.to_string()),
         ("sequences-not-judged", s.unjudged.len().to_string()),
         ("sequences-not-run", s.not_run.to_string()),
         ("calls", s.calls.to_string()),
@@ -48,20 +56,28 @@ pub fn render(s: &Exploration, target: &str, w: &mut (impl Write + ?Sized)) -> i
     if let Some(f) = &s.finding {
         suite.add_test_case(finding_case(f)?);
     }
-    let judged = if s.passed > 0 {
+    // A failed sequence was judged (the `finding` case fails for it);
+    // this case fails only when nothing was judged at all.
+    let judged = if s.judged() > 0 {
         TestCaseStatus::success()
     } else {
         non_success(
             NonSuccessKind::Failure,
             "no sequence was judged: the run proves nothing",
             "nothing-judged",
-            format!("{} sequences played, none judged and passed", s.sequences),
+            format!("{} sequences played, none judged", s.sequences),
         )
     };
     let mut c = case("sequences judged", judged);
     c.set_system_out(format!(
-        "{} of {} sequences judged and passed; {} calls in {:.1}s",
-        s.passed, s.sequences, s.calls, s.elapsed_secs
+        "{} sequences: {} passed, {} failed, {} not judged; {} calls in {:.1}s; stopped: {}",
+        s.sequences,
+        s.passed,
+        s.failed,
+        s.unjudged.len(),
+        s.calls,
+        s.elapsed_secs,
+        super::explore::stopped(s)
     ));
     c.set_time(Duration::from_secs_f64(s.elapsed_secs.max(0.0)));
     suite.add_test_case(c);
@@ -96,29 +112,7 @@ fn finding_case(f: &Finding) -> io::Result<TestCase> {
     let failing = f.sequence.steps.iter().find(|p| p.failed);
     let message = failing.map_or_else(
         || "an answer outside the admitted set".to_owned(),
-        |p| {
-            let rules: Vec<&str> = p
-                .admitted
-                .iter()
-                .flat_map(|a| a.rules.iter().copied())
-                .collect();
-            format!(
-                "step {} answered {}; the contract admits {} [{}]",
-                p.index,
-                p.observed
-                    .iter()
-                    .map(|o| format!("{} {}", o.status, o.error.as_deref().unwrap_or("")))
-                    .map(|x| x.trim().to_owned())
-                    .collect::<Vec<_>>()
-                    .join(" and "),
-                p.admitted
-                    .iter()
-                    .map(|a| a.answer.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" or "),
-                dedup(rules).join(", ")
-            )
-        },
+        |p| failing_message(f, p),
     );
     let mut text = Vec::new();
     render_finding(f, &mut text)?;
@@ -138,6 +132,66 @@ fn finding_case(f: &Finding) -> io::Result<TestCase> {
             .map_or_else(|| "explore".to_owned(), |p| p.display().to_string()),
     );
     Ok(c)
+}
+
+/// The failing step in one line: the rule a wire-only failure broke (its
+/// answer was admitted), or the answer, the admitted ones and the fields
+/// that differed.
+fn failing_message(f: &Finding, p: &crate::explore::Played) -> String {
+    let answered = p
+        .observed
+        .iter()
+        .map(|o| format!("{} {}", o.status, o.error.as_deref().unwrap_or("")))
+        .map(|x| x.trim().to_owned())
+        .collect::<Vec<_>>()
+        .join(" and ");
+    if p.wire_only {
+        return format!(
+            "step {} broke {}; its answer ({answered}) was admitted [{}]",
+            p.index,
+            p.violations.join("; "),
+            p.rules.join(", ")
+        );
+    }
+    let rules: Vec<&str> = p
+        .admitted
+        .iter()
+        .flat_map(|a| a.rules.iter().copied())
+        .collect();
+    let earlier = super::explore::earlier_runs(f);
+    let differed: Vec<String> = p
+        .admitted
+        .iter()
+        .flat_map(|a| {
+            p.observed
+                .iter()
+                .take(1)
+                .flat_map(|o| differences(&a.admitted.expect, o, &earlier))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let differed = dedup_strings(differed);
+    let differs = if differed.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", differed.join("; "))
+    };
+    format!(
+        "step {} answered {answered}; the contract admits {} [{}]{differs}",
+        p.index,
+        p.admitted
+            .iter()
+            .map(|a| a.answer.as_str())
+            .collect::<Vec<_>>()
+            .join(" or "),
+        dedup(rules).join(", ")
+    )
+}
+
+fn dedup_strings(mut v: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|x| seen.insert(x.clone()));
+    v
 }
 
 fn dedup(mut v: Vec<&str>) -> Vec<&str> {

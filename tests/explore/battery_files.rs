@@ -16,7 +16,7 @@ use crate::support::proxy::{self, Answer, Change};
 /// T3: a token reused on another on-demand flow answers the run it started
 /// on the first flow (the contract: a new run).
 #[derive(Default, Clone)]
-struct AnswersTheEarlierRun(Arc<Mutex<HashMap<String, (String, String)>>>);
+pub(super) struct AnswersTheEarlierRun(Arc<Mutex<HashMap<String, (String, String)>>>);
 impl Change for AnswersTheEarlierRun {
     fn answer(&self, path: &str, request: &Value, a: &mut Answer) {
         let (Some(token), Some(flow)) = (
@@ -48,9 +48,8 @@ impl Change for AnswersTheEarlierRun {
 
 /// T3 with the earlier run answered by a copy of a concurrent step (which
 /// names no capture): `none-of: "{{runs}}"` holds the reuse on another
-/// flow to a new run. Explore's seed 1 never reuses a token on a second
-/// on-demand flow within the default budget (no move reaches it yet), so
-/// this class is checked on the file the writer makes for it.
+/// flow to a new run. Explore's own battery entry for T3 (seed 3) is in
+/// `battery.rs`; this one checks the file the writer makes for a burst.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_reused_on_another_flow_answering_the_earlier_run_fails_a_new_run_expectation() {
     let emulator = appflow_harness::emulator::Emulator::start()

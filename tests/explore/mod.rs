@@ -34,6 +34,19 @@ pub(super) fn options(
     }
 }
 
+/// A fixed-seed budget bounded by count, not by time (so a loaded machine
+/// finds what an idle one does): 256 sequences, the old default, with
+/// time enough for them. The battery's notes say how long the default
+/// 60 s budget took to find each class.
+pub(super) fn fixed(seed: u64) -> Budget {
+    Budget {
+        seed,
+        cases: 256,
+        time: std::time::Duration::from_secs(600),
+        ..Budget::default()
+    }
+}
+
 pub(super) async fn explore(o: ExploreOptions) -> (Exploration, String) {
     let (mut out, mut log) = (Vec::new(), Vec::new());
     let mut console = Console {

@@ -2,10 +2,13 @@
 //! or event flow answer 409 to all but the first to arrive, though every
 //! replay of the activating token must answer its 200 (T5, T11): the
 //! activation is not linearisable. Calls one after another are served
-//! right. A proxy of its own, as the fault needs calls held in flight
-//! (30 ms) to overlap.
+//! right. A proxy of its own, as the fault needs calls to overlap: the
+//! first StartFlow of a token on a scheduled or event flow is held until a
+//! second of the same token arrives (at most [`HOLD`]), so a burst's calls
+//! overlap every time, however loaded the machine, and a call alone waits
+//! out the bound and is served right.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,9 +18,19 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
+/// How long the first StartFlow of a token waits for a second: a bound,
+/// so that a call alone is answered; long enough that a burst's second
+/// call, sent at once, arrives within it on a loaded machine.
+const HOLD: Duration = Duration::from_millis(400);
+
 #[derive(Default)]
 struct Shared {
     inflight: Mutex<HashMap<String, usize>>,
+    /// Keys (flow and token) answered once: their later calls are replays
+    /// and are not held.
+    answered: Mutex<HashSet<String>>,
+    /// Woken when a call arrives, for the held ones.
+    arrived: tokio::sync::Notify,
     triggers: Mutex<HashMap<String, String>>,
     upstream: String,
     http: reqwest::Client,
@@ -63,10 +76,18 @@ async fn handle(State(s): State<Arc<Shared>>, request: Request) -> Response {
         *n += 1;
         *n > 1
     };
-    if path == "/start-flow" {
-        tokio::time::sleep(Duration::from_millis(30)).await;
+    let scheduled_now = lock(&s.triggers)
+        .get(&name)
+        .is_some_and(|t| t != "OnDemand");
+    if counted && overlapping {
+        s.arrived.notify_waiters();
+    } else if counted && scheduled_now && !lock(&s.answered).contains(&key) {
+        hold(&s, &key).await;
     }
     let sent = forward(&s.http, &s.upstream, &method, &path, &bytes).await;
+    if counted && sent.as_ref().is_some_and(|u| u.status == 200) {
+        lock(&s.answered).insert(key.clone());
+    }
     if counted && let Some(n) = lock(&s.inflight).get_mut(&key) {
         *n = n.saturating_sub(1);
     }
@@ -80,6 +101,23 @@ async fn handle(State(s): State<Arc<Shared>>, request: Request) -> Response {
         return conflict();
     }
     upstream.response()
+}
+
+/// Waits until a second call of `key` is in flight, or [`HOLD`] passed.
+async fn hold(s: &Shared, key: &str) {
+    let until = tokio::time::Instant::now() + HOLD;
+    loop {
+        let woken = s.arrived.notified();
+        tokio::pin!(woken);
+        // Registered before the count is read: an arrival in between wakes it.
+        woken.as_mut().enable();
+        if lock(&s.inflight).get(key).is_some_and(|n| *n > 1) {
+            return;
+        }
+        if tokio::time::timeout_at(until, woken).await.is_err() {
+            return;
+        }
+    }
 }
 
 /// An upstream answer: status, the headers AppFlow clients read, body.

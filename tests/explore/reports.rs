@@ -69,11 +69,7 @@ async fn a_finding_is_a_failing_test_case_with_its_numbered_steps_and_rule_ids()
         .expect("emulator");
     let u = proxy::start(&emulator.url(), super::faults::TrimsTokens).await;
     let dir = crate::scenarios::tempdir();
-    let budget = Budget {
-        seed: 1,
-        ..Budget::default()
-    };
-    let (r, out) = junit(url(&u), budget, &dir).await;
+    let (r, out) = junit(url(&u), super::fixed(1), &dir).await;
     let suite = &r.test_suites[0];
     assert!(suite.failures >= 1, "the suite counts the finding: {r:#?}");
     let finding = case(&r, "finding");
@@ -177,4 +173,148 @@ async fn a_run_that_judged_nothing_is_never_green() {
     assert!(message.contains("could not be judged"), "{message}");
     assert!(text.contains("429") || text.contains("throttled"), "{text}");
     assert_eq!(property(&r, "result"), "failed");
+}
+
+/// The counts line's numbers: sequences, passed, failed, not judged.
+fn counts(out: &str) -> [usize; 4] {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("explored "))
+        .unwrap_or_else(|| panic!("a counts line:\n{out}"));
+    let after = line.split(": ").nth(1).unwrap_or_default();
+    let numbers: Vec<usize> = after
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|x| !x.is_empty())
+        .take(4)
+        .map(|x| x.parse().expect("a number"))
+        .collect();
+    assert!(
+        line.contains(" passed, ") && line.contains(" failed, ") && line.contains(" not judged)"),
+        "the counts line names passed, failed and not judged: {line}"
+    );
+    numbers
+        .try_into()
+        .unwrap_or_else(|n| panic!("four counts in {line}: {n:?}"))
+}
+
+/// A wire rule broken on the first answer: one sequence, failed; the
+/// counts sum, the verdict names the finding (never "no sequence was
+/// judged"), the exit code is a failure's; the failing step says which
+/// rule and what the answer lacked, and shows no expected answer equal to
+/// the actual one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wire_rule_finding_agrees_with_its_counts_verdict_and_exit_code() {
+    let emulator = appflow_harness::emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let u = proxy::start(&emulator.url(), super::battery::NoRequestIds).await;
+    let (code, out) = crate::support::run_cli(
+        &[
+            "explore",
+            "--target",
+            &u,
+            "--seed",
+            "1",
+            "--cases",
+            "5",
+            "--run-time",
+            "60s",
+        ],
+        &appflow_harness::endpoint::Environment::default(),
+    )
+    .await;
+    let [sequences, passed, failed, unjudged] = counts(&out);
+    assert_eq!(
+        passed + failed + unjudged,
+        sequences,
+        "passed + failed + not judged = sequences:\n{out}"
+    );
+    assert_eq!(
+        failed, 1,
+        "the failing sequence is counted as failed:\n{out}"
+    );
+    assert!(out.contains("FOUND"), "{out}");
+    assert!(
+        !out.contains("no sequence was judged"),
+        "a found sequence was judged; the report must not say none was:\n{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l == "FAILED: an answer outside the contract (FOUND above)"),
+        "the verdict names the finding:\n{out}"
+    );
+    assert_eq!(
+        code,
+        appflow_harness::exit_codes::FAILURES,
+        "the exit code agrees with FAILED:\n{out}"
+    );
+    assert!(
+        out.contains("broke:    W3: every answer carries a request id (header x-amzn-RequestId)"),
+        "the finding names the wire rule and what the answer lacked:\n{out}"
+    );
+    assert!(
+        !out.contains("expected:"),
+        "an admitted answer that broke a wire rule shows no expected answer (it would equal the actual one):\n{out}"
+    );
+}
+
+/// A replayed run where the contract wants a new one (clientTokens
+/// compared case-insensitively): the description names executionId, what
+/// was expected of it and what came, in the terminal and in JUnit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finding_names_the_field_that_differed() {
+    let emulator = appflow_harness::emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let u = proxy::start(&emulator.url(), super::battery::CaseInsensitiveTokens).await;
+    let dir = crate::scenarios::tempdir();
+    let (r, out) = junit(url(&u), super::fixed(1), &dir).await;
+    assert!(
+        out.contains("differs: executionId: expected a new run, got "),
+        "the terminal names the field that differed (executionId):\n{out}"
+    );
+    let (message, _) = failure_text(case(&r, "finding"));
+    assert!(
+        message.contains("executionId: expected a new run"),
+        "the JUnit message names the field that differed: {message}"
+    );
+    let [sequences, passed, failed, unjudged] = counts(&out);
+    assert_eq!(passed + failed + unjudged, sequences, "{out}");
+    assert!(
+        !out.contains("no sequence was judged"),
+        "a finding is never reported as nothing judged:\n{out}"
+    );
+    let judged = case(&r, "sequences judged");
+    assert!(
+        matches!(judged.status, TestCaseStatus::Success { .. }),
+        "sequences were judged (one failed: the finding case says so): {judged:#?}"
+    );
+}
+
+/// Without `--cases` the time decides: the run stops when its time is
+/// out, and says so, with the sequences and calls it bought.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_cases_the_time_budget_decides_and_the_summary_says_what_it_bought() {
+    let (code, out) = crate::support::run_cli(
+        &["explore", "--seed", "2", "--run-time", "3s"],
+        &appflow_harness::endpoint::Environment::default(),
+    )
+    .await;
+    assert_eq!(code, appflow_harness::exit_codes::OK, "{out}");
+    assert!(
+        out.contains("stopped: the 3s time budget ran out"),
+        "the summary says the time ended the run:\n{out}"
+    );
+    let [sequences, passed, failed, unjudged] = counts(&out);
+    assert!(sequences > 0 && failed == 0, "{out}");
+    assert_eq!(passed + unjudged, sequences, "{out}");
+    let (_, dry) = crate::support::run_cli(
+        &["explore", "--target", "aws", "--dry-run"],
+        &appflow_harness::endpoint::Environment::default(),
+    )
+    .await;
+    assert!(
+        dry.contains("up to 20 sequences") && dry.contains("at most 30s") && dry.contains('$'),
+        "the dry run against AWS prices its bounded budget:\n{dry}"
+    );
 }
