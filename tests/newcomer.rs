@@ -566,3 +566,34 @@ async fn explores_call_count_covers_every_request_the_target_received() {
         "explore reported {reported} calls; the target received {received} AppFlow requests"
     );
 }
+
+/// A rule no answer of the run could break is not "held": the README's
+/// first scenario has no error answer, so W2 is "not exercised"; the
+/// catalogue, which has error answers, holds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_no_answer_applies_to_is_not_exercised_rather_than_held() {
+    let dir = tempdir();
+    let file = dir.join("replay.yaml");
+    std::fs::write(&file, my_replay()).expect("write");
+    let path = file.display().to_string();
+    let (code, text) =
+        crate::support::run_cli(&["check", "--no-snapshots", &path], &Environment::default()).await;
+    assert_eq!(code, appflow_harness::exit_codes::OK, "{text}");
+    assert!(
+        text.contains("(W2): not exercised (no answer it applies to)")
+            && !text.contains("(W2): held"),
+        "two 200s hold W2 to nothing: {text}"
+    );
+    assert!(
+        text.contains("(W3): held"),
+        "every answer has a request id: {text}"
+    );
+    let scenario = format!("{}/scenarios/unknown_flow.yaml", env!("CARGO_MANIFEST_DIR"));
+    let (_, text) = crate::support::run_cli(
+        &["check", "--no-snapshots", &scenario],
+        &Environment::default(),
+    )
+    .await;
+    assert!(text.contains("(W2): held"), "a 404 answer holds W2: {text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
