@@ -301,3 +301,27 @@ fn the_transcript_shows_the_traffic_as_its_replay_would_with_pages_folded() {
         "a flow the application did not create keeps its name"
     );
 }
+
+#[test]
+fn a_delete_after_a_run_holds_for_every_run_time() {
+    let mut calls = recording();
+    calls.push(call(
+        Operation::DeleteFlow,
+        json!({ "flowName": "app-a" }),
+        reply(200, None, json!({ "flowStatus": "Deleted" })),
+    ));
+    let from = RecordedFrom {
+        kind: "url",
+        region: "us-east-1",
+        date: "2026-12-06".into(),
+        replay_flags: "--no-snapshots".into(),
+    };
+    let text = write(&calls, &fingerprint::of(&calls), &from).expect("written");
+    let file = crate::scenario::write::read(&text).expect("reads back");
+    let last = serde_json::to_value(&file.steps.last().expect("a step").value).expect("json");
+    assert_eq!(
+        last["expect"]["one-of"],
+        json!([{ "status": 200 }, { "status": 409, "error": "ConflictException" }]),
+        "recorded 200 after a run began: the replay may find the run still in progress (L6): {text}"
+    );
+}
