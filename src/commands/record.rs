@@ -232,7 +232,7 @@ pub async fn run_on(
             let _ = write!(console.out, "{text}");
         }
     }
-    for line in print.lines() {
+    for line in print.lines().into_iter().chain(print.refused_line()) {
         let _ = writeln!(console.out, "fingerprint: {line}");
     }
     console.note_pacing(target.endpoint.pace());

@@ -32,6 +32,18 @@ pub struct ModelReading {
 }
 
 impl ModelReading {
+    /// Where the model stopped following the traffic, said once for the
+    /// file's header and the terminal: "The model admits no answer the
+    /// target gave at call N (Operation): ...", or `None`.
+    pub fn refused_line(&self) -> Option<String> {
+        self.refused.map(|(n, op)| {
+            format!(
+                "The model admits no answer the target gave at call {n} ({}): the fingerprint stops there; replay the file to see which rule it breaks.",
+                op.name()
+            )
+        })
+    }
+
     /// One line per [chosen] rule: the candidate the traffic showed, or
     /// that it did not decide it.
     pub fn lines(&self) -> Vec<String> {

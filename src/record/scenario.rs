@@ -363,12 +363,7 @@ fn header(
         ),
     ];
     h.extend(print.lines().into_iter().map(|l| format!("  {l}")));
-    if let Some((n, op)) = print.refused {
-        h.push(format!(
-            "  The model admits no answer the target gave at call {n} ({}): the fingerprint stops there.",
-            op.name()
-        ));
-    }
+    h.extend(print.refused_line().map(|l| format!("  {l}")));
     h.extend(print.profiles.replay_lines());
     if from.kind == "aws" {
         h.push("Recorded against AWS: this is evidence for APPFLOW.md's open questions; please send the file back (see README, Recording your application's traffic).".to_owned());
