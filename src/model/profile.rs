@@ -20,16 +20,21 @@ pub enum Dimension {
     /// T2: the error of a token reused on another scheduled/event flow:
     /// 409 ConflictException, or 400 ValidationException.
     ForeignTokenError,
+    /// T8: whose trigger type decides between T2 and T3 when a token is
+    /// reused on another flow: the flow the new request names, or the flow
+    /// the token was first used on.
+    TokenTrigger,
 }
 
 impl Dimension {
     /// Every dimension, in bit order.
-    pub const ALL: [Dimension; 5] = [
+    pub const ALL: [Dimension; 6] = [
         Self::ActiveStart,
         Self::StoppedStatus,
         Self::EventInitialStatus,
         Self::InProgressStart,
         Self::ForeignTokenError,
+        Self::TokenTrigger,
     ];
 
     /// The APPFLOW.md rule id.
@@ -40,6 +45,7 @@ impl Dimension {
             Self::EventInitialStatus => "L1",
             Self::InProgressStart => "C2",
             Self::ForeignTokenError => "T2",
+            Self::TokenTrigger => "T8",
         }
     }
 
@@ -51,6 +57,7 @@ impl Dimension {
             Self::EventInitialStatus => ["draft", "active"],
             Self::InProgressStart => ["accept", "conflict"],
             Self::ForeignTokenError => ["conflict", "validation"],
+            Self::TokenTrigger => ["new-request", "first-use"],
         }
     }
 
@@ -61,7 +68,7 @@ impl Dimension {
             Self::StoppedStatus => Some("--stopped-status"),
             Self::EventInitialStatus => Some("--event-initial-status"),
             Self::InProgressStart => Some("--in-progress-start"),
-            Self::ForeignTokenError => None,
+            Self::ForeignTokenError | Self::TokenTrigger => None,
         }
     }
 
@@ -86,11 +93,11 @@ pub const PROFILES: usize = 1 << Dimension::ALL.len();
 
 /// A set of profiles (bit `i` = profile `i`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ProfileSet(pub u32);
+pub struct ProfileSet(pub u64);
 
 impl ProfileSet {
     /// Every profile: nothing is known yet.
-    pub const ALL: ProfileSet = ProfileSet(u32::MAX >> (32 - PROFILES));
+    pub const ALL: ProfileSet = ProfileSet(u64::MAX >> (64 - PROFILES));
     /// No profile.
     pub const NONE: ProfileSet = ProfileSet(0);
 

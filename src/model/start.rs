@@ -11,6 +11,7 @@ use crate::appflow::{ErrorKind, FlowStatus, TriggerType};
 /// Every answer the contract admits for StartFlow of `name` with `token`.
 // Long on purpose: one match over what the contract says of a StartFlow, branch by branch with its rule ids (T1-T14, C1, C2, L2-L7): split, the rules would lose their order.
 pub(super) fn start(s: &ModelState, p: ProfileSet, name: &str, token: Option<&str>) -> Vec<Branch> {
+    let mut p = p;
     let Some(flow) = s.flows.get(name) else {
         return vec![branch(
             p,
@@ -81,24 +82,46 @@ pub(super) fn start(s: &ModelState, p: ProfileSet, name: &str, token: Option<&st
             ));
         }
         if foreign {
-            if flow.trigger != TriggerType::OnDemand {
-                let [conflict, validation] = p.split(Dimension::ForeignTokenError);
-                return vec![
-                    branch(
-                        conflict,
+            // T8: the trigger of the flow the request names decides, or
+            // (its other candidate) that of the flow the token was first
+            // used on; where they differ, each profile follows its own.
+            let by_new = flow.trigger != TriggerType::OnDemand;
+            let by_first = s
+                .start_tokens
+                .iter()
+                .filter(|((tk, f), st)| tk == t && f != name && s.remembered(st.at) && !st.ended)
+                .min_by_key(|(_, st)| st.at)
+                .and_then(|((_, f), _)| s.flows.get(f))
+                .map_or(by_new, |f| f.trigger != TriggerType::OnDemand);
+            let [new_request, first_use] = p.split(Dimension::TokenTrigger);
+            let (errs, rest) = match (by_new, by_first) {
+                (true, true) => (p, ProfileSet::NONE),
+                (true, false) => (new_request, first_use),
+                (false, true) => (first_use, new_request),
+                (false, false) => (ProfileSet::NONE, p),
+            };
+            let [conflict, validation] = errs.split(Dimension::ForeignTokenError);
+            for (profiles, kind) in [
+                (conflict, ErrorKind::Conflict),
+                (validation, ErrorKind::Validation),
+            ] {
+                if !profiles.is_empty() {
+                    extra.push(branch(
+                        profiles,
                         &["T2", "T8"],
-                        Admission::Error(ErrorKind::Conflict),
+                        Admission::Error(kind),
                         s.clone(),
-                    ),
-                    branch(
-                        validation,
-                        &["T2", "T8"],
-                        Admission::Error(ErrorKind::Validation),
-                        s.clone(),
-                    ),
-                ];
+                    ));
+                }
             }
+            if rest.is_empty() {
+                return extra;
+            }
+            p = rest;
             rules.push("T3");
+            if by_new != by_first {
+                rules.push("T8");
+            }
         }
         match s.start_tokens.get(&key) {
             Some(st) if st.ended || st.generation != flow.generation => rules.push("T14"),
@@ -158,11 +181,13 @@ pub(super) fn start(s: &ModelState, p: ProfileSet, name: &str, token: Option<&st
                 .runs
                 .last()
                 .is_some_and(|r| matches!(r.phase, Phase::Running | Phase::Canceling));
+            let mut out = extra;
             if !last_may_run {
-                return vec![run(p, false, "")];
+                out.push(run(p, false, ""));
+                return out;
             }
             let [accept, conflict] = p.split(Dimension::InProgressStart);
-            vec![
+            out.extend([
                 run(accept, false, "C2"),
                 branch(
                     conflict,
@@ -171,7 +196,8 @@ pub(super) fn start(s: &ModelState, p: ProfileSet, name: &str, token: Option<&st
                     s.clone(),
                 ),
                 run(conflict, true, "C2"),
-            ]
+            ]);
+            out
         }
         TriggerType::Scheduled | TriggerType::Event => {
             let activate = |p: ProfileSet, rule: &'static str| {
