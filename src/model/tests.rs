@@ -249,9 +249,15 @@ fn the_emulator_flags_name_only_settled_candidates_that_are_not_the_default() {
 #[test]
 fn either_trigger_may_decide_t8_but_a_target_holds_to_one() {
     let mut w = Worlds::new();
-    assert!(admitted(w.judge(&create("ah-h", TriggerType::Scheduled), &ok("Draft"))));
-    assert!(admitted(w.judge(&create("ah-o", TriggerType::OnDemand), &ok("Active"))));
-    assert!(admitted(w.judge(&create("ah-h2", TriggerType::Scheduled), &ok("Draft"))));
+    assert!(admitted(
+        w.judge(&create("ah-h", TriggerType::Scheduled), &ok("Draft"))
+    ));
+    assert!(admitted(
+        w.judge(&create("ah-o", TriggerType::OnDemand), &ok("Active"))
+    ));
+    assert!(admitted(
+        w.judge(&create("ah-h2", TriggerType::Scheduled), &ok("Draft"))
+    ));
     assert!(admitted(w.judge(&start("ah-h", Some("a")), &ok("Active"))));
     // Token a, first used on a scheduled flow, now on an on-demand one: a
     // new call where the new request's trigger decides, T2 where the first
@@ -260,7 +266,10 @@ fn either_trigger_may_decide_t8_but_a_target_holds_to_one() {
         admitted(w.judge(&start("ah-o", Some("a")), &err(400, "ValidationException"))),
         "T8's other candidate (the first use's trigger) with T2's other error"
     );
-    assert_eq!(w.profiles().candidates(Dimension::TokenTrigger), ["first-use"]);
+    assert_eq!(
+        w.profiles().candidates(Dimension::TokenTrigger),
+        ["first-use"]
+    );
     // Token b, first used on the on-demand flow: under first-use, a new
     // call on the scheduled flow, which it activates; an error would be
     // the other candidate, which this target no longer has.

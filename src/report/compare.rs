@@ -161,8 +161,20 @@ pub fn terminal(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()>
             w,
             "\nallowed differences (the contract leaves room; neither gaps nor failures):"
         )?;
+        // A few places each: the JSON and HTML reports list them all.
+        const SHOWN: usize = 3;
         for (rule, n, at) in allowed {
-            writeln!(w, "  {rule}: {n} field(s) ({})", at.join(", "))?;
+            let more = at.len().saturating_sub(SHOWN);
+            let mut places = at
+                .iter()
+                .take(SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if more > 0 {
+                places.push_str(&format!(" and {more} more step(s)"));
+            }
+            writeln!(w, "  {rule}: {n} field(s) ({places})")?;
         }
     }
     let violations: Vec<(&str, &crate::compare::Entry)> = c
