@@ -260,7 +260,29 @@ pub async fn replay(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
     Ok(())
 }
 
-/// StartFlow on a scheduled flow with a token already used on another flow: 409.
+/// Whether `a` is an answer the contract admits for a token first used on
+/// an on-demand flow, sent for an Active scheduled flow: T2's error (409
+/// ConflictException, or 400 ValidationException, its other candidate);
+/// or, where the first use's trigger decides (T8's other candidate), a new
+/// call on an Active scheduled flow: C1's 409 ConflictException or an
+/// idempotent 200 `Active` without an executionId (O3). Never a run.
+fn admitted_conflict(a: &Answer) -> bool {
+    match (a.status, a.error.as_deref()) {
+        (409, Some("ConflictException")) | (400, Some("ValidationException")) => true,
+        (200, _) => {
+            a.body.execution_id.is_none()
+                && a.body
+                    .flow_status
+                    .as_ref()
+                    .and_then(serde_json::Value::as_str)
+                    == Some("Active")
+        }
+        _ => false,
+    }
+}
+
+/// StartFlow on a scheduled flow with a token already used on another flow:
+/// an error (T2), or no run at all ([`admitted_conflict`]).
 pub async fn conflict(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
     let state = &ctx.state;
     let (Some(used), Some(flow)) = (state.recent(), state.pick_scheduled()) else {
@@ -275,7 +297,7 @@ pub async fn conflict(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
     )
     .await?;
     let failure = match &answer {
-        Some(a) if a.status == 409 && a.error.as_deref() == Some("ConflictException") => None,
+        Some(a) if admitted_conflict(a) => None,
         Some(a) if redirect("", a).is_some() => redirect("StartFlow conflict", a),
         // Throttled or a server error: availability, not a wrong answer.
         Some(a) if a.status >= 500 || a.status == 429 => Some(format!(
@@ -286,12 +308,12 @@ pub async fn conflict(user: &mut GooseUser, ctx: &Ctx) -> TransactionResult {
         Some(a) => {
             state.wrong_conflicts.fetch_add(1, Ordering::Relaxed);
             state.example(format!(
-                "token {} reused on scheduled flow {flow} answered {} {}, not 409 ConflictException",
+                "token {} reused on scheduled flow {flow} answered {} {}, not T2's error (409 ConflictException or 400 ValidationException) nor C1's Active without a run",
                 used.token,
                 a.status,
                 a.error.as_deref().unwrap_or("")
             ));
-            Some("StartFlow conflict: not 409 ConflictException".to_owned())
+            Some("StartFlow conflict: not an answer T2, T8 and C1 admit".to_owned())
         }
         None => Some("StartFlow conflict: no answer".to_owned()),
     };
