@@ -48,7 +48,7 @@ impl LoadReport {
             .map_or_else(String::new, |p| format!(" of the planned {}", secs(p)));
         match self.result {
             RunResult::Interrupted => format!(
-                "result: INTERRUPTED after {:.1} s{planned} (Ctrl-C or SIGTERM): not a pass; the figures are of what ran{}",
+                "result: INTERRUPTED after {:.1} s{planned} (Ctrl-C or SIGTERM): not a pass; the figures are of what ran, the flows were deleted{}",
                 self.duration_secs,
                 if failed.is_empty() {
                     String::new()
@@ -57,13 +57,16 @@ impl LoadReport {
                 }
             ),
             RunResult::Passed => format!(
-                "result: PASSED: correctness, availability and evidence ok{} over {:.1} s{planned}",
+                "result: PASSED: correctness, availability and evidence ok{}; {:.1} s of requests{}",
                 if self.thresholds.is_empty() {
                     String::new()
                 } else {
                     ", thresholds met".to_owned()
                 },
-                self.duration_secs
+                self.duration_secs,
+                self.run
+                    .planned_secs()
+                    .map_or_else(String::new, |p| format!(", {} planned", secs(p)))
             ),
             RunResult::Failed => format!(
                 "result: FAILED: {}",
@@ -227,12 +230,6 @@ impl LoadReport {
         }
         for n in &self.notes {
             writeln!(w, "note: {n}")?;
-        }
-        if self.interrupted {
-            writeln!(
-                w,
-                "interrupted (Ctrl-C or SIGTERM): the figures are of what ran; the flows were deleted"
-            )?;
         }
         Ok(())
     }
