@@ -10,7 +10,7 @@
 # `load` (its report's requests_per_second). Then the peak RSS of a longer
 # `load` run.
 # Needs wrk and GNU time (Debian packages `wrk`, `time`).
-# Usage: benches/load_vs_wrk.sh [RUNS] [SECONDS] [RSS_SECONDS]
+# Usage: [PORT=4593] benches/load_vs_wrk.sh [RUNS] [SECONDS] [RSS_SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
@@ -20,7 +20,7 @@ source benches/common.sh
 cargo build --release --quiet --bin appflow-harness --example goose_baseline
 T=${CARGO_TARGET_DIR:-target}
 BIN=$T/release/appflow-harness
-PORT=4593
+PORT=${PORT:-4593}
 start_emulator $PORT "$BIN"
 trap 'kill $EMU 2>/dev/null' EXIT
 wrk_rps=(); load_rps=(); goose_rps=(); loadg_rps=()

@@ -13,7 +13,7 @@ use crate::load::Thresholds;
 
 /// `appflow-harness load`: the attack's shape, its outputs and limits.
 #[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct LoadArgs {
     /// `load merge`, or none for an attack.
     #[command(subcommand)]
@@ -27,9 +27,12 @@ pub struct LoadArgs {
     /// Users started per second (more than 0).
     #[arg(long, default_value_t = 8.0)]
     pub hatch_rate: f64,
-    /// How long the attack runs once users are started (30s, 2m, 1h; more than 0).
-    #[arg(long, default_value = "30s", value_parser = crate::load::options::parse_run_time)]
-    pub run_time: Duration,
+    /// How long the attack runs once users are started (30s, 2m, 1h; more
+    /// than 0). Required: `load` alone prints its usage instead of starting
+    /// an attack nobody asked for (as `compare` does without `--target`).
+    // An `Option` only because `load merge` takes none.
+    #[arg(long, required = true, value_parser = crate::load::options::parse_run_time)]
+    pub run_time: Option<Duration>,
     /// Transaction weights: fresh tokens, replays of recent tokens, tokens reused
     /// on a scheduled flow (must answer 409), DescribeFlow.
     #[arg(long, default_value = "fresh=80,replay=15,conflict=5")]
@@ -187,7 +190,9 @@ impl From<LoadArgs> for LoadCommandOptions {
             load: crate::load::LoadOptions {
                 users: a.users,
                 hatch_rate: a.hatch_rate,
-                run_time: a.run_time,
+                // Clap has required it for an attack; zero is refused by
+                // `LoadOptions::validate` should it ever be missing.
+                run_time: a.run_time.unwrap_or(Duration::ZERO),
                 mix: a.mix,
                 flows: a.flows,
                 throttle: a.throttle,

@@ -139,8 +139,20 @@ fn merge_series(reports: &[&LoadReport], start: f64) -> SeriesReport {
         .map_or(1000, |r| r.series.interval_ms)
         .max(1);
     let mut by_name: BTreeMap<String, BTreeMap<u32, Interval>> = BTreeMap::new();
+    // The workers' active spans on the merged axis: the earliest first send
+    // to the latest last answer (none if any worker's is unknown).
+    let mut active_ms: Option<(u64, u64)> = None;
+    let mut spans_known = true;
     for r in reports {
         let offset_ms = ((r.run.started_at - start) * 1000.0).max(0.0);
+        match r.series.active_ms {
+            Some((from, to)) => {
+                let shift = |v: u64| v + offset_ms.round() as u64;
+                let (a, b) = active_ms.unwrap_or((u64::MAX, 0));
+                active_ms = Some((a.min(shift(from)), b.max(shift(to))));
+            }
+            None => spans_known = false,
+        }
         for s in &r.series.by_request {
             let points = by_name.entry(s.name.clone()).or_default();
             for p in &s.points {
@@ -158,6 +170,7 @@ fn merge_series(reports: &[&LoadReport], start: f64) -> SeriesReport {
     }
     SeriesReport {
         interval_ms,
+        active_ms: active_ms.filter(|_| spans_known),
         by_request: by_name
             .into_iter()
             .map(|(name, points)| Series {

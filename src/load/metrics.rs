@@ -175,6 +175,15 @@ impl Metrics {
         (first != u32::MAX).then(|| f64::from(last.saturating_sub(first).max(1)) / 1000.0)
     }
 
+    /// (first send, last answer), ms into the attack: the span the first
+    /// and last intervals of the series only partly cover. `None` before
+    /// any request.
+    pub fn active_span_ms(&self) -> Option<(u64, u64)> {
+        let first = self.first_sent_ms.load(Ordering::Relaxed);
+        let last = self.last_ms.load(Ordering::Relaxed);
+        (first != u32::MAX).then(|| (u64::from(first), u64::from(last.max(first))))
+    }
+
     /// The series' interval, ms.
     pub fn interval_ms(&self) -> u64 {
         self.interval_ms

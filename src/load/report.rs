@@ -4,7 +4,7 @@
 //! correctness (the verdict), availability (error rate, by status and
 //! reason) and evidence (enough fresh starts verified). Thresholds come on
 //! top; one [`Thresholds`] judges a run or a merge, once (`judge`).
-//! Merging is in `merge.rs`, the terminal rendering in `render.rs`.
+//! Merging is in `merge.rs`; renderings in `report/load_*.rs`.
 
 use std::collections::BTreeMap;
 
@@ -109,6 +109,26 @@ pub struct SeriesReport {
     pub interval_ms: u64,
     /// Each request type's points.
     pub by_request: Vec<Series>,
+    /// (first send, last answer), ms after `run.started_at`: the first and
+    /// last intervals ran only partly, and a rate over them is over this
+    /// span (absent in reports of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_ms: Option<(u64, u64)>,
+}
+
+/// How a run ended, as a reader of the JSON report sees it at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunResult {
+    /// Run to its planned end; every section and threshold held.
+    Passed,
+    /// A section or threshold failed (the default: an unjudged report
+    /// is no pass).
+    #[default]
+    Failed,
+    /// Cut short by Ctrl-C or SIGTERM: never a pass, whatever the sections
+    /// of what ran say (`duration_secs` against `run.options.run_time_secs`).
+    Interrupted,
 }
 
 /// Who ran what, where: enough to merge reports and to read one alone.
@@ -128,6 +148,13 @@ pub struct RunInfo {
     /// The options as given (users, run time, mix ...): workers merged
     /// together must agree on them.
     pub options: serde_json::Value,
+}
+
+impl RunInfo {
+    /// The run time asked for (`--run-time`), seconds, if the options say.
+    pub fn planned_secs(&self) -> Option<f64> {
+        self.options["run_time_secs"].as_f64()
+    }
 }
 
 /// The whole report of a run (or of workers merged), as written to JSON.
@@ -172,6 +199,9 @@ pub struct LoadReport {
     /// Stopped early by Ctrl-C or SIGTERM: flows deleted, figures of what ran.
     #[serde(default)]
     pub interrupted: bool,
+    /// The run as a whole: passed, failed, or interrupted (set by `judge`).
+    #[serde(default)]
+    pub result: RunResult,
 }
 
 impl LoadReport {
@@ -211,6 +241,7 @@ impl LoadReport {
             notes: Vec::new(),
             merged_from: 1,
             interrupted: false,
+            result: RunResult::Failed,
         };
         r.totals();
         r.judge(&Thresholds::default());
@@ -268,7 +299,9 @@ impl LoadReport {
     }
 
     /// Judges availability, evidence and the performance thresholds by
-    /// `t` (a run's or a merge's; judging again replaces the last judgement).
+    /// `t` (a run's or a merge's; judging again replaces the last
+    /// judgement), and the run as a whole (`result`: an interrupted run is
+    /// never a pass).
     pub fn judge(&mut self, t: &Thresholds) {
         self.availability.max_error_rate_pct = t.max_error_rate_pct;
         self.availability.passed =
@@ -294,11 +327,20 @@ impl LoadReport {
                 passed: actual >= limit,
             });
         }
+        self.result = if self.interrupted {
+            RunResult::Interrupted
+        } else if self.passed() {
+            RunResult::Passed
+        } else {
+            RunResult::Failed
+        };
     }
 
-    /// Correctness, availability and evidence hold, and every threshold.
+    /// Run to its end, and correctness, availability and evidence hold,
+    /// and every threshold.
     pub fn passed(&self) -> bool {
-        self.verdict.clean()
+        !self.interrupted
+            && self.verdict.clean()
             && self.availability.passed
             && self.evidence.passed
             && self.thresholds.iter().all(|t| t.passed)
@@ -326,6 +368,7 @@ pub(super) fn of_state(
     let series = SeriesReport {
         interval_ms: state.metrics.interval_ms(),
         by_request: state.metrics.series(),
+        active_ms: state.metrics.active_span_ms(),
     };
     LoadReport::new(
         run,

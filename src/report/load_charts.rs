@@ -34,20 +34,27 @@ fn nice(max: f64) -> f64 {
         .unwrap_or(10.0 * p)
 }
 
-/// A chart of `lines` (and `bars`, each that many seconds wide, drawn
-/// first) over `x_max` seconds.
+/// Bars beneath a chart's lines: (x, height, width) each, in seconds and
+/// the chart's unit.
+struct Bars<'a> {
+    label: &'a str,
+    color: &'a str,
+    bars: Vec<(f64, f64, f64)>,
+}
+
+/// A chart of `lines` (and `bars`, drawn first) over `x_max` seconds.
 fn chart(
     title: &str,
     unit: &str,
     x_max: f64,
     lines: &[Line<'_>],
-    bars: Option<(&Line<'_>, f64)>,
+    bars: Option<&Bars<'_>>,
 ) -> String {
     let y_max = nice(
         lines
             .iter()
-            .chain(bars.map(|b| b.0))
             .flat_map(|l| l.points.iter().map(|p| p.1))
+            .chain(bars.iter().flat_map(|b| b.bars.iter().map(|p| p.1)))
             .fold(0.0, f64::max),
     );
     let x_max = x_max.max(1.0);
@@ -90,16 +97,15 @@ fn chart(
         TOP + 8.0,
         esc(unit)
     );
-    if let Some((b, bar_secs)) = bars {
-        // Each bar spans its interval (`bar_secs` wide).
-        let width = (bar_secs / x_max * pw).max(1.0);
-        for (t, v) in b.points.iter().filter(|p| p.1 > 0.0) {
+    if let Some(b) = bars {
+        // Each bar spans what its interval covered.
+        for (t, v, secs) in b.bars.iter().filter(|p| p.1 > 0.0) {
             let _ = write!(
                 svg,
                 r##"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}" opacity="0.8"/>"##,
                 x(*t),
                 y(*v),
-                width,
+                (secs / x_max * pw).max(1.0),
                 (TOP + ph - y(*v)).max(1.0),
                 b.color
             );
@@ -118,17 +124,21 @@ fn chart(
             l.color
         );
     }
-    for (i, l) in lines.iter().chain(bars.map(|b| b.0)).enumerate() {
+    let legend = lines
+        .iter()
+        .map(|l| (l.label, l.color))
+        .chain(bars.map(|b| (b.label, b.color)));
+    for (i, (label, color)) in legend.enumerate() {
         let ly = TOP + 12.0 + 15.0 * i as f64;
         let _ = write!(
             svg,
             r##"<rect x="{:.1}" y="{:.1}" width="12" height="4" fill="{}"/><text x="{:.1}" y="{:.1}" font-size="11" fill="#1d2330">{}</text>"##,
             W - RIGHT + 10.0,
             ly - 4.0,
-            l.color,
+            color,
             W - RIGHT + 26.0,
             ly,
-            esc(l.label)
+            esc(label)
         );
     }
     svg.push_str("</svg>");
@@ -148,31 +158,75 @@ fn short(v: f64) -> String {
     }
 }
 
-/// The two charts of one request type's series: requests and failures
-/// per second (intervals without a request show 0), and latency
-/// percentiles in ms (drawn where requests were made).
-pub fn series_svgs(s: &Series, interval_ms: u64, duration_secs: f64) -> (String, String) {
+/// Interval `index` (each `step` seconds long) as (start, end) seconds,
+/// clipped to `active` (first send, last answer, seconds) when known: the
+/// first and last intervals ran only partly, and a rate over a whole
+/// interval would draw a collapse that did not happen (issue 29: the last
+/// 0.09 s drawn as a full second). At least 1 ms long.
+fn covered(index: u32, step: f64, active: Option<(f64, f64)>) -> (f64, f64) {
+    let (start, end) = (f64::from(index) * step, f64::from(index + 1) * step);
+    let (from, to) = active.map_or((start, end), |(a, b)| (start.max(a), end.min(b)));
+    let from = from.min(end);
+    (from, to.max(from + 0.001))
+}
+
+/// Points of a line, (x seconds, value); bars, (x seconds, value, width seconds).
+type Rates = (Vec<(f64, f64)>, Vec<(f64, f64, f64)>);
+
+/// The requests-per-second line and failures-per-second bars of `s`:
+/// (x, rate) at the middle of what each interval covered (intervals without
+/// requests are zeros), and (x, rate, width) bars across it. Each rate is
+/// over the part of its interval that requests were being sent in
+/// (`active`, seconds after the attack began).
+pub fn rates(s: &Series, interval_ms: u64, active: Option<(f64, f64)>) -> Rates {
     let step = interval_ms.max(1) as f64 / 1000.0;
-    let last = s.points.last().map_or(0, |p| p.index);
-    let x_max = duration_secs.max(f64::from(last + 1) * step);
     let mut rate = Vec::new();
     let mut fails = Vec::new();
     let mut next = 0u32;
     for p in &s.points {
         // Intervals without requests are zeros, not a line across the gap.
-        // Lines through the middle of each interval, bars across it.
         while next < p.index {
-            rate.push(((f64::from(next) + 0.5) * step, 0.0));
+            let (a, b) = covered(next, step, active);
+            if b - a > 0.001 {
+                rate.push(((a + b) / 2.0, 0.0));
+            }
             next += 1;
         }
-        rate.push(((f64::from(p.index) + 0.5) * step, p.requests as f64 / step));
-        fails.push((f64::from(p.index) * step, p.failed() as f64 / step));
+        let (a, b) = covered(p.index, step, active);
+        rate.push(((a + b) / 2.0, p.requests as f64 / (b - a)));
+        fails.push((a, p.failed() as f64 / (b - a), b - a));
         next = p.index + 1;
     }
+    (rate, fails)
+}
+
+/// The two charts of one request type's series: requests and failures
+/// per second (intervals without a request show 0; the first and last
+/// over the part of them the attack ran, `active_ms` after it began), and
+/// latency percentiles in ms (drawn where requests were made).
+pub fn series_svgs(
+    s: &Series,
+    interval_ms: u64,
+    active_ms: Option<(u64, u64)>,
+    duration_secs: f64,
+) -> (String, String) {
+    let step = interval_ms.max(1) as f64 / 1000.0;
+    let active = active_ms.map(|(a, b)| (a as f64 / 1000.0, b as f64 / 1000.0));
+    let last = s.points.last().map_or(0, |p| p.index);
+    // The axis ends at the last answer where it is known, not at the end
+    // of the interval it fell in.
+    let x_max = active.map_or_else(
+        || duration_secs.max(f64::from(last + 1) * step),
+        |(_, to)| to,
+    );
+    let (rate, fails) = rates(s, interval_ms, active);
     let lat = |f: fn(&crate::load::metrics::Point) -> u64| -> Vec<(f64, f64)> {
         s.points
             .iter()
-            .map(|p| ((f64::from(p.index) + 0.5) * step, f(p) as f64 / 1000.0))
+            .map(|p| {
+                let (a, b) = covered(p.index, step, active);
+                ((a + b) / 2.0, f(p) as f64 / 1000.0)
+            })
             .collect()
     };
     let throughput = chart(
@@ -184,14 +238,11 @@ pub fn series_svgs(s: &Series, interval_ms: u64, duration_secs: f64) -> (String,
             color: "#3b7dd8",
             points: rate,
         }],
-        Some((
-            &Line {
-                label: "failures/s",
-                color: "#b3261e",
-                points: fails,
-            },
-            step,
-        )),
+        Some(&Bars {
+            label: "failures/s",
+            color: "#b3261e",
+            bars: fails,
+        }),
     );
     let latency = chart(
         &format!("{}: latency percentiles", s.name),
@@ -232,7 +283,7 @@ mod tests {
         }
         m.record("a<b", 4_000, 9_000, 500, Some("a: 500".into()));
         let s = &m.series()[0];
-        let (rate, lat) = series_svgs(s, 1000, 5.0);
+        let (rate, lat) = series_svgs(s, 1000, Some((0, 4_000)), 5.0);
         for svg in [&rate, &lat] {
             assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"), "{svg}");
             assert!(!svg.contains("a<b"), "names are escaped: {svg}");
@@ -242,5 +293,34 @@ mod tests {
             "{rate}"
         );
         assert_eq!(lat.matches("<polyline").count(), 3, "p50, p90, p99: {lat}");
+    }
+
+    #[test]
+    fn the_last_partial_interval_is_drawn_at_its_rate_not_as_a_collapse() {
+        // 1000 answers a second from 0.0 s to 2.09 s: the last interval ran
+        // 0.09 s and holds 90 answers.
+        let m = Metrics::new(std::time::Duration::from_secs(1));
+        for ms in 0..2_090u32 {
+            m.record("fresh", ms + 1, 500, 200, None);
+        }
+        let s = &m.series()[0];
+        let span = m.active_span_ms();
+        let to_secs = span.map(|(a, b)| (a as f64 / 1000.0, b as f64 / 1000.0));
+        let (rate, _) = rates(s, 1000, to_secs);
+        assert_eq!(rate.len(), 3, "three intervals: {rate:?}");
+        let last = rate[2].1;
+        assert!(
+            (900.0..1_100.0).contains(&last),
+            "the last 0.09 s is drawn at its rate (about 1000/s), not 90/s: {rate:?}"
+        );
+        assert!(
+            rate[2].0 > 2.0 && rate[2].0 < 2.09,
+            "and within the time it covered: {rate:?}"
+        );
+        let (svg, _) = series_svgs(s, 1000, span, 2.09);
+        assert!(
+            !svg.contains(">3.0 s<") && svg.contains(">2.0 s<"),
+            "the axis ends at the last answer (2.09 s), not at 3 s: {svg}"
+        );
     }
 }

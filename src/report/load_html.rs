@@ -6,7 +6,8 @@
 
 use std::io::{self, Write};
 
-use crate::load::report::LoadReport;
+use crate::load::report::{LoadReport, RunResult};
+use crate::report::load_terminal::secs;
 
 use crate::safe_text::escape_html as esc;
 
@@ -59,8 +60,8 @@ pub fn render(r: &LoadReport, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
 body{{font:14px/1.45 system-ui,sans-serif;max-width:1000px;margin:2rem auto;padding:0 1rem;color:#1d2330}}
 h1{{font-size:1.5rem}}h2{{font-size:1.1rem;border-bottom:1px solid #dde;padding-bottom:.3rem;margin-top:1.8rem}}
 table{{border-collapse:collapse;width:100%}}th,td{{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #eef}}th{{background:#f5f6fa}}
-td.n{{text-align:right;font-variant-numeric:tabular-nums}}.ok{{color:#2e7d32}}.bad{{color:#b3261e}}.sub{{color:#5a6375}}
-.verdict{{font-size:2rem;font-weight:700}}</style></head><body>"#,
+td.n{{text-align:right;font-variant-numeric:tabular-nums}}.ok{{color:#2e7d32}}.bad{{color:#b3261e}}.warn{{color:#b26a00}}.sub{{color:#5a6375}}
+.verdict{{font-size:2rem;font-weight:700}}.verdict .sub{{font-size:1rem;font-weight:400}}</style></head><body>"#,
         esc(&r.run.target)
     )?;
     writeln!(
@@ -77,15 +78,21 @@ td.n{{text-align:right;font-variant-numeric:tabular-nums}}.ok{{color:#2e7d32}}.b
             String::new()
         }
     )?;
-    writeln!(
-        w,
-        "<div class=\"verdict\">{}</div>",
-        if r.passed() {
-            "<span class=\"ok\">passed</span>"
-        } else {
-            "<span class=\"bad\">failed</span>"
-        }
-    )?;
+    // The headline is the run's result: a run cut short is never shown as
+    // passed, and says how much of the planned time it ran.
+    let headline = match r.result {
+        RunResult::Passed => "<span class=\"ok\">passed</span>".to_owned(),
+        RunResult::Failed => "<span class=\"bad\">failed</span>".to_owned(),
+        RunResult::Interrupted => format!(
+            "<span class=\"warn\">interrupted</span> <span class=\"sub\">after {:.1} s{}: not a pass</span>",
+            r.duration_secs,
+            r.run
+                .planned_secs()
+                .map_or_else(String::new, |p| format!(" of the planned {}", secs(p)))
+        ),
+    };
+    writeln!(w, "<div class=\"verdict\">{headline}</div>")?;
+    run_table(r, w)?;
     writeln!(
         w,
         "<h2>Verdict</h2><table><tr><th>section</th><th>result</th><th>what</th></tr>"
@@ -130,6 +137,58 @@ td.n{{text-align:right;font-variant-numeric:tabular-nums}}.ok{{color:#2e7d32}}.b
     writeln!(w, "</table>")?;
     tokens(r, w)?;
     figures(r, w)
+}
+
+/// What was run: the target, users, mix, planned and actual run time, the
+/// rate cap (from the options the report keeps, so a merge shows them too).
+fn run_table(r: &LoadReport, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
+    let o = &r.run.options;
+    let text = |key: &str| match &o[key] {
+        serde_json::Value::Null => "not recorded".to_owned(),
+        serde_json::Value::String(s) => s.clone(),
+        // 8.0 users a second reads as 8.
+        serde_json::Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
+            format!("{:.0}", n.as_f64().unwrap_or_default())
+        }
+        v => v.to_string(),
+    };
+    let planned = r
+        .run
+        .planned_secs()
+        .map_or_else(|| "not recorded".to_owned(), secs);
+    let cap = match o["throttle"].as_u64() {
+        Some(n) => format!("{n} requests/s, all users together (--throttle)"),
+        None => "none (as fast as the target answers)".to_owned(),
+    };
+    let mut rows = vec![
+        (
+            "target",
+            format!("{} ({})", r.run.target, r.run.target_kind),
+        ),
+        (
+            "users",
+            format!("{}, started {} a second", text("users"), text("hatch_rate")),
+        ),
+        ("mix", text("mix")),
+        ("flows", format!("{} on-demand", text("flows"))),
+        ("rate cap", cap),
+        (
+            "run time",
+            format!(
+                "{planned} planned; requests sent for {:.1} s{}",
+                r.duration_secs,
+                if r.interrupted { " (interrupted)" } else { "" }
+            ),
+        ),
+    ];
+    if r.merged_from > 1 {
+        rows.push(("workers", format!("{} reports merged", r.merged_from)));
+    }
+    writeln!(w, "<h2>Run</h2><table>")?;
+    for (k, v) in rows {
+        writeln!(w, "<tr><th>{k}</th><td>{}</td></tr>", esc(&v))?;
+    }
+    writeln!(w, "</table>")
 }
 
 /// The token classes and the witnesses.
@@ -200,8 +259,12 @@ fn figures(r: &LoadReport, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
             r.series.interval_ms
         )?;
         for s in &r.series.by_request {
-            let (rate, latency) =
-                super::load_charts::series_svgs(s, r.series.interval_ms, r.duration_secs);
+            let (rate, latency) = super::load_charts::series_svgs(
+                s,
+                r.series.interval_ms,
+                r.series.active_ms,
+                r.duration_secs,
+            );
             writeln!(w, "<h3>{}</h3>{rate}{latency}", esc(&s.name))?;
         }
     }

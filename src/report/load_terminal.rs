@@ -2,18 +2,81 @@
 
 use std::io::{self, Write};
 
-use crate::load::report::LoadReport;
+use crate::load::report::{LoadReport, RunResult};
 
 impl LoadReport {
     /// Writes the report for a terminal: the table of request types, the
-    /// three sections, thresholds and notes.
+    /// three sections, thresholds and notes, then one line with the run's
+    /// result (the last line: what a reader or `tail -1` sees).
     ///
     /// # Errors
     /// The writer's.
     pub fn render(&self, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
         self.render_table(w)?;
         self.render_correctness(w)?;
-        self.render_rest(w)
+        self.render_rest(w)?;
+        writeln!(w, "{}", self.result_line())
+    }
+
+    /// The sections and thresholds that failed, by name (empty: none).
+    pub fn failed_sections(&self) -> Vec<String> {
+        let mut failed: Vec<String> = [
+            ("correctness", self.verdict.clean()),
+            ("availability", self.availability.passed),
+            ("evidence", self.evidence.passed),
+        ]
+        .into_iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(name, _)| name.to_owned())
+        .collect();
+        failed.extend(
+            self.thresholds
+                .iter()
+                .filter(|t| !t.passed)
+                .map(|t| format!("threshold {}", t.name)),
+        );
+        failed
+    }
+
+    /// The run's result in one line: passed, failed (naming what failed),
+    /// or interrupted with the planned run time beside the actual.
+    pub fn result_line(&self) -> String {
+        let failed = self.failed_sections();
+        let planned = self
+            .run
+            .planned_secs()
+            .map_or_else(String::new, |p| format!(" of the planned {}", secs(p)));
+        match self.result {
+            RunResult::Interrupted => format!(
+                "result: INTERRUPTED after {:.1} s{planned} (Ctrl-C or SIGTERM): not a pass; the figures are of what ran, the flows were deleted{}",
+                self.duration_secs,
+                if failed.is_empty() {
+                    String::new()
+                } else {
+                    format!(", and {} failed even so", failed.join(", "))
+                }
+            ),
+            RunResult::Passed => format!(
+                "result: PASSED: correctness, availability and evidence ok{}; {:.1} s of requests{}",
+                if self.thresholds.is_empty() {
+                    String::new()
+                } else {
+                    ", thresholds met".to_owned()
+                },
+                self.duration_secs,
+                self.run
+                    .planned_secs()
+                    .map_or_else(String::new, |p| format!(", {} planned", secs(p)))
+            ),
+            RunResult::Failed => format!(
+                "result: FAILED: {}",
+                if failed.is_empty() {
+                    "not judged".to_owned()
+                } else {
+                    failed.join(", ")
+                }
+            ),
+        }
     }
 
     /// The table of request types and the total line.
@@ -168,12 +231,15 @@ impl LoadReport {
         for n in &self.notes {
             writeln!(w, "note: {n}")?;
         }
-        if self.interrupted {
-            writeln!(
-                w,
-                "interrupted (Ctrl-C or SIGTERM): the figures are of what ran; the flows were deleted"
-            )?;
-        }
         Ok(())
+    }
+}
+
+/// Seconds as a person writes a run time: `30 s`, `2.5 s`.
+pub(crate) fn secs(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0} s")
+    } else {
+        format!("{v:.1} s")
     }
 }

@@ -25,6 +25,9 @@ fn options_without_meaning_are_refused_before_anything_starts() {
     ];
     for (flags, named) in cases {
         let mut args = vec!["load"];
+        if !flags.contains(&"--run-time") {
+            args.extend_from_slice(&["--run-time", "1s"]);
+        }
         args.extend_from_slice(flags);
         let (code, message) = run_cli(&args);
         assert_eq!(
@@ -37,6 +40,37 @@ fn options_without_meaning_are_refused_before_anything_starts() {
             "{flags:?}: the reason names {named}: {message}"
         );
     }
+}
+
+#[test]
+fn load_without_a_run_time_prints_its_usage_and_sends_nothing() {
+    use std::process::Command;
+    // A listener that counts the connections made to it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let bin = env!("CARGO_BIN_EXE_appflow-harness");
+    for args in [vec!["load"], vec!["load", "--target", &url, "--users", "2"]] {
+        let out = Command::new(bin).args(&args).output().expect("load");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(appflow_harness::exit_codes::USAGE),
+            "{args:?} is a usage error (exit 2), not a 30-second attack: {stderr}"
+        );
+        assert!(
+            stderr.contains("--run-time") && stderr.contains("Usage:"),
+            "{args:?}: the usage names the missing --run-time: {stderr}"
+        );
+    }
+    assert!(listener.accept().is_err(), "nothing was sent to the target");
+    // `load merge` takes no run time.
+    let (code, message) = run_cli(&["load", "merge", "/nonexistent/w0.json"]);
+    assert_eq!(
+        code,
+        appflow_harness::exit_codes::INVALID_INPUT,
+        "merge reads its files without --run-time: {message}"
+    );
 }
 
 /// Throttles every third DescribeFlowExecutionRecords (429), passes the rest.

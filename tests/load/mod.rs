@@ -99,6 +99,24 @@ async fn a_short_load_on_the_emulator_has_a_clean_verdict_and_every_transaction(
         page.contains("Fresh tokens") && page.contains("<svg"),
         "the verdict, classes and pictures"
     );
+    // What was run, on the page (issue 29): users, mix, planned run time,
+    // the target and the rate cap; the headline is the run's result.
+    for fact in [
+        "<th>users</th><td>4, started 8 a second",
+        "<th>mix</th><td>fresh=70,replay=15,conflict=10,describe=5",
+        "<th>run time</th><td>2 s planned",
+        "<th>rate cap</th><td>none",
+        "class=\"ok\">passed</span>",
+    ] {
+        assert!(page.contains(fact), "the page shows {fact:?}");
+    }
+    assert!(page.contains(target.endpoint.base_url()), "and the target");
+    assert!(
+        t.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("result: PASSED")),
+        "the terminal report ends with one verdict line: {t}"
+    );
     for banned in ["<script", "<link", "src=", "url(", "@import"] {
         assert!(!page.contains(banned), "the page loads nothing: {banned}");
     }

@@ -42,6 +42,7 @@ fn worker_report(
         SeriesReport {
             interval_ms: 1000,
             by_request: metrics.series(),
+            active_ms: metrics.active_span_ms(),
         },
     )
 }
@@ -275,7 +276,7 @@ fn sigterm_and_sigint_mid_run_write_the_report_leave_no_flow_and_exit_130() {
             .arg(&json_path)
             .arg("--report-file")
             .arg(&html_path)
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("load");
@@ -306,12 +307,38 @@ fn sigterm_and_sigint_mid_run_write_the_report_leave_no_flow_and_exit_130() {
             serde_json::from_slice(&std::fs::read(&json_path).expect("the JSON report is written"))
                 .expect("json");
         assert_eq!(report["interrupted"], json!(true), "SIG{signal}");
+        // Every report says the run was cut short, with the planned run
+        // time beside the actual, and none shows it as passed (issue 29).
+        assert_eq!(
+            report["result"],
+            json!("interrupted"),
+            "SIG{signal}: the JSON's result: {report}"
+        );
+        assert_eq!(report["run"]["options"]["run_time_secs"], json!(120.0));
+        let terminal = String::from_utf8_lossy(&out.stdout);
+        let last = terminal.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("result: INTERRUPTED after")
+                && last.contains("of the planned 120 s")
+                && last.contains("not a pass"),
+            "SIG{signal}: the terminal report ends with one result line: {terminal}"
+        );
+        assert!(!terminal.contains("PASSED"), "{terminal}");
+        let page = std::fs::read_to_string(&html_path).expect("the HTML report is written");
+        assert!(
+            page.contains("class=\"warn\">interrupted</span>")
+                && page.contains("of the planned 120 s: not a pass"),
+            "SIG{signal}: the page's headline says interrupted and the planned time"
+        );
+        assert!(
+            !page.contains("class=\"ok\">passed</span>"),
+            "SIG{signal}: no green passed for a run cut short"
+        );
         assert_eq!(
             report["verdict"]["classes"]["lost"],
             json!(0),
             "what ran is judged: {report}"
         );
-        assert!(html_path.exists(), "the HTML report is written too");
         assert_eq!(
             served(&rt, &url)["flows"],
             json!(0),

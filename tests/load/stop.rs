@@ -51,6 +51,8 @@ fn after_sigterm_against_a_silent_endpoint_only_clean_up_is_sent_and_load_exits_
             "25",
             "--flows",
             "2",
+            "--run-time",
+            "30s",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
