@@ -56,10 +56,14 @@ pub fn check(reports: &[(String, LoadReport)]) -> Result<(), String> {
                 first.run.options, r.run.options
             ));
         }
-        if r.series.interval_ms != first.series.interval_ms {
+        // A long run's series coarsen (metrics::MAX_POINTS): workers end
+        // on the same interval or one a power of two apart, which merges
+        // into the coarser one; any other pair is not the same run.
+        let (a, b) = (first.series.interval_ms.max(1), r.series.interval_ms.max(1));
+        let (fine, coarse) = (a.min(b), a.max(b));
+        if coarse % fine != 0 || !(coarse / fine).is_power_of_two() {
             return Err(format!(
-                "{first_name} and {name} have series of other intervals ({} ms / {} ms)",
-                first.series.interval_ms, r.series.interval_ms
+                "{first_name} and {name} have series of other intervals ({a} ms / {b} ms)"
             ));
         }
     }
@@ -134,9 +138,12 @@ type Interval = (Recorded, BTreeMap<String, u64>);
 /// start (`started_at`) after `start`, then points of the same interval
 /// added (histograms and failure counts).
 fn merge_series(reports: &[&LoadReport], start: f64) -> SeriesReport {
+    // The coarsest worker's interval: finer series fold into it.
     let interval_ms = reports
-        .first()
-        .map_or(1000, |r| r.series.interval_ms)
+        .iter()
+        .map(|r| r.series.interval_ms)
+        .max()
+        .unwrap_or(1000)
         .max(1);
     let mut by_name: BTreeMap<String, BTreeMap<u32, Interval>> = BTreeMap::new();
     // The workers' active spans on the merged axis: the earliest first send
@@ -155,9 +162,15 @@ fn merge_series(reports: &[&LoadReport], start: f64) -> SeriesReport {
         }
         for s in &r.series.by_request {
             let points = by_name.entry(s.name.clone()).or_default();
+            let own = r.series.interval_ms.max(1);
             for p in &s.points {
-                let at = offset_ms + f64::from(p.index) * interval_ms as f64;
-                let index = (at / interval_ms as f64).round() as u32;
+                let at = offset_ms + f64::from(p.index) * own as f64;
+                // Same interval: the nearest slot; a finer one: the slot it starts in.
+                let index = if own == interval_ms {
+                    (at / interval_ms as f64).round() as u32
+                } else {
+                    (at / interval_ms as f64 + 1e-9).floor() as u32
+                };
                 let e = points.entry(index).or_default();
                 let mut h = e.0.histogram();
                 let _ = h.add(p.histogram.histogram());

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -92,7 +92,25 @@ impl Point {
     pub fn failed(&self) -> u64 {
         self.failures.values().sum()
     }
+
+    /// This point and `other` as one point of interval `index` (their
+    /// histograms added, their failures summed).
+    fn merged(&self, other: &Point, index: u32) -> Point {
+        let mut h = self.histogram.histogram();
+        let _ = h.add(other.histogram.histogram());
+        let mut failures = self.failures.clone();
+        for (k, n) in &other.failures {
+            *failures.entry(k.clone()).or_default() += n;
+        }
+        Point::new(index, &h, failures)
+    }
 }
+
+/// Points a series keeps per request type. Past this many, every series
+/// halves its resolution (neighbouring intervals merged, the interval
+/// doubled), so memory stays flat however long the attack runs: an hour at
+/// 1 s kept 3,600 histograms a type and grew load's RSS x1.9.
+pub const MAX_POINTS: usize = 720;
 
 /// One request type's points, oldest first (intervals without a request
 /// have none).
@@ -137,7 +155,8 @@ impl Figures {
 /// Figures per request type (and per interval), and failure reasons.
 #[derive(Debug)]
 pub struct Metrics {
-    interval_ms: u64,
+    /// Doubled each time the series reach [`MAX_POINTS`] (under the lock).
+    interval_ms: AtomicU64,
     by_request: Mutex<BTreeMap<&'static str, Figures>>,
     reasons: Mutex<BTreeMap<String, u64>>,
     /// When the first request was sent, ms into the attack (`u32::MAX`: none yet).
@@ -156,9 +175,11 @@ impl Metrics {
     /// Figures with a series point per `interval` (at least 1 ms).
     pub fn new(interval: std::time::Duration) -> Self {
         Self {
-            interval_ms: u64::try_from(interval.as_millis())
-                .unwrap_or(u64::MAX)
-                .max(1),
+            interval_ms: AtomicU64::new(
+                u64::try_from(interval.as_millis())
+                    .unwrap_or(u64::MAX)
+                    .max(1),
+            ),
             by_request: Mutex::default(),
             reasons: Mutex::default(),
             first_sent_ms: AtomicU32::new(u32::MAX),
@@ -184,9 +205,45 @@ impl Metrics {
         (first != u32::MAX).then(|| (u64::from(first), u64::from(last.max(first))))
     }
 
-    /// The series' interval, ms.
+    /// The series' interval, ms: the one asked for, doubled each time the
+    /// series reached [`MAX_POINTS`].
     pub fn interval_ms(&self) -> u64 {
+        self.interval_ms.load(Ordering::Relaxed)
+    }
+
+    /// Halves every series' resolution: neighbouring intervals merged into
+    /// one of twice the length (the open one too). Called under the lock.
+    fn coarsen(&self, m: &mut BTreeMap<&'static str, Figures>) {
         self.interval_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |i| {
+                Some(i.saturating_mul(2))
+            })
+            .ok();
+        for f in m.values_mut() {
+            let mut merged: Vec<Point> = Vec::with_capacity(f.closed.len() / 2 + 1);
+            for mut p in f.closed.drain(..) {
+                let index = p.index / 2;
+                match merged.last_mut() {
+                    Some(last) if last.index == index => *last = last.merged(&p, index),
+                    _ => {
+                        p.index = index;
+                        merged.push(p);
+                    }
+                }
+            }
+            if let Some(o) = &mut f.open {
+                o.index /= 2;
+                if merged.last().is_some_and(|l| l.index == o.index)
+                    && let Some(last) = merged.pop()
+                {
+                    let _ = o.latency.add(last.histogram.histogram());
+                    for (k, n) in last.failures {
+                        *o.failures.entry(k).or_default() += n;
+                    }
+                }
+            }
+            f.closed = merged;
+        }
     }
 
     /// One request of `name` answered `at_ms` after the attack began: how
@@ -202,9 +259,12 @@ impl Metrics {
         let sent_ms = u32::try_from(u64::from(at_ms).saturating_sub(micros / 1000)).unwrap_or(0);
         self.first_sent_ms.fetch_min(sent_ms, Ordering::Relaxed);
         self.last_ms.fetch_max(at_ms, Ordering::Relaxed);
-        let index = u32::try_from(u64::from(at_ms) / self.interval_ms).unwrap_or(u32::MAX);
         {
             let mut m = self.by_request.lock().unwrap_or_else(|p| p.into_inner());
+            if m.values().any(|f| f.closed.len() >= MAX_POINTS) {
+                self.coarsen(&mut m);
+            }
+            let index = u32::try_from(u64::from(at_ms) / self.interval_ms()).unwrap_or(u32::MAX);
             let f = m.entry(name).or_insert_with(|| Figures {
                 latency: new_histogram(),
                 statuses: BTreeMap::new(),
@@ -289,61 +349,5 @@ impl Metrics {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_active_time_runs_from_the_first_send_to_the_last_answer() {
-        let m = Metrics::default();
-        assert_eq!(m.active_secs(), None, "no request: no active time");
-        // Answered at 1.5 s after 500 ms in flight: sent at 1.0 s.
-        m.record("StartFlow fresh", 1_500, 500_000, 200, None);
-        m.record("StartFlow fresh", 3_000, 2_000, 200, None);
-        m.record("StartFlow fresh", 2_000, 1_000, 200, None);
-        assert_eq!(m.active_secs(), Some(2.0), "1.0 s to 3.0 s");
-    }
-
-    #[test]
-    fn recorded_histograms_merge_exactly() {
-        let (mut a, mut b) = (new_histogram(), new_histogram());
-        for v in 1..=1000 {
-            a.record(v).expect("record");
-            b.record(v * 10).expect("record");
-        }
-        let mut merged = Recorded::of(&a).histogram();
-        merged.add(Recorded::of(&b).histogram()).expect("add");
-        let mut direct = a.clone();
-        direct.add(&b).expect("add");
-        assert_eq!(merged.len(), 2000);
-        assert_eq!(
-            merged.value_at_quantile(0.99),
-            direct.value_at_quantile(0.99)
-        );
-        assert_eq!(merged.max(), direct.max());
-    }
-}
-
-#[cfg(test)]
-mod series_tests {
-    use super::*;
-
-    #[test]
-    fn requests_fall_into_their_interval_with_their_failures() {
-        let m = Metrics::new(std::time::Duration::from_secs(1));
-        m.record("a", 10, 100, 200, None);
-        m.record("a", 900, 300, 500, Some("a: 500".into()));
-        m.record("a", 2_500, 1_000, 200, None);
-        let s = m.series();
-        assert_eq!(s.len(), 1);
-        let idx: Vec<u32> = s[0].points.iter().map(|p| p.index).collect();
-        assert_eq!(idx, [0, 2], "an interval without requests has no point");
-        assert_eq!(s[0].points[0].requests, 2);
-        assert_eq!(s[0].points[0].failed(), 1, "the failure is in its interval");
-        assert_eq!(
-            s[0].points[1].p99_us / 10,
-            100,
-            "1% precision: {:?}",
-            s[0].points[1]
-        );
-    }
-}
+#[path = "metrics_tests.rs"]
+mod tests;

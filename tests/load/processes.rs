@@ -348,3 +348,71 @@ fn sigterm_and_sigint_mid_run_write_the_report_leave_no_flow_and_exit_130() {
     let _ = serve.kill();
     let _ = serve.wait();
 }
+
+/// A long run's series coarsen (interval doubled past `MAX_POINTS`), so
+/// workers may end an interval or a power of two apart: the merge folds
+/// the finer series into the coarser interval, losing no request; any other
+/// pair of intervals is refused.
+#[test]
+fn a_coarsened_worker_series_merges_into_the_coarser_interval() {
+    let dir = std::env::temp_dir().join(format!("appflow-harness-coarse-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let write = |name: &str, r: &LoadReport| -> String {
+        let path = dir.join(name);
+        std::fs::write(&path, serde_json::to_string(r).expect("json")).expect("write");
+        path.display().to_string()
+    };
+    let url = "http://127.0.0.1:9";
+    let coarse = |interval_ms: u64| {
+        let mut r = worker_report(Some((1, 2)), url, 2, 100.0);
+        r.series.interval_ms = interval_ms;
+        for s in &mut r.series.by_request {
+            for p in &mut s.points {
+                p.index = (u64::from(p.index) * 1000 / interval_ms) as u32;
+            }
+        }
+        r
+    };
+    let w0 = write("w0.json", &worker_report(Some((0, 2)), url, 2, 100.0));
+    let w1 = write("w1.json", &coarse(2000));
+    let odd = write("odd.json", &coarse(3000));
+    let (code, message) = run_cli(&["load", "merge", &w0, &odd]);
+    assert_eq!(code, appflow_harness::exit_codes::USAGE, "{message}");
+    assert!(message.contains("other intervals"), "{message}");
+    let merged_path = dir.join("merged.json");
+    let (code, message) = run_cli(&[
+        "load",
+        "merge",
+        &w0,
+        &w1,
+        "--min-verified",
+        "1",
+        "--json",
+        &merged_path.display().to_string(),
+    ]);
+    assert_ne!(code, appflow_harness::exit_codes::USAGE, "{message}");
+    let merged: Value =
+        serde_json::from_slice(&std::fs::read(&merged_path).expect("merged")).expect("json");
+    assert_eq!(
+        merged["series"]["interval_ms"], 2000,
+        "the coarser interval"
+    );
+    let points = merged["series"]["by_request"][0]["points"]
+        .as_array()
+        .expect("points");
+    let by_index: Vec<(u64, u64)> = points
+        .iter()
+        .map(|p| {
+            (
+                p["index"].as_u64().unwrap_or(0),
+                p["requests"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_index,
+        [(0, 40), (1, 20)],
+        "every request, by time: {points:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
