@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 31's soak, for as long as asked (an hour by default): `serve` as a
 # separate process with a 60 s token TTL and the run quotas lifted, `load`
-# at --throttle 2000 with fresh=95,conflict=5; every minute the RSS (VmRSS)
+# at --throttle 2000 with fresh=95,conflict=5 (for MINUTES plus 30 s, so the last
+# minute is sampled while it runs); every minute the RSS (VmRSS)
 # and peak RSS (VmHWM) of both, and at the end the verdict and the ratios
 # RSS at the last minute / at minute 1 (goal <= 1.2 each).
 # Usage: benches/load_soak_hour.sh [MINUTES] [THROTTLE_RPS] [USERS] [PORT]
@@ -28,7 +29,7 @@ trap 'kill $SERVE $LOAD 2>/dev/null || true' EXIT
 sleep 1
 # shellcheck disable=SC2086
 "$BIN" load --target "http://127.0.0.1:$PORT" --users "$USERS" --hatch-rate "$USERS" \
-  --throttle "$RATE" --run-time "$((MINUTES * 60))s" --mix "$MIX" ${EXTRA_LOAD:-} \
+  --throttle "$RATE" --run-time "$((MINUTES * 60 + 30))s" --mix "$MIX" ${EXTRA_LOAD:-} \
   --json "$OUT.json" --html "$OUT.html" >"$OUT.txt" 2>&1 &
 LOAD=$!
 declare -a L S

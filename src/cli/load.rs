@@ -59,8 +59,10 @@ pub struct LoadArgs {
     /// A run is listed at most this many milliseconds after its answer
     /// (real services list runs late): runs are read and matched while the
     /// attack goes on, a run missing this long after its answer is lost, and
-    /// the tail is read at the end for at most this long.
-    #[arg(long, default_value_t = 2000)]
+    /// the tail is read at the end for at most this long. The default is
+    /// L2's bound, the one `check`'s saved files and `explore` wait
+    /// (`model::L2_LAG`, 10 s).
+    #[arg(long, default_value_t = crate::model::L2_LAG.as_millis() as u64)]
     pub settle_ms: u64,
     /// Throw away this percentage of fresh starts' answers after they came
     /// and send the same token again, as an SDK does after a timeout.
