@@ -19,18 +19,27 @@ pub fn stopped(s: &Exploration) -> String {
     }
 }
 
+/// The counts, as every report says them (they always sum): "N sequences
+/// (a passed, b failed, c not judged)".
+pub fn counts(s: &Exploration) -> String {
+    format!(
+        "{} sequences ({} passed, {} failed, {} not judged)",
+        s.sequences,
+        s.passed,
+        s.failed,
+        s.unjudged.len()
+    )
+}
+
 /// The terminal report: the counts (which always sum: passed + failed +
 /// not judged = sequences), what the budget bought, the finding, the
 /// fingerprint, and one verdict that agrees with the exit code.
 pub fn render(s: &Exploration, target: &str, w: &mut dyn Write) -> io::Result<()> {
     writeln!(
         w,
-        "explored {target} with seed {}: {} sequences ({} passed, {} failed, {} not judged), {} calls in {:.1}s ({:.0} sequences/s, {:.0} calls/s); stopped: {}",
+        "explored {target} with seed {}: {}, {} calls in {:.1}s ({:.0} sequences/s, {:.0} calls/s); stopped: {}",
         s.seed,
-        s.sequences,
-        s.passed,
-        s.failed,
-        s.unjudged.len(),
+        counts(s),
         s.calls,
         s.elapsed_secs,
         s.sequences as f64 / s.elapsed_secs.max(1e-3),

@@ -70,11 +70,8 @@ pub fn render(s: &Exploration, target: &str, w: &mut (impl Write + ?Sized)) -> i
     };
     let mut c = case("sequences judged", judged);
     c.set_system_out(format!(
-        "{} sequences: {} passed, {} failed, {} not judged; {} calls in {:.1}s; stopped: {}",
-        s.sequences,
-        s.passed,
-        s.failed,
-        s.unjudged.len(),
+        "{}; {} calls in {:.1}s; stopped: {}",
+        super::explore::counts(s),
         s.calls,
         s.elapsed_secs,
         super::explore::stopped(s)

@@ -56,6 +56,19 @@ const UNBOUNDED_SERVE: &[&str] = &[
     "100000000",
 ];
 
+/// (index, requests) of each point of a merged series.
+fn by_index(points: &[Value]) -> Vec<(u64, u64)> {
+    points
+        .iter()
+        .map(|p| {
+            (
+                p["index"].as_u64().unwrap_or(0),
+                p["requests"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn merge_refuses_reports_that_do_not_belong_together_and_merges_series_by_time() {
     let dir = std::env::temp_dir().join(format!("appflow-harness-merge-{}", uuid::Uuid::new_v4()));
@@ -111,15 +124,7 @@ fn merge_refuses_reports_that_do_not_belong_together_and_merges_series_by_time()
     let points = merged["series"]["by_request"][0]["points"]
         .as_array()
         .expect("points");
-    let by_index: Vec<(u64, u64)> = points
-        .iter()
-        .map(|p| {
-            (
-                p["index"].as_u64().unwrap_or(0),
-                p["requests"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
+    let by_index = by_index(points);
     // Worker 1 started a second later: its seconds 0..2 are the merge's 1..3.
     assert_eq!(
         by_index,
@@ -400,15 +405,7 @@ fn a_coarsened_worker_series_merges_into_the_coarser_interval() {
     let points = merged["series"]["by_request"][0]["points"]
         .as_array()
         .expect("points");
-    let by_index: Vec<(u64, u64)> = points
-        .iter()
-        .map(|p| {
-            (
-                p["index"].as_u64().unwrap_or(0),
-                p["requests"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
+    let by_index = by_index(points);
     assert_eq!(
         by_index,
         [(0, 40), (1, 20)],
