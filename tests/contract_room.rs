@@ -194,7 +194,7 @@ async fn an_account_that_holds_other_flows_passes_the_catalogue() {
 
 #[tokio::test]
 async fn a_throttling_endpoint_is_paced_and_verified_with_default_flags() {
-    let (mut serve, url) = crate::support::spawn_serve(&["--throttle-rps", "20"]);
+    let (mut serve, url) = crate::support::spawn_serve(&["--throttle-above-rps", "20"]);
     let (code, out) = run(&["check", "--target", &url]).await;
     let _ = serve.kill();
     let _ = serve.wait();
@@ -222,7 +222,7 @@ async fn a_throttling_endpoint_is_paced_and_verified_with_default_flags() {
     .iter()
     .map(|n| scenario(n))
     .collect();
-    let (mut serve, url) = crate::support::spawn_serve(&["--throttle-rps", "5"]);
+    let (mut serve, url) = crate::support::spawn_serve(&["--throttle-above-rps", "5"]);
     let mut args = vec!["check", "--target", url.as_str()];
     args.extend(some.iter().map(String::as_str));
     let (code, out) = run(&args).await;

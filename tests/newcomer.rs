@@ -498,7 +498,7 @@ fn every_commands_help_uses_the_same_names() {
         let flags: std::collections::BTreeSet<&str> =
             flag.find_iter(&help).map(|m| m.as_str()).collect();
         seen += flags.len();
-        for old in ["--report-file", "--time"] {
+        for old in ["--report-file", "--time", "--throttle-rps"] {
             assert!(
                 !flags.contains(old),
                 "`{}` shows the old name {old}:\n{help}",

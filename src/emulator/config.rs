@@ -137,7 +137,7 @@ pub struct Config {
 /// How long an on-demand run stays `InProgress` by default, in ms: long
 /// enough that a scenario's next call finds it running even when a
 /// throttling target paces the calls apart (a 1 s default made
-/// `delete_in_progress` find its run ended under `--throttle-rps`, and
+/// `delete_in_progress` find its run ended under `--throttle-above-rps`, and
 /// reordered the first ARN a run sees). Real runs take a minute or more;
 /// where a target's runs end sooner than 1 s, scenarios that need one
 /// running are skipped with the reason.

@@ -144,7 +144,7 @@ async fn patch_config(State(h): State<Handle>, body: Result<Bytes, BytesRejectio
                 let edges = patch.throttle_rps.is_some() || patch.verify_sigv4.is_some();
                 if edges && !h.has_edges() {
                     return Err(ApiError::validation(
-                        "throttling and signature checks need the emulator started with --throttle-rps or --verify-sigv4",
+                        "throttling and signature checks need the emulator started with --throttle-above-rps or --verify-sigv4",
                     ));
                 }
                 Ok(patch)

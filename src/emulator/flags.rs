@@ -58,8 +58,10 @@ pub struct EmulatorArgs {
     /// in /_harness/counters (runsEvicted). 0 keeps every run.
     #[arg(long, default_value_t = crate::emulator::config::DEFAULT_MAX_RUNS_PER_FLOW)]
     pub max_runs_per_flow: usize,
-    /// AppFlow requests allowed per second; more answer 429 ThrottlingException.
-    #[arg(long)]
+    /// The emulator throttles its callers: AppFlow requests allowed per
+    /// second, more answer 429 ThrottlingException (not a cap on what the
+    /// harness sends: that is `--max-rps`, or `load --throttle`).
+    #[arg(long = "throttle-above-rps", alias = "throttle-rps")]
     pub throttle_rps: Option<u32>,
     /// ACCESS_KEY:SECRET: AppFlow requests must be SigV4-signed with it
     /// (403 MissingAuthenticationTokenException, UnrecognizedClientException
@@ -70,7 +72,7 @@ pub struct EmulatorArgs {
 
 impl EmulatorArgs {
     /// The emulator configuration these flags say (`--token-ttl-secs` turned
-    /// into ms, `--throttle-rps 0` as no limit); the region stays the default,
+    /// into ms, `--throttle-above-rps 0` as no limit); the region stays the default,
     /// set later from the target or `serve --region`.
     pub fn config(&self) -> Config {
         Config {
@@ -173,7 +175,7 @@ impl EmulatorArgs {
             self.max_runs_per_flow != d.max_runs_per_flow,
             "--max-runs-per-flow",
         );
-        flag(self.throttle_rps != d.throttle_rps, "--throttle-rps");
+        flag(self.throttle_rps != d.throttle_rps, "--throttle-above-rps");
         flag(self.verify_sigv4 != d.verify_sigv4, "--verify-sigv4");
         changed
     }
