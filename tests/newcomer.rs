@@ -515,6 +515,9 @@ fn every_commands_help_uses_the_same_names() {
     };
     for (command, wanted) in [
         ("compare", "--html"),
+        ("compare", "--junit"),
+        ("check", "--junit"),
+        ("explore", "--junit"),
         ("explore", "--run-time"),
         ("record", "--run-time"),
     ] {
@@ -522,7 +525,7 @@ fn every_commands_help_uses_the_same_names() {
     }
     if cfg!(feature = "load") {
         assert!(
-            has("load", "--html") && has("load", "--run-time"),
+            has("load", "--html") && has("load", "--run-time") && has("load", "--junit"),
             "load's names"
         );
     }

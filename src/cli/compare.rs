@@ -45,6 +45,10 @@ pub struct CompareArgs {
     /// Write a self-contained HTML page (renders offline).
     #[arg(long)]
     pub html: Option<PathBuf>,
+    /// Write a JUnit XML report (a test case per scenario: failed for a
+    /// violation, or a gap with --fail-on gap; skipped when not compared).
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
     /// What fails the run: violations only, or gaps too.
     #[arg(long, value_enum, default_value = "violation")]
     pub fail_on: crate::commands::compare::FailOn,
@@ -76,6 +80,7 @@ impl From<CompareArgs> for crate::commands::compare::CompareOptions {
             json: a.json,
             markdown: a.markdown,
             html: a.html,
+            junit: a.junit,
             fail_on: a.fail_on,
             watch_signals: true,
         }

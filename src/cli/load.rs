@@ -106,6 +106,10 @@ pub struct LoadOutputs {
     /// histograms, time series, token classes, options; mergeable) here.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Write a JUnit XML report here (a test case per part of the verdict:
+    /// correctness, availability, evidence, each threshold, and the run).
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
     /// Fail when any request type's p99 exceeds this many milliseconds.
     #[arg(long)]
     pub max_p99: Option<f64>,
@@ -227,6 +231,7 @@ impl From<LoadOutputs> for crate::commands::load::Outputs {
         Self {
             report_file: o.report_file,
             json: o.json,
+            junit: o.junit,
         }
     }
 }

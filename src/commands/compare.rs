@@ -47,6 +47,8 @@ pub struct CompareOptions {
     pub markdown: Option<PathBuf>,
     /// Where to write the comparison as one HTML page (`--html`), if anywhere.
     pub html: Option<PathBuf>,
+    /// Where to write the comparison as JUnit XML (`--junit`), if anywhere.
+    pub junit: Option<PathBuf>,
     /// Whether gaps fail the run too, or only violations (`--fail-on`).
     pub fail_on: FailOn,
     /// Stop on Ctrl-C / SIGTERM (cleaning up both sides).
@@ -207,6 +209,11 @@ pub async fn run(
     if let Some(path) = &options.html {
         write_file(path, "html", &redactor, |w| {
             crate::report::compare_html::render(&comparison, w)
+        })?;
+    }
+    if let Some(path) = &options.junit {
+        write_file(path, "junit", &redactor, |w| {
+            crate::report::compare_junit::render(&comparison, options.fail_on == FailOn::Gap, w)
         })?;
     }
     if interrupt.load(std::sync::atomic::Ordering::Relaxed) {

@@ -20,6 +20,8 @@ pub struct Outputs {
     pub report_file: Option<PathBuf>,
     /// The JSON report (figures, histograms, series, verdict).
     pub json: Option<PathBuf>,
+    /// The JUnit XML report (a test case per part of the verdict).
+    pub junit: Option<PathBuf>,
 }
 
 /// Everything `load` needs.
@@ -169,6 +171,11 @@ fn finish(
     if let Some(path) = &outputs.report_file {
         write_file(path, "html", &redactor, |w| {
             crate::report::load_html::render(&report, w)
+        })?;
+    }
+    if let Some(path) = &outputs.junit {
+        write_file(path, "junit", &redactor, |w| {
+            crate::report::load_junit::render(&report, w)
         })?;
     }
     if report.interrupted {

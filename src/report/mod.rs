@@ -6,6 +6,7 @@
 
 pub mod compare;
 pub mod compare_html;
+pub mod compare_junit;
 pub mod explore;
 pub mod explore_junit;
 pub mod json;
@@ -15,6 +16,8 @@ pub mod junit;
 pub mod load_charts;
 #[cfg(feature = "load")]
 pub mod load_html;
+#[cfg(feature = "load")]
+pub mod load_junit;
 #[cfg(feature = "load")]
 mod load_terminal;
 pub mod terminal;

@@ -117,6 +117,19 @@ async fn a_short_load_on_the_emulator_has_a_clean_verdict_and_every_transaction(
             .is_some_and(|l| l.starts_with("result: PASSED")),
         "the terminal report ends with one verdict line: {t}"
     );
+    let mut junit = Vec::new();
+    appflow_harness::report::load_junit::render(&report, &mut junit).expect("junit");
+    let junit = String::from_utf8_lossy(&junit);
+    for part in ["correctness", "availability", "evidence", "run"] {
+        assert!(
+            junit.contains(&format!("<testcase name=\"{part}\" classname=\"load\"")),
+            "a JUnit case for {part}: {junit}"
+        );
+    }
+    assert!(
+        !junit.contains("<failure") && junit.contains("value=\"passed\""),
+        "a clean run has no failing case: {junit}"
+    );
     for banned in ["<script", "<link", "src=", "url(", "@import"] {
         assert!(!page.contains(banned), "the page loads nothing: {banned}");
     }

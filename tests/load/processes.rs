@@ -274,6 +274,7 @@ fn sigterm_and_sigint_mid_run_write_the_report_leave_no_flow_and_exit_130() {
     for signal in ["TERM", "INT"] {
         let json_path = dir.join(format!("{signal}.json"));
         let html_path = dir.join(format!("{signal}.html"));
+        let junit_path = dir.join(format!("{signal}.xml"));
         let before = served(&rt, &url)["requests"].as_u64().unwrap_or(0);
         let load = Command::new(bin)
             .args(["load", "--target", &url, "--users", "2", "--flows", "2"])
@@ -281,6 +282,8 @@ fn sigterm_and_sigint_mid_run_write_the_report_leave_no_flow_and_exit_130() {
             .arg(&json_path)
             .arg("--report-file")
             .arg(&html_path)
+            .arg("--junit")
+            .arg(&junit_path)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -338,6 +341,13 @@ fn sigterm_and_sigint_mid_run_write_the_report_leave_no_flow_and_exit_130() {
         assert!(
             !page.contains("class=\"ok\">passed</span>"),
             "SIG{signal}: no green passed for a run cut short"
+        );
+        let junit = std::fs::read_to_string(&junit_path).expect("the JUnit report is written");
+        assert!(
+            junit.contains("<property name=\"result\" value=\"interrupted\"")
+                && junit.contains("<testcase name=\"run\"")
+                && junit.contains("message=\"result: INTERRUPTED after"),
+            "SIG{signal}: the JUnit report fails its run case as interrupted: {junit}"
         );
         assert_eq!(
             report["verdict"]["classes"]["lost"],

@@ -11,7 +11,8 @@ use crate::support::proxy::{self, Answer, Change};
 
 /// `compare` of the catalogue scenarios matching `filter` against `url`:
 /// exit code, terminal output, JSON, HTML and Markdown reports.
-async fn compare(url: &str, filter: &str) -> (i32, String, Value, String, String) {
+/// compare's exit code, terminal text, JSON, HTML, Markdown and JUnit.
+async fn compare(url: &str, filter: &str) -> (i32, String, Value, String, String, String) {
     let dir = std::env::temp_dir().join(format!("ah-room-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     let file = |n: &str| dir.join(n).display().to_string();
@@ -30,13 +31,15 @@ async fn compare(url: &str, filter: &str) -> (i32, String, Value, String, String
             &file("c.html"),
             "--markdown",
             &file("c.md"),
+            "--junit",
+            &file("c.xml"),
         ],
         &Environment::default(),
     )
     .await;
     let read = |n: &str| std::fs::read_to_string(dir.join(n)).expect("report");
     let json = serde_json::from_str(&read("c.json")).expect("json");
-    (code, out, json, read("c.html"), read("c.md"))
+    (code, out, json, read("c.html"), read("c.md"), read("c.xml"))
 }
 
 /// Entries of `class` as (step, path, side, rules).
@@ -78,7 +81,7 @@ async fn an_execution_id_on_a_scheduled_start_is_a_violation_of_the_target_at_ev
         .await
         .expect("emulator");
     let url = proxy::start(&emulator.url(), RunOnEveryStart).await;
-    let (code, out, report, html, _) = compare(&url, "start_when_active").await;
+    let (code, out, report, html, _, junit) = compare(&url, "start_when_active").await;
     assert_eq!(code, 1, "a violation fails compare:\n{out}");
     assert!(
         entries(&report, "gap").is_empty(),
@@ -107,6 +110,13 @@ async fn an_execution_id_on_a_scheduled_start_is_a_violation_of_the_target_at_ev
     assert!(
         start_row.ends_with("<td class=\"n\">0</td><td class=\"n\">1</td>"),
         "StartFlow: no gap behaviour, one violation: {start_row}"
+    );
+    assert!(
+        junit.contains("<testcase name=\"start_when_active\" classname=\"compare\"")
+            && junit.contains("message=\"1 violation(s) of the contract\"")
+            && junit.contains("step 1: ")
+            && junit.contains("(O3)"),
+        "the JUnit report fails the scenario for its violation, naming step and rule: {junit}"
     );
 }
 
@@ -140,7 +150,7 @@ async fn message_with_a_capital_and_a_body_error_type_are_allowed_by_w2_not_gaps
         .await
         .expect("emulator");
     let url = proxy::start(&emulator.url(), CapitalMessage).await;
-    let (code, out, report, html, md) = compare(&url, "start_when_active").await;
+    let (code, out, report, html, md, _) = compare(&url, "start_when_active").await;
     assert_eq!(code, 0, "what W2 allows passes:\n{out}");
     assert!(entries(&report, "gap").is_empty(), "no gap:\n{out}");
     let allowed = entries(&report, "allowed");
