@@ -600,3 +600,37 @@ async fn a_rule_no_answer_applies_to_is_not_exercised_rather_than_held() {
     assert!(text.contains("(W2): held"), "a 404 answer holds W2: {text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every command's `--help` has one layout, as a user sees it: the flags
+/// apart, each with its text under it (load, doctor and cleanup printed
+/// theirs packed, the others spaced).
+#[test]
+fn every_commands_help_has_one_layout() {
+    let bin = env!("CARGO_BIN_EXE_appflow-harness");
+    let mut flags = 0;
+    for command in [
+        "check", "compare", "explore", "serve", "doctor", "cleanup", "record", "load",
+    ] {
+        let out = std::process::Command::new(bin)
+            .args([command, "--help"])
+            .output()
+            .expect("help");
+        let help = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = help.lines().collect();
+        for (i, line) in lines.iter().enumerate().skip(1) {
+            let t = line.trim_start();
+            let is_flag =
+                t.starts_with("--") || (t.starts_with('-') && t.chars().nth(2) == Some(','));
+            // Flags are indented 2 or 6 spaces; their texts 10.
+            if is_flag && !line.starts_with("          ") {
+                flags += 1;
+                let before = lines[i - 1];
+                assert!(
+                    before.trim().is_empty() || before.ends_with(':'),
+                    "`{command} --help`: {line:?} follows {before:?} without a blank line\n{help}"
+                );
+            }
+        }
+    }
+    assert!(flags > 50, "the help texts were read ({flags} flags)");
+}

@@ -17,6 +17,9 @@ pub struct TargetArgs {
     /// `embedded` (an emulator in this process), `aws` (real AppFlow, SigV4
     /// with the AWS SDK's credential chain), or an http(s) URL of an
     /// endpoint (an emulator).
+    ///
+    /// A URL that nothing answers is exit 4 at once; `doctor --target aws`
+    /// says where the credentials come from, or what to set.
     #[arg(long, default_value = "embedded")]
     pub target: TargetChoice,
     /// How to reach it: region, signing, timeouts, pacing, AWS profile and
