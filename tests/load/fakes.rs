@@ -29,6 +29,12 @@ enum Fault {
     /// Lists every 4th run at once, the others up to 0.6 s late (behind
     /// runs listed before them), as an eventually consistent list does.
     LateRuns,
+    /// A token reused on a scheduled flow: 400 ValidationException (T2's
+    /// other candidate), which the contract admits.
+    T2Validation,
+    /// A token reused on a scheduled flow: 200 with a new executionId, a
+    /// run the contract never admits there (O3, T2).
+    RunOnScheduled,
 }
 
 #[derive(Default)]
@@ -65,6 +71,18 @@ fn fake_app(fault: Fault, newest_first: bool) -> axum::Router {
             }
             Fault::Garbage => return (StatusCode::OK, "<html>hello</html>").into_response(),
             _ => {}
+        }
+        if flow.contains("-sc-") && *fault == Fault::T2Validation {
+            return (
+                StatusCode::BAD_REQUEST,
+                [("x-amzn-errortype", "ValidationException")],
+                Json(json!({"message": "token used on another flow"})),
+            )
+                .into_response();
+        }
+        if flow.contains("-sc-") && *fault == Fault::RunOnScheduled {
+            let id = uuid::Uuid::new_v4().to_string();
+            return Json(json!({"flowArn": "arn:aws:appflow:us-east-1:000000000000:flow/x", "flowStatus": "Active", "executionId": id})).into_response();
         }
         if flow.contains("-sc-") {
             return (
@@ -182,6 +200,33 @@ async fn runs_listed_late_behind_others_are_found_not_lost() {
         v.verified(),
         v.fresh_tokens,
         "every token's run found though 3 in 4 were listed behind newer runs: {t}"
+    );
+}
+
+/// A token reused on a scheduled flow may be refused with either of T2's
+/// errors: load's conflict transaction passes 400 ValidationException as it
+/// passes 409, and fails a 200 that starts a run there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conflicts_pass_on_either_t2_error_and_fail_on_a_run() {
+    let _one = ONE_ATTACK.lock().await;
+    let report = attack(Fault::T2Validation, true).await;
+    let t = text(&report);
+    let conflict = report
+        .by_request
+        .iter()
+        .find(|r| r.name == "StartFlow conflict")
+        .expect("conflicts were sent");
+    assert!(
+        conflict.statuses.keys().all(|s| *s == 400) && conflict.failures == 0,
+        "400 ValidationException is T2's other candidate: {t}"
+    );
+    assert!(report.availability.passed, "{t}");
+    let report = attack(Fault::RunOnScheduled, true).await;
+    let t = text(&report);
+    assert!(!report.passed(), "{t}");
+    assert!(
+        t.contains("StartFlow conflict: not an answer T2, T8 and C1 admit"),
+        "a run on a scheduled flow is a wrong conflict: {t}"
     );
 }
 
