@@ -44,6 +44,22 @@ fn scenario_counts(c: &Comparison, s: &ScenarioParity) -> Vec<String> {
     out
 }
 
+/// A violation as every report says it: `target start_when_active step 1
+/// [O3]: StartFlow body.executionId ...` (the side, the scenario, the step,
+/// the rule ids, the message; its later lines indented).
+pub fn violation_line(scenario: &str, e: &crate::compare::Entry) -> String {
+    format!(
+        "{} {scenario}{} [{}]: {}",
+        match e.side {
+            Some(crate::compare::Side::Baseline) => "baseline",
+            _ => "target",
+        },
+        e.step.map_or_else(String::new, |s| format!(" step {s}")),
+        e.rules.join(", "),
+        e.message.as_deref().unwrap_or("").replace('\n', "\n      ")
+    )
+}
+
 /// Where a behaviour shows, steps of one scenario together:
 /// `start_when_active steps 2, 4; activation_replay step 3`.
 pub fn places(b: &Behaviour) -> String {
@@ -189,17 +205,7 @@ pub fn terminal(c: &Comparison, w: &mut (impl Write + ?Sized)) -> io::Result<()>
             "\nviolations (a side breaks an expectation or the contract):"
         )?;
         for (name, e) in violations {
-            writeln!(
-                w,
-                "  {} {name}{} [{}]: {}",
-                match e.side {
-                    Some(crate::compare::Side::Baseline) => "baseline",
-                    _ => "target",
-                },
-                e.step.map_or_else(String::new, |s| format!(" step {s}")),
-                e.rules.join(", "),
-                e.message.as_deref().unwrap_or("").replace('\n', "\n      ")
-            )?;
+            writeln!(w, "  {}", violation_line(name, e))?;
         }
     }
     writeln!(

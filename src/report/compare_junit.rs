@@ -42,25 +42,29 @@ pub fn render(c: &Comparison, fail_on_gap: bool, w: &mut (impl Write + ?Sized)) 
 fn status(s: &ScenarioParity, fail_on_gap: bool) -> TestCaseStatus {
     let violations = s.count(Class::Violation);
     let gaps = s.count(Class::Gap);
-    let lines = |class: Class| -> String {
+    // The violations as the terminal lists them; the gaps by step and path.
+    let violation_lines = || -> String {
         s.entries
             .iter()
-            .filter(|e| e.class == class)
+            .filter(|e| e.class == Class::Violation && e.message.is_some())
+            .map(|e| super::compare::violation_line(&s.name, e))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let gap_lines = || -> String {
+        s.entries
+            .iter()
+            .filter(|e| e.class == Class::Gap)
             .map(|e| {
                 let at = e
                     .step
                     .map_or_else(|| "scenario".to_owned(), |n| format!("step {n}"));
-                let what = e
-                    .message
-                    .clone()
-                    .or_else(|| e.path.clone())
-                    .unwrap_or_default();
                 let rules = if e.rules.is_empty() {
                     String::new()
                 } else {
                     format!(" ({})", e.rules.join(", "))
                 };
-                format!("{at}: {what}{rules}")
+                format!("{at}: {}{rules}", e.path.as_deref().unwrap_or_default())
             })
             .collect::<Vec<_>>()
             .join("\n")
@@ -70,14 +74,14 @@ fn status(s: &ScenarioParity, fail_on_gap: bool) -> TestCaseStatus {
             NonSuccessKind::Failure,
             format!("{violations} violation(s) of the contract"),
             "violation",
-            lines(Class::Violation),
+            violation_lines(),
         )
     } else if fail_on_gap && gaps > 0 {
         non_success(
             NonSuccessKind::Failure,
             format!("{gaps} field(s) differ from the baseline (--fail-on gap)"),
             "gap",
-            lines(Class::Gap),
+            gap_lines(),
         )
     } else if s.compared_fields == 0 {
         skipped("no answer field was compared")

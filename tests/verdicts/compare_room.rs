@@ -114,8 +114,7 @@ async fn an_execution_id_on_a_scheduled_start_is_a_violation_of_the_target_at_ev
     assert!(
         junit.contains("<testcase name=\"start_when_active\" classname=\"compare\"")
             && junit.contains("message=\"1 violation(s) of the contract\"")
-            && junit.contains("step 1: ")
-            && junit.contains("(O3)"),
+            && junit.contains("target start_when_active step 1 [O3]: "),
         "the JUnit report fails the scenario for its violation, naming step and rule: {junit}"
     );
 }
