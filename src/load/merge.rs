@@ -131,9 +131,6 @@ pub fn merge(reports: &[(String, LoadReport)]) -> Result<LoadReport, String> {
     Ok(m)
 }
 
-/// One merged interval: its latency histogram and failures by reason.
-type Interval = (Recorded, BTreeMap<String, u64>);
-
 /// The workers' series on one time axis: each point moved by its worker's
 /// start (`started_at`) after `start`, then points of the same interval
 /// added (histograms and failure counts).
@@ -145,7 +142,7 @@ fn merge_series(reports: &[&LoadReport], start: f64) -> SeriesReport {
         .max()
         .unwrap_or(1000)
         .max(1);
-    let mut by_name: BTreeMap<String, BTreeMap<u32, Interval>> = BTreeMap::new();
+    let mut by_name: BTreeMap<String, BTreeMap<u32, Point>> = BTreeMap::new();
     // The workers' active spans on the merged axis: the earliest first send
     // to the latest last answer (none if any worker's is unknown).
     let mut active_ms: Option<(u64, u64)> = None;
@@ -171,13 +168,11 @@ fn merge_series(reports: &[&LoadReport], start: f64) -> SeriesReport {
                 } else {
                     (at / interval_ms as f64 + 1e-9).floor() as u32
                 };
-                let e = points.entry(index).or_default();
-                let mut h = e.0.histogram();
-                let _ = h.add(p.histogram.histogram());
-                e.0 = Recorded::of(&h);
-                for (k, n) in &p.failures {
-                    *e.1.entry(k.clone()).or_default() += n;
-                }
+                let merged = match points.get(&index) {
+                    Some(e) => e.merged(p, index),
+                    None => Point::new(index, &p.histogram.histogram(), p.failures.clone()),
+                };
+                points.insert(index, merged);
             }
         }
     }
@@ -188,10 +183,7 @@ fn merge_series(reports: &[&LoadReport], start: f64) -> SeriesReport {
             .into_iter()
             .map(|(name, points)| Series {
                 name,
-                points: points
-                    .into_iter()
-                    .map(|(i, (h, failures))| Point::new(i, &h.histogram(), failures))
-                    .collect(),
+                points: points.into_values().collect(),
             })
             .collect(),
     }

@@ -94,8 +94,9 @@ impl Point {
     }
 
     /// This point and `other` as one point of interval `index` (their
-    /// histograms added, their failures summed).
-    fn merged(&self, other: &Point, index: u32) -> Point {
+    /// histograms added, their failures summed): a coarsened series' and a
+    /// merge of workers' series alike.
+    pub(super) fn merged(&self, other: &Point, index: u32) -> Point {
         let mut h = self.histogram.histogram();
         let _ = h.add(other.histogram.histogram());
         let mut failures = self.failures.clone();
