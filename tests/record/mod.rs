@@ -71,6 +71,16 @@ fn snapshots_of(file: &std::path::Path) -> std::path::PathBuf {
     file.parent().expect("a folder").join("snapshots")
 }
 
+/// `check FILE` on the embedded emulator against the transcript `record`
+/// wrote beside it ([`snapshots_of`]), with `extra` flags: (exit code, output).
+async fn replay_with_transcript(file: &std::path::Path, extra: &[&str]) -> (i32, String) {
+    let path = file.display().to_string();
+    let root = snapshots_of(file).display().to_string();
+    let mut args = vec!["check", path.as_str(), "--snapshot-dir", root.as_str()];
+    args.extend_from_slice(extra);
+    crate::support::run_cli(&args, &Environment::default()).await
+}
+
 fn scratch() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("ah-record-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
@@ -100,19 +110,7 @@ async fn a_target_with_the_other_c1_candidate_is_named_and_replays_with_its_flag
         "the fingerprint names the candidate and the flag that replays it:\n{text}"
     );
     let path = file.display().to_string();
-    let root = snapshots_of(&file).display().to_string();
-    let (code, out) = crate::support::run_cli(
-        &[
-            "check",
-            &path,
-            "--snapshot-dir",
-            &root,
-            "--active-start",
-            "idempotent",
-        ],
-        &Environment::default(),
-    )
-    .await;
+    let (code, out) = replay_with_transcript(&file, &["--active-start", "idempotent"]).await;
     assert!(
         code == 0 && out.contains("reference: `embedded`, strict"),
         "green on the emulator with the matching flag, held strictly against the transcript recorded on the embedded emulator:\n{out}"
@@ -388,20 +386,7 @@ async fn a_malformed_call_is_kept_as_a_raw_step_that_replays() {
             && text.contains(r#"\"flowName\": \"{{flow.f0}}\", \"clientToken\": "#),
         "the malformed call is a raw step, its flow name a template:\n{text}"
     );
-    let path = file.display().to_string();
-    let root = snapshots_of(&file).display().to_string();
-    let (code, out) = crate::support::run_cli(
-        &[
-            "check",
-            &path,
-            "--snapshot-dir",
-            &root,
-            "--snapshots",
-            "strict",
-        ],
-        &Environment::default(),
-    )
-    .await;
+    let (code, out) = replay_with_transcript(&file, &["--snapshots", "strict"]).await;
     assert!(
         code == 0 && out.contains("1 passed"),
         "the file reads back and replays green, strictly against its transcript:\n{out}\n{text}"
