@@ -56,6 +56,13 @@ const UNBOUNDED_SERVE: &[&str] = &[
     "100000000",
 ];
 
+/// Writes `r` as `dir/name` (JSON) for `load merge`; answers its path.
+fn write_report(dir: &std::path::Path, name: &str, r: &LoadReport) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string(r).expect("json")).expect("write");
+    path.display().to_string()
+}
+
 /// (index, requests) of each point of a merged series.
 fn by_index(points: &[Value]) -> Vec<(u64, u64)> {
     points
@@ -73,11 +80,7 @@ fn by_index(points: &[Value]) -> Vec<(u64, u64)> {
 fn merge_refuses_reports_that_do_not_belong_together_and_merges_series_by_time() {
     let dir = std::env::temp_dir().join(format!("appflow-harness-merge-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
-    let write = |name: &str, r: &LoadReport| -> String {
-        let path = dir.join(name);
-        std::fs::write(&path, serde_json::to_string(r).expect("json")).expect("write");
-        path.display().to_string()
-    };
+    let write = |name: &str, r: &LoadReport| write_report(&dir, name, r);
     let url = "http://127.0.0.1:9";
     let w0 = write("w0.json", &worker_report(Some((0, 2)), url, 2, 100.0));
     let w1 = write("w1.json", &worker_report(Some((1, 2)), url, 2, 101.0));
@@ -372,11 +375,7 @@ fn sigterm_and_sigint_mid_run_write_the_report_leave_no_flow_and_exit_130() {
 fn a_coarsened_worker_series_merges_into_the_coarser_interval() {
     let dir = std::env::temp_dir().join(format!("appflow-harness-coarse-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
-    let write = |name: &str, r: &LoadReport| -> String {
-        let path = dir.join(name);
-        std::fs::write(&path, serde_json::to_string(r).expect("json")).expect("write");
-        path.display().to_string()
-    };
+    let write = |name: &str, r: &LoadReport| write_report(&dir, name, r);
     let url = "http://127.0.0.1:9";
     let coarse = |interval_ms: u64| {
         let mut r = worker_report(Some((1, 2)), url, 2, 100.0);
