@@ -1,5 +1,5 @@
-//! Test-control steps (`advance-clock`, `fault`, `configure`) and undoing
-//! what they changed once the scenario ends.
+//! Test-control steps (`advance-clock`, `fault`, `configure`), `wait:`
+//! steps, and undoing what the control steps changed once the scenario ends.
 
 use bytes::Bytes;
 use serde_json::{Value, json};
@@ -47,6 +47,15 @@ pub(super) async fn play_control(
         .extend(failed.map(|m| Failure::new(Some(step.index), FailureKind::Control, m)));
     o.entry = json!({"step": step.index, "name": step.name, "control": shown});
     o
+}
+
+/// Plays a `wait:` step: real time passes (on any target; nothing is sent).
+pub(super) async fn play_wait(step: &Step, d: std::time::Duration) -> Observed {
+    tokio::time::sleep(d).await;
+    Observed {
+        entry: json!({"step": step.index, "name": step.name, "wait-seconds": d.as_secs_f64()}),
+        ..Observed::default()
+    }
 }
 
 /// Waits `poll` before an `eventually` expectation is tried again; where

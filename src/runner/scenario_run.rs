@@ -298,6 +298,7 @@ async fn play_steps(
                 };
                 play_call(step, a.target, a.account, names).await
             }
+            Action::Wait(d) => super::control::play_wait(step, *d).await,
             _ => play_control(step, a.target, saved).await,
         };
         let calls = observed.sent;

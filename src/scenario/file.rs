@@ -149,6 +149,10 @@ pub struct StepFile {
     /// Needs the test-control API: move the target's clock forward ("8h", "90s").
     #[serde(rename = "advance-clock", skip_serializing_if = "Option::is_none")]
     pub advance_clock: Option<String>,
+    /// Waits this long in real time ("20s", at most [`MAX_WAIT`](super::plan::MAX_WAIT)):
+    /// time passing on a target without a test clock (runs end, tokens age).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<String>,
     /// Needs the test-control API: inject a fault (see README, `/_harness/faults`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault: Option<Value>,

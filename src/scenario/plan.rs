@@ -245,12 +245,19 @@ pub enum Action {
     /// Moves the target's clock forward this long (`POST /_harness/clock`; T4
     /// without waiting 8 hours).
     AdvanceClock(Duration),
+    /// Waits this long in real time, on any target: time passing where no
+    /// test clock moves it (runs end on their own, L2; tokens age, T4).
+    Wait(Duration),
     /// Injects a fault (`POST /_harness/faults`, the document as written).
     Fault(Value),
     /// Changes quotas or the behaviour profile (`POST /_harness/config`, a
     /// patch).
     Configure(Value),
 }
+
+/// The longest `wait:` a step may ask for: 10 minutes (a longer time
+/// passing is `advance-clock`'s, on a target with the test-control API).
+pub const MAX_WAIT: Duration = Duration::from_secs(600);
 
 impl Action {
     /// Whether the step needs the target's `/_harness/` control API.

@@ -14,6 +14,7 @@ pub(super) enum ActionFile {
     Op(Operation, Value),
     Raw(String, String, Option<usize>),
     Clock(String),
+    Wait(String),
     Fault(Value),
     Configure(Value),
 }
@@ -52,6 +53,9 @@ pub(super) fn s_actions(s: &StepFile) -> Vec<(String, ActionFile)> {
     }
     if let Some(d) = &s.advance_clock {
         found.push((format!("advance-clock {d}"), ActionFile::Clock(d.clone())));
+    }
+    if let Some(d) = &s.wait {
+        found.push((format!("wait {d}"), ActionFile::Wait(d.clone())));
     }
     if let Some(f) = &s.fault {
         found.push(("fault".into(), ActionFile::Fault(f.clone())));

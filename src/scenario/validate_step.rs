@@ -107,7 +107,7 @@ fn step_plan(
     let (action, label) = action_of(s_actions(&s)).map_err(|m| {
         here.err(
             m,
-            Some("a step has exactly one of: an operation (StartFlow, ...), raw, advance-clock, fault, configure"),
+            Some("a step has exactly one of: an operation (StartFlow, ...), raw, advance-clock, wait, fault, configure"),
         )
     })?;
     let action = action_plan(here, action, flows, captured)?;
@@ -175,6 +175,12 @@ fn step_plan(
         ));
     }
     each_check(&s.each, concurrent, &action, flows, captured).map_err(|m| here.err(m, None))?;
+    if action.operation().is_none() && concurrent > 1 {
+        return Err(here.err(
+            format!("`{label}` steps send nothing, so `concurrent:` means nothing there"),
+            None,
+        ));
+    }
     if action.operation().is_none() && (has_expect || !s.capture.is_empty()) {
         return Err(here.err(format!("`{label}` steps take no expect or capture"), None));
     }
@@ -254,6 +260,22 @@ fn action_plan(
         ActionFile::Clock(d) => Action::AdvanceClock(
             parse_duration(&d).map_err(|m| here.err(format!("advance-clock: {m}"), None))?,
         ),
+        ActionFile::Wait(d) => {
+            let d = parse_duration(&d).map_err(|m| here.err(format!("wait: {m}"), None))?;
+            if d > super::plan::MAX_WAIT {
+                return Err(here.err(
+                    format!(
+                        "wait: {} s is longer than the {} s a step may wait",
+                        d.as_secs(),
+                        super::plan::MAX_WAIT.as_secs()
+                    ),
+                    Some(
+                        "to pass hours, use `advance-clock:` on a target with the test-control API",
+                    ),
+                ));
+            }
+            Action::Wait(d)
+        }
         ActionFile::Fault(v) => Action::Fault(v),
         ActionFile::Configure(v) => Action::Configure(v),
     })

@@ -115,6 +115,10 @@ fn action() -> impl Strategy<Value = StepFile> {
             advance_clock: Some(d),
             ..StepFile::default()
         }),
+        "[1-9][0-9]?[ms]".prop_map(|d| StepFile {
+            wait: Some(d),
+            ..StepFile::default()
+        }),
         object().prop_map(|c| StepFile {
             configure: Some(c),
             ..StepFile::default()
