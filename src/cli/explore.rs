@@ -31,6 +31,11 @@ pub struct ExploreArgs {
     /// old name is a hidden alias).
     #[arg(long = "run-time", alias = "time", value_parser = parse_duration)]
     pub time: Option<Duration>,
+    /// How long a pause lets real time pass, so a token forgotten early
+    /// shows ("10s"; default a sixth of `--run-time`, at most 10s; "0s": no
+    /// pauses). Pauses take at most a quarter of `--run-time` in all.
+    #[arg(long, value_parser = parse_duration)]
+    pub pause: Option<Duration>,
     /// Write the shrunk failing sequence as a scenario file in this folder.
     #[arg(long)]
     pub save: Option<PathBuf>,
@@ -79,6 +84,11 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 impl From<ExploreArgs> for ExploreOptions {
     fn from(a: ExploreArgs) -> Self {
         let aws = a.target.target == TargetChoice::Aws;
+        let time = a.time.unwrap_or(if aws {
+            crate::explore::DEFAULT_TIME_AWS
+        } else {
+            crate::explore::DEFAULT_TIME
+        });
         Self {
             target: a
                 .target
@@ -91,12 +101,11 @@ impl From<ExploreArgs> for ExploreOptions {
                 seed: a
                     .seed
                     .unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0 % 1_000_000),
-                time: a.time.unwrap_or(if aws {
-                    crate::explore::DEFAULT_TIME_AWS
-                } else {
-                    crate::explore::DEFAULT_TIME
-                }),
+                time,
                 shrink_time: Duration::from_secs(if aws { 600 } else { 60 }),
+                pause: a
+                    .pause
+                    .unwrap_or_else(|| crate::explore::default_pause(time)),
             },
             poll: a.poll.unwrap_or(if aws {
                 crate::model::L2_LAG_AWS

@@ -102,6 +102,9 @@ pub async fn run_summary(
         control: target.abilities.control,
         event_source: target.abilities.event_source,
         poll: options.poll,
+        settle: crate::explore::settle_bound(options.poll),
+        // Made from the budget by `explore`.
+        pauses: std::sync::Arc::default(),
         tolerate: options.tolerate.clone(),
     };
     let mut summary = explore(player, options.budget.clone()).await;
@@ -114,6 +117,7 @@ pub async fn run_summary(
                 target: &format!("{} ({})", name, target.kind.as_str()),
                 original_steps: f.original_steps,
                 poll: options.poll,
+                settle: crate::explore::settle_bound(options.poll),
             },
         )
         .map_err(|e| CommandError::Internal(e.to_string()))?;

@@ -14,7 +14,9 @@ use super::generate::Move;
 use super::play::Played;
 use super::scenario_file::{UNCAPTURED, known, run_id};
 use crate::appflow::Operation;
-use crate::model::{Admission, Exec, Invocation, OkBody, Worlds, branches, permutations};
+use crate::model::{
+    Admission, Exec, Invocation, OkBody, ProfileSet, Worlds, branches, permutations,
+};
 use crate::scenario::file::{ExpectFile, StepFile};
 
 /// More answer vectors than this: the step's answers get no expectation
@@ -162,6 +164,7 @@ pub(super) fn step_file(
     reqs: &[(Operation, Value)],
     lines: &StepLines,
     runs: &mut Vec<String>,
+    settled: ProfileSet,
 ) -> Option<StepFile> {
     let (_, first) = reqs.first()?;
     let mut body = first.clone();
@@ -181,7 +184,15 @@ pub(super) fn step_file(
         out.each.insert("clientToken".into(), tokens);
     }
     lines.apply(&mut out);
-    let vectors = p.before.as_ref().and_then(|w| outcomes(w, &p.calls));
+    // The orders the profiles the target settled on allow: the file's
+    // expectations follow them (as its header says), so a copy that is a
+    // new run only under one candidate (C2 accept) is captured where the
+    // target showed that candidate.
+    let vectors = p
+        .before
+        .as_ref()
+        .map(|w| w.within(settled))
+        .and_then(|w| outcomes(&w, &p.calls));
     let e = vectors
         .as_ref()
         .map(|v| expectation(v, &p.step, runs))

@@ -98,6 +98,18 @@ pub async fn drop_next_start(endpoint: &Endpoint, after: bool) -> Result<Value, 
     Ok(fault)
 }
 
+/// Ends the runs of flow `name` at once (`/_harness/finish-runs`, as if
+/// their run time had passed); a target that refuses is waited out instead.
+pub async fn finish_runs(endpoint: &Endpoint, name: &str) -> bool {
+    post(
+        endpoint,
+        "/_harness/finish-runs",
+        &json!({ "flowName": name }),
+    )
+    .await
+    .is_ok()
+}
+
 /// Puts back the limits a sequence's quota steps changed.
 pub async fn restore(endpoint: &Endpoint, saved: Option<Value>) {
     let Some(saved) = saved else { return };
@@ -119,12 +131,13 @@ pub fn slot_of(step: &Move) -> u8 {
         | Move::Stop { slot }
         | Move::Delete { slot, .. }
         | Move::Describe { slot }
+        | Move::Settle { slot }
         | Move::Records { slot, .. }
         | Move::Cancel { slot, .. }
         | Move::Burst { slot, .. }
         | Move::Lost { slot, .. }
         | Move::Large { slot, .. } => *slot,
-        Move::List { .. } | Move::Clock | Move::Quota { .. } => 0,
+        Move::List { .. } | Move::Clock | Move::Pause | Move::Quota { .. } => 0,
     }
 }
 
@@ -140,8 +153,8 @@ pub fn operation_of(step: &Move) -> Option<Operation> {
         Move::Delete { .. } => Operation::DeleteFlow,
         Move::Describe { .. } => Operation::DescribeFlow,
         Move::List { .. } => Operation::ListFlows,
-        Move::Records { .. } => Operation::DescribeFlowExecutionRecords,
+        Move::Records { .. } | Move::Settle { .. } => Operation::DescribeFlowExecutionRecords,
         Move::Cancel { .. } => Operation::CancelFlowExecutions,
-        Move::Clock | Move::Quota { .. } => return None,
+        Move::Clock | Move::Pause | Move::Quota { .. } => return None,
     })
 }

@@ -80,7 +80,7 @@ pub(super) fn of_expects(admitted: &[&Admission], step: &Move, runs: &[String]) 
     if oks.len() == admitted.len() {
         out.body = ok_body(&oks, runs);
     }
-    if matches!(step, Move::Records { .. }) && out.body.is_some() {
+    if matches!(step, Move::Records { .. } | Move::Settle { .. }) && out.body.is_some() {
         out.eventually = Some(crate::scenario::format_duration(crate::model::L2_LAG));
     }
     out

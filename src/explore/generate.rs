@@ -118,6 +118,19 @@ pub enum Move {
     },
     /// The target's clock moves 8 hours (skipped without the test-control API).
     Clock,
+    /// Waits until the runs of the slot's flow end: with the test-control
+    /// API they are ended at once (`/_harness/finish-runs`); either way its
+    /// records are read (pages of [`SETTLE_PAGE`]) until none is in
+    /// progress or the player's settle bound passes (L2, S3). A replay
+    /// after it meets a token whose run has ended (T1).
+    Settle {
+        /// The flow slot (0..SLOTS) the step is about.
+        slot: u8,
+    },
+    /// Real time passes: the player's pause (tens of seconds by default),
+    /// skipped when less of the time budget is left; a token forgotten
+    /// early shows on the next replay (T1, T4).
+    Pause,
     /// StartFlow whose answer the target drops (a test-control `drop`
     /// fault, with the run started or not: `after`); skipped without it.
     Lost {
@@ -151,6 +164,9 @@ pub enum Move {
 /// emulators commonly accept, and under API Gateway's 10 MB.
 pub const LARGE_BODY: usize = 1_100_000;
 
+/// `maxResults` of the reads of a [`Move::Settle`]: the most a page may hold.
+pub const SETTLE_PAGE: u8 = 100;
+
 /// What a slot is, as far as the generator knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Slot {
@@ -169,6 +185,10 @@ pub struct Plan {
     pub slots: [Slot; SLOTS as usize],
     /// The tokens of the calls sent at once.
     pub tokens: u8,
+    /// Time passed (a settle or a pause) since the last StartFlow: replays
+    /// of earlier tokens are the likelier next step, since they are what
+    /// shows a token forgotten over time (T1).
+    pub waited: bool,
 }
 
 /// The reference state machine of proptest-state-machine.
@@ -182,6 +202,7 @@ impl ReferenceStateMachine for Generator {
         Just(Plan {
             slots: [Slot::Free; SLOTS as usize],
             tokens: 0,
+            waited: false,
         })
         .boxed()
     }
@@ -271,6 +292,11 @@ impl ReferenceStateMachine for Generator {
             (2, Just(Move::Clock).boxed()),
             (
                 2,
+                slot.clone().prop_map(|slot| Move::Settle { slot }).boxed(),
+            ),
+            (1, Just(Move::Pause).boxed()),
+            (
+                2,
                 (slot.clone(), token(used, false), prop::bool::ANY)
                     .prop_map(|(slot, token, after)| Move::Lost { slot, token, after })
                     .boxed(),
@@ -283,6 +309,18 @@ impl ReferenceStateMachine for Generator {
             ),
             (3, quota()),
         ];
+        if state.waited && used > 0 {
+            options.push((
+                12,
+                (slot.clone(), 0..used)
+                    .prop_map(|(slot, k)| Move::Start {
+                        slot,
+                        name: Variant::Plain,
+                        token: TokenArg::Pool(k, Variant::Plain),
+                    })
+                    .boxed(),
+            ));
+        }
         if !free.is_empty() {
             // Mostly creates while nothing exists; re-creates later.
             let weight = if live.is_empty() { 12 } else { 3 };
@@ -321,6 +359,11 @@ impl ReferenceStateMachine for Generator {
             _ => 0,
         };
         state.tokens = state.tokens.max(uses).min(TOKENS);
+        match step {
+            Move::Settle { .. } | Move::Pause => state.waited = true,
+            Move::Start { .. } | Move::Burst { .. } => state.waited = false,
+            _ => {}
+        }
         match step {
             Move::Create { slot, trigger, .. } => {
                 state.slots[*slot as usize] = Slot::Live(*trigger)

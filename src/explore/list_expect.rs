@@ -1,3 +1,6 @@
+//! Lists in a saved file. A settle's records read waits until its runs
+//! have ended ([`wait_for_ends`]).
+//!
 //! ListFlows in a saved file: read through every page (`all-pages`, at the
 //! page size the sequence used), judged only on the sequence's own flows:
 //! `contains` the live ones (trigger type, and status as every admitted
@@ -66,4 +69,24 @@ pub(super) fn flows(
         m.insert("excludes".into(), Value::Array(excludes));
     }
     Some(Value::Object(m))
+}
+
+/// A records expectation made to wait for the runs' end: no run listed
+/// InProgress, and each named run in a status its phase may end in (L2:
+/// Successful; S3: CancelStarted or Canceled).
+pub(super) fn wait_for_ends(body: &mut Value) {
+    let Some(list) = body.get_mut("flowExecutions") else {
+        return;
+    };
+    if let Some(items) = list.get_mut("contains").and_then(|c| c.as_array_mut()) {
+        for item in items {
+            if let Some(one_of) = item
+                .pointer_mut("/executionStatus/one-of")
+                .and_then(|v| v.as_array_mut())
+            {
+                one_of.retain(|s| s != "InProgress");
+            }
+        }
+    }
+    list["excludes"] = json!([{ "executionStatus": "InProgress" }]);
 }

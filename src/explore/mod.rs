@@ -19,7 +19,9 @@ mod generate;
 mod list_expect;
 mod names;
 mod observe;
+mod pauses;
 mod play;
+mod played;
 pub mod report;
 pub mod scenario_file;
 mod strategies;
@@ -32,7 +34,7 @@ use proptest_state_machine::ReferenceStateMachine;
 use serde::Serialize;
 
 pub use generate::{Generator, LARGE_BODY, Move, Plan, Slot, TokenArg, Variant};
-pub use play::{AdmittedView, Ending, Played, Player, Sequence};
+pub use play::{AdmittedView, Ending, Pauses, Played, Player, Sequence};
 pub use report::{Exploration, Fingerprint};
 
 use crate::model::{Dimension, ProfileSet};
@@ -51,6 +53,26 @@ pub struct Budget {
     pub time: Duration,
     /// Shrinking a finding stops after this long.
     pub shrink_time: Duration,
+    /// How long one pause ([`Move::Pause`]) lets real time pass; pauses
+    /// take at most a quarter of `time` in all ([`PAUSE_SHARE`]). Zero:
+    /// no pauses. The CLI's default is [`default_pause`].
+    pub pause: Duration,
+}
+
+/// How long a [`Move::Settle`] waits for runs to end: three times the
+/// L2 bound `poll` (30 s by default, 90 s against AWS); saved files wait
+/// as long.
+pub fn settle_bound(poll: Duration) -> Duration {
+    poll * 3
+}
+
+/// Pauses take at most `time / PAUSE_SHARE` of a time budget in all.
+pub const PAUSE_SHARE: u32 = 4;
+
+/// The default pause for a time budget: a sixth of it, at most 10 s
+/// (10 s of the default minute, 5 s of the 30 s against AWS).
+pub fn default_pause(time: Duration) -> Duration {
+    (time / 6).min(Duration::from_secs(10))
 }
 
 /// `cases` without a bound: the time decides how many sequences are played.
@@ -78,6 +100,7 @@ impl Default for Budget {
             seed: 0,
             time: DEFAULT_TIME,
             shrink_time: Duration::from_secs(60),
+            pause: default_pause(DEFAULT_TIME),
         }
     }
 }
@@ -119,7 +142,8 @@ struct Tally {
 
 /// Explores `player`'s target within `budget`. Runs proptest on a blocking
 /// thread; each sequence is played on the current tokio runtime.
-pub async fn explore(player: Player, budget: Budget) -> Exploration {
+pub async fn explore(mut player: Player, budget: Budget) -> Exploration {
+    player.pauses = Arc::new(play::Pauses::new(budget.pause, budget.time / PAUSE_SHARE));
     let handle = tokio::runtime::Handle::current();
     let tally = Arc::new(Mutex::new(Tally::default()));
     let started = Instant::now();
@@ -160,6 +184,11 @@ fn run_proptest(
     let lock = || tally.lock().unwrap_or_else(|p| p.into_inner());
     let result = runner.run(&strategy, |(_, steps, seen)| {
         let shrinking = lock().last_failure.is_some();
+        // The failing sequence must be able to fail again: its pauses play.
+        player
+            .pauses
+            .unlimited
+            .store(shrinking, std::sync::atomic::Ordering::SeqCst);
         if !shrinking && started.elapsed() > budget.time {
             let mut t = lock();
             t.not_run += 1;

@@ -163,11 +163,15 @@ pub fn requests(
             Operation::DescribeFlowExecutionRecords,
             json!({ "flowName": plain(*slot), "maxResults": page }),
         ),
+        Move::Settle { slot } => one(
+            Operation::DescribeFlowExecutionRecords,
+            json!({ "flowName": plain(*slot), "maxResults": super::generate::SETTLE_PAGE }),
+        ),
         Move::Cancel { slot, run } => one(
             Operation::CancelFlowExecutions,
             json!({ "flowName": plain(*slot), "executionIds": [n.run(run.map(usize::from))] }),
         ),
-        Move::Clock | Move::Quota { .. } => Vec::new(),
+        Move::Clock | Move::Pause | Move::Quota { .. } => Vec::new(),
     }
 }
 
@@ -222,6 +226,10 @@ pub fn model_call(
         (Operation::DescribeFlowExecutionRecords, Move::Records { page, .. }) => {
             Invocation::Records { name, page: *page }
         }
+        (Operation::DescribeFlowExecutionRecords, _) => Invocation::Records {
+            name,
+            page: super::generate::SETTLE_PAGE,
+        },
         (Operation::CancelFlowExecutions, _) => Invocation::Cancel {
             name,
             execution_id: body["executionIds"][0]

@@ -7,16 +7,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 pub use super::control::{operation_of, slot_of};
 use super::generate::{LARGE_BODY, Move, SLOTS, slot_trigger};
 use super::names::{Concrete, Namer, model_call, requests};
 use super::observe::{Read, Unjudged, read, read_with};
+pub use super::pauses::Pauses;
+pub use super::played::{AdmittedView, Ending, Played, Sequence};
 use crate::appflow::TriggerType;
 use crate::client::Endpoint;
 use crate::fixtures::FixtureVars;
-use crate::model::{Admitted, Invocation, Judgement, Observed, ProfileSet, Worlds};
+use crate::model::{Invocation, Judgement, Observed, ProfileSet, Worlds};
 
 /// How a sequence is played.
 #[derive(Debug, Clone)]
@@ -31,90 +31,16 @@ pub struct Player {
     pub event_source: bool,
     /// How long a read may lack a new run (L2).
     pub poll: Duration,
+    /// How long a [`Move::Settle`] reads records for its runs to end (L2).
+    pub settle: Duration,
+    /// The real time a [`Move::Pause`] lets pass, and how much of the time
+    /// budget pauses may take in all.
+    pub pauses: Arc<Pauses>,
     /// Rule ids of known deviations: a failing answer where one of them
     /// decided an admitted answer ends its sequence as not judged (counted
     /// and reported), not as a finding; so does an admitted answer one of
     /// them decided (what follows depends on it).
     pub tolerate: Vec<String>,
-}
-
-/// One step as played.
-#[derive(Debug, Clone, Serialize)]
-pub struct Played {
-    /// 1-based.
-    pub index: usize,
-    /// The generated step.
-    pub step: Move,
-    /// The trigger type the step's bodies were made with (UpdateFlow's).
-    pub trigger: TriggerType,
-    /// The model's calls (a burst has several), empty when skipped.
-    pub calls: Vec<Invocation>,
-    /// What the contract admitted for the (first) call, before it was sent.
-    pub admitted: Vec<AdmittedView>,
-    /// The answers, as the model sees them.
-    pub observed: Vec<Observed>,
-    /// The answers' bodies, for reports.
-    pub bodies: Vec<String>,
-    /// The rule ids that decided the answers.
-    pub rules: Vec<&'static str>,
-    /// Wire and shape rules the answers broke.
-    pub violations: Vec<String>,
-    /// Why the step was not played.
-    pub skipped: Option<String>,
-    /// Whether this is the step that failed.
-    pub failed: bool,
-    /// Admitted answers that broke wire or shape rules (`violations`):
-    /// reports show the rule, not an expected answer equal to the actual.
-    pub wire_only: bool,
-    /// A control step's `configure:` or `fault:`, as a scenario file writes it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub control: Option<serde_json::Value>,
-    /// A burst's worlds before it was sent: a scenario file's expectations
-    /// for its calls at once hold in every order these allow.
-    #[serde(skip)]
-    pub before: Option<Worlds>,
-}
-
-/// An admitted answer, as reports show it.
-#[derive(Debug, Clone, Serialize)]
-pub struct AdmittedView {
-    /// The answer, in words.
-    pub answer: String,
-    /// The rule ids that decide it.
-    pub rules: Vec<&'static str>,
-    /// The profiles it belongs to (`C1 conflict|idempotent, ...`).
-    pub profiles: String,
-    #[serde(skip)]
-    /// The admitted answer itself.
-    pub admitted: Admitted,
-}
-
-/// How a sequence ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "outcome", content = "reason")]
-pub enum Ending {
-    /// Every answer was admitted.
-    Passed,
-    /// An answer outside the admitted set.
-    Failed,
-    /// Not judged: throttled, unanswered, unreachable.
-    Unjudged(String),
-}
-
-/// A played sequence.
-#[derive(Debug, Clone, Serialize)]
-pub struct Sequence {
-    /// The sequence's name part (`ah-x<names>-s<slot>`).
-    pub names: String,
-    /// The steps played (up to the failing one).
-    pub steps: Vec<Played>,
-    /// How it ended.
-    pub ending: Ending,
-    /// The profiles the target stayed consistent with.
-    #[serde(skip)]
-    pub profiles: ProfileSet,
-    /// Calls sent, clean-up included.
-    pub calls: usize,
 }
 
 impl Player {
@@ -214,6 +140,27 @@ impl Player {
             played.skipped = Some("no test-control API".into());
             return Ok(true);
         }
+        if *step == Move::Pause {
+            if !self.pauses.take() {
+                played.skipped = Some("the pauses' share of the time budget is spent".into());
+                return Ok(true);
+            }
+            tokio::time::sleep(self.pauses.each).await;
+            // Whole seconds, rounded up: the saved file waits at least as long.
+            let call = Invocation::Wait {
+                secs: self.pauses.each.as_millis().div_ceil(1000) as u64,
+            };
+            worlds.judge(&call, &Observed::default());
+            played.calls.push(call);
+            return Ok(true);
+        }
+        if let Move::Settle { slot } = step
+            && self.control
+        {
+            *calls += 1;
+            let name = names.name(*slot, super::generate::Variant::Plain);
+            super::control::finish_runs(&self.endpoint, &name).await;
+        }
         if let Move::Clock | Move::Quota { .. } = step {
             *calls += 1;
             let call = if *step == Move::Clock {
@@ -253,6 +200,7 @@ impl Player {
             let started = Instant::now();
             let pad = matches!(step, Move::Large { .. }).then_some(LARGE_BODY);
             let lossy = matches!(step, Move::Lost { .. });
+            let settling = matches!(step, Move::Settle { .. });
             loop {
                 let got = read_with(&self.endpoint, *op, body, flow_trigger, pad, lossy).await?;
                 let Some(r) = got else {
@@ -270,6 +218,16 @@ impl Player {
                 *calls += r.calls;
                 let v = worlds.judge(&model[0], &r.observed);
                 let lagging = v == Judgement::Lagging && started.elapsed() < self.poll;
+                // A settle reads on while a run is in progress (its
+                // admitted reads moved the worlds on: each is a real one).
+                let unsettled = settling
+                    && matches!(v, Judgement::Admitted { .. })
+                    && in_progress(&r.observed)
+                    && started.elapsed() < self.settle;
+                if unsettled {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    continue;
+                }
                 if !lagging || r.observed.status != 200 {
                     record(played, r);
                     break v;
@@ -391,6 +349,16 @@ fn views(worlds: &Worlds, call: &Invocation) -> Vec<AdmittedView> {
 /// The rule id a violation line starts with (`W3: ...`).
 fn rule_of(violation: &str) -> &str {
     violation.split(':').next().unwrap_or_default().trim()
+}
+
+/// Whether a records read lists a run still in progress (L2). A run
+/// being canceled has ended as far as a settle goes: S3 lets it show
+/// CancelStarted for as long as the target likes.
+pub(super) fn in_progress(o: &Observed) -> bool {
+    o.runs.as_ref().is_some_and(|runs| {
+        runs.iter()
+            .any(|r| matches!(r.status.as_deref(), Some("InProgress") | None))
+    })
 }
 
 fn record(played: &mut Played, r: Read) {

@@ -217,6 +217,7 @@ pub fn describe(call: &Invocation) -> String {
             format!("CancelFlowExecutions {} [{execution_id}]", name(n))
         }
         Invocation::AdvanceClock { secs } => format!("advance the clock {}h", secs / 3600),
+        Invocation::Wait { secs } => format!("wait {secs}s"),
         Invocation::LargeStart {
             name: n,
             token,

@@ -33,6 +33,8 @@ pub struct FoundBy<'a> {
     pub original_steps: usize,
     /// How long explore let a read lack a run (L2); the file's reads wait as long.
     pub poll: Duration,
+    /// How long a settle waited for runs to end; the file's settles wait as long.
+    pub settle: Duration,
 }
 
 /// The scenario file of a failing sequence, as text (its header of
@@ -97,6 +99,13 @@ pub fn scenario(
                 covers.push(r);
             }
         }
+        if let Some(crate::model::Invocation::Wait { secs }) = p.calls.first() {
+            body.push(StepFile {
+                wait: Some(format!("{secs}s")),
+                ..StepFile::default()
+            });
+            continue;
+        }
         if p.step == Move::Clock {
             body.push(StepFile {
                 advance_clock: Some("8h".into()),
@@ -132,11 +141,24 @@ pub fn scenario(
                 continue;
             }
         }
-        if let Some(mut s) = step_file(p, &t, fixtures, p.trigger, &mut runs, after_clock) {
+        if let Some(mut s) = step_file(
+            p,
+            &t,
+            fixtures,
+            p.trigger,
+            &mut runs,
+            after_clock,
+            seq.profiles,
+        ) {
             s.when = guard.clone();
-            // The reads wait for a run as long as explore did (L2).
+            // The reads wait for a run as long as explore did (L2), a
+            // settle for the runs to end as long as it did.
+            let wait = match p.step {
+                Move::Settle { .. } => from.settle,
+                _ => from.poll,
+            };
             if let Some(e) = s.expect.as_mut().filter(|e| e.eventually.is_some()) {
-                e.eventually = Some(crate::scenario::format_duration(from.poll));
+                e.eventually = Some(crate::scenario::format_duration(wait));
             }
             body.push(s);
         }
@@ -242,7 +264,7 @@ fn step_name(p: &Played) -> String {
 }
 
 fn mentions(step: &Move, slot: u8) -> bool {
-    step != &Move::Clock
+    !matches!(step, Move::Clock | Move::Pause)
         && !matches!(step, Move::List { .. } | Move::Quota { .. })
         && super::play::slot_of(step) == slot
 }
@@ -256,6 +278,7 @@ fn step_file(
     trigger: TriggerType,
     runs: &mut Vec<String>,
     after_clock: bool,
+    settled: crate::model::ProfileSet,
 ) -> Option<StepFile> {
     let op = operation_of(&p.step)?;
     t.runs.replace(runs.clone());
@@ -269,7 +292,7 @@ fn step_file(
     if let Move::Burst { tokens, .. } = &p.step
         && (tokens.first() == Some(&TokenArg::None) || tokens.windows(2).any(|w| w[0] != w[1]))
     {
-        return super::burst::step_file(p, &reqs, &lines, runs);
+        return super::burst::step_file(p, &reqs, &lines, runs, settled);
     }
     let mut expect =
         super::file_expect::expectation(&p.admitted, p.failed, p.observed.first(), &p.step, runs);
@@ -298,8 +321,17 @@ fn step_file(
     if burst {
         out.concurrent = u32::try_from(reqs.len()).ok();
     }
-    if let Move::Records { .. } = p.step {
+    if let Move::Records { .. } | Move::Settle { .. } = p.step {
         out.all_pages = true;
+    }
+    // A settle that saw its runs end waits for them to end (else a replay
+    // after it would meet a run still in progress, and prove less).
+    if let (Move::Settle { .. }, Some(o)) = (&p.step, p.observed.first())
+        && o.status == 200
+        && !super::play::in_progress(o)
+        && let Some(b) = expect.body.as_mut()
+    {
+        super::list_expect::wait_for_ends(b);
     }
     if let Move::List { .. } = p.step {
         out.all_pages = true;
@@ -339,11 +371,12 @@ fn step_file(
     if expect != ExpectFile::default() {
         out.expect = Some(expect);
     }
-    let capture_ok = !burst
-        && p.admitted.iter().all(|a| match &a.admitted.expect {
-            Admission::Ok(OkBody::Start { exec, .. }) => super::file_expect::is_new(exec),
-            _ => false,
-        });
+    // A same-token burst's copies answer one run (T5, `distinct: 1`): the
+    // first copy's is captured, so a later replay is held to it.
+    let capture_ok = p.admitted.iter().all(|a| match &a.admitted.expect {
+        Admission::Ok(OkBody::Start { exec, .. }) => super::file_expect::is_new(exec),
+        _ => false,
+    });
     for id in p.observed.iter().filter_map(run_id) {
         if known(runs, &id) {
             continue;

@@ -96,6 +96,12 @@ pub enum Invocation {
         /// Q3: runs that may start before it can bite.
         concurrent: u8,
     },
+    /// Real time passed (a pause; no call): tokens age (T4), runs may end
+    /// (they may have already: L2).
+    Wait {
+        /// Seconds that passed, at least.
+        secs: u64,
+    },
     /// The target's clock moved forward (test-control API).
     AdvanceClock {
         /// Seconds the clock moved.
@@ -116,7 +122,7 @@ impl Invocation {
             Self::ListFlows { .. } => Operation::ListFlows,
             Self::Records { .. } => Operation::DescribeFlowExecutionRecords,
             Self::Cancel { .. } => Operation::CancelFlowExecutions,
-            Self::AdvanceClock { .. } | Self::SetQuotas { .. } => return None,
+            Self::AdvanceClock { .. } | Self::Wait { .. } | Self::SetQuotas { .. } => return None,
         })
     }
 
@@ -132,7 +138,10 @@ impl Invocation {
             | Self::DescribeFlow { name }
             | Self::Records { name, .. }
             | Self::Cancel { name, .. } => Some(name),
-            Self::ListFlows { .. } | Self::AdvanceClock { .. } | Self::SetQuotas { .. } => None,
+            Self::ListFlows { .. }
+            | Self::AdvanceClock { .. }
+            | Self::Wait { .. }
+            | Self::SetQuotas { .. } => None,
         }
     }
 }

@@ -68,6 +68,18 @@ impl Worlds {
             .fold(ProfileSet::NONE, |a, (_, p)| a.or(*p))
     }
 
+    /// The worlds whose profiles are among `profiles` (each narrowed to them).
+    pub fn within(&self, profiles: ProfileSet) -> Worlds {
+        Worlds {
+            worlds: self
+                .worlds
+                .iter()
+                .map(|(s, p)| (s.clone(), p.and(profiles)))
+                .filter(|(_, p)| !p.is_empty())
+                .collect(),
+        }
+    }
+
     /// The trigger type of the live flow `name`, when every world agrees.
     pub fn trigger_of(&self, name: &str) -> Option<crate::appflow::TriggerType> {
         let mut triggers = self

@@ -122,7 +122,7 @@ fn unlimited(s: &ModelState, p: ProfileSet, call: &Invocation) -> Vec<Branch> {
             }
         },
         Invocation::Cancel { name, execution_id } => cancel(s, p, name, execution_id),
-        Invocation::AdvanceClock { secs } => {
+        Invocation::AdvanceClock { secs } | Invocation::Wait { secs } => {
             let mut next = s.clone();
             next.now += secs;
             vec![branch(p, &["T4"], Admission::Any, next)]

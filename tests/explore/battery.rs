@@ -181,7 +181,12 @@ impl Change for ForgetsTokensOfBursts {
 /// format's one reader, fails `check` on the faulty endpoint at the step
 /// that failed there on each of `replays` replays (every fault here is
 /// deterministic, races included), and passes on the emulator. Prints the figures of the note.
-async fn battery(class: &str, change: impl Change + Clone, budget: Budget, replays: usize) {
+pub(super) async fn battery(
+    class: &str,
+    change: impl Change + Clone,
+    budget: Budget,
+    replays: usize,
+) {
     let seed = budget.seed;
     let emulator = appflow_harness::emulator::Emulator::start()
         .await
@@ -323,7 +328,7 @@ async fn a_tolerated_wire_rule_is_looked_past_and_an_untolerated_one_is_found() 
     let budget = |cases| Budget {
         seed: 1,
         cases,
-        ..Budget::default()
+        ..super::quick()
     };
     let (s, out) = explore(options(url(&u), budget(5), None)).await;
     assert!(
@@ -356,7 +361,7 @@ async fn runs_listed_three_seconds_late_are_no_finding() {
     let budget = Budget {
         seed: 1,
         cases: 60,
-        ..Budget::default()
+        ..super::quick()
     };
     let target = || url(&emulator.url());
     // Polled shorter than the lag (explore's old 2 s): the reads are reached.

@@ -161,7 +161,7 @@ async fn the_embedded_emulator_passes_quota_lost_answer_and_large_body_steps_ove
         let budget = Budget {
             seed,
             cases: 80,
-            ..Budget::default()
+            ..super::quick()
         };
         let target = TargetOptions::new(TargetChoice::Embedded);
         let (s, out) = explore(options(target, budget, None)).await;
@@ -205,7 +205,7 @@ async fn a_402_where_the_quotas_are_unknown_is_not_judged_and_never_a_finding() 
     let budget = Budget {
         seed: 5,
         cases: 60,
-        ..Budget::default()
+        ..super::quick()
     };
     let (s, out) = explore(options(super::url(&u), budget, None)).await;
     assert!(

@@ -43,7 +43,7 @@ pub(super) fn fixed(seed: u64) -> Budget {
         seed,
         cases: 256,
         time: std::time::Duration::from_secs(600),
-        ..Budget::default()
+        ..quick()
     }
 }
 
@@ -93,6 +93,15 @@ fn short(seed: u64, cases: u32) -> Budget {
     Budget {
         seed,
         cases,
+        ..quick()
+    }
+}
+
+/// The default budget with short pauses (100 ms): the tests' time goes to
+/// sequences; the time class sets its own.
+pub(super) fn quick() -> Budget {
+    Budget {
+        pause: std::time::Duration::from_millis(100),
         ..Budget::default()
     }
 }
@@ -223,6 +232,7 @@ async fn a_run_that_judges_nothing_fails() {
 
 mod battery;
 mod battery_files;
+mod battery_time;
 mod coalescing;
 mod control;
 mod faults;

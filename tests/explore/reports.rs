@@ -107,7 +107,7 @@ async fn a_clean_run_is_green_and_names_the_fingerprint() {
     let budget = Budget {
         seed: 3,
         cases: 40,
-        ..Budget::default()
+        ..super::quick()
     };
     let (r, out) = junit(TargetOptions::new(TargetChoice::Embedded), budget, &dir).await;
     let suite = &r.test_suites[0];
@@ -150,7 +150,7 @@ async fn a_run_that_judged_nothing_is_never_green() {
         seed: 1,
         cases: 1,
         steps: 2,
-        ..Budget::default()
+        ..super::quick()
     };
     let (r, out) = junit(url(&u), budget, &dir).await;
     let suite = &r.test_suites[0];
