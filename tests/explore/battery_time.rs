@@ -108,12 +108,7 @@ async fn a_token_forgotten_once_its_run_ended_is_found_after_a_settle() {
     battery(
         "time: a token forgotten once its run ended",
         ForgetsTokensOfEndedRuns::default(),
-        super::fixed(
-            std::env::var("SEED")
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(SETTLE_SEED),
-        ),
+        super::fixed(SETTLE_SEED),
         2,
     )
     .await;
@@ -127,12 +122,7 @@ async fn a_token_forgotten_after_a_pause_is_found_and_saved_with_a_wait() {
         Budget {
             // Longer than IDLE, with room for a loaded machine's gaps.
             pause: Duration::from_secs(2),
-            ..super::fixed(
-                std::env::var("SEED")
-                    .ok()
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(PAUSE_SEED),
-            )
+            ..super::fixed(PAUSE_SEED)
         },
         2,
     )
