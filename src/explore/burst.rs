@@ -157,14 +157,19 @@ fn distinct_ids(vectors: &[Vec<Admission>]) -> Option<usize> {
 /// with a clientToken per copy moved to `each:`, `concurrent: N`, and the
 /// expectations every order allows (from `p.before`, the worlds before it).
 /// Each copy's answer is captured when every order makes it a new run
-/// (copy k sends its own token, so its run is its own in any order); the
-/// others are kept uncaptured.
+/// (copy k sends its own token, so its run is its own in any order), or
+/// every order that answers the statuses the copies answered does. Where
+/// orders answer different statuses, `order` is set to the statuses the
+/// copies answered: the steps after it are played only when the copies
+/// answer them again (`when: statuses-in-order`), since what follows
+/// depends on which copy won. The others are kept uncaptured.
 pub(super) fn step_file(
     p: &Played,
     reqs: &[(Operation, Value)],
     lines: &StepLines,
     runs: &mut Vec<String>,
     settled: ProfileSet,
+    order: &mut Option<Vec<u16>>,
 ) -> Option<StepFile> {
     let (_, first) = reqs.first()?;
     let mut body = first.clone();
@@ -201,26 +206,46 @@ pub(super) fn step_file(
         out.expect = Some(e);
     }
     // Copy k's run is named (`[k].executionId`) when every order makes it
-    // a new run: a later replay of its token must answer that run (T1).
-    let always_new = |k: usize| {
-        vectors.as_ref().is_some_and(|v| {
-            !v.is_empty()
-                && v.iter().all(|answers| {
-                    matches!(
-                        answers.get(k),
-                        Some(Admission::Ok(OkBody::Start {
-                            exec: Exec::New,
-                            ..
-                        }))
-                    )
-                })
-        })
+    // a new run: a later replay of its token must answer that run (T1);
+    // or every order with the statuses the copies answered does.
+    let new_in = |vs: &[&Vec<Admission>], k: usize| {
+        !vs.is_empty()
+            && vs.iter().all(|answers| {
+                matches!(
+                    answers.get(k),
+                    Some(Admission::Ok(OkBody::Start {
+                        exec: Exec::New,
+                        ..
+                    }))
+                )
+            })
     };
+    let all: Vec<&Vec<Admission>> = vectors.iter().flatten().collect();
+    let answered: Vec<u16> = p.observed.iter().map(|o| o.status).collect();
+    // Where orders answer different statuses, what follows depends on
+    // the order the target took: the steps after hold for that one.
+    if out
+        .expect
+        .as_ref()
+        .is_some_and(|e| e.statuses_in_order.len() > 1)
+    {
+        *order = Some(answered.clone());
+    }
+    let alike: Vec<&Vec<Admission>> = all
+        .iter()
+        .copied()
+        .filter(|v| {
+            v.iter()
+                .map(|e| status_of(e).unwrap_or(0))
+                .collect::<Vec<u16>>()
+                == answered
+        })
+        .collect();
     for (k, id) in p.observed.iter().map(run_id).enumerate() {
         let Some(id) = id.filter(|id| !known(runs, id)) else {
             continue;
         };
-        if always_new(k) {
+        if new_in(&all, k) || new_in(&alike, k) {
             runs.push(id);
             let path = if k == 0 {
                 "executionId".to_owned()

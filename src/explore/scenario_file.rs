@@ -141,14 +141,15 @@ pub fn scenario(
                 continue;
             }
         }
+        let mut order = None;
         if let Some(mut s) = step_file(
             p,
             &t,
             fixtures,
-            p.trigger,
             &mut runs,
             after_clock,
             seq.profiles,
+            &mut order,
         ) {
             s.when = guard.clone();
             // The reads wait for a run as long as explore did (L2), a
@@ -161,6 +162,14 @@ pub fn scenario(
                 e.eventually = Some(crate::scenario::format_duration(wait));
             }
             body.push(s);
+            // What follows a burst won by one copy holds for that order.
+            if let Some(statuses) = order {
+                guard = Some(WhenFile {
+                    step: body.len(),
+                    statuses_in_order: statuses,
+                    ..WhenFile::default()
+                });
+            }
         }
         // W6: what follows a large body holds for the outcome it had (refused or served).
         if let (Move::Large { .. }, Some(o)) = (&p.step, p.observed.first()) {
@@ -171,7 +180,7 @@ pub fn scenario(
             guard = Some(WhenFile {
                 step: body.len(),
                 status: Some(StatusFile(statuses)),
-                body: None,
+                ..WhenFile::default()
             });
         }
     }
@@ -275,11 +284,12 @@ fn step_file(
     p: &Played,
     t: &Templates,
     fixtures: &FixtureVars,
-    trigger: TriggerType,
     runs: &mut Vec<String>,
     after_clock: bool,
     settled: crate::model::ProfileSet,
+    order: &mut Option<Vec<u16>>,
 ) -> Option<StepFile> {
+    let trigger = p.trigger;
     let op = operation_of(&p.step)?;
     t.runs.replace(runs.clone());
     // Reads page at the size the sequence used, through every page.
@@ -292,7 +302,7 @@ fn step_file(
     if let Move::Burst { tokens, .. } = &p.step
         && (tokens.first() == Some(&TokenArg::None) || tokens.windows(2).any(|w| w[0] != w[1]))
     {
-        return super::burst::step_file(p, &reqs, &lines, runs, settled);
+        return super::burst::step_file(p, &reqs, &lines, runs, settled, order);
     }
     let mut expect =
         super::file_expect::expectation(&p.admitted, p.failed, p.observed.first(), &p.step, runs);

@@ -50,6 +50,12 @@ pub(super) struct Observed {
     pub first_status: Option<u16>,
     /// The JSON body of the first answer (for later steps' `when.body`).
     pub first_body: Option<Value>,
+    /// Every copy's status, in copy order (0: no answer), for later steps'
+    /// `when.statuses-in-order`.
+    pub copy_statuses: Vec<u16>,
+    /// Captures of copies that answered an error their step allows: not
+    /// bound (name, why); later steps that use them are not played.
+    pub unbound: Vec<(String, String)>,
     /// Set when later steps cannot be played meaningfully (a capture failed).
     pub stop: Option<String>,
     /// Set when the step's effect is unknown: later failures are inconclusive.
@@ -78,6 +84,11 @@ pub(super) struct Ledger {
     pub statuses: HashMap<usize, u16>,
     /// First answer's JSON body per step index (for `when.body`).
     pub bodies: HashMap<usize, Value>,
+    /// Every copy's status per step index (for `when.statuses-in-order`).
+    pub copy_statuses: HashMap<usize, Vec<u16>>,
+    /// Captures left unbound (name -> why), so later steps using them are
+    /// not played.
+    pub unbound: HashMap<String, String>,
     /// Why later steps are not played.
     pub stopped: Option<String>,
     /// Why later failures are inconclusive (an earlier step was not judged).
@@ -125,6 +136,9 @@ impl Ledger {
         if let Some(b) = o.first_body.take() {
             self.bodies.insert(step, b);
         }
+        self.copy_statuses
+            .insert(step, std::mem::take(&mut o.copy_statuses));
+        self.unbound.extend(o.unbound.drain(..));
         if o.unanswered && self.unanswered.is_none() {
             self.unanswered = Some(step);
         }

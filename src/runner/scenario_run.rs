@@ -221,7 +221,23 @@ fn skip_reason(
                 .to_owned()
         });
     }
+    if let Some((name, why)) = ledger.unbound.iter().find(|(name, _)| uses(step, name)) {
+        return Some(format!(
+            "{NOT_APPLICABLE}: `{name}` was not captured ({why}); this step checks the outcome where it was"
+        ));
+    }
     let when = step.when.as_ref()?;
+    if !when.statuses_in_order.is_empty() {
+        let got = ledger.copy_statuses.get(&when.step);
+        return (got != Some(&when.statuses_in_order)).then(|| {
+            format!(
+                "{NOT_APPLICABLE}: the copies of step {} answered {}; this step checks the outcome of {}",
+                when.step,
+                got.map_or_else(|| "nothing".to_owned(), |v| statuses(v)),
+                statuses(&when.statuses_in_order)
+            )
+        });
+    }
     match ledger.statuses.get(&when.step) {
         Some(_) if when.body.is_some() => body_differs(ledger, when, bindings),
         Some(got) if when.status.is_empty() || when.status.contains(got) => None,
@@ -239,6 +255,18 @@ fn skip_reason(
             when.step
         )),
     }
+}
+
+/// `[200, 409]` as a reason shows it.
+fn statuses(v: &[u16]) -> String {
+    let v: Vec<String> = v.iter().map(u16::to_string).collect();
+    format!("[{}]", v.join(", "))
+}
+
+/// Whether the step's request or expectations use the capture `name`.
+fn uses(step: &Step, name: &str) -> bool {
+    let text = format!("{:?}{:?}", step.action, step.expect.body);
+    text.contains(&format!("{{{{{name}}}}}")) || text.contains(&format!("{{{{{name}|"))
 }
 
 /// Why a step whose `when:` names a body is not played: the earlier

@@ -160,6 +160,13 @@ pub(super) async fn play_call(
         CallOutcome::Reply(r) => Some(r.status),
         CallOutcome::Transport { .. } => None,
     });
+    o.copy_statuses = calls
+        .iter()
+        .map(|c| match &c.outcome {
+            CallOutcome::Reply(r) => r.status,
+            CallOutcome::Transport { .. } => 0,
+        })
+        .collect();
     o.first_body = calls.first().and_then(|c| match &c.outcome {
         CallOutcome::Reply(r) => r.json.clone(),
         CallOutcome::Transport { .. } => None,
@@ -305,15 +312,37 @@ pub(super) fn observe(calls: &[Call], cx: &Context<'_>, o: &mut Observed) {
     }
 }
 
+/// Whether a concurrent step's expectations allow copy `copy` (1-based)
+/// an error: some list of `statuses-in-order` gives it one.
+fn allows_error(step: &Step, copy: usize) -> bool {
+    step.concurrent > 1
+        && step
+            .expect
+            .statuses_in_order
+            .iter()
+            .any(|v| v.get(copy.saturating_sub(1)).is_some_and(|s| *s >= 400))
+}
+
 /// Takes the step's captures from the first answer, or from the copy a
 /// capture names (`[2].executionId`, validated when the file was read).
 fn capture(step: &Step, calls: &[Call], o: &mut Observed) {
     for (name, path) in &step.capture {
         let (copy, path) = crate::scenario::capture_copy(path).unwrap_or((1, path));
-        let first = match calls.get(copy.saturating_sub(1)).map(|c| &c.outcome) {
-            Some(CallOutcome::Reply(r)) => r.json.as_ref(),
+        let answer = match calls.get(copy.saturating_sub(1)).map(|c| &c.outcome) {
+            Some(CallOutcome::Reply(r)) => Some(r),
             _ => None,
         };
+        // A copy of calls at once whose error the step's own expectations
+        // allow (its order lost): nothing to capture, and no failure; the
+        // steps that use the capture are not played.
+        if let Some(r) = answer.filter(|r| r.status >= 400 && allows_error(step, copy)) {
+            o.unbound.push((
+                name.clone(),
+                format!("copy {copy} of step {} answered {}", step.index, r.status),
+            ));
+            continue;
+        }
+        let first = answer.and_then(|r| r.json.as_ref());
         match first.and_then(|j| get_path(j, path)) {
             Some(v) => o.captures.push((name.clone(), v.clone())),
             None => {

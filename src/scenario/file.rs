@@ -219,6 +219,15 @@ pub struct WhenFile {
     /// The statuses of its first answer for which this step is played.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<StatusFile>,
+    /// The statuses of a concurrent step's copies, in copy order, for
+    /// which this step is played (`[200, 409]`; 0: a copy got no answer):
+    /// where the order of calls at once decides what follows.
+    #[serde(
+        rename = "statuses-in-order",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub statuses_in_order: Vec<u16>,
     /// A body expectation (templates and matcher keywords, as `expect.body`)
     /// its first answer must meet for this step to be played: where both
     /// outcomes answer 200 (S3: a cancel accepted, or the run already ended).

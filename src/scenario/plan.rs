@@ -214,6 +214,9 @@ pub struct When {
     /// What its first answer's body must match (as `expect.body`, templates
     /// rendered when the step is reached), if anything.
     pub body: Option<serde_json::Value>,
+    /// The statuses its copies answered, in copy order (a concurrent
+    /// step; 0: no answer); empty: not asked.
+    pub statuses_in_order: Vec<u16>,
 }
 
 impl Step {

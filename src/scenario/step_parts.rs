@@ -160,13 +160,16 @@ pub(super) fn when_plan(w: Option<WhenFile>, index: usize) -> Result<Option<When
         ));
     }
     let status = w.status.map(|s| s.0).unwrap_or_default();
-    if status.is_empty() && w.body.is_none() {
-        return Err("when: needs a status (a list of at least one) or a body".into());
+    if status.is_empty() && w.body.is_none() && w.statuses_in_order.is_empty() {
+        return Err(
+            "when: needs a status (a list of at least one), a body or statuses-in-order".into(),
+        );
     }
     Ok(Some(When {
         step: w.step,
         status,
         body: w.body,
+        statuses_in_order: w.statuses_in_order,
     }))
 }
 

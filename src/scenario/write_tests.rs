@@ -135,7 +135,11 @@ fn step_file() -> impl Strategy<Value = StepFile> {
         any::<bool>(),
         prop::option::of(expect()),
         prop::collection::btree_map(key(), "[a-zA-Z.]{1,12}", 0..3),
-        prop::option::of((1usize..9, statuses())),
+        prop::option::of((
+            1usize..9,
+            statuses(),
+            prop::collection::vec(prop_oneof![Just(0u16), Just(200), Just(409)], 0..4),
+        )),
         any::<bool>(),
     )
         .prop_map(
@@ -147,10 +151,11 @@ fn step_file() -> impl Strategy<Value = StepFile> {
                     needs_control,
                     expect,
                     capture,
-                    when: when.map(|(step, status)| WhenFile {
+                    when: when.map(|(step, status, statuses_in_order)| WhenFile {
                         step,
                         status: Some(status),
                         body: None,
+                        statuses_in_order,
                     }),
                     all_pages,
                     ..a

@@ -150,3 +150,88 @@ steps:
         "the emulator answers copy 2's run again (T1):\n{out}"
     );
 }
+
+/// Calls at once whose order decides what follows (C2 conflict: the copy
+/// that comes second is refused): a capture of the copy that lost binds
+/// nothing (no failure), and a later step runs only for the order it
+/// names (`when: statuses-in-order`), so exactly one of the two replays
+/// plays, whichever copy won, and it is held to the winner's run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_after_calls_at_once_holds_for_the_order_the_copies_answered() {
+    use appflow_harness::emulator::config::{Config, InProgressStart, Profile};
+    let emulator = appflow_harness::emulator::Emulator::start_with(Config {
+        profile: Profile {
+            in_progress_start: InProgressStart::Conflict,
+            ..Profile::default()
+        },
+        ..Default::default()
+    })
+    .await
+    .expect("emulator");
+    let dir = crate::scenarios::tempdir();
+    let file = dir.join("order.yaml");
+    std::fs::write(
+        &file,
+        r#"description: two tokens at once on an on-demand flow under C2 conflict; the replay of the winner's token answers its run
+contract: chosen
+covers: [C2, T1]
+flows:
+  a: { trigger: OnDemand }
+steps:
+  - StartFlow: { flowName: "{{flow.a}}" }
+    concurrent: 2
+    each: { clientToken: ["{{token.x}}", "{{token.y}}"] }
+    expect: { statuses-in-order: [[200, 409], [409, 200]] }
+    capture: { rx: "executionId", ry: "[2].executionId" }
+  - StartFlow: { flowName: "{{flow.a}}", clientToken: "{{token.x}}" }
+    name: x won
+    when: { step: 1, statuses-in-order: [200, 409] }
+    expect: { status: 200, body: { executionId: "{{rx}}" } }
+  - StartFlow: { flowName: "{{flow.a}}", clientToken: "{{token.y}}" }
+    name: y won
+    when: { step: 1, statuses-in-order: [409, 200] }
+    expect: { status: 200, body: { executionId: "{{ry}}" } }
+"#,
+    )
+    .expect("write");
+    for _ in 0..3 {
+        let json = dir.join("order.json");
+        let mut o = appflow_harness::commands::check::CheckOptions::new(url(&emulator.url()));
+        o.scenarios = vec![file.clone()];
+        o.snapshot_root = None;
+        o.json = Some(json.clone());
+        let (mut out, mut log) = (Vec::new(), Vec::new());
+        let mut console = appflow_harness::commands::Console {
+            out: &mut out,
+            log: &mut log,
+        };
+        let result = appflow_harness::commands::check::run(
+            o,
+            &appflow_harness::endpoint::Environment::default(),
+            &mut console,
+        )
+        .await;
+        let out = String::from_utf8_lossy(&out);
+        assert_eq!(
+            crate::support::exit_code(&result),
+            0,
+            "the loser's capture is no failure, and the replay for the other order is not played:\n{out}"
+        );
+        let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("json"))
+            .expect("a JSON report");
+        let steps = report["scenarios"][0]["steps"].as_array().expect("steps");
+        let played: Vec<&str> = steps[1..]
+            .iter()
+            .filter(|s| s["status"] == "passed")
+            .filter_map(|s| s["name"].as_str())
+            .collect();
+        let skipped: Vec<&str> = steps[1..]
+            .iter()
+            .filter_map(|s| s["skipped"].as_str())
+            .collect();
+        assert!(
+            played.len() == 1 && skipped.len() == 1 && skipped[0].starts_with("not applicable"),
+            "exactly one replay is played (the winner's) and the other is not applicable: played {played:?}, skipped {skipped:?}"
+        );
+    }
+}
