@@ -11,8 +11,10 @@
 //! could not be judged (throttled, unanswered) is played again from the
 //! start with fresh flows and tokens, up to [`REPLAYS`] times.
 
+mod captures;
 mod control;
 mod fixtures;
+mod group;
 mod judge;
 mod ledger;
 mod result;

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::control::{play_control, restore_config, undo_control};
 use super::fixtures::Fixtures;
-use super::ledger::Ledger;
+use super::ledger::{Ledger, Observed};
 use super::snapshot_check::{Played, check_snapshot};
 use super::step::{Names, play_call};
 use super::{Failure, FailureKind, Options, ScenarioResult, Status, StepResult};
@@ -278,16 +278,39 @@ async fn play_steps(
     playing: &Mutex<Option<usize>>,
 ) {
     for (position, step) in a.scenario.steps.iter().enumerate() {
+        // Played with its group's first step, at the same moment.
+        if step.with_previous {
+            continue;
+        }
         *playing.lock().unwrap_or_else(|p| p.into_inner()) = Some(position);
-        if let Some(reason) = skip_reason(a, ledger, step, &fx.bindings) {
-            ledger.steps.push(StepResult::skipped(step, &reason));
-            ledger
-                .transcript
-                .push(json!({"step": step.index, "name": step.name, "skipped": true}));
+        let group = super::group::group_of(&a.scenario.steps, position);
+        // A group is played whole or not at all (its first step's `when:`).
+        let skip = group
+            .iter()
+            .find_map(|st| skip_reason(a, ledger, st, &fx.bindings));
+        if let Some(reason) = skip {
+            for step in group {
+                ledger.steps.push(StepResult::skipped(step, &reason));
+                ledger
+                    .transcript
+                    .push(json!({"step": step.index, "name": step.name, "skipped": true}));
+            }
             continue;
         }
         if let Some(hook) = &a.options.step_hook {
-            hook(a.scenario, step);
+            group.iter().for_each(|st| hook(a.scenario, st));
+        }
+        if group.len() > 1 {
+            let mut names = Names {
+                bindings: &fx.bindings,
+                triggers: &fx.triggers,
+                normaliser: &mut fx.normaliser,
+            };
+            let all = super::group::play_group(group, a.target, a.account, &mut names).await;
+            for (step, observed) in group.iter().zip(all) {
+                fold_step(fx, ledger, step, observed);
+            }
+            continue;
         }
         let observed = match &step.action {
             Action::Call { .. } | Action::Raw { .. } => {
@@ -300,30 +323,36 @@ async fn play_steps(
             }
             _ => play_control(step, a.target, saved).await,
         };
-        let calls = observed.sent;
-        // `{{runs}}` for later steps: every run answered or captured so far.
-        let captured = observed.captures.iter().filter_map(|(_, v)| v.as_str());
-        let seen: Vec<String> = observed
-            .started
-            .iter()
-            .map(String::as_str)
-            .chain(captured)
-            .map(str::to_owned)
-            .collect();
-        fx.seen_runs(seen);
-        let bindings = &mut fx.bindings;
-        let status = ledger.fold(step.index, observed, |k, v| {
-            bindings.values.insert(k, v);
-        });
-        ledger.steps.push(StepResult {
-            index: step.index,
-            name: step.name.clone(),
-            status,
-            skipped: None,
-            calls,
-        });
+        fold_step(fx, ledger, step, observed);
     }
     *playing.lock().unwrap_or_else(|p| p.into_inner()) = None;
+}
+
+/// Folds what `step` observed into the scenario: its runs, captures,
+/// failures and result.
+fn fold_step(fx: &mut Fixtures, ledger: &mut Ledger, step: &Step, observed: Observed) {
+    let calls = observed.sent;
+    // `{{runs}}` for later steps: every run answered or captured so far.
+    let captured = observed.captures.iter().filter_map(|(_, v)| v.as_str());
+    let seen: Vec<String> = observed
+        .started
+        .iter()
+        .map(String::as_str)
+        .chain(captured)
+        .map(str::to_owned)
+        .collect();
+    fx.seen_runs(seen);
+    let bindings = &mut fx.bindings;
+    let status = ledger.fold(step.index, observed, |k, v| {
+        bindings.values.insert(k, v);
+    });
+    ledger.steps.push(StepResult {
+        index: step.index,
+        name: step.name.clone(),
+        status,
+        skipped: None,
+        calls,
+    });
 }
 
 /// How the reason of a step not played because of its `when:` begins: the

@@ -24,6 +24,10 @@ pub(super) fn steps_plan(
     let mut steps = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
     let mut captured: Vec<String> = Vec::new();
+    // The step a `with-previous` step joins, and the captures of its group
+    // so far (sent at once, so not yet taken when the step is rendered).
+    let mut previous = None;
+    let mut group: Vec<String> = Vec::new();
     for (i, spanned) in files.into_iter().enumerate() {
         let here = StepAt {
             at,
@@ -34,10 +38,24 @@ pub(super) fn steps_plan(
         // A broken step's captures still count as written, so that the
         // steps after it are not blamed for using them.
         let names: Vec<String> = spanned.value.capture.keys().cloned().collect();
-        match step_plan(&here, spanned.value, flows, &captured) {
+        let joins = super::group::check(&spanned.value, previous);
+        previous = Some(super::group::Joinable::of(&spanned.value));
+        if !spanned.value.with_previous {
+            group.clear();
+        }
+        let before: Vec<String> = captured
+            .iter()
+            .filter(|c| !group.contains(c))
+            .cloned()
+            .collect();
+        let planned = joins
+            .map_err(|g| here.err_near(g.needle, g.message, Some(g.hint)))
+            .and_then(|()| step_plan(&here, spanned.value, flows, &before));
+        match planned {
             Ok(step) => steps.push(step),
             Err(e) => errors.push(e),
         }
+        group.extend(names.iter().cloned());
         captured.extend(names);
     }
     if steps.is_empty() && errors.is_empty() {
@@ -195,6 +213,7 @@ fn step_plan(
         needs_control: s.needs_control,
         when,
         all_pages: s.all_pages,
+        with_previous: s.with_previous,
     })
 }
 

@@ -133,10 +133,23 @@ fn step_file() -> impl Strategy<Value = StepFile> {
         prop::collection::btree_map(key(), "[a-zA-Z.]{1,12}", 0..3),
         prop::option::of((1usize..9, statuses())),
         any::<bool>(),
+        any::<bool>(),
     )
         .prop_map(
-            |(a, name, concurrent, each, needs_control, expect, capture, when, all_pages)| {
+            |(
+                a,
+                name,
+                concurrent,
+                each,
+                needs_control,
+                expect,
+                capture,
+                when,
+                all_pages,
+                with_previous,
+            )| {
                 StepFile {
+                    with_previous,
                     name,
                     concurrent,
                     each,
