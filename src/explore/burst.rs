@@ -76,26 +76,13 @@ pub(super) fn expectation(vectors: &[Vec<Admission>], step: &Move, runs: &[Strin
     if all.is_empty() || all.iter().any(|e| status_of(e).is_none()) {
         return ExpectFile::default();
     }
+    let mut out = alternatives(&all, step, runs);
     let mut by_status: BTreeMap<u16, Vec<&Admission>> = BTreeMap::new();
     for e in &all {
         if let Some(s) = status_of(e) {
-            let group = by_status.entry(s).or_default();
-            if !group.contains(e) {
-                group.push(e);
-            }
+            by_status.entry(s).or_default().push(e);
         }
     }
-    let mut alternatives: Vec<ExpectFile> = by_status
-        .values()
-        .map(|group| of_expects(group, step, runs))
-        .collect();
-    let mut out = match alternatives.len() {
-        1 => alternatives.pop().unwrap_or_default(),
-        _ => ExpectFile {
-            one_of: alternatives,
-            ..ExpectFile::default()
-        },
-    };
     let mut counts = BTreeMap::new();
     for s in by_status.keys() {
         let seen: BTreeSet<usize> = vectors
@@ -122,6 +109,55 @@ pub(super) fn expectation(vectors: &[Vec<Admission>], step: &Move, runs: &[Strin
         out.statuses_in_order = orders.into_iter().collect();
     }
     out
+}
+
+/// What every one of `answers` meets: one alternative per status (any
+/// error, where the model admits any, is one alternative), as `one-of`
+/// when there are several; empty when an answer is undecided (`Any`).
+fn alternatives(answers: &[&Admission], step: &Move, runs: &[String]) -> ExpectFile {
+    if answers.is_empty() || answers.iter().any(|e| **e == Admission::Any) {
+        return ExpectFile::default();
+    }
+    let mut by_status: BTreeMap<Option<u16>, Vec<&Admission>> = BTreeMap::new();
+    for e in answers {
+        let group = by_status.entry(status_of(e)).or_default();
+        if !group.contains(e) {
+            group.push(e);
+        }
+    }
+    let mut out: Vec<ExpectFile> = by_status
+        .values()
+        .map(|group| of_expects(group, step, runs))
+        .collect();
+    match out.len() {
+        1 => out.pop().unwrap_or_default(),
+        _ => ExpectFile {
+            one_of: out,
+            ..ExpectFile::default()
+        },
+    }
+}
+
+/// The `expect:` of call `k` of calls sent at once (a race of different
+/// writes, each its own step): every answer some order of the calls
+/// admits it, from `vectors` ([`outcomes`]), one alternative per status.
+pub(super) fn per_call(
+    vectors: &[Vec<Admission>],
+    k: usize,
+    step: &Move,
+    runs: &[String],
+) -> ExpectFile {
+    let answers: Vec<&Admission> = vectors.iter().filter_map(|v| v.get(k)).collect();
+    alternatives(&answers, step, runs)
+}
+
+/// Whether `e` admits an answer of `status` (any error admits every 4xx).
+pub(super) fn admits_status(e: &Admission, status: u16) -> bool {
+    match (e, status_of(e)) {
+        (Admission::Any, _) => true,
+        (Admission::AnyError, _) => (400..500).contains(&status),
+        (_, s) => s == Some(status),
+    }
 }
 
 /// How many distinct executionId values (absent counted as one) every

@@ -8,6 +8,7 @@ use proptest::strategy::BoxedStrategy;
 use proptest_state_machine::ReferenceStateMachine;
 use serde::Serialize;
 
+pub use super::race::Write;
 use super::strategies::{quota, token, trigger, variant};
 use crate::appflow::TriggerType;
 
@@ -115,6 +116,17 @@ pub enum Move {
         slot: u8,
         /// The tokens of the calls sent at once.
         tokens: Vec<TokenArg>,
+    },
+    /// A StartFlow on the slot's flow sent at the same moment as another
+    /// write on it (`with`); for [`Write::Create`], two CreateFlows of the
+    /// slot's name at once instead (the first with `token`).
+    Race {
+        /// The flow slot (0..SLOTS) the step is about.
+        slot: u8,
+        /// The write sent beside the StartFlow.
+        with: Write,
+        /// The clientToken of the StartFlow (of the first CreateFlow).
+        token: TokenArg,
     },
     /// The target's clock moves 8 hours (skipped without the test-control API).
     Clock,
@@ -268,6 +280,7 @@ impl ReferenceStateMachine for Generator {
                     .prop_map(|(slot, tokens)| Move::Burst { slot, tokens })
                     .boxed(),
             ),
+            (1, super::race::race(slot.clone(), &free, used)),
             (2, Just(Move::Clock).boxed()),
             (
                 2,
@@ -316,16 +329,25 @@ impl ReferenceStateMachine for Generator {
             | Move::Update { token, .. }
             | Move::Start { token, .. }
             | Move::Lost { token, .. }
-            | Move::Large { token, .. } => highest(token),
+            | Move::Large { token, .. }
+            | Move::Race { token, .. } => highest(token),
             Move::Burst { tokens, .. } => tokens.iter().map(highest).max().unwrap_or(0),
             _ => 0,
         };
         state.tokens = state.tokens.max(uses).min(TOKENS);
         match step {
-            Move::Create { slot, trigger, .. } => {
-                state.slots[*slot as usize] = Slot::Live(*trigger)
-            }
-            Move::Delete { slot, force } => {
+            Move::Create { slot, trigger, .. }
+            | Move::Race {
+                slot,
+                with: Write::Create { trigger },
+                ..
+            } => state.slots[*slot as usize] = Slot::Live(*trigger),
+            Move::Delete { slot, force }
+            | Move::Race {
+                slot,
+                with: Write::Delete { force },
+                ..
+            } => {
                 let s = &mut state.slots[*slot as usize];
                 *s = match (*s, force) {
                     (_, true) | (Slot::Free, _) => Slot::Free,
@@ -341,7 +363,12 @@ impl ReferenceStateMachine for Generator {
     /// flow of one name is a case the contract does not decide).
     fn preconditions(state: &Plan, step: &Move) -> bool {
         match step {
-            Move::Create { slot, .. } => !matches!(state.slots[*slot as usize], Slot::Live(_)),
+            Move::Create { slot, .. }
+            | Move::Race {
+                slot,
+                with: Write::Create { .. },
+                ..
+            } => !matches!(state.slots[*slot as usize], Slot::Live(_)),
             _ => true,
         }
     }
@@ -352,6 +379,11 @@ pub fn slot_trigger(steps: &[Move], slot: u8) -> Option<TriggerType> {
     steps.iter().rev().find_map(|s| match s {
         Move::Create {
             slot: s, trigger, ..
+        }
+        | Move::Race {
+            slot: s,
+            with: Write::Create { trigger },
+            ..
         } if *s == slot => Some(*trigger),
         _ => None,
     })

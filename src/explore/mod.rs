@@ -20,6 +20,8 @@ mod list_expect;
 mod names;
 mod observe;
 mod play;
+mod race;
+mod race_file;
 pub mod report;
 pub mod scenario_file;
 mod strategies;
@@ -31,7 +33,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, Test
 use proptest_state_machine::ReferenceStateMachine;
 use serde::Serialize;
 
-pub use generate::{Generator, LARGE_BODY, Move, Plan, Slot, TokenArg, Variant};
+pub use generate::{Generator, LARGE_BODY, Move, Plan, Slot, TokenArg, Variant, Write};
 pub use play::{AdmittedView, Ending, Played, Player, Sequence};
 pub use report::{Exploration, Fingerprint};
 

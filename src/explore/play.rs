@@ -203,6 +203,13 @@ impl Player {
         if let Move::Create {
             trigger: TriggerType::Event,
             ..
+        }
+        | Move::Race {
+            with:
+                super::generate::Write::Create {
+                    trigger: TriggerType::Event,
+                },
+            ..
         } = step
             && !self.event_source
         {

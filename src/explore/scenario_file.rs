@@ -132,6 +132,24 @@ pub fn scenario(
                 continue;
             }
         }
+        // A race: two steps sent at once; what follows holds for the order
+        // it had (the guard: the call whose status tells the order).
+        if let Move::Race { .. } = p.step {
+            let (steps, at) = super::race_file::step_files(p, &t, fixtures, &mut runs, after_clock);
+            let first = body.len() + 1;
+            for (k, mut s) in steps.into_iter().enumerate() {
+                s.when = guard.clone().filter(|_| k == 0);
+                body.push(s);
+            }
+            if let Some((k, status)) = at {
+                guard = Some(WhenFile {
+                    step: first + k,
+                    status: Some(StatusFile(vec![status])),
+                    body: None,
+                });
+            }
+            continue;
+        }
         if let Some(mut s) = step_file(p, &t, fixtures, p.trigger, &mut runs, after_clock) {
             s.when = guard.clone();
             // The reads wait for a run as long as explore did (L2).

@@ -31,8 +31,8 @@ pub(super) async fn play_group(
     names: &mut Names<'_>,
 ) -> Vec<Observed> {
     // Rendered before any is sent: no step of a group sees another's answer.
-    let ready: Vec<_> = steps.iter().map(|s| (s, ready(s, names))).collect();
-    let sends = ready.iter().map(|(_, r)| async move {
+    let ready: Vec<_> = steps.iter().map(|s| ready(s, names)).collect();
+    let sends = ready.iter().map(|r| async move {
         match r {
             Some(r) => Some(send(r, target, account).await),
             None => None,
@@ -40,17 +40,14 @@ pub(super) async fn play_group(
     });
     let sent = futures_util::future::join_all(sends).await;
     let mut out = Vec::with_capacity(steps.len());
-    for ((step, r), sent) in ready.into_iter().zip(sent) {
+    for (r, sent) in ready.into_iter().zip(sent) {
         match (r, sent) {
             (Some(r), Some((mut o, calls))) => {
                 finish(r, &calls, &mut o, names);
                 out.push(o);
             }
-            _ => {
-                let mut o = Observed::default();
-                o.operation = step.action.operation();
-                out.push(o);
-            }
+            // Not a call: validation keeps control steps out of groups.
+            _ => out.push(Observed::default()),
         }
     }
     out

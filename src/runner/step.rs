@@ -74,9 +74,8 @@ pub(super) async fn play_call(
     mut names: Names<'_>,
 ) -> Observed {
     let Some(r) = ready(step, &mut names) else {
-        let mut o = Observed::default();
-        o.operation = step.action.operation();
-        return o;
+        // Not a call (`ready` renders every call step).
+        return Observed::default();
     };
     let (mut o, calls) = send(&r, target, account).await;
     finish(r, &calls, &mut o, &mut names);
@@ -152,7 +151,6 @@ pub(super) async fn send(
 ) -> (Observed, Vec<Call>) {
     let (step, operation) = (r.step, r.operation);
     let mut o = Observed::default();
-    o.operation = Some(operation);
     let cx = Context {
         operation,
         trigger: r.trigger,
@@ -160,6 +158,7 @@ pub(super) async fn send(
         account,
         request_ids: target.endpoint.request_ids(),
     };
+    o.operation = Some(operation);
     let (calls, mut judged) = send_and_judge(
         step,
         target,
