@@ -226,6 +226,7 @@ mod battery_files;
 mod coalescing;
 mod control;
 mod faults;
+mod race_writes;
 mod racing;
 mod reports;
 mod saved_files;
