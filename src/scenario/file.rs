@@ -158,14 +158,6 @@ pub struct StepFile {
     /// Sends the request this many times at once (1..=1000; default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrent: Option<u32>,
-    /// Sent at the same moment as the step before it (`with-previous:
-    /// true`): a step and the consecutive `with-previous` steps after it
-    /// are one group, sent at once, each answer judged by its own
-    /// `expect:` and captured by its own `capture:` (a write racing
-    /// another; not on the first step, a control step, beside
-    /// `concurrent:`, nor with `when:`).
-    #[serde(default, rename = "with-previous", skip_serializing_if = "no")]
-    pub with_previous: bool,
     /// With `concurrent: N`: request member -> N values, copy i sending the
     /// i-th (`null`: the member left out), so calls at once may differ
     /// (`each: { clientToken: ["{{token.a}}", "{{token.b}}"] }`).
@@ -191,6 +183,14 @@ pub struct StepFile {
     /// token is a violation), its pages' lists judged as one answer.
     #[serde(default, rename = "all-pages", skip_serializing_if = "no")]
     pub all_pages: bool,
+    /// Sent at the same moment as the step before it (`with-previous:
+    /// true`): a step and the consecutive `with-previous` steps after it
+    /// are one group, sent at once, each answer judged by its own
+    /// `expect:` and captured by its own `capture:` (a write racing
+    /// another; not on the first step, a control step, beside
+    /// `concurrent:`, nor with `when:`).
+    #[serde(default, rename = "with-previous", skip_serializing_if = "no")]
+    pub with_previous: bool,
 }
 
 impl StepFile {
