@@ -83,3 +83,104 @@ pub(super) fn step_files(
     };
     (steps, guard.map(|k| (k, statuses[k])))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::appflow::TriggerType;
+    use crate::explore::generate::{Move, TokenArg, Write};
+    use crate::model::{Invocation, Observed, Worlds};
+    use crate::scenario::file::StatusFile;
+
+    fn ok(execution_id: Option<&str>) -> Observed {
+        Observed {
+            status: 200,
+            flow_status: Some("Active".into()),
+            execution_id: execution_id.map(str::to_owned),
+            ..Observed::default()
+        }
+    }
+
+    /// A StartFlow racing a DeleteFlow (no force) on a live on-demand
+    /// flow, both answered 200: the file's two steps admit every order.
+    #[test]
+    fn a_start_racing_a_delete_is_two_steps_admitting_every_order_and_guarding_on_the_delete() {
+        let name = "ah-xrace-s0";
+        let mut w = Worlds::new();
+        let create = Invocation::CreateFlow {
+            name: name.into(),
+            trigger: TriggerType::OnDemand,
+            token: None,
+            variant: 0,
+        };
+        w.judge(&create, &ok(None));
+        let calls = vec![
+            Invocation::StartFlow {
+                name: name.into(),
+                token: None,
+            },
+            Invocation::DeleteFlow {
+                name: name.into(),
+                force: false,
+            },
+        ];
+        let p = Played {
+            index: 2,
+            step: Move::Race {
+                slot: 0,
+                with: Write::Delete { force: false },
+                token: TokenArg::None,
+            },
+            trigger: TriggerType::OnDemand,
+            calls,
+            admitted: Vec::new(),
+            observed: vec![ok(Some("run-1")), ok(None)],
+            bodies: Vec::new(),
+            rules: Vec::new(),
+            violations: Vec::new(),
+            skipped: None,
+            failed: false,
+            wire_only: false,
+            control: None,
+            before: Some(w),
+        };
+        let t = Templates {
+            played_prefix: "ah-xrace-s".into(),
+            ..Templates::default()
+        };
+        let mut runs = Vec::new();
+        let (steps, guard) = step_files(&p, &t, &FixtureVars::default(), &mut runs, false);
+        assert_eq!(steps.len(), 2, "a StartFlow step and a DeleteFlow step");
+        assert!(
+            steps[0].start_flow.is_some() && !steps[0].with_previous,
+            "{steps:?}"
+        );
+        assert!(
+            steps[1].delete_flow.is_some() && steps[1].with_previous,
+            "the DeleteFlow is sent with the StartFlow: {steps:?}"
+        );
+        let statuses = |s: &StepFile| -> Vec<StatusFile> {
+            let e = s.expect.clone().unwrap_or_default();
+            e.one_of.into_iter().filter_map(|a| a.status).collect()
+        };
+        assert_eq!(
+            statuses(&steps[0]),
+            vec![StatusFile(vec![200]), StatusFile(vec![404])],
+            "the start runs (before the delete) or finds no flow (after it): {steps:?}"
+        );
+        assert_eq!(
+            statuses(&steps[1]),
+            vec![StatusFile(vec![200]), StatusFile(vec![409])],
+            "the delete deletes, or is refused beside a run in progress (L6): {steps:?}"
+        );
+        assert!(
+            steps[0].capture.is_empty() && runs.len() == 1,
+            "the run is not new in every order (404 after the delete): not captured, still counted: {steps:?}"
+        );
+        assert_eq!(
+            guard,
+            Some((1, 200)),
+            "what follows holds where the delete answered 200 (the flow is gone in either order)"
+        );
+    }
+}
