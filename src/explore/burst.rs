@@ -4,7 +4,7 @@
 //! allows (per answer the admitted outcomes as `one-of`, and the counts of
 //! statuses and distinct executionIds every order agrees on).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -14,7 +14,9 @@ use super::generate::Move;
 use super::play::Played;
 use super::scenario_file::{UNCAPTURED, known, run_id};
 use crate::appflow::Operation;
-use crate::model::{Admission, Exec, Invocation, OkBody, Worlds, branches, permutations};
+use crate::model::{
+    Admission, Exec, Invocation, ModelState, OkBody, Worlds, branches, permutations,
+};
 use crate::scenario::file::{ExpectFile, StepFile};
 
 /// More answer vectors than this: the step's answers get no expectation
@@ -24,8 +26,16 @@ const MAX_OUTCOMES: usize = 4096;
 /// Every vector of answers (index for index with `calls`) that some order
 /// of the calls admits from `worlds`; `None` when there are too many.
 pub(super) fn outcomes(worlds: &Worlds, calls: &[Invocation]) -> Option<Vec<Vec<Admission>>> {
-    let mut seen: HashSet<Vec<Admission>> = HashSet::new();
-    let mut vectors = Vec::new();
+    outcomes_after(worlds, calls).map(|v| v.into_iter().map(|(a, _)| a).collect())
+}
+
+/// As [`outcomes`], each vector with the states its orders end in (what
+/// the steps after the calls meet).
+pub(super) fn outcomes_after(
+    worlds: &Worlds,
+    calls: &[Invocation],
+) -> Option<Vec<(Vec<Admission>, Vec<ModelState>)>> {
+    let mut vectors: Vec<(Vec<Admission>, Vec<ModelState>)> = Vec::new();
     for order in permutations(calls.len()) {
         // (state, profiles, answers so far by call index)
         let mut paths = vec![];
@@ -49,10 +59,12 @@ pub(super) fn outcomes(worlds: &Worlds, calls: &[Invocation]) -> Option<Vec<Vec<
             }
             paths = next;
         }
-        for (_, _, answers) in paths {
+        for (state, _, answers) in paths {
             let v: Vec<Admission> = answers.into_iter().flatten().collect();
-            if seen.insert(v.clone()) {
-                vectors.push(v);
+            match vectors.iter_mut().find(|(seen, _)| *seen == v) {
+                Some((_, states)) if !states.contains(&state) => states.push(state),
+                Some(_) => {}
+                None => vectors.push((v, vec![state])),
             }
         }
     }

@@ -4,14 +4,14 @@
 //! only when every order makes it a new run; and the steps after the race
 //! are guarded by the call whose status tells the order best.
 
-use super::burst::{admits_status, outcomes, per_call};
+use super::burst::{admits_status, outcomes_after, per_call};
 use super::file_expect::StepLines;
 use super::file_templates::Templates;
 use super::names::requests;
 use super::play::Played;
 use super::scenario_file::{UNCAPTURED, known, run_id};
 use crate::fixtures::FixtureVars;
-use crate::model::{Admission, Exec, OkBody};
+use crate::model::{Admission, Exec, ModelState, OkBody};
 use crate::scenario::file::{ExpectFile, StepFile};
 
 /// The race's steps, and which of them (0 or 1) with which status the
@@ -27,7 +27,9 @@ pub(super) fn step_files(
 ) -> (Vec<StepFile>, Option<(usize, u16)>) {
     t.runs.replace(runs.clone());
     let reqs = requests(&p.step, t, fixtures, p.trigger);
-    let vectors = p.before.as_ref().and_then(|w| outcomes(w, &p.calls));
+    let after = p.before.as_ref().and_then(|w| outcomes_after(w, &p.calls));
+    let vectors: Option<Vec<Vec<Admission>>> =
+        (after.as_ref()).map(|v| v.iter().map(|(a, _)| a.clone()).collect());
     let failing = if p.failed { " (the failing step)" } else { "" };
     let mut steps = Vec::new();
     for (k, (op, body)) in reqs.iter().enumerate() {
@@ -73,15 +75,39 @@ pub(super) fn step_files(
         }
     }
     let statuses: Vec<u16> = p.observed.iter().map(|o| o.status).collect();
-    let guard = match &vectors {
-        Some(v) => (0..statuses.len()).rev().min_by_key(|&k| {
-            v.iter()
-                .filter(|a| a.get(k).is_some_and(|e| admits_status(e, statuses[k])))
-                .count()
-        }),
+    let guard = match &after {
+        Some(v) => guard(v, &statuses),
         None => statuses.len().checked_sub(1),
     };
     (steps, guard.map(|k| (k, statuses[k])))
+}
+
+/// The call whose status the steps after a race are played for: none
+/// when every order ends in the same state (nothing after depends on the
+/// order); else the call whose status leaves the fewest end states, then
+/// the fewest orders, the later call (the write) on a tie.
+fn guard(after: &[(Vec<Admission>, Vec<ModelState>)], statuses: &[u16]) -> Option<usize> {
+    let mut ends: Vec<&ModelState> = Vec::new();
+    for s in after.iter().flat_map(|(_, states)| states) {
+        if !ends.contains(&s) {
+            ends.push(s);
+        }
+    }
+    if ends.len() < 2 {
+        return None;
+    }
+    (0..statuses.len()).rev().min_by_key(|&k| {
+        let fits: Vec<_> = (after.iter())
+            .filter(|(a, _)| a.get(k).is_some_and(|e| admits_status(e, statuses[k])))
+            .collect();
+        let mut states: Vec<&ModelState> = Vec::new();
+        for s in fits.iter().flat_map(|(_, states)| states) {
+            if !states.contains(&s) {
+                states.push(s);
+            }
+        }
+        (states.len(), fits.len())
+    })
 }
 
 #[cfg(test)]
@@ -99,6 +125,79 @@ mod tests {
             execution_id: execution_id.map(str::to_owned),
             ..Observed::default()
         }
+    }
+
+    /// The race's file steps, as played with `calls` answered `observed`
+    /// from `before`.
+    fn files(
+        with: Write,
+        calls: Vec<Invocation>,
+        observed: Vec<Observed>,
+        before: Worlds,
+        runs: &mut Vec<String>,
+    ) -> (Vec<StepFile>, Option<(usize, u16)>) {
+        let p = Played {
+            index: 2,
+            step: Move::Race {
+                slot: 0,
+                with,
+                token: TokenArg::None,
+            },
+            trigger: TriggerType::OnDemand,
+            calls,
+            admitted: Vec::new(),
+            observed,
+            bodies: Vec::new(),
+            rules: Vec::new(),
+            violations: Vec::new(),
+            skipped: None,
+            failed: false,
+            wire_only: false,
+            control: None,
+            before: Some(before),
+        };
+        let t = Templates {
+            played_prefix: "ah-xrace-s".into(),
+            ..Templates::default()
+        };
+        step_files(&p, &t, &FixtureVars::default(), runs, false)
+    }
+
+    /// Two CreateFlows of one free name: either may make the flow, and
+    /// both orders end alike, so nothing after the race is guarded.
+    #[test]
+    fn two_creates_of_one_name_admit_either_winner_and_guard_nothing() {
+        let create = Invocation::CreateFlow {
+            name: "ah-xrace-s0".into(),
+            trigger: TriggerType::OnDemand,
+            token: None,
+            variant: 0,
+        };
+        let refused = Observed {
+            status: 409,
+            error: Some("ConflictException".into()),
+            ..Observed::default()
+        };
+        let with = Write::Create {
+            trigger: TriggerType::OnDemand,
+        };
+        let calls = vec![create.clone(), create];
+        let mut runs = Vec::new();
+        let (steps, guard) = files(
+            with,
+            calls,
+            vec![ok(None), refused],
+            Worlds::new(),
+            &mut runs,
+        );
+        for s in &steps {
+            let e = s.expect.clone().unwrap_or_default();
+            assert!(
+                s.create_flow.is_some() && e.one_of.len() == 2,
+                "each create admits making the flow or a refusal: {steps:?}"
+            );
+        }
+        assert_eq!(guard, None, "both orders end with one flow: {steps:?}");
     }
 
     /// A StartFlow racing a DeleteFlow (no force) on a live on-demand
@@ -124,32 +223,10 @@ mod tests {
                 force: false,
             },
         ];
-        let p = Played {
-            index: 2,
-            step: Move::Race {
-                slot: 0,
-                with: Write::Delete { force: false },
-                token: TokenArg::None,
-            },
-            trigger: TriggerType::OnDemand,
-            calls,
-            admitted: Vec::new(),
-            observed: vec![ok(Some("run-1")), ok(None)],
-            bodies: Vec::new(),
-            rules: Vec::new(),
-            violations: Vec::new(),
-            skipped: None,
-            failed: false,
-            wire_only: false,
-            control: None,
-            before: Some(w),
-        };
-        let t = Templates {
-            played_prefix: "ah-xrace-s".into(),
-            ..Templates::default()
-        };
+        let with = Write::Delete { force: false };
+        let observed = vec![ok(Some("run-1")), ok(None)];
         let mut runs = Vec::new();
-        let (steps, guard) = step_files(&p, &t, &FixtureVars::default(), &mut runs, false);
+        let (steps, guard) = files(with, calls, observed, w, &mut runs);
         assert_eq!(steps.len(), 2, "a StartFlow step and a DeleteFlow step");
         assert!(
             steps[0].start_flow.is_some() && !steps[0].with_previous,
