@@ -129,6 +129,18 @@ pub fn slot_of(step: &Move) -> u8 {
     }
 }
 
+/// The trigger type of the flow a step's CreateFlow makes, if it makes one.
+pub fn created_trigger(step: &Move) -> Option<crate::appflow::TriggerType> {
+    match step {
+        Move::Create { trigger, .. }
+        | Move::Race {
+            with: super::generate::Write::Create { trigger },
+            ..
+        } => Some(*trigger),
+        _ => None,
+    }
+}
+
 /// The operation of a step's calls (`None` for a control step).
 pub fn operation_of(step: &Move) -> Option<Operation> {
     Some(match step {
