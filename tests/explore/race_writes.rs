@@ -17,7 +17,7 @@ use crate::support::proxy::{Answer, Change};
 /// DeleteFlow for a StartFlow of its flow in flight: a bound, so that a
 /// call alone is answered; long enough that a race's other call, sent at
 /// once, arrives within it on a loaded machine.
-const HOLD: Duration = Duration::from_millis(40);
+const HOLD: Duration = Duration::from_millis(150);
 
 /// Marks the proxy's own answer to a DeleteFlow (not passed on).
 const KEPT: &str = "x-race-kept";
