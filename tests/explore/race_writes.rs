@@ -165,3 +165,83 @@ async fn a_delete_racing_a_start_that_leaves_the_flow_is_found_and_saved_as_a_wi
         "the steps after the race are played for the order explore saw (`when:`):\n{text}"
     );
 }
+
+/// Every kind of race, played against the emulator, is admitted, and its
+/// file (written as explore writes a finding's) passes `check` there on
+/// every replay, whichever order the calls take each time: no false alarm
+/// from a race's expectations or the guard after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_race_is_admitted_and_its_file_passes_on_the_emulator() {
+    use appflow_harness::appflow::TriggerType::{OnDemand, Scheduled};
+    use appflow_harness::endpoint::{Environment, TargetChoice, TargetOptions};
+    use appflow_harness::explore::scenario_file::{FoundBy, write};
+    use appflow_harness::explore::{Ending, Move, Player, TokenArg, Write};
+    let embedded = || TargetOptions::new(TargetChoice::Embedded);
+    let target = appflow_harness::endpoint::resolve(embedded(), &Environment::default())
+        .await
+        .expect("the embedded emulator");
+    let player = Player {
+        endpoint: target.endpoint.clone(),
+        fixtures: target.fixtures.clone(),
+        control: target.abilities.control,
+        event_source: target.abilities.event_source,
+        poll: appflow_harness::model::L2_LAG,
+        tolerate: Vec::new(),
+    };
+    let create = |trigger| Move::Create {
+        slot: 0,
+        trigger,
+        token: TokenArg::None,
+        variant: 0,
+    };
+    let race = |with| Move::Race {
+        slot: 0,
+        with,
+        token: TokenArg::Pool(0, appflow_harness::explore::Variant::Plain),
+    };
+    let describe = Move::Describe { slot: 0 };
+    let sequences = [
+        vec![
+            create(OnDemand),
+            race(Write::Delete { force: true }),
+            describe.clone(),
+        ],
+        vec![
+            create(OnDemand),
+            race(Write::Delete { force: false }),
+            describe.clone(),
+        ],
+        vec![create(Scheduled), race(Write::Stop), describe.clone()],
+        vec![create(OnDemand), race(Write::Update), describe.clone()],
+        vec![race(Write::Create { trigger: OnDemand }), describe.clone()],
+    ];
+    let dir = crate::scenarios::tempdir();
+    for (i, steps) in sequences.iter().enumerate() {
+        let seq = player.play(steps, None).await;
+        assert_eq!(
+            seq.ending,
+            Ending::Passed,
+            "the emulator's answers to a race are admitted ({steps:?})"
+        );
+        let from = FoundBy {
+            seed: 0,
+            target: "the embedded emulator",
+            original_steps: steps.len(),
+            poll: appflow_harness::model::L2_LAG,
+        };
+        let text = write(&seq, &target.fixtures, &from).expect("written");
+        assert!(
+            text.contains("with-previous: true"),
+            "the race is saved as a with-previous pair:\n{text}"
+        );
+        let file = dir.join(format!("race_{i}.yaml"));
+        std::fs::write(&file, &text).expect("write");
+        for _ in 0..3 {
+            let (code, out) = super::check_file(embedded(), &file).await;
+            assert_eq!(
+                code, 0,
+                "the race's file passes on the emulator:\n{text}\n{out}"
+            );
+        }
+    }
+}
