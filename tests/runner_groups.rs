@@ -15,10 +15,13 @@ use crate::support::proxy::{self, Answer, Change};
 /// the wait as soon as the second arrives.
 const HOLD: Duration = Duration::from_secs(2);
 
-/// CreateFlows in flight, whether each saw another in flight, the statuses answered.
+/// CreateFlows in flight and arrived (a count that only grows, so a
+/// waiter woken late still sees an arrival that has since been answered),
+/// whether each had another in flight beside it, the statuses answered.
 #[derive(Default)]
 struct Seen {
     in_flight: usize,
+    arrived: usize,
     overlapped: Vec<bool>,
     statuses: Vec<u16>,
 }
@@ -44,14 +47,18 @@ impl Change for Overlaps {
         tokio::task::block_in_place(|| {
             let mut m = lock.lock().unwrap_or_else(|p| p.into_inner());
             m.in_flight += 1;
+            m.arrived += 1;
+            let me = m.arrived;
+            // The other is still in flight (held), or arrives while this one is.
+            let mut beside = m.in_flight > 1;
             cv.notify_all();
-            while m.in_flight < 2 && Instant::now() < until {
+            while !beside && Instant::now() < until {
                 let left = until.saturating_duration_since(Instant::now());
                 m = cv
                     .wait_timeout(m, left)
                     .map_or_else(|p| p.into_inner().0, |(g, _)| g);
+                beside = m.arrived > me;
             }
-            let beside = m.in_flight > 1;
             m.overlapped.push(beside);
         });
     }

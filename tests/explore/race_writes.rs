@@ -22,12 +22,16 @@ const HOLD: Duration = Duration::from_millis(150);
 /// Marks the proxy's own answer to a DeleteFlow (not passed on).
 const KEPT: &str = "x-race-kept";
 
-/// Per flow name: StartFlows in flight, DeleteFlows arrived so far; the
-/// flows the emulator holds (created, not yet deleted).
+/// Per flow name: StartFlows in flight and arrived so far, DeleteFlows
+/// arrived so far and waiting; the flows the emulator holds (created, not
+/// yet deleted). Counts that only grow, so a waiter woken late still sees
+/// what arrived (a call in flight may have ended by then).
 #[derive(Default)]
 struct Flows {
     starts: HashMap<String, usize>,
-    deletes: HashMap<String, u64>,
+    starts_seen: HashMap<String, u64>,
+    deletes_seen: HashMap<String, u64>,
+    deletes_waiting: HashMap<String, usize>,
     live: HashSet<String>,
 }
 
@@ -83,10 +87,25 @@ impl Change for DeleteBesideStartLeavesTheFlow {
             return None;
         }
         let name = name_of(body);
-        *self.lock().deletes.entry(name.clone()).or_insert(0) += 1;
+        let (in_flight, before) = {
+            let mut m = self.lock();
+            *m.deletes_seen.entry(name.clone()).or_insert(0) += 1;
+            *m.deletes_waiting.entry(name.clone()).or_insert(0) += 1;
+            let n = m.starts.get(&name).copied().unwrap_or(0);
+            (n > 0, m.starts_seen.get(&name).copied().unwrap_or(0))
+        };
         self.0.1.notify_all();
-        let beside = self.wait(|m| m.starts.get(&name).is_some_and(|n| *n > 0));
-        (beside && self.lock().live.contains(&name)).then(|| {
+        // Beside a StartFlow in flight now, or arriving while this waits.
+        let beside =
+            in_flight || self.wait(|m| m.starts_seen.get(&name).copied().unwrap_or(0) > before);
+        let live = {
+            let mut m = self.lock();
+            if let Some(n) = m.deletes_waiting.get_mut(&name) {
+                *n = n.saturating_sub(1);
+            }
+            m.live.contains(&name)
+        };
+        (beside && live).then(|| {
             let mut headers = HeaderMap::new();
             headers.insert("content-type", "application/json".parse().expect("header"));
             let id = uuid::Uuid::new_v4().to_string();
@@ -106,13 +125,18 @@ impl Change for DeleteBesideStartLeavesTheFlow {
             return;
         }
         let name = name_of(body);
-        let seen = {
+        let (seen, waiting) = {
             let mut m = self.lock();
             *m.starts.entry(name.clone()).or_insert(0) += 1;
-            m.deletes.get(&name).copied().unwrap_or(0)
+            *m.starts_seen.entry(name.clone()).or_insert(0) += 1;
+            let waiting = m.deletes_waiting.get(&name).is_some_and(|n| *n > 0);
+            (m.deletes_seen.get(&name).copied().unwrap_or(0), waiting)
         };
         self.0.1.notify_all();
-        self.wait(|m| m.deletes.get(&name).copied().unwrap_or(0) > seen);
+        // A DeleteFlow already waiting has seen this one arrive.
+        if !waiting {
+            self.wait(|m| m.deletes_seen.get(&name).copied().unwrap_or(0) > seen);
+        }
     }
 
     fn answer(&self, path: &str, request: &Value, a: &mut Answer) {
