@@ -36,7 +36,7 @@ fn is_call(s: &StepFile) -> bool {
 /// wrong and a hint.
 pub(super) struct GroupError {
     /// The text the error points at in the step.
-    pub needle: &'static str,
+    pub needle: String,
     /// What is wrong, a lowercase fragment.
     pub message: String,
     /// What to do about it.
@@ -44,15 +44,21 @@ pub(super) struct GroupError {
 }
 
 /// Checks `s`'s `with-previous:` against the step before it (`None`: `s`
-/// is the first step). Errors: the first step, `concurrent:` on either
-/// step, a test-control step on either side, `when:` on the joining step.
-pub(super) fn check(s: &StepFile, previous: Option<Joinable>) -> Result<(), GroupError> {
+/// is the first step) and the captures of the steps of its group before
+/// it (`group`). Errors: the first step, `concurrent:` on either step, a
+/// test-control step on either side, `when:` on the joining step, a
+/// template naming a capture of its own group.
+pub(super) fn check(
+    s: &StepFile,
+    previous: Option<Joinable>,
+    group: &[String],
+) -> Result<(), GroupError> {
     if !s.with_previous {
         return Ok(());
     }
-    let err = |needle, message: &str, hint| {
+    let err = |needle: &str, message: &str, hint| {
         Err(GroupError {
-            needle,
+            needle: needle.to_owned(),
             message: format!("with-previous: {message}"),
             hint,
         })
@@ -85,5 +91,30 @@ pub(super) fn check(s: &StepFile, previous: Option<Joinable>) -> Result<(), Grou
             "put `when:` on the group's first step: it decides for the whole group",
         );
     }
+    let written = serde_json::to_value(s).unwrap_or_default();
+    let mut texts = Vec::new();
+    strings(&written, &mut texts);
+    for text in texts {
+        for name in super::template::names(text).unwrap_or_default() {
+            let (name, _) = super::template::split(name).unwrap_or((name, Vec::new()));
+            if group.iter().any(|c| c == name) {
+                return err(
+                    &format!("{{{{{name}"),
+                    "the step uses a capture of a step it is sent with, whose answer is not there when it is sent",
+                    "capture it in a step before the group",
+                );
+            }
+        }
+    }
     Ok(())
+}
+
+/// Every string inside `v`.
+fn strings<'v>(v: &'v serde_json::Value, out: &mut Vec<&'v str>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        serde_json::Value::Object(m) => m.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
 }

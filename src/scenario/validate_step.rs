@@ -38,32 +38,14 @@ pub(super) fn steps_plan(
         // A broken step's captures still count as written, so that the
         // steps after it are not blamed for using them.
         let names: Vec<String> = spanned.value.capture.keys().cloned().collect();
-        let joins = super::group::check(&spanned.value, previous);
-        previous = Some(super::group::Joinable::of(&spanned.value));
         if !spanned.value.with_previous {
             group.clear();
         }
-        let before: Vec<String> = captured
-            .iter()
-            .filter(|c| !group.contains(c))
-            .cloned()
-            .collect();
-        let again = (spanned.value.with_previous && joins.is_ok() && !group.is_empty())
-            .then(|| spanned.value.clone());
+        let joins = super::group::check(&spanned.value, previous, &group);
+        previous = Some(super::group::Joinable::of(&spanned.value));
         let planned = joins
-            .map_err(|g| here.err_near(g.needle, g.message, Some(g.hint)))
-            .and_then(|()| step_plan(&here, spanned.value, flows, &before));
-        // Fine but for a capture of its own group: say so.
-        let planned = match (planned, again) {
-            (Err(_), Some(s)) if step_plan(&here, s.clone(), flows, &captured).is_ok() => {
-                Err(here.err_near(
-                    "{{",
-                    "with-previous: the step uses a capture of a step it is sent with, whose answer is not there when it is sent".into(),
-                    Some("capture it in a step before the group"),
-                ))
-            }
-            (planned, _) => planned,
-        };
+            .map_err(|g| here.err_near(&g.needle, g.message, Some(g.hint)))
+            .and_then(|()| step_plan(&here, spanned.value, flows, &captured));
         match planned {
             Ok(step) => steps.push(step),
             Err(e) => errors.push(e),
