@@ -21,6 +21,7 @@ mod load;
 mod newcomer;
 mod record;
 mod runner_faulty;
+mod runner_groups;
 mod scenario_invalid;
 mod scenarios;
 mod verdicts;

@@ -4,18 +4,18 @@
 //! allows (per answer the admitted outcomes as `one-of`, and the counts of
 //! statuses and distinct executionIds every order agrees on).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
 use super::file_expect::StepLines;
 use super::file_expect::of_expects;
+use super::file_templates::{UNCAPTURED, known, run_id};
 use super::generate::Move;
 use super::play::Played;
-use super::scenario_file::{UNCAPTURED, known, run_id};
 use crate::appflow::Operation;
 use crate::model::{
-    Admission, Exec, Invocation, OkBody, ProfileSet, Worlds, branches, permutations,
+    Admission, Exec, Invocation, ModelState, OkBody, ProfileSet, Worlds, branches, permutations,
 };
 use crate::scenario::file::{ExpectFile, StepFile};
 
@@ -26,8 +26,16 @@ const MAX_OUTCOMES: usize = 4096;
 /// Every vector of answers (index for index with `calls`) that some order
 /// of the calls admits from `worlds`; `None` when there are too many.
 pub(super) fn outcomes(worlds: &Worlds, calls: &[Invocation]) -> Option<Vec<Vec<Admission>>> {
-    let mut seen: HashSet<Vec<Admission>> = HashSet::new();
-    let mut vectors = Vec::new();
+    outcomes_after(worlds, calls).map(|v| v.into_iter().map(|(a, _)| a).collect())
+}
+
+/// As [`outcomes`], each vector with the states its orders end in (what
+/// the steps after the calls meet).
+pub(super) fn outcomes_after(
+    worlds: &Worlds,
+    calls: &[Invocation],
+) -> Option<Vec<(Vec<Admission>, Vec<ModelState>)>> {
+    let mut vectors: Vec<(Vec<Admission>, Vec<ModelState>)> = Vec::new();
     for order in permutations(calls.len()) {
         // (state, profiles, answers so far by call index)
         let mut paths = vec![];
@@ -51,10 +59,12 @@ pub(super) fn outcomes(worlds: &Worlds, calls: &[Invocation]) -> Option<Vec<Vec<
             }
             paths = next;
         }
-        for (_, _, answers) in paths {
+        for (state, _, answers) in paths {
             let v: Vec<Admission> = answers.into_iter().flatten().collect();
-            if seen.insert(v.clone()) {
-                vectors.push(v);
+            match vectors.iter_mut().find(|(seen, _)| *seen == v) {
+                Some((_, states)) if !states.contains(&state) => states.push(state),
+                Some(_) => {}
+                None => vectors.push((v, vec![state])),
             }
         }
     }
@@ -78,26 +88,13 @@ pub(super) fn expectation(vectors: &[Vec<Admission>], step: &Move, runs: &[Strin
     if all.is_empty() || all.iter().any(|e| status_of(e).is_none()) {
         return ExpectFile::default();
     }
+    let mut out = alternatives(&all, step, runs);
     let mut by_status: BTreeMap<u16, Vec<&Admission>> = BTreeMap::new();
     for e in &all {
         if let Some(s) = status_of(e) {
-            let group = by_status.entry(s).or_default();
-            if !group.contains(e) {
-                group.push(e);
-            }
+            by_status.entry(s).or_default().push(e);
         }
     }
-    let mut alternatives: Vec<ExpectFile> = by_status
-        .values()
-        .map(|group| of_expects(group, step, runs))
-        .collect();
-    let mut out = match alternatives.len() {
-        1 => alternatives.pop().unwrap_or_default(),
-        _ => ExpectFile {
-            one_of: alternatives,
-            ..ExpectFile::default()
-        },
-    };
     let mut counts = BTreeMap::new();
     for s in by_status.keys() {
         let seen: BTreeSet<usize> = vectors
@@ -124,6 +121,55 @@ pub(super) fn expectation(vectors: &[Vec<Admission>], step: &Move, runs: &[Strin
         out.statuses_in_order = orders.into_iter().collect();
     }
     out
+}
+
+/// What every one of `answers` meets: one alternative per status (any
+/// error, where the model admits any, is one alternative), as `one-of`
+/// when there are several; empty when an answer is undecided (`Any`).
+fn alternatives(answers: &[&Admission], step: &Move, runs: &[String]) -> ExpectFile {
+    if answers.is_empty() || answers.iter().any(|e| **e == Admission::Any) {
+        return ExpectFile::default();
+    }
+    let mut by_status: BTreeMap<Option<u16>, Vec<&Admission>> = BTreeMap::new();
+    for e in answers {
+        let group = by_status.entry(status_of(e)).or_default();
+        if !group.contains(e) {
+            group.push(e);
+        }
+    }
+    let mut out: Vec<ExpectFile> = by_status
+        .values()
+        .map(|group| of_expects(group, step, runs))
+        .collect();
+    match out.len() {
+        1 => out.pop().unwrap_or_default(),
+        _ => ExpectFile {
+            one_of: out,
+            ..ExpectFile::default()
+        },
+    }
+}
+
+/// The `expect:` of call `k` of calls sent at once (a race of different
+/// writes, each its own step): every answer some order of the calls
+/// admits it, from `vectors` ([`outcomes`]), one alternative per status.
+pub(super) fn per_call(
+    vectors: &[Vec<Admission>],
+    k: usize,
+    step: &Move,
+    runs: &[String],
+) -> ExpectFile {
+    let answers: Vec<&Admission> = vectors.iter().filter_map(|v| v.get(k)).collect();
+    alternatives(&answers, step, runs)
+}
+
+/// Whether `e` admits an answer of `status` (any error admits every 4xx).
+pub(super) fn admits_status(e: &Admission, status: u16) -> bool {
+    match (e, status_of(e)) {
+        (Admission::Any, _) => true,
+        (Admission::AnyError, _) => (400..500).contains(&status),
+        (_, s) => s == Some(status),
+    }
 }
 
 /// How many distinct executionId values (absent counted as one) every
@@ -261,109 +307,5 @@ pub(super) fn step_file(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::appflow::TriggerType;
-    use crate::model::Observed;
-    use crate::scenario::file::StatusFile;
-    use serde_json::json;
-
-    fn answer(status: u16, flow_status: Option<&str>, error: Option<&str>) -> Observed {
-        Observed {
-            status,
-            flow_status: flow_status.map(str::to_owned),
-            error: error.map(str::to_owned),
-            ..Observed::default()
-        }
-    }
-
-    fn start(name: &str, token: &str) -> Invocation {
-        Invocation::StartFlow {
-            name: name.into(),
-            token: Some(token.into()),
-        }
-    }
-
-    #[test]
-    fn different_tokens_on_a_draft_scheduled_flow_under_conflict_expect_exactly_one_200() {
-        let mut w = Worlds::new();
-        for (name, _) in [("flow-a", 0), ("flow-b", 1)] {
-            let create = Invocation::CreateFlow {
-                name: name.into(),
-                trigger: TriggerType::Scheduled,
-                token: None,
-                variant: 0,
-            };
-            w.judge(&create, &answer(200, Some("Draft"), None));
-        }
-        // C1 settled as conflict: a second token on the Active flow is refused.
-        w.judge(
-            &start("flow-a", "token-0"),
-            &answer(200, Some("Active"), None),
-        );
-        w.judge(
-            &start("flow-a", "token-1"),
-            &answer(409, None, Some("ConflictException")),
-        );
-        let calls = [start("flow-b", "token-2"), start("flow-b", "token-3")];
-        let vectors = outcomes(&w, &calls).expect("a handful of orders");
-        let step = Move::Burst {
-            slot: 1,
-            tokens: Vec::new(),
-        };
-        let e = expectation(&vectors, &step, &[]);
-        assert_eq!(
-            e.status_count,
-            BTreeMap::from([(200, 1), (409, 1)]),
-            "every order has one activation and one conflict: {e:?}"
-        );
-        assert_eq!(e.one_of[0].status, Some(StatusFile(vec![200])), "{e:?}");
-        assert_eq!(
-            e.one_of[0].body.as_ref().map(|b| &b["flowStatus"]),
-            Some(&json!("Active")),
-            "{e:?}"
-        );
-        assert_eq!(
-            e.one_of[1].error.as_deref(),
-            Some("ConflictException"),
-            "{e:?}"
-        );
-        // One token twice beside another: the two copies of one token
-        // answer alike in every order (T5), which counts cannot say.
-        let calls = [
-            start("flow-b", "token-4"),
-            start("flow-b", "token-5"),
-            start("flow-b", "token-5"),
-        ];
-        let vectors = outcomes(&w, &calls).expect("a handful of orders");
-        let e = expectation(&vectors, &step, &[]);
-        assert_eq!(
-            e.statuses_in_order,
-            vec![vec![200, 409, 409], vec![409, 200, 200]],
-            "token-4 first, or token-5 first (its replay answers alike): {e:?}"
-        );
-    }
-
-    #[test]
-    fn no_count_is_written_where_profiles_disagree() {
-        let mut w = Worlds::new();
-        let create = Invocation::CreateFlow {
-            name: "flow-b".into(),
-            trigger: TriggerType::Scheduled,
-            token: None,
-            variant: 0,
-        };
-        w.judge(&create, &answer(200, Some("Draft"), None));
-        let calls = [start("flow-b", "token-2"), start("flow-b", "token-3")];
-        let vectors = outcomes(&w, &calls).expect("a handful of orders");
-        let step = Move::Burst {
-            slot: 0,
-            tokens: Vec::new(),
-        };
-        let e = expectation(&vectors, &step, &[]);
-        assert!(
-            !e.status_count.contains_key(&200),
-            "C1 unsettled: one or two 200s, no count of 200s: {e:?}"
-        );
-    }
-}
+#[path = "burst_tests.rs"]
+mod tests;

@@ -136,19 +136,38 @@ pub fn slot_of(step: &Move) -> u8 {
         | Move::Cancel { slot, .. }
         | Move::Burst { slot, .. }
         | Move::Lost { slot, .. }
-        | Move::Large { slot, .. } => *slot,
+        | Move::Large { slot, .. }
+        | Move::Race { slot, .. } => *slot,
         Move::List { .. } | Move::Clock | Move::Pause | Move::Quota { .. } => 0,
+    }
+}
+
+/// The trigger type of the flow a step's CreateFlow makes, if it makes one.
+pub fn created_trigger(step: &Move) -> Option<crate::appflow::TriggerType> {
+    match step {
+        Move::Create { trigger, .. }
+        | Move::Race {
+            with: super::generate::Write::Create { trigger },
+            ..
+        } => Some(*trigger),
+        _ => None,
     }
 }
 
 /// The operation of a step's calls (`None` for a control step).
 pub fn operation_of(step: &Move) -> Option<Operation> {
     Some(match step {
-        Move::Create { .. } => Operation::CreateFlow,
+        Move::Create { .. }
+        | Move::Race {
+            with: super::generate::Write::Create { .. },
+            ..
+        } => Operation::CreateFlow,
         Move::Update { .. } => Operation::UpdateFlow,
-        Move::Start { .. } | Move::Burst { .. } | Move::Lost { .. } | Move::Large { .. } => {
-            Operation::StartFlow
-        }
+        Move::Start { .. }
+        | Move::Burst { .. }
+        | Move::Lost { .. }
+        | Move::Large { .. }
+        | Move::Race { .. } => Operation::StartFlow,
         Move::Stop { .. } => Operation::StopFlow,
         Move::Delete { .. } => Operation::DeleteFlow,
         Move::Describe { .. } => Operation::DescribeFlow,

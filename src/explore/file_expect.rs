@@ -242,3 +242,12 @@ impl StepLines {
         step.needs_control = self.after_clock;
     }
 }
+
+/// A step's `name:` in the file.
+pub(super) fn step_name(p: &super::play::Played) -> String {
+    format!(
+        "step {}{}",
+        p.index,
+        if p.failed { " (the failing step)" } else { "" }
+    )
+}

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 
 use super::generate::Variant;
 use super::names::Namer;
-use super::scenario_file::UNCAPTURED;
+use crate::model::Observed;
 
 /// Names and tokens as a scenario file's templates.
 #[derive(Default)]
@@ -53,4 +53,18 @@ fn near_miss(name: &str, v: Variant) -> String {
         Variant::Upper => format!("{{{{{name}|upper}}}}"),
         Variant::Len(n) => format!("{{{{{name}|length:{n}}}}}"),
     }
+}
+
+/// Marks a run no step captures in the list of runs (its place counts, as
+/// in the order runs were answered, but no template names it).
+pub(super) const UNCAPTURED: char = '\u{1}';
+
+/// Whether `id` is in `runs`, captured or not.
+pub(super) fn known(runs: &[String], id: &str) -> bool {
+    (runs.iter()).any(|r| r == id || r.strip_prefix(UNCAPTURED) == Some(id))
+}
+
+/// The executionId of a 200.
+pub(super) fn run_id(o: &Observed) -> Option<String> {
+    o.execution_id.clone().filter(|_| o.status == 200)
 }

@@ -6,8 +6,9 @@
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 use proptest_state_machine::ReferenceStateMachine;
-use serde::Serialize;
 
+pub use super::moves::{LARGE_BODY, Move, SETTLE_PAGE, TokenArg, Variant};
+pub use super::race::Write;
 use super::strategies::{quota, token, trigger, variant};
 use crate::appflow::TriggerType;
 
@@ -15,157 +16,6 @@ use crate::appflow::TriggerType;
 pub const SLOTS: u8 = 3;
 /// Tokens per sequence (shared by StartFlow and CreateFlow/UpdateFlow: T6).
 pub const TOKENS: u8 = 5;
-
-/// A near miss of a name or a token: another value that looks alike.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum Variant {
-    /// The value itself.
-    Plain,
-    /// Letter case flipped: another (valid) value.
-    Upper,
-    /// A leading space.
-    Lead,
-    /// A trailing space.
-    Trail,
-    /// Padded to this many characters (255 and 256 are valid, 257 not).
-    Len(u16),
-}
-
-/// The clientToken of a call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum TokenArg {
-    /// No clientToken (T7).
-    None,
-    /// Token `k` of the sequence's pool, or a near miss of it.
-    Pool(u8, Variant),
-}
-
-/// One generated step: calls on slots and pool tokens, made concrete
-/// (names, tokens) when played.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub enum Move {
-    /// CreateFlow of the fixture body.
-    Create {
-        /// The flow slot (0..SLOTS) the step is about.
-        slot: u8,
-        /// The trigger type.
-        trigger: TriggerType,
-        /// The clientToken, if any.
-        token: TokenArg,
-        /// Which input (two calls with the same variant and name send the same).
-        variant: u8,
-    },
-    /// UpdateFlow of the slot's flow (its own trigger type).
-    Update {
-        /// The flow slot (0..SLOTS) the step is about.
-        slot: u8,
-        /// The clientToken, if any.
-        token: TokenArg,
-        /// Which input (two calls with the same variant and name send the same).
-        variant: u8,
-    },
-    /// StartFlow, maybe on a near miss of the name.
-    Start {
-        /// The flow slot (0..SLOTS) the step is about.
-        slot: u8,
-        /// The flow name, as sent.
-        name: Variant,
-        /// The clientToken, if any.
-        token: TokenArg,
-    },
-    /// StopFlow.
-    Stop {
-        /// The flow slot (0..SLOTS) the step is about.
-        slot: u8,
-    },
-    /// DeleteFlow.
-    Delete {
-        /// The flow slot (0..SLOTS) the step is about.
-        slot: u8,
-        /// `forceDelete`.
-        force: bool,
-    },
-    /// DescribeFlow.
-    Describe {
-        /// The flow slot (0..SLOTS) the step is about.
-        slot: u8,
-    },
-    /// ListFlows through every page.
-    List {
-        /// `maxResults` of each page read.
-        page: u8,
-    },
-    /// DescribeFlowExecutionRecords through every page.
-    Records {
-        /// The flow slot (0..SLOTS) the step is about.
-        slot: u8,
-        /// `maxResults` of each page read.
-        page: u8,
-    },
-    /// Cancel run `run` (modulo the runs seen so far), or an id no run has.
-    Cancel {
-        /// The flow slot (0..SLOTS) the step is about.
-        slot: u8,
-        /// The run, by the order runs were answered (modulo their number).
-        run: Option<u8>,
-    },
-    /// StartFlow calls sent at once on one flow.
-    Burst {
-        /// The flow slot (0..SLOTS) the step is about.
-        slot: u8,
-        /// The tokens of the calls sent at once.
-        tokens: Vec<TokenArg>,
-    },
-    /// The target's clock moves 8 hours (skipped without the test-control API).
-    Clock,
-    /// Waits until the runs of the slot's flow end: with the test-control
-    /// API they are ended at once (`/_harness/finish-runs`); either way its
-    /// records are read (pages of [`SETTLE_PAGE`]) until none is in
-    /// progress or the player's settle bound passes (L2, S3). A replay
-    /// after it meets a token whose run has ended (T1).
-    Settle {
-        /// The flow slot (0..SLOTS) the step is about.
-        slot: u8,
-    },
-    /// Real time passes: the player's pause (tens of seconds by default),
-    /// skipped when less of the time budget is left; a token forgotten
-    /// early shows on the next replay (T1, T4).
-    Pause,
-    /// StartFlow whose answer the target drops (a test-control `drop`
-    /// fault, with the run started or not: `after`); skipped without it.
-    Lost {
-        /// The flow slot (0..SLOTS) the step is about.
-        slot: u8,
-        /// The clientToken, if any.
-        token: TokenArg,
-        /// The run starts before the answer is dropped (else it never arrives).
-        after: bool,
-    },
-    /// StartFlow padded with spaces to [`LARGE_BODY`] bytes (W6).
-    Large {
-        /// The flow slot (0..SLOTS) the step is about.
-        slot: u8,
-        /// The clientToken, if any.
-        token: TokenArg,
-    },
-    /// The account's quotas set as the room left from now (Q1-Q3; skipped
-    /// without the test-control API).
-    Quota {
-        /// Q1: flows the sequence may add.
-        flows: u8,
-        /// Q2: runs this month.
-        runs: u8,
-        /// Q3: runs that may start before it can bite.
-        concurrent: u8,
-    },
-}
-
-/// The size a [`Move::Large`] body is padded to, in bytes: over 1 MiB, what
-/// emulators commonly accept, and under API Gateway's 10 MB.
-pub const LARGE_BODY: usize = 1_100_000;
-
-/// `maxResults` of the reads of a [`Move::Settle`]: the most a page may hold.
-pub const SETTLE_PAGE: u8 = 100;
 
 /// What a slot is, as far as the generator knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,6 +139,7 @@ impl ReferenceStateMachine for Generator {
                     .prop_map(|(slot, tokens)| Move::Burst { slot, tokens })
                     .boxed(),
             ),
+            (1, super::race::race(slot.clone(), &free, used)),
             (2, Just(Move::Clock).boxed()),
             (
                 2,
@@ -354,21 +205,30 @@ impl ReferenceStateMachine for Generator {
             | Move::Update { token, .. }
             | Move::Start { token, .. }
             | Move::Lost { token, .. }
-            | Move::Large { token, .. } => highest(token),
+            | Move::Large { token, .. }
+            | Move::Race { token, .. } => highest(token),
             Move::Burst { tokens, .. } => tokens.iter().map(highest).max().unwrap_or(0),
             _ => 0,
         };
         state.tokens = state.tokens.max(uses).min(TOKENS);
         match step {
             Move::Settle { .. } | Move::Pause => state.waited = true,
-            Move::Start { .. } | Move::Burst { .. } => state.waited = false,
+            Move::Start { .. } | Move::Burst { .. } | Move::Race { .. } => state.waited = false,
             _ => {}
         }
         match step {
-            Move::Create { slot, trigger, .. } => {
-                state.slots[*slot as usize] = Slot::Live(*trigger)
-            }
-            Move::Delete { slot, force } => {
+            Move::Create { slot, trigger, .. }
+            | Move::Race {
+                slot,
+                with: Write::Create { trigger },
+                ..
+            } => state.slots[*slot as usize] = Slot::Live(*trigger),
+            Move::Delete { slot, force }
+            | Move::Race {
+                slot,
+                with: Write::Delete { force },
+                ..
+            } => {
                 let s = &mut state.slots[*slot as usize];
                 *s = match (*s, force) {
                     (_, true) | (Slot::Free, _) => Slot::Free,
@@ -384,7 +244,12 @@ impl ReferenceStateMachine for Generator {
     /// flow of one name is a case the contract does not decide).
     fn preconditions(state: &Plan, step: &Move) -> bool {
         match step {
-            Move::Create { slot, .. } => !matches!(state.slots[*slot as usize], Slot::Live(_)),
+            Move::Create { slot, .. }
+            | Move::Race {
+                slot,
+                with: Write::Create { .. },
+                ..
+            } => !matches!(state.slots[*slot as usize], Slot::Live(_)),
             _ => true,
         }
     }
@@ -395,6 +260,11 @@ pub fn slot_trigger(steps: &[Move], slot: u8) -> Option<TriggerType> {
     steps.iter().rev().find_map(|s| match s {
         Move::Create {
             slot: s, trigger, ..
+        }
+        | Move::Race {
+            slot: s,
+            with: Write::Create { trigger },
+            ..
         } if *s == slot => Some(*trigger),
         _ => None,
     })

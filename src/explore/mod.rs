@@ -17,11 +17,14 @@ pub(crate) mod file_expect;
 mod file_templates;
 mod generate;
 mod list_expect;
+mod moves;
 mod names;
 mod observe;
 mod pauses;
 mod play;
 mod played;
+mod race;
+mod race_file;
 pub mod report;
 pub mod scenario_file;
 mod strategies;
@@ -33,7 +36,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, Test
 use proptest_state_machine::ReferenceStateMachine;
 use serde::Serialize;
 
-pub use generate::{Generator, LARGE_BODY, Move, Plan, Slot, TokenArg, Variant};
+pub use generate::{Generator, LARGE_BODY, Move, Plan, Slot, TokenArg, Variant, Write};
 pub use play::{AdmittedView, Ending, Pauses, Played, Player, Sequence};
 pub use report::{Exploration, Fingerprint};
 

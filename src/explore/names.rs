@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::generate::{Move, TokenArg, Variant};
+use super::generate::{Move, TokenArg, Variant, Write};
 use crate::appflow::{Operation, TriggerType};
 use crate::fixtures::FixtureVars;
 use crate::scenario::template::Filter;
@@ -150,6 +150,37 @@ pub fn requests(
                 )
             })
             .collect(),
+        Move::Race {
+            slot,
+            with: Write::Create { trigger },
+            token,
+        } => [*token, TokenArg::None]
+            .into_iter()
+            .map(|t| {
+                let body = with(fixtures.body(&plain(*slot), *trigger), t, 0);
+                (Operation::CreateFlow, body)
+            })
+            .collect(),
+        Move::Race {
+            slot,
+            with: w,
+            token,
+        } => {
+            let start = start_body(plain(*slot), token_of(n, *token));
+            let flow = json!({ "flowName": plain(*slot) });
+            let write = match w {
+                Write::Update => (
+                    Operation::UpdateFlow,
+                    with(fixtures.body(&plain(*slot), trigger), TokenArg::None, 1),
+                ),
+                Write::Delete { force } => (
+                    Operation::DeleteFlow,
+                    json!({ "flowName": plain(*slot), "forceDelete": force }),
+                ),
+                Write::Stop | Write::Create { .. } => (Operation::StopFlow, flow),
+            };
+            vec![(Operation::StartFlow, start), write]
+        }
         Move::Stop { slot } => one(Operation::StopFlow, json!({ "flowName": plain(*slot) })),
         Move::Delete { slot, force } => one(
             Operation::DeleteFlow,
@@ -210,6 +241,25 @@ pub fn model_call(
             trigger,
             token,
             variant: *variant,
+        },
+        // A race's writes: two creates of one input, an update to another.
+        (
+            Operation::CreateFlow,
+            Move::Race {
+                with: Write::Create { trigger },
+                ..
+            },
+        ) => Invocation::CreateFlow {
+            name,
+            trigger: *trigger,
+            token,
+            variant: 0,
+        },
+        (Operation::UpdateFlow, Move::Race { .. }) => Invocation::UpdateFlow {
+            name,
+            trigger,
+            token,
+            variant: 1,
         },
         (Operation::StartFlow, Move::Large { .. }) => Invocation::LargeStart {
             name,

@@ -126,12 +126,7 @@ impl Player {
         played: &mut Played,
         calls: &mut usize,
     ) -> Result<bool, Unjudged> {
-        if let Move::Create {
-            trigger: TriggerType::Event,
-            ..
-        } = step
-            && !self.event_source
-        {
+        if super::control::created_trigger(step) == Some(TriggerType::Event) && !self.event_source {
             played.skipped = Some("no event source on this target".into());
             return Ok(true);
         }

@@ -11,13 +11,12 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::file_expect::StepLines;
-use super::file_templates::Templates;
+use super::file_templates::{Templates, UNCAPTURED, known, run_id};
 use super::generate::{Move, SLOTS, TokenArg, slot_trigger};
 use super::names::requests;
 use super::play::{Played, Sequence, operation_of};
 use crate::appflow::TriggerType;
 use crate::fixtures::FixtureVars;
-use crate::model::Observed;
 use crate::model::{Admission, OkBody};
 use crate::scenario::file::{ExpectFile, FlowFile, RawFile, ScenarioFile, StatusFile};
 use crate::scenario::file::{StepFile, WhenFile};
@@ -141,6 +140,24 @@ pub fn scenario(
                 continue;
             }
         }
+        // A race: two steps sent at once; what follows holds for the order
+        // it had (the guard: the call whose status tells the order).
+        if let Move::Race { .. } = p.step {
+            let (steps, at) = super::race_file::step_files(p, &t, fixtures, &mut runs, after_clock);
+            let first = body.len() + 1;
+            for (k, mut s) in steps.into_iter().enumerate() {
+                s.when = guard.clone().filter(|_| k == 0);
+                body.push(s);
+            }
+            if let Some((k, status)) = at {
+                guard = Some(WhenFile {
+                    step: first + k,
+                    status: Some(StatusFile(vec![status])),
+                    ..WhenFile::default()
+                });
+            }
+            continue;
+        }
         let mut order = None;
         if let Some(mut s) = step_file(
             p,
@@ -249,33 +266,12 @@ pub fn scenario(
     (file, header)
 }
 
-/// Marks a run no step captures in the list of runs (its place counts, as
-/// in the order runs were answered, but no template names it).
-pub(super) const UNCAPTURED: char = '\u{1}';
-
-/// Whether `id` is in `runs`, captured or not.
-pub(super) fn known(runs: &[String], id: &str) -> bool {
-    (runs.iter()).any(|r| r == id || r.strip_prefix(UNCAPTURED) == Some(id))
-}
-
-/// The executionId of a 200.
-pub(super) fn run_id(o: &Observed) -> Option<String> {
-    o.execution_id.clone().filter(|_| o.status == 200)
-}
-
-/// A step's `name:` in the file.
-fn step_name(p: &Played) -> String {
-    format!(
-        "step {}{}",
-        p.index,
-        if p.failed { " (the failing step)" } else { "" }
-    )
-}
-
 fn mentions(step: &Move, slot: u8) -> bool {
-    !matches!(step, Move::Clock | Move::Pause)
-        && !matches!(step, Move::List { .. } | Move::Quota { .. })
-        && super::play::slot_of(step) == slot
+    let none = matches!(
+        step,
+        Move::Clock | Move::Pause | Move::List { .. } | Move::Quota { .. }
+    );
+    !none && super::play::slot_of(step) == slot
 }
 
 /// One played step as the file's step: one request, or a burst as one
@@ -295,7 +291,7 @@ fn step_file(
     // Reads page at the size the sequence used, through every page.
     let reqs = requests(&p.step, t, fixtures, trigger);
     let lines = StepLines {
-        name: step_name(p),
+        name: super::file_expect::step_name(p),
         after_clock,
     };
     // Several tokens, or none (each call is new, T7): every order counts.

@@ -189,7 +189,14 @@ impl Worlds {
         if all.is_empty() {
             return Judgement::Refused;
         }
-        rules.push("T5");
+        // Calls at once with one operation: T5 when they are StartFlows
+        // (a race of different writes is decided by their own rules).
+        if calls
+            .iter()
+            .all(|c| matches!(c, Invocation::StartFlow { .. }))
+        {
+            rules.push("T5");
+        }
         self.worlds = all;
         Judgement::Admitted { rules }
     }

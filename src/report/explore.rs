@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use crate::explore::differ::differences;
 use crate::explore::report::{Exploration, Finding, JSON_SCHEMA, describe};
 use crate::explore::{Ending, Move, Stopped};
+use crate::model::Invocation;
 
 /// Why generation stopped, in words.
 pub fn stopped(s: &Exploration) -> String {
@@ -108,7 +109,13 @@ pub fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
             .calls
             .first()
             .map_or_else(|| format!("{:?}", p.step), describe);
-        let burst = if p.calls.len() > 1 {
+        // A race of different writes names each; a burst counts its copies.
+        let kind = |c: &Invocation| std::mem::discriminant(c);
+        let mixed = (p.calls.iter().skip(1)).any(|c| kind(c) != kind(&p.calls[0]));
+        let burst = if mixed {
+            let others: Vec<String> = p.calls.iter().skip(1).map(describe).collect();
+            format!(", at the same moment as {}", others.join(" and "))
+        } else if p.calls.len() > 1 {
             format!(" x{} at once", p.calls.len())
         } else {
             String::new()

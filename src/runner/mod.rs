@@ -11,8 +11,10 @@
 //! could not be judged (throttled, unanswered) is played again from the
 //! start with fresh flows and tokens, up to [`REPLAYS`] times.
 
+mod captures;
 mod control;
 mod fixtures;
+mod group;
 mod judge;
 mod ledger;
 mod result;
@@ -23,6 +25,7 @@ mod step;
 mod summary;
 pub mod transcript;
 mod undecided;
+mod when;
 
 use std::path::PathBuf;
 use std::sync::Arc;

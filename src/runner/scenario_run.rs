@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::control::{play_control, restore_config, undo_control};
 use super::fixtures::Fixtures;
-use super::ledger::Ledger;
+use super::ledger::{Ledger, Observed};
 use super::snapshot_check::{Played, check_snapshot};
 use super::step::{Names, play_call};
 use super::{Failure, FailureKind, Options, ScenarioResult, Status, StepResult};
@@ -221,81 +221,7 @@ fn skip_reason(
                 .to_owned()
         });
     }
-    if let Some((name, why)) = ledger.unbound.iter().find(|(name, _)| uses(step, name)) {
-        return Some(format!(
-            "{NOT_APPLICABLE}: `{name}` was not captured ({why}); this step checks the outcome where it was"
-        ));
-    }
-    let when = step.when.as_ref()?;
-    if !when.statuses_in_order.is_empty() {
-        let got = ledger.copy_statuses.get(&when.step);
-        return (got != Some(&when.statuses_in_order)).then(|| {
-            format!(
-                "{NOT_APPLICABLE}: the copies of step {} answered {}; this step checks the outcome of {}",
-                when.step,
-                got.map_or_else(|| "nothing".to_owned(), |v| statuses(v)),
-                statuses(&when.statuses_in_order)
-            )
-        });
-    }
-    match ledger.statuses.get(&when.step) {
-        Some(_) if when.body.is_some() => body_differs(ledger, when, bindings),
-        Some(got) if when.status.is_empty() || when.status.contains(got) => None,
-        Some(got) => Some(format!(
-            "{NOT_APPLICABLE}: step {} answered {got}; this step checks the outcome of {}",
-            when.step,
-            when.status
-                .iter()
-                .map(u16::to_string)
-                .collect::<Vec<_>>()
-                .join(" or ")
-        )),
-        None => Some(format!(
-            "{NOT_APPLICABLE}: step {} got no answer",
-            when.step
-        )),
-    }
-}
-
-/// `[200, 409]` as a reason shows it.
-fn statuses(v: &[u16]) -> String {
-    let v: Vec<String> = v.iter().map(u16::to_string).collect();
-    format!("[{}]", v.join(", "))
-}
-
-/// Whether the step's request or expectations use the capture `name`.
-fn uses(step: &Step, name: &str) -> bool {
-    let text = format!("{:?}{:?}", step.action, step.expect.body);
-    text.contains(&format!("{{{{{name}}}}}")) || text.contains(&format!("{{{{{name}|"))
-}
-
-/// Why a step whose `when:` names a body is not played: the earlier
-/// step's status or body is another outcome the contract allows.
-fn body_differs(
-    ledger: &Ledger,
-    when: &crate::scenario::When,
-    bindings: &crate::scenario::template::Bindings,
-) -> Option<String> {
-    let got = ledger.statuses.get(&when.step).copied().unwrap_or_default();
-    if !when.status.is_empty() && !when.status.contains(&got) {
-        return Some(format!(
-            "{NOT_APPLICABLE}: step {} answered {got}; this step checks another outcome",
-            when.step
-        ));
-    }
-    let want = bindings.render(when.body.as_ref()?);
-    let mut misses = Vec::new();
-    crate::scenario::matcher::match_value(&want, ledger.bodies.get(&when.step), "", &mut misses);
-    let m = misses.first()?;
-    let at = if m.path.is_empty() {
-        "the body"
-    } else {
-        m.path.as_str()
-    };
-    Some(format!(
-        "{NOT_APPLICABLE}: step {} answered {at} {}; this step checks the outcome where it is {}",
-        when.step, m.actual, m.expected
-    ))
+    super::when::reason(ledger, step, bindings)
 }
 
 async fn play_steps(
@@ -306,16 +232,39 @@ async fn play_steps(
     playing: &Mutex<Option<usize>>,
 ) {
     for (position, step) in a.scenario.steps.iter().enumerate() {
+        // Played with its group's first step, at the same moment.
+        if step.with_previous {
+            continue;
+        }
         *playing.lock().unwrap_or_else(|p| p.into_inner()) = Some(position);
-        if let Some(reason) = skip_reason(a, ledger, step, &fx.bindings) {
-            ledger.steps.push(StepResult::skipped(step, &reason));
-            ledger
-                .transcript
-                .push(json!({"step": step.index, "name": step.name, "skipped": true}));
+        let group = super::group::group_of(&a.scenario.steps, position);
+        // A group is played whole or not at all (its first step's `when:`).
+        let skip = group
+            .iter()
+            .find_map(|st| skip_reason(a, ledger, st, &fx.bindings));
+        if let Some(reason) = skip {
+            for step in group {
+                ledger.steps.push(StepResult::skipped(step, &reason));
+                ledger
+                    .transcript
+                    .push(json!({"step": step.index, "name": step.name, "skipped": true}));
+            }
             continue;
         }
         if let Some(hook) = &a.options.step_hook {
-            hook(a.scenario, step);
+            group.iter().for_each(|st| hook(a.scenario, st));
+        }
+        if group.len() > 1 {
+            let mut names = Names {
+                bindings: &fx.bindings,
+                triggers: &fx.triggers,
+                normaliser: &mut fx.normaliser,
+            };
+            let all = super::group::play_group(group, a.target, a.account, &mut names).await;
+            for (step, observed) in group.iter().zip(all) {
+                fold_step(fx, ledger, step, observed);
+            }
+            continue;
         }
         let observed = match &step.action {
             Action::Call { .. } | Action::Raw { .. } => {
@@ -329,30 +278,36 @@ async fn play_steps(
             Action::Wait(d) => super::control::play_wait(step, *d).await,
             _ => play_control(step, a.target, saved).await,
         };
-        let calls = observed.sent;
-        // `{{runs}}` for later steps: every run answered or captured so far.
-        let captured = observed.captures.iter().filter_map(|(_, v)| v.as_str());
-        let seen: Vec<String> = observed
-            .started
-            .iter()
-            .map(String::as_str)
-            .chain(captured)
-            .map(str::to_owned)
-            .collect();
-        fx.seen_runs(seen);
-        let bindings = &mut fx.bindings;
-        let status = ledger.fold(step.index, observed, |k, v| {
-            bindings.values.insert(k, v);
-        });
-        ledger.steps.push(StepResult {
-            index: step.index,
-            name: step.name.clone(),
-            status,
-            skipped: None,
-            calls,
-        });
+        fold_step(fx, ledger, step, observed);
     }
     *playing.lock().unwrap_or_else(|p| p.into_inner()) = None;
+}
+
+/// Folds what `step` observed into the scenario: its runs, captures,
+/// failures and result.
+fn fold_step(fx: &mut Fixtures, ledger: &mut Ledger, step: &Step, observed: Observed) {
+    let calls = observed.sent;
+    // `{{runs}}` for later steps: every run answered or captured so far.
+    let captured = observed.captures.iter().filter_map(|(_, v)| v.as_str());
+    let seen: Vec<String> = observed
+        .started
+        .iter()
+        .map(String::as_str)
+        .chain(captured)
+        .map(str::to_owned)
+        .collect();
+    fx.seen_runs(seen);
+    let bindings = &mut fx.bindings;
+    let status = ledger.fold(step.index, observed, |k, v| {
+        bindings.values.insert(k, v);
+    });
+    ledger.steps.push(StepResult {
+        index: step.index,
+        name: step.name.clone(),
+        status,
+        skipped: None,
+        calls,
+    });
 }
 
 /// How the reason of a step not played because of its `when:` begins: the

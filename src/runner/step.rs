@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+use super::captures::{capture, watch_runs};
 use super::judge::{Context, contract, judge};
 use super::ledger::Observed;
 use super::send::{read_all_pages, send_many};
@@ -18,10 +19,9 @@ use super::undecided::undecided;
 use super::{Failure, FailureKind};
 use crate::appflow::{Operation, TriggerType};
 use crate::client::retry::is_safe as retry_safe;
-use crate::client::{Call, CallOutcome, TransportKind};
+use crate::client::{Call, CallOutcome};
 use crate::endpoint::Target;
 use crate::normalise::Normaliser;
-use crate::scenario::matcher::get_path;
 use crate::scenario::template::Bindings;
 use crate::scenario::{Action, Step};
 
@@ -73,14 +73,36 @@ pub(super) async fn play_call(
     account: &Mutex<Option<String>>,
     mut names: Names<'_>,
 ) -> Observed {
-    let mut o = Observed::default();
-    let Some(operation) = step.action.operation() else {
-        return o;
+    let Some(r) = ready(step, &mut names) else {
+        // Not a call (`ready` renders every call step).
+        return Observed::default();
     };
-    o.operation = Some(operation);
-    let Some((rendered, shown)) = render(step, operation, &mut names) else {
-        return o;
-    };
+    let (mut o, calls) = send(&r, target, account).await;
+    finish(r, &calls, &mut o, &mut names);
+    o
+}
+
+/// A call step made ready to send: its request rendered (templates
+/// filled in from the scenario so far), its copies and expectations.
+pub(super) struct Ready<'s> {
+    step: &'s Step,
+    operation: Operation,
+    request: Option<Value>,
+    bodies: Vec<Bytes>,
+    trigger: Option<TriggerType>,
+    expected_body: Option<Value>,
+    alternative_bodies: Vec<Option<Value>>,
+    expects_throttle: bool,
+    retry: bool,
+    /// The request as the transcript shows it (normalised).
+    shown: Value,
+}
+
+/// `step` rendered against the scenario so far; `None` for a step that
+/// is not a call.
+pub(super) fn ready<'s>(step: &'s Step, names: &mut Names<'_>) -> Option<Ready<'s>> {
+    let operation = step.action.operation()?;
+    let (rendered, shown) = render(step, operation, names)?;
     let request = rendered.json();
     let bodies = copies(step, &rendered, names.bindings);
     let trigger = request
@@ -106,22 +128,46 @@ pub(super) async fn play_call(
             let copy = serde_json::from_slice::<Value>(b).ok();
             retry_safe(operation, copy.as_ref().or(request.as_ref()))
         });
+    Some(Ready {
+        step,
+        operation,
+        request,
+        bodies,
+        trigger,
+        expected_body,
+        alternative_bodies,
+        expects_throttle,
+        retry,
+        shown,
+    })
+}
+
+/// Sends a ready step and judges its answers: what it observed (its
+/// transcript entry aside, see [`finish`]) and the calls.
+pub(super) async fn send(
+    r: &Ready<'_>,
+    target: &Target,
+    account: &Mutex<Option<String>>,
+) -> (Observed, Vec<Call>) {
+    let (step, operation) = (r.step, r.operation);
+    let mut o = Observed::default();
     let cx = Context {
         operation,
-        trigger,
+        trigger: r.trigger,
         region: &target.region,
         account,
         request_ids: target.endpoint.request_ids(),
     };
+    o.operation = Some(operation);
     let (calls, mut judged) = send_and_judge(
         step,
         target,
         operation,
-        &bodies,
-        request.as_ref(),
-        retry,
+        &r.bodies,
+        r.request.as_ref(),
+        r.retry,
         &cx,
-        (expected_body.as_ref(), &alternative_bodies),
+        (r.expected_body.as_ref(), &r.alternative_bodies),
         &mut o,
     )
     .await;
@@ -147,7 +193,7 @@ pub(super) async fn play_call(
             why,
         )];
     }
-    if let Some((why, unanswered)) = undecided(&calls, step, expects_throttle, retry) {
+    if let Some((why, unanswered)) = undecided(&calls, step, r.expects_throttle, r.retry) {
         o.unanswered = unanswered;
         judged.failures = vec![Failure::new(
             Some(step.index),
@@ -188,9 +234,13 @@ pub(super) async fn play_call(
         ));
     }
     watch_runs(operation, &calls, &mut o);
+    (o, calls)
+}
+
+/// The step's transcript entry, from its calls, into `o`.
+pub(super) fn finish(r: Ready<'_>, calls: &[Call], o: &mut Observed, names: &mut Names<'_>) {
     let own = |name: &str| names.triggers.contains_key(name);
-    o.entry = record_call(step, shown, &calls, names.normaliser, &own);
-    o
+    o.entry = record_call(r.step, r.shown, calls, names.normaliser, &own);
 }
 
 /// The step's request with its templates filled in, and the same request
@@ -308,117 +358,6 @@ pub(super) fn observe(calls: &[Call], cx: &Context<'_>, o: &mut Observed) {
             o.violations
                 .extend(violations.into_iter().map(|v| (cx.operation, v)));
             o.notes.extend(notes.into_iter().map(|n| (cx.operation, n)));
-        }
-    }
-}
-
-/// Whether a concurrent step's expectations allow copy `copy` (1-based)
-/// an error: some list of `statuses-in-order` gives it one.
-fn allows_error(step: &Step, copy: usize) -> bool {
-    step.concurrent > 1
-        && step
-            .expect
-            .statuses_in_order
-            .iter()
-            .any(|v| v.get(copy.saturating_sub(1)).is_some_and(|s| *s >= 400))
-}
-
-/// Takes the step's captures from the first answer, or from the copy a
-/// capture names (`[2].executionId`, validated when the file was read).
-fn capture(step: &Step, calls: &[Call], o: &mut Observed) {
-    for (name, path) in &step.capture {
-        let (copy, path) = crate::scenario::capture_copy(path).unwrap_or((1, path));
-        let answer = match calls.get(copy.saturating_sub(1)).map(|c| &c.outcome) {
-            Some(CallOutcome::Reply(r)) => Some(r),
-            _ => None,
-        };
-        // A copy of calls at once whose error the step's own expectations
-        // allow (its order lost): nothing to capture, and no failure; the
-        // steps that use the capture are not played.
-        if let Some(r) = answer.filter(|r| r.status >= 400 && allows_error(step, copy)) {
-            o.unbound.push((
-                name.clone(),
-                format!("copy {copy} of step {} answered {}", step.index, r.status),
-            ));
-            continue;
-        }
-        let first = answer.and_then(|r| r.json.as_ref());
-        match first.and_then(|j| get_path(j, path)) {
-            Some(v) => o.captures.push((name.clone(), v.clone())),
-            None => {
-                let why = if first.is_none() {
-                    format!("capture `{name}`: no answer to capture from")
-                } else {
-                    format!("capture `{name}`: the answer has no `{path}`")
-                };
-                // Inconclusive when the answer itself was undecided.
-                let kind = if o
-                    .failures
-                    .iter()
-                    .any(|f| f.kind == FailureKind::Inconclusive)
-                {
-                    FailureKind::Inconclusive
-                } else {
-                    FailureKind::Expectation
-                };
-                o.failures.push(Failure::new(Some(step.index), kind, why));
-                o.stop = Some(format!(
-                    "capture `{name}` of step {} failed, and later steps use it",
-                    step.index
-                ));
-            }
-        }
-    }
-}
-
-/// The runs this step's StartFlow calls started, and those it listed.
-fn watch_runs(operation: Operation, calls: &[Call], o: &mut Observed) {
-    for c in calls {
-        let r = match &c.outcome {
-            CallOutcome::Reply(r) => r,
-            // The answer that would show the run's id came, but was not
-            // read past the answer limit: the run is the scenario's own.
-            CallOutcome::Transport {
-                kind: TransportKind::TooLarge,
-                ..
-            } => {
-                if operation == Operation::StartFlow {
-                    o.unnamed_starts.push(
-                        "was answered, but its answer was cut off at the answer limit (the executionId in it was not read)"
-                            .into(),
-                    );
-                }
-                continue;
-            }
-            CallOutcome::Transport { .. } => {
-                if operation == Operation::StartFlow {
-                    o.unnamed_starts.push("got no answer".into());
-                }
-                continue;
-            }
-        };
-        let Some(body) = r.json.as_ref().filter(|_| r.status == 200) else {
-            if operation == Operation::StartFlow {
-                o.unnamed_starts.push(format!("answered {}", r.status));
-            }
-            continue;
-        };
-        match operation {
-            Operation::StartFlow => match body.get("executionId").and_then(Value::as_str) {
-                Some(id) => o.started.push(id.to_owned()),
-                None => o
-                    .unnamed_starts
-                    .push("answered 200 without an executionId".into()),
-            },
-            Operation::DescribeFlowExecutionRecords => o.listed.extend(
-                body.get("flowExecutions")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|r| r.get("executionId").and_then(Value::as_str))
-                    .map(str::to_owned),
-            ),
-            _ => {}
         }
     }
 }

@@ -187,6 +187,14 @@ pub struct StepFile {
     /// token is a violation), its pages' lists judged as one answer.
     #[serde(default, rename = "all-pages", skip_serializing_if = "no")]
     pub all_pages: bool,
+    /// Sent at the same moment as the step before it (`with-previous:
+    /// true`): a step and the consecutive `with-previous` steps after it
+    /// are one group, sent at once, each answer judged by its own
+    /// `expect:` and captured by its own `capture:` (a write racing
+    /// another; not on the first step, a control step, beside
+    /// `concurrent:`, nor with `when:`).
+    #[serde(default, rename = "with-previous", skip_serializing_if = "no")]
+    pub with_previous: bool,
 }
 
 impl StepFile {

@@ -6,6 +6,7 @@ pub mod coverage;
 mod duration;
 mod expect_check;
 pub mod file;
+mod group;
 mod locate;
 pub mod matcher;
 pub mod plan;

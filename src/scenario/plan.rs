@@ -200,6 +200,9 @@ pub struct Step {
     pub when: Option<When>,
     /// Follows `nextToken` through every page (a list read).
     pub all_pages: bool,
+    /// Sent at the same moment as the step before it (`with-previous:
+    /// true`; the runner sends a group at once).
+    pub with_previous: bool,
 }
 
 /// The condition of a step played for one of the outcomes the contract

@@ -24,6 +24,10 @@ pub(super) fn steps_plan(
     let mut steps = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
     let mut captured: Vec<String> = Vec::new();
+    // The step a `with-previous` step joins, and the captures of its group
+    // so far (sent at once, so not yet taken when the step is rendered).
+    let mut previous = None;
+    let mut group: Vec<String> = Vec::new();
     for (i, spanned) in files.into_iter().enumerate() {
         let here = StepAt {
             at,
@@ -34,10 +38,19 @@ pub(super) fn steps_plan(
         // A broken step's captures still count as written, so that the
         // steps after it are not blamed for using them.
         let names: Vec<String> = spanned.value.capture.keys().cloned().collect();
-        match step_plan(&here, spanned.value, flows, &captured) {
+        if !spanned.value.with_previous {
+            group.clear();
+        }
+        let joins = super::group::check(&spanned.value, previous, &group);
+        previous = Some(super::group::Joinable::of(&spanned.value));
+        let planned = joins
+            .map_err(|g| here.err_near(&g.needle, g.message, Some(g.hint)))
+            .and_then(|()| step_plan(&here, spanned.value, flows, &captured));
+        match planned {
             Ok(step) => steps.push(step),
             Err(e) => errors.push(e),
         }
+        group.extend(names.iter().cloned());
         captured.extend(names);
     }
     if steps.is_empty() && errors.is_empty() {
@@ -201,6 +214,7 @@ fn step_plan(
         needs_control: s.needs_control,
         when,
         all_pages: s.all_pages,
+        with_previous: s.with_previous,
     })
 }
 

@@ -141,10 +141,23 @@ fn step_file() -> impl Strategy<Value = StepFile> {
             prop::collection::vec(prop_oneof![Just(0u16), Just(200), Just(409)], 0..4),
         )),
         any::<bool>(),
+        any::<bool>(),
     )
         .prop_map(
-            |(a, name, concurrent, each, needs_control, expect, capture, when, all_pages)| {
+            |(
+                a,
+                name,
+                concurrent,
+                each,
+                needs_control,
+                expect,
+                capture,
+                when,
+                all_pages,
+                with_previous,
+            )| {
                 StepFile {
+                    with_previous,
                     name,
                     concurrent,
                     each,

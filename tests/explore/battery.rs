@@ -180,13 +180,14 @@ impl Change for ForgetsTokensOfBursts {
 /// budget: the fault is found; the saved file reads back through the
 /// format's one reader, fails `check` on the faulty endpoint at the step
 /// that failed there on each of `replays` replays (every fault here is
-/// deterministic, races included), and passes on the emulator. Prints the figures of the note.
+/// deterministic, races included), and passes on the emulator. Prints the figures of the note;
+/// answers the saved file's text.
 pub(super) async fn battery(
     class: &str,
     change: impl Change + Clone,
     budget: Budget,
     replays: usize,
-) {
+) -> String {
     let seed = budget.seed;
     let emulator = appflow_harness::emulator::Emulator::start()
         .await
@@ -240,6 +241,7 @@ pub(super) async fn battery(
         f.shrink_runs,
         codes
     );
+    text
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -60,7 +60,7 @@ pub(super) async fn explore(o: ExploreOptions) -> (Exploration, String) {
     (summary, String::from_utf8_lossy(&out).into_owned())
 }
 
-pub(super) async fn check_file(target: TargetOptions, file: &Path) -> (i32, String) {
+pub(crate) async fn check_file(target: TargetOptions, file: &Path) -> (i32, String) {
     let mut o = CheckOptions::new(target);
     o.scenarios = vec![file.to_path_buf()];
     o.snapshot_root = None;
@@ -85,7 +85,7 @@ impl Change for Throttles {
     }
 }
 
-pub(super) fn url(u: &str) -> TargetOptions {
+pub(crate) fn url(u: &str) -> TargetOptions {
     TargetOptions::new(TargetChoice::Url(u.to_owned()))
 }
 
@@ -236,6 +236,7 @@ mod battery_time;
 mod coalescing;
 mod control;
 mod faults;
+mod race_writes;
 mod racing;
 mod reports;
 mod saved_files;
