@@ -1,5 +1,6 @@
-//! The pauses of an exploration ([`super::Move::Pause`]): how long each
-//! is, and the share of the time budget they may take.
+//! The waits of an exploration: how long a pause ([`super::Move::Pause`])
+//! is, and the share of the time budget pauses and a settle's polling for
+//! runs to end ([`super::Move::Settle`]) may take together.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -33,10 +34,13 @@ impl Pauses {
     /// Takes one pause from the allowance; `false` when it would outrun it
     /// (or pauses are off: `each` is zero).
     pub(super) fn take(&self) -> bool {
-        if self.each.is_zero() {
-            return false;
-        }
-        let ms = u64::try_from(self.each.as_millis()).unwrap_or(u64::MAX);
+        !self.each.is_zero() && self.take_for(self.each)
+    }
+
+    /// Takes `wait` from the allowance (a settle polling for runs to end);
+    /// `false` when it would outrun it.
+    pub(super) fn take_for(&self, wait: Duration) -> bool {
+        let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
         if self.unlimited.load(Ordering::SeqCst) {
             return true;
         }

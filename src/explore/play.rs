@@ -215,12 +215,15 @@ impl Player {
                 let lagging = v == Judgement::Lagging && started.elapsed() < self.poll;
                 // A settle reads on while a run is in progress (its
                 // admitted reads moved the worlds on: each is a real one).
+                // Its polling shares the time budget's allowance for
+                // waits with the pauses.
                 let unsettled = settling
                     && matches!(v, Judgement::Admitted { .. })
                     && in_progress(&r.observed)
-                    && started.elapsed() < self.settle;
+                    && started.elapsed() < self.settle
+                    && self.pauses.take_for(SETTLE_POLL);
                 if unsettled {
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    tokio::time::sleep(SETTLE_POLL).await;
                     continue;
                 }
                 if !lagging || r.observed.status != 200 {
@@ -345,6 +348,9 @@ fn views(worlds: &Worlds, call: &Invocation) -> Vec<AdmittedView> {
 fn rule_of(violation: &str) -> &str {
     violation.split(':').next().unwrap_or_default().trim()
 }
+
+/// How long a settle waits between two reads of records.
+const SETTLE_POLL: Duration = Duration::from_millis(200);
 
 /// Whether a records read lists a run still in progress (L2). A run
 /// being canceled has ended as far as a settle goes: S3 lets it show
