@@ -67,22 +67,7 @@ impl Player {
                 .trigger_of(&names.name(slot, super::generate::Variant::Plain))
                 .or_else(|| slot_trigger(&steps[..i], slot))
                 .unwrap_or(TriggerType::OnDemand);
-            let mut played = Played {
-                index: i + 1,
-                step: step.clone(),
-                trigger,
-                calls: Vec::new(),
-                admitted: Vec::new(),
-                observed: Vec::new(),
-                bodies: Vec::new(),
-                rules: Vec::new(),
-                violations: Vec::new(),
-                skipped: None,
-                failed: false,
-                wire_only: false,
-                control: None,
-                before: None,
-            };
+            let mut played = Played::new(i + 1, step.clone(), trigger);
             let result = self
                 .play_step(
                     step,

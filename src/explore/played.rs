@@ -45,6 +45,29 @@ pub struct Played {
     pub before: Option<Worlds>,
 }
 
+impl Played {
+    /// Step `index` (1-based), `step` on a flow of `trigger`, before it is
+    /// sent: nothing admitted, answered or decided yet.
+    pub fn new(index: usize, step: Move, trigger: TriggerType) -> Self {
+        Self {
+            index,
+            step,
+            trigger,
+            calls: Vec::new(),
+            admitted: Vec::new(),
+            observed: Vec::new(),
+            bodies: Vec::new(),
+            rules: Vec::new(),
+            violations: Vec::new(),
+            skipped: None,
+            failed: false,
+            wire_only: false,
+            control: None,
+            before: None,
+        }
+    }
+}
+
 /// An admitted answer, as reports show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct AdmittedView {

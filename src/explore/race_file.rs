@@ -136,25 +136,16 @@ mod tests {
         before: Worlds,
         runs: &mut Vec<String>,
     ) -> (Vec<StepFile>, Option<(usize, u16)>) {
+        let race = Move::Race {
+            slot: 0,
+            with,
+            token: TokenArg::None,
+        };
         let p = Played {
-            index: 2,
-            step: Move::Race {
-                slot: 0,
-                with,
-                token: TokenArg::None,
-            },
-            trigger: TriggerType::OnDemand,
             calls,
-            admitted: Vec::new(),
             observed,
-            bodies: Vec::new(),
-            rules: Vec::new(),
-            violations: Vec::new(),
-            skipped: None,
-            failed: false,
-            wire_only: false,
-            control: None,
             before: Some(before),
+            ..Played::new(2, race, TriggerType::OnDemand)
         };
         let t = Templates {
             played_prefix: "ah-xrace-s".into(),
