@@ -262,11 +262,10 @@ async fn case_insensitive_flow_names_are_saved_as_a_near_miss_of_the_same_name()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_whose_run_was_started_inside_a_burst_is_held_to_that_run_on_replay() {
-    // Seed 1 finds this class (after 132 sequences, 10 steps shrunk to
-    // 3). Seeds 2, 4 and 5 find a burst whose copy is a new run only under
-    // C2 accept: the file cannot capture it yet, so it replays green; 3 and
-    // 6 find nothing in 256 sequences. The endpoint holds a token's first
-    // call until another arrives, so every replay fails.
+    // Seed 1 finds this class; 4, 5 and 6 find it through a copy that is
+    // a new run only under C2 accept (below); 2 and 3 find nothing in 256
+    // sequences. The endpoint holds a token's first call until another
+    // arrives, so every replay fails.
     battery(
         "run inside a burst",
         ForgetsTokensOfBursts::default(),
@@ -274,6 +273,25 @@ async fn a_token_whose_run_was_started_inside_a_burst_is_held_to_that_run_on_rep
         2,
     )
     .await;
+}
+
+/// A burst copy whose run is new only under C2 accept (under conflict
+/// the copy that comes second is refused): the file captures it for the
+/// order the copies answered in, and the steps after hold for that order
+/// (`when: statuses-in-order`). Its file used to replay green ([0, 0]).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_copy_new_only_under_c2_accept_is_captured_for_the_order_it_answered() {
+    let text = battery(
+        "run inside a burst, new under C2 accept only",
+        ForgetsTokensOfBursts::default(),
+        super::fixed(6),
+        2,
+    )
+    .await;
+    assert!(
+        text.contains("statuses-in-order:") && text.contains("when:"),
+        "the steps after the burst hold for the order its copies answered in:\n{text}"
+    );
 }
 
 /// T3: a token reused on another on-demand flow answering the run it
