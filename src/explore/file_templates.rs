@@ -16,6 +16,8 @@ pub(super) struct Templates {
     pub(super) played_prefix: String,
     /// The runs answered before the step being written (see [`UNCAPTURED`]).
     pub(super) runs: RefCell<Vec<String>>,
+    /// The executionId the played step named (a cancel's), if any.
+    pub(super) played_run: RefCell<Option<String>>,
 }
 
 impl Namer for Templates {
@@ -30,16 +32,19 @@ impl Namer for Templates {
         near_miss(&format!("token.t{k}"), v)
     }
 
-    /// Run `i` modulo the runs answered so far, as the played sequence
-    /// chose it; a run no step captured cannot be named, so it becomes an
-    /// id no run has (the file's expectation is then the model's weaker one).
-    fn run(&self, i: Option<usize>) -> String {
+    /// The run the played step named (`played_run`: the play chose it),
+    /// as its capture; a run no step captured cannot be named, so it
+    /// becomes an id no run has (the file's expectation is then the
+    /// model's weaker one).
+    fn run(&self, _: u8, _: Option<usize>) -> String {
         let runs = self.runs.borrow();
-        match i {
-            Some(i) if !runs.is_empty() && !runs[i % runs.len()].starts_with(UNCAPTURED) => {
-                format!("{{{{r{}}}}}", i % runs.len())
-            }
-            _ => "ah-norun-scenario".into(),
+        let played = self.played_run.borrow();
+        match played
+            .as_ref()
+            .and_then(|id| runs.iter().position(|r| r == id))
+        {
+            Some(k) => format!("{{{{r{k}}}}}"),
+            None => "ah-norun-scenario".into(),
         }
     }
 }

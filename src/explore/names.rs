@@ -15,9 +15,10 @@ pub trait Namer {
     fn name(&self, slot: u8, v: Variant) -> String;
     /// Pool token `k`, or a near miss of it.
     fn token(&self, k: u8, v: Variant) -> String;
-    /// The executionId of the sequence's run `i` (in the order answered),
-    /// or an id no run has.
-    fn run(&self, i: Option<usize>) -> String;
+    /// The executionId of run `i` (modulo their number, in the order
+    /// answered) among the runs answered on flow `slot`, or among all the
+    /// sequence's runs when that flow has none; an id no run has for `None`.
+    fn run(&self, slot: u8, i: Option<usize>) -> String;
 }
 
 /// Real values: names under the harness's prefix (`ah-`, so `cleanup`
@@ -29,6 +30,8 @@ pub struct Concrete {
     tokens: Vec<String>,
     /// executionIds answered so far, in order.
     pub runs: Vec<String>,
+    /// The flow slot each of `runs` was answered on.
+    pub run_slots: Vec<u8>,
     /// The target's configuration before the sequence's first quota step
     /// (put back after the sequence).
     pub saved_config: Option<serde_json::Value>,
@@ -43,6 +46,7 @@ impl Concrete {
                 .map(|_| crate::names::scenario_token())
                 .collect(),
             runs: Vec::new(),
+            run_slots: Vec::new(),
             saved_config: None,
         }
     }
@@ -72,9 +76,20 @@ impl Namer for Concrete {
         vary(&self.tokens[k as usize % self.tokens.len()], v)
     }
 
-    fn run(&self, i: Option<usize>) -> String {
+    // A cancel names one of its own flow's runs (one of several running
+    // there after a burst, or under C2 accept), else any of the sequence's.
+    fn run(&self, slot: u8, i: Option<usize>) -> String {
+        let own: Vec<&String> = (self.runs.iter().zip(&self.run_slots))
+            .filter(|(_, s)| **s == slot)
+            .map(|(r, _)| r)
+            .collect();
+        let runs = if own.is_empty() {
+            self.runs.iter().collect()
+        } else {
+            own
+        };
         match i {
-            Some(i) if !self.runs.is_empty() => self.runs[i % self.runs.len()].clone(),
+            Some(i) if !runs.is_empty() => runs[i % runs.len()].clone(),
             _ => format!("{}norun-{}", crate::names::CHECK_PREFIX, self.sequence),
         }
     }
@@ -200,7 +215,7 @@ pub fn requests(
         ),
         Move::Cancel { slot, run } => one(
             Operation::CancelFlowExecutions,
-            json!({ "flowName": plain(*slot), "executionIds": [n.run(run.map(usize::from))] }),
+            json!({ "flowName": plain(*slot), "executionIds": [n.run(*slot, run.map(usize::from))] }),
         ),
         Move::Clock | Move::Pause | Move::Quota { .. } => Vec::new(),
     }

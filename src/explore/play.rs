@@ -238,6 +238,7 @@ impl Player {
                 && !names.runs.contains(id)
             {
                 names.runs.push(id.clone());
+                names.run_slots.push(slot_of(step));
             }
         }
         match verdict {

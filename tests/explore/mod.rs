@@ -233,6 +233,7 @@ async fn a_run_that_judges_nothing_fails() {
 mod battery;
 mod battery_files;
 mod battery_time;
+mod cancels;
 mod coalescing;
 mod control;
 mod faults;
