@@ -55,7 +55,11 @@ async fn a_cancel_names_one_of_its_own_flows_running_runs_and_its_file_names_the
         },
     ];
     let seq = player.play(&steps, None).await;
-    assert_eq!(seq.ending, Ending::Passed, "the emulator's answers are admitted");
+    assert_eq!(
+        seq.ending,
+        Ending::Passed,
+        "the emulator's answers are admitted"
+    );
     let run_of = |i: usize| seq.steps[i].observed[0].execution_id.clone();
     let Some(Invocation::Cancel { execution_id, .. }) = seq.steps[6].calls.first() else {
         panic!("step 7 is a cancel");
