@@ -20,6 +20,20 @@ pub(super) struct Templates {
     pub(super) played_run: RefCell<Option<String>>,
 }
 
+impl Templates {
+    /// Ready to write played step `p`: the runs answered before it, and
+    /// the run it named (a cancel's, as the play chose it).
+    pub(super) fn before(&self, p: &super::play::Played, runs: &[String]) {
+        self.runs.replace(runs.to_vec());
+        self.played_run.replace(match p.calls.first() {
+            Some(crate::model::Invocation::Cancel { execution_id, .. }) => {
+                Some(execution_id.clone())
+            }
+            _ => None,
+        });
+    }
+}
+
 impl Namer for Templates {
     // A near miss is its base's template with a filter (`|upper`,
     // `|length:N`): the runner makes it from the same value, as explore did.

@@ -109,13 +109,15 @@ pub enum Move {
     },
     /// A StartFlow on the slot's flow sent at the same moment as another
     /// write on it (`with`); for [`Write::Create`], two CreateFlows of the
-    /// slot's name at once instead (the first with `token`).
+    /// slot's name at once instead, neither with a token (whichever wins,
+    /// the account ends the same).
     Race {
         /// The flow slot (0..SLOTS) the step is about.
         slot: u8,
         /// The write sent beside the StartFlow.
         with: Write,
-        /// The clientToken of the StartFlow (of the first CreateFlow).
+        /// The clientToken of the StartFlow (drawn, and unused, for a race
+        /// of creates, so the generator draws as it did).
         token: TokenArg,
     },
     /// The target's clock moves 8 hours (skipped without the test-control API).

@@ -287,11 +287,7 @@ fn step_file(
 ) -> Option<StepFile> {
     let trigger = p.trigger;
     let op = operation_of(&p.step)?;
-    t.runs.replace(runs.clone());
-    t.played_run.replace(match p.calls.first() {
-        Some(crate::model::Invocation::Cancel { execution_id, .. }) => Some(execution_id.clone()),
-        _ => None,
-    });
+    t.before(p, runs);
     // Reads page at the size the sequence used, through every page.
     let reqs = requests(&p.step, t, fixtures, trigger);
     let lines = StepLines {
