@@ -13,7 +13,7 @@ use crate::endpoint::Target;
 use crate::normalise::Normaliser;
 use crate::scenario::plan::random_seed;
 use crate::scenario::template::{Bindings, RUNS, names, split};
-use crate::scenario::{Action, Scenario};
+use crate::scenario::{Action, Scenario, Step};
 
 /// The names one attempt at a scenario plays with.
 pub(super) struct Fixtures {
@@ -52,22 +52,7 @@ impl Fixtures {
             f.normaliser.name(&real, format!("<flow:{alias}>"));
             f.triggers.insert(real, flow.trigger);
         }
-        let mut tokens = Vec::new();
-        for step in &s.steps {
-            match &step.action {
-                Action::Call { body, .. } => collect_names(body, &mut tokens),
-                Action::Raw { body, .. } => {
-                    collect_names(&Value::String(body.clone()), &mut tokens)
-                }
-                _ => {}
-            }
-            if let Some(b) = &step.expect.body {
-                collect_names(b, &mut tokens);
-            }
-            for v in step.each.values().flatten() {
-                collect_names(v, &mut tokens);
-            }
-        }
+        let tokens = s.steps.iter().flat_map(step_names);
         for name in tokens {
             if let Some(t) = name.strip_prefix("token.")
                 && !f.bindings.values.contains_key(&name)
@@ -168,6 +153,24 @@ impl Fixtures {
             crate::fixtures::delete_flow(&target.endpoint, &name).await;
         }
     }
+}
+
+/// The template names a step's request, `each:` values and expected body
+/// use (a filtered name, `token.a|upper`, as its base `token.a`).
+pub(super) fn step_names(step: &Step) -> Vec<String> {
+    let mut out = Vec::new();
+    match &step.action {
+        Action::Call { body, .. } => collect_names(body, &mut out),
+        Action::Raw { body, .. } => collect_names(&Value::String(body.clone()), &mut out),
+        _ => {}
+    }
+    if let Some(b) = &step.expect.body {
+        collect_names(b, &mut out);
+    }
+    for v in step.each.values().flatten() {
+        collect_names(v, &mut out);
+    }
+    out
 }
 
 fn collect_names(v: &Value, out: &mut Vec<String>) {

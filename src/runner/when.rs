@@ -10,7 +10,8 @@ use crate::scenario::template::Bindings;
 
 /// Why `step` is not applicable to the outcome the target chose, if it is not.
 pub(super) fn reason(ledger: &Ledger, step: &Step, bindings: &Bindings) -> Option<String> {
-    if let Some((name, why)) = ledger.unbound.iter().find(|(name, _)| uses(step, name)) {
+    let used = super::fixtures::step_names(step);
+    if let Some((name, why)) = ledger.unbound.iter().find(|(name, _)| used.contains(name)) {
         return Some(format!(
             "{NOT_APPLICABLE}: `{name}` was not captured ({why}); this step checks the outcome where it was"
         ));
@@ -50,12 +51,6 @@ pub(super) fn reason(ledger: &Ledger, step: &Step, bindings: &Bindings) -> Optio
 fn statuses(v: &[u16]) -> String {
     let v: Vec<String> = v.iter().map(u16::to_string).collect();
     format!("[{}]", v.join(", "))
-}
-
-/// Whether the step's request or expectations use the capture `name`.
-fn uses(step: &Step, name: &str) -> bool {
-    let text = format!("{:?}{:?}", step.action, step.expect.body);
-    text.contains(&format!("{{{{{name}}}}}")) || text.contains(&format!("{{{{{name}|"))
 }
 
 /// Why a step whose `when:` names a body is not played: the earlier

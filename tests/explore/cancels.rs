@@ -3,30 +3,14 @@
 //! by its capture, so the file cancels what explore cancelled.
 
 use appflow_harness::appflow::TriggerType::OnDemand;
-use appflow_harness::endpoint::{Environment, TargetChoice, TargetOptions};
 use appflow_harness::explore::scenario_file::{FoundBy, write};
-use appflow_harness::explore::{Ending, Move, Player, TokenArg, Variant};
+use appflow_harness::explore::{Ending, Move, TokenArg, Variant};
 use appflow_harness::model::Invocation;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancel_names_one_of_its_own_flows_running_runs_and_its_file_names_the_same() {
-    let target = appflow_harness::endpoint::resolve(
-        TargetOptions::new(TargetChoice::Embedded),
-        &Environment::default(),
-    )
-    .await
-    .expect("the embedded emulator");
+    let (target, player) = super::embedded_player().await;
     let poll = appflow_harness::model::L2_LAG;
-    let player = Player {
-        endpoint: target.endpoint.clone(),
-        fixtures: target.fixtures.clone(),
-        control: target.abilities.control,
-        event_source: target.abilities.event_source,
-        poll,
-        settle: appflow_harness::explore::settle_bound(poll),
-        pauses: std::sync::Arc::default(),
-        tolerate: Vec::new(),
-    };
     let create = |slot| Move::Create {
         slot,
         trigger: OnDemand,

@@ -97,6 +97,33 @@ fn short(seed: u64, cases: u32) -> Budget {
     }
 }
 
+/// The embedded emulator and a player of sequences against it (L2's
+/// poll, settles bounded as the CLI bounds them, no pauses, nothing
+/// tolerated), for tests that play sequences they write themselves.
+pub(super) async fn embedded_player() -> (
+    appflow_harness::endpoint::Target,
+    appflow_harness::explore::Player,
+) {
+    let target = appflow_harness::endpoint::resolve(
+        TargetOptions::new(TargetChoice::Embedded),
+        &Environment::default(),
+    )
+    .await
+    .expect("the embedded emulator");
+    let poll = appflow_harness::model::L2_LAG;
+    let player = appflow_harness::explore::Player {
+        endpoint: target.endpoint.clone(),
+        fixtures: target.fixtures.clone(),
+        control: target.abilities.control,
+        event_source: target.abilities.event_source,
+        poll,
+        settle: appflow_harness::explore::settle_bound(poll),
+        pauses: std::sync::Arc::default(),
+        tolerate: Vec::new(),
+    };
+    (target, player)
+}
+
 /// The default budget with short pauses (100 ms): the tests' time goes to
 /// sequences; the time class sets its own.
 pub(super) fn quick() -> Budget {

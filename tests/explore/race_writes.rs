@@ -197,23 +197,11 @@ async fn a_delete_racing_a_start_that_leaves_the_flow_is_found_and_saved_as_a_wi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_of_race_is_admitted_and_its_file_passes_on_the_emulator() {
     use appflow_harness::appflow::TriggerType::{OnDemand, Scheduled};
-    use appflow_harness::endpoint::{Environment, TargetChoice, TargetOptions};
+    use appflow_harness::endpoint::{TargetChoice, TargetOptions};
     use appflow_harness::explore::scenario_file::{FoundBy, write};
-    use appflow_harness::explore::{Ending, Move, Player, TokenArg, Write};
+    use appflow_harness::explore::{Ending, Move, TokenArg, Write};
     let embedded = || TargetOptions::new(TargetChoice::Embedded);
-    let target = appflow_harness::endpoint::resolve(embedded(), &Environment::default())
-        .await
-        .expect("the embedded emulator");
-    let player = Player {
-        endpoint: target.endpoint.clone(),
-        fixtures: target.fixtures.clone(),
-        control: target.abilities.control,
-        event_source: target.abilities.event_source,
-        poll: appflow_harness::model::L2_LAG,
-        settle: appflow_harness::explore::settle_bound(appflow_harness::model::L2_LAG),
-        pauses: std::sync::Arc::default(),
-        tolerate: Vec::new(),
-    };
+    let (target, player) = super::embedded_player().await;
     let create = |trigger| Move::Create {
         slot: 0,
         trigger,
