@@ -138,9 +138,28 @@ struct Tally {
     fingerprints: Vec<ProfileSet>,
     /// The last failing sequence played (during shrinking: the smallest yet).
     last_failure: Option<Sequence>,
+    /// Every sequence that failed, by its steps: shrinking goes back to one
+    /// after a simpler one passed, and it stays failed then (see
+    /// [`Tally::failed_before`]).
+    failures: Vec<(Vec<Move>, Sequence)>,
     first_failure_at: Option<Duration>,
     first_failure_steps: usize,
     shrink_runs: usize,
+}
+
+impl Tally {
+    /// The played sequence of `steps` if they failed before. When a simpler
+    /// candidate passes, proptest plays the last failing one again and ends
+    /// shrinking if that passes; a sequence whose calls at once answered in
+    /// another order this time would then be the finding, its race kept
+    /// (and its file guarded on an order a replay may not meet). What
+    /// failed once is a finding: it is not played again.
+    fn failed_before(&self, steps: &[Move]) -> Option<Sequence> {
+        self.failures
+            .iter()
+            .find(|(s, _)| s.as_slice() == steps)
+            .map(|(_, played)| played.clone())
+    }
 }
 
 /// Explores `player`'s target within `budget`. Runs proptest on a blocking
@@ -159,6 +178,10 @@ pub async fn explore(mut player: Player, budget: Budget) -> Exploration {
     let tally = std::mem::take(&mut *tally.lock().unwrap_or_else(|p| p.into_inner()));
     report::summarise(budget, elapsed, failed, tally)
 }
+
+/// How many times a shrinking candidate with calls at once
+/// ([`Move::is_at_once`]) is played before it counts as passed.
+const AT_ONCE_PLAYS: usize = 3;
 
 /// proptest's run: the failure's reason, or `None` when every sequence passed.
 fn run_proptest(
@@ -198,14 +221,36 @@ fn run_proptest(
             t.timed_out = true;
             return Err(TestCaseError::reject("the time budget ran out"));
         }
-        let sequence = handle.block_on(player.play(&steps, seen.as_ref()));
-        let mut t = lock();
-        t.calls += sequence.calls;
-        if shrinking {
-            t.shrink_runs += 1;
-        } else {
-            t.sequences += 1;
+        let known = lock().failed_before(&steps);
+        if let Some(known) = known {
+            let mut t = lock();
+            t.last_failure = Some(known);
+            return Err(TestCaseError::fail("an answer outside the admitted set"));
         }
+        let play = || {
+            let sequence = handle.block_on(player.play(&steps, seen.as_ref()));
+            let mut t = lock();
+            t.calls += sequence.calls;
+            match shrinking {
+                true => t.shrink_runs += 1,
+                false => t.sequences += 1,
+            }
+            sequence
+        };
+        let mut sequence = play();
+        // While shrinking, calls at once that answered in an order where
+        // the finding does not show must not reject a simpler candidate (a
+        // race it no longer needs would stay in the saved file): a
+        // candidate with calls at once that passed is played again.
+        if shrinking && steps.iter().any(Move::is_at_once) {
+            for _ in 1..AT_ONCE_PLAYS {
+                if matches!(sequence.ending, Ending::Failed) {
+                    break;
+                }
+                sequence = play();
+            }
+        }
+        let mut t = lock();
         match &sequence.ending {
             Ending::Passed => {
                 if !shrinking {
@@ -228,6 +273,7 @@ fn run_proptest(
                     t.first_failure_at = Some(started.elapsed());
                     t.first_failure_steps = steps.len();
                 }
+                t.failures.push((steps, sequence.clone()));
                 t.last_failure = Some(sequence);
                 Err(TestCaseError::fail("an answer outside the admitted set"))
             }

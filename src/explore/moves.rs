@@ -164,6 +164,14 @@ pub enum Move {
     },
 }
 
+impl Move {
+    /// Whether the step sends calls at once ([`Move::Burst`],
+    /// [`Move::Race`]), whose answers may come in another order each play.
+    pub fn is_at_once(&self) -> bool {
+        matches!(self, Move::Burst { .. } | Move::Race { .. })
+    }
+}
+
 /// The size a [`Move::Large`] body is padded to, in bytes: over 1 MiB, what
 /// emulators commonly accept, and under API Gateway's 10 MB.
 pub const LARGE_BODY: usize = 1_100_000;

@@ -309,14 +309,18 @@ async fn a_token_reused_on_another_flow_is_saved_as_a_new_run() {
     .await;
 }
 
-/// T3 inside a same-token burst: seed 1 finds the reuse as two copies at
-/// once on the second flow (sequence 278, within the minute). The file
-/// used to expect only one executionId for the copies, which the earlier
-/// run met (it replayed green); it now expects it to be new.
+/// T3 reached through calls at once: seed 1 first finds the reuse in a
+/// 12-step sequence with a same-token burst and two races (sequence 71).
+/// The fault needs neither, so shrinking turns each race into its one call
+/// alone (`race::AloneFirst`) and the saved file is calls one after
+/// another. Before, a race stayed in the file now and then (its shrinking
+/// kept whichever form the loaded machine reproduced), guarded on the
+/// order explore had seen, and a replay in the other order skipped the
+/// failing step and passed on the faulty endpoint.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_token_reused_on_another_flow_by_a_same_token_burst_is_saved_as_one_new_run() {
-    battery(
-        "new vs earlier run inside a same-token burst (T3, T5)",
+async fn a_finding_reached_through_races_it_does_not_need_is_saved_as_calls_one_after_another() {
+    let text = battery(
+        "new vs earlier run reached through a burst and races (T3)",
         super::battery_files::AnswersTheEarlierRun::default(),
         Budget {
             cases: 400,
@@ -325,6 +329,18 @@ async fn a_token_reused_on_another_flow_by_a_same_token_burst_is_saved_as_one_ne
         2,
     )
     .await;
+    let saved = read(&text).expect("the saved file reads");
+    let at_once: Vec<_> = saved
+        .steps
+        .iter()
+        .filter(|s| s.value.with_previous || s.value.concurrent.is_some() || s.value.when.is_some())
+        .filter_map(|s| s.value.name.clone())
+        .collect();
+    assert!(
+        at_once.is_empty(),
+        "a finding that holds without calls at once is saved as calls one after another, \
+         so every replay plays its failing step (steps sent at once or guarded on an order: {at_once:?}):\n{text}"
+    );
 }
 
 /// Wire rules: answers without a request id (W3).
