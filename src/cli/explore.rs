@@ -64,21 +64,14 @@ pub struct ExploreArgs {
     pub emulator: EmulatorArgs,
 }
 
-/// `90s`, `5m`, `1h`, or plain seconds.
+/// A duration as scenario files write it (`90s`, `250ms`, `5m`, `1h`,
+/// [`crate::scenario::parse_duration`]), or plain seconds (`2`).
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    let (n, unit) = s
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or((s, "s"), |i| (&s[..i], &s[i..]));
-    let n: u64 = n
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration (say 60s, 5m or 1h)"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => return Err(format!("`{s}` is not a duration (say 60s, 5m or 1h)")),
-    };
-    Ok(Duration::from_secs(secs))
+    let s = s.trim();
+    match !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        true => crate::scenario::parse_duration(&format!("{s}s")),
+        false => crate::scenario::parse_duration(s),
+    }
 }
 
 impl From<ExploreArgs> for ExploreOptions {
@@ -130,6 +123,8 @@ mod tests {
         assert_eq!(parse_duration("60s"), Ok(Duration::from_secs(60)));
         assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("").is_err());
     }
 }
