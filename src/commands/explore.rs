@@ -2,12 +2,16 @@
 //! prints the report (and writes the JSON and JUnit ones), saves the shrunk failing
 //! sequence as a scenario file.
 
-use std::path::PathBuf;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use super::{CommandError, Console, Outcome};
+use crate::endpoint::Target;
 use crate::endpoint::{self, Environment, TargetOptions};
+use crate::explore::report::Replays;
 use crate::explore::{Budget, Exploration, Player, explore, scenario_file};
+use crate::runner::{self, Status};
 
 /// `explore`'s options.
 #[derive(Debug, Clone)]
@@ -80,9 +84,15 @@ pub async fn run_summary(
                 target.url,
             ),
         };
+        if options.save.is_some() {
+            let _ = writeln!(
+                console.out,
+                "a finding saved with --save is then replayed {SAVED_REPLAYS} times by check against the same target (the file's flows and runs, {SAVED_REPLAYS} times over)"
+            );
+        }
         return Ok(None);
     }
-    let target = endpoint::resolve(options.target, env).await?;
+    let target = Arc::new(endpoint::resolve(options.target, env).await?);
     target.probe().await?;
     let name = target.endpoint.base_url().to_owned();
     let cases = b.case_limit().map_or_else(
@@ -133,6 +143,7 @@ pub async fn run_summary(
             "failed to write {}",
             path.display()
         )))?;
+        f.replays = Some(replay_saved(&path, &target, &redactor).await?);
         f.file = Some(path);
     }
     crate::report::explore::render(&summary, &name, console.out)
@@ -149,4 +160,60 @@ pub async fn run_summary(
         })?;
     }
     Ok(Some(summary))
+}
+
+/// How many times a saved file is played again by `check` after it is
+/// written ([`replay_saved`]).
+pub const SAVED_REPLAYS: u32 = 2;
+
+/// Plays the saved file at `path` [`SAVED_REPLAYS`] times against the
+/// target where it was found, as `check FILE` would, and counts how each
+/// ended: a file that does not fail where the finding failed is said so,
+/// never taken on trust. A file that does not read is an internal error.
+async fn replay_saved(
+    path: &Path,
+    target: &Arc<Target>,
+    redactor: &crate::redact::Redactor,
+) -> Result<Replays, CommandError> {
+    let scenarios = crate::scenario::load(&[path.to_path_buf()]).map_err(|e| {
+        let errors: Vec<String> = e.iter().map(ToString::to_string).collect();
+        CommandError::Internal(format!(
+            "the saved file {} does not read: {}",
+            path.display(),
+            errors.join("; ")
+        ))
+    })?;
+    let failing = scenarios.first().and_then(|s| {
+        s.steps
+            .iter()
+            .position(|step| step.name.ends_with(scenario_file::FAILING_STEP))
+            .map(|i| i + 1)
+    });
+    let mut replays = Replays::default();
+    for _ in 0..SAVED_REPLAYS {
+        let options = runner::Options {
+            profile: target.profile.clone(),
+            redactor: Arc::new(redactor.clone()),
+            ..runner::Options::new(
+                &crate::names::run_id(8),
+                &crate::appflow::today(SystemTime::now()),
+            )
+        };
+        let summary = runner::run(scenarios.clone(), target.clone(), options, |_| {}).await;
+        let Some(result) = summary.scenarios.first() else {
+            replays.undecided += 1;
+            continue;
+        };
+        let at_failing = result
+            .failures
+            .iter()
+            .any(|f| f.step.is_some() && f.step == failing);
+        match result.status {
+            Status::Failed if at_failing => replays.reproduced += 1,
+            Status::Failed => replays.failed_elsewhere += 1,
+            Status::Passed => replays.passed += 1,
+            _ => replays.undecided += 1,
+        }
+    }
+    Ok(replays)
 }

@@ -248,6 +248,10 @@ pub(super) fn step_name(p: &super::play::Played) -> String {
     format!(
         "step {}{}",
         p.index,
-        if p.failed { " (the failing step)" } else { "" }
+        if p.failed {
+            super::scenario_file::FAILING_STEP
+        } else {
+            ""
+        }
     )
 }

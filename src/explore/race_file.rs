@@ -30,7 +30,11 @@ pub(super) fn step_files(
     let after = p.before.as_ref().and_then(|w| outcomes_after(w, &p.calls));
     let vectors: Option<Vec<Vec<Admission>>> =
         (after.as_ref()).map(|v| v.iter().map(|(a, _)| a.clone()).collect());
-    let failing = if p.failed { " (the failing step)" } else { "" };
+    let failing = if p.failed {
+        super::scenario_file::FAILING_STEP
+    } else {
+        ""
+    };
     let mut steps = Vec::new();
     for (k, (op, body)) in reqs.iter().enumerate() {
         let mut s = StepFile::call(*op, body.clone());

@@ -42,6 +42,32 @@ pub struct Finding {
     /// Where the scenario file was written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<PathBuf>,
+    /// The saved file played again by `check` against the target where it
+    /// was found, as a user's replay would (absent without `--save`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replays: Option<Replays>,
+}
+
+/// How the saved file's replays ended (see [`Finding::replays`]), counted
+/// by `check`'s verdict on each; they sum to the number played.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Replays {
+    /// Failed at the failing step: the file reproduces the finding.
+    pub reproduced: u32,
+    /// Failed, but at another step (or in set-up).
+    pub failed_elsewhere: u32,
+    /// Passed: the finding did not show (an order of calls at once the
+    /// replay did not meet, or timing).
+    pub passed: u32,
+    /// Neither passed nor failed (inconclusive or skipped).
+    pub undecided: u32,
+}
+
+impl Replays {
+    /// Replays played.
+    pub fn played(&self) -> u32 {
+        self.reproduced + self.failed_elsewhere + self.passed + self.undecided
+    }
 }
 
 /// The `schema` member of explore's JSON report (docs/explore.schema.json),
@@ -136,6 +162,7 @@ pub(super) fn summarise(
         original_steps: t.first_failure_steps,
         shrink_runs: t.shrink_runs,
         file: None,
+        replays: None,
     });
     let error = failed.filter(|_| finding.is_none());
     let stopped = match (&finding, &error) {

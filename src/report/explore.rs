@@ -187,6 +187,9 @@ pub fn render_finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
             file.display()
         )?;
     }
+    if let Some(r) = &f.replays {
+        writeln!(w, "{}", replays_line(r))?;
+    }
     if let Ending::Unjudged(why) = &seq.ending {
         writeln!(
             w,
@@ -216,4 +219,19 @@ pub fn write_json(s: &Exploration, target: &str, w: &mut dyn Write) -> io::Resul
     v["result"] = serde_json::Value::String(if s.passed() { "passed" } else { "failed" }.into());
     serde_json::to_writer_pretty(&mut *w, &v).map_err(io::Error::other)?;
     writeln!(w)
+}
+
+/// What the saved file's replays against the target showed: that it
+/// reproduces the finding, or a warning saying how often it did not.
+pub fn replays_line(r: &crate::explore::report::Replays) -> String {
+    let n = r.played();
+    if r.reproduced == n && n > 0 {
+        return format!(
+            "  replayed {n} times by check against this target: it failed at the failing step every time (the file reproduces the finding)"
+        );
+    }
+    format!(
+        "  WARNING: replayed {n} times by check against this target, the saved file failed at the failing step {} times (failed at another step {}, passed {}, undecided {}): the finding did not show on every replay (it may depend on the order calls at once answered, on timing or on what the account held); replay the file several times, or explore again with another seed",
+        r.reproduced, r.failed_elsewhere, r.passed, r.undecided
+    )
 }

@@ -10,6 +10,7 @@
 
 use std::sync::{Arc, Condvar, Mutex};
 
+use appflow_harness::commands::explore::SAVED_REPLAYS;
 use appflow_harness::endpoint::{TargetChoice, TargetOptions};
 use appflow_harness::explore::Budget;
 use appflow_harness::scenario::write::read;
@@ -200,6 +201,15 @@ pub(super) async fn battery(
         panic!("{class}: seed {seed} finds the fault within {cases} sequences:\n{out}")
     });
     let file = f.file.clone().expect("saved");
+    assert_eq!(
+        f.replays.map(|r| (r.reproduced, r.played())),
+        Some((SAVED_REPLAYS, SAVED_REPLAYS)),
+        "{class}: explore replays its saved file and says it failed at the failing step every time:\n{out}"
+    );
+    assert!(
+        out.contains("it failed at the failing step every time"),
+        "{class}: the report says the file reproduces the finding:\n{out}"
+    );
     let text = std::fs::read_to_string(&file).expect("file");
     let saved =
         read(&text).unwrap_or_else(|e| panic!("{class}: the saved file reads: {e}\n{text}"));

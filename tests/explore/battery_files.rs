@@ -235,3 +235,20 @@ steps:
         );
     }
 }
+
+/// [`AnswersTheEarlierRun`] once: the first reuse on another flow answers
+/// the earlier run, every later one a new run (a fault that shows once).
+#[derive(Default, Clone)]
+pub(super) struct AnswersTheEarlierRunOnce {
+    fault: AnswersTheEarlierRun,
+    fired: Arc<std::sync::atomic::AtomicBool>,
+}
+impl Change for AnswersTheEarlierRunOnce {
+    fn answer(&self, path: &str, request: &Value, a: &mut Answer) {
+        let before = a.json.clone();
+        self.fault.answer(path, request, a);
+        if a.json != before && self.fired.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            a.json = before;
+        }
+    }
+}

@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex};
 use appflow_harness::endpoint::{TargetChoice, TargetOptions};
 use serde_json::{Value, json};
 
+use appflow_harness::commands::explore::SAVED_REPLAYS;
+
 use super::{check_file, explore, options, url};
 use crate::support::proxy::{self, Answer, Change};
 
@@ -187,6 +189,11 @@ pub(super) async fn found_at(
         .unwrap_or_else(|| panic!("{area}: explore finds the fault within three seeds:\n{out}"));
     let file = f.file.clone().expect("saved");
     let text = std::fs::read_to_string(&file).expect("file");
+    assert_eq!(
+        f.replays.map(|r| (r.reproduced, r.played())),
+        Some((SAVED_REPLAYS, SAVED_REPLAYS)),
+        "{area}: explore replays its saved file and says it failed at the failing step every time:\n{out}"
+    );
     // Every fault here is deterministic, the race included (its endpoint
     // holds a token's first call until the second arrives): the file
     // fails on the faulty endpoint every time, so twice in a row.

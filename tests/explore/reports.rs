@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use appflow_harness::commands::explore::SAVED_REPLAYS;
 use appflow_harness::endpoint::{TargetChoice, TargetOptions};
 use appflow_harness::explore::Budget;
 use quick_junit::{Report, TestCase, TestCaseStatus};
@@ -316,5 +317,55 @@ async fn without_cases_the_time_budget_decides_and_the_summary_says_what_it_boug
     assert!(
         dry.contains("up to 20 sequences") && dry.contains("at most 30s") && dry.contains('$'),
         "the dry run against AWS prices its bounded budget:\n{dry}"
+    );
+}
+
+/// A finding whose saved file does not fail where it was found is said so:
+/// explore replays the file by `check` and warns, with the counts in the
+/// JSON report, instead of presenting a file that reproduces nothing. The
+/// fault shows once (seed 3 meets it, as T3's battery entry does); the
+/// replays meet a correct endpoint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_file_that_does_not_reproduce_its_finding_is_reported_as_such() {
+    let emulator = appflow_harness::emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let u = proxy::start(
+        &emulator.url(),
+        super::battery_files::AnswersTheEarlierRunOnce::default(),
+    )
+    .await;
+    let dir = crate::scenarios::tempdir();
+    let json = dir.join("explore.json");
+    let mut o = options(url(&u), super::fixed(3), Some(&dir));
+    o.json = Some(json.clone());
+    let (s, out) = explore(o).await;
+    let f = s
+        .finding
+        .as_ref()
+        .unwrap_or_else(|| panic!("the fault is found the once it shows:\n{out}"));
+    let replays = f.replays.expect("the saved file is replayed");
+    assert_eq!(
+        (replays.reproduced, replays.passed),
+        (0, SAVED_REPLAYS),
+        "the saved file passed every replay on the endpoint, now correct:\n{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "WARNING: replayed {SAVED_REPLAYS} times by check against this target, the saved file failed at the failing step 0 times"
+        )),
+        "the report warns that the file does not reproduce the finding:\n{out}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("JSON written"))
+            .expect("JSON parses");
+    assert_eq!(
+        report["finding"]["replays"]["passed"],
+        serde_json::json!(SAVED_REPLAYS),
+        "the JSON report carries the replays: {report}"
+    );
+    assert!(
+        !s.passed() && report["result"] == "failed",
+        "a finding is a finding, reproduced or not: {report}"
     );
 }
