@@ -186,7 +186,10 @@ async fn replay_saved(
     let failing = scenarios.first().and_then(|s| {
         s.steps
             .iter()
-            .position(|step| step.name.ends_with(scenario_file::FAILING_STEP))
+            .position(|step| {
+                step.name
+                    .ends_with(crate::explore::file_expect::FAILING_STEP)
+            })
             .map(|i| i + 1)
     });
     let mut replays = Replays::default();

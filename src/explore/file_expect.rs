@@ -243,15 +243,15 @@ impl StepLines {
     }
 }
 
+/// What a saved file's failing step's `name:` ends with (`step 4 (the
+/// failing step)`): how a replay finds the step the finding failed at.
+pub const FAILING_STEP: &str = " (the failing step)";
+
 /// A step's `name:` in the file.
 pub(super) fn step_name(p: &super::play::Played) -> String {
     format!(
         "step {}{}",
         p.index,
-        if p.failed {
-            super::scenario_file::FAILING_STEP
-        } else {
-            ""
-        }
+        if p.failed { FAILING_STEP } else { "" }
     )
 }

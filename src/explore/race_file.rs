@@ -31,7 +31,7 @@ pub(super) fn step_files(
     let vectors: Option<Vec<Vec<Admission>>> =
         (after.as_ref()).map(|v| v.iter().map(|(a, _)| a.clone()).collect());
     let failing = if p.failed {
-        super::scenario_file::FAILING_STEP
+        super::file_expect::FAILING_STEP
     } else {
         ""
     };

@@ -22,10 +22,6 @@ use crate::scenario::file::{ExpectFile, FlowFile, RawFile, ScenarioFile, StatusF
 use crate::scenario::file::{StepFile, WhenFile};
 use crate::scenario::write::{WriteError, step as located};
 
-/// What a saved file's failing step's `name:` ends with (`step 4 (the
-/// failing step)`): how a replay finds the step the finding failed at.
-pub const FAILING_STEP: &str = " (the failing step)";
-
 /// Where the file came from, for its header.
 pub struct FoundBy<'a> {
     /// The generator's seed.
