@@ -209,6 +209,7 @@ async fn a_wire_rule_finding_agrees_with_its_counts_verdict_and_exit_code() {
         .await
         .expect("emulator");
     let u = proxy::start(&emulator.url(), super::battery::NoRequestIds).await;
+    let dir = crate::scenarios::tempdir();
     let (code, out) = crate::support::run_cli(
         &[
             "explore",
@@ -220,6 +221,8 @@ async fn a_wire_rule_finding_agrees_with_its_counts_verdict_and_exit_code() {
             "5",
             "--run-time",
             "60s",
+            "--save",
+            dir.to_str().expect("utf-8 path"),
         ],
         &appflow_harness::endpoint::Environment::default(),
     )
@@ -256,6 +259,10 @@ async fn a_wire_rule_finding_agrees_with_its_counts_verdict_and_exit_code() {
     assert!(
         !out.contains("expected:"),
         "an admitted answer that broke a wire rule shows no expected answer (it would equal the actual one):\n{out}"
+    );
+    assert!(
+        out.contains("it failed at the failing step every time"),
+        "the saved file's replays fail at the step that broke the wire rule:\n{out}"
     );
 }
 
