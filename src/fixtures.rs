@@ -187,15 +187,25 @@ pub fn create_flow_body(name: &str, trigger: TriggerType) -> Value {
     FixtureVars::default().body(name, trigger)
 }
 
-/// Creates a flow from a CreateFlow body; the call's latency, or what went
-/// wrong ("answered 409 ConflictException: {...}", "got no answer: ...").
+/// A flow [`create_flow`] made.
+#[derive(Debug, Clone)]
+pub struct Created {
+    /// The CreateFlow call's latency, retries included.
+    pub latency: std::time::Duration,
+    /// The `flowArn` the answer named, if it named one.
+    pub flow_arn: Option<String>,
+}
+
+/// Creates a flow from a CreateFlow body; the call's latency and the
+/// `flowArn` it answered ([`Created`]), or what went wrong ("answered 409
+/// ConflictException: {...}", "got no answer: ...").
 ///
 /// The body carries a clientToken (a fresh one unless it has its own), so
 /// the client's retry after a throttle, a server error or a lost answer is
 /// a replay (T13) that answers the first creation again, not a second
 /// CreateFlow that meets 409 "already exists". The caller records the flow
 /// for clean-up before calling this: a flow whose answer was lost exists.
-pub async fn create_flow(endpoint: &Endpoint, body: &Value) -> Result<std::time::Duration, String> {
+pub async fn create_flow(endpoint: &Endpoint, body: &Value) -> Result<Created, String> {
     let body = with_client_token(body);
     let call = endpoint
         .call_with(
@@ -207,7 +217,14 @@ pub async fn create_flow(endpoint: &Endpoint, body: &Value) -> Result<std::time:
         .map_err(|e| e.to_string())?
         .call;
     match call.outcome {
-        CallOutcome::Reply(r) if r.status == 200 => Ok(call.latency),
+        CallOutcome::Reply(r) if r.status == 200 => Ok(Created {
+            latency: call.latency,
+            flow_arn: r
+                .json
+                .as_ref()
+                .and_then(|j| j["flowArn"].as_str())
+                .map(str::to_owned),
+        }),
         CallOutcome::Reply(r) if r.redirect().is_some() => {
             Err(format!("answered {}", r.redirect().unwrap_or_default()))
         }

@@ -21,6 +21,14 @@ fn catalogue() -> Vec<appflow_harness::scenario::Scenario> {
 
 /// Plays the whole catalogue (no snapshots) against the emulator behind `change`.
 async fn play_through(change: impl Change) -> Summary {
+    play_these(change, catalogue()).await
+}
+
+/// Plays `scenarios` (no snapshots) against the emulator behind `change`.
+async fn play_these(
+    change: impl Change,
+    scenarios: Vec<appflow_harness::scenario::Scenario>,
+) -> Summary {
     let emulator = appflow_harness::emulator::Emulator::start()
         .await
         .expect("emulator");
@@ -31,7 +39,7 @@ async fn play_through(change: impl Change) -> Summary {
         "the proxy passes the control API on"
     );
     runner::run(
-        catalogue(),
+        scenarios,
         Arc::new(target),
         Options::new("faults", "2026-11-27"),
         |_| {},
@@ -160,6 +168,26 @@ impl Change for ForeignAccountOnDescribe {
             }
         }
     }
+}
+
+/// The run's account (O1) is the account of the flows it created, not of
+/// the first answer that named an ARN: event_activation's first step is a
+/// DescribeFlow, and with the account taken from it, its StartFlow (the
+/// emulator's own account) was the step blamed. Across the catalogue, which
+/// scenario's answer came first decided the blame.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_arn_of_another_account_is_blamed_on_its_answer_even_when_it_is_the_first_step() {
+    let only: Vec<_> = catalogue()
+        .into_iter()
+        .filter(|s| s.name == "event_activation")
+        .collect();
+    assert_eq!(only.len(), 1, "the catalogue has event_activation");
+    caught(
+        &play_these(ForeignAccountOnDescribe, only).await,
+        "event_activation",
+        1,
+        "earlier ARNs of this run named `000000000000` (O1)",
+    );
 }
 
 /// StartFlow's ARN names a hard-coded region (O1).

@@ -98,8 +98,17 @@ impl Fixtures {
     }
 
     /// Creates the scenario's flows; their latencies, or the failure of the
-    /// first that could not be created.
-    pub async fn setup(&mut self, s: &Scenario, target: &Target) -> Result<Vec<Duration>, Failure> {
+    /// first that could not be created. The first flowArn a created flow
+    /// names becomes the run's account (`account`, O1) if none is yet, so
+    /// that the steps' ARNs are judged against the account of the flows the
+    /// run made, not against whichever answer of a parallel scenario came
+    /// first (a DescribeFlow naming another account would have been it).
+    pub async fn setup(
+        &mut self,
+        s: &Scenario,
+        target: &Target,
+        account: &std::sync::Mutex<Option<String>>,
+    ) -> Result<Vec<Duration>, Failure> {
         let mut latencies = Vec::new();
         for (alias, flow) in &s.flows {
             let real = self.flow(alias);
@@ -118,7 +127,18 @@ impl Fixtures {
             // lost may have made the flow, and clean-up must delete it.
             self.created.push(real);
             match crate::fixtures::create_flow(&target.endpoint, &body).await {
-                Ok(latency) => latencies.push(latency),
+                Ok(created) => {
+                    latencies.push(created.latency);
+                    if let Some(arn) = created.flow_arn {
+                        // Only the account is taken here: what the ARN
+                        // breaks is the steps' to report, not set-up's.
+                        let _ = crate::contract::check_arns(
+                            &serde_json::json!({ "flowArn": arn }),
+                            &target.region,
+                            account,
+                        );
+                    }
+                }
                 Err(e) => {
                     // A 4xx (not a throttle) is the target refusing the
                     // fixture as configured: the scenario never starts.

@@ -62,7 +62,7 @@ pub(super) async fn play(a: &Attempt<'_>) -> ScenarioResult {
         if unplayable.is_some() {
             return;
         }
-        match fx.setup(s, target).await {
+        match fx.setup(s, target, a.account).await {
             Ok(latencies) => ledger.latencies.extend(latencies),
             Err(f) => {
                 ledger.failures.push(f);
