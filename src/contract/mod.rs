@@ -266,6 +266,26 @@ fn start_flow_rules(body: &Value, trigger: Option<TriggerType>, out: &mut Vec<Vi
     out.push(Violation::new("body.executionId", rule.into(), "O3"));
 }
 
+/// An ARN's region and account (`arn:aws:appflow:REGION:ACCOUNT:...`).
+fn arn_parts(arn: &str) -> Option<(&str, &str)> {
+    let mut parts = arn.splitn(6, ':').skip(3);
+    Some((parts.next()?, parts.next()?))
+}
+
+/// An account id as O1 wants it: 12 digits.
+fn valid_account(account: &str) -> bool {
+    account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Makes `arn`'s account the run's (O1's `account`, as [`check_arns`]
+/// holds it) if none is yet and it is 12 digits; judges nothing.
+pub fn adopt_account(arn: &str, account: &Mutex<Option<String>>) {
+    if let Some((_, a)) = arn_parts(arn).filter(|(_, a)| valid_account(a)) {
+        let mut seen = account.lock().unwrap_or_else(|p| p.into_inner());
+        seen.get_or_insert_with(|| a.to_owned());
+    }
+}
+
 /// O1 against the target: every AppFlow ARN in an answer names the target's
 /// region, and one account for the whole run (`account` holds the first
 /// one seen).
@@ -274,19 +294,17 @@ pub fn check_arns(body: &Value, region: &str, account: &Mutex<Option<String>>) -
     arns(body, "body", &mut found);
     let mut out = Vec::new();
     for (at, arn) in found {
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        let (Some(arn_region), Some(arn_account)) = (parts.get(3), parts.get(4)) else {
+        let Some((arn_region, arn_account)) = arn_parts(&arn) else {
             continue;
         };
-        if *arn_region != region {
+        if arn_region != region {
             out.push(Violation::new(
                 &at,
                 format!("the ARN names region `{arn_region}`, the target is in `{region}`"),
                 "O1",
             ));
         }
-        let valid = arn_account.len() == 12 && arn_account.bytes().all(|b| b.is_ascii_digit());
-        if !valid {
+        if !valid_account(arn_account) {
             out.push(Violation::new(
                 &at,
                 format!("the ARN's account `{arn_account}` is not 12 digits"),
@@ -296,8 +314,8 @@ pub fn check_arns(body: &Value, region: &str, account: &Mutex<Option<String>>) -
         }
         let mut seen = account.lock().unwrap_or_else(|p| p.into_inner());
         match seen.as_deref() {
-            None => *seen = Some((*arn_account).to_owned()),
-            Some(first) if first != *arn_account => out.push(Violation::new(
+            None => *seen = Some(arn_account.to_owned()),
+            Some(first) if first != arn_account => out.push(Violation::new(
                 &at,
                 format!(
                     "the ARN names account `{arn_account}`, earlier ARNs of this run named `{first}`"

@@ -104,3 +104,28 @@ fn arns_name_the_target_region_and_one_account() {
     assert_eq!(v[0].at, "body.flows.0.flowArn");
     assert!(v.iter().all(|x| x.id == "O1"));
 }
+
+#[test]
+fn an_adopted_account_is_the_one_later_arns_are_held_to() {
+    let account = Mutex::new(None);
+    adopt_account("arn:aws:appflow:us-east-1:12345:flow/short", &account);
+    assert_eq!(
+        *account.lock().expect("lock"),
+        None,
+        "an account of 5 digits is not adopted"
+    );
+    adopt_account("arn:aws:appflow:us-east-1:111122223333:flow/a1", &account);
+    adopt_account("arn:aws:appflow:us-east-1:999999999999:flow/a2", &account);
+    assert_eq!(
+        account.lock().expect("lock").as_deref(),
+        Some("111122223333"),
+        "the first valid account is kept"
+    );
+    let foreign = serde_json::json!({"flowArn": "arn:aws:appflow:us-east-1:999999999999:flow/a2"});
+    let v = check_arns(&foreign, "us-east-1", &account);
+    assert_eq!(
+        v.len(),
+        1,
+        "another account than the adopted one is O1: {v:?}"
+    );
+}
