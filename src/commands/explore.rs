@@ -112,7 +112,6 @@ pub async fn run_summary(
         control: target.abilities.control,
         event_source: target.abilities.event_source,
         poll: options.poll,
-        settle: crate::explore::settle_bound(options.poll),
         // Made from the budget by `explore`.
         pauses: std::sync::Arc::default(),
         tolerate: options.tolerate.clone(),
@@ -127,7 +126,6 @@ pub async fn run_summary(
                 target: &format!("{} ({})", name, target.kind.as_str()),
                 original_steps: f.original_steps,
                 poll: options.poll,
-                settle: crate::explore::settle_bound(options.poll),
             },
         )
         .map_err(|e| CommandError::Internal(e.to_string()))?;

@@ -221,11 +221,12 @@ fn run_proptest(
             t.timed_out = true;
             return Err(TestCaseError::reject("the time budget ran out"));
         }
-        let known = lock().failed_before(&steps);
-        if let Some(known) = known {
+        {
             let mut t = lock();
-            t.last_failure = Some(known);
-            return Err(TestCaseError::fail("an answer outside the admitted set"));
+            if let Some(known) = t.failed_before(&steps) {
+                t.last_failure = Some(known);
+                return Err(TestCaseError::fail("an answer outside the admitted set"));
+            }
         }
         let play = || {
             let sequence = handle.block_on(player.play(&steps, seen.as_ref()));

@@ -31,8 +31,6 @@ pub struct Player {
     pub event_source: bool,
     /// How long a read may lack a new run (L2).
     pub poll: Duration,
-    /// How long a [`Move::Settle`] reads records for its runs to end (L2).
-    pub settle: Duration,
     /// The real time a [`Move::Pause`] lets pass, and how much of the time
     /// budget pauses may take in all.
     pub pauses: Arc<Pauses>,
@@ -205,7 +203,7 @@ impl Player {
                 let unsettled = settling
                     && matches!(v, Judgement::Admitted { .. })
                     && in_progress(&r.observed)
-                    && started.elapsed() < self.settle
+                    && started.elapsed() < super::settle_bound(self.poll)
                     && self.pauses.take_for(SETTLE_POLL);
                 if unsettled {
                     tokio::time::sleep(SETTLE_POLL).await;

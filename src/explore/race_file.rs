@@ -91,27 +91,26 @@ pub(super) fn step_files(
 /// order); else the call whose status leaves the fewest end states, then
 /// the fewest orders, the later call (the write) on a tie.
 fn guard(after: &[(Vec<Admission>, Vec<ModelState>)], statuses: &[u16]) -> Option<usize> {
-    let mut ends: Vec<&ModelState> = Vec::new();
-    for s in after.iter().flat_map(|(_, states)| states) {
-        if !ends.contains(&s) {
-            ends.push(s);
-        }
-    }
-    if ends.len() < 2 {
+    if end_states(after.iter()) < 2 {
         return None;
     }
     (0..statuses.len()).rev().min_by_key(|&k| {
         let fits: Vec<_> = (after.iter())
             .filter(|(a, _)| a.get(k).is_some_and(|e| admits_status(e, statuses[k])))
             .collect();
-        let mut states: Vec<&ModelState> = Vec::new();
-        for s in fits.iter().flat_map(|(_, states)| states) {
-            if !states.contains(&s) {
-                states.push(s);
-            }
-        }
-        (states.len(), fits.len())
+        (end_states(fits.iter().copied()), fits.len())
     })
+}
+
+/// How many different states the orders of `vectors` end in.
+fn end_states<'a>(vectors: impl Iterator<Item = &'a (Vec<Admission>, Vec<ModelState>)>) -> usize {
+    let mut ends: Vec<&ModelState> = Vec::new();
+    for s in vectors.flat_map(|(_, states)| states) {
+        if !ends.contains(&s) {
+            ends.push(s);
+        }
+    }
+    ends.len()
 }
 
 #[cfg(test)]

@@ -30,10 +30,9 @@ pub struct FoundBy<'a> {
     pub target: &'a str,
     /// Steps of the failing sequence before shrinking.
     pub original_steps: usize,
-    /// How long explore let a read lack a run (L2); the file's reads wait as long.
+    /// How long explore let a read lack a run (L2); the file's reads wait
+    /// as long, and its settles as long as explore's ([`super::settle_bound`]).
     pub poll: Duration,
-    /// How long a settle waited for runs to end; the file's settles wait as long.
-    pub settle: Duration,
 }
 
 /// The scenario file of a failing sequence, as text (its header of
@@ -172,7 +171,7 @@ pub fn scenario(
             // The reads wait for a run as long as explore did (L2), a
             // settle for the runs to end as long as it did.
             let wait = match p.step {
-                Move::Settle { .. } => from.settle,
+                Move::Settle { .. } => super::settle_bound(from.poll),
                 _ => from.poll,
             };
             if let Some(e) = s.expect.as_mut().filter(|e| e.eventually.is_some()) {

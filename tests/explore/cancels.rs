@@ -58,7 +58,6 @@ async fn a_cancel_names_one_of_its_own_flows_running_runs_and_its_file_names_the
         target: "the embedded emulator",
         original_steps: steps.len(),
         poll,
-        settle: appflow_harness::explore::settle_bound(poll),
     };
     let text = write(&seq, &target.fixtures, &from).expect("written");
     assert!(

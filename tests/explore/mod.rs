@@ -117,7 +117,6 @@ pub(super) async fn embedded_player() -> (
         control: target.abilities.control,
         event_source: target.abilities.event_source,
         poll,
-        settle: appflow_harness::explore::settle_bound(poll),
         pauses: std::sync::Arc::default(),
         tolerate: Vec::new(),
     };

@@ -242,7 +242,6 @@ async fn every_kind_of_race_is_admitted_and_its_file_passes_on_the_emulator() {
             target: "the embedded emulator",
             original_steps: steps.len(),
             poll: appflow_harness::model::L2_LAG,
-            settle: appflow_harness::explore::settle_bound(appflow_harness::model::L2_LAG),
         };
         let text = write(&seq, &target.fixtures, &from).expect("written");
         assert!(
